@@ -1,0 +1,582 @@
+/* main.c - the `renkei` command: run, check and bench.
+ *
+ *   renkei run TOPOLOGY.lua [SCENARIO.lua ...] [--seed N] [--until TIME] [--fast | --speed X]
+ *              [--out DIR] [--set KEY=VALUE ...] [--quiet] [--lua-mem MIB] [--lua-budget N]
+ *   renkei check FILE.lua ...
+ *   renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L] [--seed S] [--json]
+ *
+ * Exit status: 0 every expectation held; 1 one failed; 2 bad usage or a bad script;
+ * 130 interrupted (Ctrl-C; the outputs are still written). */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "node_phold.h"
+#include "sim_lua.h"
+#include "sim_run.h"
+#include "sim_world.h"
+
+#ifndef RENKEI_VERSION
+#define RENKEI_VERSION "dev"
+#endif
+
+enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+static const char USAGE[] =
+    "usage: renkei run TOPOLOGY.lua [SCENARIO.lua ...] [--seed N] [--until TIME|DURATION]\n"
+    "                  [--fast | --speed X] [--out DIR] [--set KEY=VALUE ...] [--quiet]\n"
+    "                  [--lua-mem MIB] [--lua-budget INSTRUCTIONS]\n"
+    "       renkei check FILE.lua ...\n"
+    "       renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L]\n"
+    "                          [--seed S] [--json]\n"
+    "       renkei version\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "renkei: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", USAGE);
+    return EXIT_USAGE;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-') return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_double(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s) return false;
+    double v = strtod(s, &end);
+    if (*end || v != v) return false;
+    *out = v;
+    return true;
+}
+
+/* ---- run and check --------------------------------------------------------------------- */
+
+typedef struct run_opts {
+    const char **files;
+    int nfiles;
+    uint64_t seed;
+    const char *until;
+    double speed;              /* 0 = fast */
+    const char *out_dir;
+    const char **sets;
+    int nsets;
+    bool quiet;
+    uint64_t lua_mem_mib, lua_budget;
+} run_opts;
+
+static int parse_run_opts(int argc, char **argv, run_opts *o)
+{
+    *o = (run_opts){.seed = 1};
+    o->files = calloc((size_t)argc, sizeof *o->files);
+    o->sets = calloc((size_t)argc, sizeof *o->sets);
+    if (!o->files || !o->sets) return usage_error("%s", "out of memory");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = true;
+        if (strcmp(a, "--seed") == 0) {
+            if (!parse_u64(v, &o->seed)) return usage_error("--seed: expected a non-negative integer, got '%s'", v ? v : "");
+        } else if (strcmp(a, "--until") == 0) {
+            if (!v) return usage_error("%s: expected a time or a duration", a);
+            o->until = v;
+        } else if (strcmp(a, "--speed") == 0) {
+            if (!parse_double(v, &o->speed) || !(o->speed > 0)) return usage_error("--speed: expected a positive number, got '%s'", v ? v : "");
+        } else if (strcmp(a, "--out") == 0) {
+            if (!v) return usage_error("%s: expected a directory", a);
+            o->out_dir = v;
+        } else if (strcmp(a, "--set") == 0) {
+            if (!v || !strchr(v, '=') || v[0] == '=') return usage_error("--set: expected KEY=VALUE, got '%s'", v ? v : "");
+            o->sets[o->nsets++] = v;
+        } else if (strcmp(a, "--lua-mem") == 0) {
+            if (!parse_u64(v, &o->lua_mem_mib) || o->lua_mem_mib == 0) return usage_error("--lua-mem: expected MiB, got '%s'", v ? v : "");
+        } else if (strcmp(a, "--lua-budget") == 0) {
+            if (!parse_u64(v, &o->lua_budget) || o->lua_budget == 0) return usage_error("--lua-budget: expected a count, got '%s'", v ? v : "");
+        } else {
+            takes = false;
+            if (strcmp(a, "--fast") == 0)
+                o->speed = 0;
+            else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
+                o->quiet = true;
+            else if (a[0] == '-' && a[1])
+                return usage_error("unknown option '%s'", a);
+            else
+                o->files[o->nfiles++] = a;
+        }
+        if (takes) i++;
+    }
+    if (o->nfiles == 0) return usage_error("%s", "no script given");
+    return 0;
+}
+
+static void free_run_opts(run_opts *o)
+{
+    free(o->files);
+    free(o->sets);
+}
+
+static int make_dirs(const char *path)
+{
+    char *p = strdup(path);
+    if (!p) return -ENOMEM;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0777) < 0 && errno != EEXIST) break;
+        *s = '/';
+    }
+    int rc = mkdir(p, 0777) < 0 && errno != EEXIST ? -errno : 0;
+    free(p);
+    return rc;
+}
+
+/* Everything one `renkei run` or `check` holds, torn down in one place. */
+typedef struct session {
+    run_opts o;
+    sim_world *w;
+    sim_lua *sl;
+    int trace_fd;
+    char *out_path;            /* scratch for building paths under --out */
+} session;
+
+static char *out_file(session *s, const char *name)
+{
+    free(s->out_path);
+    size_t n = strlen(s->o.out_dir) + strlen(name) + 2;
+    s->out_path = malloc(n);
+    if (s->out_path) snprintf(s->out_path, n, "%s/%s", s->o.out_dir, name);
+    return s->out_path;
+}
+
+static void session_close(session *s)
+{
+    sim_world_destroy(s->w);    /* the world first: its messages use the Lua side's types */
+    sim_lua_destroy(s->sl);
+    if (s->trace_fd >= 0) close(s->trace_fd);
+    free(s->out_path);
+    free_run_opts(&s->o);
+}
+
+/* Create the world and load every script. Returns 0 or an exit status. */
+static int session_open(session *s, bool with_trace)
+{
+    s->trace_fd = -1;
+    if (with_trace && s->o.out_dir) {
+        int rc = make_dirs(s->o.out_dir);
+        if (rc < 0) {
+            fprintf(stderr, "renkei: --out %s: %s\n", s->o.out_dir, strerror(-rc));
+            return EXIT_USAGE;
+        }
+        const char *path = out_file(s, "trace.jsonl");
+        s->trace_fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
+        if (s->trace_fd < 0) {
+            fprintf(stderr, "renkei: %s: %s\n", path ? path : "trace", strerror(errno));
+            return EXIT_USAGE;
+        }
+    }
+    sim_world_config wc = {.seed = s->o.seed, .trace_fd = s->trace_fd};
+    sim_lua_config lc = {.mem_cap = (size_t)s->o.lua_mem_mib << 20, .budget = s->o.lua_budget,
+                         .quiet = s->o.quiet};
+    if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0) {
+        fprintf(stderr, "renkei: out of memory\n");
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < s->o.nsets; i++) {
+        char *kv = strdup(s->o.sets[i]);
+        char *eq = kv ? strchr(kv, '=') : NULL;
+        if (!eq) return EXIT_USAGE;
+        *eq = '\0';
+        int rc = sim_lua_set_param(s->sl, kv, eq + 1);
+        free(kv);
+        if (rc < 0) return usage_error("--set %s: invalid", s->o.sets[i]);
+    }
+    for (int i = 0; i < s->o.nfiles; i++) {
+        if (sim_lua_load_file(s->sl, s->o.files[i]) < 0) {
+            fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
+            return EXIT_USAGE;
+        }
+    }
+    const char *unused = sim_lua_unused_param(s->sl);
+    if (unused) {
+        fprintf(stderr, "renkei: --set %s: no script reads the parameter '%s'\n", unused, unused);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* --until: an absolute time, or a duration after the start ("6h" or "+6h"). */
+static int resolve_until(session *s, sim_time_t *until)
+{
+    sim_time_t start = sim_world_start(s->w);
+    *until = start + SIM_DAY;
+    sim_lua_finish_time(s->sl, until);
+    if (!s->o.until) return 0;
+    const char *u = s->o.until[0] == '+' ? s->o.until + 1 : s->o.until;
+    int64_t d;
+    if (sim_duration_parse(u, &d) == 0) {
+        *until = start + d;
+        return 0;
+    }
+    if (sim_time_parse(s->o.until, until) == 0 && *until >= start) return 0;
+    fprintf(stderr, "renkei: --until %s: expected a time after the start ('2017-11-14 08:30') or a duration ('6h')\n",
+            s->o.until);
+    return EXIT_USAGE;
+}
+
+static void add_time(cJSON *obj, const char *key, sim_time_t t)
+{
+    char buf[SIM_TIME_BUFSZ];
+    sim_time_format_iso(t, buf, sizeof buf);
+    cJSON_AddStringToObject(obj, key, buf);
+}
+
+static char *replay_command(const session *s)
+{
+    size_t n = 64;
+    for (int i = 0; i < s->o.nfiles; i++) n += strlen(s->o.files[i]) + 1;
+    for (int i = 0; i < s->o.nsets; i++) n += strlen(s->o.sets[i]) + 8;
+    n += s->o.until ? strlen(s->o.until) + 12 : 0;
+    char *cmd = malloc(n);
+    if (!cmd) return NULL;
+    size_t len = (size_t)snprintf(cmd, n, "renkei run");
+    for (int i = 0; i < s->o.nfiles; i++) len += (size_t)snprintf(cmd + len, n - len, " %s", s->o.files[i]);
+    len += (size_t)snprintf(cmd + len, n - len, " --seed %" PRIu64, s->o.seed);
+    if (s->o.until) len += (size_t)snprintf(cmd + len, n - len, " --until '%s'", s->o.until);
+    for (int i = 0; i < s->o.nsets; i++) len += (size_t)snprintf(cmd + len, n - len, " --set '%s'", s->o.sets[i]);
+    return cmd;
+}
+
+typedef struct run_result {
+    sim_run_end end;
+    double wall_s;
+    int failed;                /* expectations failed, or -1 for a script error */
+    char hash[65];
+    bool hash_ok;
+} run_result;
+
+static const char *end_name(sim_run_end e)
+{
+    switch (e) {
+    case SIM_END_UNTIL: return "until";
+    case SIM_END_DRAINED: return "drained";
+    case SIM_END_HALTED: return "error";
+    case SIM_END_STOPPED: return "interrupted";
+    default: return "none";
+    }
+}
+
+static int write_summary(session *s, const run_result *r, sim_time_t until, int status)
+{
+    const sim_world_stats *st = sim_world_stats_get(s->w);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "renkei", RENKEI_VERSION);
+    cJSON_AddNumberToObject(root, "seed", (double)s->o.seed);
+    cJSON *files = cJSON_AddArrayToObject(root, "scripts");
+    for (int i = 0; i < s->o.nfiles; i++) cJSON_AddItemToArray(files, cJSON_CreateString(s->o.files[i]));
+    add_time(root, "start", sim_world_start(s->w));
+    add_time(root, "end", sim_world_now(s->w));
+    add_time(root, "until", until);
+    cJSON_AddNumberToObject(root, "start_us", (double)sim_world_start(s->w));
+    cJSON_AddNumberToObject(root, "end_us", (double)sim_world_now(s->w));
+    cJSON_AddStringToObject(root, "end_reason", end_name(r->end));
+    cJSON_AddBoolToObject(root, "interrupted", r->end == SIM_END_STOPPED);
+    cJSON_AddStringToObject(root, "mode", s->o.speed > 0 ? "paced" : "fast");
+    if (s->o.speed > 0) cJSON_AddNumberToObject(root, "speed", s->o.speed);
+    cJSON_AddNumberToObject(root, "events", (double)st->events);
+    cJSON_AddNumberToObject(root, "wall_s", r->wall_s);
+    cJSON_AddNumberToObject(root, "events_per_s", r->wall_s > 0 ? (double)st->events / r->wall_s : 0);
+    cJSON_AddNumberToObject(root, "sim_per_wall", r->wall_s > 0 ? (double)(sim_world_now(s->w) - sim_world_start(s->w)) / 1e6 / r->wall_s : 0);
+    cJSON_AddStringToObject(root, "trace_hash", r->hash_ok ? r->hash : "");
+    cJSON_AddNumberToObject(root, "trace_records", (double)sim_world_trace_records(s->w));
+    cJSON *msgs = cJSON_AddObjectToObject(root, "messages");
+    cJSON_AddNumberToObject(msgs, "sent", (double)st->msgs_sent);
+    cJSON_AddNumberToObject(msgs, "delivered", (double)st->msgs_delivered);
+    cJSON_AddNumberToObject(msgs, "dropped", (double)st->msgs_dropped);
+    cJSON *drops = cJSON_AddObjectToObject(msgs, "drops");
+    cJSON_AddNumberToObject(drops, "no_link", (double)st->drops_no_link);
+    cJSON_AddNumberToObject(drops, "link_down", (double)st->drops_link_down);
+    cJSON_AddNumberToObject(drops, "loss", (double)st->drops_loss);
+    cJSON_AddNumberToObject(drops, "node_down", (double)st->drops_node_down);
+    cJSON_AddNumberToObject(drops, "sender_down", (double)st->drops_sender_down);
+    cJSON_AddNumberToObject(root, "nodes", sim_world_node_count(s->w));
+    cJSON *ex = cJSON_AddArrayToObject(root, "expectations");
+    for (size_t i = 0; i < sim_lua_expectation_count(s->sl); i++) {
+        const sim_expectation *e = sim_lua_expectation(s->sl, i);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", e->name);
+        cJSON_AddStringToObject(o, "kind", e->always ? "always" : "end");
+        if (e->evaluated) cJSON_AddBoolToObject(o, "passed", e->passed);
+        else cJSON_AddNullToObject(o, "passed");
+        if (e->message) cJSON_AddStringToObject(o, "message", e->message);
+        if (e->evaluated && !e->passed) add_time(o, "failed_at", e->failed_at);
+        cJSON_AddItemToArray(ex, o);
+    }
+    if (sim_lua_error(s->sl)) {
+        cJSON_AddStringToObject(root, "error", sim_lua_error(s->sl));
+        cJSON_AddStringToObject(root, "traceback", sim_lua_traceback(s->sl));
+    }
+    char *replay = replay_command(s);
+    if (replay) cJSON_AddStringToObject(root, "replay", replay);
+    free(replay);
+    cJSON_AddNumberToObject(root, "exit_status", status);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    const char *path = out_file(s, "summary.json");
+    FILE *f = path && text ? fopen(path, "w") : NULL;
+    int rc = 0;
+    if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0) rc = -EIO;
+    if (f && fclose(f) != 0) rc = -EIO;
+    if (rc < 0) fprintf(stderr, "renkei: cannot write %s\n", path ? path : "summary.json");
+    cJSON_free(text);
+    return rc;
+}
+
+static void group(char *buf, size_t n, uint64_t v)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%" PRIu64, v);
+    size_t j = 0;
+    for (int i = 0; i < len && j + 2 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0) buf[j++] = ',';
+        buf[j++] = digits[i];
+    }
+    buf[j] = '\0';
+}
+
+static void print_summary(session *s, const run_result *r, int status)
+{
+    const sim_world_stats *st = sim_world_stats_get(s->w);
+    char start[SIM_TIME_BUFSZ], end[SIM_TIME_BUFSZ], span[64], a[32], b[32], c[32];
+    sim_time_format(sim_world_start(s->w), start, sizeof start);
+    sim_time_format(sim_world_now(s->w), end, sizeof end);
+    sim_duration_format(sim_world_now(s->w) - sim_world_start(s->w), span, sizeof span);
+    printf("\nrenkei: seed %" PRIu64 ", %s -> %s JST (%s simulated), ended: %s\n", s->o.seed, start,
+           end, span, end_name(r->end));
+    group(a, sizeof a, st->events);
+    group(b, sizeof b, r->wall_s > 0 ? (uint64_t)((double)st->events / r->wall_s) : 0);
+    printf("  events     %s in %.3f s wall (%s events/s)\n", a, r->wall_s, b);
+    group(a, sizeof a, st->msgs_sent);
+    group(b, sizeof b, st->msgs_delivered);
+    group(c, sizeof c, st->msgs_dropped);
+    printf("  messages   %s sent, %s delivered, %s dropped", a, b, c);
+    if (st->msgs_dropped)
+        printf(" (no link %" PRIu64 ", link down %" PRIu64 ", loss %" PRIu64 ", node down %" PRIu64 ")",
+               st->drops_no_link, st->drops_link_down, st->drops_loss, st->drops_node_down + st->drops_sender_down);
+    printf("\n  nodes      %u\n", sim_world_node_count(s->w));
+    size_t n = sim_lua_expectation_count(s->sl);
+    if (n) printf("  expectations\n");
+    for (size_t i = 0; i < n; i++) {
+        const sim_expectation *e = sim_lua_expectation(s->sl, i);
+        const char *mark = !e->evaluated ? "  -  " : e->passed ? "  ok " : "  FAIL";
+        printf("  %s %s", mark, e->name);
+        if (e->evaluated && !e->passed) {
+            char at[SIM_TIME_BUFSZ];
+            sim_time_format(e->failed_at, at, sizeof at);
+            printf(": %s (at %s)", e->message ? e->message : "failed", at);
+        }
+        printf("\n");
+    }
+    if (sim_lua_error(s->sl)) printf("  error      %s\n", sim_lua_error(s->sl));
+    printf("  trace      sha256 %s (%" PRIu64 " records)\n", r->hash_ok ? r->hash : "(unavailable)",
+           sim_world_trace_records(s->w));
+    if (s->o.out_dir) printf("  outputs    %s/summary.json, %s/trace.jsonl\n", s->o.out_dir, s->o.out_dir);
+    if (status == EXIT_FAIL || status == EXIT_USAGE) {
+        char *cmd = replay_command(s);
+        if (cmd) printf("  replay     %s\n", cmd);
+        free(cmd);
+    }
+    fflush(stdout);
+}
+
+typedef struct loop_ctx {
+    sim_run *run;
+    uv_signal_t sigint;
+} loop_ctx;
+
+static void on_done(sim_run *r, void *arg)
+{
+    loop_ctx *ctx = arg;
+    uv_signal_stop(&ctx->sigint);
+}
+
+static void on_sigint(uv_signal_t *h, int signum)
+{
+    loop_ctx *ctx = h->data;
+    sim_run_stop(ctx->run);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    session s = {.trace_fd = -1};
+    int status = parse_run_opts(argc, argv, &s.o);
+    if (status == 0) status = session_open(&s, true);
+    sim_time_t until = 0;
+    if (status == 0) status = resolve_until(&s, &until);
+    if (status != 0) {
+        if (s.w && s.o.out_dir && sim_lua_error(s.sl)) {
+            run_result r = {.end = SIM_END_HALTED, .failed = -1};
+            r.hash_ok = sim_world_trace_hash(s.w, r.hash) == 0;
+            write_summary(&s, &r, until, status);
+        }
+        session_close(&s);
+        return status;
+    }
+    if (sim_world_start_nodes(s.w) < 0 || sim_lua_begin_run(s.sl, until) < 0) {
+        fprintf(stderr, "renkei: cannot schedule the start of the run\n");
+        session_close(&s);
+        return EXIT_USAGE;
+    }
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    loop_ctx ctx;
+    sim_run_create(s.w, &loop, until, s.o.speed, &ctx.run);
+    uv_signal_init(&loop, &ctx.sigint);
+    ctx.sigint.data = &ctx;
+    uv_signal_start(&ctx.sigint, on_sigint, SIGINT);
+    uint64_t t0 = uv_hrtime();
+    sim_run_start(ctx.run, on_done, &ctx);
+    uv_run(&loop, UV_RUN_DEFAULT);
+
+    run_result r = {.end = sim_run_get_end(ctx.run), .wall_s = (double)(uv_hrtime() - t0) / 1e9};
+    sim_run_close(ctx.run);
+    uv_close((uv_handle_t *)&ctx.sigint, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&loop) != 0) fprintf(stderr, "renkei: internal error: a libuv handle was left open\n");
+
+    if (r.end == SIM_END_HALTED) {
+        r.failed = -1;
+        status = EXIT_USAGE;
+        fprintf(stderr, "renkei: %s\n", sim_lua_error(s.sl) ? sim_lua_error(s.sl) : "halted");
+    } else if (r.end == SIM_END_STOPPED) {
+        status = EXIT_INTERRUPTED;
+    } else {
+        r.failed = sim_lua_check_expectations(s.sl);
+        if (r.failed < 0) fprintf(stderr, "renkei: %s\n", sim_lua_error(s.sl));
+        status = r.failed < 0 ? EXIT_USAGE : r.failed > 0 ? EXIT_FAIL : EXIT_PASS;
+    }
+    int hrc = sim_world_trace_hash(s.w, r.hash);
+    r.hash_ok = hrc == 0 || hrc == -EIO;
+    if (hrc == -EIO) fprintf(stderr, "renkei: writing the trace failed (the hash is still right)\n");
+    print_summary(&s, &r, status);
+    if (s.o.out_dir && write_summary(&s, &r, until, status) < 0 && status == EXIT_PASS) status = EXIT_USAGE;
+    session_close(&s);
+    return status;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    session s = {.trace_fd = -1};
+    int status = parse_run_opts(argc, argv, &s.o);
+    if (status == 0) {
+        s.o.quiet = true;
+        status = session_open(&s, false);
+    }
+    sim_time_t until;
+    if (status == 0) status = resolve_until(&s, &until);
+    if (status == 0)
+        printf("ok: %d file(s), %u nodes, %zu events scheduled, %zu expectations\n", s.o.nfiles,
+               sim_world_node_count(s.w), sim_world_pending(s.w), sim_lua_expectation_count(s.sl));
+    session_close(&s);
+    return status;
+}
+
+/* ---- bench ----------------------------------------------------------------------------- */
+
+static int cmd_bench(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "phold") != 0)
+        return usage_error("bench: unknown benchmark '%s' (try: phold)", argc ? argv[0] : "");
+    node_phold_config cfg = {.lps = 1800, .events_per_lp = 16, .end = 400, .lookahead = 0.1, .seed = 1};
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t u;
+        if (strcmp(a, "--json") == 0) {
+            json = true;
+            continue;
+        }
+        if (strcmp(a, "--lps") == 0 && parse_u64(v, &u) && u > 0 && u < UINT32_MAX)
+            cfg.lps = (uint32_t)u;
+        else if (strcmp(a, "--events-per-lp") == 0 && parse_u64(v, &u) && u < UINT32_MAX)
+            cfg.events_per_lp = (uint32_t)u;
+        else if (strcmp(a, "--end") == 0 && parse_double(v, &cfg.end) && cfg.end > 0)
+            ;
+        else if (strcmp(a, "--lookahead") == 0 && parse_double(v, &cfg.lookahead) && cfg.lookahead >= 0)
+            ;
+        else if (strcmp(a, "--seed") == 0 && parse_u64(v, &cfg.seed))
+            ;
+        else
+            return usage_error("bench phold: bad option or value at '%s'", a);
+        i++;
+    }
+    node_phold_result r;
+    int rc = node_phold_bench(&cfg, &r);
+    if (rc < 0) {
+        fprintf(stderr, "renkei: bench phold: %s\n", strerror(-rc));
+        return EXIT_USAGE;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    uint64_t pending = (uint64_t)cfg.lps * cfg.events_per_lp;
+    double eps = r.wall_s > 0 ? (double)r.events / r.wall_s : 0;
+    if (json) {
+        printf("{\"events\":%" PRIu64 ",\"wall_s\":%.6f,\"events_per_s\":%.0f,\"peak_rss_kib\":%ld,"
+               "\"pending\":%" PRIu64 ",\"event_bytes\":%zu,\"bytes_per_pending_event\":%.1f,"
+               "\"lps\":%u,\"events_per_lp\":%u,\"end\":%g,\"lookahead\":%g,\"seed\":%" PRIu64 "}\n",
+               r.events, r.wall_s, eps, ru.ru_maxrss, r.pending, r.event_bytes,
+               pending ? (double)r.event_bytes / (double)pending : 0, cfg.lps, cfg.events_per_lp,
+               cfg.end, cfg.lookahead, cfg.seed);
+    } else {
+        printf("engine=renkei workload=phold N=%u M=%u end=%g events=%" PRIu64 " pending=%" PRIu64
+               " loop_s=%.3f ev_per_s=%.0f peak_rss_kib=%ld bytes_per_pending_event=%.1f\n",
+               cfg.lps, cfg.events_per_lp, cfg.end, r.events, r.pending, r.wall_s, eps, ru.ru_maxrss,
+               pending ? (double)r.event_bytes / (double)pending : 0);
+    }
+    return EXIT_PASS;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("renkei %s\n", RENKEI_VERSION);
+        return EXIT_PASS;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(USAGE, stdout);
+        return EXIT_PASS;
+    }
+    return usage_error("unknown command '%s'", cmd);
+}

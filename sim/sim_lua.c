@@ -1,0 +1,470 @@
+/* sim_lua.c - the Lua state of a world: sandbox, budgets, protected calls, errors, params.
+ *
+ * Sandbox as in Redis' scripting: only safe libraries, a deterministic math.random, no way to
+ * load binary chunks. The instruction budget is a count hook; the memory cap is the allocator.
+ * A memory error carries no position (Lua runs no message handler for it), so the hook also
+ * samples the running line, and that is what the error names. */
+#include "sim_lua_internal.h"
+
+#include <errno.h>
+#include <lualib.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MEM_CAP ((size_t)512 << 20)
+#define DEFAULT_BUDGET UINT64_C(200000000)
+
+static const char REGISTRY_KEY = 'w';
+
+sim_lua *sim_lua_from(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &REGISTRY_KEY);
+    sim_lua *sl = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return sl;
+}
+
+static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    sim_lua *sl = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        sl->mem -= old;
+        return NULL;
+    }
+    if (nsize > old && sl->mem + (nsize - old) > sl->mem_cap) {
+        sl->mem_exceeded = true;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p) sl->mem = sl->mem - old + nsize;
+    return p;
+}
+
+static void sample_where(lua_State *L, sim_lua *sl)
+{
+    lua_Debug ar;
+    if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        snprintf(sl->where, sizeof sl->where, "%s:%d", ar.short_src, ar.currentline);
+}
+
+static void count_hook(lua_State *L, lua_Debug *unused)
+{
+    sim_lua *sl = sim_lua_from(L);
+    sample_where(L, sl);
+    if (++sl->ticks * LUA_HOOK_EVERY <= sl->budget) return;
+    /* luaL_error would name the caller of the running function; name the running one. */
+    lua_pushfstring(L, "%s: instruction budget exceeded (%I instructions in one call)",
+                    sl->where, (lua_Integer)sl->budget);
+    lua_error(L);
+}
+
+static int message_handler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+static void set_error(sim_lua *sl, const char *traceback)
+{
+    free(sl->error);
+    free(sl->traceback);
+    sl->traceback = strdup(traceback);
+    size_t line = strcspn(traceback, "\n");
+    sl->error = strndup(traceback, line);
+}
+
+int sim_lua_pcall(sim_lua *sl, int nargs, int nresults)
+{
+    lua_State *L = sl->L;
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, message_handler);
+    lua_insert(L, base);
+    sl->ticks = 0;
+    sl->mem_exceeded = false;
+    int rc = lua_pcall(L, nargs, nresults, base);
+    lua_remove(L, base);
+    if (rc == LUA_OK) return 0;
+    char text[512];
+    if (rc == LUA_ERRMEM && sl->mem_exceeded) {
+        snprintf(text, sizeof text, "%s: memory cap exceeded (%zu MiB)",
+                 sl->where[0] ? sl->where : "script", sl->mem_cap >> 20);
+        set_error(sl, text);
+    } else {
+        const char *msg = lua_tostring(L, -1);
+        set_error(sl, msg ? msg : "error");
+    }
+    lua_pop(L, 1);
+    lua_gc(L, LUA_GCCOLLECT);
+    sim_world_halt(sl->w, 2, sl->error);
+    return -EINVAL;
+}
+
+/* ---- sandbox --------------------------------------------------------------------------- */
+
+static int lua_random(lua_State *L)
+{
+    sim_lua *sl = sim_lua_from(L);
+    int n = lua_gettop(L);
+    if (n == 0) {
+        lua_pushnumber(L, sim_rng_uniform(&sl->rng));
+        return 1;
+    }
+    lua_Integer lo = 1, hi;
+    if (n == 1) {
+        hi = luaL_checkinteger(L, 1);
+    } else {
+        lo = luaL_checkinteger(L, 1);
+        hi = luaL_checkinteger(L, 2);
+    }
+    luaL_argcheck(L, lo <= hi, n, "interval is empty");
+    lua_Unsigned span = (lua_Unsigned)hi - (lua_Unsigned)lo;
+    /* Same multiply-shift as sim_rng_below, on 64 bits. */
+    __extension__ unsigned __int128 prod =
+        (unsigned __int128)sim_rng_next(&sl->rng) * ((unsigned __int128)span + 1);
+    lua_pushinteger(L, (lua_Integer)((lua_Unsigned)lo + (lua_Unsigned)(prod >> 64)));
+    return 1;
+}
+
+static int lua_randomseed(lua_State *L)
+{
+    return luaL_error(L, "math.randomseed is not available: the run's --seed decides");
+}
+
+/* load() restricted to text chunks; the original load is upvalue 1. */
+static int lua_load_text(lua_State *L)
+{
+    int top = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    if (top >= 2)
+        lua_pushvalue(L, 2);
+    else
+        lua_pushnil(L);
+    lua_pushliteral(L, "t");
+    if (top >= 4) lua_pushvalue(L, 4);   /* a nil here would mean "no environment" */
+    lua_call(L, top >= 4 ? 4 : 3, LUA_MULTRET);
+    return lua_gettop(L) - top;
+}
+
+/* Canonical key order for pairs() and next(): numbers ascending, then strings by bytes, then
+ * false, true. Lua's own order depends on a per-process random string-hash seed, which would
+ * make any script that iterates a table with pairs() differ from run to run. Keys of other
+ * types have no stable order, so iterating over them is an error rather than a silent
+ * nondeterminism. */
+static int key_rank(lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TNUMBER: return 0;
+    case LUA_TSTRING: return 1;
+    case LUA_TBOOLEAN: return 2;
+    default:
+        return luaL_error(L, "pairs/next: a table with %s keys has no deterministic order "
+                             "(key it by name or number)", luaL_typename(L, idx));
+    }
+}
+
+static bool key_less(lua_State *L, int a, int b)
+{
+    int ra = key_rank(L, a), rb = key_rank(L, b);
+    if (ra != rb) return ra < rb;
+    if (ra == 0) return lua_compare(L, a, b, LUA_OPLT);
+    if (ra == 2) return !lua_toboolean(L, a) && lua_toboolean(L, b);
+    size_t la, lb;
+    const char *sa = lua_tolstring(L, a, &la), *sb = lua_tolstring(L, b, &lb);
+    int c = memcmp(sa, sb, la < lb ? la : lb);
+    return c < 0 || (c == 0 && la < lb);
+}
+
+static int l_key_less(lua_State *L)
+{
+    lua_pushboolean(L, key_less(L, 1, 2));
+    return 1;
+}
+
+/* next(t [, k]): the key after k in canonical order; a linear scan, so use pairs() in loops. */
+static int l_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    bool have = false;               /* best candidate at index 3 (key) */
+    lua_pushnil(L);                  /* 3: best key */
+    lua_pushnil(L);                  /* 4: iteration key */
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        if ((lua_isnil(L, 2) || key_less(L, 2, 4)) && (!have || key_less(L, 4, 3))) {
+            lua_pushvalue(L, 4);
+            lua_replace(L, 3);
+            have = true;
+        } else {
+            key_rank(L, 4);          /* unorderable keys raise even when not the answer */
+        }
+    }
+    if (!have) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushvalue(L, 3);
+    lua_pushvalue(L, 3);
+    lua_rawget(L, 1);
+    return 2;
+}
+
+static int pairs_iter(lua_State *L)
+{
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(2)) + 1;
+    if (lua_rawgeti(L, lua_upvalueindex(1), i) == LUA_TNIL) return 1;
+    lua_pushinteger(L, i);
+    lua_replace(L, lua_upvalueindex(2));
+    lua_pushvalue(L, -1);
+    lua_gettable(L, 1);
+    return 2;
+}
+
+/* pairs(t): __pairs if the table has one, else every key in canonical order. */
+static int l_pairs(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 3);
+        return 3;
+    }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_newtable(L);                 /* the keys */
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        key_rank(L, -1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, ++n);
+    }
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, -3);
+    lua_pushcfunction(L, l_key_less);
+    lua_call(L, 2, 0);
+    lua_pop(L, 1);
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, pairs_iter, 2);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int lua_collectgarbage_count(lua_State *L)
+{
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") == 0) {
+        lua_pushnumber(L, (lua_Number)lua_gc(L, LUA_GCCOUNT) + lua_gc(L, LUA_GCCOUNTB) / 1024.0);
+        return 1;
+    }
+    if (strcmp(opt, "collect") == 0) {
+        lua_gc(L, LUA_GCCOLLECT);
+        lua_pushinteger(L, 0);
+        return 1;
+    }
+    return luaL_error(L, "collectgarbage('%s') is not available in scripts", opt);
+}
+
+static void open_sandbox(lua_State *L)
+{
+    static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},     {LUA_STRLIBNAME, luaopen_string},
+                                    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+                                    {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
+    for (const luaL_Reg *lib = libs; lib->func; lib++) {
+        luaL_requiref(L, lib->name, lib->func, 1);
+        lua_pop(L, 1);
+    }
+    static const char *removed[] = {"dofile", "loadfile", "print", NULL};
+    for (const char **name = removed; *name; name++) {
+        lua_pushnil(L);
+        lua_setglobal(L, *name);
+    }
+    lua_getglobal(L, "load");
+    lua_pushcclosure(L, lua_load_text, 1);
+    lua_setglobal(L, "load");
+    lua_pushcfunction(L, lua_collectgarbage_count);
+    lua_setglobal(L, "collectgarbage");
+    lua_pushcfunction(L, l_pairs);
+    lua_setglobal(L, "pairs");
+    lua_pushcfunction(L, l_next);
+    lua_setglobal(L, "next");
+    lua_getglobal(L, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+    lua_getglobal(L, "math");
+    lua_pushcfunction(L, lua_random);
+    lua_setfield(L, -2, "random");
+    lua_pushcfunction(L, lua_randomseed);
+    lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+}
+
+static int open_all(lua_State *L)
+{
+    open_sandbox(L);
+    sim_lua_open_api(L);
+    sim_lua_open_nodes(L);
+    return 0;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------- */
+
+int sim_lua_create(sim_world *w, const sim_lua_config *cfg, sim_lua **out)
+{
+    sim_lua *sl = calloc(1, sizeof *sl);
+    if (!sl) return -ENOMEM;
+    sl->w = w;
+    sl->mem_cap = cfg && cfg->mem_cap ? cfg->mem_cap : DEFAULT_MEM_CAP;
+    sl->budget = cfg && cfg->budget ? cfg->budget : DEFAULT_BUDGET;
+    sl->quiet = cfg && cfg->quiet;
+    sl->script_msg_type = -1;
+    sim_rng_derive(&sl->rng, sim_world_seed(w), "lua:math.random");
+    lua_State *L = lua_newstate(lua_alloc, sl);
+    if (!L) {
+        free(sl);
+        return -ENOMEM;
+    }
+    sl->L = L;
+    lua_pushlightuserdata(L, sl);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &REGISTRY_KEY);
+    /* Opening the libraries can only fail for memory; do it protected all the same. */
+    lua_pushcfunction(L, open_all);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        lua_close(L);
+        free(sl);
+        return -ENOMEM;
+    }
+    int rc = sim_lua_register_script_kind(w);
+    if (rc < 0 && rc != -EEXIST) {
+        lua_close(L);
+        free(sl);
+        return rc;
+    }
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
+    sim_world_set_userdata(w, SIM_UD_LUA, sl);
+    *out = sl;
+    return 0;
+}
+
+void sim_lua_destroy(sim_lua *sl)
+{
+    if (!sl) return;
+    lua_close(sl->L);
+    for (size_t i = 0; i < sl->nparams; i++) {
+        free(sl->params[i].key);
+        free(sl->params[i].value);
+    }
+    free(sl->params);
+    for (size_t i = 0; i < sl->nexpects; i++) {
+        free(sl->expects[i].name);
+        free(sl->expects[i].message);
+    }
+    free(sl->expects);
+    free(sl->expect_refs);
+    free(sl->error);
+    free(sl->traceback);
+    free(sl);
+}
+
+int sim_lua_set_param(sim_lua *sl, const char *key, const char *value)
+{
+    if (!*key) return -EINVAL;
+    for (size_t i = 0; i < sl->nparams; i++) {
+        if (strcmp(sl->params[i].key, key) != 0) continue;
+        char *v = strdup(value);
+        if (!v) return -ENOMEM;
+        free(sl->params[i].value);
+        sl->params[i].value = v;
+        return 0;
+    }
+    lua_param *p = realloc(sl->params, (sl->nparams + 1) * sizeof *p);
+    if (!p) return -ENOMEM;
+    sl->params = p;
+    p[sl->nparams] = (lua_param){.key = strdup(key), .value = strdup(value)};
+    if (!p[sl->nparams].key || !p[sl->nparams].value) {
+        free(p[sl->nparams].key);
+        free(p[sl->nparams].value);
+        return -ENOMEM;
+    }
+    sl->nparams++;
+    return 0;
+}
+
+const char *sim_lua_unused_param(const sim_lua *sl)
+{
+    for (size_t i = 0; i < sl->nparams; i++)
+        if (!sl->params[i].used) return sl->params[i].key;
+    return NULL;
+}
+
+int sim_lua_load_file(sim_lua *sl, const char *path)
+{
+    lua_State *L = sl->L;
+    int rc = luaL_loadfilex(L, path, "t");
+    if (rc != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        /* "cannot open x.lua" from Lua already names the file; syntax errors name file:line. */
+        set_error(sl, msg ? msg : "cannot load script");
+        lua_pop(L, 1);
+        return rc == LUA_ERRFILE ? -ENOENT : -EINVAL;
+    }
+    return sim_lua_pcall(sl, 0, 0);
+}
+
+const char *sim_lua_error(const sim_lua *sl) { return sl->error; }
+const char *sim_lua_traceback(const sim_lua *sl) { return sl->traceback; }
+size_t sim_lua_memory(const sim_lua *sl) { return sl->mem; }
+
+bool sim_lua_finish_time(const sim_lua *sl, sim_time_t *out)
+{
+    if (sl->finish_set) *out = sl->finish;
+    return sl->finish_set;
+}
+
+size_t sim_lua_expectation_count(const sim_lua *sl) { return sl->nexpects; }
+const sim_expectation *sim_lua_expectation(const sim_lua *sl, size_t i)
+{
+    return i < sl->nexpects ? &sl->expects[i] : NULL;
+}
+
+/* ---- argument helpers ------------------------------------------------------------------ */
+
+sim_time_t sim_lua_check_time(lua_State *L, int idx)
+{
+    if (lua_isinteger(L, idx)) return lua_tointeger(L, idx);
+    const char *s = luaL_checkstring(L, idx);
+    sim_time_t t;
+    if (sim_time_parse(s, &t) == 0) return t;
+    int64_t of_day;
+    if (sim_time_parse_clock(s, &of_day) == 0)
+        return sim_time_day_start(sim_world_now(sim_lua_from(L)->w)) + of_day;
+    luaL_error(L, "bad time '%s' (expected 'YYYY-MM-DD HH:MM[:SS]' or 'HH:MM[:SS]')", s);
+    return 0;
+}
+
+int64_t sim_lua_check_duration(lua_State *L, int idx)
+{
+    if (lua_isinteger(L, idx)) {
+        lua_Integer d = lua_tointeger(L, idx);
+        if (d < 0) luaL_error(L, "bad duration %I (negative)", d);
+        return d;
+    }
+    const char *s = luaL_checkstring(L, idx);
+    int64_t d;
+    int rc = sim_duration_parse(s, &d);
+    if (rc == -ERANGE) luaL_error(L, "duration '%s' is too long", s);
+    if (rc < 0) luaL_error(L, "bad duration '%s' (expected e.g. '90s', '2h', '1h30m', '3d')", s);
+    return d;
+}

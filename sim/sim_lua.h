@@ -1,0 +1,58 @@
+/* sim_lua.h - the scripting side of a world: a sandboxed Lua 5.4 state and its API.
+ *
+ * Scripts describe (nodes, links, calendar callbacks, expectations); C executes. The sandbox
+ * has only base (no dofile/loadfile; load takes text only), string, table, math and utf8;
+ * math.random draws from the run's seeded stream. Every call into Lua is protected and runs
+ * under an instruction budget and a memory cap; an error stops the run and is reported as one
+ * line naming the script's file and line. */
+#ifndef RENKEI_SIM_LUA_H
+#define RENKEI_SIM_LUA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sim_world.h"
+
+typedef struct sim_lua sim_lua;
+
+typedef struct sim_lua_config {
+    size_t mem_cap;          /* bytes; 0 = 512 MiB */
+    uint64_t budget;         /* instructions per call into Lua; 0 = 200 million */
+    bool quiet;              /* log() goes to the trace only, not to stdout */
+} sim_lua_config;
+
+typedef struct sim_expectation {
+    char *name;
+    bool always;             /* checked during the run, not only at its end */
+    bool evaluated, passed;
+    char *message;           /* why it failed (or NULL) */
+    sim_time_t failed_at;    /* for always-conditions: the first failing check */
+    int64_t every;           /* always-conditions: check interval */
+    sim_time_t until;        /* always-conditions: last check */
+} sim_expectation;
+
+int  sim_lua_create(sim_world *w, const sim_lua_config *cfg, sim_lua **out);
+void sim_lua_destroy(sim_lua *sl);
+
+/* A command-line parameter (--set key=value), read by scripts with param(). */
+int sim_lua_set_param(sim_lua *sl, const char *key, const char *value);
+/* Load and run one script's top level. -EINVAL on a script error: see sim_lua_error(). */
+int sim_lua_load_file(sim_lua *sl, const char *path);
+/* Parameters given on the command line that no script read: a likely typo. */
+const char *sim_lua_unused_param(const sim_lua *sl);
+
+/* Called when the run begins: schedules the always-checks. */
+int sim_lua_begin_run(sim_lua *sl, sim_time_t until);
+/* Evaluate end-of-run expectations (always-conditions get their last check). Returns the
+ * number that failed, or -EINVAL on a script error inside one. */
+int sim_lua_check_expectations(sim_lua *sl);
+
+const char *sim_lua_error(const sim_lua *sl);        /* one line: "file:line: message" */
+const char *sim_lua_traceback(const sim_lua *sl);    /* the whole traceback */
+/* End time set by a script's finish(); false when none did. */
+bool sim_lua_finish_time(const sim_lua *sl, sim_time_t *out);
+size_t sim_lua_expectation_count(const sim_lua *sl);
+const sim_expectation *sim_lua_expectation(const sim_lua *sl, size_t i);
+size_t sim_lua_memory(const sim_lua *sl);
+
+#endif

@@ -1,0 +1,56 @@
+/* sim_lua_internal.h - what the Lua binding's files (sim_lua*.c) share. */
+#ifndef RENKEI_SIM_LUA_INTERNAL_H
+#define RENKEI_SIM_LUA_INTERNAL_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "sim_lua.h"
+#include "sim_node.h"
+
+typedef struct lua_param {
+    char *key, *value;
+    bool used;
+} lua_param;
+
+struct sim_lua {
+    lua_State *L;
+    sim_world *w;
+    size_t mem, mem_cap;
+    bool mem_exceeded;
+    uint64_t budget, ticks;           /* ticks: count-hook calls in the current call */
+    char where[256];                  /* last sampled "file:line", for memory errors */
+    char *error, *traceback;
+    bool quiet;
+    bool finish_set;
+    sim_time_t finish;
+    lua_param *params;
+    size_t nparams;
+    sim_expectation *expects;
+    int *expect_refs;                 /* the expectation functions, in the registry */
+    size_t nexpects;
+    int script_msg_type;              /* message type of Lua messages, -1 until first send */
+    sim_rng rng;                      /* math.random */
+};
+
+enum { LUA_HOOK_EVERY = 1000 };
+
+/* sim_lua.c */
+sim_lua *sim_lua_from(lua_State *L);
+/* Protected call of the function below nargs arguments; on error keeps the message, halts the
+ * world with status 2 and returns -EINVAL. */
+int sim_lua_pcall(sim_lua *sl, int nargs, int nresults);
+sim_time_t sim_lua_check_time(lua_State *L, int idx);
+int64_t sim_lua_check_duration(lua_State *L, int idx);
+
+/* sim_lua_api.c: the globals scripts call */
+void sim_lua_open_api(lua_State *L);
+/* sim_lua_node.c: the "script" node kind, messages as Lua tables, node objects */
+void sim_lua_open_nodes(lua_State *L);
+int  sim_lua_register_script_kind(sim_world *w);
+/* Push the node object (the table given to node{}) or a bare handle for C-made nodes. */
+void sim_lua_push_node(lua_State *L, sim_node *n);
+/* Node argument: a node object or a node name; raises "unknown node 'x'". */
+sim_node *sim_lua_check_node(lua_State *L, int idx);
+
+#endif

@@ -1,0 +1,249 @@
+/* sim_net.c - links, sending and delivery of messages, and the drops on the way.
+ *
+ * Send time: a message waits for the link's sender side to finish serialising what went
+ * before (bandwidth), then travels for latency + jitter; arrivals stay in sending order.
+ * Delivery time: the message is lost if the link went down meanwhile (its epoch moved) or
+ * the receiver is down. Every send, delivery and drop is in the trace. */
+#include "sim_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t link_key(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b; }
+
+static uint32_t link_slot(const sim_world *w, uint64_t key)
+{
+    uint64_t h = key * UINT64_C(0x9e3779b97f4a7c15);
+    return (uint32_t)(h >> 32) & (w->link_cap - 1);
+}
+
+static sim_dlink *dlink_find(const sim_world *w, uint32_t a, uint32_t b)
+{
+    if (!w->link_cap) return NULL;
+    uint64_t key = link_key(a, b);
+    for (uint32_t i = link_slot(w, key); w->link_index[i] != UINT32_MAX;
+         i = (i + 1) & (w->link_cap - 1)) {
+        sim_dlink *d = &w->dlinks[w->link_index[i]];
+        if (d->from == a && d->to == b) return d;
+    }
+    return NULL;
+}
+
+static int link_index_grow(sim_world *w)
+{
+    uint32_t cap = w->link_cap ? w->link_cap * 2 : 256;
+    uint32_t *index = malloc(cap * sizeof *index);
+    if (!index) return -ENOMEM;
+    memset(index, 0xff, cap * sizeof *index);
+    uint32_t *old = w->link_index;
+    w->link_index = index;
+    w->link_cap = cap;
+    for (uint32_t d = 0; d < w->ndlinks; d++) {
+        uint32_t i = link_slot(w, link_key(w->dlinks[d].from, w->dlinks[d].to));
+        while (index[i] != UINT32_MAX) i = (i + 1) & (cap - 1);
+        index[i] = d;
+    }
+    free(old);
+    return 0;
+}
+
+static int params_valid(const sim_link_params *p)
+{
+    return p->latency >= 0 && p->jitter >= 0 && p->bandwidth >= 0 && isfinite(p->bandwidth) &&
+           p->loss >= 0 && p->loss <= 1;
+}
+
+static int dlink_add(sim_world *w, uint32_t a, uint32_t b, const sim_link_params *p)
+{
+    if ((w->ndlinks + 1) * 2 > w->link_cap && link_index_grow(w) < 0) return -ENOMEM;
+    if (w->ndlinks == w->cap_dlinks) {
+        uint32_t cap = w->cap_dlinks ? w->cap_dlinks * 2 : 64;
+        sim_dlink *d = realloc(w->dlinks, cap * sizeof *d);
+        if (!d) return -ENOMEM;
+        w->dlinks = d;
+        w->cap_dlinks = cap;
+    }
+    sim_dlink *d = &w->dlinks[w->ndlinks];
+    *d = (sim_dlink){.from = a, .to = b, .p = *p};
+    char name[64];
+    snprintf(name, sizeof name, "link:%u->%u", a, b);
+    /* Streams are named by node ids, which follow creation order, not by names: a link's
+     * stream must not change when an unrelated node is added later, and ids guarantee that. */
+    sim_rng_derive(&d->rng, w->seed, name);
+    uint32_t i = link_slot(w, link_key(a, b));
+    while (w->link_index[i] != UINT32_MAX) i = (i + 1) & (w->link_cap - 1);
+    w->link_index[i] = w->ndlinks++;
+    return 0;
+}
+
+int sim_link_add(sim_world *w, uint32_t a, uint32_t b, const sim_link_params *p)
+{
+    if (a >= w->nnodes || b >= w->nnodes) return -ENOENT;
+    if (a == b || !params_valid(p)) return -EINVAL;
+    if (dlink_find(w, a, b)) return -EEXIST;
+    int rc = dlink_add(w, a, b, p);
+    if (rc == 0) rc = dlink_add(w, b, a, p);
+    return rc;
+}
+
+int sim_link_set(sim_world *w, uint32_t a, uint32_t b, const sim_link_params *p)
+{
+    sim_dlink *ab = dlink_find(w, a, b), *ba = dlink_find(w, b, a);
+    if (!ab || !ba) return -ENOENT;
+    if (!params_valid(p)) return -EINVAL;
+    bool up = ab->p.up;
+    ab->p = ba->p = *p;
+    ab->p.up = ba->p.up = up;   /* up/down goes through sim_link_set_up, which traces */
+    return p->up == up ? 0 : sim_link_set_up(w, a, b, p->up, "set");
+}
+
+int sim_link_get(const sim_world *w, uint32_t a, uint32_t b, sim_link_params *out)
+{
+    const sim_dlink *d = dlink_find(w, a, b);
+    if (!d) return -ENOENT;
+    *out = d->p;
+    return 0;
+}
+
+int sim_link_set_up(sim_world *w, uint32_t a, uint32_t b, bool up, const char *why)
+{
+    sim_dlink *ab = dlink_find(w, a, b), *ba = dlink_find(w, b, a);
+    if (!ab || !ba) return -ENOENT;
+    if (ab->p.up == up) return 0;
+    ab->p.up = ba->p.up = up;
+    if (!up) {
+        ab->epoch++;
+        ba->epoch++;
+    }
+    if (sim_trace_begin(&w->trace, w->now, up ? "link_up" : "link_down")) {
+        sim_trace_field_str(&w->trace, "node", w->nodes[a]->name);
+        sim_trace_field_str(&w->trace, "peer", w->nodes[b]->name);
+        if (why) sim_trace_field_str(&w->trace, "detail", why);
+        sim_trace_end(&w->trace);
+    }
+    return 0;
+}
+
+uint32_t sim_link_count(const sim_world *w) { return w->ndlinks / 2; }
+
+void sim_net_free(sim_world *w)
+{
+    free(w->dlinks);
+    free(w->link_index);
+    w->dlinks = NULL;
+    w->link_index = NULL;
+}
+
+void sim_net_trace_msg(sim_world *w, const char *kind, const sim_msg *m, const char *reason)
+{
+    sim_trace *t = &w->trace;
+    if (!sim_trace_begin(t, w->now, kind)) return;
+    sim_trace_field_str(t, "node", w->nodes[m->src]->name);
+    sim_trace_field_str(t, "peer", w->nodes[m->dst]->name);
+    sim_trace_field_u64(t, "msg", m->id);
+    const sim_msg_type *type = sim_msg_type_get(w, m->type);
+    sim_buf *b = &w->scratch;
+    sim_buf_reset(b);
+    sim_buf_puts(b, "{\"type\":");
+    sim_buf_json_string(b, type ? type->name : "?");
+    sim_buf_printf(b, ",\"size\":%u", m->size);
+    if (reason) {
+        sim_buf_puts(b, ",\"reason\":");
+        sim_buf_json_string(b, reason);
+    }
+    if (!reason && strcmp(kind, "send") == 0 && type && type->to_json && m->payload) {
+        cJSON *body = type->to_json(m->payload);
+        char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+        if (text) {
+            sim_buf_puts(b, ",\"body\":");
+            sim_buf_puts(b, text);
+        }
+        cJSON_free(text);
+        cJSON_Delete(body);
+    }
+    sim_buf_puts(b, "}");
+    sim_trace_field_raw(t, "detail", sim_buf_cstr(b));
+    sim_trace_end(t);
+}
+
+static void drop(sim_world *w, sim_msg *m, const char *reason, uint64_t *counter)
+{
+    w->stats.msgs_dropped++;
+    (*counter)++;
+    w->nodes[m->src]->dropped++;
+    sim_net_trace_msg(w, "drop", m, reason);
+    sim_msg_free(w, m);
+}
+
+void sim_net_deliver_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
+{
+    sim_msg *m = ptr;
+    sim_node *to = w->nodes[m->dst];
+    const sim_dlink *d = dlink_find(w, m->src, m->dst);
+    if (!d->p.up || d->epoch != m->link_epoch) {
+        drop(w, m, "link_down", &w->stats.drops_link_down);
+        return;
+    }
+    if (!to->up) {
+        drop(w, m, "node_down", &w->stats.drops_node_down);
+        return;
+    }
+    w->stats.msgs_delivered++;
+    to->received++;
+    sim_net_trace_msg(w, "recv", m, NULL);
+    if (to->kind->receive)
+        to->kind->receive(to, m);
+    else
+        sim_msg_free(w, m);
+}
+
+int sim_node_send(sim_node *self, uint32_t to, sim_msg *m)
+{
+    sim_world *w = self->world;
+    if (!m) return -ENOMEM;
+    if (to >= w->nnodes) {
+        sim_msg_free(w, m);
+        return -ENOENT;
+    }
+    m->src = self->id;
+    m->dst = to;
+    m->sent_at = w->now;
+    w->stats.msgs_sent++;
+    self->sent++;
+    sim_dlink *d = dlink_find(w, self->id, to);
+    if (!self->up) {
+        drop(w, m, "sender_down", &w->stats.drops_sender_down);
+        return -EHOSTDOWN;
+    }
+    if (!d) {
+        drop(w, m, "no_link", &w->stats.drops_no_link);
+        return -ENOLINK;
+    }
+    if (!d->p.up) {
+        drop(w, m, "link_down", &w->stats.drops_link_down);
+        return -ENETDOWN;
+    }
+    sim_net_trace_msg(w, "send", m, NULL);
+    if (d->p.loss > 0 && sim_rng_uniform(&d->rng) < d->p.loss) {
+        drop(w, m, "loss", &w->stats.drops_loss);
+        return 0;
+    }
+    sim_time_t start = d->busy_until > w->now ? d->busy_until : w->now;
+    int64_t tx = 0;
+    if (d->p.bandwidth > 0) tx = (int64_t)ceil((double)m->size * 8e6 / d->p.bandwidth);
+    d->busy_until = start + tx;
+    int64_t jitter = d->p.jitter > 0 ? (int64_t)sim_rng_below(&d->rng, (uint32_t)(d->p.jitter > UINT32_MAX - 1 ? UINT32_MAX - 1 : d->p.jitter) + 1) : 0;
+    sim_time_t arrive = start + tx + d->p.latency + jitter;
+    if (arrive < d->last_arrival) arrive = d->last_arrival;
+    d->last_arrival = arrive;
+    m->link_epoch = d->epoch;
+    int rc = sim_world_schedule(w, arrive, sim_net_deliver_event, m, 0, to, NULL);
+    if (rc < 0) {
+        w->stats.msgs_dropped++;
+        sim_msg_free(w, m);
+    }
+    return rc;
+}

@@ -1,0 +1,236 @@
+/* sim_run.c - the libuv driver of a world (see sim_run.h).
+ *
+ * The wall clock is read here, and only here, to decide *when* to dispatch; simulation logic
+ * never sees it. Handles are freed only from their close callbacks. */
+#include "sim_run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+enum {
+    FAST_SLICE_NS = 8 * 1000 * 1000,    /* wall time per idle turn before yielding to I/O */
+    FAST_BATCH = 2048,                  /* events between wall-clock checks */
+    PACED_BATCH = 4096,                 /* events per timer turn when behind */
+    PACED_MAX_SLEEP_MS = 250,           /* wake at least this often to move the clock */
+};
+
+struct sim_run {
+    sim_world *w;
+    uv_loop_t *loop;
+    uv_idle_t idle;
+    uv_timer_t timer;
+    sim_run_state state;
+    sim_run_end end;
+    sim_time_t until;           /* the run's end */
+    sim_time_t pause_at;        /* run-until target; INT64_MAX when none */
+    double speed;
+    uint64_t anchor_wall_ns;    /* paced mode: this wall instant ... */
+    sim_time_t anchor_sim;      /* ... corresponds to this simulated time */
+    sim_run_done_cb done;
+    void *done_arg;
+    int open_handles;
+};
+
+int sim_run_create(sim_world *w, uv_loop_t *loop, sim_time_t until, double speed, sim_run **out)
+{
+    if (!(speed >= 0) || !isfinite(speed)) return -EINVAL;
+    sim_run *r = calloc(1, sizeof *r);
+    if (!r) return -ENOMEM;
+    *r = (sim_run){.w = w, .loop = loop, .until = until, .speed = speed, .pause_at = INT64_MAX};
+    uv_idle_init(loop, &r->idle);
+    uv_timer_init(loop, &r->timer);
+    r->idle.data = r->timer.data = r;
+    r->open_handles = 2;
+    *out = r;
+    return 0;
+}
+
+static void stop_handles(sim_run *r)
+{
+    uv_idle_stop(&r->idle);
+    uv_timer_stop(&r->timer);
+}
+
+static void finish(sim_run *r, sim_run_end end)
+{
+    stop_handles(r);
+    r->state = SIM_RUN_DONE;
+    r->end = end;
+    if (end == SIM_END_UNTIL || end == SIM_END_DRAINED) sim_world_advance(r->w, r->until);
+    if (r->done) r->done(r, r->done_arg);
+}
+
+/* After dispatching: is the run over, or has it reached its pause point? */
+static bool check_end(sim_run *r)
+{
+    if (sim_world_halted(r->w, NULL)) {
+        finish(r, SIM_END_HALTED);
+        return true;
+    }
+    sim_time_t next;
+    if (sim_world_next_time(r->w, &next) < 0) {
+        finish(r, SIM_END_DRAINED);
+        return true;
+    }
+    if (next > r->until) {
+        finish(r, SIM_END_UNTIL);
+        return true;
+    }
+    if (next > r->pause_at) {
+        sim_world_advance(r->w, r->pause_at);
+        r->pause_at = INT64_MAX;
+        sim_run_pause(r);
+        return true;
+    }
+    return false;
+}
+
+static sim_time_t limit(const sim_run *r) { return r->pause_at < r->until ? r->pause_at : r->until; }
+
+static void on_idle(uv_idle_t *h)
+{
+    sim_run *r = h->data;
+    uint64_t t0 = uv_hrtime();
+    do {
+        sim_world_run(r->w, limit(r), FAST_BATCH);
+        if (check_end(r)) return;
+    } while (uv_hrtime() - t0 < FAST_SLICE_NS);
+}
+
+static void anchor(sim_run *r)
+{
+    r->anchor_wall_ns = uv_hrtime();
+    r->anchor_sim = sim_world_now(r->w);
+}
+
+static void arm_paced(sim_run *r);
+
+static void on_timer(uv_timer_t *h)
+{
+    sim_run *r = h->data;
+    double elapsed_us = (double)(uv_hrtime() - r->anchor_wall_ns) / 1e3;
+    sim_time_t target = r->anchor_sim + (sim_time_t)(elapsed_us * r->speed);
+    sim_time_t lim = limit(r);
+    if (target > lim) target = lim;
+    uint64_t n = sim_world_run(r->w, target, PACED_BATCH);
+    if (check_end(r)) return;
+    if (n < PACED_BATCH) sim_world_advance(r->w, target);
+    arm_paced(r);
+}
+
+static void arm_paced(sim_run *r)
+{
+    sim_time_t next;
+    if (sim_world_next_time(r->w, &next) < 0) next = r->until;
+    if (next > limit(r)) next = limit(r);
+    double due_ns = (double)(next - r->anchor_sim) / r->speed * 1e3;
+    double wait_ns = due_ns - (double)(uv_hrtime() - r->anchor_wall_ns);
+    uint64_t ms = wait_ns <= 0 ? 0 : (uint64_t)ceil(wait_ns / 1e6);
+    if (ms > PACED_MAX_SLEEP_MS) ms = PACED_MAX_SLEEP_MS;
+    uv_timer_start(&r->timer, on_timer, ms, 0);
+}
+
+static void go(sim_run *r)
+{
+    r->state = SIM_RUN_RUNNING;
+    if (check_end(r)) return;
+    if (r->speed == 0) {
+        uv_idle_start(&r->idle, on_idle);
+    } else {
+        anchor(r);
+        arm_paced(r);
+    }
+}
+
+int sim_run_start(sim_run *r, sim_run_done_cb done, void *arg)
+{
+    if (r->state != SIM_RUN_IDLE) return -EALREADY;
+    r->done = done;
+    r->done_arg = arg;
+    go(r);
+    return 0;
+}
+
+/* A paused run keeps the loop alive (the dashboard will resume it), but does nothing. */
+static void on_keepalive(uv_timer_t *h) { (void)h; }
+
+void sim_run_pause(sim_run *r)
+{
+    if (r->state != SIM_RUN_RUNNING && r->state != SIM_RUN_IDLE) return;
+    stop_handles(r);
+    r->state = SIM_RUN_PAUSED;
+    uv_timer_start(&r->timer, on_keepalive, 3600 * 1000, 3600 * 1000);
+}
+
+void sim_run_resume(sim_run *r)
+{
+    if (r->state != SIM_RUN_PAUSED) return;
+    stop_handles(r);
+    go(r);
+}
+
+int sim_run_step(sim_run *r)
+{
+    if (r->state == SIM_RUN_DONE) return 0;
+    if (r->state != SIM_RUN_PAUSED) sim_run_pause(r);
+    uint64_t n = sim_world_run(r->w, r->until, 1);
+    if (sim_world_halted(r->w, NULL)) {
+        finish(r, SIM_END_HALTED);
+    } else {
+        sim_time_t next;
+        if (sim_world_next_time(r->w, &next) < 0)
+            finish(r, SIM_END_DRAINED);
+        else if (next > r->until)
+            finish(r, SIM_END_UNTIL);
+    }
+    return (int)n;
+}
+
+int sim_run_until(sim_run *r, sim_time_t t)
+{
+    if (r->state == SIM_RUN_DONE) return -EALREADY;
+    if (t < sim_world_now(r->w)) return -EINVAL;
+    r->pause_at = t;
+    if (r->state == SIM_RUN_PAUSED || r->state == SIM_RUN_IDLE) {
+        stop_handles(r);
+        go(r);
+    }
+    return 0;
+}
+
+int sim_run_set_speed(sim_run *r, double speed)
+{
+    if (!(speed >= 0) || !isfinite(speed)) return -EINVAL;
+    r->speed = speed;
+    if (r->state == SIM_RUN_RUNNING) {
+        stop_handles(r);
+        go(r);
+    }
+    return 0;
+}
+
+void sim_run_stop(sim_run *r)
+{
+    if (r->state == SIM_RUN_DONE) return;
+    finish(r, SIM_END_STOPPED);
+}
+
+static void on_close(uv_handle_t *h)
+{
+    sim_run *r = h->data;
+    if (--r->open_handles == 0) free(r);
+}
+
+void sim_run_close(sim_run *r)
+{
+    stop_handles(r);
+    uv_close((uv_handle_t *)&r->idle, on_close);
+    uv_close((uv_handle_t *)&r->timer, on_close);
+}
+
+sim_run_state sim_run_get_state(const sim_run *r) { return r->state; }
+sim_run_end sim_run_get_end(const sim_run *r) { return r->end; }
+sim_time_t sim_run_get_until(const sim_run *r) { return r->until; }
+double sim_run_get_speed(const sim_run *r) { return r->speed; }
+sim_world *sim_run_world(const sim_run *r) { return r->w; }

@@ -1,0 +1,54 @@
+/* sim_run.h - drives a world on a libuv loop: fast or paced, pause, step, run-until, speed.
+ *
+ * Fast mode drains events in batches from an idle handle, a few milliseconds of wall time per
+ * turn, so the loop keeps serving I/O (the web dashboard) between batches. Paced mode sleeps
+ * on a timer until the wall-clock moment of the next event at `speed` simulated seconds per
+ * wall second. Pacing changes when events run, never which or in what order: the trace is
+ * the same in both modes. These are the engine calls a dashboard drives. */
+#ifndef RENKEI_SIM_RUN_H
+#define RENKEI_SIM_RUN_H
+
+#include <uv.h>
+
+#include "sim_world.h"
+
+typedef struct sim_run sim_run;
+
+typedef enum sim_run_state {
+    SIM_RUN_IDLE,        /* created, not started */
+    SIM_RUN_RUNNING,
+    SIM_RUN_PAUSED,
+    SIM_RUN_DONE,        /* reached the end, ran out of events, halted or stopped */
+} sim_run_state;
+
+typedef enum sim_run_end {
+    SIM_END_NONE,
+    SIM_END_UNTIL,       /* reached the end time */
+    SIM_END_DRAINED,     /* no events left before the end time */
+    SIM_END_HALTED,      /* sim_world_halt(): a script error or the like */
+    SIM_END_STOPPED,     /* sim_run_stop(): Ctrl-C, the dashboard */
+} sim_run_end;
+
+typedef void (*sim_run_done_cb)(sim_run *r, void *arg);
+
+/* speed 0 is fast mode; otherwise simulated seconds per wall second (1 = real time). */
+int  sim_run_create(sim_world *w, uv_loop_t *loop, sim_time_t until, double speed, sim_run **out);
+int  sim_run_start(sim_run *r, sim_run_done_cb done, void *arg);
+void sim_run_pause(sim_run *r);
+void sim_run_resume(sim_run *r);
+/* Dispatch exactly one event and stay paused; returns 1 if one ran, 0 if none was due. */
+int  sim_run_step(sim_run *r);
+/* Run (at the current pacing) until simulated time t, then pause there. */
+int  sim_run_until(sim_run *r, sim_time_t t);
+int  sim_run_set_speed(sim_run *r, double speed);
+void sim_run_stop(sim_run *r);
+/* Close the handles; r is freed in the last close callback (after uv_run returns). */
+void sim_run_close(sim_run *r);
+
+sim_run_state sim_run_get_state(const sim_run *r);
+sim_run_end   sim_run_get_end(const sim_run *r);
+sim_time_t    sim_run_get_until(const sim_run *r);
+double        sim_run_get_speed(const sim_run *r);
+sim_world    *sim_run_world(const sim_run *r);
+
+#endif

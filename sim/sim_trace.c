@@ -1,0 +1,104 @@
+/* sim_trace.c - canonical trace lines, buffered to a file descriptor, hashed with SHA-256. */
+#include "sim_trace.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <unistd.h>
+
+enum { TRACE_FLUSH_BYTES = 1 << 16 };
+
+int sim_trace_init(sim_trace *t, int fd, bool off)
+{
+    *t = (sim_trace){.fd = fd, .off = off};
+    if (off) return 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md) return -ENOMEM;
+    if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        return -EIO;
+    }
+    t->md = md;
+    return 0;
+}
+
+void sim_trace_free(sim_trace *t)
+{
+    EVP_MD_CTX_free(t->md);
+    sim_buf_free(&t->pending);
+    sim_buf_free(&t->line);
+    t->md = NULL;
+}
+
+static void trace_flush(sim_trace *t)
+{
+    if (t->pending.len == 0) return;
+    EVP_DigestUpdate(t->md, t->pending.data, t->pending.len);
+    const char *p = t->pending.data;
+    size_t left = t->pending.len;
+    while (t->fd >= 0 && !t->write_failed && left > 0) {
+        ssize_t n = write(t->fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            t->write_failed = true;
+            break;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    sim_buf_reset(&t->pending);
+}
+
+bool sim_trace_begin(sim_trace *t, sim_time_t now, const char *kind)
+{
+    if (t->off) return false;
+    char jst[SIM_TIME_BUFSZ];
+    sim_time_format(now, jst, sizeof jst);
+    sim_buf_reset(&t->line);
+    sim_buf_printf(&t->line, "{\"time\":%lld,\"jst\":\"%s\",\"kind\":", (long long)now, jst);
+    sim_buf_json_string(&t->line, kind);
+    return true;
+}
+
+void sim_trace_field_str(sim_trace *t, const char *key, const char *value)
+{
+    sim_buf_printf(&t->line, ",\"%s\":", key);
+    sim_buf_json_string(&t->line, value);
+}
+
+void sim_trace_field_u64(sim_trace *t, const char *key, uint64_t value)
+{
+    sim_buf_printf(&t->line, ",\"%s\":%llu", key, (unsigned long long)value);
+}
+
+void sim_trace_field_raw(sim_trace *t, const char *key, const char *json)
+{
+    sim_buf_printf(&t->line, ",\"%s\":", key);
+    sim_buf_puts(&t->line, json);
+}
+
+void sim_trace_end(sim_trace *t)
+{
+    sim_buf_append(&t->line, "}\n", 2);
+    sim_buf_append(&t->pending, t->line.data, t->line.len);
+    t->records++;
+    if (t->pending.len >= TRACE_FLUSH_BYTES) trace_flush(t);
+}
+
+int sim_trace_finish(sim_trace *t, char hex[65])
+{
+    if (t->off || !t->md) return -EINVAL;
+    trace_flush(t);
+    unsigned char digest[32];
+    unsigned int n = 0;
+    EVP_MD_CTX *copy = EVP_MD_CTX_new();
+    /* Finalise a copy so the trace can still grow (the hash is shown mid-run too). */
+    if (!copy || EVP_MD_CTX_copy_ex(copy, t->md) != 1 || EVP_DigestFinal_ex(copy, digest, &n) != 1) {
+        EVP_MD_CTX_free(copy);
+        return -EIO;
+    }
+    EVP_MD_CTX_free(copy);
+    for (unsigned i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    if (t->line.failed || t->pending.failed) return -ENOMEM;
+    return t->write_failed ? -EIO : 0;
+}
