@@ -1,0 +1,1 @@
+after("ninety seconds", function() end)

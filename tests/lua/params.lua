@@ -1,0 +1,5 @@
+local n = param("count", 3)
+local name = param("label", "none")
+local flag = param("flag", false)
+log("count", n, "label", name, "flag", tostring(flag))
+expect("count is a number", function() return math.type(n) == "integer" end)

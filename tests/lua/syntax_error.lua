@@ -1,0 +1,2 @@
+node { name = "a" }
+local x = = 1

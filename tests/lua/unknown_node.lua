@@ -1,0 +1,3 @@
+node { name = "a" }
+
+link("a", "nowhere")
