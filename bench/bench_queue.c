@@ -547,11 +547,13 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 3;
-    const char *only = argc > 2 ? argv[2] : NULL;
+    const char *only = argc > 2 && *argv[2] ? argv[2] : NULL;
+    const char *only_w = argc > 3 ? argv[3] : NULL;
     if (runs < 1 || runs > MAX_RUNS) die("RUNS must be 1..15");
 
     for (size_t wi = 0; wi < sizeof workloads / sizeof workloads[0]; wi++) {
         const workload *w = &workloads[wi];
+        if (only_w && !strstr(w->name, only_w)) continue;
         double secs[NCAND][MAX_RUNS], med[NCAND], ref = 0;
         result mem[NCAND], r;
 

@@ -36,14 +36,34 @@ struct sim_qchunk {
     sim_qentry e[CHUNK];
 };
 
-/* The bucket of (time, key) >= base. Times are >= 0, so the time word never differs in bit
- * 63 and the result is at most 127. */
-static inline unsigned bucket_of(const sim_queue *q, int64_t time, uint64_t key)
+#define DIGIT SIM_QUEUE_DIGIT
+#define DIGIT_MASK ((1u << DIGIT) - 1)
+#define KEY_DIGITS (64 / DIGIT)
+
+/* The bucket of (time, key) >= base: (p, v) where p is the highest digit in which it differs
+ * from base and v its value there (v > base's digit, so v = 0 is free for "equal"). Times
+ * are >= 0, so ... */
+static inline unsigned bucket_of(int64_t base_time, uint64_t base_key, int64_t time,
+                                 uint64_t key)
 {
-    uint64_t x = (uint64_t)time ^ (uint64_t)q->base_time;
-    if (x) return 128 - (unsigned)__builtin_clzll(x);
-    x = key ^ q->base_key;
-    return x ? 64 - (unsigned)__builtin_clzll(x) : 0;
+    uint64_t x = (uint64_t)time ^ (uint64_t)base_time, w = (uint64_t)time;
+    unsigned p0 = KEY_DIGITS;
+    if (!x) {
+        x = key ^ base_key;
+        if (!x) return 0;
+        w = key;
+        p0 = 0;
+    }
+    unsigned p = (63 - (unsigned)__builtin_clzll(x)) / DIGIT;
+    return (p0 + p) << DIGIT | ((unsigned)(w >> (p * DIGIT)) & DIGIT_MASK);
+}
+
+static unsigned lowest_bucket(const sim_queue *q)
+{
+    uint64_t m = q->mask[0] & ~UINT64_C(1);
+    unsigned w = 0;
+    while (!m) m = q->mask[++w];
+    return w * 64 + (unsigned)__builtin_ctzll(m);
 }
 
 /* An upper bound on the chunks in use with n entries, also while a bucket is being split or
@@ -93,8 +113,7 @@ static sim_qchunk *detach(sim_queue *q, unsigned j, size_t *first)
  * minimum, which becomes base and lands alone (or with its duplicates) in bucket 0. */
 static void split_lowest(sim_queue *q)
 {
-    uint64_t low = q->mask[0] & ~UINT64_C(1);
-    unsigned i = low ? (unsigned)__builtin_ctzll(low) : 64 + (unsigned)__builtin_ctzll(q->mask[1]);
+    unsigned i = lowest_bucket(q);
     size_t first, n;
     sim_qchunk *list = detach(q, i, &first), *c, *next;
 
@@ -112,7 +131,7 @@ static void split_lowest(sim_queue *q)
     n = first;
     for (c = list; c; c = next, n = CHUNK) {
         next = c->next;
-        for (size_t k = 0; k < n; k++) append(q, bucket_of(q, c->e[k].time, c->e[k].key), c->e[k]);
+        for (size_t k = 0; k < n; k++) append(q, bucket_of(m.time, m.key, c->e[k].time, c->e[k].key), c->e[k]);
         release(q, c);
     }
 }
@@ -122,10 +141,9 @@ static void split_lowest(sim_queue *q)
  * higher buckets do not change. */
 static void lower_base(sim_queue *q, int64_t time, uint64_t key)
 {
-    uint64_t x = (uint64_t)time ^ (uint64_t)q->base_time;
-    unsigned d = x ? 128 - (unsigned)__builtin_clzll(x) : 64 - (unsigned)__builtin_clzll(key ^ q->base_key);
+    unsigned d = bucket_of(time, key, q->base_time, q->base_key);
 
-    for (unsigned j = 0; j < d; j++) {
+    for (unsigned j = 0; j < (d & ~DIGIT_MASK); j++) {
         if (q->b[j].n == 0) continue;
         size_t n;
         sim_qchunk *c = detach(q, j, &n), *next;
@@ -177,7 +195,7 @@ int sim_queue_push(sim_queue *q, int64_t time, uint64_t key)
     }
     if (time < q->base_time || (time == q->base_time && key < q->base_key))
         lower_base(q, time, key);
-    append(q, bucket_of(q, time, key), (sim_qentry){time, key});
+    append(q, bucket_of(q->base_time, q->base_key, time, key), (sim_qentry){time, key});
     q->size++;
     return 0;
 }

@@ -24,8 +24,14 @@ typedef struct sim_qentry {
 } sim_qentry;
 
 /* Entries per chunk: bucket storage comes in chunks of this many entries (a power of two). */
-#define SIM_QUEUE_CHUNK 32
-#define SIM_QUEUE_BUCKETS 128
+#ifndef SIM_QUEUE_CHUNK
+#define SIM_QUEUE_CHUNK 16
+#endif
+/* The radix: buckets split on digits of this many bits (1, 2, 4 or 8). */
+#ifndef SIM_QUEUE_DIGIT
+#define SIM_QUEUE_DIGIT 4
+#endif
+#define SIM_QUEUE_BUCKETS ((128 / SIM_QUEUE_DIGIT) << SIM_QUEUE_DIGIT)
 
 typedef struct sim_qchunk sim_qchunk;
 
@@ -37,7 +43,7 @@ typedef struct sim_qbucket {
 typedef struct sim_queue {
     int64_t base_time;          /* the last minimum taken out: every entry is >= it */
     uint64_t base_key;
-    uint64_t mask[2];           /* bit j set: bucket j may be non-empty (bit 0 means nothing) */
+    uint64_t mask[SIM_QUEUE_BUCKETS / 64]; /* bit j: bucket j is not empty (bit 0 means nothing) */
     size_t size;
     size_t nchunks;             /* chunks allocated, in buckets or in the pool */
     sim_qchunk *pool;           /* spare chunks, linked through their next pointers */
