@@ -15,6 +15,7 @@ expect_exit 0 run $T -q --seed 2
 [ "$(hash_of)" != "$h1" ] || fail "a different seed gave the same hash"
 expect_exit 0 run $T -q --speed 50000000
 [ "$(hash_of)" = "$h1" ] || fail "paced mode gave a different hash than fast mode"
+[ ! -s "$TMP/err" ] || fail "paced run wrote to stderr (a libuv handle left open?): $(cat "$TMP/err")"
 
 S="$TMP/a/summary.json"
 for field in seed start end events wall_s events_per_s trace_hash messages expectations exit_status replay; do
