@@ -132,7 +132,6 @@ static int timer_schedule(sim_lua *sl, lua_timer *t, sim_time_t at)
 }
 
 /* Fire a timer: reschedule a repeating one first, so cancel() inside the callback works. */
-void sim_lua_timer_fire(sim_lua *sl, void *ptr);
 void sim_lua_timer_fire(sim_lua *sl, void *ptr)
 {
     lua_State *L = sl->L;
@@ -153,8 +152,6 @@ static void world_timer_event(sim_world *w, void *ptr, uint64_t tag, uint32_t no
 }
 
 /* Create a timer for the function at fn_idx; first firing at `at`. */
-int sim_lua_new_timer(lua_State *L, int fn_idx, sim_time_t at, int64_t interval,
-                      lua_Integer count, uint32_t node);
 int sim_lua_new_timer(lua_State *L, int fn_idx, sim_time_t at, int64_t interval,
                       lua_Integer count, uint32_t node)
 {
@@ -191,7 +188,6 @@ static int l_after(lua_State *L)
 }
 
 /* every(interval, fn [, {first = time or duration, count = n}]) */
-int sim_lua_every(lua_State *L, uint32_t node);
 int sim_lua_every(lua_State *L, uint32_t node)
 {
     static const char *const known[] = {"first", "count", NULL};
@@ -363,7 +359,6 @@ static int link_params(lua_State *L)
 /* ---- logging and parameters ------------------------------------------------------------ */
 
 /* Join the arguments from idx on with spaces, as print() would. */
-void sim_lua_join_args(lua_State *L, int idx, luaL_Buffer *b);
 void sim_lua_join_args(lua_State *L, int idx, luaL_Buffer *b)
 {
     int top = lua_gettop(L);
@@ -375,7 +370,6 @@ void sim_lua_join_args(lua_State *L, int idx, luaL_Buffer *b)
     }
 }
 
-void sim_lua_log(sim_lua *sl, const sim_node *n, const char *text);
 void sim_lua_log(sim_lua *sl, const sim_node *n, const char *text)
 {
     sim_world *w = sl->w;
@@ -486,15 +480,7 @@ static int results_index(lua_State *L)
     lua_createtable(L, 0, (int)count);
     for (uint32_t i = 0; i < count; i++) {
         sim_node *n = sim_world_node(w, i);
-        lua_createtable(L, 0, 4);
-        lua_pushinteger(L, (lua_Integer)n->sent);
-        lua_setfield(L, -2, "sent");
-        lua_pushinteger(L, (lua_Integer)n->received);
-        lua_setfield(L, -2, "received");
-        lua_pushinteger(L, (lua_Integer)n->dropped);
-        lua_setfield(L, -2, "dropped");
-        lua_pushboolean(L, n->up);
-        lua_setfield(L, -2, "up");
+        sim_lua_push_node_stats(L, n);
         lua_setfield(L, -2, n->name);
     }
     lua_pushvalue(L, -1);

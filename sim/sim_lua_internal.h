@@ -45,11 +45,20 @@ int64_t sim_lua_check_duration(lua_State *L, int idx);
 
 /* sim_lua_api.c: the globals scripts call */
 void sim_lua_open_api(lua_State *L);
+/* Calendar timers (at/after/every, and node-owned ones when node != UINT32_MAX). */
+int  sim_lua_new_timer(lua_State *L, int fn_idx, sim_time_t at, int64_t interval,
+                       lua_Integer count, uint32_t node);
+int  sim_lua_every(lua_State *L, uint32_t node);   /* every(interval, fn, opts) at index 1 */
+void sim_lua_timer_fire(sim_lua *sl, void *timer);
+/* log(): arguments from idx joined as print() would; a trace line, stdout unless quiet. */
+void sim_lua_join_args(lua_State *L, int idx, luaL_Buffer *b);
+void sim_lua_log(sim_lua *sl, const sim_node *n, const char *text);
 /* sim_lua_node.c: the "script" node kind, messages as Lua tables, node objects */
 void sim_lua_open_nodes(lua_State *L);
 int  sim_lua_register_script_kind(sim_world *w);
 /* Push the node object (the table given to node{}) or a bare handle for C-made nodes. */
 void sim_lua_push_node(lua_State *L, sim_node *n);
+void sim_lua_push_node_stats(lua_State *L, const sim_node *n);   /* {sent, received, dropped, up} */
 /* Node argument: a node object or a node name; raises "unknown node 'x'". */
 sim_node *sim_lua_check_node(lua_State *L, int idx);
 

@@ -15,12 +15,6 @@
 static const char NODE_MT[] = "renkei.node";
 static const char NODES_KEY = 'n';      /* registry: node id + 1 -> node object */
 
-void sim_lua_timer_fire(sim_lua *sl, void *ptr);
-int sim_lua_new_timer(lua_State *L, int fn_idx, sim_time_t at, int64_t interval,
-                      lua_Integer count, uint32_t node);
-int sim_lua_every(lua_State *L, uint32_t node);
-void sim_lua_join_args(lua_State *L, int idx, luaL_Buffer *b);
-void sim_lua_log(sim_lua *sl, const sim_node *n, const char *text);
 
 /* ---- node objects ---------------------------------------------------------------------- */
 
@@ -305,9 +299,8 @@ static int node_log(lua_State *L)
     return 0;
 }
 
-static int node_stats(lua_State *L)
+void sim_lua_push_node_stats(lua_State *L, const sim_node *n)
 {
-    sim_node *n = sim_lua_check_node(L, 1);
     lua_createtable(L, 0, 4);
     lua_pushinteger(L, (lua_Integer)n->sent);
     lua_setfield(L, -2, "sent");
@@ -317,6 +310,11 @@ static int node_stats(lua_State *L)
     lua_setfield(L, -2, "dropped");
     lua_pushboolean(L, n->up);
     lua_setfield(L, -2, "up");
+}
+
+static int node_stats(lua_State *L)
+{
+    sim_lua_push_node_stats(L, sim_lua_check_node(L, 1));
     return 1;
 }
 

@@ -90,10 +90,12 @@ static inline void append(sim_queue *q, unsigned j, sim_qentry e)
         q->pool = c->next;
         c->next = b->top;
         b->top = c;
+        /* Only here can the bucket have been empty; keeping the read-modify-write of the
+         * mask off the common path shortens the split loop's dependency chain. */
+        q->mask[j >> 6] |= UINT64_C(1) << (j & 63);
     }
     b->top->e[i] = e;
     b->n++;
-    q->mask[j >> 6] |= UINT64_C(1) << (j & 63);
 }
 
 /* Empties bucket j and returns its chunks, the first holding *first entries, the rest full.
