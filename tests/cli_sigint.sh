@@ -9,7 +9,7 @@ for _ in $(seq 100); do
     [ -s "$TMP/int/trace.jsonl" ] || [ -e "$TMP/int/trace.jsonl" ] && break
     sleep 0.05
 done
-sleep 0.5
+sleep 1.5   # the signal handler is installed once the scripts are loaded
 kill -INT "$pid"
 set +e
 wait "$pid"
