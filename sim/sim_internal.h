@@ -55,6 +55,7 @@ struct sim_world {
     uint32_t free_slot;
     uint64_t next_seq;
     size_t stale;                   /* queue entries whose event was cancelled */
+    bool yield;                     /* leave sim_world_run() after this event */
     int halt_status;
     char *halt_reason;
 

@@ -54,6 +54,8 @@ static void stop_handles(sim_run *r)
 
 static void finish(sim_run *r, sim_run_end end)
 {
+    if (r->state == SIM_RUN_DONE) return;
+    sim_world_yield(r->w);   /* when called from inside an event: dispatch nothing more */
     stop_handles(r);
     r->state = SIM_RUN_DONE;
     r->end = end;
@@ -69,18 +71,15 @@ static bool check_end(sim_run *r)
         return true;
     }
     sim_time_t next;
-    if (sim_world_next_time(r->w, &next) < 0) {
-        finish(r, SIM_END_DRAINED);
-        return true;
-    }
-    if (next > r->until) {
-        finish(r, SIM_END_UNTIL);
-        return true;
-    }
-    if (next > r->pause_at) {
+    bool have = sim_world_next_time(r->w, &next) == 0;
+    if (r->pause_at < r->until && (!have || next > r->pause_at)) {
         sim_world_advance(r->w, r->pause_at);
         r->pause_at = INT64_MAX;
         sim_run_pause(r);
+        return true;
+    }
+    if (!have || next > r->until) {
+        finish(r, have ? SIM_END_UNTIL : SIM_END_DRAINED);
         return true;
     }
     return false;
@@ -94,7 +93,7 @@ static void on_idle(uv_idle_t *h)
     uint64_t t0 = uv_hrtime();
     do {
         sim_world_run(r->w, limit(r), FAST_BATCH);
-        if (check_end(r)) return;
+        if (r->state != SIM_RUN_RUNNING || check_end(r)) return;   /* paused or stopped inside */
     } while (uv_hrtime() - t0 < FAST_SLICE_NS);
 }
 
@@ -114,7 +113,7 @@ static void on_timer(uv_timer_t *h)
     sim_time_t lim = limit(r);
     if (target > lim) target = lim;
     uint64_t n = sim_world_run(r->w, target, PACED_BATCH);
-    if (check_end(r)) return;
+    if (r->state != SIM_RUN_RUNNING || check_end(r)) return;   /* paused or stopped inside */
     if (n < PACED_BATCH) sim_world_advance(r->w, target);
     arm_paced(r);
 }
@@ -158,6 +157,7 @@ static void on_keepalive(uv_timer_t *h) { (void)h; }
 void sim_run_pause(sim_run *r)
 {
     if (r->state != SIM_RUN_RUNNING && r->state != SIM_RUN_IDLE) return;
+    sim_world_yield(r->w);
     stop_handles(r);
     r->state = SIM_RUN_PAUSED;
     uv_timer_start(&r->timer, on_keepalive, 3600 * 1000, 3600 * 1000);

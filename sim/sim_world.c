@@ -178,7 +178,8 @@ uint64_t sim_world_run(sim_world *w, sim_time_t limit, uint64_t max_events)
 {
     uint64_t done = 0;
     sim_qentry e;
-    while (!w->halt_status && (max_events == 0 || done < max_events)) {
+    w->yield = false;
+    while (!w->halt_status && !w->yield && (max_events == 0 || done < max_events)) {
         if (sim_queue_pop(&w->queue, &e) < 0) break;
         uint32_t slot = (uint32_t)(e.key & EVENT_SLOT_MASK);
         sim_event *ev = event_slot(w, slot);
@@ -205,6 +206,8 @@ void sim_world_advance(sim_world *w, sim_time_t t)
 {
     if (t > w->now) w->now = t;
 }
+
+void sim_world_yield(sim_world *w) { w->yield = true; }
 
 void sim_world_halt(sim_world *w, int status, const char *reason)
 {

@@ -62,6 +62,9 @@ uint64_t sim_world_run(sim_world *w, sim_time_t limit, uint64_t max_events);
 /* Stop the current sim_world_run() after the event being dispatched (a script error, an
  * engine error). The reason is kept; the first one wins. */
 void sim_world_halt(sim_world *w, int status, const char *reason);
+/* Make the current sim_world_run() return after the event being dispatched, without halting
+ * (the driver paused or stopped the run from inside a callback). */
+void sim_world_yield(sim_world *w);
 int  sim_world_halted(const sim_world *w, const char **reason);   /* status, 0 = not halted */
 /* Advance the clock to t (>= now) with nothing dispatched: for run-until with no events. */
 void sim_world_advance(sim_world *w, sim_time_t t);
