@@ -1,26 +1,48 @@
-/* sim_queue.c - the pending-event queue: a radix heap on time:key, stored in chunks.
+/* sim_queue.c - the pending-event queue: a 16-way radix heap on time:key, stored in chunks.
  *
- * (figures: see bench/README.md; filled in below once measured)
+ * Why this one (bench/bench_queue.c, bench/README.md; one run, medians of 3, ns per pop with
+ * its push and random draws, and peak bytes per pending entry):
  *
- * How it works. Read (time, key) as one 128-bit number. base is the last minimum taken out;
- * every entry is >= base. An entry lives in bucket 1 + (the highest bit where it differs from
- * base), bucket 0 holding entries equal to base; so every entry of bucket i is smaller than
- * every entry of bucket j > i. When bucket 0 is empty, the lowest non-empty bucket is split
- * around its minimum m: base becomes m and each of its entries moves to a strictly lower
- * bucket. An entry therefore moves at most 127 times in its life and in practice a few,
- * always by sequential appends, with no comparisons between entries except the scan for m.
- * Because the key takes part, ties in time come out in key order with no sorting: entries
- * of equal time simply split further on their key bits.
+ *                                    phold 28,800     phold 288,000    ties (1 s grain)
+ *     4-ary heap on (time, key)      157.1 ns  19.5   229.0 ns  22.2   155.7 ns  19.5
+ *     binary radix heap, arrays       86.0 ns 186.7   102.6 ns 133.7    83.0 ns 207.8
+ *     this queue                      76.5 ns  21.2    89.8 ns  17.0    82.1 ns  21.2
  *
- * A push below base (possible after a peek, or after the engine pushes back the entry it just
- * popped and then schedules something earlier) is still correct: base is lowered to the new
- * entry and the buckets below the highest bit where old and new base differ are merged into
- * the one above, which is empty by construction.
+ * i.e. 13.1 M pops/s against the heap's 6.4 M at 28,800 pending (2.05x; 2.03-2.25x over three
+ * runs), 2.55x at 288,000, 1.90x when ~27,000 entries share each second, 1.90x with 0-2
+ * pushes per pop and short hops. Heap variants (bottom-up, deferred hole, 128-bit compares)
+ * gained nothing beyond the noise: a heap pays a dependent, cache-missing walk of log4(n)
+ * levels per pop. The textbook radix heap is nearly as fast, but its per-bucket arrays hold
+ * ~190 bytes per entry and make pop allocate. Here an entry is moved ~4.5 times in its life,
+ * by sequential appends.
  *
- * Storage. Buckets are stacks of fixed chunks of SIM_QUEUE_CHUNK entries drawn from a pool
- * owned by the queue. push keeps the pool large enough for the worst case (one partly full
- * chunk per non-empty bucket, plus one for the bucket being split), so pop and peek never
- * allocate and never fail: the cost is at most SIM_QUEUE_BUCKETS + 2 spare chunks. */
+ * How it works. Read (time, key) as one 128-bit number and cut it into 4-bit digits. base is
+ * the last minimum split out, and no entry is below it. An entry greater than base lives in
+ * bucket (p, v): p is the highest digit in which it differs from base, v its value there
+ * (v > base's digit, so v = 0 never occurs and bucket 0 holds the entries equal to base).
+ * Buckets numbered p * 16 + v are then in order: every entry of a bucket is less than every
+ * entry of a higher one. When bucket 0 is empty, the lowest non-empty bucket is split around
+ * its minimum m: base becomes m, and each entry, which shares digit p with m, moves to a
+ * bucket of a lower digit. So an entry moves at most 31 times and in practice four or five
+ * (the hold model moves it 4.5 times), each time by an append, with no comparisons except
+ * the scan for m. Because the key takes part, ties in time come out in key order without
+ * sorting anything: equal times just split further on key digits.
+ *
+ * A push below base is still ordered right: base drops to the new entry, the old base falls
+ * in some bucket (P, V) of the new one, the entries of digits below P (and those equal to the
+ * old base) all fall in (P, V), which was empty, and every other bucket stays as it is. The
+ * engine does this after a peek has split ahead, after it popped stale (cancelled) entries
+ * beyond its clock, or after pushing back an entry popped past a run's limit: its pushes are
+ * never before its clock, but can be before the last pop. That is why this file asserts no
+ * monotonicity: the first engine tests to skip a stale entry tripped such an assert.
+ *
+ * Storage. A bucket is a stack of chunks of SIM_QUEUE_CHUNK entries from a pool the queue
+ * owns. push keeps the pool big enough for the worst case (a partly filled chunk in every
+ * non-empty bucket, plus the chunk being read during a split), so pop and peek never allocate
+ * and cannot fail. The price is SIM_QUEUE_BUCKETS + 2 chunks beyond the full ones (132 KiB
+ * once the queue holds 512 entries): 21.2 bytes per entry at 28,800, 17.0 at 288,000. Digits
+ * of 1 or 2 bits cost 20-30% more time; 8-bit digits were no faster within the noise and
+ * need 4,096 buckets (36-54 bytes per entry at 28,800). */
 #include "sim_queue.h"
 
 #include <assert.h>
@@ -30,19 +52,17 @@
 
 #define CHUNK SIM_QUEUE_CHUNK
 #define NBUCKETS SIM_QUEUE_BUCKETS
+#define DIGIT SIM_QUEUE_DIGIT
+#define DIGIT_MASK ((1u << DIGIT) - 1)
+#define KEY_DIGITS (64 / DIGIT)
 
 struct sim_qchunk {
     sim_qchunk *next;
     sim_qentry e[CHUNK];
 };
 
-#define DIGIT SIM_QUEUE_DIGIT
-#define DIGIT_MASK ((1u << DIGIT) - 1)
-#define KEY_DIGITS (64 / DIGIT)
-
-/* The bucket of (time, key) >= base: (p, v) where p is the highest digit in which it differs
- * from base and v its value there (v > base's digit, so v = 0 is free for "equal"). Times
- * are >= 0, so ... */
+/* The bucket of (time, key) >= (base_time, base_key). Time digits rank above key digits;
+ * times are >= 0, so the highest index is NBUCKETS - 1. */
 static inline unsigned bucket_of(int64_t base_time, uint64_t base_key, int64_t time,
                                  uint64_t key)
 {
@@ -58,17 +78,8 @@ static inline unsigned bucket_of(int64_t base_time, uint64_t base_key, int64_t t
     return (p0 + p) << DIGIT | ((unsigned)(w >> (p * DIGIT)) & DIGIT_MASK);
 }
 
-static unsigned lowest_bucket(const sim_queue *q)
-{
-    uint64_t m = q->mask[0] & ~UINT64_C(1);
-    unsigned w = 0;
-    while (!m) m = q->mask[++w];
-    return w * 64 + (unsigned)__builtin_ctzll(m);
-}
-
-/* An upper bound on the chunks in use with n entries, also while a bucket is being split or
- * merged: one partly full chunk per non-empty bucket, one for the chunk being read, and the
- * full ones. */
+/* An upper bound on the chunks in use with n entries, also in the middle of a split: the
+ * full ones, one partly filled per non-empty bucket, and the one being read. */
 static size_t chunks_needed(size_t n)
 {
     return n / CHUNK + (n < NBUCKETS ? n : NBUCKETS) + 2;
@@ -80,7 +91,7 @@ static inline void release(sim_queue *q, sim_qchunk *c)
     q->pool = c;
 }
 
-/* Appends e to bucket j. The pool is never empty here: see chunks_needed. */
+/* Appends e to bucket j. The pool cannot be empty here: see chunks_needed. */
 static inline void append(sim_queue *q, unsigned j, sim_qentry e)
 {
     sim_qbucket *b = &q->b[j];
@@ -90,16 +101,16 @@ static inline void append(sim_queue *q, unsigned j, sim_qentry e)
         q->pool = c->next;
         c->next = b->top;
         b->top = c;
-        /* Only here can the bucket have been empty; keeping the read-modify-write of the
-         * mask off the common path shortens the split loop's dependency chain. */
+        /* Only here can the bucket have been empty. Setting the bit on every append would
+         * chain each append of a split to the last through the mask word (~10% slower). */
         q->mask[j >> 6] |= UINT64_C(1) << (j & 63);
     }
     b->top->e[i] = e;
     b->n++;
 }
 
-/* Empties bucket j and returns its chunks, the first holding *first entries, the rest full.
- * The caller reads them and releases each. */
+/* Empties bucket j and hands over its chunks: the first holds *first entries, the rest are
+ * full. The caller reads them and releases each. */
 static sim_qchunk *detach(sim_queue *q, unsigned j, size_t *first)
 {
     sim_qbucket *b = &q->b[j];
@@ -111,50 +122,58 @@ static sim_qchunk *detach(sim_queue *q, unsigned j, size_t *first)
     return c;
 }
 
+static unsigned lowest_bucket(const sim_queue *q)
+{
+    uint64_t m = q->mask[0] & ~UINT64_C(1);
+    unsigned w = 0;
+    while (!m) m = q->mask[++w];
+    return w * 64 + (unsigned)__builtin_ctzll(m);
+}
+
+/* Moves every entry of bucket `from` to bucket_of(new base) or, if to != 0, to bucket to. */
+static void move_all(sim_queue *q, unsigned from, unsigned to)
+{
+    size_t n;
+    sim_qchunk *c = detach(q, from, &n), *next;
+    /* Each chunk goes back to the pool as soon as it is read, for the appends to reuse. */
+    for (; c; c = next, n = CHUNK) {
+        next = c->next;
+        for (size_t k = 0; k < n; k++) {
+            const sim_qentry *e = &c->e[k];
+            append(q, to ? to : bucket_of(q->base_time, q->base_key, e->time, e->key), *e);
+        }
+        release(q, c);
+    }
+}
+
 /* Bucket 0 is empty and the queue is not: split the lowest non-empty bucket around its
- * minimum, which becomes base and lands alone (or with its duplicates) in bucket 0. */
+ * minimum, which becomes base and so lands in bucket 0. */
 static void split_lowest(sim_queue *q)
 {
     unsigned i = lowest_bucket(q);
-    size_t first, n;
-    sim_qchunk *list = detach(q, i, &first), *c, *next;
+    size_t n = ((q->b[i].n - 1) & (CHUNK - 1)) + 1;
+    sim_qchunk *c = q->b[i].top;
+    sim_qentry m = c->e[0];
 
-    sim_qentry m = list->e[0];
-    n = first;
-    for (c = list; c; c = c->next, n = CHUNK)
+    for (; c; c = c->next, n = CHUNK)
         for (size_t k = 0; k < n; k++) {
             const sim_qentry *e = &c->e[k];
             if (e->time < m.time || (e->time == m.time && e->key < m.key)) m = *e;
         }
     q->base_time = m.time;
     q->base_key = m.key;
-
-    /* Each chunk goes back to the pool as soon as it is read, for the appends to reuse. */
-    n = first;
-    for (c = list; c; c = next, n = CHUNK) {
-        next = c->next;
-        for (size_t k = 0; k < n; k++) append(q, bucket_of(m.time, m.key, c->e[k].time, c->e[k].key), c->e[k]);
-        release(q, c);
-    }
+    move_all(q, i, 0);
 }
 
-/* (time, key) is below base: make it the new base. Entries of buckets below d, the bucket
- * the old base falls in seen from the new one, all fall in bucket d (empty until now); the
- * higher buckets do not change. */
+/* (time, key) is below base: make it base (see the top of the file). */
 static void lower_base(sim_queue *q, int64_t time, uint64_t key)
 {
     unsigned d = bucket_of(time, key, q->base_time, q->base_key);
+    unsigned below = d & ~DIGIT_MASK;   /* buckets of digits below d's, 0 excepted */
 
-    for (unsigned j = 0; j < (d & ~DIGIT_MASK); j++) {
-        if (q->b[j].n == 0) continue;
-        size_t n;
-        sim_qchunk *c = detach(q, j, &n), *next;
-        for (; c; c = next, n = CHUNK) {
-            next = c->next;
-            for (size_t k = 0; k < n; k++) append(q, d, c->e[k]);
-            release(q, c);
-        }
-    }
+    if (q->b[0].n) move_all(q, 0, d);
+    for (unsigned j = 1; j < below; j++)
+        if (q->b[j].n) move_all(q, j, d);
     q->base_time = time;
     q->base_key = key;
 }
@@ -182,12 +201,7 @@ void sim_queue_free(sim_queue *q)
 
 int sim_queue_push(sim_queue *q, int64_t time, uint64_t key)
 {
-    assert(time >= 0);
-    if (time == q->floor && key == q->floor_key) {
-        q->floor = q->prev_floor;   /* the entry just popped, pushed back: undo that pop */
-    } else {
-        assert(time >= q->floor && "sim_queue: push earlier than the last pop");
-    }
+    assert(time >= 0 && "sim_queue: times are >= 0, or they would sort after all others");
 
     while (q->nchunks < chunks_needed(q->size + 1)) {
         sim_qchunk *c = malloc(sizeof *c);
@@ -220,17 +234,21 @@ int sim_queue_pop(sim_queue *q, sim_qentry *out)
         if (q->size == 0) return -ENOENT;
         split_lowest(q);
     }
+    /* Bucket 0 holds copies of base only, so any of them will do: take the top one. */
     size_t i = --b->n & (CHUNK - 1);
     *out = b->top->e[i];
+    q->size--;
     if (i == 0) {
         sim_qchunk *c = b->top;
         b->top = c->next;
-        release(q, c);
+        /* Give memory back as the queue drains, with slack so a steady state never frees. */
+        if (q->nchunks > 2 * chunks_needed(q->size)) {
+            free(c);
+            q->nchunks--;
+        } else {
+            release(q, c);
+        }
     }
-    q->size--;
-    q->prev_floor = q->floor;
-    q->floor = out->time;
-    q->floor_key = out->key;
     return 0;
 }
 
@@ -242,8 +260,8 @@ size_t sim_queue_filter(sim_queue *q, int (*keep)(void *ctx, const sim_qentry *e
 {
     size_t dropped = 0;
 
-    /* Entries stay in their bucket (base does not move), so each bucket is rewritten in
-     * place; the appends trail the reads, so one spare chunk is enough. */
+    /* base stays, so every kept entry stays in its bucket: rewrite each bucket through the
+     * pool. The appends trail the reads, so they need at most one spare chunk. */
     for (unsigned j = 0; j < NBUCKETS; j++) {
         if (q->b[j].n == 0) continue;
         size_t n;
@@ -261,7 +279,7 @@ size_t sim_queue_filter(sim_queue *q, int (*keep)(void *ctx, const sim_qentry *e
     }
     q->size -= dropped;
 
-    /* Filtering is how the engine sheds cancelled events: give the memory back. */
+    /* The engine filters to shed cancelled events: hand back what the pool no longer needs. */
     while (q->nchunks > chunks_needed(q->size) && q->pool) {
         sim_qchunk *c = q->pool;
         q->pool = c->next;
