@@ -41,8 +41,8 @@
  * non-empty bucket, plus the chunk being read during a split), so pop and peek never allocate
  * and cannot fail. The price is SIM_QUEUE_BUCKETS + 2 chunks beyond the full ones (132 KiB
  * once the queue holds 512 entries): 21.2 bytes per entry at 28,800, 17.0 at 288,000. Digits
- * of 1 or 2 bits cost 20-30% more time; 8-bit digits were no faster within the noise and
- * need 4,096 buckets (36-54 bytes per entry at 28,800). */
+ * of 1 or 2 bits took 17-58% longer; 8-bit digits were no faster and need 4,096 buckets (54
+ * bytes per entry at 28,800); 32-entry chunks were a little faster but cost 25.5 bytes. */
 #include "sim_queue.h"
 
 #include <assert.h>
