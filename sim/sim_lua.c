@@ -423,6 +423,14 @@ int sim_lua_load_file(sim_lua *sl, const char *path)
     return sim_lua_pcall(sl, 0, 0);
 }
 
+int sim_lua_open_lib(sim_lua *sl, int (*open)(lua_State *L))
+{
+    lua_pushcfunction(sl->L, open);
+    return sim_lua_pcall(sl, 0, 0);
+}
+
+sim_world *sim_lua_world(lua_State *L) { return sim_lua_from(L)->w; }
+
 const char *sim_lua_error(const sim_lua *sl) { return sl->error; }
 const char *sim_lua_traceback(const sim_lua *sl) { return sl->traceback; }
 size_t sim_lua_memory(const sim_lua *sl) { return sl->mem; }

@@ -32,6 +32,22 @@ typedef struct sim_expectation {
 } sim_expectation;
 
 int  sim_lua_create(sim_world *w, const sim_lua_config *cfg, sim_lua **out);
+
+/* Extensions (the domain's node kinds) add their own globals: open() runs protected in the
+ * world's Lua state before any script. Their functions use the helpers below, which raise a
+ * Lua error naming the script's file and line on bad input. */
+typedef struct lua_State lua_State;
+int sim_lua_open_lib(sim_lua *sl, int (*open)(lua_State *L));
+sim_world *sim_lua_world(lua_State *L);
+sim_node *sim_lua_check_node(lua_State *L, int idx);     /* a node object or a node name */
+void sim_lua_push_node(lua_State *L, sim_node *n);
+sim_time_t sim_lua_check_time(lua_State *L, int idx);
+int64_t sim_lua_check_duration(lua_State *L, int idx);
+/* Raise on keys of the options table at idx that are not in known (NULL-terminated). */
+void sim_lua_check_options(lua_State *L, int idx, const char *what, const char *const known[]);
+/* Add fields to the results table that expectations receive: fn pushes nothing, it sets
+ * fields on the table at the top of the stack. */
+int sim_lua_add_results(sim_lua *sl, void (*fn)(lua_State *L, void *ud), void *ud);
 void sim_lua_destroy(sim_lua *sl);
 
 /* A command-line parameter (--set key=value), read by scripts with param(). */

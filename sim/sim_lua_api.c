@@ -18,7 +18,7 @@ static const char LINK_MT[] = "renkei.link";
 static const char RESULTS_MT[] = "renkei.results";
 
 /* Raise on keys of an options table that the function does not know: typos fail loudly. */
-static void check_options(lua_State *L, int idx, const char *what, const char *const known[])
+void sim_lua_check_options(lua_State *L, int idx, const char *what, const char *const known[])
 {
     if (lua_isnoneornil(L, idx)) return;
     luaL_checktype(L, idx, LUA_TTABLE);
@@ -194,7 +194,7 @@ int sim_lua_every(lua_State *L, uint32_t node)
     sim_lua *sl = sim_lua_from(L);
     int64_t interval = sim_lua_check_duration(L, 1);
     if (interval <= 0) return luaL_error(L, "every(): the interval must be positive");
-    check_options(L, 3, "every", known);
+    sim_lua_check_options(L, 3, "every", known);
     sim_time_t first = sim_world_now(sl->w) + interval;
     lua_Integer count = -1;
     if (lua_istable(L, 3)) {
@@ -259,7 +259,7 @@ static double check_bandwidth(lua_State *L, int idx)
 static void read_link_options(lua_State *L, int idx, sim_link_params *p)
 {
     static const char *const known[] = {"latency", "jitter", "bandwidth", "loss", "up", NULL};
-    check_options(L, idx, "link", known);
+    sim_lua_check_options(L, idx, "link", known);
     if (!lua_istable(L, idx)) return;
     if (lua_getfield(L, idx, "latency") != LUA_TNIL) p->latency = sim_lua_check_duration(L, -1);
     if (lua_getfield(L, idx, "jitter") != LUA_TNIL) p->jitter = sim_lua_check_duration(L, -1);
@@ -446,7 +446,7 @@ static int add_expectation(lua_State *L, bool always)
     luaL_checktype(L, 2, LUA_TFUNCTION);
     int64_t every = SIM_MIN;
     if (always) {
-        check_options(L, 3, "always", known);
+        sim_lua_check_options(L, 3, "always", known);
         if (lua_istable(L, 3) && lua_getfield(L, 3, "every") != LUA_TNIL) {
             every = sim_lua_check_duration(L, -1);
             if (every <= 0) return luaL_error(L, "always(): 'every' must be positive");
@@ -514,8 +514,18 @@ static int push_results(lua_State *L)
     set_int(L, "node_down", s->drops_node_down);
     set_int(L, "sender_down", s->drops_sender_down);
     lua_setfield(L, -2, "drops");
+    sim_lua *sl = sim_lua_from(L);
+    for (int i = 0; i < sl->nresults; i++) sl->results[i].fn(L, sl->results[i].ud);
     luaL_setmetatable(L, RESULTS_MT);
     return 1;
+}
+
+int sim_lua_add_results(sim_lua *sl, void (*fn)(lua_State *L, void *ud), void *ud)
+{
+    if (sl->nresults == (int)(sizeof sl->results / sizeof sl->results[0])) return -ENOSPC;
+    sl->results[sl->nresults].fn = fn;
+    sl->results[sl->nresults++].ud = ud;
+    return 0;
 }
 
 /* Evaluate expectation i; 0 when it ran (passed or not), -EINVAL on a script error. */

@@ -31,6 +31,8 @@ struct sim_lua {
     size_t nexpects;
     int script_msg_type;              /* message type of Lua messages, -1 until first send */
     sim_rng rng;                      /* math.random */
+    struct { void (*fn)(lua_State *L, void *ud); void *ud; } results[4];
+    int nresults;
 };
 
 enum { LUA_HOOK_EVERY = 1000 };
@@ -40,8 +42,6 @@ sim_lua *sim_lua_from(lua_State *L);
 /* Protected call of the function below nargs arguments; on error keeps the message, halts the
  * world with status 2 and returns -EINVAL. */
 int sim_lua_pcall(sim_lua *sl, int nargs, int nresults);
-sim_time_t sim_lua_check_time(lua_State *L, int idx);
-int64_t sim_lua_check_duration(lua_State *L, int idx);
 
 /* sim_lua_api.c: the globals scripts call */
 void sim_lua_open_api(lua_State *L);
@@ -56,10 +56,6 @@ void sim_lua_log(sim_lua *sl, const sim_node *n, const char *text);
 /* sim_lua_node.c: the "script" node kind, messages as Lua tables, node objects */
 void sim_lua_open_nodes(lua_State *L);
 int  sim_lua_register_script_kind(sim_world *w);
-/* Push the node object (the table given to node{}) or a bare handle for C-made nodes. */
-void sim_lua_push_node(lua_State *L, sim_node *n);
 void sim_lua_push_node_stats(lua_State *L, const sim_node *n);   /* {sent, received, dropped, up} */
-/* Node argument: a node object or a node name; raises "unknown node 'x'". */
-sim_node *sim_lua_check_node(lua_State *L, int idx);
 
 #endif

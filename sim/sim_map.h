@@ -1,0 +1,23 @@
+/* sim_map.h - a hash map from 64-bit keys to 64-bit values (open addressing, linear probing,
+ * backward-shift deletion, so no tombstones build up). For the engine and node kinds that
+ * track things by id: pending inquiries by flow id, codes by number. Key 0 is reserved. */
+#ifndef RENKEI_SIM_MAP_H
+#define RENKEI_SIM_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sim_map {
+    uint64_t *keys, *vals;
+    size_t cap, len;            /* cap is a power of two, or 0 */
+} sim_map;
+
+void sim_map_free(sim_map *m);
+/* Insert or replace. 0, -EINVAL for key 0, -ENOMEM. */
+int  sim_map_put(sim_map *m, uint64_t key, uint64_t val);
+bool sim_map_get(const sim_map *m, uint64_t key, uint64_t *val);
+bool sim_map_del(sim_map *m, uint64_t key, uint64_t *val);   /* val may be NULL */
+static inline size_t sim_map_len(const sim_map *m) { return m->len; }
+
+#endif
