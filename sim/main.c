@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "node_lua.h"
 #include "node_phold.h"
 #include "sim_lua.h"
 #include "sim_run.h"
@@ -202,6 +203,10 @@ static int session_open(session *s, bool with_trace)
                          .quiet = s->o.quiet};
     if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0) {
         fprintf(stderr, "renkei: out of memory\n");
+        return EXIT_USAGE;
+    }
+    if (sim_lua_open_lib(s->sl, node_domain_open_lua) < 0) {
+        fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
         return EXIT_USAGE;
     }
     for (int i = 0; i < s->o.nsets; i++) {

@@ -430,6 +430,7 @@ int sim_lua_open_lib(sim_lua *sl, int (*open)(lua_State *L))
 }
 
 sim_world *sim_lua_world(lua_State *L) { return sim_lua_from(L)->w; }
+int sim_lua_call(lua_State *L, int nargs, int nresults) { return sim_lua_pcall(sim_lua_from(L), nargs, nresults); }
 
 const char *sim_lua_error(const sim_lua *sl) { return sl->error; }
 const char *sim_lua_traceback(const sim_lua *sl) { return sl->traceback; }

@@ -39,6 +39,9 @@ int  sim_lua_create(sim_world *w, const sim_lua_config *cfg, sim_lua **out);
 typedef struct lua_State lua_State;
 int sim_lua_open_lib(sim_lua *sl, int (*open)(lua_State *L));
 sim_world *sim_lua_world(lua_State *L);
+/* Call the function below nargs arguments, protected, under the budget; a script error halts
+ * the world (exit 2) and returns -EINVAL. */
+int sim_lua_call(lua_State *L, int nargs, int nresults);
 sim_node *sim_lua_check_node(lua_State *L, int idx);     /* a node object or a node name */
 void sim_lua_push_node(lua_State *L, sim_node *n);
 sim_time_t sim_lua_check_time(lua_State *L, int idx);

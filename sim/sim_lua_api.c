@@ -426,6 +426,35 @@ static int l_param(lua_State *L)
     }
 }
 
+/* data("data/x.lua"): a data file beside the calling script, run with an empty environment
+ * (no globals, no functions to call: pure data) and returned. Paths may not climb ("..") or
+ * be absolute, so a script reads only what ships beside it. */
+static int l_data(lua_State *L)
+{
+    const char *rel = luaL_checkstring(L, 1);
+    size_t n = strlen(rel);
+    if (rel[0] == '/' || strstr(rel, "..") || n < 5 || strcmp(rel + n - 4, ".lua") != 0)
+        return luaL_error(L, "data('%s'): expected a relative path to a .lua file, without '..'", rel);
+    lua_Debug ar;
+    char dir[512] = ".";
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar) && ar.source[0] == '@') {
+        const char *src = ar.source + 1, *slash = strrchr(src, '/');
+        if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - src), src);
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, dir);
+    luaL_addchar(&b, '/');
+    luaL_addstring(&b, rel);
+    luaL_pushresult(&b);
+    const char *path = lua_tostring(L, -1);
+    if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
+    lua_newtable(L);                       /* the empty environment */
+    lua_setupvalue(L, -2, 1);
+    lua_call(L, 0, 1);
+    return 1;
+}
+
 static int l_find(lua_State *L)
 {
     sim_node *n = sim_world_find_node(sim_lua_from(L)->w, luaL_checkstring(L, 1));
@@ -597,6 +626,7 @@ void sim_lua_open_api(lua_State *L)
         {"at", l_at},               {"after", l_after},     {"every", l_every},
         {"link", l_link},           {"log", l_log},         {"param", l_param},
         {"find", l_find},           {"expect", l_expect},   {"always", l_always},
+        {"data", l_data},
         {NULL, NULL}};
     lua_pushglobaltable(L);
     luaL_setfuncs(L, globals, 0);

@@ -48,6 +48,7 @@ void sim_lua_push_node(lua_State *L, sim_node *n)
 sim_node *sim_lua_check_node(lua_State *L, int idx)
 {
     sim_world *w = sim_lua_from(L)->w;
+    idx = lua_absindex(L, idx);
     if (lua_type(L, idx) == LUA_TSTRING) {
         const char *name = lua_tostring(L, idx);
         sim_node *n = sim_world_find_node(w, name);
@@ -514,6 +515,54 @@ static int l_node(lua_State *L)
     return 1;
 }
 
+static int push_text_protected(lua_State *L)
+{
+    lua_pushstring(L, lua_touserdata(L, 1));
+    return 1;
+}
+
+/* json_encode(value) -> text, keys sorted; json_decode(text) -> value */
+static int l_json_encode(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    cJSON *j = NULL;
+    const char *err = NULL;
+    if (to_json(L, 1, 0, &j, &err) < 0) {
+        cJSON_Delete(j);
+        return luaL_error(L, "json_encode: %s", err + strlen("message body: "));
+    }
+    char *text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (!text) return luaL_error(L, "json_encode: out of memory");
+    lua_pushcfunction(L, push_text_protected);
+    lua_pushlightuserdata(L, text);
+    int rc = lua_pcall(L, 1, 1, 0);   /* pushing can fail for memory: free text either way */
+    cJSON_free(text);
+    if (rc != LUA_OK) return lua_error(L);
+    return 1;
+}
+
+static int push_json_protected(lua_State *L)
+{
+    push_json(L, lua_touserdata(L, 1));
+    return 1;
+}
+
+static int l_json_decode(lua_State *L)
+{
+    size_t n;
+    const char *text = luaL_checklstring(L, 1, &n);
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, n, &end, 0);
+    if (!j) return luaL_error(L, "json_decode: malformed JSON near byte %d", (int)(end ? end - text : 0));
+    lua_pushcfunction(L, push_json_protected);
+    lua_pushlightuserdata(L, j);
+    int rc = lua_pcall(L, 1, 1, 0);
+    cJSON_Delete(j);
+    if (rc != LUA_OK) return lua_error(L);
+    return 1;
+}
+
 static int l_nodes(lua_State *L)
 {
     sim_world *w = sim_lua_from(L)->w;
@@ -549,4 +598,6 @@ void sim_lua_open_nodes(lua_State *L)
     lua_pop(L, 1);
     lua_register(L, "node", l_node);
     lua_register(L, "nodes", l_nodes);
+    lua_register(L, "json_encode", l_json_encode);
+    lua_register(L, "json_decode", l_json_decode);
 }

@@ -1,0 +1,206 @@
+/* node_domain.h - the My Number linkage domain shared by its node kinds: the registry of
+ * bodies (local governments and agencies) and where they are hosted, the permission table,
+ * the flow messages that cross the network, and the run's flow statistics and invariants.
+ *
+ * Identifiers, three layers never mixed (DESIGN.md §2): the individual number stays inside a
+ * body's own systems (it is not a field of any message); the integrated addressee number
+ * travels only between a body's existing systems and its own intermediate server; agency codes
+ * are issued by the NWS per person and body, and only the NWS can map one to another. */
+#ifndef RENKEI_NODE_DOMAIN_H
+#define RENKEI_NODE_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim_crypto.h"
+#include "sim_map.h"
+#include "sim_node.h"
+#include "sim_store.h"
+
+typedef struct tenant_db tenant_db;
+
+enum { CODE_LEN = 16, MAX_PROCEDURES = 256, MAX_ITEMS = 64 };
+
+/* Outcomes of a flow: FLOW_OK or an error the real system reports. */
+typedef enum flow_error {
+    FLOW_OK = 0,
+    FLOW_NO_CODE,          /* 符号が未取得: no agency code yet for that addressee */
+    FLOW_NOT_PERMITTED,    /* the permission table does not allow procedure/item/provider */
+    FLOW_UNREACHABLE,      /* the provider could not be reached */
+    FLOW_TIMEOUT,          /* no answer within the inquirer's timeout */
+    FLOW_INTEGRITY,        /* the provision failed to decrypt or authenticate */
+    FLOW_NOT_FOUND,        /* the provider holds no replica for that person and item */
+    FLOW_DUPLICATE,        /* replica registration: the record id exists */
+    FLOW_NO_STAFF,         /* an inquiry that names no staff member */
+    FLOW_ERRORS
+} flow_error;
+
+const char *flow_error_name(flow_error e);
+
+typedef enum flow_kind {
+    FLOW_CODE_REQUEST, FLOW_CODE_RESPONSE, FLOW_INQUIRY, FLOW_PROVISION, FLOW_REPLICA,
+    FLOW_REPLICA_ACK, FLOW_KINDS
+} flow_kind;
+const char *flow_kind_name(flow_kind k);
+
+/* One message of a flow. Only the fields of the hop are set (see the header comment). */
+typedef struct flow_msg {
+    uint64_t flow;              /* the flow's id, run-unique, set by the body that started it */
+    uint32_t inquirer;          /* node id of the asking body */
+    uint32_t provider;          /* node id of the body asked */
+    uint16_t procedure, item;   /* indices into the permission table */
+    uint32_t staff;             /* staff member of the inquirer (0: none named) */
+    uint64_t serial_no;         /* 処理通番, issued by the NWS */
+    uint64_t addressee_no;      /* only between a body's systems and its intermediate server */
+    uint64_t acquisition_no;    /* 取得番号: one-time, code acquisition only */
+    uint64_t person_key;        /* J-LIS -> NWS only: the person, derived from the resident code */
+    uint64_t resident_code;     /* tenant -> J-LIS only: 住民票コード */
+    char code[CODE_LEN + 1];    /* the agency code valid at this hop */
+    char record_id[24];         /* replica registration: the record id */
+    uint16_t schema;            /* replica registration: schema version */
+    int64_t pub_start, pub_end; /* replica registration: publication period (µs) */
+    sim_time_t started;         /* when the flow began, for latency */
+    uint8_t error;              /* flow_error */
+    uint8_t sealed;             /* data is nonce || ciphertext || tag */
+    uint32_t data_len;
+    uint8_t *data;              /* provision payload: JSON text, or sealed */
+} flow_msg;
+
+typedef struct permission {
+    char id[48];                /* procedure id */
+    char name_ja[96], name_en[96];
+    int inquirer_agency;        /* -1: local governments inquire; else index of the agency */
+    int provider_agency;        /* -1: a local government provides; else index of the agency */
+    uint16_t item;
+    double weight;
+} permission;
+
+typedef struct item_def {
+    char code[24];              /* TM... */
+    char name_ja[96], name_en[96];
+    int holder_agency;          /* -1: held by local governments */
+} item_def;
+
+typedef enum body_kind { BODY_NONE, BODY_LG, BODY_AGENCY } body_kind;
+
+/* A local government or an agency, with its residents and where its tenant lives. */
+typedef struct body {
+    body_kind kind;
+    uint32_t node;              /* the body's own node (existing systems) */
+    uint32_t server;            /* node of its intermediate server: the site (LG) or itself */
+    uint32_t home, backup;      /* sites (LG) */
+    uint32_t ifs;               /* the interface system in front of its server */
+    uint32_t tenant;            /* tenant id at the site (= node id) */
+    char code[8];               /* 6-digit local-government code, or the agency name */
+    char *name;
+    uint64_t population;
+    int agency_index;           /* agencies: index in the permission table's agency list */
+    /* residents (local governments): addressee numbers 1..nresidents, then former residents */
+    uint32_t nresidents, nformer;
+    struct resident *residents; /* [nresidents + nformer] */
+    sim_map pending;            /* flow -> timeout event of flows this body started */
+    tenant_db *own_db;          /* agencies: their own intermediate server's store */
+    double rate;                /* workload: inquiries per business second */
+} body;
+
+typedef struct resident {
+    uint32_t person;            /* global person index; the resident-record code derives from it */
+    uint32_t prev_body;         /* node of the previous municipality, or UINT32_MAX */
+    uint32_t prev_addressee;    /* the person's addressee number there */
+} resident;
+
+typedef struct flow_stats {
+    uint64_t started[FLOW_KINDS], ended[FLOW_KINDS];
+    uint64_t outcome[FLOW_KINDS][FLOW_ERRORS];
+    uint64_t double_ends, late_answers, unnamed_staff, individual_no_seen;
+    uint64_t nws_serials, nws_serial_sum, provider_serial_sum, inquirer_serial_sum;
+    uint64_t provider_serials, inquirer_serials;
+    int64_t *latency[FLOW_KINDS];   /* µs, one per ended flow */
+    size_t nlatency[FLOW_KINDS], cap_latency[FLOW_KINDS];
+} flow_stats;
+
+typedef struct domain {
+    sim_world *w;
+    uint32_t nws, jlis;
+    body **bodies;              /* by node id; NULL for nodes that are not bodies */
+    uint32_t nbodies_cap;
+    permission procs[MAX_PROCEDURES];
+    int nprocs;
+    item_def items[MAX_ITEMS];
+    int nitems;
+    char agencies[16][24];
+    int nagencies;
+    int msg_type[FLOW_KINDS];
+    sim_crypto *crypto;
+    int64_t timeout;            /* inquirer's wait for an answer */
+    int64_t key_rotation;       /* session-key lifetime at the interface systems */
+    char *db_dir;               /* NULL: stores in memory */
+    flow_stats stats;
+    uint64_t next_flow;
+    uint32_t npersons;
+    void *workload;             /* node_population.c */
+    void (*workload_free)(void *);
+    /* Told when a flow a body started ends (for scripts and tests); m is NULL on timeout. */
+    void (*on_end)(void *ud, body *b, flow_kind kind, uint64_t flow, flow_error e, const flow_msg *m);
+    void *on_end_ud;
+} domain;
+
+domain *domain_get(sim_world *w);        /* created on first use, freed with the world */
+body *domain_body(domain *d, uint32_t node);
+int domain_add_body(domain *d, body *b);
+int domain_item(const domain *d, const char *code);
+int domain_procedure(const domain *d, const char *id);
+
+/* Messages */
+flow_msg *flow_msg_new(void);
+void flow_msg_free(void *p);
+/* Send m (a flow message of `kind`) from `from` to node `to`; the message owns m. */
+int flow_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t size);
+flow_msg *flow_copy(const flow_msg *m);
+
+/* Statistics */
+void flow_started(domain *d, flow_kind k);
+void flow_ended(domain *d, flow_kind k, flow_error e, int64_t latency);
+
+/* Agency codes are 16 characters from this alphabet, drawn from the issuer's stream. */
+void domain_new_code(sim_rng *r, char out[CODE_LEN + 1]);
+/* The official check digit of a 12-digit individual number (the first 11 digits given). */
+int individual_no_check_digit(uint64_t first11);
+bool individual_no_valid(uint64_t n);
+/* Does text contain a valid 12-digit individual number? (the network invariant's scan) */
+bool text_has_individual_no(const char *text, size_t len);
+
+/* Existing systems of a body (node_body.c): start flows; returns the flow id or 0. */
+uint64_t body_acquire_code(sim_node *n, uint64_t addressee_no);
+uint64_t body_register_replica(sim_node *n, uint64_t addressee_no, int item, const char *record_id,
+                               sim_time_t pub_start, sim_time_t pub_end, const char *payload);
+uint64_t body_inquire(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
+                      uint32_t staff);
+uint64_t person_resident_code(uint64_t seed, uint32_t person);
+uint64_t person_individual_no(uint64_t seed, uint32_t person);
+
+/* The daily workload's next inquiry (node_population.c), from the body's timer. */
+enum { WORKLOAD_TAG = 100 };
+void workload_fire(sim_node *n, void *arg);
+
+/* Tenant logic (node_site.c), shared by sites and by agencies (their own server). */
+struct tenant_db {
+    sim_store *store;
+    sim_map pending;            /* flow -> addressee_no, code acquisitions in progress */
+};
+int  tenant_db_open(domain *d, tenant_db *t, const char *name);
+void tenant_db_close(tenant_db *t);
+/* A flow message that reached the server of body b (from b itself or from its ifs). */
+void tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flow_msg *m);
+/* Bulk set-up before the run: a code and replicas without messages (the state of the day
+ * before). */
+int tenant_seed_code(tenant_db *t, body *b, uint64_t addressee_no, const char *code);
+int tenant_seed_replica(domain *d, tenant_db *t, body *b, uint64_t addressee_no, int item,
+                        const char *record_id, sim_time_t pub_start, sim_time_t pub_end,
+                        const char *payload);
+
+/* Kinds (node_nws.c, node_jlis.c, node_site.c, node_ifs.c, node_body.c) */
+extern const sim_node_kind node_nws_kind, node_jlis_kind, node_site_kind, node_ifs_kind,
+    node_body_kind;
+
+#endif

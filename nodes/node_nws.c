@@ -1,0 +1,233 @@
+/* node_nws.c - the information-provision network system (情報提供ネットワークシステム).
+ *
+ * Issues agency codes: one per person and body, random, unlinkable (only this node's table
+ * maps a person to them). Checks each inquiry against the permission table, issues the
+ * processing serial number, converts the inquirer's code into the provider's and forwards
+ * the inquiry; passes provisions back (it sees only ciphertext); keeps the access records
+ * (情報提供等記録) in SQLite. */
+#include "node_domain.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ST_CODE_GET, ST_CODE_PUT, ST_PERSON_BY_CODE, ST_ACCESS_PUT, ST_ACCESS_OUTCOME };
+
+static const char SCHEMA[] =
+    "CREATE TABLE codes (person INTEGER, body INTEGER, code TEXT UNIQUE,"
+    "  PRIMARY KEY (person, body)) WITHOUT ROWID;"
+    "CREATE TABLE access_record (serial_no INTEGER PRIMARY KEY, t INTEGER, inquirer INTEGER,"
+    "  provider INTEGER, procedure INTEGER, item INTEGER, staff INTEGER, outcome TEXT);";
+
+typedef struct nws {
+    sim_store *store;
+    uint64_t next_serial;
+} nws;
+
+static uint32_t route_to(domain *d, uint32_t body_node)
+{
+    body *b = domain_body(d, body_node);
+    return b ? b->ifs : UINT32_MAX;
+}
+
+/* The code of `person` at body `who`, issued now if it has none. */
+static int code_for(sim_node *self, uint64_t person, uint32_t who, char out[CODE_LEN + 1], bool issue)
+{
+    nws *s = self->state;
+    sqlite3_stmt *st = sim_store_stmt(s->store, ST_CODE_GET,
+                                      "SELECT code FROM codes WHERE person = ?1 AND body = ?2");
+    if (!st) return -EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)person);
+    sqlite3_bind_int64(st, 2, who);
+    if (sim_store_read(s->store, st) == 1) {
+        memcpy(out, sqlite3_column_text(st, 0), CODE_LEN + 1);
+        sqlite3_reset(st);
+        return 0;
+    }
+    if (!issue) return -ENOENT;
+    for (int attempt = 0; attempt < 8; attempt++) {   /* a clash of random codes is refused */
+        domain_new_code(&self->rng, out);
+        sqlite3_stmt *put = sim_store_stmt(s->store, ST_CODE_PUT, "INSERT INTO codes VALUES (?1, ?2, ?3)");
+        if (!put) return -EIO;
+        sqlite3_bind_int64(put, 1, (sqlite3_int64)person);
+        sqlite3_bind_int64(put, 2, who);
+        sqlite3_bind_text(put, 3, out, CODE_LEN, SQLITE_STATIC);
+        int rc = sim_store_write(s->store, put);
+        if (rc != -EEXIST) return rc;
+    }
+    return -EEXIST;
+}
+
+static int person_of(nws *s, const char *code, uint32_t who, uint64_t *person)
+{
+    sqlite3_stmt *st = sim_store_stmt(s->store, ST_PERSON_BY_CODE,
+                                      "SELECT person, body FROM codes WHERE code = ?1");
+    if (!st) return -EIO;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    if (sim_store_read(s->store, st) != 1) return -ENOENT;
+    *person = (uint64_t)sqlite3_column_int64(st, 0);
+    bool mine = (uint32_t)sqlite3_column_int64(st, 1) == who;
+    sqlite3_reset(st);
+    return mine ? 0 : -EPERM;   /* a code presented by a body it was not issued to */
+}
+
+static void access_record(sim_node *self, const flow_msg *m, const char *outcome)
+{
+    nws *s = self->state;
+    sqlite3_stmt *st = sim_store_stmt(s->store, ST_ACCESS_PUT,
+        "INSERT INTO access_record VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!st) return;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)m->serial_no);
+    sqlite3_bind_int64(st, 2, sim_node_now(self));
+    sqlite3_bind_int64(st, 3, m->inquirer);
+    sqlite3_bind_int64(st, 4, m->provider);
+    sqlite3_bind_int(st, 5, m->procedure);
+    sqlite3_bind_int(st, 6, m->item);
+    sqlite3_bind_int64(st, 7, m->staff);
+    sqlite3_bind_text(st, 8, outcome, -1, SQLITE_STATIC);
+    sim_store_write(s->store, st);
+}
+
+static void set_outcome(sim_node *self, uint64_t serial, const char *outcome)
+{
+    nws *s = self->state;
+    sqlite3_stmt *st = sim_store_stmt(s->store, ST_ACCESS_OUTCOME,
+        "UPDATE access_record SET outcome = ?2 WHERE serial_no = ?1");
+    if (!st) return;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)serial);
+    sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
+    sim_store_write(s->store, st);
+}
+
+static bool permitted(const domain *d, const flow_msg *m)
+{
+    if (m->procedure >= d->nprocs) return false;
+    const permission *p = &d->procs[m->procedure];
+    const body *in = domain_body((domain *)d, m->inquirer), *pr = domain_body((domain *)d, m->provider);
+    if (!in || !pr || p->item != m->item) return false;
+    bool in_ok = p->inquirer_agency < 0 ? in->kind == BODY_LG : in->agency_index == p->inquirer_agency;
+    bool pr_ok = p->provider_agency < 0 ? pr->kind == BODY_LG : pr->agency_index == p->provider_agency;
+    return in_ok && pr_ok && m->inquirer != m->provider;
+}
+
+/* Answer the inquirer directly with an error (no provider involved). */
+static void refuse(sim_node *self, flow_msg *m, flow_error e)
+{
+    domain *d = domain_get(self->world);
+    if (m->serial_no) set_outcome(self, m->serial_no, flow_error_name(e));
+    m->error = (uint8_t)e;
+    m->code[0] = '\0';
+    free(m->data);
+    m->data = NULL;
+    m->data_len = 0;
+    flow_send(self, route_to(d, m->inquirer), FLOW_PROVISION, m, 256);
+}
+
+static void inquiry(sim_node *self, flow_msg *m)
+{
+    domain *d = domain_get(self->world);
+    nws *s = self->state;
+    if (!m->staff) {
+        d->stats.unnamed_staff++;
+        refuse(self, m, FLOW_NO_STAFF);
+        return;
+    }
+    if (!permitted(d, m)) {
+        refuse(self, m, FLOW_NOT_PERMITTED);
+        return;
+    }
+    uint64_t person;
+    if (person_of(s, m->code, m->inquirer, &person) < 0) {
+        refuse(self, m, FLOW_NO_CODE);
+        return;
+    }
+    m->serial_no = s->next_serial++;
+    d->stats.nws_serials++;
+    d->stats.nws_serial_sum += m->serial_no;
+    if (code_for(self, person, m->provider, m->code, false) < 0) {
+        access_record(self, m, flow_error_name(FLOW_NOT_FOUND));
+        refuse(self, m, FLOW_NOT_FOUND);
+        return;
+    }
+    access_record(self, m, "forwarded");
+    uint32_t to = route_to(d, m->provider);
+    flow_msg *copy = flow_copy(m);   /* kept to answer "unreachable" if it cannot leave */
+    int rc = flow_send(self, to, FLOW_INQUIRY, m, 512);
+    if (rc == -ENETDOWN || rc == -ENOLINK || rc == -EHOSTDOWN) {
+        if (copy) refuse(self, copy, FLOW_UNREACHABLE);
+        return;
+    }
+    flow_msg_free(copy);
+}
+
+static void provision(sim_node *self, flow_msg *m)
+{
+    domain *d = domain_get(self->world);
+    set_outcome(self, m->serial_no, m->error ? flow_error_name(m->error) : "provided");
+    flow_send(self, route_to(d, m->inquirer), FLOW_PROVISION, m, 256);
+}
+
+static void code_request(sim_node *self, sim_msg *msg, flow_msg *m)
+{
+    m->error = code_for(self, m->person_key, m->inquirer, m->code, true) == 0 ? FLOW_OK : FLOW_UNREACHABLE;
+    m->person_key = 0;
+    flow_send(self, msg->src, FLOW_CODE_RESPONSE, m, 256);
+}
+
+static void nws_receive(sim_node *self, sim_msg *msg)
+{
+    domain *d = domain_get(self->world);
+    flow_msg *m = msg->payload;
+    msg->payload = NULL;
+    if (msg->type == d->msg_type[FLOW_INQUIRY])
+        inquiry(self, m);
+    else if (msg->type == d->msg_type[FLOW_PROVISION])
+        provision(self, m);
+    else if (msg->type == d->msg_type[FLOW_CODE_REQUEST])
+        code_request(self, msg, m);
+    else
+        flow_msg_free(m);
+    sim_msg_free(self->world, msg);
+}
+
+static void nws_destroy(sim_node *self)
+{
+    nws *s = self->state;
+    if (!s) return;
+    sim_store_close(s->store);
+    free(s);
+}
+
+const sim_node_kind node_nws_kind = {.name = "nws", .receive = nws_receive, .destroy = nws_destroy};
+
+int node_nws_create(sim_world *w, const char *name, sim_node **out);
+int node_nws_create(sim_world *w, const char *name, sim_node **out)
+{
+    domain *d = domain_get(w);
+    nws *s = calloc(1, sizeof *s);
+    if (!d || !s) {
+        free(s);
+        return -ENOMEM;
+    }
+    s->next_serial = 1;
+    int rc = sim_store_open(d->db_dir, name, &s->store);
+    if (rc == 0) rc = sim_store_exec(s->store, SCHEMA);
+    if (rc == 0) rc = sim_world_add_node(w, &node_nws_kind, name, s, out);
+    if (rc < 0) {
+        sim_store_close(s->store);
+        free(s);
+        return rc;
+    }
+    d->nws = (*out)->id;
+    return 0;
+}
+
+/* Set-up before the run: the code of a person at a body, as if acquired earlier. */
+int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, char out[CODE_LEN + 1]);
+int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, char out[CODE_LEN + 1])
+{
+    return code_for(n, person, who, out, true);
+}
+
+sim_store *node_nws_store(sim_node *n);
+sim_store *node_nws_store(sim_node *n) { return ((nws *)n->state)->store; }

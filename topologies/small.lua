@@ -1,0 +1,32 @@
+-- topologies/small.lua - the national flow in miniature, for training and tests: the NWS,
+-- J-LIS, two platform sites with their interface systems, four municipalities and the
+-- pension service. Latencies are assumptions (DESIGN.md §2: unknown real parameters are
+-- scenario parameters).
+
+start "2017-11-13 08:30"
+finish "2017-11-13 17:15"
+
+permissions(data "data/permissions.lua")
+flow_settings { timeout = param("timeout", "60s"), key_rotation = "1d" }
+
+local hub = nws { name = "nws" }
+jlis { name = "jlis" }
+link("jlis", hub, { latency = "5ms" })
+
+local east = site { name = "east" }
+local west = site { name = "west" }
+link("east.ifs", hub, { latency = "4ms", bandwidth = "1Gbps" })
+link("west.ifs", hub, { latency = "7ms", bandwidth = "1Gbps" })
+link(east, "jlis", { latency = "5ms" })
+link(west, "jlis", { latency = "8ms" })
+link(east, west, { latency = "8ms", bandwidth = "10Gbps" })
+
+lg { code = "131016", name = "千代田区", home = east, backup = west, population = 66680 }
+lg { code = "141003", name = "横浜市",   home = east, backup = west, population = 3777491 }
+lg { code = "271004", name = "大阪市",   home = west, backup = east, population = 2752412 }
+lg { code = "401307", name = "福岡市",   home = west, backup = east, population = 1612392 }
+
+agency { name = "pension", name_ja = "日本年金機構" }
+link("pension.ifs", hub, { latency = "3ms" })
+
+residents { scale = param("resident_scale", 0.0005), moved = 0.3 }
