@@ -60,7 +60,7 @@ static uint64_t start_flow(sim_node *n, flow_kind kind, flow_msg *m)
 uint64_t body_acquire_code(sim_node *n, uint64_t addressee_no)
 {
     body *b = self_body(n);
-    if (addressee_no == 0 || addressee_no > (uint64_t)b->nresidents + b->nformer) return 0;
+    if (addressee_no == 0 || addressee_no > (uint64_t)b->nresidents + b->nextra) return 0;
     flow_msg *m = flow_msg_new();
     if (!m) return 0;
     m->addressee_no = addressee_no;

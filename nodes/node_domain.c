@@ -81,9 +81,41 @@ static const sim_msg_type msg_types[FLOW_KINDS] = {
     {"replica_ack", flow_msg_free, flow_json},
 };
 
+static bool digits_have_known_no(const domain *d, const char *text, size_t len)
+{
+    size_t run = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && text[i] >= '0' && text[i] <= '9') {
+            run++;
+            continue;
+        }
+        if (run >= 12) {   /* any 12-digit window of a longer run, too */
+            for (size_t start = i - run; start + 12 <= i; start++) {
+                uint64_t v = 0;
+                for (size_t k = start; k < start + 12; k++) v = v * 10 + (uint64_t)(text[k] - '0');
+                if (sim_map_get(&d->individual_nos, v, NULL)) return true;
+            }
+        }
+        run = 0;
+    }
+    return false;
+}
+
+bool flow_msg_has_individual_no(const domain *d, const flow_msg *m)
+{
+    if (!sim_map_len(&d->individual_nos)) return false;
+    const uint64_t numbers[] = {m->addressee_no, m->acquisition_no, m->person_key, m->resident_code, m->serial_no, m->flow};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+        if (numbers[i] && sim_map_get(&d->individual_nos, numbers[i], NULL)) return true;
+    return digits_have_known_no(d, m->code, strlen(m->code)) ||
+           digits_have_known_no(d, m->record_id, strlen(m->record_id)) ||
+           (!m->sealed && m->data_len && digits_have_known_no(d, (const char *)m->data, m->data_len));
+}
+
 int flow_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t size)
 {
     domain *d = domain_get(from->world);
+    if (flow_msg_has_individual_no(d, m)) d->stats.individual_no_seen++;
     sim_msg *msg = sim_msg_new(from->world, (uint16_t)d->msg_type[kind], m, size + m->data_len);
     if (!msg) return -ENOMEM;
     return sim_node_send(from, to, msg);
@@ -94,6 +126,7 @@ int flow_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t
 static void domain_free(domain *d)
 {
     free(d->bodies);   /* the bodies themselves belong to their nodes */
+    sim_map_free(&d->individual_nos);
     if (d->workload) d->workload_free(d->workload);
     for (int k = 0; k < FLOW_KINDS; k++) free(d->stats.latency[k]);
     sim_crypto_destroy(d->crypto);
@@ -225,3 +258,114 @@ bool text_has_individual_no(const char *text, size_t len)
 }
 
 const char *flow_kind_name(flow_kind k) { return k < FLOW_KINDS ? kind_names[k] : "?"; }
+
+static int compare_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void domain_latency(domain *d, flow_kind k, double *p50, double *p95, double *p99)
+{
+    flow_stats *s = &d->stats;
+    *p50 = *p95 = *p99 = 0;
+    size_t n = s->nlatency[k];
+    if (!n) return;
+    qsort(s->latency[k], n, sizeof *s->latency[k], compare_i64);
+    *p50 = (double)s->latency[k][(n - 1) * 50 / 100] / 1e3;
+    *p95 = (double)s->latency[k][(n - 1) * 95 / 100] / 1e3;
+    *p99 = (double)s->latency[k][(n - 1) * 99 / 100] / 1e3;
+}
+
+sim_store *node_nws_store(sim_node *n);
+tenant_db *node_site_db(sim_node *n);
+
+/* Collect the serial numbers a query returns into set (as keys). */
+static long collect(sim_store *st, int slot, const char *sql, sim_map *set)
+{
+    sqlite3_stmt *q = sim_store_stmt(st, slot, sql);
+    if (!q) return -1;
+    long n = 0;
+    while (sim_store_read(st, q) == 1) {
+        sim_map_put(set, (uint64_t)sqlite3_column_int64(q, 0), 1);
+        n++;
+    }
+    return n;
+}
+
+/* Is every key of a in b? */
+static bool subset(const sim_map *a, const sim_map *b)
+{
+    for (size_t i = 0; i < a->cap; i++)
+        if (a->keys[i] && !sim_map_get(b, a->keys[i], NULL)) return false;
+    return true;
+}
+
+/* The three records of every provision: the NWS's access record says "provided", the
+ * provider logged the answer, the inquirer logged the receipt. Answers can be in flight at the
+ * end of a run (and an integrity failure is received as such), so the sets nest:
+ * received (ok) within provided within answered (ok). */
+static bool reconcile_serials(domain *d, char *why, size_t n)
+{
+    sim_map nws = {0}, answered = {0}, received = {0};
+    if (d->nws != UINT32_MAX)
+        collect(node_nws_store(sim_world_node(d->w, d->nws)), 61,
+                "SELECT serial_no FROM access_record WHERE outcome = 'provided'", &nws);
+    for (uint32_t i = 0; i < sim_world_node_count(d->w); i++) {
+        sim_node *node = sim_world_node(d->w, i);
+        body *b = domain_body(d, i);
+        tenant_db *t = node->kind == &node_site_kind ? node_site_db(node) : b && b->own_db ? b->own_db : NULL;
+        if (!t) continue;
+        collect(t->store, 62, "SELECT serial_no FROM provision_log WHERE outcome = 'ok'", &answered);
+        collect(t->store, 63, "SELECT serial_no FROM receipt_log WHERE outcome = 'ok'", &received);
+    }
+    bool ok = subset(&received, &nws) && subset(&nws, &answered);
+    snprintf(why, n, "providers answered %zu, the NWS passed %zu, inquirers received %zu%s",
+             sim_map_len(&answered), sim_map_len(&nws), sim_map_len(&received),
+             ok ? "" : ": a serial number is missing from an earlier record");
+    sim_map_free(&nws);
+    sim_map_free(&answered);
+    sim_map_free(&received);
+    return ok;
+}
+
+int domain_invariants(domain *d, invariant_result out[8])
+{
+    flow_stats *s = &d->stats;
+    int n = 0;
+    out[n] = (invariant_result){"no individual number on the network", s->individual_no_seen == 0, ""};
+    snprintf(out[n++].detail, sizeof out[0].detail, "%llu message(s) carried one",
+             (unsigned long long)s->individual_no_seen);
+    uint64_t started = 0, ended = 0;
+    for (int k = 0; k < FLOW_KINDS; k++) {
+        started += s->started[k];
+        ended += s->ended[k];
+    }
+    /* Each flow ends once by construction (its pending entry goes at the first end); what can
+     * go wrong is silence: a flow neither ended nor waiting on a live timeout. */
+    uint64_t open = 0;
+    for (uint32_t i = 0; i < d->nbodies_cap; i++)
+        if (d->bodies[i]) open += sim_map_len(&d->bodies[i]->pending);
+    out[n] = (invariant_result){"every flow ends exactly once", started == ended + open, ""};
+    snprintf(out[n++].detail, sizeof out[0].detail,
+             "%llu started, %llu ended, %llu waiting for an answer or their timeout, %llu late answers ignored",
+             (unsigned long long)started, (unsigned long long)ended, (unsigned long long)open,
+             (unsigned long long)s->late_answers);
+    out[n] = (invariant_result){"every inquiry names a staff member", s->unnamed_staff == 0, ""};
+    snprintf(out[n++].detail, sizeof out[0].detail, "%llu inquiries named none", (unsigned long long)s->unnamed_staff);
+    char why[160];
+    bool reconcile = reconcile_serials(d, why, sizeof why);
+    out[n] = (invariant_result){"serial numbers reconcile (inquirer within NWS within provider)", reconcile, ""};
+    snprintf(out[n++].detail, sizeof out[0].detail, "%s", why);
+    if (d->nws != UINT32_MAX) {
+        sim_store *st = node_nws_store(sim_world_node(d->w, d->nws));
+        sqlite3_stmt *q = sim_store_stmt(st, 60,
+            "SELECT COUNT(*) FROM (SELECT person FROM codes GROUP BY person"
+            " HAVING COUNT(DISTINCT code) < COUNT(*))");
+        long long bad = q && sim_store_read(st, q) == 1 ? sqlite3_column_int64(q, 0) : -1;
+        if (q) sqlite3_reset(q);
+        out[n] = (invariant_result){"codes differ across bodies for the same person", bad == 0, ""};
+        snprintf(out[n++].detail, sizeof out[0].detail, "%lld person(s) share a code between bodies", bad);
+    }
+    return n;
+}

@@ -95,9 +95,10 @@ typedef struct body {
     char *name;
     uint64_t population;
     int agency_index;           /* agencies: index in the permission table's agency list */
-    /* residents (local governments): addressee numbers 1..nresidents, then former residents */
-    uint32_t nresidents, nformer;
-    struct resident *residents; /* [nresidents + nformer] */
+    /* residents (local governments): addressee numbers 1..nresidents for the residents set up
+     * by residents{}, then nextra more: former residents and new ones (new_resident) */
+    uint32_t nresidents, nextra;
+    struct resident *residents; /* [nresidents + nextra] */
     sim_map pending;            /* flow -> timeout event of flows this body started */
     tenant_db *own_db;          /* agencies: their own intermediate server's store */
     double rate;                /* workload: inquiries per business second */
@@ -107,14 +108,13 @@ typedef struct resident {
     uint32_t person;            /* global person index; the resident-record code derives from it */
     uint32_t prev_body;         /* node of the previous municipality, or UINT32_MAX */
     uint32_t prev_addressee;    /* the person's addressee number there */
+    bool current;               /* lives here now (else a former resident) */
 } resident;
 
 typedef struct flow_stats {
     uint64_t started[FLOW_KINDS], ended[FLOW_KINDS];
     uint64_t outcome[FLOW_KINDS][FLOW_ERRORS];
-    uint64_t double_ends, late_answers, unnamed_staff, individual_no_seen;
-    uint64_t nws_serials, nws_serial_sum, provider_serial_sum, inquirer_serial_sum;
-    uint64_t provider_serials, inquirer_serials;
+    uint64_t late_answers, unnamed_staff, individual_no_seen;
     int64_t *latency[FLOW_KINDS];   /* µs, one per ended flow */
     size_t nlatency[FLOW_KINDS], cap_latency[FLOW_KINDS];
 } flow_stats;
@@ -138,6 +138,8 @@ typedef struct domain {
     flow_stats stats;
     uint64_t next_flow;
     uint32_t npersons;
+    sim_map individual_nos;     /* every resident's individual number: the network scan */
+    uint32_t tamper;            /* the NWS corrupts this many more sealed provisions */
     void *workload;             /* node_population.c */
     void (*workload_free)(void *);
     /* Told when a flow a body started ends (for scripts and tests); m is NULL on timeout. */
@@ -157,6 +159,17 @@ void flow_msg_free(void *p);
 /* Send m (a flow message of `kind`) from `from` to node `to`; the message owns m. */
 int flow_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t size);
 flow_msg *flow_copy(const flow_msg *m);
+
+/* The invariant: no individual number in any field of a message that crosses a link. */
+bool flow_msg_has_individual_no(const domain *d, const flow_msg *m);
+/* Invariants and per-flow figures, for expectations and summary.json. */
+typedef struct invariant_result {
+    const char *name;
+    bool held;
+    char detail[160];
+} invariant_result;
+int domain_invariants(domain *d, invariant_result out[8]);   /* returns how many */
+void domain_latency(domain *d, flow_kind k, double *p50, double *p95, double *p99);
 
 /* Statistics */
 void flow_started(domain *d, flow_kind k);

@@ -316,8 +316,8 @@ static body *check_body(lua_State *L, int idx)
 static uint64_t check_addressee(lua_State *L, int idx, body *b)
 {
     lua_Integer a = luaL_checkinteger(L, idx);
-    if (a < 1 || (uint64_t)a > (uint64_t)b->nresidents + b->nformer)
-        luaL_error(L, "%s has no addressee number %I (it has %d)", b->code, a, (int)(b->nresidents + b->nformer));
+    if (a < 1 || (uint64_t)a > (uint64_t)b->nresidents + b->nextra)
+        luaL_error(L, "%s has no addressee number %I (it has %d)", b->code, a, (int)(b->nresidents + b->nextra));
     return (uint64_t)a;
 }
 
@@ -452,13 +452,52 @@ static int l_resident(lua_State *L)
         lua_pushinteger(L, r->prev_addressee);
         lua_setfield(L, -2, "moved_from_addressee");
     }
-    lua_pushboolean(L, a <= b->nresidents);
+    lua_pushboolean(L, r->current);
     lua_setfield(L, -2, "current");
     return 1;
 }
 
+/* r.flows[kind] = { started, ended, ok, <error> = n, p50_ms, p95_ms, p99_ms } and
+ * r.invariants[name] = true/false, for expectations. */
+static void push_results(lua_State *L, void *ud)
+{
+    domain *d = sim_world_userdata(sim_lua_world(L), SIM_UD_DOMAIN);
+    if (!d) return;   /* no domain nodes in this run */
+    lua_createtable(L, 0, FLOW_KINDS);
+    for (int k = 0; k < FLOW_KINDS; k++) {
+        lua_createtable(L, 0, FLOW_ERRORS + 5);
+        lua_pushinteger(L, (lua_Integer)d->stats.started[k]);
+        lua_setfield(L, -2, "started");
+        lua_pushinteger(L, (lua_Integer)d->stats.ended[k]);
+        lua_setfield(L, -2, "ended");
+        for (int e = 0; e < FLOW_ERRORS; e++) {
+            lua_pushinteger(L, (lua_Integer)d->stats.outcome[k][e]);
+            lua_setfield(L, -2, flow_error_name((flow_error)e));
+        }
+        double p50, p95, p99;
+        domain_latency(d, (flow_kind)k, &p50, &p95, &p99);
+        lua_pushnumber(L, p50);
+        lua_setfield(L, -2, "p50_ms");
+        lua_pushnumber(L, p95);
+        lua_setfield(L, -2, "p95_ms");
+        lua_pushnumber(L, p99);
+        lua_setfield(L, -2, "p99_ms");
+        lua_setfield(L, -2, flow_kind_name((flow_kind)k));
+    }
+    lua_setfield(L, -2, "flows");
+    invariant_result inv[8];
+    int n = domain_invariants(d, inv);
+    lua_createtable(L, 0, n);
+    for (int i = 0; i < n; i++) {
+        lua_pushboolean(L, inv[i].held);
+        lua_setfield(L, -2, inv[i].name);
+    }
+    lua_setfield(L, -2, "invariants");
+}
+
 int node_domain_open_lua(lua_State *L)
 {
+    sim_lua_add_results(L, push_results, NULL);
     static const luaL_Reg globals[] = {
         {"nws", l_nws},          {"jlis", l_jlis},
         {"site", l_site},        {"lg", l_lg},

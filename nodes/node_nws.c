@@ -142,8 +142,6 @@ static void inquiry(sim_node *self, flow_msg *m)
         return;
     }
     m->serial_no = s->next_serial++;
-    d->stats.nws_serials++;
-    d->stats.nws_serial_sum += m->serial_no;
     if (code_for(self, person, m->provider, m->code, false) < 0) {
         access_record(self, m, flow_error_name(FLOW_NOT_FOUND));
         refuse(self, m, FLOW_NOT_FOUND);
@@ -164,6 +162,10 @@ static void provision(sim_node *self, flow_msg *m)
 {
     domain *d = domain_get(self->world);
     set_outcome(self, m->serial_no, m->error ? flow_error_name(m->error) : "provided");
+    if (d->tamper && m->sealed && m->data_len > SIM_CRYPTO_NONCE_LEN) {
+        m->data[SIM_CRYPTO_NONCE_LEN] ^= 0x01;   /* a fault injected by a scenario: tamper{} */
+        d->tamper--;
+    }
     flow_send(self, route_to(d, m->inquirer), FLOW_PROVISION, m, 256);
 }
 

@@ -128,7 +128,7 @@ static int l_residents(lua_State *L)
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
         b->nresidents = (uint32_t)fmax(1, llround((double)b->population * scale));
-        b->nformer = 0;
+        b->nextra = 0;
     }
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
@@ -140,6 +140,7 @@ static int l_residents(lua_State *L)
             resident *res = &b->residents[a];
             res->person = d->npersons++;
             res->prev_body = UINT32_MAX;
+            res->current = true;
             if (n < 2 || !(sim_rng_uniform(r) < moved)) continue;
             double u = sim_rng_uniform(r) * total;
             uint32_t lo = 0, hi = n - 1;
@@ -149,13 +150,16 @@ static int l_residents(lua_State *L)
             }
             if (lgs[lo] == b) lo = (lo + 1) % n;   /* nobody moves in from where they live */
             res->prev_body = lgs[lo]->node;
-            res->prev_addressee = ++lgs[lo]->nformer;   /* numbered after the residents */
+            res->prev_addressee = ++lgs[lo]->nextra;   /* after its residents: made absolute below */
         }
     }
+    for (uint32_t p = 0; p < d->npersons; p++)
+        if (sim_map_put(&d->individual_nos, person_individual_no(sim_world_seed(w), p), (uint64_t)p + 1) < 0)
+            return luaL_error(L, "residents: out of memory");
     /* Pass 2: former residents, then the state of the day before. */
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
-        resident *all = realloc(b->residents, ((size_t)b->nresidents + b->nformer) * sizeof *all);
+        resident *all = realloc(b->residents, ((size_t)b->nresidents + b->nextra) * sizeof *all);
         if (!all) return luaL_error(L, "residents: out of memory");
         b->residents = all;
     }
@@ -165,13 +169,13 @@ static int l_residents(lua_State *L)
             resident *res = &b->residents[a];
             if (res->prev_body == UINT32_MAX) continue;
             body *prev = domain_body(d, res->prev_body);
-            prev->residents[prev->nresidents + res->prev_addressee - 1] =
-                (resident){.person = res->person, .prev_body = UINT32_MAX};
+            res->prev_addressee += prev->nresidents;   /* now the addressee number there */
+            prev->residents[res->prev_addressee - 1] = (resident){.person = res->person, .prev_body = UINT32_MAX};
         }
     }
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
-        for (uint32_t a = 0; a < b->nresidents + b->nformer; a++) {
+        for (uint32_t a = 0; a < b->nresidents + b->nextra; a++) {
             int rc = seed_person(d, b, a + 1, b->residents[a].person);
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
@@ -189,7 +193,7 @@ static int l_residents(lua_State *L)
             if (d->items[k].holder_agency == b->agency_index) item = k;
         sim_rng *r = &sim_world_node(w, b->node)->rng;
         for (uint32_t p = 0; p < d->npersons; p++) {
-            b->residents[p] = (resident){.person = p, .prev_body = UINT32_MAX};
+            b->residents[p] = (resident){.person = p, .prev_body = UINT32_MAX, .current = true};
             int rc = seed_agency_person(d, b, p, item, r);
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
@@ -338,8 +342,62 @@ static int l_workload(lua_State *L)
     return 0;
 }
 
+static body *check_lg(lua_State *L, int idx)
+{
+    sim_node *n = sim_lua_check_node(L, idx);
+    body *b = domain_body(domain_get(sim_lua_world(L)), n->id);
+    if (!b || b->kind != BODY_LG) luaL_error(L, "'%s' is not a local government", n->name);
+    return b;
+}
+
+/* new_resident(lg) -> addressee number of a new person (born or from abroad): no code yet */
+static int l_new_resident(lua_State *L)
+{
+    body *b = check_lg(L, 1);
+    domain *d = domain_get(sim_lua_world(L));
+    if (!d->npersons) return luaL_error(L, "new_resident: set up residents{} first");
+    resident *all = realloc(b->residents, ((size_t)b->nresidents + b->nextra + 1) * sizeof *all);
+    if (!all) return luaL_error(L, "out of memory");
+    b->residents = all;
+    uint32_t person = d->npersons++;
+    all[b->nresidents + b->nextra++] = (resident){.person = person, .prev_body = UINT32_MAX, .current = true};
+    if (sim_map_put(&d->individual_nos, person_individual_no(sim_world_seed(d->w), person), (uint64_t)person + 1) < 0)
+        return luaL_error(L, "out of memory");
+    lua_pushinteger(L, (lua_Integer)b->nresidents + b->nextra);
+    return 1;
+}
+
+/* individual_no(lg, addressee): for the body's own scripts only (it never goes on the wire) */
+static int l_individual_no(lua_State *L)
+{
+    body *b = check_lg(L, 1);
+    lua_Integer a = luaL_checkinteger(L, 2);
+    if (a < 1 || a > (lua_Integer)b->nresidents + b->nextra) return luaL_error(L, "%s has no addressee %I", b->code, a);
+    char text[16];
+    snprintf(text, sizeof text, "%012llu",
+             (unsigned long long)person_individual_no(sim_world_seed(sim_lua_world(L)), b->residents[a - 1].person));
+    lua_pushstring(L, text);
+    return 1;
+}
+
+/* tamper { count = 1 }: the NWS corrupts the next sealed provisions it forwards */
+static int l_tamper(lua_State *L)
+{
+    static const char *const known[] = {"count", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "tamper", known);
+    lua_getfield(L, 1, "count");
+    lua_Integer count = lua_isnil(L, -1) ? 1 : luaL_checkinteger(L, -1);
+    if (count < 0 || count > UINT32_MAX) return luaL_error(L, "tamper: bad count");
+    domain_get(sim_lua_world(L))->tamper = (uint32_t)count;
+    return 0;
+}
+
 int node_population_open_lua(lua_State *L)
 {
+    lua_register(L, "new_resident", l_new_resident);
+    lua_register(L, "individual_no", l_individual_no);
+    lua_register(L, "tamper", l_tamper);
     lua_register(L, "residents", l_residents);
     lua_register(L, "workload", l_workload);
     return 0;

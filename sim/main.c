@@ -22,6 +22,7 @@
 
 #include "node_lua.h"
 #include "node_phold.h"
+#include "node_report.h"
 #include "sim_lua.h"
 #include "sim_run.h"
 #include "sim_world.h"
@@ -327,6 +328,7 @@ static int write_summary(session *s, const run_result *r, sim_time_t until, int 
     cJSON_AddNumberToObject(drops, "node_down", (double)st->drops_node_down);
     cJSON_AddNumberToObject(drops, "sender_down", (double)st->drops_sender_down);
     cJSON_AddNumberToObject(root, "nodes", sim_world_node_count(s->w));
+    node_report_json(s->w, root);
     cJSON *ex = cJSON_AddArrayToObject(root, "expectations");
     for (size_t i = 0; i < sim_lua_expectation_count(s->sl); i++) {
         const sim_expectation *e = sim_lua_expectation(s->sl, i);
@@ -391,6 +393,7 @@ static void print_summary(session *s, const run_result *r, int status)
         printf(" (no link %" PRIu64 ", link down %" PRIu64 ", loss %" PRIu64 ", node down %" PRIu64 ")",
                st->drops_no_link, st->drops_link_down, st->drops_loss, st->drops_node_down + st->drops_sender_down);
     printf("\n  nodes      %u\n", sim_world_node_count(s->w));
+    node_report_print(s->w, stdout);
     size_t n = sim_lua_expectation_count(s->sl);
     if (n) printf("  expectations\n");
     for (size_t i = 0; i < n; i++) {
@@ -481,6 +484,7 @@ static int cmd_run(int argc, char **argv)
     } else {
         r.failed = sim_lua_check_expectations(s.sl);
         if (r.failed < 0) fprintf(stderr, "renkei: %s\n", sim_lua_error(s.sl));
+        else r.failed += node_report_failed(s.w);
         status = r.failed < 0 ? EXIT_USAGE : r.failed > 0 ? EXIT_FAIL : EXIT_PASS;
     }
     int hrc = sim_world_trace_hash(s.w, r.hash);

@@ -50,7 +50,7 @@ int64_t sim_lua_check_duration(lua_State *L, int idx);
 void sim_lua_check_options(lua_State *L, int idx, const char *what, const char *const known[]);
 /* Add fields to the results table that expectations receive: fn pushes nothing, it sets
  * fields on the table at the top of the stack. */
-int sim_lua_add_results(sim_lua *sl, void (*fn)(lua_State *L, void *ud), void *ud);
+int sim_lua_add_results(lua_State *L, void (*fn)(lua_State *L, void *ud), void *ud);
 void sim_lua_destroy(sim_lua *sl);
 
 /* A command-line parameter (--set key=value), read by scripts with param(). */

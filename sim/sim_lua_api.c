@@ -296,6 +296,17 @@ static int l_link(lua_State *L)
     return 1;
 }
 
+/* link_of(a, b): the existing link between two nodes, to cut or change it. */
+static int l_link_of(lua_State *L)
+{
+    sim_node *a = sim_lua_check_node(L, 1), *b = sim_lua_check_node(L, 2);
+    sim_link_params p;
+    if (sim_link_get(sim_lua_from(L)->w, a->id, b->id, &p) < 0)
+        return luaL_error(L, "no link between %s and %s", a->name, b->name);
+    push_link(L, a, b);
+    return 1;
+}
+
 static void check_link(lua_State *L, sim_node **a, sim_node **b)
 {
     bool ok = lua_istable(L, 1) && lua_getmetatable(L, 1);
@@ -549,8 +560,9 @@ static int push_results(lua_State *L)
     return 1;
 }
 
-int sim_lua_add_results(sim_lua *sl, void (*fn)(lua_State *L, void *ud), void *ud)
+int sim_lua_add_results(lua_State *L, void (*fn)(lua_State *L, void *ud), void *ud)
 {
+    sim_lua *sl = sim_lua_from(L);
     if (sl->nresults == (int)(sizeof sl->results / sizeof sl->results[0])) return -ENOSPC;
     sl->results[sl->nresults].fn = fn;
     sl->results[sl->nresults++].ud = ud;
@@ -626,7 +638,7 @@ void sim_lua_open_api(lua_State *L)
         {"at", l_at},               {"after", l_after},     {"every", l_every},
         {"link", l_link},           {"log", l_log},         {"param", l_param},
         {"find", l_find},           {"expect", l_expect},   {"always", l_always},
-        {"data", l_data},
+        {"data", l_data},           {"link_of", l_link_of},
         {NULL, NULL}};
     lua_pushglobaltable(L);
     luaL_setfuncs(L, globals, 0);

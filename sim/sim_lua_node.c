@@ -213,6 +213,8 @@ static int msg_type_for(lua_State *L, const char *name)
 {
     sim_lua *sl = sim_lua_from(L);
     int type = sim_msg_type_find(sl->w, name);
+    if (type >= 0 && sim_msg_type_get(sl->w, (uint16_t)type)->free != body_free)
+        luaL_error(L, "send: message type '%s' belongs to a node kind written in C; choose another name", name);
     if (type >= 0) return type;
     if (strlen(name) >= sizeof((lua_msg_type *)0)->name)
         luaL_error(L, "send: message type '%s' is too long", name);

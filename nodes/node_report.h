@@ -1,0 +1,17 @@
+/* node_report.h - the national flow's figures and invariants in the run's outputs. */
+#ifndef RENKEI_NODE_REPORT_H
+#define RENKEI_NODE_REPORT_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "sim_world.h"
+
+/* Add "flows" and "invariants" to summary.json; nothing when the run has no domain nodes. */
+void node_report_json(sim_world *w, cJSON *root);
+/* Print the same for people. */
+void node_report_print(sim_world *w, FILE *out);
+/* How many invariants failed (they fail the run like expectations: exit status 1). */
+int node_report_failed(sim_world *w);
+
+#endif

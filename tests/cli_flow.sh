@@ -1,0 +1,62 @@
+# tests/cli_flow.sh - the national flow end to end on topologies/small.lua: every flow and
+# error path (tests/lua/flow_e2e.lua), what each hop sees, invariants, determinism.
+set -euo pipefail
+source tests/lib.sh "$@"
+
+# flow_e2e.lua breaks two invariants on purpose (a leaked individual number, an inquiry with
+# no staff member): exit 1, and those are the only failures.
+expect_exit 1 run topologies/small.lua tests/lua/flow_e2e.lua -q --out "$TMP/e2e"
+fails=$(grep -c 'FAIL' "$TMP/out" || true)
+[ "$fails" -eq 2 ] || fail "expected exactly the two deliberate invariant failures, got $fails: $(grep FAIL "$TMP/out")"
+expect_match "$TMP/out" 'FAIL no individual number on the network: 1 message'
+expect_match "$TMP/out" 'FAIL every inquiry names a staff member: 1 inquiries'
+expect_match "$TMP/out" 'ok +the provision is exactly what Chiyoda registered'
+for outcome in no_code duplicate not_permitted no_staff integrity not_found timeout unreachable; do
+    expect_match "$TMP/out" "ok +[a-z_]+ -> $outcome"
+done
+h1=$(hash_of)
+expect_exit 1 run topologies/small.lua tests/lua/flow_e2e.lua -q
+[ "$(hash_of)" = "$h1" ] || fail "the same seed gave a different trace"
+S="$TMP/e2e/summary.json"
+expect_match "$S" '"invariants":'
+expect_match "$S" '"p95":'
+expect_match "$S" '"not_permitted":[[:space:]]*1'
+
+# one inquiry, as a trainer shows it
+expect_exit 0 run topologies/small.lua scripts/training/child_allowance.lua -q --out "$TMP/ca"
+T="$TMP/ca/trace.jsonl"
+# the NWS and the interface systems' network side carry only ciphertext
+grep '"kind":"send"' "$T" | grep '"type":"provision"' | grep -E '"node":"nws"|"peer":"nws"' >"$TMP/nws_hops"
+[ "$(wc -l <"$TMP/nws_hops")" -eq 2 ] || fail "expected two provision hops through the NWS"
+expect_match "$TMP/nws_hops" '"ciphertext":"[0-9a-f]{48}"'
+expect_no_match "$TMP/nws_hops" '"payload"'
+# the addressee number travels only between a body and its own intermediate server
+grep '"addressee_no"' "$T" | grep '"kind":"send"' >"$TMP/addr" || true
+expect_no_match "$TMP/addr" '"node":"(nws|jlis|[a-z]+\.ifs)"|"peer":"(nws|jlis|[a-z]+\.ifs)"'
+# the codes differ hop by hop: Osaka's code before the NWS, Chiyoda's after it
+codes=$(grep '"type":"inquiry"' "$T" | grep '"kind":"send"' | sed -n 's/.*"agency_code":"\([0-9A-Z]*\)".*/\1/p' | sort -u | wc -l)
+[ "$codes" -eq 2 ] || fail "expected two distinct agency codes along the inquiry, saw $codes"
+expect_match "$TMP/out" 'ok +no individual number on the network'
+
+# bad input: an unknown procedure, an unknown municipality, a malformed replica
+cat >"$TMP/bad_proc.lua" <<'LUA'
+at("09:00", function() inquire { from = "271004", addressee = 1, procedure = "astrology", provider = "131016", staff = 1 } end)
+LUA
+expect_exit 2 run topologies/small.lua "$TMP/bad_proc.lua" -q
+expect_match "$TMP/err" "bad_proc.lua:1: inquire: unknown procedure 'astrology'"
+cat >"$TMP/bad_lg.lua" <<'LUA'
+at("09:00", function() acquire_code("999999", 1) end)
+LUA
+expect_exit 2 run topologies/small.lua "$TMP/bad_lg.lua" -q
+expect_match "$TMP/err" "bad_lg.lua:1: unknown node '999999'"
+cat >"$TMP/bad_replica.lua" <<'LUA'
+register_replica("131016", { addressee = 1, item = "TM00000000000002", record_id = "X", from = "2018-01-01", to = "2017-01-01", payload = "{}" })
+LUA
+expect_exit 2 run topologies/small.lua "$TMP/bad_replica.lua" -q
+expect_match "$TMP/err" "bad_replica.lua:1: register_replica: 'to' must be after 'from'"
+cat >"$TMP/bad_code.lua" <<'LUA'
+lg { code = "131017", name = "typo", home = "east" }
+LUA
+expect_exit 2 run topologies/small.lua "$TMP/bad_code.lua" -q
+expect_match "$TMP/err" "bad_code.lua:1: lg 131017: wrong check digit \(expected 6\)"
+finish
