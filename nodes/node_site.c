@@ -25,7 +25,7 @@ static const char SCHEMA[] =
     "CREATE TABLE replica (tenant INTEGER, record_id TEXT, addressee_no INTEGER, item TEXT,"
     "  schema INTEGER, pub_start INTEGER, pub_end INTEGER, payload TEXT,"
     "  PRIMARY KEY (tenant, record_id)) WITHOUT ROWID;"
-    "CREATE INDEX replica_person ON replica (tenant, addressee_no, item);"
+    "CREATE INDEX replica_person ON replica (tenant, addressee_no, item, pub_start);"
     "CREATE TABLE inquiry_log (tenant INTEGER, flow INTEGER, t INTEGER, procedure INTEGER,"
     "  item INTEGER, staff INTEGER, PRIMARY KEY (tenant, flow)) WITHOUT ROWID;"
     "CREATE TABLE provision_log (tenant INTEGER, serial_no INTEGER, t INTEGER, inquirer INTEGER,"
@@ -167,7 +167,9 @@ static void inquiry_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
     uint64_t addressee;
     if (addressee_of(t, b, m->code, &addressee)) {
         sqlite3_stmt *st = sim_store_stmt(t->store, ST_REPLICA_GET,
-            "SELECT payload FROM replica WHERE tenant = ?1 AND addressee_no = ?2 AND item = ?3"
+            /* Forced: without statistics the planner scans the tenant's whole primary key. */
+            "SELECT payload FROM replica INDEXED BY replica_person"
+            " WHERE tenant = ?1 AND addressee_no = ?2 AND item = ?3"
             " AND pub_start <= ?4 AND ?4 < pub_end ORDER BY pub_start DESC LIMIT 1");
         if (st && m->item < d->nitems) {
             sqlite3_bind_int64(st, 1, b->tenant);

@@ -59,4 +59,16 @@ lg { code = "131017", name = "typo", home = "east" }
 LUA
 expect_exit 2 run topologies/small.lua "$TMP/bad_code.lua" -q
 expect_match "$TMP/err" "bad_code.lua:1: lg 131017: wrong check digit \(expected 6\)"
+
+# the national topology: 47 prefectures + 1,741 municipalities (check digits are checked by lg{})
+cat >"$TMP/count.lua" <<'LUA'
+local lgs, sites = 0, 0
+for _, n in ipairs(nodes()) do
+  if n.name:match("^%d%d%d%d%d%d$") then lgs = lgs + 1 end
+end
+log("local governments", lgs)
+assert(lgs == 1788, "expected 1788 local governments, found " .. lgs)
+assert(find("131016") and find("472077") and find("011002") and not find("016969"))
+LUA
+expect_exit 0 check topologies/japan.lua "$TMP/count.lua" --set resident_scale=0.00001
 finish
