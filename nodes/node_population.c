@@ -81,11 +81,13 @@ static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
+    /* An agency knows the people it serves: 30% here, each with a benefit record. */
+    if (item < 0 || sim_rng_below(r, 10) >= 3) return 0;
     uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
     char code[CODE_LEN + 1];
     int rc = node_nws_seed_code(nws, key, b->node, code);
     if (rc == 0) rc = tenant_seed_code(b->own_db, b, (uint64_t)person + 1, code);
-    if (rc < 0 || item < 0 || sim_rng_below(r, 10) >= 3) return rc;   /* 30% receive benefits */
+    if (rc < 0) return rc;
     char record[24], payload[160];
     snprintf(record, sizeof record, "%s-%u", b->code, person + 1);
     snprintf(payload, sizeof payload, "{\"item\":\"%s\",\"benefit_monthly\":%u,\"since\":\"2010-04-01\"}",
@@ -180,7 +182,7 @@ static int l_residents(lua_State *L)
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
     }
-    /* Agencies know everyone (numbered person + 1) and hold their item for some of them. */
+    /* Agencies number people person + 1; they know (and hold records of) some of them. */
     for (uint32_t i = 0; i < cap; i++) {
         body *b = domain_body(d, i);
         if (!b || b->kind != BODY_AGENCY) continue;

@@ -57,6 +57,17 @@ void sim_buf_printf(sim_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+void sim_buf_u64(sim_buf *b, uint64_t v)
+{
+    char digits[20];
+    int n = 0;
+    do {
+        digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sim_buf_append(b, digits + sizeof digits - n, (size_t)n);
+}
+
 void sim_buf_json_string(sim_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";

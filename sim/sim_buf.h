@@ -20,6 +20,8 @@ static inline void sim_buf_reset(sim_buf *b) { b->len = 0; }
 void sim_buf_append(sim_buf *b, const void *p, size_t n);
 void sim_buf_puts(sim_buf *b, const char *s);
 void sim_buf_printf(sim_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Decimal digits of v, without printf (trace lines are built millions of times a run). */
+void sim_buf_u64(sim_buf *b, uint64_t v);
 /* A JSON string literal, quotes included; bytes >= 0x80 pass through (UTF-8 stays UTF-8). */
 void sim_buf_json_string(sim_buf *b, const char *s);
 const char *sim_buf_cstr(sim_buf *b);   /* NUL-terminated view ("" when failed) */

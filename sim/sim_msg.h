@@ -9,12 +9,16 @@
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
+#include "sim_buf.h"
 #include "sim_world.h"
 
 typedef struct sim_msg_type {
     const char *name;
     void (*free)(void *payload);                 /* NULL: the payload is not owned */
     cJSON *(*to_json)(const void *payload);      /* NULL: the trace shows no body */
+    /* Optional and faster for busy types: append the body as one JSON value to out. The
+     * trace uses it in preference to to_json. */
+    void (*write_json)(const void *payload, sim_buf *out);
 } sim_msg_type;
 
 typedef struct sim_msg {

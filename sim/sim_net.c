@@ -149,12 +149,16 @@ void sim_net_trace_msg(sim_world *w, const char *kind, const sim_msg *m, const c
     sim_buf_reset(b);
     sim_buf_puts(b, "{\"type\":");
     sim_buf_json_string(b, type ? type->name : "?");
-    sim_buf_printf(b, ",\"size\":%u", m->size);
+    sim_buf_puts(b, ",\"size\":");
+    sim_buf_u64(b, m->size);
     if (reason) {
         sim_buf_puts(b, ",\"reason\":");
         sim_buf_json_string(b, reason);
     }
-    if (!reason && strcmp(kind, "send") == 0 && type && type->to_json && m->payload) {
+    if (!reason && strcmp(kind, "send") == 0 && type && type->write_json && m->payload) {
+        sim_buf_puts(b, ",\"body\":");
+        type->write_json(m->payload, b);
+    } else if (!reason && strcmp(kind, "send") == 0 && type && type->to_json && m->payload) {
         cJSON *body = type->to_json(m->payload);
         char *text = body ? cJSON_PrintUnformatted(body) : NULL;
         if (text) {

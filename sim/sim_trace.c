@@ -52,28 +52,51 @@ static void trace_flush(sim_trace *t)
 bool sim_trace_begin(sim_trace *t, sim_time_t now, const char *kind)
 {
     if (t->off) return false;
-    char jst[SIM_TIME_BUFSZ];
-    sim_time_format(now, jst, sizeof jst);
-    sim_buf_reset(&t->line);
-    sim_buf_printf(&t->line, "{\"time\":%lld,\"jst\":\"%s\",\"kind\":", (long long)now, jst);
-    sim_buf_json_string(&t->line, kind);
+    /* Many events share a second: format its date and time once (times are >= 0). */
+    sim_time_t sec = now - now % SIM_SEC;
+    if (sec != t->cached_sec || !t->cached_jst[0]) {
+        sim_time_format(sec, t->cached_jst, sizeof t->cached_jst);
+        t->cached_sec = sec;
+    }
+    sim_buf *b = &t->line;
+    sim_buf_reset(b);
+    sim_buf_append(b, "{\"time\":", 8);
+    sim_buf_u64(b, (uint64_t)now);
+    sim_buf_append(b, ",\"jst\":\"", 8);
+    sim_buf_puts(b, t->cached_jst);
+    int64_t us = now % SIM_SEC;
+    if (us) {   /* as sim_time_format: a fraction only when there is one */
+        char frac[8] = {'.'};
+        for (int i = 6; i >= 1; i--, us /= 10) frac[i] = (char)('0' + us % 10);
+        sim_buf_append(b, frac, 7);
+    }
+    sim_buf_append(b, "\",\"kind\":", 9);
+    sim_buf_json_string(b, kind);
     return true;
+}
+
+static void field_key(sim_buf *b, const char *key)
+{
+    sim_buf_append(b, ",\"", 2);
+    sim_buf_puts(b, key);
+    sim_buf_append(b, "\":", 2);
 }
 
 void sim_trace_field_str(sim_trace *t, const char *key, const char *value)
 {
-    sim_buf_printf(&t->line, ",\"%s\":", key);
+    field_key(&t->line, key);
     sim_buf_json_string(&t->line, value);
 }
 
 void sim_trace_field_u64(sim_trace *t, const char *key, uint64_t value)
 {
-    sim_buf_printf(&t->line, ",\"%s\":%llu", key, (unsigned long long)value);
+    field_key(&t->line, key);
+    sim_buf_u64(&t->line, value);
 }
 
 void sim_trace_field_raw(sim_trace *t, const char *key, const char *json)
 {
-    sim_buf_printf(&t->line, ",\"%s\":", key);
+    field_key(&t->line, key);
     sim_buf_puts(&t->line, json);
 }
 

@@ -23,6 +23,8 @@ typedef struct sim_trace {
     uint64_t records;
     sim_buf pending;        /* whole lines not yet hashed/written */
     sim_buf line;           /* the line being built */
+    sim_time_t cached_sec;  /* the second whose JST text is in cached_jst */
+    char cached_jst[SIM_TIME_BUFSZ];
 } sim_trace;
 
 int  sim_trace_init(sim_trace *t, int fd, bool off);
