@@ -144,6 +144,10 @@ void sim_net_trace_msg(sim_world *w, const char *kind, const sim_msg *m, const c
     sim_trace_field_str(t, "node", w->nodes[m->src]->name);
     sim_trace_field_str(t, "peer", w->nodes[m->dst]->name);
     sim_trace_field_u64(t, "msg", m->id);
+    if (strcmp(kind, "recv") == 0) {   /* the send line, same msg id, has the detail */
+        sim_trace_end(t);
+        return;
+    }
     const sim_msg_type *type = sim_msg_type_get(w, m->type);
     sim_buf *b = &w->scratch;
     sim_buf_reset(b);
