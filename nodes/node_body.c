@@ -122,8 +122,8 @@ static void end_flow(sim_node *n, flow_kind started_as, uint64_t flow, flow_erro
 
 static void body_timer(sim_node *self, uint64_t tag, void *arg)
 {
-    if (tag == WORKLOAD_TAG) {
-        workload_fire(self, arg);
+    if (tag >= WORKLOAD_INQUIRY) {
+        workload_fire(self, tag, arg);
         return;
     }
     end_flow(self, (flow_kind)tag, (uint64_t)(uintptr_t)arg, FLOW_TIMEOUT, NULL);

@@ -102,6 +102,7 @@ typedef struct body {
     sim_map pending;            /* flow -> timeout event of flows this body started */
     tenant_db *own_db;          /* agencies: their own intermediate server's store */
     double rate;                /* workload: inquiries per business second */
+    double new_rate;            /* workload: new residents per business second */
 } body;
 
 typedef struct resident {
@@ -193,8 +194,10 @@ uint64_t person_resident_code(uint64_t seed, uint32_t person);
 uint64_t person_individual_no(uint64_t seed, uint32_t person);
 
 /* The daily workload's next inquiry (node_population.c), from the body's timer. */
-enum { WORKLOAD_TAG = 100 };
-void workload_fire(sim_node *n, void *arg);
+enum { WORKLOAD_INQUIRY = 100, WORKLOAD_NEW_RESIDENT, WORKLOAD_REPLICA_BATCH };
+void workload_fire(sim_node *n, uint64_t tag, void *arg);
+/* A new person (born, or from abroad) at b, without a code yet: the addressee number, or 0. */
+uint32_t body_new_resident(domain *d, body *b);
 
 /* Tenant logic (node_site.c), shared by sites and by agencies (their own server). */
 struct tenant_db {

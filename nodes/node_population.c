@@ -31,6 +31,8 @@ tenant_db *node_site_db(sim_node *n);
 
 typedef struct workload {
     double per_day;
+    double update_share;        /* nightly: share of residents whose local tax is re-registered */
+    int64_t batch_at;           /* nightly batch, µs after midnight; < 0: none */
     int64_t open, close;        /* µs after midnight JST */
     double *proc_cum;           /* cumulative weights of procedures local governments ask */
     int *proc_index;
@@ -234,21 +236,75 @@ static sim_time_t business_after(const workload *wl, sim_time_t t, int64_t gap)
 
 static workload *workload_of(domain *d);
 
-static void schedule_next(sim_node *n, body *b, workload *wl)
+/* The next event of a Poisson stream of `rate` per business second. */
+static void schedule_next(sim_node *n, workload *wl, double rate, uint64_t tag)
 {
-    if (!(b->rate > 0)) return;
-    int64_t gap = (int64_t)(sim_rng_exponential(&n->rng, 1.0 / b->rate) * 1e6);
+    if (!(rate > 0)) return;
+    int64_t gap = (int64_t)(sim_rng_exponential(&n->rng, 1.0 / rate) * 1e6);
     sim_time_t at = business_after(wl, sim_node_now(n), gap);
-    if (at != INT64_MAX) sim_node_at(n, at, WORKLOAD_TAG, wl, NULL);
+    if (at != INT64_MAX) sim_node_at(n, at, (uint32_t)tag, wl, NULL);
 }
 
-/* One inquiry of the daily workload, then the next one. Called by node_body.c's timer. */
-void workload_fire(sim_node *n, void *arg)
+static void schedule_batch(sim_node *n, workload *wl)
+{
+    if (wl->batch_at < 0) return;
+    sim_time_t day = sim_time_day_start(sim_node_now(n)), at = day + wl->batch_at;
+    if (at <= sim_node_now(n)) at += SIM_DAY;
+    sim_node_at(n, at, WORKLOAD_REPLICA_BATCH, wl, NULL);
+}
+
+static const char LOCAL_TAX[] = "TM00000000000002", RESIDENT_RECORD[] = "TM00000000000001";
+
+/* A new resident: a code through J-LIS, and the resident-record replica. */
+static void new_resident(sim_node *n, domain *d, body *b)
+{
+    uint32_t a = body_new_resident(d, b);
+    int item = domain_item(d, RESIDENT_RECORD);
+    if (!a) return;
+    body_acquire_code(n, a);
+    if (item < 0) return;
+    char record[24], payload[128];
+    snprintf(record, sizeof record, "%s-%u-new", b->code, a);
+    snprintf(payload, sizeof payload, "{\"item\":\"%s\",\"household_head\":false,\"household_size\":1}", RESIDENT_RECORD);
+    body_register_replica(n, a, item, record, sim_node_now(n), INT64_MAX, payload);
+}
+
+/* The nightly batch: this year's local-tax figures for a share of the residents, as new
+ * replicas published from now (the newest publication is the one provided). */
+static void replica_batch(sim_node *n, domain *d, body *b, workload *wl)
+{
+    int item = domain_item(d, LOCAL_TAX);
+    struct sim_civil c;
+    sim_time_split(sim_node_now(n), &c);
+    for (uint32_t a = 1; item >= 0 && a <= b->nresidents; a++) {
+        if (!(sim_rng_uniform(&n->rng) < wl->update_share)) continue;
+        char record[24], payload[192];
+        uint64_t income = 1000000 + sim_rng_below(&n->rng, 9000) * 1000;
+        snprintf(record, sizeof record, "%s-%u-%04d%02d%02d", b->code, a, c.year, c.month, c.day);
+        snprintf(payload, sizeof payload,
+                 "{\"item\":\"%s\",\"tax_year\":%d,\"taxable_income\":%llu,\"municipal_tax\":%llu}",
+                 LOCAL_TAX, c.year - 1, (unsigned long long)income, (unsigned long long)(income * 6 / 100));
+        body_register_replica(n, a, item, record, sim_node_now(n), INT64_MAX, payload);
+    }
+    schedule_batch(n, wl);
+}
+
+/* One event of the daily workload, then the next one. Called by node_body.c's timer. */
+void workload_fire(sim_node *n, uint64_t tag, void *arg)
 {
     workload *wl = arg;
     domain *d = domain_get(n->world);
     body *b = domain_body(d, n->id);
-    schedule_next(n, b, wl);
+    if (tag == WORKLOAD_NEW_RESIDENT) {
+        schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
+        new_resident(n, d, b);
+        return;
+    }
+    if (tag == WORKLOAD_REPLICA_BATCH) {
+        replica_batch(n, d, b, wl);
+        return;
+    }
+    schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
     double u = sim_rng_uniform(&n->rng) * wl->proc_cum[wl->nprocs - 1];
     int k = 0;
     while (k < wl->nprocs - 1 && wl->proc_cum[k] <= u) k++;
@@ -280,10 +336,12 @@ static void workload_free(void *p)
 
 static workload *workload_of(domain *d) { return d->workload; }
 
-/* workload { inquiries_per_day = 125000, business_hours = { "08:30", "17:15" } } */
+/* workload { inquiries_per_day = 125000, business_hours = { "08:30", "17:15" },
+ *            new_residents_per_day = 16, replica_batch = "02:00", batch_share = 0.01 } */
 static int l_workload(lua_State *L)
 {
-    static const char *const known[] = {"inquiries_per_day", "business_hours", NULL};
+    static const char *const known[] = {"inquiries_per_day", "business_hours", "new_residents_per_day",
+                                        "replica_batch", "batch_share", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "workload", known);
     sim_world *w = sim_lua_world(L);
@@ -301,12 +359,25 @@ static int l_workload(lua_State *L)
         if (!a || !z || sim_time_parse_clock(a, &open) < 0 || sim_time_parse_clock(z, &close) < 0 || close <= open)
             return luaL_error(L, "workload: business_hours must be { 'HH:MM', 'HH:MM' }, opening first");
     }
+    lua_getfield(L, 1, "new_residents_per_day");
+    double new_per_day = lua_isnil(L, -1) ? 16 : luaL_checknumber(L, -1);
+    int64_t batch_at = 2 * SIM_HOUR;
+    if (lua_getfield(L, 1, "replica_batch") == LUA_TBOOLEAN && !lua_toboolean(L, -1))
+        batch_at = -1;
+    else if (!lua_isnil(L, -1) && (!lua_isstring(L, -1) || sim_time_parse_clock(lua_tostring(L, -1), &batch_at) < 0))
+        return luaL_error(L, "workload: replica_batch must be a time of day 'HH:MM' or false");
+    lua_getfield(L, 1, "batch_share");
+    double share = lua_isnil(L, -1) ? 0.01 : luaL_checknumber(L, -1);
+    if (!(new_per_day >= 0) || !(share >= 0 && share <= 1))
+        return luaL_error(L, "workload: new_residents_per_day >= 0 and 0 <= batch_share <= 1");
     int nlg = 0;
     for (int i = 0; i < d->nprocs; i++) nlg += d->procs[i].inquirer_agency < 0;
     if (nlg == 0) return luaL_error(L, "workload: the permission table has no procedure local governments ask");
     workload *wl = calloc(1, sizeof *wl);
     if (!wl) return luaL_error(L, "out of memory");
     wl->per_day = per_day;
+    wl->update_share = share;
+    wl->batch_at = batch_at;
     wl->open = open;
     wl->close = close;
     wl->proc_cum = calloc((size_t)nlg, sizeof *wl->proc_cum);
@@ -338,8 +409,12 @@ static int l_workload(lua_State *L)
     for (uint32_t i = 0; i < count; i++) {
         body *b = domain_body(d, i);
         if (!b || b->kind != BODY_LG || total <= 0) continue;
+        sim_node *n = sim_world_node(w, i);
         b->rate = per_day * (double)b->population / total / business_seconds;
-        schedule_next(sim_world_node(w, i), b, wl);
+        b->new_rate = new_per_day * (double)b->population / total / business_seconds;
+        schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
+        schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
+        schedule_batch(n, wl);
     }
     return 0;
 }
@@ -352,20 +427,28 @@ static body *check_lg(lua_State *L, int idx)
     return b;
 }
 
+uint32_t body_new_resident(domain *d, body *b)
+{
+    resident *all = realloc(b->residents, ((size_t)b->nresidents + b->nextra + 1) * sizeof *all);
+    if (!all) return 0;
+    b->residents = all;
+    uint32_t person = d->npersons;
+    if (sim_map_put(&d->individual_nos, person_individual_no(sim_world_seed(d->w), person), (uint64_t)person + 1) < 0)
+        return 0;
+    d->npersons++;
+    all[b->nresidents + b->nextra++] = (resident){.person = person, .prev_body = UINT32_MAX, .current = true};
+    return b->nresidents + b->nextra;
+}
+
 /* new_resident(lg) -> addressee number of a new person (born or from abroad): no code yet */
 static int l_new_resident(lua_State *L)
 {
     body *b = check_lg(L, 1);
     domain *d = domain_get(sim_lua_world(L));
     if (!d->npersons) return luaL_error(L, "new_resident: set up residents{} first");
-    resident *all = realloc(b->residents, ((size_t)b->nresidents + b->nextra + 1) * sizeof *all);
-    if (!all) return luaL_error(L, "out of memory");
-    b->residents = all;
-    uint32_t person = d->npersons++;
-    all[b->nresidents + b->nextra++] = (resident){.person = person, .prev_body = UINT32_MAX, .current = true};
-    if (sim_map_put(&d->individual_nos, person_individual_no(sim_world_seed(d->w), person), (uint64_t)person + 1) < 0)
-        return luaL_error(L, "out of memory");
-    lua_pushinteger(L, (lua_Integer)b->nresidents + b->nextra);
+    uint32_t a = body_new_resident(d, b);
+    if (!a) return luaL_error(L, "out of memory");
+    lua_pushinteger(L, a);
     return 1;
 }
 

@@ -60,6 +60,11 @@ LUA
 expect_exit 2 run topologies/small.lua "$TMP/bad_code.lua" -q
 expect_match "$TMP/err" "bad_code.lua:1: lg 131017: wrong check digit \(expected 6\)"
 
+# two days of workload: inquiries on business days only, new residents, the nightly batch
+expect_exit 0 run topologies/small.lua tests/lua/workload_days.lua -q
+expect_match "$TMP/out" 'inquiry +7[0-9]{2} started'
+expect_match "$TMP/out" 'code_request +[1-9][0-9]* started, [0-9]+ ended: ok'
+
 # the national topology: 47 prefectures + 1,741 municipalities (check digits are checked by lg{})
 cat >"$TMP/count.lua" <<'LUA'
 local lgs, sites = 0, 0
