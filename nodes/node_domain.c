@@ -60,9 +60,12 @@ static void flow_write_json(const void *p, sim_buf *b)
     sim_buf_puts(b, "{\"flow\":");
     sim_buf_u64(b, m->flow);
     put_number(b, ",\"serial_no\":", m->serial_no);
-    if (m->code[0]) {
-        sim_buf_puts(b, ",\"agency_code\":");
-        sim_buf_json_string(b, m->code);
+    if (m->code) {
+        char text[CODE_TEXT_LEN + 1];
+        code_text(m->code, text);
+        sim_buf_puts(b, ",\"agency_code\":\"");
+        sim_buf_puts(b, text);
+        sim_buf_puts(b, "\"");
     }
     put_number(b, ",\"addressee_no\":", m->addressee_no);
     put_number(b, ",\"acquisition_no\":", m->acquisition_no);
@@ -122,11 +125,11 @@ static bool digits_have_known_no(const domain *d, const char *text, size_t len)
 bool flow_msg_has_individual_no(const domain *d, const flow_msg *m)
 {
     if (!sim_map_len(&d->individual_nos)) return false;
-    const uint64_t numbers[] = {m->addressee_no, m->acquisition_no, m->person_key, m->resident_code, m->serial_no, m->flow};
+    const uint64_t numbers[] = {m->addressee_no, m->acquisition_no, m->person_key, m->resident_code,
+                                m->serial_no, m->flow, m->code};
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
         if (numbers[i] && sim_map_get(&d->individual_nos, numbers[i], NULL)) return true;
-    return digits_have_known_no(d, m->code, strlen(m->code)) ||
-           digits_have_known_no(d, m->record_id, strlen(m->record_id)) ||
+    return digits_have_known_no(d, m->record_id, strlen(m->record_id)) ||
            (!m->sealed && m->data_len && digits_have_known_no(d, (const char *)m->data, m->data_len));
 }
 
@@ -230,11 +233,18 @@ void flow_ended(domain *d, flow_kind k, flow_error e, int64_t latency)
 
 /* ---- identifiers ----------------------------------------------------------------------- */
 
-void domain_new_code(sim_rng *r, char out[CODE_LEN + 1])
+uint64_t domain_new_code(sim_rng *r)
 {
-    static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-    for (int i = 0; i < CODE_LEN; i++) out[i] = alphabet[sim_rng_below(r, sizeof alphabet - 1)];
-    out[CODE_LEN] = '\0';
+    uint64_t c;
+    do c = sim_rng_next(r) >> 1; while (c == 0);
+    return c;
+}
+
+void code_text(uint64_t code, char out[CODE_TEXT_LEN + 1])
+{
+    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";   /* Crockford's */
+    for (int i = CODE_TEXT_LEN - 1; i >= 0; i--, code >>= 5) out[i] = alphabet[code & 31];
+    out[CODE_TEXT_LEN] = '\0';
 }
 
 /* 個人番号の検査用数字 (総務省令): weights Qn = n + 1 for n = 1..6, n - 5 for n = 7..11, over

@@ -19,7 +19,7 @@
 
 typedef struct tenant_db tenant_db;
 
-enum { CODE_LEN = 16, MAX_PROCEDURES = 256, MAX_ITEMS = 64 };
+enum { CODE_TEXT_LEN = 13, MAX_PROCEDURES = 256, MAX_ITEMS = 64 };
 
 /* Outcomes of a flow: FLOW_OK or an error the real system reports. */
 typedef enum flow_error {
@@ -55,7 +55,7 @@ typedef struct flow_msg {
     uint64_t acquisition_no;    /* 取得番号: one-time, code acquisition only */
     uint64_t person_key;        /* J-LIS -> NWS only: the person, derived from the resident code */
     uint64_t resident_code;     /* tenant -> J-LIS only: 住民票コード */
-    char code[CODE_LEN + 1];    /* the agency code valid at this hop */
+    uint64_t code;              /* the agency code valid at this hop (0: none) */
     char record_id[24];         /* replica registration: the record id */
     uint16_t schema;            /* replica registration: schema version */
     int64_t pub_start, pub_end; /* replica registration: publication period (µs) */
@@ -176,8 +176,10 @@ void domain_latency(domain *d, flow_kind k, double *p50, double *p95, double *p9
 void flow_started(domain *d, flow_kind k);
 void flow_ended(domain *d, flow_kind k, flow_error e, int64_t latency);
 
-/* Agency codes are 16 characters from this alphabet, drawn from the issuer's stream. */
-void domain_new_code(sim_rng *r, char out[CODE_LEN + 1]);
+/* Agency codes: 63 random bits from the issuer's stream (never 0), kept as integers (fast
+ * keys in SQLite) and shown as 13 characters of Crockford base 32 at the edges. */
+uint64_t domain_new_code(sim_rng *r);
+void code_text(uint64_t code, char out[CODE_TEXT_LEN + 1]);
 /* The official check digit of a 12-digit individual number (the first 11 digits given). */
 int individual_no_check_digit(uint64_t first11);
 bool individual_no_valid(uint64_t n);
@@ -210,7 +212,7 @@ void tenant_db_close(tenant_db *t);
 void tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flow_msg *m);
 /* Bulk set-up before the run: a code and replicas without messages (the state of the day
  * before). */
-int tenant_seed_code(tenant_db *t, body *b, uint64_t addressee_no, const char *code);
+int tenant_seed_code(tenant_db *t, body *b, uint64_t addressee_no, uint64_t code);
 int tenant_seed_replica(domain *d, tenant_db *t, body *b, uint64_t addressee_no, int item,
                         const char *record_id, sim_time_t pub_start, sim_time_t pub_end,
                         const char *payload);

@@ -14,7 +14,7 @@
 enum { ST_CODE_GET, ST_CODE_PUT, ST_PERSON_BY_CODE, ST_ACCESS_PUT, ST_ACCESS_OUTCOME };
 
 static const char SCHEMA[] =
-    "CREATE TABLE codes (person INTEGER, body INTEGER, code TEXT UNIQUE,"
+    "CREATE TABLE codes (person INTEGER, body INTEGER, code INTEGER UNIQUE,"
     "  PRIMARY KEY (person, body)) WITHOUT ROWID;"
     "CREATE TABLE access_record (serial_no INTEGER PRIMARY KEY, t INTEGER, inquirer INTEGER,"
     "  provider INTEGER, procedure INTEGER, item INTEGER, staff INTEGER, outcome TEXT);";
@@ -31,7 +31,7 @@ static uint32_t route_to(domain *d, uint32_t body_node)
 }
 
 /* The code of `person` at body `who`, issued now if it has none. */
-static int code_for(sim_node *self, uint64_t person, uint32_t who, char out[CODE_LEN + 1], bool issue)
+static int code_for(sim_node *self, uint64_t person, uint32_t who, uint64_t *out, bool issue)
 {
     nws *s = self->state;
     sqlite3_stmt *st = sim_store_stmt(s->store, ST_CODE_GET,
@@ -40,30 +40,30 @@ static int code_for(sim_node *self, uint64_t person, uint32_t who, char out[CODE
     sqlite3_bind_int64(st, 1, (sqlite3_int64)person);
     sqlite3_bind_int64(st, 2, who);
     if (sim_store_read(s->store, st) == 1) {
-        memcpy(out, sqlite3_column_text(st, 0), CODE_LEN + 1);
+        *out = (uint64_t)sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
         return 0;
     }
     if (!issue) return -ENOENT;
     for (int attempt = 0; attempt < 8; attempt++) {   /* a clash of random codes is refused */
-        domain_new_code(&self->rng, out);
+        *out = domain_new_code(&self->rng);
         sqlite3_stmt *put = sim_store_stmt(s->store, ST_CODE_PUT, "INSERT INTO codes VALUES (?1, ?2, ?3)");
         if (!put) return -EIO;
         sqlite3_bind_int64(put, 1, (sqlite3_int64)person);
         sqlite3_bind_int64(put, 2, who);
-        sqlite3_bind_text(put, 3, out, CODE_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(put, 3, (sqlite3_int64)*out);
         int rc = sim_store_write(s->store, put);
         if (rc != -EEXIST) return rc;
     }
     return -EEXIST;
 }
 
-static int person_of(nws *s, const char *code, uint32_t who, uint64_t *person)
+static int person_of(nws *s, uint64_t code, uint32_t who, uint64_t *person)
 {
     sqlite3_stmt *st = sim_store_stmt(s->store, ST_PERSON_BY_CODE,
                                       "SELECT person, body FROM codes WHERE code = ?1");
     if (!st) return -EIO;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)code);
     if (sim_store_read(s->store, st) != 1) return -ENOENT;
     *person = (uint64_t)sqlite3_column_int64(st, 0);
     bool mine = (uint32_t)sqlite3_column_int64(st, 1) == who;
@@ -116,7 +116,7 @@ static void refuse(sim_node *self, flow_msg *m, flow_error e)
     domain *d = domain_get(self->world);
     if (m->serial_no) set_outcome(self, m->serial_no, flow_error_name(e));
     m->error = (uint8_t)e;
-    m->code[0] = '\0';
+    m->code = 0;
     free(m->data);
     m->data = NULL;
     m->data_len = 0;
@@ -142,7 +142,7 @@ static void inquiry(sim_node *self, flow_msg *m)
         return;
     }
     m->serial_no = s->next_serial++;
-    if (code_for(self, person, m->provider, m->code, false) < 0) {
+    if (code_for(self, person, m->provider, &m->code, false) < 0) {
         access_record(self, m, flow_error_name(FLOW_NOT_FOUND));
         refuse(self, m, FLOW_NOT_FOUND);
         return;
@@ -171,7 +171,7 @@ static void provision(sim_node *self, flow_msg *m)
 
 static void code_request(sim_node *self, sim_msg *msg, flow_msg *m)
 {
-    m->error = code_for(self, m->person_key, m->inquirer, m->code, true) == 0 ? FLOW_OK : FLOW_UNREACHABLE;
+    m->error = code_for(self, m->person_key, m->inquirer, &m->code, true) == 0 ? FLOW_OK : FLOW_UNREACHABLE;
     m->person_key = 0;
     flow_send(self, msg->src, FLOW_CODE_RESPONSE, m, 256);
 }
@@ -225,8 +225,8 @@ int node_nws_create(sim_world *w, const char *name, sim_node **out)
 }
 
 /* Set-up before the run: the code of a person at a body, as if acquired earlier. */
-int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, char out[CODE_LEN + 1]);
-int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, char out[CODE_LEN + 1])
+int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, uint64_t *out);
+int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, uint64_t *out)
 {
     return code_for(n, person, who, out, true);
 }

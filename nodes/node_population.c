@@ -25,7 +25,7 @@
 #include "sim_lua.h"
 
 
-int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, char out[CODE_LEN + 1]);
+int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, uint64_t *out);
 uint64_t node_jlis_person_key(sim_node *n, uint64_t resident_code);
 tenant_db *node_site_db(sim_node *n);
 
@@ -50,9 +50,9 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person)
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
     uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
-    char code[CODE_LEN + 1];
+    uint64_t code;
     tenant_db *t = db_of(w, b);
-    int rc = node_nws_seed_code(nws, key, b->node, code);
+    int rc = node_nws_seed_code(nws, key, b->node, &code);
     if (rc == 0) rc = tenant_seed_code(t, b, addressee, code);
     if (rc < 0) return rc;
     /* Replicas of the two items every municipality holds for everyone (if the table has them). */
@@ -86,8 +86,8 @@ static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim
     /* An agency knows the people it serves: 30% here, each with a benefit record. */
     if (item < 0 || sim_rng_below(r, 10) >= 3) return 0;
     uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
-    char code[CODE_LEN + 1];
-    int rc = node_nws_seed_code(nws, key, b->node, code);
+    uint64_t code;
+    int rc = node_nws_seed_code(nws, key, b->node, &code);
     if (rc == 0) rc = tenant_seed_code(b->own_db, b, (uint64_t)person + 1, code);
     if (rc < 0) return rc;
     char record[24], payload[160];

@@ -19,7 +19,7 @@ enum {
 };
 
 static const char SCHEMA[] =
-    "CREATE TABLE code_mgmt (tenant INTEGER, addressee_no INTEGER, code TEXT,"
+    "CREATE TABLE code_mgmt (tenant INTEGER, addressee_no INTEGER, code INTEGER,"
     "  PRIMARY KEY (tenant, addressee_no)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX code_mgmt_code ON code_mgmt (tenant, code);"
     "CREATE TABLE replica (tenant INTEGER, record_id TEXT, addressee_no INTEGER, item TEXT,"
@@ -49,14 +49,14 @@ void tenant_db_close(tenant_db *t)
     sim_map_free(&t->pending);
 }
 
-int tenant_seed_code(tenant_db *t, body *b, uint64_t addressee_no, const char *code)
+int tenant_seed_code(tenant_db *t, body *b, uint64_t addressee_no, uint64_t code)
 {
     sqlite3_stmt *st = sim_store_stmt(t->store, ST_CODE_PUT,
                                       "INSERT INTO code_mgmt VALUES (?1, ?2, ?3)");
     if (!st) return -EIO;
     sqlite3_bind_int64(st, 1, b->tenant);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)addressee_no);
-    sqlite3_bind_text(st, 3, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)code);
     return sim_store_write(t->store, st);
 }
 
@@ -87,7 +87,7 @@ int tenant_seed_replica(domain *d, tenant_db *t, body *b, uint64_t addressee_no,
                        payload, strlen(payload));
 }
 
-static bool code_of(tenant_db *t, body *b, uint64_t addressee_no, char out[CODE_LEN + 1])
+static bool code_of(tenant_db *t, body *b, uint64_t addressee_no, uint64_t *out)
 {
     sqlite3_stmt *st = sim_store_stmt(t->store, ST_CODE_BY_ADDRESSEE,
         "SELECT code FROM code_mgmt WHERE tenant = ?1 AND addressee_no = ?2");
@@ -95,17 +95,17 @@ static bool code_of(tenant_db *t, body *b, uint64_t addressee_no, char out[CODE_
     sqlite3_bind_int64(st, 1, b->tenant);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)addressee_no);
     if (sim_store_read(t->store, st) != 1) return false;
-    snprintf(out, CODE_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+    *out = (uint64_t)sqlite3_column_int64(st, 0);
     return true;
 }
 
-static bool addressee_of(tenant_db *t, body *b, const char *code, uint64_t *out)
+static bool addressee_of(tenant_db *t, body *b, uint64_t code, uint64_t *out)
 {
     sqlite3_stmt *st = sim_store_stmt(t->store, ST_ADDRESSEE_BY_CODE,
         "SELECT addressee_no FROM code_mgmt WHERE tenant = ?1 AND code = ?2");
     if (!st) return false;
     sqlite3_bind_int64(st, 1, b->tenant);
-    sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)code);
     if (sim_store_read(t->store, st) != 1) return false;
     *out = (uint64_t)sqlite3_column_int64(st, 0);
     return true;
@@ -142,7 +142,7 @@ static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *
 /* An inquiry from the body's existing systems: convert to the body's code, log, send on. */
 static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
-    if (!code_of(t, b, m->addressee_no, m->code)) {
+    if (!code_of(t, b, m->addressee_no, &m->code)) {
         reply_to_body(server, b, FLOW_PROVISION, m, FLOW_NO_CODE);
         return;
     }
@@ -200,7 +200,7 @@ static void inquiry_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
         sqlite3_bind_text(log, 6, flow_error_name(e), -1, SQLITE_STATIC);
         sim_store_write(t->store, log);
     }
-    m->code[0] = '\0';   /* the provider's code is not the inquirer's business */
+    m->code = 0;   /* the provider's code is not the inquirer's business */
     m->error = (uint8_t)e;
     flow_send(server, b->ifs, FLOW_PROVISION, m, 512);
 }
@@ -218,7 +218,7 @@ static void provision_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
         sqlite3_bind_text(st, 5, flow_error_name(m->error), -1, SQLITE_STATIC);
         sim_store_write(t->store, st);
     }
-    m->code[0] = '\0';
+    m->code = 0;
     reply_to_body(server, b, FLOW_PROVISION, m, (flow_error)m->error);
 }
 
@@ -244,7 +244,7 @@ static void code_response_in(sim_node *server, tenant_db *t, body *b, flow_msg *
     if (e == FLOW_OK && tenant_seed_code(t, b, addressee, m->code) < 0) e = FLOW_DUPLICATE;
     m->addressee_no = addressee;
     m->acquisition_no = 0;   /* nobody keeps the acquisition number */
-    m->code[0] = '\0';       /* the existing systems never see the code */
+    m->code = 0;       /* the existing systems never see the code */
     reply_to_body(server, b, FLOW_CODE_RESPONSE, m, e);
 }
 
