@@ -61,7 +61,7 @@ expect_exit 2 run topologies/small.lua "$TMP/bad_code.lua" -q
 expect_match "$TMP/err" "bad_code.lua:1: lg 131017: wrong check digit \(expected 6\)"
 
 # two days of workload: inquiries on business days only, new residents, the nightly batch
-expect_exit 0 run topologies/small.lua tests/lua/workload_days.lua -q
+expect_exit 0 run topologies/small.lua tests/lua/workload_days.lua -q --set key_rotation=1h
 expect_match "$TMP/out" 'inquiry +7[0-9]{2} started'
 expect_match "$TMP/out" 'code_request +[1-9][0-9]* started, [0-9]+ ended: ok'
 

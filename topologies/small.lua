@@ -7,7 +7,7 @@ start "2017-11-13 08:30"
 finish "2017-11-13 17:15"
 
 permissions(data "data/permissions.lua")
-flow_settings { timeout = param("timeout", "60s"), key_rotation = "1d" }
+flow_settings { timeout = param("timeout", "60s"), key_rotation = param("key_rotation", "1d") }
 
 local hub = nws { name = "nws" }
 jlis { name = "jlis" }

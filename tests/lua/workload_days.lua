@@ -7,3 +7,7 @@ expect("every invariant held", function(r)
   for name, held in pairs(r.invariants) do if not held then return false, name end end
   return true
 end)
+expect("provisions decrypt across key rotations", function(r)
+  local f = r.flows.inquiry
+  return f.integrity == 0 and f.ok > 0, json_encode(f)
+end)
