@@ -22,10 +22,12 @@ static const char SCHEMA[] =
     "CREATE TABLE code_mgmt (tenant INTEGER, addressee_no INTEGER, code INTEGER,"
     "  PRIMARY KEY (tenant, addressee_no)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX code_mgmt_code ON code_mgmt (tenant, code);"
-    "CREATE TABLE replica (tenant INTEGER, record_id TEXT, addressee_no INTEGER, item TEXT,"
-    "  schema INTEGER, pub_start INTEGER, pub_end INTEGER, payload TEXT,"
-    "  PRIMARY KEY (tenant, record_id)) WITHOUT ROWID;"
-    "CREATE INDEX replica_person ON replica (tenant, addressee_no, item, pub_start);"
+    /* Keyed the way inquiries read it (one search finds the newest publication); the
+     * unique index on the record id refuses duplicates at registration. */
+    "CREATE TABLE replica (tenant INTEGER, addressee_no INTEGER, item TEXT, pub_start INTEGER,"
+    "  record_id TEXT, schema INTEGER, pub_end INTEGER, payload TEXT,"
+    "  PRIMARY KEY (tenant, addressee_no, item, pub_start, record_id)) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX replica_record ON replica (tenant, record_id);"
     /* The logs are appended to during the run and read once at its end (reconciliation):
      * plain rowid tables, so an insert is an append rather than a search. */
     "CREATE TABLE inquiry_log (tenant INTEGER, flow INTEGER, t INTEGER, procedure INTEGER,"
@@ -65,7 +67,8 @@ static int replica_put(tenant_db *t, body *b, uint64_t addressee_no, const char 
                        const char *payload, size_t payload_len)
 {
     sqlite3_stmt *st = sim_store_stmt(t->store, ST_REPLICA_PUT,
-        "INSERT INTO replica VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "INSERT INTO replica (tenant, record_id, addressee_no, item, schema, pub_start, pub_end, payload)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!st) return -EIO;
     sqlite3_bind_int64(st, 1, b->tenant);
     sqlite3_bind_text(st, 2, record_id, -1, SQLITE_STATIC);
@@ -169,9 +172,7 @@ static void inquiry_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
     uint64_t addressee;
     if (addressee_of(t, b, m->code, &addressee)) {
         sqlite3_stmt *st = sim_store_stmt(t->store, ST_REPLICA_GET,
-            /* Forced: without statistics the planner scans the tenant's whole primary key. */
-            "SELECT payload FROM replica INDEXED BY replica_person"
-            " WHERE tenant = ?1 AND addressee_no = ?2 AND item = ?3"
+            "SELECT payload FROM replica WHERE tenant = ?1 AND addressee_no = ?2 AND item = ?3"
             " AND pub_start <= ?4 AND ?4 < pub_end ORDER BY pub_start DESC LIMIT 1");
         if (st && m->item < d->nitems) {
             sqlite3_bind_int64(st, 1, b->tenant);
