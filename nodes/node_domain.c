@@ -127,8 +127,10 @@ bool flow_msg_has_individual_no(const domain *d, const flow_msg *m)
     if (!sim_map_len(&d->individual_nos)) return false;
     const uint64_t numbers[] = {m->addressee_no, m->acquisition_no, m->person_key, m->resident_code,
                                 m->serial_no, m->flow, m->code};
-    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
-        if (numbers[i] && sim_map_get(&d->individual_nos, numbers[i], NULL)) return true;
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)   /* 12 digits or none */
+        if (numbers[i] >= UINT64_C(100000000000) && numbers[i] < UINT64_C(1000000000000) &&
+            sim_map_get(&d->individual_nos, numbers[i], NULL))
+            return true;
     return digits_have_known_no(d, m->record_id, strlen(m->record_id)) ||
            (!m->sealed && m->data_len && digits_have_known_no(d, (const char *)m->data, m->data_len));
 }
