@@ -82,7 +82,6 @@ struct sim_world {
     uint64_t next_msg_id;
 
     sim_trace trace;
-    sim_buf scratch;
     sim_world_stats stats;
     void *userdata[SIM_UD_COUNT];
 };

@@ -149,8 +149,7 @@ void sim_net_trace_msg(sim_world *w, const char *kind, const sim_msg *m, const c
         return;
     }
     const sim_msg_type *type = sim_msg_type_get(w, m->type);
-    sim_buf *b = &w->scratch;
-    sim_buf_reset(b);
+    sim_buf *b = sim_trace_field_open(t, "detail");
     sim_buf_puts(b, "{\"type\":");
     sim_buf_json_string(b, type ? type->name : "?");
     sim_buf_puts(b, ",\"size\":");
@@ -159,10 +158,11 @@ void sim_net_trace_msg(sim_world *w, const char *kind, const sim_msg *m, const c
         sim_buf_puts(b, ",\"reason\":");
         sim_buf_json_string(b, reason);
     }
-    if (!reason && strcmp(kind, "send") == 0 && type && type->write_json && m->payload) {
+    bool send = !reason && strcmp(kind, "send") == 0 && type && m->payload;
+    if (send && type->write_json) {
         sim_buf_puts(b, ",\"body\":");
         type->write_json(m->payload, b);
-    } else if (!reason && strcmp(kind, "send") == 0 && type && type->to_json && m->payload) {
+    } else if (send && type->to_json) {
         cJSON *body = type->to_json(m->payload);
         char *text = body ? cJSON_PrintUnformatted(body) : NULL;
         if (text) {
@@ -173,7 +173,6 @@ void sim_net_trace_msg(sim_world *w, const char *kind, const sim_msg *m, const c
         cJSON_Delete(body);
     }
     sim_buf_puts(b, "}");
-    sim_trace_field_raw(t, "detail", sim_buf_cstr(b));
     sim_trace_end(t);
 }
 

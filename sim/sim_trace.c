@@ -26,7 +26,6 @@ void sim_trace_free(sim_trace *t)
 {
     EVP_MD_CTX_free(t->md);
     sim_buf_free(&t->pending);
-    sim_buf_free(&t->line);
     t->md = NULL;
 }
 
@@ -58,8 +57,7 @@ bool sim_trace_begin(sim_trace *t, sim_time_t now, const char *kind)
         sim_time_format(sec, t->cached_jst, sizeof t->cached_jst);
         t->cached_sec = sec;
     }
-    sim_buf *b = &t->line;
-    sim_buf_reset(b);
+    sim_buf *b = &t->pending;   /* built in place: no copy per line */
     sim_buf_append(b, "{\"time\":", 8);
     sim_buf_u64(b, (uint64_t)now);
     sim_buf_append(b, ",\"jst\":\"", 8);
@@ -84,26 +82,31 @@ static void field_key(sim_buf *b, const char *key)
 
 void sim_trace_field_str(sim_trace *t, const char *key, const char *value)
 {
-    field_key(&t->line, key);
-    sim_buf_json_string(&t->line, value);
+    field_key(&t->pending, key);
+    sim_buf_json_string(&t->pending, value);
 }
 
 void sim_trace_field_u64(sim_trace *t, const char *key, uint64_t value)
 {
-    field_key(&t->line, key);
-    sim_buf_u64(&t->line, value);
+    field_key(&t->pending, key);
+    sim_buf_u64(&t->pending, value);
+}
+
+sim_buf *sim_trace_field_open(sim_trace *t, const char *key)
+{
+    field_key(&t->pending, key);
+    return &t->pending;
 }
 
 void sim_trace_field_raw(sim_trace *t, const char *key, const char *json)
 {
-    field_key(&t->line, key);
-    sim_buf_puts(&t->line, json);
+    field_key(&t->pending, key);
+    sim_buf_puts(&t->pending, json);
 }
 
 void sim_trace_end(sim_trace *t)
 {
-    sim_buf_append(&t->line, "}\n", 2);
-    sim_buf_append(&t->pending, t->line.data, t->line.len);
+    sim_buf_append(&t->pending, "}\n", 2);
     t->records++;
     if (t->pending.len >= TRACE_FLUSH_BYTES) trace_flush(t);
 }
@@ -122,6 +125,6 @@ int sim_trace_finish(sim_trace *t, char hex[65])
     }
     EVP_MD_CTX_free(copy);
     for (unsigned i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    if (t->line.failed || t->pending.failed) return -ENOMEM;
+    if (t->pending.failed) return -ENOMEM;
     return t->write_failed ? -EIO : 0;
 }

@@ -21,8 +21,7 @@ typedef struct sim_trace {
     bool off;               /* no trace, no hash (benchmarks) */
     bool write_failed;
     uint64_t records;
-    sim_buf pending;        /* whole lines not yet hashed/written */
-    sim_buf line;           /* the line being built */
+    sim_buf pending;        /* lines not yet hashed/written; the last one may be in progress */
     sim_time_t cached_sec;  /* the second whose JST text is in cached_jst */
     char cached_jst[SIM_TIME_BUFSZ];
 } sim_trace;
@@ -35,6 +34,8 @@ bool sim_trace_begin(sim_trace *t, sim_time_t now, const char *kind);
 void sim_trace_field_str(sim_trace *t, const char *key, const char *value);
 void sim_trace_field_u64(sim_trace *t, const char *key, uint64_t value);
 void sim_trace_field_raw(sim_trace *t, const char *key, const char *json);  /* value is JSON */
+/* Start a field whose JSON value the caller appends to the returned buffer. */
+sim_buf *sim_trace_field_open(sim_trace *t, const char *key);
 void sim_trace_end(sim_trace *t);
 /* Flush and write the hash as 64 hex digits + NUL. Returns -EIO if writing the file failed
  * (the hash is still right), -EINVAL when the trace is off. */

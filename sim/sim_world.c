@@ -60,7 +60,6 @@ void sim_world_destroy(sim_world *w)
     free(w->chunks);
     sim_queue_free(&w->queue);
     sim_trace_free(&w->trace);
-    sim_buf_free(&w->scratch);
     free(w->halt_reason);
     free(w);
 }
