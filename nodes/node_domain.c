@@ -340,7 +340,7 @@ static bool reconcile_serials(domain *d, char *why, size_t n)
     sim_map nws = {0}, answered = {0}, received = {0};
     if (d->nws != UINT32_MAX)
         collect(node_nws_store(sim_world_node(d->w, d->nws)), 61,
-                "SELECT serial_no FROM access_record WHERE outcome = 'provided'", &nws);
+                "SELECT serial_no FROM access_outcome WHERE outcome = 'provided'", &nws);
     for (uint32_t i = 0; i < sim_world_node_count(d->w); i++) {
         sim_node *node = sim_world_node(d->w, i);
         body *b = domain_body(d, i);

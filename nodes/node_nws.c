@@ -17,7 +17,13 @@ static const char SCHEMA[] =
     "CREATE TABLE codes (person INTEGER, body INTEGER, code INTEGER UNIQUE,"
     "  PRIMARY KEY (person, body)) WITHOUT ROWID;"
     "CREATE TABLE access_record (serial_no INTEGER PRIMARY KEY, t INTEGER, inquirer INTEGER,"
-    "  provider INTEGER, procedure INTEGER, item INTEGER, staff INTEGER, outcome TEXT);";
+    "  provider INTEGER, procedure INTEGER, item INTEGER, staff INTEGER, outcome TEXT);"
+    /* How each forwarded inquiry ended, appended when the answer passes (an append is
+     * cheaper than updating the record in place; the view joins them). */
+    "CREATE TABLE access_outcome (serial_no INTEGER, t INTEGER, outcome TEXT);"
+    "CREATE VIEW access_records AS SELECT a.serial_no, a.t, a.inquirer, a.provider, a.procedure,"
+    "  a.item, a.staff, coalesce(o.outcome, a.outcome) AS outcome"
+    "  FROM access_record a LEFT JOIN access_outcome o USING (serial_no);";
 
 typedef struct nws {
     sim_store *store;
@@ -91,11 +97,11 @@ static void access_record(sim_node *self, const flow_msg *m, const char *outcome
 static void set_outcome(sim_node *self, uint64_t serial, const char *outcome)
 {
     nws *s = self->state;
-    sqlite3_stmt *st = sim_store_stmt(s->store, ST_ACCESS_OUTCOME,
-        "UPDATE access_record SET outcome = ?2 WHERE serial_no = ?1");
+    sqlite3_stmt *st = sim_store_stmt(s->store, ST_ACCESS_OUTCOME, "INSERT INTO access_outcome VALUES (?1, ?2, ?3)");
     if (!st) return;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)serial);
-    sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, sim_node_now(self));
+    sqlite3_bind_text(st, 3, outcome, -1, SQLITE_STATIC);
     sim_store_write(s->store, st);
 }
 
