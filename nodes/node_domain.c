@@ -308,54 +308,52 @@ void domain_latency(domain *d, flow_kind k, double *p50, double *p95, double *p9
 }
 
 sim_store *node_nws_store(sim_node *n);
+uint64_t node_nws_serials(sim_node *n);
 tenant_db *node_site_db(sim_node *n);
 
-/* Collect the serial numbers a query returns into set (as keys). */
-static long collect(sim_store *st, int slot, const char *sql, sim_map *set)
+/* Mark the serial numbers a query returns in a bitmap of n bits; the rest are ignored. */
+static void collect(sim_store *st, int slot, const char *sql, uint8_t *bits, uint64_t n, uint64_t *count)
 {
     sqlite3_stmt *q = sim_store_stmt(st, slot, sql);
-    if (!q) return -1;
-    long n = 0;
-    while (sim_store_read(st, q) == 1) {
-        sim_map_put(set, (uint64_t)sqlite3_column_int64(q, 0), 1);
-        n++;
+    while (q && sim_store_read(st, q) == 1) {
+        uint64_t serial = (uint64_t)sqlite3_column_int64(q, 0);
+        if (serial >= n || bits[serial / 8] & (1u << (serial % 8))) continue;
+        bits[serial / 8] |= (uint8_t)(1u << (serial % 8));
+        (*count)++;
     }
-    return n;
-}
-
-/* Is every key of a in b? */
-static bool subset(const sim_map *a, const sim_map *b)
-{
-    for (size_t i = 0; i < a->cap; i++)
-        if (a->keys[i] && !sim_map_get(b, a->keys[i], NULL)) return false;
-    return true;
 }
 
 /* The three records of every provision: the NWS's access record says "provided", the
  * provider logged the answer, the inquirer logged the receipt. Answers can be in flight at the
  * end of a run (and an integrity failure is received as such), so the sets nest:
- * received (ok) within provided within answered (ok). */
+ * received (ok) within provided within answered (ok). Serial numbers are dense (the NWS
+ * counts them from 1), so the sets are bitmaps. */
 static bool reconcile_serials(domain *d, char *why, size_t n)
 {
-    sim_map nws = {0}, answered = {0}, received = {0};
-    if (d->nws != UINT32_MAX)
+    uint64_t issued = d->nws != UINT32_MAX ? node_nws_serials(sim_world_node(d->w, d->nws)) + 1 : 1;
+    size_t bytes = (size_t)(issued + 7) / 8;
+    uint8_t *nws = calloc(bytes, 1), *answered = calloc(bytes, 1), *received = calloc(bytes, 1);
+    uint64_t n_nws = 0, n_answered = 0, n_received = 0;
+    bool ok = nws && answered && received;
+    if (ok && d->nws != UINT32_MAX)
         collect(node_nws_store(sim_world_node(d->w, d->nws)), 61,
-                "SELECT serial_no FROM access_outcome WHERE outcome = 'provided'", &nws);
-    for (uint32_t i = 0; i < sim_world_node_count(d->w); i++) {
+                "SELECT serial_no FROM access_outcome WHERE outcome = 'provided'", nws, issued, &n_nws);
+    for (uint32_t i = 0; ok && i < sim_world_node_count(d->w); i++) {
         sim_node *node = sim_world_node(d->w, i);
         body *b = domain_body(d, i);
         tenant_db *t = node->kind == &node_site_kind ? node_site_db(node) : b && b->own_db ? b->own_db : NULL;
         if (!t) continue;
-        collect(t->store, 62, "SELECT serial_no FROM provision_log WHERE outcome = 'ok'", &answered);
-        collect(t->store, 63, "SELECT serial_no FROM receipt_log WHERE outcome = 'ok'", &received);
+        collect(t->store, 62, "SELECT serial_no FROM provision_log WHERE outcome = 'ok'", answered, issued, &n_answered);
+        collect(t->store, 63, "SELECT serial_no FROM receipt_log WHERE outcome = 'ok'", received, issued, &n_received);
     }
-    bool ok = subset(&received, &nws) && subset(&nws, &answered);
-    snprintf(why, n, "providers answered %zu, the NWS passed %zu, inquirers received %zu%s",
-             sim_map_len(&answered), sim_map_len(&nws), sim_map_len(&received),
+    for (size_t i = 0; ok && i < bytes; i++)   /* received within nws within answered */
+        ok = !(received[i] & ~nws[i]) && !(nws[i] & ~answered[i]);
+    snprintf(why, n, "providers answered %llu, the NWS passed %llu, inquirers received %llu%s",
+             (unsigned long long)n_answered, (unsigned long long)n_nws, (unsigned long long)n_received,
              ok ? "" : ": a serial number is missing from an earlier record");
-    sim_map_free(&nws);
-    sim_map_free(&answered);
-    sim_map_free(&received);
+    free(nws);
+    free(answered);
+    free(received);
     return ok;
 }
 

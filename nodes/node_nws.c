@@ -239,3 +239,7 @@ int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, uint64_t *out
 
 sim_store *node_nws_store(sim_node *n);
 sim_store *node_nws_store(sim_node *n) { return ((nws *)n->state)->store; }
+
+/* The last serial number issued. */
+uint64_t node_nws_serials(sim_node *n);
+uint64_t node_nws_serials(sim_node *n) { return ((nws *)n->state)->next_serial - 1; }

@@ -28,7 +28,7 @@ void sim_buf_free(sim_buf *b)
     *b = (sim_buf){0};
 }
 
-void sim_buf_append(sim_buf *b, const void *p, size_t n)
+void sim_buf_append_slow(sim_buf *b, const void *p, size_t n)
 {
     if (!buf_reserve(b, n)) return;
     memcpy(b->data + b->len, p, n);
@@ -36,7 +36,6 @@ void sim_buf_append(sim_buf *b, const void *p, size_t n)
     b->data[b->len] = '\0';
 }
 
-void sim_buf_puts(sim_buf *b, const char *s) { sim_buf_append(b, s, strlen(s)); }
 
 void sim_buf_printf(sim_buf *b, const char *fmt, ...)
 {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct sim_buf {
     char *data;
@@ -17,8 +18,19 @@ typedef struct sim_buf {
 
 void sim_buf_free(sim_buf *b);
 static inline void sim_buf_reset(sim_buf *b) { b->len = 0; }
-void sim_buf_append(sim_buf *b, const void *p, size_t n);
-void sim_buf_puts(sim_buf *b, const char *s);
+void sim_buf_append_slow(sim_buf *b, const void *p, size_t n);
+/* Inline: the trace appends a few bytes at a time, millions of times a run. */
+static inline void sim_buf_append(sim_buf *b, const void *p, size_t n)
+{
+    if (b->len + n < b->cap) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    sim_buf_append_slow(b, p, n);
+}
+static inline void sim_buf_puts(sim_buf *b, const char *s) { sim_buf_append(b, s, strlen(s)); }
 void sim_buf_printf(sim_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Decimal digits of v, without printf (trace lines are built millions of times a run). */
 void sim_buf_u64(sim_buf *b, uint64_t v);
