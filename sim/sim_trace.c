@@ -1,12 +1,25 @@
-/* sim_trace.c - canonical trace lines, buffered to a file descriptor, hashed with SHA-256. */
+/* sim_trace.c - canonical trace lines, buffered, hashed with SHA-256 and written to a file
+ * descriptor by a second thread: the engine fills one 64 KiB buffer while the worker hashes
+ * and writes the one before. Only one buffer is ever in flight, so bytes reach the hash and
+ * the file in exactly the order the engine wrote them. */
 #include "sim_trace.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+#include <uv.h>
 
 enum { TRACE_FLUSH_BYTES = 1 << 16 };
+
+typedef struct trace_worker {
+    uv_thread_t thread;
+    uv_mutex_t lock;
+    uv_cond_t cond;
+    sim_buf work;           /* the buffer being hashed and written */
+    bool busy, quit;
+} trace_worker;
 
 int sim_trace_init(sim_trace *t, int fd, bool off)
 {
@@ -22,19 +35,11 @@ int sim_trace_init(sim_trace *t, int fd, bool off)
     return 0;
 }
 
-void sim_trace_free(sim_trace *t)
+static void hash_and_write(sim_trace *t, sim_buf *b)
 {
-    EVP_MD_CTX_free(t->md);
-    sim_buf_free(&t->pending);
-    t->md = NULL;
-}
-
-static void trace_flush(sim_trace *t)
-{
-    if (t->pending.len == 0) return;
-    EVP_DigestUpdate(t->md, t->pending.data, t->pending.len);
-    const char *p = t->pending.data;
-    size_t left = t->pending.len;
+    EVP_DigestUpdate(t->md, b->data, b->len);
+    const char *p = b->data;
+    size_t left = b->len;
     while (t->fd >= 0 && !t->write_failed && left > 0) {
         ssize_t n = write(t->fd, p, left);
         if (n < 0 && errno == EINTR) continue;
@@ -45,7 +50,97 @@ static void trace_flush(sim_trace *t)
         p += n;
         left -= (size_t)n;
     }
-    sim_buf_reset(&t->pending);
+    sim_buf_reset(b);
+}
+
+static void worker_main(void *arg)
+{
+    sim_trace *t = arg;
+    trace_worker *k = t->worker;
+    uv_mutex_lock(&k->lock);
+    for (;;) {
+        while (!k->busy && !k->quit) uv_cond_wait(&k->cond, &k->lock);
+        if (!k->busy) break;
+        uv_mutex_unlock(&k->lock);
+        hash_and_write(t, &k->work);   /* the engine does not touch work or md meanwhile */
+        uv_mutex_lock(&k->lock);
+        k->busy = false;
+        uv_cond_signal(&k->cond);
+    }
+    uv_mutex_unlock(&k->lock);
+}
+
+/* Wait until the worker has finished the buffer in flight (if there is a worker). */
+static void drain(sim_trace *t)
+{
+    trace_worker *k = t->worker;
+    if (!k) return;
+    uv_mutex_lock(&k->lock);
+    while (k->busy) uv_cond_wait(&k->cond, &k->lock);
+    uv_mutex_unlock(&k->lock);
+}
+
+static bool worker_start(sim_trace *t)
+{
+    trace_worker *k = calloc(1, sizeof *k);
+    if (!k) return false;
+    if (uv_mutex_init(&k->lock) != 0) {
+        free(k);
+        return false;
+    }
+    if (uv_cond_init(&k->cond) != 0) {
+        uv_mutex_destroy(&k->lock);
+        free(k);
+        return false;
+    }
+    t->worker = k;
+    if (uv_thread_create(&k->thread, worker_main, t) != 0) {
+        uv_cond_destroy(&k->cond);
+        uv_mutex_destroy(&k->lock);
+        free(k);
+        t->worker = NULL;
+        return false;
+    }
+    return true;
+}
+
+void sim_trace_free(sim_trace *t)
+{
+    trace_worker *k = t->worker;
+    if (k) {
+        uv_mutex_lock(&k->lock);
+        k->quit = true;
+        uv_cond_signal(&k->cond);
+        uv_mutex_unlock(&k->lock);
+        uv_thread_join(&k->thread);
+        uv_cond_destroy(&k->cond);
+        uv_mutex_destroy(&k->lock);
+        sim_buf_free(&k->work);
+        free(k);
+        t->worker = NULL;
+    }
+    EVP_MD_CTX_free(t->md);
+    sim_buf_free(&t->pending);
+    t->md = NULL;
+}
+
+/* Hand the pending lines to the worker (or do the work here if it cannot start). */
+static void trace_flush(sim_trace *t)
+{
+    if (t->pending.len == 0) return;
+    if (!t->worker && !worker_start(t)) {
+        hash_and_write(t, &t->pending);
+        return;
+    }
+    trace_worker *k = t->worker;
+    uv_mutex_lock(&k->lock);
+    while (k->busy) uv_cond_wait(&k->cond, &k->lock);
+    sim_buf spare = k->work;    /* empty, with its capacity: the next pending buffer */
+    k->work = t->pending;
+    t->pending = spare;
+    k->busy = true;
+    uv_cond_signal(&k->cond);
+    uv_mutex_unlock(&k->lock);
 }
 
 bool sim_trace_begin(sim_trace *t, sim_time_t now, const char *kind)
@@ -114,7 +209,8 @@ void sim_trace_end(sim_trace *t)
 int sim_trace_finish(sim_trace *t, char hex[65])
 {
     if (t->off || !t->md) return -EINVAL;
-    trace_flush(t);
+    drain(t);
+    hash_and_write(t, &t->pending);
     unsigned char digest[32];
     unsigned int n = 0;
     EVP_MD_CTX *copy = EVP_MD_CTX_new();
@@ -125,6 +221,6 @@ int sim_trace_finish(sim_trace *t, char hex[65])
     }
     EVP_MD_CTX_free(copy);
     for (unsigned i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    if (t->pending.failed) return -ENOMEM;
+    if (t->pending.failed || (t->worker && ((trace_worker *)t->worker)->work.failed)) return -ENOMEM;
     return t->write_failed ? -EIO : 0;
 }

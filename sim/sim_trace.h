@@ -17,6 +17,7 @@
 
 typedef struct sim_trace {
     void *md;               /* EVP_MD_CTX *, opaque here to keep OpenSSL out of headers */
+    void *worker;           /* the hashing and writing thread, started at the first flush */
     int fd;                 /* -1: hash only */
     bool off;               /* no trace, no hash (benchmarks) */
     bool write_failed;
