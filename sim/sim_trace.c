@@ -151,18 +151,23 @@ bool sim_trace_begin(sim_trace *t, sim_time_t now, const char *kind)
     if (sec != t->cached_sec || !t->cached_jst[0]) {
         sim_time_format(sec, t->cached_jst, sizeof t->cached_jst);
         t->cached_sec = sec;
+        t->cached_secs_len = (size_t)snprintf(t->cached_secs, sizeof t->cached_secs, "%lld",
+                                              (long long)(sec / SIM_SEC));
     }
+    int64_t us = now % SIM_SEC;
+    char frac[8] = {'.'};   /* the microseconds, six digits */
+    for (int i = 6; i >= 1; i--, us /= 10) frac[i] = (char)('0' + us % 10);
     sim_buf *b = &t->pending;   /* built in place: no copy per line */
     sim_buf_append(b, "{\"time\":", 8);
-    sim_buf_u64(b, (uint64_t)now);
+    if (sec > 0) {
+        sim_buf_append(b, t->cached_secs, t->cached_secs_len);
+        sim_buf_append(b, frac + 1, 6);
+    } else {
+        sim_buf_u64(b, (uint64_t)now);
+    }
     sim_buf_append(b, ",\"jst\":\"", 8);
     sim_buf_puts(b, t->cached_jst);
-    int64_t us = now % SIM_SEC;
-    if (us) {   /* as sim_time_format: a fraction only when there is one */
-        char frac[8] = {'.'};
-        for (int i = 6; i >= 1; i--, us /= 10) frac[i] = (char)('0' + us % 10);
-        sim_buf_append(b, frac, 7);
-    }
+    if (now % SIM_SEC) sim_buf_append(b, frac, 7);   /* as sim_time_format: only when non-zero */
     sim_buf_append(b, "\",\"kind\":", 9);
     sim_buf_json_string(b, kind);
     return true;

@@ -25,6 +25,8 @@ typedef struct sim_trace {
     sim_buf pending;        /* lines not yet hashed/written; the last one may be in progress */
     sim_time_t cached_sec;  /* the second whose JST text is in cached_jst */
     char cached_jst[SIM_TIME_BUFSZ];
+    char cached_secs[24];   /* its seconds since the epoch, in digits */
+    size_t cached_secs_len;
 } sim_trace;
 
 int  sim_trace_init(sim_trace *t, int fd, bool off);
