@@ -204,10 +204,12 @@ uint32_t body_new_resident(domain *d, body *b);
 /* Tenant logic (node_site.c), shared by sites and by agencies (their own server). */
 struct tenant_db {
     sim_store *store;
+    bool indexed;               /* secondary indexes built (see tenant_db_index) */
     sim_map pending;            /* flow -> addressee_no, code acquisitions in progress */
 };
 int  tenant_db_open(domain *d, tenant_db *t, const char *name);
 void tenant_db_close(tenant_db *t);
+int  tenant_db_index(tenant_db *t);
 /* A flow message that reached the server of body b (from b itself or from its ifs). */
 void tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flow_msg *m);
 /* Bulk set-up before the run: a code and replicas without messages (the state of the day

@@ -26,6 +26,7 @@
 
 
 int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, uint64_t *out);
+int node_nws_index(sim_node *n);
 uint64_t node_jlis_person_key(sim_node *n, uint64_t resident_code);
 tenant_db *node_site_db(sim_node *n);
 
@@ -201,6 +202,14 @@ static int l_residents(lua_State *L)
             int rc = seed_agency_person(d, b, p, item, r);
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
+    }
+    if (node_nws_index(sim_world_node(w, d->nws)) < 0)
+        return luaL_error(L, "residents: two agency codes clashed; try another --seed");
+    for (uint32_t i = 0; i < cap; i++) {
+        sim_node *node = sim_world_node(w, i);
+        body *b = domain_body(d, i);
+        tenant_db *t = node->kind == &node_site_kind ? node_site_db(node) : b && b->own_db ? b->own_db : NULL;
+        if (t && tenant_db_index(t) < 0) return luaL_error(L, "residents: indexing %s failed", node->name);
     }
     lua_pushinteger(L, d->npersons);
     return 1;
