@@ -37,7 +37,24 @@ static uint32_t route_to(domain *d, uint32_t body_node)
     return b ? b->ifs : UINT32_MAX;
 }
 
-/* The code of `person` at body `who`, issued now if it has none. */
+/* Issue a new code to `person` at body `who` (which has none). */
+static int issue_code(sim_node *self, uint64_t person, uint32_t who, uint64_t *out)
+{
+    nws *s = self->state;
+    for (int attempt = 0; attempt < 8; attempt++) {   /* a clash of random codes is refused */
+        *out = domain_new_code(&self->rng);
+        sqlite3_stmt *put = sim_store_stmt(s->store, ST_CODE_PUT, "INSERT INTO codes VALUES (?1, ?2, ?3)");
+        if (!put) return -EIO;
+        sqlite3_bind_int64(put, 1, (sqlite3_int64)person);
+        sqlite3_bind_int64(put, 2, who);
+        sqlite3_bind_int64(put, 3, (sqlite3_int64)*out);
+        int rc = sim_store_write(s->store, put);
+        if (rc != -EEXIST) return rc;
+    }
+    return -EEXIST;
+}
+
+/* The code of `person` at body `who`, issued now if it has none and `issue` says so. */
 static int code_for(sim_node *self, uint64_t person, uint32_t who, uint64_t *out, bool issue)
 {
     nws *s = self->state;
@@ -51,18 +68,7 @@ static int code_for(sim_node *self, uint64_t person, uint32_t who, uint64_t *out
         sqlite3_reset(st);
         return 0;
     }
-    if (!issue) return -ENOENT;
-    for (int attempt = 0; attempt < 8; attempt++) {   /* a clash of random codes is refused */
-        *out = domain_new_code(&self->rng);
-        sqlite3_stmt *put = sim_store_stmt(s->store, ST_CODE_PUT, "INSERT INTO codes VALUES (?1, ?2, ?3)");
-        if (!put) return -EIO;
-        sqlite3_bind_int64(put, 1, (sqlite3_int64)person);
-        sqlite3_bind_int64(put, 2, who);
-        sqlite3_bind_int64(put, 3, (sqlite3_int64)*out);
-        int rc = sim_store_write(s->store, put);
-        if (rc != -EEXIST) return rc;
-    }
-    return -EEXIST;
+    return issue ? issue_code(self, person, who, out) : -ENOENT;
 }
 
 static int person_of(nws *s, uint64_t code, uint32_t who, uint64_t *person)
@@ -248,7 +254,7 @@ int node_nws_create(sim_world *w, const char *name, sim_node **out)
 int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, uint64_t *out);
 int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, uint64_t *out)
 {
-    return code_for(n, person, who, out, true);
+    return issue_code(n, person, who, out);   /* the set-up gives each (person, body) one code */
 }
 
 sim_store *node_nws_store(sim_node *n);
