@@ -38,7 +38,7 @@ static uint64_t start_flow(sim_node *n, flow_kind kind, flow_msg *m)
 {
     domain *d = domain_get(n->world);
     body *b = self_body(n);
-    m->flow = d->next_flow++;
+    m->flow = d->next_flow++ << 3 | (uint64_t)kind;   /* the kind rides in the low bits */
     m->started = sim_node_now(n);
     m->inquirer = n->id;
     sim_event_id timeout = 0;
@@ -115,7 +115,7 @@ static void end_flow(sim_node *n, flow_kind started_as, uint64_t flow, flow_erro
         return;
     }
     if (m) sim_world_cancel(n->world, timer);
-    int64_t latency = m ? sim_node_now(n) - m->started : d->timeout;
+    int64_t latency = m ? sim_node_now(n) - m->started : -1;   /* answered flows only */
     flow_ended(d, started_as, e, latency);
     if (d->on_end) d->on_end(d->on_end_ud, b, started_as, flow, e, m);
 }
@@ -156,6 +156,22 @@ static void body_receive(sim_node *self, sim_msg *msg)
     flow_msg_free(m);
 }
 
+/* The body's own systems went down: the flows they were waiting for end now, explicitly,
+ * rather than never (their timeouts died with the node). */
+static void body_crash(sim_node *self)
+{
+    domain *d = domain_get(self->world);
+    body *b = self_body(self);
+    for (size_t i = 0; i < b->pending.cap; i++) {
+        uint64_t flow = b->pending.keys[i];
+        if (!flow) continue;
+        flow_kind kind = (flow_kind)(flow & 7);
+        flow_ended(d, kind, FLOW_UNREACHABLE, -1);
+        if (d->on_end) d->on_end(d->on_end_ud, b, kind, flow, FLOW_UNREACHABLE, NULL);
+    }
+    sim_map_free(&b->pending);
+}
+
 static void body_destroy(sim_node *self)
 {
     body *b = self->state;
@@ -171,4 +187,5 @@ static void body_destroy(sim_node *self)
 }
 
 const sim_node_kind node_body_kind = {
-    .name = "body", .receive = body_receive, .timer = body_timer, .destroy = body_destroy};
+    .name = "body", .receive = body_receive, .timer = body_timer, .crash = body_crash,
+    .destroy = body_destroy};

@@ -223,6 +223,7 @@ void flow_ended(domain *d, flow_kind k, flow_error e, int64_t latency)
     flow_stats *s = &d->stats;
     s->ended[k]++;
     s->outcome[k][e]++;
+    if (latency < 0) return;   /* no answer (timeout, crash): no latency to count */
     if (s->nlatency[k] == s->cap_latency[k]) {
         size_t cap = s->cap_latency[k] ? s->cap_latency[k] * 2 : 1024;
         int64_t *p = realloc(s->latency[k], cap * sizeof *p);

@@ -174,6 +174,7 @@ void domain_latency(domain *d, flow_kind k, double *p50, double *p95, double *p9
 
 /* Statistics */
 void flow_started(domain *d, flow_kind k);
+/* latency < 0: the flow got no answer (its latency percentiles count answers only) */
 void flow_ended(domain *d, flow_kind k, flow_error e, int64_t latency);
 
 /* Agency codes: 63 random bits from the issuer's stream (never 0), kept as integers (fast

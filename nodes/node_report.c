@@ -20,7 +20,7 @@ void node_report_json(sim_world *w, cJSON *root)
                 cJSON_AddNumberToObject(out, flow_error_name((flow_error)e), (double)d->stats.outcome[k][e]);
         double p50, p95, p99;
         domain_latency(d, (flow_kind)k, &p50, &p95, &p99);
-        cJSON *lat = cJSON_AddObjectToObject(f, "latency_ms");
+        cJSON *lat = cJSON_AddObjectToObject(f, "latency_ms");   /* of answered flows */
         cJSON_AddNumberToObject(lat, "p50", p50);
         cJSON_AddNumberToObject(lat, "p95", p95);
         cJSON_AddNumberToObject(lat, "p99", p99);

@@ -103,5 +103,16 @@ expect("the other invariants held", function(r)
 end)
 expect("inquiry counts", function(r)
   local f = r.flows.inquiry
-  return f.started == 9 and f.ended == 9 and f.ok == 2 and f.not_found == 1, json_encode(f)
+  return f.started == 10 and f.ended == 10 and f.ok == 2 and f.not_found == 1 and f.unreachable == 2, json_encode(f)
+end)
+
+-- the inquirer's own systems crash with an inquiry in flight: it ends, explicitly
+later("11:00", "own_crash", function()
+  local flow = inquire { from = OSAKA, addressee = mover, procedure = "child_allowance", provider = CHIYODA, staff = 9 }
+  find(OSAKA):crash("power failure")
+  return flow
+end)
+at("11:10", function() find(OSAKA):recover("power restored") end)
+expect("own_crash -> unreachable", function()
+  return outcome[flows.own_crash] == "unreachable", tostring(outcome[flows.own_crash])
 end)
