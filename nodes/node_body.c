@@ -89,6 +89,22 @@ uint64_t body_register_replica(sim_node *n, uint64_t addressee_no, int item, con
     return start_flow(n, FLOW_REPLICA, m);
 }
 
+uint64_t body_update_replica(sim_node *n, const char *record_id, const char *payload, sim_time_t pub_end)
+{
+    flow_msg *m = flow_msg_new();
+    if (!m) return 0;
+    m->partial = 1;
+    m->pub_end = pub_end;
+    snprintf(m->record_id, sizeof m->record_id, "%s", record_id);
+    m->data_len = (uint32_t)strlen(payload);
+    m->data = (uint8_t *)strdup(payload);
+    if (!m->data) {
+        flow_msg_free(m);
+        return 0;
+    }
+    return start_flow(n, FLOW_REPLICA, m);
+}
+
 uint64_t body_inquire(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
                       uint32_t staff)
 {

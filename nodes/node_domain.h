@@ -62,6 +62,7 @@ typedef struct flow_msg {
     sim_time_t started;         /* when the flow began, for latency */
     uint8_t error;              /* flow_error */
     uint8_t sealed;             /* data is nonce || ciphertext || tag */
+    uint8_t partial;            /* replica registration: update fields of an existing record */
     uint32_t data_len;
     uint8_t *data;              /* provision payload: JSON text, or sealed */
 } flow_msg;
@@ -191,6 +192,9 @@ bool text_has_individual_no(const char *text, size_t len);
 uint64_t body_acquire_code(sim_node *n, uint64_t addressee_no);
 uint64_t body_register_replica(sim_node *n, uint64_t addressee_no, int item, const char *record_id,
                                sim_time_t pub_start, sim_time_t pub_end, const char *payload);
+/* Partial update of the record `record_id`: the payload's fields replace or add to the
+ * stored ones (a JSON object), and pub_end changes when given (> 0). */
+uint64_t body_update_replica(sim_node *n, const char *record_id, const char *payload, sim_time_t pub_end);
 uint64_t body_inquire(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
                       uint32_t staff);
 uint64_t person_resident_code(uint64_t seed, uint32_t person);

@@ -370,6 +370,28 @@ static int l_register_replica(lua_State *L)
                                               from, to, payload));
 }
 
+/* update_replica(lg, { record_id = "R1", payload = { field = value }, to = time }) -> flow id:
+ * a partial update; the payload's fields replace or add to the stored record's. */
+static int l_update_replica(lua_State *L)
+{
+    static const char *const known[] = {"record_id", "payload", "to", NULL};
+    body *b = check_body(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    sim_lua_check_options(L, 2, "update_replica", known);
+    const char *record = field_string(L, 2, "record_id", NULL);
+    if (!record || !*record || strlen(record) >= sizeof ((flow_msg *)0)->record_id)
+        return luaL_error(L, "update_replica: 'record_id' must be a string of 1 to 23 characters");
+    sim_time_t to = 0;
+    if (lua_getfield(L, 2, "to") != LUA_TNIL) to = sim_lua_check_time(L, -1);
+    if (lua_getfield(L, 2, "payload") != LUA_TTABLE)
+        return luaL_error(L, "update_replica: 'payload' must be a table of the fields to change");
+    lua_getglobal(L, "json_encode");
+    lua_pushvalue(L, -2);
+    lua_call(L, 1, 1);
+    return push_flow(L, body_update_replica(sim_world_node(sim_lua_world(L), b->node), record,
+                                            lua_tostring(L, -1), to));
+}
+
 /* inquire { from = lg, addressee = n, procedure = "child_allowance", provider = lg or agency,
  *           staff = 17 } -> flow id */
 static int l_inquire(lua_State *L)
@@ -504,6 +526,7 @@ int node_domain_open_lua(lua_State *L)
         {"agency", l_agency},    {"permissions", l_permissions},
         {"flow_settings", l_flow_settings},
         {"acquire_code", l_acquire_code}, {"register_replica", l_register_replica},
+        {"update_replica", l_update_replica},
         {"inquire", l_inquire},  {"on_flow_end", l_on_flow_end},
         {"resident", l_resident},
         {NULL, NULL}};

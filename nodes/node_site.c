@@ -15,7 +15,7 @@
 
 enum {
     ST_CODE_PUT, ST_CODE_BY_ADDRESSEE, ST_ADDRESSEE_BY_CODE, ST_REPLICA_PUT, ST_REPLICA_GET,
-    ST_INQUIRY_LOG, ST_PROVISION_LOG, ST_RECEIPT_LOG,
+    ST_INQUIRY_LOG, ST_PROVISION_LOG, ST_RECEIPT_LOG, ST_REPLICA_BY_RECORD, ST_REPLICA_UPDATE,
 };
 
 static const char SCHEMA[] =
@@ -140,9 +140,59 @@ static void reply_to_body(sim_node *server, body *b, flow_kind kind, flow_msg *m
     flow_send(server, b->node, kind, m, 256);
 }
 
+/* Merge the update's fields into the stored record; not_found if there is none, duplicate
+ * never. Both payloads must be JSON objects (else the update is refused as malformed). */
+static flow_error replica_update(tenant_db *t, body *b, flow_msg *m)
+{
+    sqlite3_stmt *get = sim_store_stmt(t->store, ST_REPLICA_BY_RECORD,
+        "SELECT payload, pub_end FROM replica WHERE tenant = ?1 AND record_id = ?2");
+    if (!get) return FLOW_UNREACHABLE;
+    sqlite3_bind_int64(get, 1, b->tenant);
+    sqlite3_bind_text(get, 2, m->record_id, -1, SQLITE_STATIC);
+    if (sim_store_read(t->store, get) != 1) return FLOW_NOT_FOUND;
+    cJSON *stored = cJSON_Parse((const char *)sqlite3_column_text(get, 0));
+    sim_time_t pub_end = m->pub_end > 0 ? m->pub_end : sqlite3_column_int64(get, 1);
+    sqlite3_reset(get);
+    cJSON *update = cJSON_ParseWithLength((const char *)m->data, m->data_len);
+    flow_error e = FLOW_UNREACHABLE;
+    char *merged = NULL;
+    if (cJSON_IsObject(stored) && cJSON_IsObject(update)) {
+        for (cJSON *f = update->child; f; f = f->next) {
+            cJSON *copy = cJSON_Duplicate(f, 1);
+            if (!copy) break;
+            if (cJSON_HasObjectItem(stored, f->string))
+                cJSON_ReplaceItemInObjectCaseSensitive(stored, f->string, copy);
+            else
+                cJSON_AddItemToObject(stored, f->string, copy);
+        }
+        merged = cJSON_PrintUnformatted(stored);
+    }
+    sqlite3_stmt *put = merged ? sim_store_stmt(t->store, ST_REPLICA_UPDATE,
+        "UPDATE replica SET payload = ?3, pub_end = ?4 WHERE tenant = ?1 AND record_id = ?2") : NULL;
+    if (put) {
+        sqlite3_bind_int64(put, 1, b->tenant);
+        sqlite3_bind_text(put, 2, m->record_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(put, 3, merged, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(put, 4, pub_end);
+        if (sim_store_write(t->store, put) == 0) e = FLOW_OK;
+    }
+    cJSON_free(merged);
+    cJSON_Delete(stored);
+    cJSON_Delete(update);
+    return e;
+}
+
 static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
     domain *d = domain_get(server->world);
+    if (m->partial) {
+        flow_error e = replica_update(t, b, m);
+        free(m->data);
+        m->data = NULL;
+        m->data_len = 0;
+        reply_to_body(server, b, FLOW_REPLICA_ACK, m, e);
+        return;
+    }
     int rc = m->item < d->nitems
                  ? replica_put(t, b, m->addressee_no, d->items[m->item].code, m->record_id, m->schema,
                                m->pub_start, m->pub_end, (const char *)m->data, m->data_len)

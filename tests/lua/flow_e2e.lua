@@ -103,7 +103,7 @@ expect("the other invariants held", function(r)
 end)
 expect("inquiry counts", function(r)
   local f = r.flows.inquiry
-  return f.started == 10 and f.ended == 10 and f.ok == 2 and f.not_found == 1 and f.unreachable == 2, json_encode(f)
+  return f.started == 11 and f.ended == 11 and f.ok == 3 and f.not_found == 1 and f.unreachable == 2, json_encode(f)
 end)
 
 -- the inquirer's own systems crash with an inquiry in flight: it ends, explicitly
@@ -115,4 +115,23 @@ end)
 at("11:10", function() find(OSAKA):recover("power restored") end)
 expect("own_crash -> unreachable", function()
   return outcome[flows.own_crash] == "unreachable", tostring(outcome[flows.own_crash])
+end)
+
+-- a partial update: one field changes, the others stay, and the next provision shows it
+later("12:00", "update", function()
+  return update_replica(CHIYODA, { record_id = "CA-0001", payload = { amount = 20000 } })
+end)
+later("12:01", "update_missing", function()
+  return update_replica(CHIYODA, { record_id = "NO-SUCH", payload = { amount = 1 } })
+end)
+later("12:02", "after_update", function()
+  return inquire { from = OSAKA, addressee = mover, procedure = "child_allowance_status", provider = CHIYODA, staff = 9 }
+end)
+expect("update -> ok, update_missing -> not_found", function()
+  return outcome[flows.update] == "ok" and outcome[flows.update_missing] == "not_found",
+         tostring(outcome[flows.update]) .. " " .. tostring(outcome[flows.update_missing])
+end)
+expect("the provision after the update carries the new amount and the old fields", function()
+  local got = json_decode(payload[flows.after_update] or "{}")
+  return got.amount == 20000 and got.child == "双子" and got.note == "児童手当 2017", tostring(payload[flows.after_update])
 end)
