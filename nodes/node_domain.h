@@ -117,9 +117,16 @@ typedef struct flow_stats {
     uint64_t started[FLOW_KINDS], ended[FLOW_KINDS];
     uint64_t outcome[FLOW_KINDS][FLOW_ERRORS];
     uint64_t late_answers, unnamed_staff, individual_no_seen;
-    int64_t *latency[FLOW_KINDS];   /* µs, one per ended flow */
+    int64_t *latency[FLOW_KINDS];   /* µs, one per answered flow */
     size_t nlatency[FLOW_KINDS], cap_latency[FLOW_KINDS];
+    size_t sorted[FLOW_KINDS];      /* latency[k][0..sorted) is in order */
 } flow_stats;
+
+typedef struct invariant_result {
+    const char *name;
+    bool held;
+    char detail[160];
+} invariant_result;
 
 typedef struct domain {
     sim_world *w;
@@ -142,6 +149,12 @@ typedef struct domain {
     uint32_t npersons;
     sim_map individual_nos;     /* every resident's individual number: the network scan */
     uint32_t tamper;            /* the NWS corrupts this many more sealed provisions */
+    /* The invariants as last computed, and the world's event count then: the summary,
+     * summary.json and the expectations all ask at the end, and the reconciliation scans
+     * every log. */
+    invariant_result inv_cache[8];
+    int ninv_cache;             /* 0: nothing cached */
+    uint64_t inv_cache_events;
     void *workload;             /* node_population.c */
     void (*workload_free)(void *);
     /* Told when a flow a body started ends (for scripts and tests); m is NULL on timeout. */
@@ -165,11 +178,6 @@ flow_msg *flow_copy(const flow_msg *m);
 /* The invariant: no individual number in any field of a message that crosses a link. */
 bool flow_msg_has_individual_no(const domain *d, const flow_msg *m);
 /* Invariants and per-flow figures, for expectations and summary.json. */
-typedef struct invariant_result {
-    const char *name;
-    bool held;
-    char detail[160];
-} invariant_result;
 int domain_invariants(domain *d, invariant_result out[8]);   /* returns how many */
 void domain_latency(domain *d, flow_kind k, double *p50, double *p95, double *p99);
 
