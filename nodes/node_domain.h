@@ -217,6 +217,9 @@ uint32_t body_new_resident(domain *d, body *b);
 /* Tenant logic (node_site.c), shared by sites and by agencies (their own server). */
 struct tenant_db {
     sim_store *store;
+    /* Write-through index of code management in memory (see node_site.c). */
+    sim_map code_by_addressee;  /* (tenant + 1) << 32 | addressee -> code */
+    sim_map addressee_by_code;  /* code -> (tenant + 1) << 32 | addressee */
     bool indexed;               /* secondary indexes built (see tenant_db_index) */
     sim_map pending;            /* flow -> addressee_no, code acquisitions in progress */
 };

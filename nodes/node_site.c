@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum {
-    ST_CODE_PUT, ST_CODE_BY_ADDRESSEE, ST_ADDRESSEE_BY_CODE, ST_REPLICA_PUT, ST_REPLICA_GET,
+    ST_CODE_PUT, ST_REPLICA_PUT, ST_REPLICA_GET,
     ST_INQUIRY_LOG, ST_PROVISION_LOG, ST_RECEIPT_LOG, ST_REPLICA_BY_RECORD, ST_REPLICA_UPDATE,
 };
 
@@ -60,6 +60,8 @@ int tenant_db_open(domain *d, tenant_db *t, const char *name)
 void tenant_db_close(tenant_db *t)
 {
     sim_store_close(t->store);
+    sim_map_free(&t->code_by_addressee);
+    sim_map_free(&t->addressee_by_code);
     sim_map_free(&t->pending);
 }
 
@@ -71,7 +73,14 @@ int tenant_seed_code(tenant_db *t, body *b, uint64_t addressee_no, uint64_t code
     sqlite3_bind_int64(st, 1, b->tenant);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)addressee_no);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)code);
-    return sim_store_write(t->store, st);
+    int rc = sim_store_write(t->store, st);
+    if (rc < 0) return rc;
+    /* Code management is in SQLite; the maps index it in memory for the lookups every
+     * inquiry makes, written through here (the only way codes enter). */
+    uint64_t key = ((uint64_t)b->tenant + 1) << 32 | addressee_no;
+    if (sim_map_put(&t->code_by_addressee, key, code) < 0 || sim_map_put(&t->addressee_by_code, code, key) < 0)
+        return -ENOMEM;
+    return 0;
 }
 
 static int replica_put(tenant_db *t, body *b, uint64_t addressee_no, const char *item_code,
@@ -104,25 +113,14 @@ int tenant_seed_replica(domain *d, tenant_db *t, body *b, uint64_t addressee_no,
 
 static bool code_of(tenant_db *t, body *b, uint64_t addressee_no, uint64_t *out)
 {
-    sqlite3_stmt *st = sim_store_stmt(t->store, ST_CODE_BY_ADDRESSEE,
-        "SELECT code FROM code_mgmt WHERE tenant = ?1 AND addressee_no = ?2");
-    if (!st) return false;
-    sqlite3_bind_int64(st, 1, b->tenant);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)addressee_no);
-    if (sim_store_read(t->store, st) != 1) return false;
-    *out = (uint64_t)sqlite3_column_int64(st, 0);
-    return true;
+    return sim_map_get(&t->code_by_addressee, ((uint64_t)b->tenant + 1) << 32 | addressee_no, out);
 }
 
 static bool addressee_of(tenant_db *t, body *b, uint64_t code, uint64_t *out)
 {
-    sqlite3_stmt *st = sim_store_stmt(t->store, ST_ADDRESSEE_BY_CODE,
-        "SELECT addressee_no FROM code_mgmt WHERE tenant = ?1 AND code = ?2");
-    if (!st) return false;
-    sqlite3_bind_int64(st, 1, b->tenant);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)code);
-    if (sim_store_read(t->store, st) != 1) return false;
-    *out = (uint64_t)sqlite3_column_int64(st, 0);
+    uint64_t key;
+    if (!sim_map_get(&t->addressee_by_code, code, &key) || key >> 32 != (uint64_t)b->tenant + 1) return false;
+    *out = key & UINT32_MAX;
     return true;
 }
 
