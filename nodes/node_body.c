@@ -69,39 +69,39 @@ uint64_t body_acquire_code(sim_node *n, uint64_t addressee_no)
     return start_flow(n, FLOW_CODE_REQUEST, m);
 }
 
+/* A replica message for record_id carrying payload (copied); NULL on ENOMEM. */
+static flow_msg *replica_msg(const char *record_id, const char *payload, sim_time_t pub_end)
+{
+    flow_msg *m = flow_msg_new();
+    if (!m) return NULL;
+    m->pub_end = pub_end;
+    snprintf(m->record_id, sizeof m->record_id, "%s", record_id);
+    m->data_len = (uint32_t)strlen(payload);
+    m->data = (uint8_t *)strdup(payload);
+    if (!m->data) {
+        flow_msg_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 uint64_t body_register_replica(sim_node *n, uint64_t addressee_no, int item, const char *record_id,
                                sim_time_t pub_start, sim_time_t pub_end, const char *payload)
 {
-    flow_msg *m = flow_msg_new();
+    flow_msg *m = replica_msg(record_id, payload, pub_end);
     if (!m) return 0;
     m->addressee_no = addressee_no;
     m->item = (uint16_t)item;
     m->schema = 1;
     m->pub_start = pub_start;
-    m->pub_end = pub_end;
-    snprintf(m->record_id, sizeof m->record_id, "%s", record_id);
-    m->data_len = (uint32_t)strlen(payload);
-    m->data = (uint8_t *)strdup(payload);
-    if (!m->data) {
-        flow_msg_free(m);
-        return 0;
-    }
     return start_flow(n, FLOW_REPLICA, m);
 }
 
 uint64_t body_update_replica(sim_node *n, const char *record_id, const char *payload, sim_time_t pub_end)
 {
-    flow_msg *m = flow_msg_new();
+    flow_msg *m = replica_msg(record_id, payload, pub_end);
     if (!m) return 0;
     m->partial = 1;
-    m->pub_end = pub_end;
-    snprintf(m->record_id, sizeof m->record_id, "%s", record_id);
-    m->data_len = (uint32_t)strlen(payload);
-    m->data = (uint8_t *)strdup(payload);
-    if (!m->data) {
-        flow_msg_free(m);
-        return 0;
-    }
     return start_flow(n, FLOW_REPLICA, m);
 }
 
