@@ -151,9 +151,7 @@ static void body_receive(sim_node *self, sim_msg *msg)
     body *b = self_body(self);
     flow_msg *m = msg->payload;
     msg->payload = NULL;
-    flow_kind kind = FLOW_KINDS;
-    for (int k = 0; k < FLOW_KINDS; k++)
-        if (d->msg_type[k] == msg->type) kind = (flow_kind)k;
+    flow_kind kind = flow_kind_of(d, msg->type);
     uint32_t src = msg->src;
     sim_msg_free(self->world, msg);
     if (kind == FLOW_KINDS) {

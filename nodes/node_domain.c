@@ -265,30 +265,15 @@ int individual_no_check_digit(uint64_t first11)
     return r <= 1 ? 0 : (int)(11 - r);
 }
 
-bool individual_no_valid(uint64_t n)
-{
-    return n < UINT64_C(1000000000000) && (int)(n % 10) == individual_no_check_digit(n / 10);
-}
-
-bool text_has_individual_no(const char *text, size_t len)
-{
-    size_t run = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && text[i] >= '0' && text[i] <= '9') {
-            run++;
-            continue;
-        }
-        if (run == 12) {
-            uint64_t v = 0;
-            for (size_t k = i - 12; k < i; k++) v = v * 10 + (uint64_t)(text[k] - '0');
-            if (individual_no_valid(v)) return true;
-        }
-        run = 0;
-    }
-    return false;
-}
 
 const char *flow_kind_name(flow_kind k) { return k < FLOW_KINDS ? kind_names[k] : "?"; }
+
+flow_kind flow_kind_of(const domain *d, uint16_t msg_type)
+{
+    for (int k = 0; k < FLOW_KINDS; k++)
+        if (d->msg_type[k] == msg_type) return (flow_kind)k;
+    return FLOW_KINDS;
+}
 
 static int compare_i64(const void *a, const void *b)
 {
@@ -311,7 +296,6 @@ void domain_latency(domain *d, flow_kind k, double *p50, double *p95, double *p9
 
 sim_store *node_nws_store(sim_node *n);
 uint64_t node_nws_serials(sim_node *n);
-tenant_db *node_site_db(sim_node *n);
 
 /* Mark the serial numbers a query returns in a bitmap of n bits; the rest are ignored. */
 static void collect(sim_store *st, int slot, const char *sql, uint8_t *bits, uint64_t n, uint64_t *count)
@@ -341,9 +325,7 @@ static bool reconcile_serials(domain *d, char *why, size_t n)
         collect(node_nws_store(sim_world_node(d->w, d->nws)), 61,
                 "SELECT serial_no FROM access_outcome WHERE outcome = 'provided'", nws, issued, &n_nws);
     for (uint32_t i = 0; ok && i < sim_world_node_count(d->w); i++) {
-        sim_node *node = sim_world_node(d->w, i);
-        body *b = domain_body(d, i);
-        tenant_db *t = node->kind == &node_site_kind ? node_site_db(node) : b && b->own_db ? b->own_db : NULL;
+        tenant_db *t = domain_node_db(d, i);
         if (!t) continue;
         collect(t->store, 62, "SELECT serial_no FROM provision_log WHERE outcome = 'ok'", answered, issued, &n_answered);
         collect(t->store, 63, "SELECT serial_no FROM receipt_log WHERE outcome = 'ok'", received, issued, &n_received);

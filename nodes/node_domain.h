@@ -164,6 +164,10 @@ typedef struct domain {
 
 domain *domain_get(sim_world *w);        /* created on first use, freed with the world */
 body *domain_body(domain *d, uint32_t node);
+/* The flow kind of a message type, or FLOW_KINDS for a message that is not a flow's. */
+flow_kind flow_kind_of(const domain *d, uint16_t msg_type);
+/* The tenant store held by node: a site's, or an agency's own; NULL for any other node. */
+tenant_db *domain_node_db(domain *d, uint32_t node);
 int domain_add_body(domain *d, body *b);
 int domain_item(const domain *d, const char *code);
 int domain_procedure(const domain *d, const char *id);
@@ -192,9 +196,6 @@ uint64_t domain_new_code(sim_rng *r);
 void code_text(uint64_t code, char out[CODE_TEXT_LEN + 1]);
 /* The official check digit of a 12-digit individual number (the first 11 digits given). */
 int individual_no_check_digit(uint64_t first11);
-bool individual_no_valid(uint64_t n);
-/* Does text contain a valid 12-digit individual number? (the network invariant's scan) */
-bool text_has_individual_no(const char *text, size_t len);
 
 /* Existing systems of a body (node_body.c): start flows; returns the flow id or 0. */
 uint64_t body_acquire_code(sim_node *n, uint64_t addressee_no);

@@ -63,7 +63,6 @@ static int seal(sim_node *self, flow_msg *m)
     body *inq = domain_body(d, m->inquirer);
     const uint8_t *key = inq ? session_key(self, inq->ifs) : NULL;
     if (!key) return -ENOENT;
-    if (text_has_individual_no((const char *)m->data, m->data_len)) d->stats.individual_no_seen++;
     uint8_t *out = malloc(SIM_CRYPTO_NONCE_LEN + m->data_len + SIM_CRYPTO_TAG_LEN);
     if (!out) return -ENOMEM;
     for (int i = 0; i < SIM_CRYPTO_NONCE_LEN; i += 4) {

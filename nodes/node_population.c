@@ -28,7 +28,6 @@
 int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, uint64_t *out);
 int node_nws_index(sim_node *n);
 uint64_t node_jlis_person_key(sim_node *n, uint64_t resident_code);
-tenant_db *node_site_db(sim_node *n);
 
 typedef struct workload {
     double per_day;
@@ -41,18 +40,13 @@ typedef struct workload {
     uint32_t *agency_body;      /* agency index -> node of a body of that agency */
 } workload;
 
-static tenant_db *db_of(sim_world *w, body *b)
-{
-    return b->own_db ? b->own_db : node_site_db(sim_world_node(w, b->server));
-}
-
 static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person)
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
     uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
     uint64_t code;
-    tenant_db *t = db_of(w, b);
+    tenant_db *t = domain_node_db(d, b->server);   /* an agency is its own server */
     int rc = node_nws_seed_code(nws, key, b->node, &code);
     if (rc == 0) rc = tenant_seed_code(t, b, addressee, code);
     if (rc < 0) return rc;
@@ -206,10 +200,9 @@ static int l_residents(lua_State *L)
     if (node_nws_index(sim_world_node(w, d->nws)) < 0)
         return luaL_error(L, "residents: two agency codes clashed; try another --seed");
     for (uint32_t i = 0; i < cap; i++) {
-        sim_node *node = sim_world_node(w, i);
-        body *b = domain_body(d, i);
-        tenant_db *t = node->kind == &node_site_kind ? node_site_db(node) : b && b->own_db ? b->own_db : NULL;
-        if (t && tenant_db_index(t) < 0) return luaL_error(L, "residents: indexing %s failed", node->name);
+        tenant_db *t = domain_node_db(d, i);
+        if (t && tenant_db_index(t) < 0)
+            return luaL_error(L, "residents: indexing %s failed", sim_world_node(w, i)->name);
     }
     lua_pushinteger(L, d->npersons);
     return 1;

@@ -338,9 +338,7 @@ static void site_receive(sim_node *self, sim_msg *msg)
 {
     domain *d = domain_get(self->world);
     flow_msg *m = msg->payload;
-    flow_kind kind = FLOW_KINDS;
-    for (int k = 0; k < FLOW_KINDS; k++)
-        if (d->msg_type[k] == msg->type) kind = (flow_kind)k;
+    flow_kind kind = flow_kind_of(d, msg->type);
     /* Which tenant: the sender if it is a body; else the inquirer (answers) or provider. */
     body *b = domain_body(d, msg->src);
     if (!b) b = domain_body(d, kind == FLOW_INQUIRY ? m->provider : m->inquirer);
@@ -382,5 +380,10 @@ int node_site_create(sim_world *w, const char *name, sim_node **out)
     return rc;
 }
 
-tenant_db *node_site_db(sim_node *n);
-tenant_db *node_site_db(sim_node *n) { return &((site *)n->state)->db; }
+tenant_db *domain_node_db(domain *d, uint32_t node)
+{
+    sim_node *n = sim_world_node(d->w, node);
+    if (n && n->kind == &node_site_kind) return &((site *)n->state)->db;
+    body *b = domain_body(d, node);
+    return b ? b->own_db : NULL;
+}

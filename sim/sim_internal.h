@@ -96,7 +96,6 @@ void sim_msg_pool_free(sim_world *w);
 /* sim_net.c */
 void sim_net_free(sim_world *w);
 void sim_net_deliver_event(sim_world *w, void *msg, uint64_t tag, uint32_t node);
-void sim_net_trace_msg(sim_world *w, const char *kind, const sim_msg *m, const char *reason);
 /* sim_world.c */
 uint64_t sim_name_hash(const char *s);
 

@@ -137,7 +137,7 @@ void sim_net_free(sim_world *w)
     w->link_index = NULL;
 }
 
-void sim_net_trace_msg(sim_world *w, const char *kind, const sim_msg *m, const char *reason)
+static void trace_msg(sim_world *w, const char *kind, const sim_msg *m, const char *reason)
 {
     sim_trace *t = &w->trace;
     if (!sim_trace_begin(t, w->now, kind)) return;
@@ -181,7 +181,7 @@ static void drop(sim_world *w, sim_msg *m, const char *reason, uint64_t *counter
     w->stats.msgs_dropped++;
     (*counter)++;
     w->nodes[m->src]->dropped++;
-    sim_net_trace_msg(w, "drop", m, reason);
+    trace_msg(w, "drop", m, reason);
     sim_msg_free(w, m);
 }
 
@@ -200,7 +200,7 @@ void sim_net_deliver_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
     }
     w->stats.msgs_delivered++;
     to->received++;
-    sim_net_trace_msg(w, "recv", m, NULL);
+    trace_msg(w, "recv", m, NULL);
     if (to->kind->receive)
         to->kind->receive(to, m);
     else
@@ -233,7 +233,7 @@ int sim_node_send(sim_node *self, uint32_t to, sim_msg *m)
         drop(w, m, "link_down", &w->stats.drops_link_down);
         return -ENETDOWN;
     }
-    sim_net_trace_msg(w, "send", m, NULL);
+    trace_msg(w, "send", m, NULL);
     if (d->p.loss > 0 && sim_rng_uniform(&d->rng) < d->p.loss) {
         drop(w, m, "loss", &w->stats.drops_loss);
         return 0;

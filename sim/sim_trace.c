@@ -198,12 +198,6 @@ sim_buf *sim_trace_field_open(sim_trace *t, const char *key)
     return &t->pending;
 }
 
-void sim_trace_field_raw(sim_trace *t, const char *key, const char *json)
-{
-    field_key(&t->pending, key);
-    sim_buf_puts(&t->pending, json);
-}
-
 void sim_trace_end(sim_trace *t)
 {
     sim_buf_append(&t->pending, "}\n", 2);

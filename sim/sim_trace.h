@@ -36,7 +36,6 @@ void sim_trace_free(sim_trace *t);
 bool sim_trace_begin(sim_trace *t, sim_time_t now, const char *kind);
 void sim_trace_field_str(sim_trace *t, const char *key, const char *value);
 void sim_trace_field_u64(sim_trace *t, const char *key, uint64_t value);
-void sim_trace_field_raw(sim_trace *t, const char *key, const char *json);  /* value is JSON */
 /* Start a field whose JSON value the caller appends to the returned buffer. */
 sim_buf *sim_trace_field_open(sim_trace *t, const char *key);
 void sim_trace_end(sim_trace *t);
