@@ -83,6 +83,8 @@ struct sim_http {
     uv_loop_t *loop;
     uv_tcp_t listener;
     uv_timer_t heartbeat;
+    uv_timer_t ticker;
+    void (*tick)(void *ud);
     int open_handles;
     bool closing;
     void (*closed)(void *);
@@ -487,6 +489,12 @@ int sim_http_sse_broadcast(sim_http *h, int channel, const char *event, const ch
     }
     blob_unref(b);
     return dropped;
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    sim_http *h = t->data;
+    h->tick(h->ud);
 }
 
 static void on_heartbeat(uv_timer_t *t)
@@ -900,8 +908,10 @@ int sim_http_create(uv_loop_t *loop, const sim_http_config *cfg, sim_http **out)
     }
     uv_tcp_init(loop, &h->listener);
     uv_timer_init(loop, &h->heartbeat);
-    h->listener.data = h->heartbeat.data = h;
-    h->open_handles = 2;
+    uv_timer_init(loop, &h->ticker);
+    h->listener.data = h->heartbeat.data = h->ticker.data = h;
+    h->open_handles = 3;
+    h->tick = cfg->tick;
     rc = uv_tcp_bind(&h->listener, (const struct sockaddr *)&addr, 0);
     if (rc == 0) rc = uv_listen((uv_stream_t *)&h->listener, 128, on_connection);
     if (rc == 0) {
@@ -916,15 +926,21 @@ int sim_http_create(uv_loop_t *loop, const sim_http_config *cfg, sim_http **out)
         h->closing = true;   /* freed when both handles have closed */
         uv_close((uv_handle_t *)&h->listener, on_server_handle_closed);
         uv_close((uv_handle_t *)&h->heartbeat, on_server_handle_closed);
+        uv_close((uv_handle_t *)&h->ticker, on_server_handle_closed);
         return rc;
     }
     uv_timer_start(&h->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
     uv_unref((uv_handle_t *)&h->heartbeat);   /* the listener keeps the loop alive, not this */
+    if (cfg->tick && cfg->tick_ms) {
+        uv_timer_start(&h->ticker, on_tick, cfg->tick_ms, cfg->tick_ms);
+        uv_unref((uv_handle_t *)&h->ticker);
+    }
     *out = h;
     return 0;
 }
 
 int sim_http_port(const sim_http *h) { return h->port; }
+uint64_t sim_http_wall_ns(void) { return uv_hrtime(); }
 const sim_http_stats *sim_http_stats_get(const sim_http *h) { return &h->stats; }
 unsigned sim_http_connections(const sim_http *h) { return h->nconns; }
 
@@ -936,6 +952,8 @@ void sim_http_close(sim_http *h, void (*closed)(void *arg), void *arg)
     h->closed_arg = arg;
     while (h->conns) conn_close(h->conns);
     uv_timer_stop(&h->heartbeat);
+    uv_timer_stop(&h->ticker);
     uv_close((uv_handle_t *)&h->listener, on_server_handle_closed);
     uv_close((uv_handle_t *)&h->heartbeat, on_server_handle_closed);
+    uv_close((uv_handle_t *)&h->ticker, on_server_handle_closed);
 }

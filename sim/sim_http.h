@@ -54,7 +54,11 @@ typedef struct sim_http_config {
     bool loopback_hosts_only;   /* refuse Host headers other than loopback names (DNS rebinding) */
     const sim_http_route *routes;
     size_t nroutes;
-    void *ud;                   /* passed to every handler */
+    void *ud;                   /* passed to every handler and to tick */
+    /* Called every tick_ms of wall time while the server is open (publishing live updates
+     * in batches); 0 or NULL: never. */
+    unsigned tick_ms;
+    void (*tick)(void *ud);
 } sim_http_config;
 
 typedef struct sim_http_stats {
@@ -72,6 +76,8 @@ void sim_http_close(sim_http *h, void (*closed)(void *arg), void *arg);
 const sim_http_stats *sim_http_stats_get(const sim_http *h);
 unsigned sim_http_connections(const sim_http *h);
 unsigned sim_http_sse_clients(const sim_http *h, int channel);
+/* The wall clock (monotonic, ns), for rate figures in the HTTP layer's users. */
+uint64_t sim_http_wall_ns(void);
 
 /* The request being handled (valid during the handler only). */
 unsigned    sim_http_req_method(const sim_http_req *r);
