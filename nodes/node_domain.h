@@ -32,6 +32,7 @@ typedef enum flow_error {
     FLOW_NOT_FOUND,        /* the provider holds no replica for that person and item */
     FLOW_DUPLICATE,        /* replica registration: the record id exists */
     FLOW_NO_STAFF,         /* an inquiry that names no staff member */
+    FLOW_SERVER_ERROR,     /* the server could not store the write (disk full, I/O) */
     FLOW_ERRORS
 } flow_error;
 
@@ -165,6 +166,8 @@ typedef struct domain {
     invariant_result inv_cache[8];
     int ninv_cache;             /* 0: nothing cached */
     uint64_t inv_cache_events;
+    struct ha_world *ha;        /* node_ha.c: site failover */
+    struct faults *faults;      /* node_fault.c: the injected faults and what they cost */
     void *workload;             /* node_population.c */
     void (*workload_free)(void *);
     /* Told when a flow a body started ends (for scripts and tests); m is NULL on timeout. */
@@ -223,6 +226,7 @@ uint64_t person_individual_no(uint64_t seed, uint32_t person);
 /* The daily workload's next inquiry (node_population.c), from the body's timer. */
 enum { WORKLOAD_INQUIRY = 100, WORKLOAD_NEW_RESIDENT, WORKLOAD_REPLICA_BATCH };
 void workload_fire(sim_node *n, uint64_t tag, void *arg);
+void workload_resume(sim_node *n);
 /* A new person (born, or from abroad) at b, without a code yet: the addressee number, or 0. */
 uint32_t body_new_resident(domain *d, body *b);
 

@@ -46,9 +46,12 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person)
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
     uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
     uint64_t code;
+    /* The day before, both sites hold the tenant (replication had caught up). */
     tenant_db *t = domain_node_db(d, b->server);   /* an agency is its own server */
+    tenant_db *copy = b->backup != b->home ? domain_node_db(d, b->backup) : NULL;
     int rc = node_nws_seed_code(nws, key, b->node, &code);
     if (rc == 0) rc = tenant_seed_code(t, b, addressee, code);
+    if (rc == 0 && copy) rc = tenant_seed_code(copy, b, addressee, code);
     if (rc < 0) return rc;
     /* Replicas of the two items every municipality holds for everyone (if the table has them). */
     static const char *const items[] = {"TM00000000000001", "TM00000000000002"};
@@ -69,6 +72,7 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person)
                      items[k], (unsigned long long)income, (unsigned long long)(income * 6 / 100),
                      (unsigned long long)(income * 4 / 100));
         rc = tenant_seed_replica(d, t, b, addressee, item, record, 0, INT64_MAX, payload);
+        if (rc == 0 && copy) rc = tenant_seed_replica(d, copy, b, addressee, item, record, 0, INT64_MAX, payload);
         if (rc < 0) return rc;
     }
     return 0;
@@ -414,11 +418,21 @@ static int l_workload(lua_State *L)
         sim_node *n = sim_world_node(w, i);
         b->rate = per_day * (double)b->population / total / business_seconds;
         b->new_rate = new_per_day * (double)b->population / total / business_seconds;
-        schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
-        schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
-        schedule_batch(n, wl);
+        workload_resume(n);
     }
     return 0;
+}
+
+/* Start (or, after a crash voided its timers, restart) a body's share of the workload. */
+void workload_resume(sim_node *n)
+{
+    domain *d = domain_get(n->world);
+    workload *wl = d ? d->workload : NULL;
+    body *b = d ? domain_body(d, n->id) : NULL;
+    if (!wl || !b || b->kind != BODY_LG) return;
+    schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
+    schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
+    schedule_batch(n, wl);
 }
 
 static body *check_lg(lua_State *L, int idx)
