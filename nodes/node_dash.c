@@ -5,7 +5,8 @@
  * simulation is ten messages, not thousands).
  *
  * Nothing here schedules into the world: figures are counted by the domain's observer and
- * the trace tap, and node states are read at each tick. */
+ * the trace tap, and node states are read at each tick. Only a fault injected from the page
+ * changes the run, as it would from a script (node_fault.h). */
 #include "node_dash_internal.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node_fault.h"
 #include "sim_lua.h"
 
 enum {
@@ -172,6 +174,36 @@ static void refresh_checks(node_dash *d)
     d->checks_events = sim_world_stats_get(d->w)->events;
 }
 
+/* The figures from bucket `from` on, with the replication lag when the sites replicate:
+ * the highest lag seen in each bucket's minutes (node_ha.c keeps it per simulated minute). */
+static cJSON *figures_json(node_dash *d, uint32_t from, bool with_rates)
+{
+    cJSON *o = series_json(&d->series, from, with_rates);
+    const ha_stats *st = d->d && d->d->ha ? ha_stats_get(d->d) : NULL;   /* never create it */
+    if (!o || !st || !st->nlag) return o;
+    cJSON *lag = cJSON_AddArrayToObject(o, "replication_lag_ms");
+    uint64_t per = (uint64_t)(d->series.width / SIM_MIN);
+    uint64_t skip = (uint64_t)((d->series.origin - sim_world_start(d->w)) / SIM_MIN);
+    for (uint32_t i = from < d->series.n ? from : d->series.n; i < d->series.n; i++) {
+        float most = 0;
+        for (uint64_t m = skip + i * per; m < skip + (i + 1) * per && m < st->nlag; m++)
+            if (st->lag_ms[m] > most) most = st->lag_ms[m];
+        cJSON_AddItemToArray(lag, cJSON_CreateNumber(round((double)most * 10) / 10));
+    }
+    return o;
+}
+
+/* How many faults were injected and how many are active, to tell the page when to look. */
+static void add_fault_counts(node_dash *d, cJSON *o)
+{
+    const faults *fs = d->d ? d->d->faults : NULL;   /* read, never create */
+    unsigned active = 0;
+    for (size_t i = 0; fs && i < fs->n; i++) active += fs->list[i]->active;
+    cJSON *x = cJSON_AddObjectToObject(o, "faults");
+    cJSON_AddNumberToObject(x, "count", fs ? (double)fs->n : 0);
+    cJSON_AddNumberToObject(x, "active", active);
+}
+
 /* ---- live updates ---------------------------------------------------------------------- */
 
 static int ensure_views(node_dash *d)
@@ -247,12 +279,13 @@ static void publish(node_dash *d, bool force_checks)
     add_state(d, o);
     add_nodes(d, o);
     if (d->series.dirty_from < d->series.n || d->series.dirty_from == 0)
-        cJSON_AddItemToObject(o, "series", series_json(&d->series, d->series.dirty_from, false));
+        cJSON_AddItemToObject(o, "series", figures_json(d, d->series.dirty_from, false));
     d->series.dirty_from = d->series.n ? d->series.n - 1 : 0;   /* the last one keeps filling */
     uint64_t skipped;
     cJSON_AddItemToObject(o, "log", log_take_new(&d->log, LOG_PER_TICK, &skipped));
     if (skipped) cJSON_AddNumberToObject(o, "log_skipped", (double)skipped);
     cJSON_AddNumberToObject(o, "flows_version", (double)d->flows.changed);
+    add_fault_counts(d, o);
     uint64_t now_ns = sim_http_wall_ns();
     uint64_t events = sim_world_stats_get(d->w)->events;
     if (force_checks || !d->checks ||
@@ -319,7 +352,7 @@ static void h_series(sim_http_req *r, void *ud)
     bool bad = false;
     query_u64(r, "from", &from, &bad);
     if (bad) return;
-    sim_http_respond_json(r, 200, series_json(&d->series, from > d->series.n ? d->series.n : (uint32_t)from, true));
+    sim_http_respond_json(r, 200, figures_json(d, from > d->series.n ? d->series.n : (uint32_t)from, true));
 }
 
 static void h_checks(sim_http_req *r, void *ud)
@@ -608,7 +641,72 @@ static void h_follow(sim_http_req *r, void *ud)
     else respond_state(r, d, NULL);
 }
 
+/* ---- handlers: faults (node_fault.h) ---------------------------------------------------- */
+
+static void h_fault_catalogue(sim_http_req *r, void *ud) { sim_http_respond_json(r, 200, node_fault_catalogue_json()); }
+
+static void h_faults(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    if (sim_http_req_method(r) == SIM_HTTP_GET) {
+        bool any = d->d && (d->d->faults || d->d->ha);   /* reading must not create them */
+        sim_http_respond_json(r, 200, any ? node_fault_list_json(d->w) : cJSON_CreateArray());
+        return;
+    }
+    size_t len;
+    const char *text_in = sim_http_req_body(r, &len);
+    cJSON *j = sim_http_req_json(r);   /* a 400 unless it is JSON */
+    if (!j) return;
+    cJSON_Delete(j);
+    if (!d->d) {
+        sim_http_respond_error(r, 409, "this run has no domain nodes to break");
+        return;
+    }
+    if (run_over(r, d)) return;
+    char *text = strndup(text_in, len);
+    char err[256] = "";
+    int id = text ? node_fault_inject_json(d->w, text, err, sizeof err) : -ENOMEM;
+    free(text);
+    if (id < 0) {
+        sim_http_respond_error(r, 400, "%s", err[0] ? err : "the fault was refused");
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", id);
+    respond_state(r, d, o);
+}
+
+/* DELETE /api/faults/ID: clear (end) an active fault. */
+static void h_fault_clear(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    const char *rest = sim_http_req_path(r) + strlen("/api/faults/");
+    char *end;
+    errno = 0;
+    long id = rest[0] >= '1' && rest[0] <= '9' ? strtol(rest, &end, 10) : 0;
+    if (id <= 0 || id > INT32_MAX || errno || *end) {
+        sim_http_respond_error(r, 400, "expected /api/faults/ID with a fault id");
+        return;
+    }
+    if (!d->d || !d->d->faults) {
+        sim_http_respond_error(r, 404, "no fault %ld", id);
+        return;
+    }
+    if (run_over(r, d)) return;
+    char err[256] = "";
+    int rc = node_fault_clear(d->w, (int)id, err, sizeof err);
+    if (rc < 0) {
+        sim_http_respond_error(r, rc == -ENOENT ? 404 : 400, "%s", err[0] ? err : "cannot clear that fault");
+        return;
+    }
+    respond_state(r, d, NULL);
+}
+
 static const sim_http_route routes[] = {
+    {SIM_HTTP_GET, "/api/faults/catalogue", false, h_fault_catalogue},
+    {SIM_HTTP_GET, "/api/faults", false, h_faults},
+    {SIM_HTTP_POST, "/api/faults", true, h_faults},
+    {SIM_HTTP_DELETE, "/api/faults/*", true, h_fault_clear},
     {SIM_HTTP_GET, "/api/state", false, h_state},
     {SIM_HTTP_GET, "/api/topology", false, h_topology},
     {SIM_HTTP_GET, "/api/series", false, h_series},
@@ -691,7 +789,7 @@ void node_dash_destroy(node_dash *d)
     free(d);
 }
 
-cJSON *node_dash_series_json(node_dash *d) { return series_json(&d->series, 0, false); }
+cJSON *node_dash_series_json(node_dash *d) { return figures_json(d, 0, false); }
 
 /* ---- narration (from node_dash_lua.c) -------------------------------------------------- */
 

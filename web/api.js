@@ -39,6 +39,12 @@ export async function post(path, body) {
   return answer(await fetch(path, { method: 'POST', headers, body: JSON.stringify(body || {}) }));
 }
 
+export async function del(path) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return answer(await fetch(path, { method: 'DELETE', headers }));
+}
+
 // The live stream: onTick(update) per batch; onDropped(n) when the server had to drop
 // updates for this browser; onEnded(info); onStatus(connected).
 export function stream({ onTick, onDropped, onEnded, onStatus }) {

@@ -2,7 +2,7 @@
 // checks and the event log, and the controls to the API. Updates arrive in batches (ten a
 // second at most); everything they change is drawn once per animation frame.
 
-import { ApiError, get, hasToken, post, setToken, stream } from './api.js';
+import { ApiError, del, get, hasToken, post, setToken, stream } from './api.js';
 import { drawLines, PALETTE } from './chart.js';
 import { applyStatic, getLang, onLang, setLang, t } from './i18n.js';
 import { JapanMap } from './map.js';
@@ -11,7 +11,7 @@ import { SequenceView } from './seq.js';
 const $ = (id) => document.getElementById(id);
 const app = {
   state: null, topo: null, series: null, rates: { t: [], eps: [], ratio: [] },
-  checks: null, flowId: null, flowsVersion: -1, log: [], dirty: new Set(), selected: null,
+  checks: null, faults: [], catalogue: [], faultCounts: null, flowId: null, flowsVersion: -1, log: [], dirty: new Set(), selected: null,
   stats: { ticks: 0, since: performance.now(), frames: 0 },
 };
 window.renkei = app;   // for the browser tests and the curious
@@ -31,18 +31,22 @@ function notice(text, kind = 'info') {
   n.hidden = !text;
 }
 
+function controlError(e) {
+  if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+    $('token-bar').hidden = false;
+    notice(e.status === 403 ? t('token_bad') : t('token_missing'), 'error');
+  } else {
+    notice(e.message, 'error');
+  }
+}
+
 async function control(path, body) {
   try {
     const s = await post(path, body);
     updateState(s);
     return s;
   } catch (e) {
-    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
-      $('token-bar').hidden = false;
-      notice(e.status === 403 ? t('token_bad') : t('token_missing'), 'error');
-    } else {
-      notice(e.message, 'error');
-    }
+    controlError(e);
     return null;
   }
 }
@@ -95,7 +99,8 @@ function mergeSeries(part) {
   } else {
     const s = app.series;
     const cols = ['t', 'inquiries_started', 'inquiries_ended', 'inquiries_ok', 'latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms', 'flows_started', 'flows_ended'];
-    for (const c of cols) { s[c].length = part.from; s[c].push(...part[c]); }
+    if (part.replication_lag_ms) cols.push('replication_lag_ms');
+    for (const c of cols) { if (!s[c]) s[c] = []; s[c].length = part.from; s[c].push(...part[c]); }
     const names = new Set([...Object.keys(s.errors), ...Object.keys(part.errors)]);
     for (const k of names) {
       const old = s.errors[k] || new Array(part.from).fill(0);
@@ -114,14 +119,18 @@ function renderCharts() {
   const perMinute = 60e6 / s.width_us;
   const scale = (a) => a.map((v) => v * perMinute);
   const t0 = s.t[0], t1 = s.t.length ? s.t[s.t.length - 1] + s.width_us / 1e3 : undefined;
-  drawLines($('chart-inquiries'), { t: s.t, t0, t1, series: [
+  const bands = app.faults.map((f) => ({ start: Date.parse(f.start), end: f.end ? Date.parse(f.end) : undefined,
+    label: `${f.kind} ${f.target}` }));
+  drawLines($('chart-lag'), { t: s.t, t0, t1, bands, series: [
+    { label: t('lag'), values: s.replication_lag_ms || [], color: PALETTE[5] }] });
+  drawLines($('chart-inquiries'), { t: s.t, t0, t1, bands, series: [
     { label: t('started'), values: scale(s.inquiries_started), color: PALETTE[0] },
     { label: t('answered_ok'), values: scale(s.inquiries_ok), color: PALETTE[2] }] });
-  drawLines($('chart-latency'), { t: s.t, t0, t1, series: [
+  drawLines($('chart-latency'), { t: s.t, t0, t1, bands, series: [
     { label: 'p50', values: s.latency_p50_ms, color: PALETTE[0] },
     { label: 'p95', values: s.latency_p95_ms, color: PALETTE[1] },
     { label: 'p99', values: s.latency_p99_ms, color: PALETTE[3] }] });
-  drawLines($('chart-errors'), { t: s.t, t0, t1, stacked: true, ymin: 1,
+  drawLines($('chart-errors'), { t: s.t, t0, t1, bands, stacked: true, ymin: 1,
     series: Object.entries(s.errors).map(([k, v], i) => ({ label: t(`outcome_${k}`), values: v, color: PALETTE[(i + 3) % PALETTE.length] })) });
   const r = app.rates;
   drawLines($('chart-rates'), { t: r.t, series: [
@@ -245,6 +254,53 @@ async function refreshFlowList() {
   } catch { /* the next update retries */ }
 }
 
+// ---- faults -----------------------------------------------------------------------------
+
+function renderFaultKinds() {
+  const sel = $('fault-kind');
+  const keep = sel.value;
+  const lang = getLang();
+  sel.replaceChildren(...app.catalogue.map((k) => {
+    const o = document.createElement('option');
+    o.value = k.kind;
+    o.textContent = `${k.kind} — ${k[lang] || k.en}`;
+    return o;
+  }));
+  if (keep) sel.value = keep;
+  faultKindChanged();
+}
+
+function faultKindChanged() {
+  const k = app.catalogue.find((x) => x.kind === $('fault-kind').value);
+  $('fault-peer-label').hidden = !k || k.targets !== 'pair';
+  $('fault-help').textContent = k ? `${k[getLang()] || k.en}${k.options.length ? ' · ' + k.options.join(', ') : ''}` : '';
+}
+
+function renderFaults() {
+  const ul = $('fault-list');
+  if (!app.faults.length) { ul.replaceChildren(Object.assign(document.createElement('li'), { textContent: t('fault_none') })); return; }
+  ul.replaceChildren(...app.faults.map((f) => {
+    const li = document.createElement('li');
+    li.className = f.end ? 'ended' : 'active';
+    li.dataset.id = f.id;
+    li.append(`#${f.id} ${f.kind} ${f.target} · ${f.start.slice(11, 19)}–${f.end ? f.end.slice(11, 19) : ''} (${f.end ? t('fault_ended') : t('fault_active')})`);
+    if (!f.end) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = t('fault_clear');
+      b.addEventListener('click', async () => {
+        try { updateState(await del(`/api/faults/${f.id}`)); refreshFaults(); } catch (e) { controlError(e); }
+      });
+      li.append(' ', b);
+    }
+    return li;
+  }));
+}
+
+async function refreshFaults() {
+  try { app.faults = await get('/api/faults'); app.dirty.add('faults'); app.dirty.add('charts'); } catch { /* retried at the next change */ }
+}
+
 // ---- the live stream --------------------------------------------------------------------
 
 function onTick(u) {
@@ -256,6 +312,10 @@ function onTick(u) {
   if (u.series) mergeSeries(u.series);
   if (u.checks) { app.checks = u.checks; app.dirty.add('checks'); }
   if (u.log && u.log.length) addLog(u.log, u.log_skipped);
+  if (u.faults && (!app.faultCounts || u.faults.count !== app.faultCounts.count || u.faults.active !== app.faultCounts.active)) {
+    app.faultCounts = u.faults;
+    refreshFaults();
+  }
   if (u.flows_version !== undefined && u.flows_version !== app.flowsVersion) {
     app.flowsVersion = u.flows_version;
     if (!app.flowListPending) {
@@ -266,7 +326,12 @@ function onTick(u) {
 }
 
 async function resync() {
-  const [state, topo, series, checks] = await Promise.all([get('/api/state'), get('/api/topology'), get('/api/series'), get('/api/checks')]);
+  const [state, topo, series, checks, catalogue, faults] = await Promise.all([get('/api/state'), get('/api/topology'),
+    get('/api/series'), get('/api/checks'), get('/api/faults/catalogue'), get('/api/faults')]);
+  app.catalogue = catalogue;
+  app.faults = faults;
+  renderFaultKinds();
+  app.dirty.add('faults');
   app.topo = topo;
   map.setTopology(topo);
   $('lg-count').textContent = t('lg_count', { n: topo.counts.local_governments.toLocaleString('en-US') });
@@ -291,6 +356,7 @@ function frame() {
   if (d.has('charts')) renderCharts();
   if (d.has('checks')) renderChecks();
   if (d.has('log')) renderLog();
+  if (d.has('faults')) renderFaults();
   d.clear();
   requestAnimationFrame(frame);
 }
@@ -332,8 +398,22 @@ $('log-filter').addEventListener('submit', async (e) => {
     app.dirty.add('log');
   } catch (err) { notice(err.message, 'error'); }
 });
+$('fault-kind').addEventListener('change', faultKindChanged);
+$('fault-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const spec = { kind: $('fault-kind').value };
+  const target = $('fault-target').value.trim();
+  if (target) spec.target = target.includes(',') ? target.split(',').map((x) => x.trim()) : target;
+  const peer = $('fault-peer').value.trim();
+  if (peer && !$('fault-peer-label').hidden) spec.peer = peer.includes(',') ? peer.split(',').map((x) => x.trim()) : peer;
+  const duration = $('fault-duration').value.trim();
+  if (duration) spec.duration = duration;
+  const r = await control('/api/faults', spec);
+  if (r) { notice(t('fault_injected', { id: r.id })); refreshFaults(); }
+});
 map.onSelect = (n) => {
   app.selected = n;
+  if (n) $('fault-target').value = n.name;
   const b = $('flow-follow');
   b.hidden = !n || (n.kind !== 'lg' && n.kind !== 'agency');
   if (n) b.textContent = t('flow_follow', { name: n.label || n.name });
@@ -347,6 +427,8 @@ onLang(() => {
   seq.render();
   renderFlowTitle();
   if (app.selected) map.onSelect(app.selected);
+  renderFaultKinds();
+  app.dirty.add('faults');
 });
 
 setLang(getLang());

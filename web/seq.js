@@ -73,8 +73,15 @@ export class SequenceView {
     lanes.forEach((lane) => {
       const cx = x(lane);
       s.append(svg('rect', { x: cx - laneW / 2 + 3, y: 2, width: laneW - 6, height: 40, rx: 5, class: `lane-head lane-${lane.split('_')[0]}` }));
-      s.append(svg('text', { x: cx, y: 18, 'text-anchor': 'middle', class: 'lane-title' }, this.laneLabel(lane)));
-      s.append(svg('text', { x: cx, y: 34, 'text-anchor': 'middle', class: 'lane-node' }, this.nodeName(used.get(lane))));
+      for (const [y, cls, text] of [[18, 'lane-title', this.laneLabel(lane)], [34, 'lane-node', this.nodeName(used.get(lane))]]) {
+        const e = svg('text', { x: cx, y, 'text-anchor': 'middle', class: cls }, text);
+        s.append(e);
+        // squeeze a label wider than its lane rather than let it run into the next
+        if (e.getComputedTextLength && e.getComputedTextLength() > laneW - 10) {
+          e.setAttribute('textLength', String(laneW - 10));
+          e.setAttribute('lengthAdjust', 'spacingAndGlyphs');
+        }
+      }
       s.append(svg('line', { x1: cx, y1: 42, x2: cx, y2: H - 4, class: 'lifeline' }));
     });
     hops.forEach((h, i) => {
@@ -87,7 +94,7 @@ export class SequenceView {
       const lx = (x1 + x2) / 2;
       g.append(svg('text', { x: lx, y: y - 5, 'text-anchor': 'middle' }, `${i + 1}. ${title}`));
       const tags = [];
-      if (h.seen.ciphertext) tags.push('🔒');
+      if (h.seen.ciphertext) tags.push(t('cipher_tag'));
       if (h.seen.serial_no) tags.push(`#${h.seen.serial_no}`);
       if (h.seen.error) tags.push(h.seen.error);
       g.append(svg('text', { x: lx, y: y + 13, 'text-anchor': 'middle', class: 'hop-sub' }, `+${h.at_ms.toFixed(1)} ms ${tags.join(' ')}`));
