@@ -60,14 +60,20 @@ int node_dash_attach(sim_world *w, node_dash **out)
     node_dash *d = calloc(1, sizeof *d);
     if (!d) return -ENOMEM;
     d->w = w;
-    d->d = sim_world_userdata(w, SIM_UD_DOMAIN);
     series_init(&d->series, sim_world_start(w));
     flows_init(&d->flows);
     d->pause_at_captions = true;
-    if (d->d) d->d->observer = (domain_observer){obs_sent, obs_started, obs_ended, d};
     sim_world_set_userdata(w, NODE_DASH_SLOT, d);
     *out = d;
     return 0;
+}
+
+void node_dash_begin(node_dash *d)
+{
+    d->d = sim_world_userdata(d->w, SIM_UD_DOMAIN);
+    series_free(&d->series);
+    series_init(&d->series, sim_world_start(d->w));   /* the scripts may have moved the start */
+    if (d->d) d->d->observer = (domain_observer){obs_sent, obs_started, obs_ended, d};
 }
 
 /* ---- state ----------------------------------------------------------------------------- */

@@ -27,9 +27,12 @@ typedef struct node_dash_serve_config {
     bool loopback;              /* bound to a loopback address: refuse other Host names */
 } node_dash_serve_config;
 
-/* Collect the figures of w's run (nothing to collect without domain nodes, and then the
- * figures are empty). The dashboard hangs off the world until node_dash_destroy. */
+/* Attach to w before its scripts load (so it sees their captions); the dashboard hangs off
+ * the world until node_dash_destroy. */
 int  node_dash_attach(sim_world *w, node_dash **out);
+/* The scripts are loaded and the run about to begin: collect the figures from now on
+ * (nothing to collect without domain nodes, and then the figures are empty). */
+void node_dash_begin(node_dash *d);
 /* Serve the page and the API for run on loop. */
 int  node_dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash_serve_config *cfg);
 int  node_dash_port(const node_dash *d);

@@ -232,7 +232,8 @@ static int session_open(session *s, bool with_trace)
     sim_world_config wc = {.seed = s->o.seed, .trace_fd = s->trace_fd};
     sim_lua_config lc = {.mem_cap = (size_t)s->o.lua_mem_mib << 20, .budget = s->o.lua_budget,
                          .quiet = s->o.quiet};
-    if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0) {
+    if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0 ||
+        node_dash_attach(s->w, &s->dash) < 0) {
         fprintf(stderr, "renkei: out of memory\n");
         return EXIT_USAGE;
     }
@@ -592,7 +593,8 @@ static int cmd_run(int argc, char **argv)
         session_close(&s);
         return status;
     }
-    if (sim_world_start_nodes(s.w) < 0 || sim_lua_begin_run(s.sl, until) < 0 || node_dash_attach(s.w, &s.dash) < 0) {
+    node_dash_begin(s.dash);
+    if (sim_world_start_nodes(s.w) < 0 || sim_lua_begin_run(s.sl, until) < 0) {
         fprintf(stderr, "renkei: cannot schedule the start of the run\n");
         session_close(&s);
         return EXIT_USAGE;
