@@ -4,6 +4,7 @@
  *              [--out DIR] [--set KEY=VALUE ...] [--quiet] [--lua-mem MIB] [--lua-budget N]
  *              [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]
  *   renkei check FILE.lua ...
+ *   renkei report SUMMARY.json OUT.html
  *   renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L] [--seed S] [--json]
  *
  * Exit status: 0 every expectation held; 1 one failed; 2 bad usage or a bad script;
@@ -47,6 +48,7 @@ static const char USAGE[] =
     "                  [--lua-mem MIB] [--lua-budget INSTRUCTIONS]\n"
     "                  [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]\n"
     "       renkei check FILE.lua ...\n"
+    "       renkei report SUMMARY.json OUT.html\n"
     "       renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L]\n"
     "                          [--seed S] [--json]\n"
     "       renkei version\n";
@@ -654,6 +656,45 @@ static int cmd_check(int argc, char **argv)
     return status;
 }
 
+/* report.html again from a summary.json (a run's, or one written by hand). */
+static int cmd_report(int argc, char **argv)
+{
+    if (argc != 2) return usage_error("%s", "report: expected SUMMARY.json OUT.html");
+    FILE *f = fopen(argv[0], "r");
+    if (!f) {
+        fprintf(stderr, "renkei: %s: %s\n", argv[0], strerror(errno));
+        return EXIT_USAGE;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[65536];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *p = realloc(text, cap);
+            if (!p) break;
+            text = p;
+        }
+        memcpy(text + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    cJSON *summary = text ? cJSON_ParseWithLength(text, len) : NULL;
+    free(text);
+    if (!cJSON_IsObject(summary)) {
+        cJSON_Delete(summary);
+        fprintf(stderr, "renkei: %s: not a JSON object\n", argv[0]);
+        return EXIT_USAGE;
+    }
+    int rc = node_report_html_write(argv[1], summary);
+    cJSON_Delete(summary);
+    if (rc < 0) {
+        fprintf(stderr, "renkei: %s: %s\n", argv[1], strerror(-rc));
+        return EXIT_USAGE;
+    }
+    return EXIT_PASS;
+}
+
 /* ---- bench ----------------------------------------------------------------------------- */
 
 static int cmd_bench(int argc, char **argv)
@@ -722,6 +763,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("renkei %s\n", RENKEI_VERSION);
         return EXIT_PASS;

@@ -17,6 +17,7 @@ const app = {
 window.renkei = app;   // for the browser tests and the curious
 
 const map = new JapanMap($('map'), $('tooltip'));
+app.map = map;
 const seq = new SequenceView($('seq'), $('hop-detail'), $('hop-counter'));
 seq.nodeName = (id) => {
   const n = map.nodes.get(id);

@@ -151,6 +151,7 @@ export function drawGantt(canvas, opt) {
     for (const m of opt.markers || []) { t0 = Math.min(t0, m.at); t1 = Math.max(t1, m.at); }
   }
   if (!(t1 > t0)) t1 = t0 + 86400e3;
+  t1 += (t1 - t0) * 0.08;   /* room for the last milestone's label */
   const X = (v) => pad.l + ((v - t0) / (t1 - t0)) * pw;
   ctx.textAlign = 'center';
   ctx.strokeStyle = '#e4e4e4';
