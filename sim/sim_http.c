@@ -594,7 +594,6 @@ static unsigned method_bit(unsigned m)
 {
     switch (m) {
     case HTTP_GET: return SIM_HTTP_GET;
-    case HTTP_HEAD: return SIM_HTTP_HEAD;
     case HTTP_POST: return SIM_HTTP_POST;
     case HTTP_DELETE: return SIM_HTTP_DELETE;
     default: return 0;
@@ -663,7 +662,7 @@ static void dispatch(conn *c)
             match->fn(&r, h->ud);
         else if (path_known)
             sim_http_respond_error(&r, 405, "method %s is not allowed on %s", http_method_str(c->parser.method), r.path);
-        else if (h->static_root && (r.method & (SIM_HTTP_GET | SIM_HTTP_HEAD)) && strncmp(r.path, "/api/", 5) != 0)
+        else if (h->static_root && r.method == SIM_HTTP_GET && strncmp(r.path, "/api/", 5) != 0)
             serve_file(&r);
         else
             sim_http_respond_error(&r, 404, "no such resource: %s", r.path);

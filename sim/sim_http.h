@@ -24,7 +24,7 @@
 typedef struct sim_http sim_http;
 typedef struct sim_http_req sim_http_req;
 
-enum { SIM_HTTP_GET = 1, SIM_HTTP_POST = 2, SIM_HTTP_DELETE = 4, SIM_HTTP_HEAD = 8 };
+enum { SIM_HTTP_GET = 1, SIM_HTTP_POST = 2, SIM_HTTP_DELETE = 4 };   /* others: 405 */
 
 typedef void (*sim_http_handler)(sim_http_req *req, void *ud);
 

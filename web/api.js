@@ -51,8 +51,9 @@ export function stream({ onTick, onDropped, onEnded, onStatus }) {
   const es = new EventSource('/api/stream');
   es.addEventListener('open', () => onStatus && onStatus(true));
   es.addEventListener('error', () => onStatus && onStatus(false));
-  es.addEventListener('tick', (e) => onTick(JSON.parse(e.data)));
+  es.addEventListener('tick', (e) => { stream.bytes += e.data.length; onTick(JSON.parse(e.data)); });
   es.addEventListener('dropped', (e) => onDropped && onDropped(JSON.parse(e.data).dropped));
   es.addEventListener('ended', (e) => onEnded && onEnded(JSON.parse(e.data)));
   return es;
 }
+stream.bytes = 0;   // update bytes received, for measuring the page

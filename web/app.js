@@ -11,10 +11,12 @@ import { SequenceView } from './seq.js';
 const $ = (id) => document.getElementById(id);
 const app = {
   state: null, topo: null, series: null, rates: { t: [], eps: [], ratio: [] },
-  checks: null, faults: [], catalogue: [], faultCounts: null, flowId: null, flowsVersion: -1, log: [], dirty: new Set(), selected: null,
-  stats: { ticks: 0, since: performance.now(), frames: 0 },
+  drawn: {}, checks: null, faults: [], catalogue: [], faultCounts: null, flowId: null, flowsVersion: -1, log: [], dirty: new Set(), selected: null,
+  // what the page took in and drew, for measuring it (tests/web/measure.mjs)
+  stats: { ticks: 0, nodeUpdates: 0, logLines: 0, bytes: 0, frames: 0, slowFrames: 0, lastFrame: 0, worstFrameMs: 0, worstWorkMs: 0, worstTickMs: 0 },
 };
 window.renkei = app;   // for the browser tests and the curious
+window.renkeiStreamBytes = () => stream.bytes;
 
 const map = new JapanMap($('map'), $('tooltip'));
 app.map = map;
@@ -305,7 +307,16 @@ async function refreshFaults() {
 // ---- the live stream --------------------------------------------------------------------
 
 function onTick(u) {
+  const t0 = performance.now();
+  tick(u);
+  const took = performance.now() - t0;
+  if (took > app.stats.worstTickMs) app.stats.worstTickMs = took;
+}
+
+function tick(u) {
   app.stats.ticks++;
+  app.stats.nodeUpdates += (u.loads ? u.loads.length : 0) + (u.node_states ? u.node_states.length : 0);
+  app.stats.logLines += (u.log ? u.log.length : 0) + (u.log_skipped || 0);
   updateState(u);
   addRate(u);
   if (u.node_states) map.setStates(u.node_states);
@@ -349,16 +360,30 @@ async function resync() {
   refreshFlowList();
 }
 
-function frame() {
-  app.stats.frames++;
+function frame(now) {
+  const st = app.stats;
+  st.frames++;
+  if (st.lastFrame) {
+    const gap = now - st.lastFrame;
+    if (gap > 50) st.slowFrames++;   // a frame that took more than three at 60 Hz
+    if (gap > st.worstFrameMs) st.worstFrameMs = gap;
+  }
+  st.lastFrame = now;
   const d = app.dirty;
   if (d.has('state')) renderState();
   if (d.has('caption')) renderCaption();
-  if (d.has('charts')) renderCharts();
   if (d.has('checks')) renderChecks();
-  if (d.has('log')) renderLog();
   if (d.has('faults')) renderFaults();
-  d.clear();
+  // the heavier parts at most a few times a second, however fast updates come
+  const due = (what, ms) => d.has(what) && now - (app.drawn[what] || 0) >= ms && (app.drawn[what] = now);
+  const charts = due('charts', 250), log = due('log', 250);
+  if (charts) renderCharts();
+  if (log) renderLog();
+  for (const k of ['state', 'caption', 'checks', 'faults']) d.delete(k);
+  if (charts) d.delete('charts');
+  if (log) d.delete('log');
+  const work = performance.now() - now;
+  if (work > st.worstWorkMs) st.worstWorkMs = work;
   requestAnimationFrame(frame);
 }
 
