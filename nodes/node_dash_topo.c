@@ -4,6 +4,7 @@
  * them now; and each node's state (up, down, failed over, its site down). */
 #include "node_dash_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum { STATE_UP = 0, STATE_DOWN = 1, STATE_FAILED_OVER = 2, STATE_SITE_DOWN = 3 };
@@ -18,6 +19,20 @@ uint8_t topo_state(node_dash *d, uint32_t id)
     sim_node *server = sim_world_node(d->w, b->server);
     if (server && !server->up) return STATE_SITE_DOWN;   /* its tenant cannot answer */
     return b->server != b->home ? STATE_FAILED_OVER : STATE_UP;
+}
+
+/* The eight-region division by prefecture code, as topologies/data assigns it (Mie in kinki,
+ * Okinawa in kyushu). */
+static const char *region_of(int pref)
+{
+    if (pref == 1) return "hokkaido";
+    if (pref <= 7) return "tohoku";
+    if (pref <= 14) return "kanto";
+    if (pref <= 23) return "chubu";
+    if (pref <= 30) return "kinki";
+    if (pref <= 35) return "chugoku";
+    if (pref <= 39) return "shikoku";
+    return "kyushu";
 }
 
 static const char *kind_of(node_dash *d, const sim_node *n, const body **out)
@@ -59,6 +74,7 @@ cJSON *topo_json(node_dash *d)
             prefectures += is_pref;
             cJSON_AddStringToObject(o, "code", b->code);
             cJSON_AddStringToObject(o, "pref", pref);
+            cJSON_AddStringToObject(o, "region", region_of(atoi(pref)));
             cJSON_AddStringToObject(o, "lg_kind", is_pref ? "prefecture" : "municipality");
             add_name(o, "home", d->w, b->home);
             add_name(o, "backup", d->w, b->backup);

@@ -166,7 +166,7 @@ export class JapanMap {
       ctx.fillRect(b.x, b.y, b.w, b.h);
       if (b.id === this.selected) { ctx.strokeStyle = '#000'; ctx.lineWidth = 2; ctx.strokeRect(b.x - 1, b.y - 1, b.w + 2, b.h + 2); ctx.lineWidth = 1; }
       ctx.fillStyle = '#fff';
-      const label = n.kind === 'nws' ? 'NWS' : n.kind === 'jlis' ? 'J-LIS' : n.kind === 'site' ? `${n.name} site` : (n.label || n.name);
+      const label = n.kind === 'nws' ? t('lane_nws') : n.kind === 'jlis' ? 'J-LIS' : n.kind === 'site' ? t('site_label', { name: n.name }) : (n.label || n.name);
       ctx.fillText(label.length > 14 ? label.slice(0, 13) + '…' : label, b.x + 4, b.y + b.h / 2 + 4);
     }
   }
