@@ -272,6 +272,8 @@ static void ops_receive(sim_node *self, sim_msg *msg)
             r->site = from;
             r->by = o->served_by[i];
             r->gen = o->gen[i];
+            for (int k = 0; k < o->nsites; k++)   /* does the sender serve another site's tenants? */
+                if (k != i && o->served_by[k] == from) r->flag = 1;
             ha_send(self, from, r, 64);
         }
         if (h->s.auto_failback && o->served_by[i] != from && m->flag && !o->failback_due[i]) {
@@ -492,6 +494,12 @@ static void ask_promotion(sim_node *site)
         ha_msg_free(m);
         return;
     }
+    if (!h->resynced) {   /* a stale copy must not be served: better unavailable than wrong */
+        ha_msg_free(m);
+        site_log(site, "cannot take over the tenants of %s: our copy is not current (waiting for a resync)",
+                 sim_world_node(site->world, h->peer)->name);
+        return;
+    }
     m->site = h->peer;
     h->promote_asked = true;
     site_log(site, "asking ops to promote the tenants of %s here", sim_world_node(site->world, h->peer)->name);
@@ -508,13 +516,18 @@ static void heartbeat_tick(sim_node *site)
     sim_time_t heard = h->heard_ops > h->heard_peer ? h->heard_ops : h->heard_peer;
     if ((h->serving_own || h->serving_peer) && now - heard > hw->s.lease) {
         h->serving_own = h->serving_peer = false;
+        /* Answers waiting for the backup will not be given: those writes were never
+         * acknowledged (and may be lost if the peer takes over). */
+        for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
+        h->nheld = 0;
         site_log(site, "fenced: heard neither ops nor the peer site for the lease; serving nothing");
     }
     if (h->peer != UINT32_MAX && !h->peer_lost && now - h->heard_peer > hw->s.detect) {
         h->peer_lost = true;
-        site_log(site, "peer site %s lost (no heartbeat); replicating to it is suspended",
-                 sim_world_node(site->world, h->peer)->name);
-        release_held(site, h, UINT64_MAX);   /* standalone: no backup to wait for */
+        site_log(site, "peer site %s lost (no heartbeat); %s", sim_world_node(site->world, h->peer)->name,
+                 hw->s.sync ? "writes are refused until it is back (synchronous)" : "replication to it is suspended");
+        for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);   /* never acknowledged */
+        h->nheld = 0;
         if (hw->s.promote == HA_PROMOTE_AUTO) ask_promotion(site);
         else if (hw->s.promote == HA_PROMOTE_OPERATOR) sim_node_after(site, hw->s.operator_delay, TAG_OPERATOR, NULL, NULL);
         else site_log(site, "awaiting the operator's decision to promote");
@@ -597,6 +610,13 @@ void ha_site_recover(sim_node *site)
     send_heartbeats(site);
 }
 
+bool ha_write_allowed(sim_node *site, const body *b)
+{
+    site_ha *h = ha_of(site);
+    bool replicated = b->kind == BODY_LG && b->home != b->backup && h->peer != UINT32_MAX;
+    return !replicated || !ha_settings_get(domain_get(site->world))->sync || !h->peer_lost;
+}
+
 bool ha_serves(sim_node *site, const body *b)
 {
     site_ha *h = ha_of(site);
@@ -623,6 +643,16 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
     site_ha *h = ha_of(site);
     h->heard_ops = sim_node_now(site);
     h->gen = m->gen;
+    /* Ops's table says whether we serve the peer's tenants (after a crash or a fence we
+     * remember nothing of it ourselves). */
+    if (m->flag && !h->serving_peer && h->resynced) {
+        h->serving_peer = true;
+        reroute(site, h->peer);
+        site_log(site, "serving the tenants of %s again (ops's table)", sim_world_node(site->world, h->peer)->name);
+        check_split_brain(site);
+    } else if (!m->flag && h->serving_peer) {
+        h->serving_peer = false;
+    }
     if (m->by == site->id) {
         h->standby = false;
         if (!h->resynced) {
@@ -638,7 +668,14 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
     if (!h->standby) {
         h->standby = true;
         h->resynced = false;   /* they were written elsewhere meanwhile */
-        site_log(site, "its tenants are served by %s: standing by", sim_world_node(site->world, m->by)->name);
+        /* What we wrote that the peer never applied is the divergent tail: the tenants moved
+         * on without it (it is what an asynchronous loss loses). Never ship it late. */
+        size_t tail = h->out.len;
+        repl_restart(&h->out);
+        for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
+        h->nheld = 0;
+        site_log(site, "its tenants are served by %s: standing by (%zu unreplicated records discarded)",
+                 sim_world_node(site->world, m->by)->name, tail);
     }
     h->serving_own = false;
     if (!h->resynced) ask_resync(site, m->by);
@@ -733,6 +770,10 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
         recovery_audit(d, site->id, site->id, "failback");
         break;
     case HA_RESYNC: {
+        if (!h->resynced) {   /* our own copy is stale: sending it would spread the loss */
+            site_log(site, "cannot resynchronise %s: our copy is not current either", sim_world_node(site->world, from)->name);
+            break;
+        }
         ha_msg *snap = repl_snapshot(site, from);
         if (snap) {
             repl_restart(&h->out);         /* the snapshot covers all that was queued */
