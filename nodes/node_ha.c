@@ -272,8 +272,11 @@ static void ops_receive(sim_node *self, sim_msg *msg)
             r->site = from;
             r->by = o->served_by[i];
             r->gen = o->gen[i];
-            for (int k = 0; k < o->nsites; k++)   /* does the sender serve another site's tenants? */
-                if (k != i && o->served_by[k] == from) r->flag = 1;
+            int p = m->site != from && m->site != UINT32_MAX ? ops_slot(o, m->site) : -1;
+            if (p >= 0) {   /* does the sender serve its peer's tenants, as of which generation */
+                r->flag = o->served_by[p] == from;
+                r->epoch = o->gen[p];
+            }
             ha_send(self, from, r, 64);
         }
         if (h->s.auto_failback && o->served_by[i] != from && m->flag && !o->failback_due[i]) {
@@ -471,6 +474,7 @@ static void send_heartbeats(sim_node *site)
         if (m) {
             m->flag = h->resynced;
             m->gen = h->gen;
+            m->site = h->peer;
             ha_send(site, hw->ops, m, 64);
         }
     }
@@ -520,6 +524,7 @@ static void heartbeat_tick(sim_node *site)
          * acknowledged (and may be lost if the peer takes over). */
         for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
         h->nheld = 0;
+        h->peer_gen = 0;
         site_log(site, "fenced: heard neither ops nor the peer site for the lease; serving nothing");
     }
     if (h->peer != UINT32_MAX && !h->peer_lost && now - h->heard_peer > hw->s.detect) {
@@ -593,6 +598,7 @@ void ha_site_crash(sim_node *site)
     h->promote_asked = false;
     h->releasing = UINT32_MAX;
     h->resync_asked = 0;
+    h->peer_gen = 0;   /* what we knew died with us: ops's table decides */
     if (h->lose_state) {
         repl_restart(&h->out);         /* the unshipped tail is gone */
         h->resynced = false;
@@ -644,14 +650,18 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
     h->heard_ops = sim_node_now(site);
     h->gen = m->gen;
     /* Ops's table says whether we serve the peer's tenants (after a crash or a fence we
-     * remember nothing of it ourselves). */
-    if (m->flag && !h->serving_peer && h->resynced) {
-        h->serving_peer = true;
-        reroute(site, h->peer);
-        site_log(site, "serving the tenants of %s again (ops's table)", sim_world_node(site->world, h->peer)->name);
-        check_split_brain(site);
-    } else if (!m->flag && h->serving_peer) {
-        h->serving_peer = false;
+     * remember nothing of it ourselves), at a generation: an ack older than what we were
+     * told since (a promotion, a release) is stale and ignored. */
+    if (m->epoch > h->peer_gen) {
+        h->peer_gen = m->epoch;
+        if (m->flag && !h->serving_peer && h->resynced) {
+            h->serving_peer = true;
+            reroute(site, h->peer);
+            site_log(site, "serving the tenants of %s again (ops's table)", sim_world_node(site->world, h->peer)->name);
+            check_split_brain(site);
+        } else if (!m->flag && h->serving_peer) {
+            h->serving_peer = false;
+        }
     }
     if (m->by == site->id) {
         h->standby = false;
@@ -739,6 +749,7 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
         h->promote_asked = m->flag ? false : h->promote_asked;
         if (m->flag) {
             h->serving_peer = true;
+            h->peer_gen = m->gen;
             reroute(site, m->site);
             site_log(site, "promoted: serving the tenants of %s (generation %" PRIu64 ")",
                      sim_world_node(site->world, m->site)->name, m->gen);
@@ -755,6 +766,7 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
             site_log(site, "releasing the tenants of %s for failback", sim_world_node(site->world, m->site)->name);
         }
         h->releasing = m->site;
+        h->peer_gen = m->gen;
         h->release_seq = h->out.next_seq - 1;
         repl_ship(site, &h->out);
         maybe_released(site);

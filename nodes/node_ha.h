@@ -84,6 +84,7 @@ typedef struct site_ha {
     uint64_t release_seq;       /* ... once the peer has applied our stream up to here */
     bool lose_state;            /* the next crash loses what was not replicated */
     uint64_t gen;               /* ops's generation for our own tenants, as we last heard it */
+    uint64_t peer_gen;          /* ... and for the peer's tenants: older news is ignored */
     int64_t disk_delay;         /* slow-disk fault: each write-bearing message waits this */
     sim_msgq slow;              /* messages waiting for the slow disk */
     sim_map repairs;            /* repair id -> held inquiry (flow_msg *) */
