@@ -105,6 +105,7 @@ typedef struct body {
     tenant_db *own_db;          /* agencies: their own intermediate server's store */
     double rate;                /* workload: inquiries per business second */
     double new_rate;            /* workload: new residents per business second */
+    double update_rate;         /* workload: replica updates per business second */
 } body;
 
 typedef struct resident {
@@ -224,7 +225,7 @@ uint64_t person_resident_code(uint64_t seed, uint32_t person);
 uint64_t person_individual_no(uint64_t seed, uint32_t person);
 
 /* The daily workload's next inquiry (node_population.c), from the body's timer. */
-enum { WORKLOAD_INQUIRY = 100, WORKLOAD_NEW_RESIDENT, WORKLOAD_REPLICA_BATCH };
+enum { WORKLOAD_INQUIRY = 100, WORKLOAD_NEW_RESIDENT, WORKLOAD_REPLICA_BATCH, WORKLOAD_REPLICA_UPDATE };
 void workload_fire(sim_node *n, uint64_t tag, void *arg);
 void workload_resume(sim_node *n);
 /* A new person (born, or from abroad) at b, without a code yet: the addressee number, or 0. */

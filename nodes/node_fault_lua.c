@@ -419,8 +419,12 @@ static int l_select(lua_State *L)
     static const char *const kinds[] = {"lg", "prefecture", "municipality", "agency", NULL};
     bool of_body = false;
     for (int i = 0; kind && kinds[i]; i++) of_body = of_body || strcmp(kind, kinds[i]) == 0;
-    if (kind && !of_body && !sim_world_find_kind(w, kind))
-        return luaL_error(L, "nodes_where: unknown kind '%s' (lg, prefecture, municipality, agency, or a node kind)", kind);
+    bool known_kind = of_body || !kind;
+    for (uint32_t i = 0; !known_kind && i < sim_world_node_count(w); i++)
+        known_kind = strcmp(sim_world_node(w, i)->kind->name, kind) == 0;
+    if (!known_kind)
+        return luaL_error(L, "nodes_where: unknown kind '%s' (lg, prefecture, municipality, agency, or a node kind: "
+                             "site, ifs, nws, jlis, ops, body)", kind);
     lua_newtable(L);
     lua_Integer k = 0;
     for (uint32_t i = 0; i < sim_world_node_count(w); i++) {

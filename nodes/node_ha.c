@@ -272,6 +272,11 @@ static void ops_receive(sim_node *self, sim_msg *msg)
             r->site = from;
             r->by = o->served_by[i];
             r->gen = o->gen[i];
+            int p = m->site != from && m->site != UINT32_MAX ? ops_slot(o, m->site) : -1;
+            if (p >= 0) {   /* does the sender serve its peer's tenants, as of which generation */
+                r->flag = o->served_by[p] == from;
+                r->epoch = o->gen[p];
+            }
             ha_send(self, from, r, 64);
         }
         if (h->s.auto_failback && o->served_by[i] != from && m->flag && !o->failback_due[i]) {
@@ -469,6 +474,7 @@ static void send_heartbeats(sim_node *site)
         if (m) {
             m->flag = h->resynced;
             m->gen = h->gen;
+            m->site = h->peer;
             ha_send(site, hw->ops, m, 64);
         }
     }
@@ -492,6 +498,12 @@ static void ask_promotion(sim_node *site)
         ha_msg_free(m);
         return;
     }
+    if (!h->resynced) {   /* a stale copy must not be served: better unavailable than wrong */
+        ha_msg_free(m);
+        site_log(site, "cannot take over the tenants of %s: our copy is not current (waiting for a resync)",
+                 sim_world_node(site->world, h->peer)->name);
+        return;
+    }
     m->site = h->peer;
     h->promote_asked = true;
     site_log(site, "asking ops to promote the tenants of %s here", sim_world_node(site->world, h->peer)->name);
@@ -508,13 +520,19 @@ static void heartbeat_tick(sim_node *site)
     sim_time_t heard = h->heard_ops > h->heard_peer ? h->heard_ops : h->heard_peer;
     if ((h->serving_own || h->serving_peer) && now - heard > hw->s.lease) {
         h->serving_own = h->serving_peer = false;
+        /* Answers waiting for the backup will not be given: those writes were never
+         * acknowledged (and may be lost if the peer takes over). */
+        for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
+        h->nheld = 0;
+        h->peer_gen = 0;
         site_log(site, "fenced: heard neither ops nor the peer site for the lease; serving nothing");
     }
     if (h->peer != UINT32_MAX && !h->peer_lost && now - h->heard_peer > hw->s.detect) {
         h->peer_lost = true;
-        site_log(site, "peer site %s lost (no heartbeat); replicating to it is suspended",
-                 sim_world_node(site->world, h->peer)->name);
-        release_held(site, h, UINT64_MAX);   /* standalone: no backup to wait for */
+        site_log(site, "peer site %s lost (no heartbeat); %s", sim_world_node(site->world, h->peer)->name,
+                 hw->s.sync ? "writes are refused until it is back (synchronous)" : "replication to it is suspended");
+        for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);   /* never acknowledged */
+        h->nheld = 0;
         if (hw->s.promote == HA_PROMOTE_AUTO) ask_promotion(site);
         else if (hw->s.promote == HA_PROMOTE_OPERATOR) sim_node_after(site, hw->s.operator_delay, TAG_OPERATOR, NULL, NULL);
         else site_log(site, "awaiting the operator's decision to promote");
@@ -580,6 +598,7 @@ void ha_site_crash(sim_node *site)
     h->promote_asked = false;
     h->releasing = UINT32_MAX;
     h->resync_asked = 0;
+    h->peer_gen = 0;   /* what we knew died with us: ops's table decides */
     if (h->lose_state) {
         repl_restart(&h->out);         /* the unshipped tail is gone */
         h->resynced = false;
@@ -595,6 +614,13 @@ void ha_site_recover(sim_node *site)
     h->peer_lost = false;
     ha_site_start(site);
     send_heartbeats(site);
+}
+
+bool ha_write_allowed(sim_node *site, const body *b)
+{
+    site_ha *h = ha_of(site);
+    bool replicated = b->kind == BODY_LG && b->home != b->backup && h->peer != UINT32_MAX;
+    return !replicated || !ha_settings_get(domain_get(site->world))->sync || !h->peer_lost;
 }
 
 bool ha_serves(sim_node *site, const body *b)
@@ -623,6 +649,20 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
     site_ha *h = ha_of(site);
     h->heard_ops = sim_node_now(site);
     h->gen = m->gen;
+    /* Ops's table says whether we serve the peer's tenants (after a crash or a fence we
+     * remember nothing of it ourselves), at a generation: an ack older than what we were
+     * told since (a promotion, a release) is stale and ignored. */
+    if (m->epoch > h->peer_gen) {
+        h->peer_gen = m->epoch;
+        if (m->flag && !h->serving_peer && h->resynced) {
+            h->serving_peer = true;
+            reroute(site, h->peer);
+            site_log(site, "serving the tenants of %s again (ops's table)", sim_world_node(site->world, h->peer)->name);
+            check_split_brain(site);
+        } else if (!m->flag && h->serving_peer) {
+            h->serving_peer = false;
+        }
+    }
     if (m->by == site->id) {
         h->standby = false;
         if (!h->resynced) {
@@ -638,7 +678,14 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
     if (!h->standby) {
         h->standby = true;
         h->resynced = false;   /* they were written elsewhere meanwhile */
-        site_log(site, "its tenants are served by %s: standing by", sim_world_node(site->world, m->by)->name);
+        /* What we wrote that the peer never applied is the divergent tail: the tenants moved
+         * on without it (it is what an asynchronous loss loses). Never ship it late. */
+        size_t tail = h->out.len;
+        repl_restart(&h->out);
+        for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
+        h->nheld = 0;
+        site_log(site, "its tenants are served by %s: standing by (%zu unreplicated records discarded)",
+                 sim_world_node(site->world, m->by)->name, tail);
     }
     h->serving_own = false;
     if (!h->resynced) ask_resync(site, m->by);
@@ -702,6 +749,7 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
         h->promote_asked = m->flag ? false : h->promote_asked;
         if (m->flag) {
             h->serving_peer = true;
+            h->peer_gen = m->gen;
             reroute(site, m->site);
             site_log(site, "promoted: serving the tenants of %s (generation %" PRIu64 ")",
                      sim_world_node(site->world, m->site)->name, m->gen);
@@ -718,6 +766,7 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
             site_log(site, "releasing the tenants of %s for failback", sim_world_node(site->world, m->site)->name);
         }
         h->releasing = m->site;
+        h->peer_gen = m->gen;
         h->release_seq = h->out.next_seq - 1;
         repl_ship(site, &h->out);
         maybe_released(site);
@@ -733,6 +782,10 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
         recovery_audit(d, site->id, site->id, "failback");
         break;
     case HA_RESYNC: {
+        if (!h->resynced) {   /* our own copy is stale: sending it would spread the loss */
+            site_log(site, "cannot resynchronise %s: our copy is not current either", sim_world_node(site->world, from)->name);
+            break;
+        }
         ha_msg *snap = repl_snapshot(site, from);
         if (snap) {
             repl_restart(&h->out);         /* the snapshot covers all that was queued */

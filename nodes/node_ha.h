@@ -43,6 +43,8 @@ typedef struct repl_rec {
     int64_t v[5];               /* per op: see node_replication.c */
     char record_id[24];
     char *text;                 /* replica payload or log outcome (owned) */
+    uint64_t digest;            /* replicas: the checksum the row was first written with (0:
+                                 * compute it). Carried as is, so damage stays detectable. */
 } repl_rec;
 
 /* A site's replication and serving state (in node_site.c's site struct). */
@@ -82,6 +84,7 @@ typedef struct site_ha {
     uint64_t release_seq;       /* ... once the peer has applied our stream up to here */
     bool lose_state;            /* the next crash loses what was not replicated */
     uint64_t gen;               /* ops's generation for our own tenants, as we last heard it */
+    uint64_t peer_gen;          /* ... and for the peer's tenants: older news is ignored */
     int64_t disk_delay;         /* slow-disk fault: each write-bearing message waits this */
     sim_msgq slow;              /* messages waiting for the slow disk */
     sim_map repairs;            /* repair id -> held inquiry (flow_msg *) */
@@ -114,6 +117,9 @@ void ha_site_recover(sim_node *site);
 bool ha_site_receive(sim_node *site, struct sim_msg *msg);
 /* The slow-disk fault: msg is handled after the site's disk delay, in order. */
 void ha_site_defer(sim_node *site, struct sim_msg *msg);
+/* Synchronous mode while the backup site is lost: writes are refused (unreachable) rather
+ * than acknowledged without a copy; a second failure then loses nothing acknowledged. */
+bool ha_write_allowed(sim_node *site, const body *b);
 /* Whether this site may serve tenant b now. */
 bool ha_serves(sim_node *site, const body *b);
 /* Record a write of tenant b for replication to its other site. */
@@ -145,6 +151,6 @@ void recovery_flow_ended(domain *d, body *b, flow_kind kind, uint64_t flow, flow
  * ones are counted against the fault that took `home` down. */
 void recovery_audit(domain *d, uint32_t home, uint32_t site, const char *when);
 uint64_t replica_digest(const char *payload, size_t len, int64_t pub_end);
-int tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, uint64_t *out);
+int tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, uint64_t *out, uint64_t *written);
 
 #endif

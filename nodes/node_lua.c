@@ -524,6 +524,8 @@ static void push_results(lua_State *L, void *ud)
         lua_setfield(L, -2, flow_kind_name((flow_kind)k));
     }
     lua_setfield(L, -2, "flows");
+    lua_pushinteger(L, (lua_Integer)d->stats.late_answers);
+    lua_setfield(L, -2, "late_answers");   /* answers after the flow ended (duplicates, timeouts) */
     invariant_result inv[8];
     int n = domain_invariants(d, inv);
     lua_createtable(L, 0, n);

@@ -33,6 +33,7 @@ typedef struct workload {
     double per_day;
     double update_share;        /* nightly: share of residents whose local tax is re-registered */
     int64_t batch_at;           /* nightly batch, µs after midnight; < 0: none */
+    double updates_per_day;     /* daytime partial updates of replicas, nationally */
     int64_t open, close;        /* µs after midnight JST */
     double *proc_cum;           /* cumulative weights of procedures local governments ask */
     int *proc_index;
@@ -310,6 +311,17 @@ void workload_fire(sim_node *n, uint64_t tag, void *arg)
         replica_batch(n, d, b, wl);
         return;
     }
+    if (tag == WORKLOAD_REPLICA_UPDATE) {   /* a resident's local tax corrected during the day */
+        schedule_next(n, wl, b->update_rate, WORKLOAD_REPLICA_UPDATE);
+        if (!b->nresidents) return;
+        char record[24], payload[96];
+        uint32_t a = 1 + sim_rng_below(&n->rng, b->nresidents);
+        snprintf(record, sizeof record, "%s-%u-1", b->code, a);
+        snprintf(payload, sizeof payload, "{\"municipal_tax\":%llu,\"corrected\":true}",
+                 (unsigned long long)(60000 + sim_rng_below(&n->rng, 540) * 1000));
+        body_update_replica(n, record, payload, 0);
+        return;
+    }
     schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
     double u = sim_rng_uniform(&n->rng) * wl->proc_cum[wl->nprocs - 1];
     int k = 0;
@@ -343,11 +355,12 @@ static void workload_free(void *p)
 static workload *workload_of(domain *d) { return d->workload; }
 
 /* workload { inquiries_per_day = 125000, business_hours = { "08:30", "17:15" },
- *            new_residents_per_day = 16, replica_batch = "02:00", batch_share = 0.01 } */
+ *            new_residents_per_day = 16, replica_batch = "02:00", batch_share = 0.01,
+ *            replica_updates_per_day = 0 } */
 static int l_workload(lua_State *L)
 {
     static const char *const known[] = {"inquiries_per_day", "business_hours", "new_residents_per_day",
-                                        "replica_batch", "batch_share", NULL};
+                                        "replica_batch", "batch_share", "replica_updates_per_day", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "workload", known);
     sim_world *w = sim_lua_world(L);
@@ -374,8 +387,10 @@ static int l_workload(lua_State *L)
         return luaL_error(L, "workload: replica_batch must be a time of day 'HH:MM' or false");
     lua_getfield(L, 1, "batch_share");
     double share = lua_isnil(L, -1) ? 0.01 : luaL_checknumber(L, -1);
-    if (!(new_per_day >= 0) || !(share >= 0 && share <= 1))
-        return luaL_error(L, "workload: new_residents_per_day >= 0 and 0 <= batch_share <= 1");
+    lua_getfield(L, 1, "replica_updates_per_day");
+    double updates = lua_isnil(L, -1) ? 0 : luaL_checknumber(L, -1);
+    if (!(new_per_day >= 0) || !(share >= 0 && share <= 1) || !(updates >= 0))
+        return luaL_error(L, "workload: new_residents_per_day >= 0, replica_updates_per_day >= 0 and 0 <= batch_share <= 1");
     int nlg = 0;
     for (int i = 0; i < d->nprocs; i++) nlg += d->procs[i].inquirer_agency < 0;
     if (nlg == 0) return luaL_error(L, "workload: the permission table has no procedure local governments ask");
@@ -383,6 +398,7 @@ static int l_workload(lua_State *L)
     if (!wl) return luaL_error(L, "out of memory");
     wl->per_day = per_day;
     wl->update_share = share;
+    wl->updates_per_day = updates;
     wl->batch_at = batch_at;
     wl->open = open;
     wl->close = close;
@@ -418,6 +434,7 @@ static int l_workload(lua_State *L)
         sim_node *n = sim_world_node(w, i);
         b->rate = per_day * (double)b->population / total / business_seconds;
         b->new_rate = new_per_day * (double)b->population / total / business_seconds;
+        b->update_rate = updates * (double)b->population / total / business_seconds;
         workload_resume(n);
     }
     return 0;
@@ -432,6 +449,7 @@ void workload_resume(sim_node *n)
     if (!wl || !b || b->kind != BODY_LG) return;
     schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
     schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
+    schedule_next(n, wl, b->update_rate, WORKLOAD_REPLICA_UPDATE);
     schedule_batch(n, wl);
 }
 

@@ -58,22 +58,26 @@ static uint64_t key_of(const ledger_entry *e)
     return mix(h) | 1;
 }
 
-/* What the store holds for the entry's key: its digest, or 0 when missing. */
-static uint64_t stored_digest(tenant_db *t, const ledger_entry *e)
+/* What the store holds for the entry's key: its digest, or 0 when missing; *written is what
+ * the row was written as (a damaged row: they differ). */
+static uint64_t stored_digest(tenant_db *t, const ledger_entry *e, uint64_t *written)
 {
     uint64_t v = 0;
     if (e->op == REC_CODE) {
-        if (!sim_map_get(&t->code_by_addressee, ((uint64_t)e->tenant + 1) << 32 | e->addressee, &v)) return 0;
+        if (!sim_map_get(&t->code_by_addressee, ((uint64_t)e->tenant + 1) << 32 | e->addressee, &v)) v = 0;
+        *written = v;
         return v;
     }
-    return tenant_replica_digest(t, e->tenant, e->record_id, &v) == 0 ? v : 0;
+    *written = 0;
+    return tenant_replica_digest(t, e->tenant, e->record_id, &v, written) == 0 ? v : 0;
 }
 
-static fault *site_fault(domain *d, uint32_t home)
+/* The fault that took `home` out of service last (promoted: the one whose failover it is). */
+static fault *site_fault(domain *d, uint32_t home, bool promoted)
 {
     faults *fs = faults_get(d);
     for (size_t i = fs ? fs->n : 0; i-- > 0;)
-        if (fs->list[i]->home_lost == home) return fs->list[i];
+        if (fs->list[i]->home_lost == home && (!promoted || fs->list[i]->promoted_at)) return fs->list[i];
     return NULL;
 }
 
@@ -83,7 +87,10 @@ void recovery_audit(domain *d, uint32_t home, uint32_t site, const char *when)
     sim_node *n = sim_world_node(d->w, site);
     if (!fs || !n || n->kind != &node_site_kind) return;
     tenant_db *t = site_db(n);
-    fault *f = site_fault(d, home);
+    bool failback = strcmp(when, "failback") == 0;
+    fault *f = site_fault(d, home, failback);
+    /* At failback, what was lost at the promotion is known: check what was written since. */
+    sim_time_t since = failback && f ? f->promoted_at : 0;
     sim_map decided = {0};
     uint64_t lost = 0, checked = 0;
     /* Newest first: a key is fine when a version at or after its newest acknowledged one is
@@ -94,16 +101,19 @@ void recovery_audit(domain *d, uint32_t home, uint32_t site, const char *when)
         if (!b || b->home != home) continue;
         uint64_t k = key_of(e);
         if (sim_map_get(&decided, k, NULL)) continue;
-        if (stored_digest(t, e) == e->digest) {
+        uint64_t written, now = stored_digest(t, e, &written);
+        if (now == e->digest || written == e->digest) {   /* there (damaged or not) */
             sim_map_put(&decided, k, 1);
             checked++;
+            if (now != e->digest && f) f->damaged_at_audit++;
             continue;
         }
         if (!e->acked_at) continue;   /* never acknowledged: nobody was promised it */
         sim_map_put(&decided, k, 2);
         checked++;
+        if (e->acked_at < since) continue;
         lost++;
-        if (!f) continue;
+        if (!f || failback) continue;
         if (f->nlost < LOST_LISTED) {
             lost_write *l = realloc(f->lost, (f->nlost + 1) * sizeof *l);
             if (l) {
@@ -116,7 +126,8 @@ void recovery_audit(domain *d, uint32_t home, uint32_t site, const char *when)
         if (f->start - e->acked_at > f->rpo_time) f->rpo_time = f->start - e->acked_at;
     }
     sim_map_free(&decided);
-    if (f && strcmp(when, "promotion") == 0) f->rpo_writes += lost;
+    if (f && failback) f->failback_lost += lost;
+    else if (f) f->rpo_writes += lost;
     char text[200];
     snprintf(text, sizeof text, "audit at %s: %llu acknowledged writes of %s's tenants checked at %s, %llu lost",
              when, (unsigned long long)checked, sim_world_node(d->w, home)->name, n->name, (unsigned long long)lost);
@@ -193,7 +204,7 @@ void recovery_fault_started(domain *d, fault *f)
     bool site_loss = f->kind == FAULT_SITE_DOWN || (f->kind == FAULT_CRASH && f->spec.na == 1 && is_site_node(d, f->spec.a[0]));
     if (!site_loss) return;
     sim_node *site = sim_world_node(d->w, f->spec.a[0]);
-    if (!site->up) return;
+    if (!site->up || !ha_of(site)->serving_own) return;   /* standing by: nothing fails over */
     f->home_lost = site->id;
     /* Acknowledged writes still waiting for the backup: what an asynchronous loss loses. */
     faults *fs = faults_get(d);
@@ -214,7 +225,7 @@ void recovery_fault_ended(domain *d, fault *f)
 
 void recovery_promoted(domain *d, uint32_t home, sim_time_t at, bool failback)
 {
-    fault *f = site_fault(d, home);
+    fault *f = site_fault(d, home, failback);
     if (!f) return;
     if (failback && !f->failed_back_at) f->failed_back_at = at;
     if (!failback && !f->promoted_at) f->promoted_at = at;
@@ -228,9 +239,11 @@ void recovery_flow_ended(domain *d, body *b, flow_kind kind, uint64_t flow, flow
     uint64_t idx;
     if (e == FLOW_OK && (kind == FLOW_REPLICA || kind == FLOW_CODE_REQUEST) && sim_map_get(&fs->ledger_by_flow, flow, &idx))
         fs->ledger[idx - 1].acked_at = now;
+    /* Service failures only: not_found, duplicate and the like are the system answering. */
+    bool failed = e == FLOW_UNREACHABLE || e == FLOW_TIMEOUT || e == FLOW_INTEGRITY || e == FLOW_SERVER_ERROR;
     for (size_t i = 0; i < fs->n; i++) {
         fault *f = fs->list[i];
-        if (f->active && e != FLOW_OK) f->failed[kind][e]++;
+        if (f->active && failed) f->failed[kind][e]++;
         if (!f->measuring || kind != FLOW_INQUIRY || e != FLOW_OK || !m || m->started < f->start) continue;
         if (!f->active && now - f->end > RTO_WINDOW) {
             f->measuring = false;
@@ -345,6 +358,8 @@ void recovery_report_json(domain *d, cJSON *root)
             cJSON_AddNumberToObject(rpo, "writes_lost", (double)f->rpo_writes);
             cJSON_AddNumberToObject(rpo, "time_s", (double)f->rpo_time / 1e6);
             cJSON_AddNumberToObject(rpo, "unshipped_at_loss", (double)f->unshipped_acked);
+            cJSON_AddNumberToObject(rpo, "lost_at_failback", (double)f->failback_lost);
+            cJSON_AddNumberToObject(rpo, "damaged_rows", (double)f->damaged_at_audit);
             cJSON *lost = cJSON_AddArrayToObject(rpo, "lost");
             for (size_t k = 0; k < f->nlost; k++) {
                 const lost_write *l = &f->lost[k];
@@ -406,14 +421,17 @@ void recovery_report_print(domain *d, FILE *out)
         for (int k = 0; k < FLOW_KINDS; k++)
             for (int e = 1; e < FLOW_ERRORS; e++) failed += f->failed[k][e];
         rto_figures r = rto_of(f);
-        char rto[48] = "-";
-        if (r.observed) sim_duration_format(r.max, rto, sizeof rto);
-        fprintf(out, "    #%-3d %-16s %-24.24s at %s for %s: %llu flow(s) failed, RTO max %s (%zu of %zu tenants seen)",
-                f->id, fault_kind_name(f->kind), f->target, at, span, (unsigned long long)failed, rto, r.observed,
+        char p50[48] = "-", max[48] = "-";
+        if (r.observed) {
+            sim_duration_format(r.p50 / SIM_SEC * SIM_SEC, p50, sizeof p50);
+            sim_duration_format(r.max / SIM_SEC * SIM_SEC, max, sizeof max);
+        }
+        fprintf(out, "    #%-3d %-15s %-20.20s at %s for %s: %llu flow(s) failed, RTO p50 %s max %s (%zu of %zu tenants seen)",
+                f->id, fault_kind_name(f->kind), f->target, at, span, (unsigned long long)failed, p50, max, r.observed,
                 f->ntenants);
         if (f->home_lost) {
             char restored[32] = "never";
-            if (f->promoted_at) sim_duration_format(f->promoted_at - f->start, restored, sizeof restored);
+            if (f->promoted_at) sim_duration_format((f->promoted_at - f->start) / SIM_MS * SIM_MS, restored, sizeof restored);
             fprintf(out, ", promoted after %s, RPO %llu write(s) lost", restored, (unsigned long long)f->rpo_writes);
         }
         fprintf(out, "\n");
@@ -467,6 +485,8 @@ void recovery_push_results(lua_State *L, domain *d)
         lua_setfield(L, -2, "rpo_writes");
         lua_pushinteger(L, (lua_Integer)f->unshipped_acked);
         lua_setfield(L, -2, "unshipped");
+        lua_pushinteger(L, (lua_Integer)f->failback_lost);
+        lua_setfield(L, -2, "failback_lost");
         lua_pushinteger(L, f->rpo_time);
         lua_setfield(L, -2, "rpo_time");
         uint64_t failed = 0;

@@ -133,7 +133,10 @@ void repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uint32_t fro
             const repl_rec *r = &m->recs[i];
             if (r->seq <= in->applied) continue;    /* a retransmission we have */
             if (r->seq != in->applied + 1) break;   /* a gap: wait for the resend */
-            tenant_apply(t, r, d);
+            /* A write that cannot be applied (our disk is full) is not acknowledged: the
+             * sender keeps it and sends it again. */
+            int rc = tenant_apply(t, r, d);
+            if (rc == -ENOSPC || rc == -EIO || rc == -ENOMEM) break;
             in->applied = r->seq;
             ha_world_get(d)->st.applied++;
         }
@@ -169,7 +172,7 @@ ha_msg *repl_snapshot(sim_node *site, uint32_t peer)
     size_t cap = 0;
     sqlite3_stmt *codes = sim_store_stmt(t->store, 40, "SELECT addressee_no, code FROM code_mgmt WHERE tenant = ?1");
     sqlite3_stmt *reps = sim_store_stmt(t->store, 41,
-        "SELECT addressee_no, item, schema, pub_start, pub_end, record_id, payload FROM replica WHERE tenant = ?1");
+        "SELECT addressee_no, item, schema, pub_start, pub_end, record_id, payload, digest FROM replica WHERE tenant = ?1");
     for (uint32_t i = 0; codes && reps && i < d->nbodies_cap; i++) {
         body *b = d->bodies[i];
         if (!b || b->kind != BODY_LG || b->home == b->backup) continue;
@@ -188,6 +191,7 @@ ha_msg *repl_snapshot(sim_node *site, uint32_t peer)
                                 sqlite3_column_int64(reps, 3), sqlite3_column_int64(reps, 4)}};
             snprintf(r.record_id, sizeof r.record_id, "%s", (const char *)sqlite3_column_text(reps, 5));
             r.text = strdup((const char *)sqlite3_column_text(reps, 6));
+            r.digest = (uint64_t)sqlite3_column_int64(reps, 7);   /* damage travels as damage */
             if (!r.text || push_rec(m, &cap, &r) < 0) {
                 free(r.text);
                 goto fail;
@@ -235,12 +239,16 @@ void repl_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
     m->id = req->id;
     m->site = req->site;
     sqlite3_stmt *q = sim_store_stmt(t->store, 44,
-        "SELECT addressee_no, item, schema, pub_start, pub_end, payload FROM replica WHERE tenant = ?1 AND record_id = ?2");
+        "SELECT addressee_no, item, schema, pub_start, pub_end, payload, digest FROM replica WHERE tenant = ?1 AND record_id = ?2");
     const repl_rec *want = req->nrecs ? &req->recs[0] : NULL;
     if (q && want) {
         sqlite3_bind_int64(q, 1, want->tenant);
         sqlite3_bind_text(q, 2, want->record_id, -1, SQLITE_TRANSIENT);
-        if (sim_store_read(t->store, q) == 1) {
+        /* Only an intact row repairs: a damaged one here too means the record is lost. */
+        bool intact = sim_store_read(t->store, q) == 1 &&
+                      replica_digest((const char *)sqlite3_column_text(q, 5), (size_t)sqlite3_column_bytes(q, 5),
+                                     sqlite3_column_int64(q, 4)) == (uint64_t)sqlite3_column_int64(q, 6);
+        if (intact) {
             m->recs = calloc(1, sizeof *m->recs);
             if (m->recs) {
                 repl_rec *r = m->recs;
@@ -252,8 +260,8 @@ void repl_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
                 m->nrecs = 1;
                 m->flag = r->text != NULL;
             }
-            sqlite3_reset(q);
         }
+        sqlite3_reset(q);
     }
     ha_send(site, from, m, 128 + (m->nrecs && m->recs[0].text ? (uint32_t)strlen(m->recs[0].text) : 0));
 }

@@ -118,17 +118,19 @@ uint64_t replica_digest(const char *payload, size_t len, int64_t pub_end)
     return h >> 1;   /* fits SQLite's signed integers */
 }
 
-/* The digest of the row as stored now (payload and end), or -ENOENT. */
-int tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, uint64_t *out)
+/* The digest of the row as stored now (payload and end), or -ENOENT; *written (may be NULL)
+ * gets the checksum it was written with: they differ when the row was damaged since. */
+int tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, uint64_t *out, uint64_t *written)
 {
     sqlite3_stmt *st = sim_store_stmt(t->store, ST_REPLICA_DIGEST,
-        "SELECT payload, pub_end FROM replica WHERE tenant = ?1 AND record_id = ?2");
+        "SELECT payload, pub_end, digest FROM replica WHERE tenant = ?1 AND record_id = ?2");
     if (!st) return -EIO;
     sqlite3_bind_int64(st, 1, tenant);
     sqlite3_bind_text(st, 2, record_id, -1, SQLITE_TRANSIENT);
     if (sim_store_read(t->store, st) != 1) return -ENOENT;
     *out = replica_digest((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0),
                           sqlite3_column_int64(st, 1));
+    if (written) *written = (uint64_t)sqlite3_column_int64(st, 2);
     sqlite3_reset(st);
     return 0;
 }
@@ -163,7 +165,7 @@ int tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
         sqlite3_bind_int64(st, 6, r->v[3]);
         sqlite3_bind_int64(st, 7, r->v[4]);
         sqlite3_bind_text(st, 8, r->text, (int)len, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 9, (sqlite3_int64)replica_digest(r->text, len, r->v[4]));
+        sqlite3_bind_int64(st, 9, (sqlite3_int64)(r->digest ? r->digest : replica_digest(r->text, len, r->v[4])));
         return sim_store_write(t->store, st);
     }
     if (r->op > REC_RECEIPT_LOG) return -EINVAL;
@@ -315,6 +317,13 @@ static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *
     domain *d = domain_get(server->world);
     repl_rec rec = {0};
     flow_error e;
+    if (is_site(server) && !ha_write_allowed(server, b)) {
+        free(m->data);
+        m->data = NULL;
+        m->data_len = 0;
+        site_reply_to_body(server, b, FLOW_REPLICA_ACK, m, FLOW_UNREACHABLE);
+        return;
+    }
     if (m->partial) {
         e = replica_update(t, b, m, d, &rec);
     } else {
@@ -340,11 +349,15 @@ static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *
     reply_write(server, b, FLOW_REPLICA_ACK, m, e, REC_REPLICA, addressee, digest);
 }
 
-static void log_write(sim_node *server, tenant_db *t, const body *b, repl_rec rec)
+/* A log row, replicated like any write. The logs are the access records' other halves: a
+ * server that cannot write one does not act on the flow (-ENOSPC and the like). */
+static int log_write(sim_node *server, tenant_db *t, const body *b, repl_rec rec)
 {
     rec.tenant = b->tenant;
-    if (tenant_apply(t, &rec, domain_get(server->world)) == 0) replicate(server, b, rec);
+    int rc = tenant_apply(t, &rec, domain_get(server->world));
+    if (rc == 0) replicate(server, b, rec);
     else free(rec.text);
+    return rc;
 }
 
 /* An inquiry from the body's existing systems: convert to the body's code, log, send on. */
@@ -354,8 +367,11 @@ static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
         site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_NO_CODE);
         return;
     }
-    log_write(server, t, b, (repl_rec){.op = REC_INQUIRY_LOG,
-                         .v = {(int64_t)m->flow, sim_node_now(server), m->procedure, m->item, m->staff}});
+    if (log_write(server, t, b, (repl_rec){.op = REC_INQUIRY_LOG,
+                         .v = {(int64_t)m->flow, sim_node_now(server), m->procedure, m->item, m->staff}}) < 0) {
+        site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_SERVER_ERROR);
+        return;
+    }
     m->addressee_no = 0;   /* the addressee number stays inside the body */
     flow_send(server, b->ifs, FLOW_INQUIRY, m, 512);
 }
@@ -400,9 +416,14 @@ static void answer_inquiry(sim_node *server, tenant_db *t, body *b, flow_msg *m,
             }
         }
     }
-    log_write(server, t, b, (repl_rec){.op = REC_PROVISION_LOG,
+    if (log_write(server, t, b, (repl_rec){.op = REC_PROVISION_LOG,
                          .v = {(int64_t)m->serial_no, sim_node_now(server), m->inquirer, m->item},
-                         .text = strdup(flow_error_name(e))});
+                         .text = strdup(flow_error_name(e))}) < 0) {
+        free(m->data);   /* unrecorded, so not provided */
+        m->data = NULL;
+        m->data_len = 0;
+        e = FLOW_SERVER_ERROR;
+    }
     m->code = 0;   /* the provider's code is not the inquirer's business */
     m->error = (uint8_t)e;
     flow_send(server, b->ifs, FLOW_PROVISION, m, 512);
@@ -416,9 +437,14 @@ void site_answer_inquiry(sim_node *site, body *b, flow_msg *m)
 /* A provision (or an error) for one of our inquiries: log the serial number, hand it over. */
 static void provision_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
-    if (m->serial_no)
+    if (m->serial_no &&
         log_write(server, t, b, (repl_rec){.op = REC_RECEIPT_LOG, .v = {(int64_t)m->serial_no, (int64_t)m->flow, sim_node_now(server)},
-                             .text = strdup(flow_error_name(m->error))});
+                             .text = strdup(flow_error_name(m->error))}) < 0) {
+        free(m->data);   /* not recorded as received: not handed over either */
+        m->data = NULL;
+        m->data_len = 0;
+        m->error = FLOW_SERVER_ERROR;
+    }
     m->code = 0;
     site_reply_to_body(server, b, FLOW_PROVISION, m, (flow_error)m->error);
 }
@@ -443,6 +469,7 @@ static void code_response_in(sim_node *server, tenant_db *t, body *b, flow_msg *
     }
     flow_error e = m->error;
     uint64_t code = m->code;
+    if (e == FLOW_OK && is_site(server) && !ha_write_allowed(server, b)) e = FLOW_UNREACHABLE;
     if (e == FLOW_OK) {
         int rc = tenant_seed_code(t, b, addressee, code);
         e = rc == 0 ? FLOW_OK : store_error(rc);

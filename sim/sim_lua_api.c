@@ -48,7 +48,8 @@ static int l_finish(lua_State *L)
 {
     sim_lua *sl = sim_lua_from(L);
     sim_time_t t;
-    const char *s = lua_tostring(L, 1);
+    /* (lua_tostring would turn a number into a string in place: only look at strings) */
+    const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : NULL;
     int64_t d;
     if (s && sim_duration_parse(s, &d) == 0)
         t = sim_world_start(sl->w) + d;
