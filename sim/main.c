@@ -609,9 +609,9 @@ static int cmd_run(int argc, char **argv)
     sim_world_set_userdata(s.w, SIM_UD_RUN, ctx.run);
     uv_signal_init(&loop, &ctx.sigint);
     ctx.sigint.data = &ctx;
+    uv_signal_start(&ctx.sigint, on_sigint, SIGINT);   /* before the URL is printed */
     if (s.o.serve) status = start_serving(&ctx, &loop);
     if (status == 0) {
-        uv_signal_start(&ctx.sigint, on_sigint, SIGINT);
         ctx.t0 = uv_hrtime();
         sim_run_start(ctx.run, on_done, &ctx);
         if (s.o.serve && !s.o.play) sim_run_pause(ctx.run);
@@ -620,6 +620,7 @@ static int cmd_run(int argc, char **argv)
         status = ctx.status;
     }
     sim_run_close(ctx.run);
+    uv_signal_stop(&ctx.sigint);
     uv_close((uv_handle_t *)&ctx.sigint, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0) fprintf(stderr, "renkei: internal error: a libuv handle was left open\n");

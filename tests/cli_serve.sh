@@ -4,6 +4,9 @@
 # checked. The HTTP API is spoken with curl, as a script would.
 set -euo pipefail
 source tests/lib.sh "$@"
+PID="" watcher=""
+# never leave a server behind, whatever fails
+trap 'for p in $PID $watcher; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"' EXIT
 T="topologies/small.lua scripts/training/child_allowance.lua"
 
 # --- options --------------------------------------------------------------------------------
