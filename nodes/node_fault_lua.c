@@ -14,9 +14,6 @@
 #include "node_ha_msg.h"
 #include "sim_lua.h"
 
-bool fault_kind_takes(fault_kind k, const char *option);
-int fault_kind_arity(fault_kind k);
-
 static domain *dom(lua_State *L)
 {
     domain *d = domain_get(sim_lua_world(L));

@@ -152,14 +152,6 @@ static sim_node *ops_node(domain *d)
     return h && h->ops != UINT32_MAX ? sim_world_node(d->w, h->ops) : NULL;
 }
 
-uint32_t ha_served_by(domain *d, uint32_t home)
-{
-    sim_node *n = ops_node(d);
-    if (!n) return home;
-    int i = ops_slot(n->state, home);
-    return i < 0 ? home : ((ops *)n->state)->served_by[i];
-}
-
 static void ops_log(sim_node *self, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void ops_log(sim_node *self, const char *fmt, ...)
 {

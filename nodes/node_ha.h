@@ -139,8 +139,6 @@ int  node_ops_create(sim_world *w, sim_node **out);
  * errno with a one-line reason in why (refused: the home site is alive, not resynced...). */
 int  ha_operator_promote(domain *d, sim_node *home, char *why, size_t n);
 int  ha_operator_failback(domain *d, sim_node *home, char *why, size_t n);
-/* The site serving the tenants whose home is `home` (by ops's table). */
-uint32_t ha_served_by(domain *d, uint32_t home);
 void ha_note_lag(domain *d, sim_time_t now, int64_t lag);
 
 /* node_recovery.c: RPO and RTO. */

@@ -217,12 +217,6 @@ void recovery_fault_started(domain *d, fault *f)
     }
 }
 
-void recovery_fault_ended(domain *d, fault *f)
-{
-    (void)d;
-    (void)f;   /* measuring goes on after the end: RTO is from the start to service again */
-}
-
 void recovery_promoted(domain *d, uint32_t home, sim_time_t at, bool failback)
 {
     fault *f = site_fault(d, home, failback);
