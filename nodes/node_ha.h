@@ -20,6 +20,7 @@ typedef enum ha_promote { HA_PROMOTE_AUTO, HA_PROMOTE_OPERATOR, HA_PROMOTE_MANUA
 /* Scenario parameters (failover_settings{} in Lua), with the documented assumed defaults. */
 typedef struct ha_settings {
     bool sync;                  /* synchronous replication of acknowledged writes */
+    bool degrade;               /* semisync: while the backup is lost, acknowledge alone */
     int64_t heartbeat;          /* between the sites, and each site to ops: 5 s */
     int64_t lease;              /* a site serves while it heard ops or its peer within: 15 s */
     int64_t detect;             /* silence that declares a site lost: 30 s (> lease) */
@@ -105,6 +106,7 @@ typedef struct ha_stats {
 } ha_stats;
 
 ha_settings *ha_settings_get(domain *d);
+const char *ha_mode_name(const ha_settings *s);   /* "sync", "semisync" or "async" */
 ha_stats *ha_stats_get(domain *d);
 
 /* Sites (node_site.c calls these). */
@@ -119,7 +121,8 @@ bool ha_site_receive(sim_node *site, struct sim_msg *msg);
 /* The slow-disk fault: msg is handled after the site's disk delay, in order. */
 void ha_site_defer(sim_node *site, struct sim_msg *msg);
 /* Synchronous mode while the backup site is lost: writes are refused (unreachable) rather
- * than acknowledged without a copy; a second failure then loses nothing acknowledged. */
+ * than acknowledged without a copy, so a second failure loses nothing acknowledged; semisync
+ * accepts them alone instead (available, and a second failure can lose them). */
 bool ha_write_allowed(sim_node *site, const body *b);
 /* Whether this site may serve tenant b now. */
 bool ha_serves(sim_node *site, const body *b);
