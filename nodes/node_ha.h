@@ -41,7 +41,7 @@ typedef struct repl_rec {
     uint64_t flow;              /* the flow that wrote it (0: none) */
     uint32_t tenant;
     uint8_t op;
-    int64_t v[5];               /* per op: see node_replication.c */
+    int64_t v[5];               /* per op: see tenant_apply in node_site.c */
     char record_id[24];
     char *text;                 /* replica payload or log outcome (owned) */
     uint64_t digest;            /* replicas: the checksum the row was first written with (0:
