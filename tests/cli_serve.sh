@@ -23,7 +23,7 @@ expect_match "$TMP/err" 'no index.html'
 serve() {
     "$RENKEI" run "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
     PID=$!
-    for _ in $(seq 600); do
+    for _ in $(seq 3000); do   # a hang guard
         grep -q 'dashboard at' "$TMP/serve.out" 2>/dev/null && break
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.05
@@ -61,7 +61,7 @@ serve $T -q --serve 0 --out "$TMP/served"
 curl -s -N "${BASE}api/stream" >"$TMP/stream" 2>/dev/null &
 watcher=$!
 resumes=0
-for _ in $(seq 200); do
+for _ in $(seq 3000); do   # a hang guard, not a time limit
     call GET /api/state
     state=$(field state)
     [ "$state" = ended ] && break
@@ -145,7 +145,7 @@ call POST /api/step '{"events":3}' "$auth $TOKEN"
 [ "$(field events)" = 4 ] || fail "three steps: $(cat "$TMP/body")"
 call POST /api/until '{"time":"08:45"}' "$auth $TOKEN"
 [ "$code" = 200 ] || fail "until: $code $(cat "$TMP/body")"
-for _ in $(seq 100); do call GET /api/state; [ "$(field state)" = paused ] && break; sleep 0.05; done
+for _ in $(seq 3000); do call GET /api/state; [ "$(field state)" = paused ] && break; sleep 0.05; done
 [ "$(field now)" = "2017-11-13 08:45:00" ] || fail "run until 08:45 stopped at $(field now)"
 call POST /api/speed '{"speed":3600}' "$auth $TOKEN"
 [ "$(field speed)" = 3600 ] && [ "$(field state)" = paused ] || fail "speed: $(cat "$TMP/body")"
