@@ -693,13 +693,23 @@ static void reset_pass(ro *r, bool live)
     r->ntesting = 0;
     r->ntests = 0;
     r->nreadiness = 0;
+    r->nact = r->ncand = r->nque = 0;
+    r->busy = r->fresh = r->nlive = 0;
     for (int p = 0; p < r->npools; p++) {
         r->pools[p].used = r->pools[p].peak = 0;
         r->pools[p].wait_days = 0;
     }
+    for (int c = 0; c < r->nlg_phases; c++) r->phase_active[c] = 0;
     for (int m = 0; m < r->nmembers; m++) {
-        r->members[m].live_day = r->members[m].nlg ? -1 : 0;
-        r->members[m].nlg_done = 0;
+        ro_member *mm = &r->members[m];
+        mm->live_day = mm->nlg ? -1 : 0;
+        mm->nlg_done = mm->nbusy = mm->nstarted = 0;
+        if (mm->nlg) r->fresh++;
+        else r->nlive++;
+    }
+    for (int k = 0; k < r->nms; k++) {
+        r->ms[k].day = -1;
+        r->ms[k].ndone = 0;
     }
     for (int i = 0; i < r->ninst; i++) {
         ro_inst *in = &r->inst[i];
@@ -712,12 +722,22 @@ static void reset_pass(ro *r, bool live)
         in->test_pending = in->test_failed = 0;
         in->ntest_days = 0;
     }
-    r->nopen = r->ninst;
-    memcpy(r->open, r->topo, (size_t)r->ninst * sizeof *r->open);
-    for (int k = 0; k < r->nms; k++) r->ms[k].day = -1;
+    for (int k = 0; k < r->ninst; k++)
+        if (r->inst[r->topo[k]].ndeps == 0) r->cand[r->ncand++] = r->topo[k];
 }
 
 static int need_of(const ro *r, const ro_inst *in) { return r->live ? in->need : in->plan_need; }
+
+/* Readiness counters: an lg instance left WAITING (it is queued or active). */
+static void left_waiting(ro *r, ro_inst *in)
+{
+    const ro_phase *ph = &r->phases[in->phase];
+    if (ph->scope != SCOPE_LG) return;
+    ro_member *m = &r->members[in->entity];
+    r->phase_active[ph->column]++;
+    if (m->nbusy++ == 0) r->busy++;
+    if (m->nstarted++ == 0) r->fresh--;
+}
 
 static void finish(ro *r, int i, int d)
 {
@@ -727,12 +747,20 @@ static void finish(ro *r, int i, int d)
     in->finish = d;
     r->remaining--;
     if (in->pool >= 0) r->pools[in->pool].used -= ph->uses_units;
-    for (int k = 0; k < in->nusers; k++) r->inst[in->users[k]].left--;
+    for (int k = 0; k < in->nusers; k++) {
+        int u = in->users[k];
+        if (--r->inst[u].left == 0) r->cand[r->ncand++] = u;
+    }
+    for (int k = 0; k < r->nms && k < 64; k++)
+        if (in->ms_mask & (UINT64_C(1) << k)) r->ms[k].ndone++;
     char buf[40];
     if (ph->scope == SCOPE_LG) {
         ro_member *m = &r->members[in->entity];
+        r->phase_active[ph->column]--;
+        if (--m->nbusy == 0) r->busy--;
         if (++m->nlg_done == m->nlg) {
             m->live_day = d;
+            r->nlive++;
             trace(r, "%s is ready for the live network", m->code);
         }
     }
@@ -742,11 +770,12 @@ static void finish(ro *r, int i, int d)
 static void start(ro *r, int i, int d)
 {
     ro_inst *in = &r->inst[i];
+    if (in->state == ST_WAITING) left_waiting(r, in);
     in->state = ST_ACTIVE;
     in->start = d;
+    r->act[r->nact++] = i;
     char buf[40];
     trace(r, "start %s %s", r->phases[in->phase].name, ro_entity_label(r, in, buf));
-    if (need_of(r, in) == 0) finish(r, i, d);
 }
 
 static bool events_done(const ro *r, const ro_inst *in, int d)
@@ -798,7 +827,7 @@ static void run_test(ro *r, int i, int d)
 
 static void record_readiness(ro *r)
 {
-    int cols = r->nlg_phases + 2;
+    int cols = r->nlg_phases + 3;
     if (r->nreadiness == r->cap_readiness) {
         int cap = r->cap_readiness ? r->cap_readiness * 2 : 256;
         int32_t *p = realloc(r->readiness, (size_t)cap * (size_t)cols * sizeof *p);
@@ -807,32 +836,17 @@ static void record_readiness(ro *r)
         r->cap_readiness = cap;
     }
     int32_t *row = &r->readiness[(size_t)r->nreadiness++ * (size_t)cols];
-    memset(row, 0, (size_t)cols * sizeof *row);
-    int busy = 0, live = 0;
-    for (int m = 0; m < r->nmembers; m++) live += r->members[m].live_day >= 0 && r->members[m].live_day <= r->today;
-    /* members with an active lg phase; a member in two phases at once counts in both */
-    for (int c = 0; c < r->nlg_phases; c++) {
-        const ro_phase *ph = &r->phases[r->lg_phases[c]];
-        for (int i = ph->first_inst; i < ph->first_inst + ph->ninst; i++)
-            row[c] += r->inst[i].state == ST_ACTIVE || r->inst[i].state == ST_QUEUED;
-    }
-    for (int m = 0; m < r->nmembers; m++) {
-        const ro_member *mm = &r->members[m];
-        if (mm->live_day >= 0 && mm->live_day <= r->today) continue;
-        for (int c = 0; c < r->nlg_phases; c++) {
-            int i = r->phases[r->lg_phases[c]].inst_of_member[m];
-            if (i >= 0 && (r->inst[i].state == ST_ACTIVE || r->inst[i].state == ST_QUEUED)) {
-                busy++;
-                break;
-            }
-        }
-    }
-    row[r->nlg_phases] = r->nmembers - live - busy;   /* waiting */
-    row[r->nlg_phases + 1] = live;
+    /* members in each lg phase (a member in two phases at once counts in both), members
+     * that have not started, members between phases, members ready for the live network */
+    for (int c = 0; c < r->nlg_phases; c++) row[c] = r->phase_active[c];
+    row[r->nlg_phases] = r->fresh;
+    row[r->nlg_phases + 1] = r->nmembers - r->nlive - r->busy - r->fresh;
+    row[r->nlg_phases + 2] = r->nlive;
 }
 
 /* One business day: results of yesterday's tests, finishes, starts, capacity, today's tests,
- * today's work. */
+ * today's work. Instances move between three worklists (candidates, queued, active), so a
+ * day costs what is in progress, not the whole plan. */
 static void step(ro *r)
 {
     int d = r->today;
@@ -853,12 +867,12 @@ static void step(ro *r)
         }
     }
     r->ntesting = 0;
-    /* B: in dependency order, finish what is done, start what is ready */
+    /* B: finish what is done (or do it again) */
     int kept = 0;
-    for (int k = 0; k < r->nopen; k++) {
-        int i = r->open[k];
+    for (int k = 0; k < r->nact; k++) {
+        int i = r->act[k];
         ro_inst *in = &r->inst[i];
-        if (in->state == ST_ACTIVE && in->progress >= need_of(r, in)) {
+        if (in->progress >= need_of(r, in)) {
             if (r->live && in->redo && !in->redone) {
                 in->redone = true;
                 in->need += in->redo_need;
@@ -868,24 +882,44 @@ static void step(ro *r)
                       ro_entity_label(r, in, buf), in->redo_need);
             } else {
                 finish(r, i, d);
+                continue;
             }
         }
-        if (in->state == ST_WAITING && in->left == 0 && in->earliest <= d && events_done(r, in, d)) {
-            in->ready = d;
-            if (in->pool < 0) start(r, i, d);
-            else in->state = ST_QUEUED;
-        }
-        if (in->state != ST_DONE) r->open[kept++] = i;
+        r->act[kept++] = i;
     }
-    r->nopen = kept;
+    r->nact = kept;
+    /* and start what is ready; what finishes at once releases more the same day */
+    kept = 0;
+    for (int k = 0; k < r->ncand; k++) {
+        int i = r->cand[k];
+        ro_inst *in = &r->inst[i];
+        if (in->earliest > d || !events_done(r, in, d)) {
+            r->cand[kept++] = i;
+            continue;
+        }
+        in->ready = d;
+        if (in->pool >= 0) {
+            left_waiting(r, in);
+            in->state = ST_QUEUED;
+            r->que[r->nque++] = i;
+            continue;
+        }
+        start(r, i, d);
+        if (need_of(r, in) == 0) {
+            finish(r, i, d);
+            r->nact--;   /* it was the last one added */
+        }
+    }
+    r->ncand = kept;
     /* C: units held for a whole phase */
+    sort_item *items = r->scratch;
     int nq = 0;
-    sort_item *items = (sort_item *)r->queue;
-    for (int k = 0; k < r->nopen; k++) {
-        ro_inst *in = &r->inst[r->open[k]];
-        if (in->state == ST_QUEUED) items[nq++] = (sort_item){in->ready, k, r->open[k]};
+    for (int k = 0; k < r->nque; k++) {
+        const ro_inst *in = &r->inst[r->que[k]];
+        items[nq++] = (sort_item){in->ready, in->pos, r->que[k]};
     }
     qsort(items, (size_t)nq, sizeof *items, item_cmp);
+    r->nque = 0;
     for (int q = 0; q < nq; q++) {
         int i = items[q].inst;
         ro_inst *in = &r->inst[i];
@@ -895,19 +929,24 @@ static void step(ro *r)
             pool->used += units;
             if (pool->used > pool->peak) pool->peak = pool->used;
             start(r, i, d);
+            if (need_of(r, in) == 0) {
+                finish(r, i, d);   /* its dependents start tomorrow */
+                r->nact--;
+            }
         } else {
             in->cap_wait++;
             pool->wait_days++;
+            r->que[r->nque++] = i;
         }
     }
     /* D: test slots of the day */
     for (int p = 0; p < r->npools; p++)
         if (r->caps[r->pools[p].cap].daily) r->pools[p].used = 0;
     nq = 0;
-    for (int k = 0; k < r->nopen; k++) {
-        ro_inst *in = &r->inst[r->open[k]];
-        if (in->state == ST_ACTIVE && r->phases[in->phase].tests && in->progress < need_of(r, in))
-            items[nq++] = (sort_item){in->start, k, r->open[k]};
+    for (int k = 0; k < r->nact; k++) {
+        const ro_inst *in = &r->inst[r->act[k]];
+        if (r->phases[in->phase].tests && in->progress < need_of(r, in))
+            items[nq++] = (sort_item){in->start, in->pos, r->act[k]};
     }
     qsort(items, (size_t)nq, sizeof *items, item_cmp);
     for (int q = 0; q < nq; q++) {
@@ -928,9 +967,9 @@ static void step(ro *r)
         }
     }
     /* E: a day of work */
-    for (int k = 0; k < r->nopen; k++) {
-        ro_inst *in = &r->inst[r->open[k]];
-        if (in->state == ST_ACTIVE && !r->phases[in->phase].tests) in->progress++;
+    for (int k = 0; k < r->nact; k++) {
+        ro_inst *in = &r->inst[r->act[k]];
+        if (!r->phases[in->phase].tests) in->progress++;
     }
     if (r->live) record_readiness(r);
     r->today = d + 1;
@@ -949,7 +988,7 @@ static void check_milestones(ro *r)
 {
     for (int k = 0; k < r->nms; k++) {
         ro_milestone *m = &r->ms[k];
-        if (m->day >= 0) continue;
+        if (m->day >= 0 || (k < 64 && m->ndone < m->need)) continue;
         if (ro_milestone_eval(r, m, false) < 0) continue;
         char when[SIM_DATE_BUFSZ], target[SIM_DATE_BUFSZ];
         sim_date_format(ro_date_of_day(r, m->day), when, sizeof when);
@@ -1137,7 +1176,7 @@ int ro_critical_path(ro *r, int end, int **out, const char **via)
                 best_event = in->evs[k];
             }
         if (best_day < 0) {
-            *via = "start";
+            *via = in->earliest > 0 ? "not_before" : "start";
             break;
         }
         if (in->earliest > best_day) {
@@ -1328,9 +1367,31 @@ int ro_prepare(lua_State *L, ro *r)
     r->lg_phases = xcalloc(L, (size_t)(r->nphases ? r->nphases : 1), sizeof *r->lg_phases);
     for (int p = 0; p < r->nphases; p++)
         if (r->phases[p].scope == SCOPE_LG) r->lg_phases[r->nlg_phases++] = p;
-    r->open = xcalloc(L, (size_t)(r->ninst ? r->ninst : 1), sizeof *r->open);
-    r->queue = xcalloc(L, (size_t)(r->ninst ? r->ninst : 1), sizeof(sort_item));
-    r->testing = xcalloc(L, (size_t)(r->ninst ? r->ninst : 1), sizeof *r->testing);
+    size_t n = (size_t)(r->ninst ? r->ninst : 1);
+    r->act = xcalloc(L, n, sizeof *r->act);
+    r->cand = xcalloc(L, n, sizeof *r->cand);
+    r->que = xcalloc(L, n, sizeof *r->que);
+    r->scratch = xcalloc(L, n, sizeof(sort_item));
+    r->testing = xcalloc(L, n, sizeof *r->testing);
+    r->phase_active = xcalloc(L, (size_t)(r->nphases ? r->nphases : 1), sizeof *r->phase_active);
+    for (int p = 0; p < r->nphases; p++) r->phases[p].column = -1;
+    for (int c = 0; c < r->nlg_phases; c++) r->phases[r->lg_phases[c]].column = c;
+    for (int k = 0; k < r->ninst; k++) r->inst[r->topo[k]].pos = k;
+    for (int k = 0; k < r->nms; k++) {   /* which instances each milestone counts */
+        ro_milestone *m = &r->ms[k];
+        m->nrel = 0;
+        for (int a = 0; a < m->nafter; a++) {
+            if (m->after[a].is_event) continue;
+            const ro_phase *ph = &r->phases[m->after[a].index];
+            for (int i = ph->first_inst; i < ph->first_inst + ph->ninst; i++)
+                if (ms_covers(r, m, &r->inst[i])) {
+                    m->nrel++;
+                    if (k < 64) r->inst[i].ms_mask |= UINT64_C(1) << k;
+                }
+        }
+        m->need = m->nrel ? (int)ceil(m->share * m->nrel - 1e-9) : 0;
+        if (m->nrel && m->need < 1) m->need = 1;
+    }
     draw_all(L, r);
 
     /* the planned pass */
@@ -1420,8 +1481,11 @@ void ro_free(ro *r)
     free(r->topo);
     free(r->lg_phases);
     free(r->days);
-    free(r->open);
-    free(r->queue);
+    free(r->act);
+    free(r->cand);
+    free(r->que);
+    free(r->scratch);
+    free(r->phase_active);
     free(r->tests);
     free(r->testing);
     free(r->readiness);

@@ -74,6 +74,7 @@ typedef struct ro_phase {
     int order;
     int first_inst, ninst;
     int *inst_of_member;          /* member -> the instance covering it, or -1 */
+    int column;                   /* its column in readiness (scope lg), else -1 */
     double sum_draw;              /* per run, for Monte Carlo inputs */
 } ro_phase;
 
@@ -132,6 +133,7 @@ typedef struct ro_milestone {
     int plan_day, day;            /* -1: not reached (yet) */
     int at_inst;                  /* the instance that decided the day, or -1 (an event) */
     int at_event;
+    int nrel, need, ndone;        /* instances it counts, how many must finish, finished */
 } ro_milestone;
 
 typedef struct ro_member {
@@ -143,13 +145,15 @@ typedef struct ro_member {
     uint64_t population;
     int live_day;                 /* the day all its lg phases had finished, or -1 */
     int nlg;                      /* lg-scope instances it has */
-    int nlg_done;
+    int nlg_done, nbusy, nstarted;
 } ro_member;
 
 enum { ST_WAITING, ST_QUEUED, ST_ACTIVE, ST_DONE };
 
 typedef struct ro_inst {
     int phase;
+    int pos;                      /* position in dependency order: the tie-break everywhere */
+    uint64_t ms_mask;             /* milestones (the first 64) that count it */
     int entity;                   /* member index, prefecture number, wave index, or 0 */
     int *members;                 /* the members it covers (prefecture and wave scope) */
     int nmembers;
@@ -218,9 +222,13 @@ typedef struct ro {
     bool live;
     int today;                    /* the next day to step */
     int remaining;                /* instances not done */
-    int *open;                    /* instances not done, in topo order */
-    int nopen;
-    int *queue, nqueue;           /* scratch for capacity allocation */
+    int *act, nact;               /* active instances */
+    int *cand, ncand;             /* waiting with every dependency done: ready once their
+                                     not-before day and external events have come */
+    int *que, nque;               /* ready, waiting for units of a capacity */
+    void *scratch;                /* for sorting by priority */
+    int *phase_active;            /* readiness: members in each lg phase */
+    int busy, fresh, nlive;       /* members in some phase, not started, ready */
     ro_test_flow *tests;          /* test inquiries of the last test day */
     int ntests, cap_tests;
     int *testing, ntesting;       /* instances that tested on the last day */

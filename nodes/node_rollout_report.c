@@ -309,15 +309,16 @@ static cJSON *milestone_json(ro *r, ro_milestone *m)
 static void readiness_json(ro *r, cJSON *root)
 {
     cJSON *arr = cJSON_AddArrayToObject(root, "readiness");
-    int cols = r->nlg_phases + 2;
+    int cols = r->nlg_phases + 3;
     for (int d = 0; d < r->nreadiness; d++) {
         const int32_t *row = &r->readiness[(size_t)d * (size_t)cols];
         cJSON *o = cJSON_CreateObject();
         add_date(r, o, "date", d);
         cJSON *counts = cJSON_AddObjectToObject(o, "counts");
         for (int c = 0; c < r->nlg_phases; c++) cJSON_AddNumberToObject(counts, r->phases[r->lg_phases[c]].name, row[c]);
-        cJSON_AddNumberToObject(counts, "waiting", row[r->nlg_phases]);
-        cJSON_AddNumberToObject(counts, "live", row[r->nlg_phases + 1]);
+        cJSON_AddNumberToObject(counts, "not_started", row[r->nlg_phases]);
+        cJSON_AddNumberToObject(counts, "waiting", row[r->nlg_phases + 1]);
+        cJSON_AddNumberToObject(counts, "live", row[r->nlg_phases + 2]);
         cJSON_AddItemToArray(arr, o);
     }
 }
@@ -594,7 +595,7 @@ static void thousands(char *buf, size_t n, int64_t v)
 
 static void print_readiness_row(ro *r, FILE *out, int d)
 {
-    int cols = r->nlg_phases + 2;
+    int cols = r->nlg_phases + 3;
     const int32_t *row = &r->readiness[(size_t)d * (size_t)cols];
     char date[SIM_DATE_BUFSZ], num[32];
     sim_date_format(ro_date_of_day(r, d), date, sizeof date);
@@ -604,9 +605,13 @@ static void print_readiness_row(ro *r, FILE *out, int d)
         thousands(num, sizeof num, row[c]);
         fprintf(out, " %s %s,", r->phases[r->lg_phases[c]].name, num);
     }
-    thousands(num, sizeof num, row[r->nlg_phases]);
-    fprintf(out, " waiting %s,", num);
+    if (row[r->nlg_phases]) {
+        thousands(num, sizeof num, row[r->nlg_phases]);
+        fprintf(out, " not started %s,", num);
+    }
     thousands(num, sizeof num, row[r->nlg_phases + 1]);
+    fprintf(out, " waiting %s,", num);
+    thousands(num, sizeof num, row[r->nlg_phases + 2]);
     fprintf(out, " live %s\n", num);
 }
 
