@@ -663,9 +663,11 @@ static void draw_all(lua_State *L, ro *r)
         snprintf(name, sizeof name, "rollout:event:%s", ev->name);
         sim_rng rng;
         sim_rng_derive(&rng, seed, name);
-        ev->late_days = whole_days(ro_dist_draw(&ev->late, &rng));
+        int late = whole_days(ro_dist_draw(&ev->late, &rng));   /* drawn even when unused */
         ev->plan_day = ro_day_of_date(r, ev->date);
-        ev->day = ro_day_of_date(r, sim_calendar_add_business_days(&r->cal, r->days[ev->plan_day], ev->late_days));
+        ev->day = ev->has_actual ? ro_day_of_date(r, ev->actual)
+                                 : ro_day_of_date(r, sim_calendar_add_business_days(&r->cal, r->days[ev->plan_day], late));
+        ev->late_days = ev->day - ev->plan_day;
     }
     (void)L;
 }
@@ -1419,54 +1421,66 @@ int ro_prepare(lua_State *L, ro *r)
     return 0;
 }
 
+void ro_free_phase(ro_phase *ph)
+{
+    free(ph->name);
+    free(ph->where);
+    for (int a = 0; a < ph->nafter; a++) free(ph->after[a].name);
+    free(ph->after);
+    free(ph->uses);
+    free(ph->slots);
+    free(ph->partner);
+    free(ph->procedure);
+    for (int w = 0; w < ph->nwaves; w++) free(ph->waves[w]);
+    free(ph->waves);
+    free(ph->inst_of_member);
+}
+
+void ro_free_event(ro_event *ev)
+{
+    free(ev->name);
+    free(ev->where);
+}
+
+void ro_free_wave(ro_wave *wv)
+{
+    free(wv->name);
+    free(wv->where);
+    for (int k = 0; k < wv->nprefs; k++) free(wv->prefs[k]);
+    free(wv->prefs);
+    for (int k = 0; k < wv->ncodes; k++) free(wv->codes[k]);
+    free(wv->codes);
+}
+
+void ro_free_capacity(ro_capacity *c)
+{
+    free(c->name);
+    free(c->where);
+    for (int k = 0; k < c->nover; k++) free(c->over[k].key);
+    free(c->over);
+}
+
+void ro_free_milestone(ro_milestone *m)
+{
+    free(m->name);
+    free(m->where);
+    for (int a = 0; a < m->nafter; a++) free(m->after[a].name);
+    free(m->after);
+    free(m->wave);
+}
+
 void ro_free(ro *r)
 {
-    for (int p = 0; p < r->nphases; p++) {
-        ro_phase *ph = &r->phases[p];
-        free(ph->name);
-        free(ph->where);
-        for (int a = 0; a < ph->nafter; a++) free(ph->after[a].name);
-        free(ph->after);
-        free(ph->uses);
-        free(ph->slots);
-        free(ph->partner);
-        free(ph->procedure);
-        for (int w = 0; w < ph->nwaves; w++) free(ph->waves[w]);
-        free(ph->waves);
-        free(ph->inst_of_member);
-    }
+    for (int p = 0; p < r->nphases; p++) ro_free_phase(&r->phases[p]);
     free(r->phases);
-    for (int e = 0; e < r->nevents; e++) {
-        free(r->events[e].name);
-        free(r->events[e].where);
-    }
+    for (int e = 0; e < r->nevents; e++) ro_free_event(&r->events[e]);
     free(r->events);
-    for (int w = 0; w < r->nwaves; w++) {
-        ro_wave *wv = &r->waves[w];
-        free(wv->name);
-        free(wv->where);
-        for (int k = 0; k < wv->nprefs; k++) free(wv->prefs[k]);
-        free(wv->prefs);
-        for (int k = 0; k < wv->ncodes; k++) free(wv->codes[k]);
-        free(wv->codes);
-    }
+    for (int w = 0; w < r->nwaves; w++) ro_free_wave(&r->waves[w]);
     free(r->waves);
-    for (int c = 0; c < r->ncaps; c++) {
-        free(r->caps[c].name);
-        free(r->caps[c].where);
-        for (int k = 0; k < r->caps[c].nover; k++) free(r->caps[c].over[k].key);
-        free(r->caps[c].over);
-    }
+    for (int c = 0; c < r->ncaps; c++) ro_free_capacity(&r->caps[c]);
     free(r->caps);
     free(r->pools);
-    for (int k = 0; k < r->nms; k++) {
-        ro_milestone *m = &r->ms[k];
-        free(m->name);
-        free(m->where);
-        for (int a = 0; a < m->nafter; a++) free(m->after[a].name);
-        free(m->after);
-        free(m->wave);
-    }
+    for (int k = 0; k < r->nms; k++) ro_free_milestone(&r->ms[k]);
     free(r->ms);
     free(r->members);
     for (int i = 0; i < r->ninst; i++) {

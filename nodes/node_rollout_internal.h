@@ -76,14 +76,18 @@ typedef struct ro_phase {
     int *inst_of_member;          /* member -> the instance covering it, or -1 */
     int column;                   /* its column in readiness (scope lg), else -1 */
     double sum_draw;              /* per run, for Monte Carlo inputs */
+    int ref;                      /* the declaring table (a copy), for revise() */
 } ro_phase;
 
 typedef struct ro_event {
     char *name, *where;
-    sim_date date;
+    sim_date date;                /* the planned date */
     ro_dist late;                 /* business days late (fixed 0 unless given) */
+    sim_date actual;              /* when it really happens (a what-if), instead of date + late */
+    bool has_actual;
     int plan_day, day;            /* planned and actual day it happens */
-    int late_days;
+    int late_days;                /* day - plan_day, in business days (negative: early) */
+    int ref;                      /* the declaring table (a copy), for revise() */
 } ro_event;
 
 typedef struct ro_wave {
@@ -97,6 +101,7 @@ typedef struct ro_wave {
     sim_date start;
     bool has_start;
     int nmembers;
+    int ref;                      /* the declaring table (a copy), for revise() */
 } ro_wave;
 
 typedef struct ro_units {
@@ -112,6 +117,7 @@ typedef struct ro_capacity {
     int nover;
     bool daily;                   /* daily slots (tests) rather than units held for a phase */
     int first_pool, npools;
+    int ref;                      /* the declaring table (a copy), for revise() */
 } ro_capacity;
 
 /* One pool of a capacity: a site's, a prefecture's, a wave's or the national one. */
@@ -134,6 +140,7 @@ typedef struct ro_milestone {
     int at_inst;                  /* the instance that decided the day, or -1 (an event) */
     int at_event;
     int nrel, need, ndone;        /* instances it counts, how many must finish, finished */
+    int ref;                      /* the declaring table (a copy), for revise() */
 } ro_milestone;
 
 typedef struct ro_member {
@@ -251,6 +258,11 @@ int ro_day_of_date(ro *r, sim_date d);       /* first business day on or after d
 sim_date ro_date_of_day(ro *r, int day);
 int ro_prepare(lua_State *L, ro *r);         /* raises on a bad plan */
 void ro_free(ro *r);
+void ro_free_phase(ro_phase *ph);
+void ro_free_event(ro_event *ev);
+void ro_free_wave(ro_wave *wv);
+void ro_free_capacity(ro_capacity *c);
+void ro_free_milestone(ro_milestone *m);
 /* Slip days of an instance by cause (as of now). */
 void ro_inst_slips(ro *r, const ro_inst *in, int out[SLIP_CAUSES]);
 /* The milestone's day: -1 until reached. Updates m->day/at_inst/at_event. */

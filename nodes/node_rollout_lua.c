@@ -514,6 +514,36 @@ static bool opt_date(lua_State *L, int idx, const char *key, sim_date *out)
     return has;
 }
 
+/* A copy of the declaring table at index 1, kept in the registry for revise(). */
+static int keep_table(lua_State *L)
+{
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/* A declaration was appended at index n of an array of `size`-byte entries; when it revises
+ * the entry at `replace`, swap them and let the caller free the old one (now at n). Returns
+ * the index to free, or -1. */
+_Static_assert(sizeof(ro_phase) <= 512 && sizeof(ro_event) <= 512 && sizeof(ro_wave) <= 512 &&
+               sizeof(ro_capacity) <= 512 && sizeof(ro_milestone) <= 512, "place() swaps through 512 bytes");
+
+static int place(void *array, size_t size, int n, int replace)
+{
+    if (replace < 0 || replace == n) return -1;
+    char tmp[512], *a = array;
+    if (size > sizeof tmp) abort();
+    memcpy(tmp, a + (size_t)replace * size, size);
+    memcpy(a + (size_t)replace * size, a + (size_t)n * size, size);
+    memcpy(a + (size_t)n * size, tmp, size);
+    return n;
+}
+
 /* schedule { start = "2016-01-04", critical = "full operation", slips = 1000 } */
 static int l_schedule(lua_State *L)
 {
@@ -562,7 +592,7 @@ static int parse_pref_arg(const char *s)
 
 /* wave { name = "tokyo", prefectures = { "13" }, population = { min = 100000 },
  *        kind = "municipality", codes = { "131016", ... }, start = "2016-04-01" } */
-static int l_wave(lua_State *L)
+static int declare_wave(lua_State *L, int replace)
 {
     static const char *const known[] = {"name", "prefectures", "codes", "population", "kind", "start", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -570,7 +600,7 @@ static int l_wave(lua_State *L)
     ro *r = ro_declare(L, "wave");
     const char *name = check_name(L, 1, "wave");
     for (int i = 0; i < r->nwaves; i++)
-        if (strcmp(r->waves[i].name, name) == 0) return luaL_error(L, "wave '%s' is declared twice", name);
+        if (i != replace && strcmp(r->waves[i].name, name) == 0) return luaL_error(L, "wave '%s' is declared twice", name);
     char what[160];
     snprintf(what, sizeof what, "wave '%s'", name);
     int kind = kind_of(L, 1, what);
@@ -625,18 +655,29 @@ static int l_wave(lua_State *L)
         free(wv->prefs[i]);
         wv->prefs[i] = c;
     }
+    wv->ref = keep_table(L);
+    int old = place(r->waves, sizeof *r->waves, r->nwaves - 1, replace);
+    if (old >= 0) {
+        luaL_unref(L, LUA_REGISTRYINDEX, r->waves[old].ref);
+        ro_free_wave(&r->waves[old]);
+        r->nwaves--;
+    }
     return 0;
 }
 
-/* external { name = "layout_2016", date = "2016-07-29", late = dist.triangular(0, 0, 20) } */
-static int l_external(lua_State *L)
+static int l_wave(lua_State *L) { return declare_wave(L, -1); }
+
+/* external { name = "layout_2016", date = "2016-07-29", late = dist.triangular(0, 0, 20),
+ *            actual = "2016-09-30" } -- date is the plan; actual (a what-if) what happened */
+static int declare_external(lua_State *L, int replace)
 {
-    static const char *const known[] = {"name", "date", "late", NULL};
+    static const char *const known[] = {"name", "date", "late", "actual", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "external", known);
     ro *r = ro_declare(L, "external");
     const char *name = check_name(L, 1, "external");
-    if (phase_or_event_named(r, name)) return luaL_error(L, "external '%s': a phase or external event has that name", name);
+    if (replace < 0 && phase_or_event_named(r, name))
+        return luaL_error(L, "external '%s': a phase or external event has that name", name);
     char what[160];
     snprintf(what, sizeof what, "external '%s'", name);
     sim_date date;
@@ -644,16 +685,27 @@ static int l_external(lua_State *L)
     ro_dist late = {.kind = DIST_FIXED};
     if (lua_getfield(L, 1, "late") != LUA_TNIL) late = check_dist(L, -1, what);
     lua_pop(L, 1);
+    sim_date actual = 0;
+    bool has_actual = opt_date(L, 1, "actual", &actual);
     ro_event *p = realloc(r->events, (size_t)(r->nevents + 1) * sizeof *p);
     if (!p) return luaL_error(L, "out of memory");
     r->events = p;
     ro_event *ev = &r->events[r->nevents];
-    *ev = (ro_event){.date = date, .late = late};
+    *ev = (ro_event){.date = date, .late = late, .actual = actual, .has_actual = has_actual};
     ev->name = xstrdup(L, name);
     r->nevents++;
     ev->where = where_of(L);
+    ev->ref = keep_table(L);
+    int old = place(r->events, sizeof *r->events, r->nevents - 1, replace);
+    if (old >= 0) {
+        luaL_unref(L, LUA_REGISTRYINDEX, r->events[old].ref);
+        ro_free_event(&r->events[old]);
+        r->nevents--;
+    }
     return 0;
 }
+
+static int l_external(lua_State *L) { return declare_external(L, -1); }
 
 static int units_cmp(const void *a, const void *b)
 {
@@ -709,7 +761,7 @@ static ro_units *units_table(lua_State *L, int idx, int *def, int *n, const char
 
 /* capacity { name = "test_slots", per = "site", units = 20 or { default = 20, east = 30 },
  *            daily = true } */
-static int l_capacity(lua_State *L)
+static int declare_capacity(lua_State *L, int replace)
 {
     static const char *const known[] = {"name", "per", "units", "daily", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -717,7 +769,7 @@ static int l_capacity(lua_State *L)
     ro *r = ro_declare(L, "capacity");
     const char *name = check_name(L, 1, "capacity");
     for (int i = 0; i < r->ncaps; i++)
-        if (strcmp(r->caps[i].name, name) == 0) return luaL_error(L, "capacity '%s' is declared twice", name);
+        if (i != replace && strcmp(r->caps[i].name, name) == 0) return luaL_error(L, "capacity '%s' is declared twice", name);
     char what[160];
     snprintf(what, sizeof what, "capacity '%s'", name);
     lua_getfield(L, 1, "per");
@@ -741,12 +793,21 @@ static int l_capacity(lua_State *L)
     r->ncaps++;
     c->where = where_of(L);
     c->over = units_table(L, lua_gettop(L), &c->units, &c->nover, what);
+    c->ref = keep_table(L);
+    int old = place(r->caps, sizeof *r->caps, r->ncaps - 1, replace);
+    if (old >= 0) {
+        luaL_unref(L, LUA_REGISTRYINDEX, r->caps[old].ref);
+        ro_free_capacity(&r->caps[old]);
+        r->ncaps--;
+    }
     return 0;
 }
 
+static int l_capacity(lua_State *L) { return declare_capacity(L, -1); }
+
 /* milestone { name = "trial operation", target = "2017-07-18", after = { ... }, share = 1,
  *             wave = "w1" } */
-static int l_milestone(lua_State *L)
+static int declare_milestone(lua_State *L, int replace)
 {
     static const char *const known[] = {"name", "target", "after", "share", "wave", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -754,7 +815,7 @@ static int l_milestone(lua_State *L)
     ro *r = ro_declare(L, "milestone");
     const char *name = check_name(L, 1, "milestone");
     for (int i = 0; i < r->nms; i++)
-        if (strcmp(r->ms[i].name, name) == 0) return luaL_error(L, "milestone '%s' is declared twice", name);
+        if (i != replace && strcmp(r->ms[i].name, name) == 0) return luaL_error(L, "milestone '%s' is declared twice", name);
     char what[160];
     snprintf(what, sizeof what, "milestone '%s'", name);
     sim_date target;
@@ -788,8 +849,17 @@ static int l_milestone(lua_State *L)
         return luaL_error(L, "out of memory");
     }
     m->nafter = n;
+    m->ref = keep_table(L);
+    int old = place(r->ms, sizeof *r->ms, r->nms - 1, replace);
+    if (old >= 0) {
+        luaL_unref(L, LUA_REGISTRYINDEX, r->ms[old].ref);
+        ro_free_milestone(&r->ms[old]);
+        r->nms--;
+    }
     return 0;
 }
+
+static int l_milestone(lua_State *L) { return declare_milestone(L, -1); }
 
 static const char *opt_string(lua_State *L, int idx, const char *key, const char *what)
 {
@@ -805,7 +875,7 @@ static const char *opt_string(lua_State *L, int idx, const char *key, const char
  *         deadline = date, window = { from, to }, uses = "support" or { support = 2 },
  *         tests = true or { inquiries = 1, partner = "pension", procedure = "...", slots = "..." },
  *         risk = { redo = 0.1, duration = dist... }, waves = { ... }, kind = "municipality" } */
-static int l_phase(lua_State *L)
+static int declare_phase(lua_State *L, int replace)
 {
     static const char *const known[] = {"name", "scope", "duration", "plan", "after", "not_before", "deadline",
                                         "window", "uses", "tests", "risk", "waves", "kind", NULL};
@@ -813,7 +883,8 @@ static int l_phase(lua_State *L)
     sim_lua_check_options(L, 1, "phase", known);
     ro *r = ro_declare(L, "phase");
     const char *name = check_name(L, 1, "phase");
-    if (phase_or_event_named(r, name)) return luaL_error(L, "phase '%s': a phase or external event has that name", name);
+    if (replace < 0 && phase_or_event_named(r, name))
+        return luaL_error(L, "phase '%s': a phase or external event has that name", name);
     char what[160];
     snprintf(what, sizeof what, "phase '%s'", name);
     ro_phase ph = {.kind = kind_of(L, 1, what), .inquiries = 1, .uses_units = 1};
@@ -929,9 +1000,90 @@ static int l_phase(lua_State *L)
         return luaL_error(L, "out of memory");
     }
     np->nafter = n;
-    for (int i = 0; i < n; i++)
-        if (strcmp(np->after[i].name, name) == 0) return luaL_error(L, "%s: cyclic dependency (it comes after itself)", what);
+    np->ref = keep_table(L);
+    int old = place(r->phases, sizeof *r->phases, r->nphases - 1, replace);
+    if (old >= 0) {
+        luaL_unref(L, LUA_REGISTRYINDEX, r->phases[old].ref);
+        ro_free_phase(&r->phases[old]);
+        r->nphases--;
+    }
+    ro_phase *fresh = &r->phases[replace >= 0 ? replace : r->nphases - 1];
+    for (int i = 0; i < fresh->nafter; i++)
+        if (strcmp(fresh->after[i].name, fresh->name) == 0)
+            return luaL_error(L, "%s: cyclic dependency (it comes after itself)", what);
     return 0;
+}
+
+static int l_phase(lua_State *L) { return declare_phase(L, -1); }
+
+/* revise(name, { field = value, ... }): declare again the phase, external event, capacity,
+ * wave or milestone of that name with these fields changed, the others as declared: a
+ * what-if on a plan another script declared. "kind:name" picks one when names collide. */
+static int l_revise(lua_State *L)
+{
+    const char *spec = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    ro *r = ro_declare(L, "revise");
+    static const char *const kinds[] = {"phase", "external", "capacity", "wave", "milestone"};
+    const char *colon = strchr(spec, ':'), *name = colon ? colon + 1 : spec;
+    int want = -1;
+    if (colon) {
+        for (int k = 0; k < 5; k++)
+            if ((size_t)(colon - spec) == strlen(kinds[k]) && strncmp(spec, kinds[k], strlen(kinds[k])) == 0) want = k;
+        if (want < 0) return luaL_error(L, "revise: '%s': the kind is phase, external, capacity, wave or milestone", spec);
+    }
+    int found_kind = -1, found = -1, matches = 0, ref = 0;
+    for (int k = 0; k < 5; k++) {
+        if (want >= 0 && k != want) continue;
+        int n = k == 0 ? r->nphases : k == 1 ? r->nevents : k == 2 ? r->ncaps : k == 3 ? r->nwaves : r->nms;
+        for (int i = 0; i < n; i++) {
+            const char *nm = k == 0 ? r->phases[i].name : k == 1 ? r->events[i].name : k == 2 ? r->caps[i].name
+                           : k == 3 ? r->waves[i].name : r->ms[i].name;
+            int rf = k == 0 ? r->phases[i].ref : k == 1 ? r->events[i].ref : k == 2 ? r->caps[i].ref
+                   : k == 3 ? r->waves[i].ref : r->ms[i].ref;
+            if (strcmp(nm, name) != 0) continue;
+            if (matches++ == 0) {
+                found_kind = k;
+                found = i;
+                ref = rf;
+            }
+        }
+    }
+    if (matches == 0) return luaL_error(L, "revise: nothing is declared with the name '%s'", name);
+    if (matches > 1) return luaL_error(L, "revise: '%s' names more than one thing; write e.g. 'wave:%s'", name, name);
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        if (lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), "name") == 0 &&
+            (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), name) != 0))
+            return luaL_error(L, "revise: '%s' cannot be renamed", name);
+        lua_pop(L, 1);
+    }
+    /* the declared fields, then the changes */
+    lua_newtable(L);
+    int merged = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, merged);
+    }
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, merged);
+    }
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+    switch (found_kind) {
+    case 0: return declare_phase(L, found);
+    case 1: return declare_external(L, found);
+    case 2: return declare_capacity(L, found);
+    case 3: return declare_wave(L, found);
+    default: return declare_milestone(L, found);
+    }
 }
 
 /* ---- results --------------------------------------------------------------------------- */
@@ -999,6 +1151,7 @@ int node_rollout_open_lua(lua_State *L)
         {"schedule", l_schedule},   {"wave", l_wave},           {"phase", l_phase},
         {"external", l_external},   {"capacity", l_capacity},   {"milestone", l_milestone},
         {"schedule_result", l_schedule_result}, {"schedule_lg", l_schedule_lg},
+        {"revise", l_revise},
         {NULL, NULL}};
     lua_pushglobaltable(L);
     luaL_setfuncs(L, globals, 0);

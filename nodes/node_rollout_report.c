@@ -335,8 +335,8 @@ static int count_live(ro *r, int *last)
     return live;
 }
 
-/* The whole "schedule" object. */
-static cJSON *schedule_json(ro *r)
+/* The whole "schedule" object, with at most `listed` entries in "slips". */
+static cJSON *schedule_json(ro *r, int listed)
 {
     cJSON *s = cJSON_CreateObject();
     add_sim_date(s, "start", r->start_date);
@@ -401,7 +401,7 @@ static cJSON *schedule_json(ro *r)
     cJSON *days = cJSON_AddObjectToObject(s, "slip_days");
     for (int c = 0; c < SLIP_CAUSES; c++) cJSON_AddNumberToObject(days, ro_slip_names[c], (double)totals[c]);
     cJSON *arr = cJSON_AddArrayToObject(s, "slips");
-    for (int i = 0; slips && i < n && i < r->slips_listed; i++) {
+    for (int i = 0; slips && i < n && i < listed; i++) {
         cJSON *o = cJSON_CreateObject();
         char buf[40];
         if (slips[i].inst < 0) {
@@ -458,7 +458,7 @@ void node_rollout_json(sim_world *w, cJSON *root)
 {
     ro *r = ro_of_world(w);
     if (!r || !r->prepared) return;
-    cJSON_AddItemToObject(root, "schedule", schedule_json(r));
+    cJSON_AddItemToObject(root, "schedule", schedule_json(r, r->slips_listed));
 }
 
 /* ---- Lua ------------------------------------------------------------------------------- */
@@ -510,10 +510,10 @@ static void push_and_free(lua_State *L, cJSON *tree)
     if (rc != LUA_OK) lua_error(L);
 }
 
-/* r.schedule: summary.json's "schedule", with milestones keyed by name. */
+/* r.schedule: summary.json's "schedule", with milestones keyed by name and every slip. */
 void ro_push_result(lua_State *L, ro *r)
 {
-    cJSON *s = schedule_json(r);
+    cJSON *s = schedule_json(r, INT32_MAX);
     cJSON *ms = cJSON_DetachItemFromObject(s, "milestones");
     cJSON *byname = cJSON_AddObjectToObject(s, "milestones");
     while (ms && ms->child) {
@@ -708,7 +708,10 @@ void node_rollout_print(sim_world *w, FILE *out)
         fprintf(out, "%s %s %s", cidx ? "," : "", ro_slip_names[cidx], a);
     }
     fprintf(out, "\n");
-    for (int i = 0; slips && i < n && i < 5; i++) {
+    for (int cidx = 0; cidx < SLIP_CAUSES; cidx++) {   /* the largest of each cause (sorted: the first) */
+        int i = 0;
+        while (slips && i < n && slips[i].cause != cidx) i++;
+        if (!slips || i == n) continue;
         char buf[40];
         const char *who, *what;
         if (slips[i].inst < 0) {
@@ -718,7 +721,10 @@ void node_rollout_print(sim_world *w, FILE *out)
             who = ro_entity_label(r, &r->inst[slips[i].inst], buf);
             what = r->phases[r->inst[slips[i].inst].phase].name;
         }
-        fprintf(out, "    %-10s %-24s %-10s %d business days\n", who, what, ro_slip_names[slips[i].cause], slips[i].days);
+        int same = 0;
+        for (int e = 0; e < n; e++) same += slips[e].cause == cidx;
+        fprintf(out, "    largest %-10s %-10s %-24s %d business days (%d slip%s of this cause)\n", ro_slip_names[cidx], who,
+                what, slips[i].days, same, same == 1 ? "" : "s");
     }
     free(slips);
     for (int cidx = 0; cidx < r->ncaps; cidx++) {
