@@ -546,9 +546,18 @@ int ro_push_member(lua_State *L, ro *r, int mi)
         add_date(r, e, "planned_finish", in->b_finish);
         cJSON_AddNumberToObject(e, "days", in->need);
         cJSON_AddNumberToObject(e, "planned_days", in->plan_need);
-        if (in->pool >= 0) cJSON_AddStringToObject(e, "pool", r->pools[in->pool].key);
-        if (in->slot_pool >= 0) cJSON_AddStringToObject(e, "slot_pool", r->pools[in->slot_pool].key);
+        if (in->pool >= 0) {
+            cJSON_AddStringToObject(e, "uses", r->caps[r->pools[in->pool].cap].name);
+            cJSON_AddNumberToObject(e, "units", r->phases[p].uses_units);
+            cJSON_AddStringToObject(e, "pool", r->pools[in->pool].key);
+        }
+        if (in->slot_pool >= 0) {
+            cJSON_AddStringToObject(e, "slots", r->caps[r->pools[in->slot_pool].cap].name);
+            cJSON_AddStringToObject(e, "slot_pool", r->pools[in->slot_pool].key);
+        }
+        add_date(r, e, "earliest", in->earliest);
         if (r->phases[p].tests) {
+            cJSON_AddNumberToObject(e, "inquiries", r->phases[p].inquiries);
             cJSON *days = cJSON_AddArrayToObject(e, "test_days");
             for (int k = 0; k < in->ntest_days; k++) {
                 char buf[SIM_DATE_BUFSZ];
