@@ -666,7 +666,8 @@ static void draw_all(lua_State *L, ro *r)
         int late = whole_days(ro_dist_draw(&ev->late, &rng));   /* drawn even when unused */
         ev->plan_day = ro_day_of_date(r, ev->date);
         ev->day = ev->has_actual ? ro_day_of_date(r, ev->actual)
-                                 : ro_day_of_date(r, sim_calendar_add_business_days(&r->cal, r->days[ev->plan_day], late));
+                                 : ro_day_of_date(r, sim_calendar_add_business_days(
+                                       &r->cal, sim_calendar_next_business_day(&r->cal, ev->date), late));
         ev->late_days = ev->day - ev->plan_day;
     }
     (void)L;

@@ -266,6 +266,9 @@ static int by_count(const void *a, const void *b)
 
 enum { TOP = 5 };
 
+/* |r| under 2/sqrt(n) is what independent inputs show by chance about one time in twenty. */
+static double noise(int runs) { return runs > 0 ? 2.0 / sqrt((double)runs) : 1; }
+
 void node_rollout_mc_json(node_rollout_mc *mc, cJSON *root)
 {
     if (!mc || mc->runs == 0) return;
@@ -320,6 +323,7 @@ void node_rollout_mc_json(node_rollout_mc *mc, cJSON *root)
             cJSON *d = cJSON_CreateObject();
             cJSON_AddStringToObject(d, "input", mc->inputs[rk[i].index]);
             cJSON_AddNumberToObject(d, "correlation", round(rk[i].score * 1000) / 1000);
+            cJSON_AddBoolToObject(d, "significant", fabs(rk[i].score) >= noise(mc->runs));
             cJSON_AddItemToArray(inputs, d);
         }
         qsort(m->crit, (size_t)m->ncrit, sizeof *m->crit, by_count);
@@ -372,13 +376,14 @@ void node_rollout_mc_print(node_rollout_mc *mc, FILE *out)
         }
         fprintf(out, "    %-30.30s %s  %.3f ± %.3f   %-11s %s\n", m->name, m->target, p,
                 sqrt(p * (1 - p) / mc->runs), q[0], q[1]);
-        int n = rank_inputs(mc, m, rk);
-        if (n) {
-            fprintf(out, "      inputs that matter most:");
-            for (int i = 0; i < n && i < TOP; i++)
-                fprintf(out, "%s %s (r %+.2f)", i ? "," : "", mc->inputs[rk[i].index], rk[i].score);
-            fprintf(out, "\n");
+        int n = rank_inputs(mc, m, rk), shown = 0;
+        for (int i = 0; i < n && shown < TOP; i++) {
+            if (fabs(rk[i].score) < noise(mc->runs)) break;
+            fprintf(out, "%s %s (r %+.2f)", shown++ ? "," : "      inputs that matter most:", mc->inputs[rk[i].index],
+                    rk[i].score);
         }
+        if (shown) fprintf(out, "\n");
+        else if (n) fprintf(out, "      no input stands out of the noise (|r| < %.2f over %d runs)\n", noise(mc->runs), mc->runs);
         qsort(m->crit, (size_t)m->ncrit, sizeof *m->crit, by_count);
         if (m->ncrit) {
             fprintf(out, "      on the critical path:");
