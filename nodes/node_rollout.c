@@ -152,6 +152,10 @@ static void *xrealloc(lua_State *L, void *p, size_t n)
     return q;
 }
 
+/* Arrays that only grow double when their length reaches a power of two: the capacity is
+ * implied by the length, and appending stays linear. */
+static bool full(int n) { return n == 0 || (n & (n - 1)) == 0; }
+
 /* ---- names ----------------------------------------------------------------------------- */
 
 static int find_phase(const ro *r, const char *name)
@@ -382,7 +386,7 @@ static int pool_units(const ro_capacity *c, const char *key)
 
 static void add_pool(lua_State *L, ro *r, int cap, const char *key)
 {
-    r->pools = xrealloc(L, r->pools, (size_t)(r->npools + 1) * sizeof *r->pools);
+    if (full(r->npools)) r->pools = xrealloc(L, r->pools, (size_t)(r->npools ? r->npools * 2 : 1) * sizeof *r->pools);
     ro_pool *p = &r->pools[r->npools++];
     *p = (ro_pool){.cap = cap, .units = pool_units(&r->caps[cap], key)};
     snprintf(p->key, sizeof p->key, "%s", key);
@@ -509,13 +513,13 @@ const char *ro_group_of(ro *r, const ro_inst *in, bool by_pref, char buf[40])
 
 static void add_int(lua_State *L, int **v, int *n, int x)
 {
-    *v = xrealloc(L, *v, (size_t)(*n + 1) * sizeof **v);
+    if (full(*n)) *v = xrealloc(L, *v, (size_t)(*n ? *n * 2 : 1) * sizeof **v);
     (*v)[(*n)++] = x;
 }
 
 static int new_inst(lua_State *L, ro *r, int phase, int entity)
 {
-    r->inst = xrealloc(L, r->inst, (size_t)(r->ninst + 1) * sizeof *r->inst);
+    if (full(r->ninst)) r->inst = xrealloc(L, r->inst, (size_t)(r->ninst ? r->ninst * 2 : 1) * sizeof *r->inst);
     ro_inst *in = &r->inst[r->ninst];
     *in = (ro_inst){.phase = phase, .entity = entity, .pool = -1, .slot_pool = -1};
     return r->ninst++;
