@@ -266,8 +266,19 @@ static int by_count(const void *a, const void *b)
 
 enum { TOP = 5 };
 
-/* |r| under 2/sqrt(n) is what independent inputs show by chance about one time in twenty. */
-static double noise(int runs) { return runs > 0 ? 2.0 / sqrt((double)runs) : 1; }
+/* The |r| that the largest of k inputs unrelated to the milestone would exceed by chance one
+ * time in twenty over n runs: z(1 - 0.025 / k) / sqrt(n) (two-sided, Bonferroni; r is about
+ * normal with standard deviation 1/sqrt(n) under independence). z by bisection on erfc. */
+static double noise(int runs, int inputs)
+{
+    if (runs < 4) return 1;
+    double tail = 0.025 / (inputs > 0 ? inputs : 1), lo = 0, hi = 10;
+    for (int i = 0; i < 60; i++) {
+        double mid = (lo + hi) / 2;
+        if (0.5 * erfc(mid / sqrt(2.0)) > tail) lo = mid; else hi = mid;
+    }
+    return lo / sqrt((double)runs);
+}
 
 void node_rollout_mc_json(node_rollout_mc *mc, cJSON *root)
 {
@@ -318,12 +329,13 @@ void node_rollout_mc_json(node_rollout_mc *mc, cJSON *root)
             i = j;
         }
         int n = rank_inputs(mc, m, rk);
+        cJSON_AddNumberToObject(e, "noise", round(noise(mc->runs, n) * 1000) / 1000);
         cJSON *inputs = cJSON_AddArrayToObject(e, "inputs");
         for (int i = 0; i < n && i < TOP; i++) {
             cJSON *d = cJSON_CreateObject();
             cJSON_AddStringToObject(d, "input", mc->inputs[rk[i].index]);
             cJSON_AddNumberToObject(d, "correlation", round(rk[i].score * 1000) / 1000);
-            cJSON_AddBoolToObject(d, "significant", fabs(rk[i].score) >= noise(mc->runs));
+            cJSON_AddBoolToObject(d, "significant", fabs(rk[i].score) >= noise(mc->runs, n));
             cJSON_AddItemToArray(inputs, d);
         }
         qsort(m->crit, (size_t)m->ncrit, sizeof *m->crit, by_count);
@@ -378,12 +390,15 @@ void node_rollout_mc_print(node_rollout_mc *mc, FILE *out)
                 sqrt(p * (1 - p) / mc->runs), q[0], q[1]);
         int n = rank_inputs(mc, m, rk), shown = 0;
         for (int i = 0; i < n && shown < TOP; i++) {
-            if (fabs(rk[i].score) < noise(mc->runs)) break;
+            if (fabs(rk[i].score) < noise(mc->runs, n)) break;
             fprintf(out, "%s %s (r %+.2f)", shown++ ? "," : "      inputs that matter most:", mc->inputs[rk[i].index],
                     rk[i].score);
         }
         if (shown) fprintf(out, "\n");
-        else if (n) fprintf(out, "      no input stands out of the noise (|r| < %.2f over %d runs)\n", noise(mc->runs), mc->runs);
+        else if (n == 0 && mc->runs > 1) fprintf(out, "      the same date in every run\n");
+        else if (n)
+            fprintf(out, "      no input stands out of the noise (|r| < %.2f for %d inputs over %d runs)\n",
+                    noise(mc->runs, n), n, mc->runs);
         qsort(m->crit, (size_t)m->ncrit, sizeof *m->crit, by_count);
         if (m->ncrit) {
             fprintf(out, "      on the critical path:");

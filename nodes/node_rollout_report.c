@@ -802,6 +802,10 @@ cJSON *node_rollout_record(sim_world *w)
         const ro_phase *ph = &r->phases[p];
         if (ph->ninst && ro_dist_random(&ph->dur)) {
             add_input(inputs, "duration", ph->name, NULL, ph->sum_draw / ph->ninst);
+            double longest = 0;   /* "every body done" milestones follow the tail, not the mean */
+            for (int i = ph->first_inst; i < ph->first_inst + ph->ninst; i++)
+                if (r->inst[i].draw > longest) longest = r->inst[i].draw;
+            if (ph->ninst > 1) add_input(inputs, "longest", ph->name, NULL, longest);
             if (ph->scope == SCOPE_LG && r->nwaves > 1)
                 for (int wv = 0; wv < r->nwaves; wv++) {
                     double sum = 0;

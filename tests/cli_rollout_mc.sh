@@ -19,6 +19,11 @@ check_p lognormal 0.773270
 # the triangular's P50 is day 7 (2016-04-12) and its P90 day 11 (2016-04-18), within a day
 grep -E '^ +triangular +2016-04-13 ' "$TMP/out" | grep -Eq ' 2016-04-1[123] +2016-04-(15|18|19)$' ||
     fail "triangular P50/P90: $(grep -E '^ +triangular' "$TMP/out")"
+# what matters: each milestone's own phase, and not the other (independent) one
+grep -A1 -E '^ +triangular +2016' "$TMP/out" | grep -Eq 'inputs that matter most: duration:tri_work \(r \+(0\.9[0-9]|1\.00)\)$' ||
+    fail "triangular: $(grep -A1 -E '^ +triangular +2016' "$TMP/out")"
+grep -A1 -E '^ +lognormal +2016' "$TMP/out" | grep -Eq 'inputs that matter most: duration:logn_work \(r \+(0\.[89][0-9]|1\.00)\)$' ||
+    fail "lognormal: $(grep -A1 -E '^ +lognormal +2016' "$TMP/out")"
 S="$TMP/mc/summary.json"
 expect_match "$S" '"monte_carlo":'
 expect_match "$S" '"p_meet_se":'
