@@ -245,6 +245,8 @@ typedef struct ro {
     int nreadiness, cap_readiness;
     uint64_t inquiries, inquiries_failed;
     bool done;
+    int result_ref;               /* r.schedule as last built (Lua registry), 0: none */
+    uint64_t result_events;       /* the world's event count then */
 } ro;
 
 /* node_rollout_lua.c */

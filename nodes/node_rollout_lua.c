@@ -1095,9 +1095,25 @@ static ro *prepared(lua_State *L)
     return r;
 }
 
+/* r.schedule is built once per state of the world: every expectation asks for it at the end
+ * of the run, and for the national plan it is a few megabytes of tables. */
+static void push_cached_result(lua_State *L, ro *r)
+{
+    uint64_t events = sim_world_stats_get(r->w)->events;
+    if (r->result_ref && r->result_events == events) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, r->result_ref);
+        return;
+    }
+    ro_push_result(L, r);
+    lua_pushvalue(L, -1);
+    if (r->result_ref) luaL_unref(L, LUA_REGISTRYINDEX, r->result_ref);
+    r->result_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    r->result_events = events;
+}
+
 static int l_schedule_result(lua_State *L)
 {
-    ro_push_result(L, prepared(L));
+    push_cached_result(L, prepared(L));
     return 1;
 }
 
@@ -1116,7 +1132,7 @@ static void push_results(lua_State *L, void *ud)
 {
     ro *r = ro_of_world(sim_lua_world(L));
     if (!r || !r->prepared) return;
-    ro_push_result(L, r);
+    push_cached_result(L, r);
     lua_setfield(L, -2, "schedule");
 }
 
