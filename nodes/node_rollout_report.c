@@ -633,15 +633,20 @@ void node_rollout_print(sim_world *w, FILE *out)
     int live = count_live(r, &last);
     thousands(a, sizeof a, r->nmembers);
     thousands(b, sizeof b, r->ninst);
-    fprintf(out, "  schedule   %s local governments in %d wave(s), %d phase(s), %s instances; %s\n", a,
-            r->implicit_wave ? 1 : r->nwaves, r->nphases, b, r->done ? "complete" : "not complete at the end of the run");
-    thousands(a, sizeof a, live);
-    thousands(b, sizeof b, (int64_t)r->inquiries);
-    thousands(c, sizeof c, (int64_t)r->inquiries_failed);
-    char when[SIM_DATE_BUFSZ] = "-";
-    if (last >= 0) sim_date_format(ro_date_of_day(r, last), when, sizeof when);
-    fprintf(out, "             %s ready for the live network (the last on %s); %s test inquiries, %s failed\n", a,
-            when, b, c);
+    const char *state = r->done ? "complete" : "not complete at the end of the run";
+    if (r->nmembers == 0) {
+        fprintf(out, "  schedule   %d phase(s), %s instance(s); %s\n", r->nphases, b, state);
+    } else {
+        fprintf(out, "  schedule   %s local governments in %d wave(s), %d phase(s), %s instances; %s\n", a,
+                r->nwaves, r->nphases, b, state);
+        thousands(a, sizeof a, live);
+        thousands(b, sizeof b, (int64_t)r->inquiries);
+        thousands(c, sizeof c, (int64_t)r->inquiries_failed);
+        char when[SIM_DATE_BUFSZ] = "-";
+        if (last >= 0) sim_date_format(ro_date_of_day(r, last), when, sizeof when);
+        fprintf(out, "             %s ready for the live network (the last on %s); %s test inquiries, %s failed\n", a,
+                when, b, c);
+    }
     if (r->nms) fprintf(out, "  milestones                          target      reached     planned\n");
     for (int k = 0; k < r->nms; k++) {
         ro_milestone *m = &r->ms[k];

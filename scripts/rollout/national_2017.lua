@@ -27,6 +27,13 @@
 -- prefecture; here by kind and size), the test-slot and support-staff capacities, the redo
 -- risks, and that one inquiry a day to the pension service stands for a test day.
 -- Change any of them here and rerun: the summary shows the effect, --runs the odds.
+--
+-- What it shows (with these assumptions): the inter-agency tests are capacity-bound (test
+-- slots at each site) and rarely all done by the end of fiscal 2016; trial operation is
+-- usually met with a few weeks to spare, and what decides it is the slowest body's
+-- initial-stage work (the Monte Carlo ranks "longest:initial_setup" first) after the
+-- vendors' test environments; full operation is almost always met, fixed by the length of
+-- the trial.
 
 start "2016-01-04 08:30"
 finish "2018-03-30 17:15"                  -- the end of fiscal 2017
