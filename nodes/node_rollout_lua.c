@@ -618,7 +618,8 @@ static int declare_wave(lua_State *L, int replace)
     sim_date start = 0;
     bool has_start = opt_date(L, 1, "start", &start);
     /* validate the lists on the Lua side before copying them */
-    if (lua_getfield(L, 1, "prefectures") == LUA_TTABLE) {
+    int tp = lua_getfield(L, 1, "prefectures");
+    if (tp == LUA_TTABLE) {
         lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, -1, i);
@@ -626,6 +627,11 @@ static int declare_wave(lua_State *L, int replace)
             if (!s || parse_pref_arg(s) < 0) return luaL_error(L, "%s: unknown prefecture '%s' (1 to 47, or a code like \"130001\")", what, s ? s : "?");
             lua_pop(L, 1);
         }
+    } else if (tp == LUA_TSTRING || tp == LUA_TNUMBER) {
+        const char *s = lua_tostring(L, -1);
+        if (parse_pref_arg(s) < 0) return luaL_error(L, "%s: unknown prefecture '%s' (1 to 47, or a code like \"130001\")", what, s);
+    } else if (tp != LUA_TNIL) {
+        return luaL_error(L, "%s: 'prefectures' is a list of prefecture numbers or codes", what);
     }
     lua_getfield(L, 1, "codes");
     bool has_codes = !lua_isnil(L, -1);
