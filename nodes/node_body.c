@@ -5,6 +5,7 @@
  * with an answer, an explicit error, or the body's own timeout. An agency is also its own
  * intermediate server: messages from its interface system go to the shared tenant logic. */
 #include "node_domain.h"
+#include "node_ha.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -133,6 +134,7 @@ static void end_flow(sim_node *n, flow_kind started_as, uint64_t flow, flow_erro
     if (m) sim_world_cancel(n->world, timer);
     int64_t latency = m ? sim_node_now(n) - m->started : -1;   /* answered flows only */
     flow_ended(d, started_as, e, latency);
+    recovery_flow_ended(d, b, started_as, flow, e, m);
     domain_flow_ended(d, b, started_as, flow, e, m);
 }
 
@@ -181,10 +183,14 @@ static void body_crash(sim_node *self)
         if (!flow) continue;
         flow_kind kind = (flow_kind)(flow & 7);
         flow_ended(d, kind, FLOW_UNREACHABLE, -1);
+        recovery_flow_ended(d, b, kind, flow, FLOW_UNREACHABLE, NULL);
         domain_flow_ended(d, b, kind, flow, FLOW_UNREACHABLE, NULL);
     }
     sim_map_free(&b->pending);
 }
+
+/* Back up: the workload's timers died with the crash; start them again from now. */
+static void body_recover(sim_node *self) { workload_resume(self); }
 
 static void body_destroy(sim_node *self)
 {
@@ -202,4 +208,4 @@ static void body_destroy(sim_node *self)
 
 const sim_node_kind node_body_kind = {
     .name = "body", .receive = body_receive, .timer = body_timer, .crash = body_crash,
-    .destroy = body_destroy};
+    .recover = body_recover, .destroy = body_destroy};

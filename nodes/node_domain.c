@@ -1,6 +1,8 @@
 /* node_domain.c - what the domain's node kinds share: the registry of bodies, the permission
  * table, flow messages and their JSON form for the trace, and the flow statistics. */
 #include "node_domain.h"
+#include "node_fault.h"
+#include "node_ha_msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +11,7 @@
 
 static const char *const error_names[FLOW_ERRORS] = {
     "ok", "no_code", "not_permitted", "unreachable", "timeout", "integrity", "not_found",
-    "duplicate", "no_staff"};
+    "duplicate", "no_staff", "server_error"};
 static const char *const kind_names[FLOW_KINDS] = {"code_request", "code_response", "inquiry",
                                                    "provision", "replica", "replica_ack"};
 
@@ -93,13 +95,27 @@ static void flow_write_json(const void *p, sim_buf *b)
     sim_buf_puts(b, "}");
 }
 
+static void *flow_copy_any(const void *p) { return flow_copy(p); }
+
+/* A bit error in flight: in the payload when there is one (a sealed one then fails to open:
+ * integrity), else in the agency code (which then matches no one: not found, no code), else
+ * in the acquisition number. Serial numbers and flow ids are left alone: the transport's
+ * framing carries them, and the records that reconcile on them are not what is tested. */
+static void flow_corrupt(void *p, uint64_t r)
+{
+    flow_msg *m = p;
+    if (m->data_len) m->data[(r >> 8) % m->data_len] ^= (uint8_t)(1u << (r & 7));
+    else if (m->code) m->code ^= UINT64_C(1) << (r % 62);
+    else if (m->acquisition_no) m->acquisition_no ^= UINT64_C(1) << (r % 39);
+}
+
 static const sim_msg_type msg_types[FLOW_KINDS] = {
-    {"code_request", flow_msg_free, NULL, flow_write_json},
-    {"code_response", flow_msg_free, NULL, flow_write_json},
-    {"inquiry", flow_msg_free, NULL, flow_write_json},
-    {"provision", flow_msg_free, NULL, flow_write_json},
-    {"replica", flow_msg_free, NULL, flow_write_json},
-    {"replica_ack", flow_msg_free, NULL, flow_write_json},
+    {"code_request", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"code_response", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"inquiry", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"provision", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"replica", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"replica_ack", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
 };
 
 static bool digits_have_known_no(const domain *d, const char *text, size_t len)
@@ -151,6 +167,8 @@ static void domain_free(domain *d)
     free(d->bodies);   /* the bodies themselves belong to their nodes */
     sim_map_free(&d->individual_nos);
     if (d->workload) d->workload_free(d->workload);
+    faults_free(d);
+    ha_world_free(d);
     for (int k = 0; k < FLOW_KINDS; k++) free(d->stats.latency[k]);
     sim_crypto_destroy(d->crypto);
     free(d->db_dir);
@@ -405,6 +423,23 @@ static int compute_invariants(domain *d, invariant_result out[8])
         if (q) sqlite3_reset(q);
         out[n] = (invariant_result){"codes differ across bodies for the same person", bad == 0, ""};
         snprintf(out[n++].detail, sizeof out[0].detail, "%lld person(s) share a code between bodies", bad);
+    }
+    if (d->ha) {
+        const ha_stats *st = &d->ha->st;
+        out[n] = (invariant_result){"no tenant served by two sites at once", st->split_brain_seen == 0, ""};
+        snprintf(out[n++].detail, sizeof out[0].detail, "%llu moment(s) of two sites serving; %llu promotion(s) refused",
+                 (unsigned long long)st->split_brain_seen, (unsigned long long)st->refused_promotions);
+        uint64_t lost = 0, at_failback = 0;
+        for (size_t i = 0; d->faults && i < d->faults->n; i++) {
+            lost += d->faults->list[i]->rpo_writes;
+            at_failback += d->faults->list[i]->failback_lost;
+        }
+        bool sync = d->ha->s.sync && !d->ha->s.degrade;
+        out[n] = (invariant_result){"acknowledged writes survive a failover", (!sync || lost == 0) && at_failback == 0, ""};
+        snprintf(out[n++].detail, sizeof out[0].detail,
+                 "%llu acknowledged write(s) lost at promotion (%s), %llu at failback",
+                 (unsigned long long)lost, sync ? "synchronous replication" : "not synchronous: measured, allowed",
+                 (unsigned long long)at_failback);
     }
     return n;
 }

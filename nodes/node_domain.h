@@ -32,6 +32,7 @@ typedef enum flow_error {
     FLOW_NOT_FOUND,        /* the provider holds no replica for that person and item */
     FLOW_DUPLICATE,        /* replica registration: the record id exists */
     FLOW_NO_STAFF,         /* an inquiry that names no staff member */
+    FLOW_SERVER_ERROR,     /* the server could not store the write (disk full, I/O) */
     FLOW_ERRORS
 } flow_error;
 
@@ -104,6 +105,7 @@ typedef struct body {
     tenant_db *own_db;          /* agencies: their own intermediate server's store */
     double rate;                /* workload: inquiries per business second */
     double new_rate;            /* workload: new residents per business second */
+    double update_rate;         /* workload: replica updates per business second */
 } body;
 
 typedef struct resident {
@@ -158,6 +160,8 @@ typedef struct domain {
     invariant_result inv_cache[8];
     int ninv_cache;             /* 0: nothing cached */
     uint64_t inv_cache_events;
+    struct ha_world *ha;        /* node_ha.c: site failover */
+    struct faults *faults;      /* node_fault.c: the injected faults and what they cost */
     void *workload;             /* node_population.c */
     void (*workload_free)(void *);
     /* Told when a flow a body started ends (for scripts and tests); m is NULL on timeout. */
@@ -221,8 +225,9 @@ uint64_t person_resident_code(uint64_t seed, uint32_t person);
 uint64_t person_individual_no(uint64_t seed, uint32_t person);
 
 /* The daily workload's next inquiry (node_population.c), from the body's timer. */
-enum { WORKLOAD_INQUIRY = 100, WORKLOAD_NEW_RESIDENT, WORKLOAD_REPLICA_BATCH };
+enum { WORKLOAD_INQUIRY = 100, WORKLOAD_NEW_RESIDENT, WORKLOAD_REPLICA_BATCH, WORKLOAD_REPLICA_UPDATE };
 void workload_fire(sim_node *n, uint64_t tag, void *arg);
+void workload_resume(sim_node *n);
 /* A new person (born, or from abroad) at b, without a code yet: the addressee number, or 0. */
 uint32_t body_new_resident(domain *d, body *b);
 
@@ -238,6 +243,8 @@ struct tenant_db {
 int  tenant_db_open(domain *d, tenant_db *t, const char *name);
 void tenant_db_close(tenant_db *t);
 int  tenant_db_index(tenant_db *t);
+/* Rebuild the in-memory code index from the store (after rows were replaced wholesale). */
+int  tenant_reload_index(tenant_db *t);
 /* A flow message that reached the server of body b (from b itself or from its ifs). */
 void tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flow_msg *m);
 /* Bulk set-up before the run: a code and replicas without messages (the state of the day

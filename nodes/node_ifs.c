@@ -3,7 +3,9 @@
  * (X25519 session keys, rotated every key_rotation, and AES-256-GCM with the serial number
  * and flow as associated data), so the NWS and every hop between see only ciphertext; on the
  * inquirer's side it opens the provision and turns a failure into an explicit integrity
- * error. */
+ * error. Key faults are real: an expired certificate refuses sessions, a rotated key pair
+ * makes what was sealed for the old one fail to open (unless within the grace period, when
+ * the old pair is still tried), a wrong private key fails every session with its peers. */
 #include "node_domain.h"
 
 #include <errno.h>
@@ -13,7 +15,12 @@
 
 typedef struct ifs {
     uint32_t server;            /* the site or agency behind it */
-    sim_keypair keys;
+    sim_keypair keys;           /* published: peers derive sessions from keys.pub */
+    sim_keypair own;            /* what this side uses: keys, or a wrong pair (fault) */
+    sim_keypair prev;           /* before the last rotation, tried until prev_until */
+    sim_time_t prev_until;
+    uint32_t gen;               /* key generation, bumped by each rotation */
+    bool expired;
     sim_map session;            /* (peer ifs << 20 | epoch) + 1 -> index into keys[] */
     uint8_t (*session_keys)[32];
     size_t nkeys, cap_keys;
@@ -22,16 +29,30 @@ typedef struct ifs {
 
 static sim_node *node_of(sim_world *w, uint32_t id) { return sim_world_node(w, id); }
 
+static int derive(sim_node *self, const sim_keypair *mine, sim_node *other, uint64_t epoch, uint8_t out[32])
+{
+    ifs *s = self->state, *o = other->state;
+    /* Both sides name the pair lower id first, so they derive the same key. */
+    char info[96];
+    uint32_t lo = self->id < other->id ? self->id : other->id, hi = self->id < other->id ? other->id : self->id;
+    uint32_t glo = self->id < other->id ? s->gen : o->gen, ghi = self->id < other->id ? o->gen : s->gen;
+    int n = snprintf(info, sizeof info, "renkei ifs %u-%u epoch %llu keys %u-%u", lo, hi,
+                     (unsigned long long)epoch, glo, ghi);
+    return sim_crypto_session_key(mine, o->keys.pub, info, (size_t)n, out);
+}
+
 static const uint8_t *session_key(sim_node *self, uint32_t peer)
 {
     ifs *s = self->state;
     domain *d = domain_get(self->world);
-    uint64_t epoch = (uint64_t)((sim_node_now(self) - sim_world_start(self->world)) / d->key_rotation);
-    uint64_t key = ((uint64_t)peer << 20 | (epoch & 0xfffff)) + 1;
-    uint64_t index;
-    if (sim_map_get(&s->session, key, &index)) return s->session_keys[index];
     sim_node *other = node_of(self->world, peer);
     if (!other || other->kind != &node_ifs_kind) return NULL;
+    ifs *o = other->state;
+    if (s->expired || o->expired) return NULL;   /* no session with an expired certificate */
+    uint64_t epoch = (uint64_t)((sim_node_now(self) - sim_world_start(self->world)) / d->key_rotation);
+    uint64_t key = (((uint64_t)peer << 20 | (epoch & 0xfffff)) << 16 | (s->gen & 0xff) << 8 | (o->gen & 0xff)) + 1;
+    uint64_t index;
+    if (sim_map_get(&s->session, key, &index)) return s->session_keys[index];
     if (s->nkeys == s->cap_keys) {
         size_t cap = s->cap_keys ? s->cap_keys * 2 : 16;
         uint8_t (*k)[32] = realloc(s->session_keys, cap * sizeof *k);
@@ -39,15 +60,50 @@ static const uint8_t *session_key(sim_node *self, uint32_t peer)
         s->session_keys = k;
         s->cap_keys = cap;
     }
-    /* Both sides name the pair lower id first, so they derive the same key. */
-    char info[64];
-    uint32_t lo = self->id < peer ? self->id : peer, hi = self->id < peer ? peer : self->id;
-    int n = snprintf(info, sizeof info, "renkei ifs %u-%u epoch %llu", lo, hi, (unsigned long long)epoch);
-    if (sim_crypto_session_key(&s->keys, ((ifs *)other->state)->keys.pub, info, (size_t)n,
-                               s->session_keys[s->nkeys]) < 0 ||
+    if (derive(self, &s->own, other, epoch, s->session_keys[s->nkeys]) < 0 ||
         sim_map_put(&s->session, key, s->nkeys) < 0)
         return NULL;
     return s->session_keys[s->nkeys++];
+}
+
+/* Forget the cached sessions (our own key pair changed). */
+static void forget_sessions(ifs *s)
+{
+    sim_map_free(&s->session);
+    s->nkeys = 0;
+}
+
+static int random_keypair(sim_node *self, sim_keypair *out)
+{
+    uint8_t seed[32];
+    for (int i = 0; i < 32; i += 8) {
+        uint64_t r = sim_rng_next(&self->rng);
+        memcpy(seed + i, &r, 8);
+    }
+    return sim_crypto_keypair(seed, out);
+}
+
+int node_ifs_fault(sim_node *n, int what, int64_t grace);
+int node_ifs_fault(sim_node *n, int what, int64_t grace)
+{
+    if (n->kind != &node_ifs_kind) return -EINVAL;
+    ifs *s = n->state;
+    switch (what) {
+    case 0: s->expired = true; break;                     /* certificate expired */
+    case 1: s->expired = false; break;                    /* renewed */
+    case 2:                                               /* rotation, now */
+        s->prev = s->keys;
+        s->prev_until = sim_node_now(n) + grace;
+        random_keypair(n, &s->keys);
+        s->own = s->keys;
+        s->gen++;
+        forget_sessions(s);
+        break;
+    case 3: random_keypair(n, &s->own); forget_sessions(s); break;   /* a wrong private key */
+    case 4: s->own = s->keys; forget_sessions(s); break;             /* the right one again */
+    default: return -EINVAL;
+    }
+    return 0;
 }
 
 static void aad_of(const flow_msg *m, uint8_t aad[16])
@@ -103,6 +159,17 @@ static void open_sealed(sim_node *self, flow_msg *m)
             rc = sim_crypto_open_ctx(d->crypto, key, m->data, aad, sizeof aad,
                                      m->data + SIM_CRYPTO_NONCE_LEN,
                                      m->data_len - SIM_CRYPTO_NONCE_LEN, plain);
+    }
+    if (rc < 0 && plain && prov && sim_node_now(self) < s->prev_until && !s->expired) {
+        /* sealed for our previous key pair, just before a rotation: still accepted */
+        sim_node *other = node_of(self->world, prov->ifs);
+        uint8_t old[32];
+        uint64_t epoch = (uint64_t)((sim_node_now(self) - sim_world_start(self->world)) / d->key_rotation);
+        s->gen--;
+        if (other && other->kind == &node_ifs_kind && derive(self, &s->prev, other, epoch, old) == 0)
+            rc = sim_crypto_open_ctx(d->crypto, old, m->data, aad, sizeof aad, m->data + SIM_CRYPTO_NONCE_LEN,
+                                     m->data_len - SIM_CRYPTO_NONCE_LEN, plain);
+        s->gen++;
     }
     free(m->data);
     m->data = NULL;
@@ -173,10 +240,7 @@ int node_ifs_create(sim_world *w, sim_node *server, sim_node **out)
         free(s);
         return rc;
     }
-    uint8_t seed[32];
-    for (int i = 0; i < 32; i += 8) {
-        uint64_t r = sim_rng_next(&(*out)->rng);
-        memcpy(seed + i, &r, 8);
-    }
-    return sim_crypto_keypair(seed, &s->keys);
+    rc = random_keypair(*out, &s->keys);
+    s->own = s->keys;
+    return rc;
 }

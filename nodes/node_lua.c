@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "node_domain.h"
+#include "node_ha.h"
 #include "node_population.h"
 #include "sim_lua.h"
 #include "sim_net.h"
@@ -19,6 +20,7 @@ int node_nws_create(sim_world *w, const char *name, sim_node **out);
 int node_jlis_create(sim_world *w, const char *name, sim_node **out);
 int node_site_create(sim_world *w, const char *name, sim_node **out);
 int node_ifs_create(sim_world *w, sim_node *server, sim_node **out);
+int node_fault_open_lua(lua_State *L);
 
 static domain *dom(lua_State *L)
 {
@@ -86,10 +88,11 @@ static int l_jlis(lua_State *L)
     return 1;
 }
 
-/* site { name = "east", ifs_link = { latency = "1ms" } } -- also makes "east.ifs" */
+/* site { name = "east", ifs_link = { latency = "1ms" }, ops_link = { latency = "3ms" } } --
+ * also makes "east.ifs", and with the first site the platform's operations centre "ops" */
 static int l_site(lua_State *L)
 {
-    static const char *const known[] = {"name", "region", "ifs_link", NULL};
+    static const char *const known[] = {"name", "region", "ifs_link", "ops_link", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "site", known);
     const char *name = field_string(L, 1, "name", NULL);
@@ -102,6 +105,12 @@ static int l_site(lua_State *L)
     if (rc == 0) rc = node_ifs_create(w, site, &ifs);
     if (rc < 0) return luaL_error(L, "site %s: %s", name, strerror(-rc));
     link_with(L, site, ifs, opts, "1ms");
+    ha_of(site)->ifs = ifs->id;
+    sim_node *ops = sim_world_find_node(w, "ops");
+    if (!ops && (rc = node_ops_create(w, &ops)) < 0) return luaL_error(L, "site %s: %s", name, strerror(-rc));
+    if (ops->kind != &node_ops_kind) return luaL_error(L, "site %s: a node named 'ops' exists and is not the operations centre", name);
+    lua_getfield(L, 1, "ops_link");
+    link_with(L, site, ops, lua_gettop(L), "3ms");
     sim_lua_push_node(L, site);
     return 1;
 }
@@ -168,6 +177,14 @@ static int l_lg(lua_State *L)
     b->population = (uint64_t)pop;
     b->home = home->id;
     b->backup = backup->id;
+    if (backup != home) {   /* sites replicate in pairs: each has one peer */
+        site_ha *hh = ha_of(home), *hb = ha_of(backup);
+        if ((hh->peer != UINT32_MAX && hh->peer != backup->id) || (hb->peer != UINT32_MAX && hb->peer != home->id))
+            return luaL_error(L, "lg %s: site %s already backs up to another site (sites pair up: one peer each)",
+                              code, home->name);
+        hh->peer = backup->id;
+        hb->peer = home->id;
+    }
     b->server = home->id;
     b->ifs = ifs_of(w, home)->id;
     sim_node *n;
@@ -443,6 +460,11 @@ static void call_on_end(void *ud, body *b, flow_kind kind, uint64_t flow, flow_e
         lua_pushinteger(L, (lua_Integer)m->serial_no);
         lua_setfield(L, -2, "serial_no");
     }
+    body *p = m && kind == FLOW_INQUIRY ? domain_body(domain_get(sim_lua_world(L)), m->provider) : NULL;
+    if (p) {
+        lua_pushstring(L, p->code);
+        lua_setfield(L, -2, "provider");
+    }
     lua_pushinteger(L, m ? sim_world_now(domain_get(sim_lua_world(L))->w) - m->started : domain_get(sim_lua_world(L))->timeout);
     lua_setfield(L, -2, "latency");
     sim_lua_call(L, 1, 0);
@@ -507,6 +529,8 @@ static void push_results(lua_State *L, void *ud)
         lua_setfield(L, -2, flow_kind_name((flow_kind)k));
     }
     lua_setfield(L, -2, "flows");
+    lua_pushinteger(L, (lua_Integer)d->stats.late_answers);
+    lua_setfield(L, -2, "late_answers");   /* answers after the flow ended (duplicates, timeouts) */
     invariant_result inv[8];
     int n = domain_invariants(d, inv);
     lua_createtable(L, 0, n);
@@ -533,5 +557,6 @@ int node_domain_open_lua(lua_State *L)
     lua_pushglobaltable(L);
     luaL_setfuncs(L, globals, 0);
     lua_pop(L, 1);
+    node_fault_open_lua(L);
     return node_population_open_lua(L);
 }

@@ -6,6 +6,7 @@
  * the inquiry; passes provisions back (it sees only ciphertext); keeps the access records
  * (情報提供等記録) in SQLite. */
 #include "node_domain.h"
+#include "sim_msgq.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -42,6 +43,8 @@ typedef struct nws {
     size_t nentries, cap_entries;
     sim_map by_code, by_pair;   /* -> entry index + 1 */
     uint64_t uncached;
+    int64_t delay;              /* the slowdown fault: every message waits this long */
+    sim_msgq slow;
 } nws;
 
 static uint64_t pair_key(uint64_t person, uint32_t who)
@@ -256,7 +259,32 @@ int node_nws_index(sim_node *n)
     return rc < 0 ? -EEXIST : 0;
 }
 
+static void nws_process(sim_node *self, sim_msg *msg);
+
 static void nws_receive(sim_node *self, sim_msg *msg)
+{
+    nws *s = self->state;
+    if (s->delay > 0 || s->slow.len) {   /* slowed down: in order, later */
+        if (sim_msgq_push(self->world, &s->slow, msg) == 0) sim_node_after(self, s->delay, 1, NULL, NULL);
+        return;
+    }
+    nws_process(self, msg);
+}
+
+static void nws_timer(sim_node *self, uint64_t tag, void *arg)
+{
+    (void)tag;
+    (void)arg;
+    sim_msg *msg = sim_msgq_pop(&((nws *)self->state)->slow);
+    if (msg) nws_process(self, msg);
+}
+
+static void nws_crash(sim_node *self) { sim_msgq_clear(self->world, &((nws *)self->state)->slow); }
+
+void node_nws_set_delay(sim_node *n, int64_t delay);
+void node_nws_set_delay(sim_node *n, int64_t delay) { ((nws *)n->state)->delay = delay; }
+
+static void nws_process(sim_node *self, sim_msg *msg)
 {
     node_nws_index(self);
     domain *d = domain_get(self->world);
@@ -277,6 +305,7 @@ static void nws_destroy(sim_node *self)
 {
     nws *s = self->state;
     if (!s) return;
+    sim_msgq_free(self->world, &s->slow);
     sim_store_close(s->store);
     sim_map_free(&s->by_code);
     sim_map_free(&s->by_pair);
@@ -284,7 +313,8 @@ static void nws_destroy(sim_node *self)
     free(s);
 }
 
-const sim_node_kind node_nws_kind = {.name = "nws", .receive = nws_receive, .destroy = nws_destroy};
+const sim_node_kind node_nws_kind = {.name = "nws", .receive = nws_receive, .timer = nws_timer,
+                                     .crash = nws_crash, .destroy = nws_destroy};
 
 int node_nws_create(sim_world *w, const char *name, sim_node **out);
 int node_nws_create(sim_world *w, const char *name, sim_node **out)

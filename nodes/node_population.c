@@ -33,6 +33,7 @@ typedef struct workload {
     double per_day;
     double update_share;        /* nightly: share of residents whose local tax is re-registered */
     int64_t batch_at;           /* nightly batch, µs after midnight; < 0: none */
+    double updates_per_day;     /* daytime partial updates of replicas, nationally */
     int64_t open, close;        /* µs after midnight JST */
     double *proc_cum;           /* cumulative weights of procedures local governments ask */
     int *proc_index;
@@ -40,15 +41,37 @@ typedef struct workload {
     uint32_t *agency_body;      /* agency index -> node of a body of that agency */
 } workload;
 
-static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person)
+/* The day before, both sites hold each tenant (replication had caught up). When every local
+ * government pairs the same two sites, both stores are the same: the set-up writes one and
+ * copies it (sim_store_copy) instead of writing both. */
+typedef struct site_pair {
+    uint32_t a, b;              /* a writes, b is copied from a; UINT32_MAX: write both */
+} site_pair;
+
+static site_pair common_pair(domain *d)
+{
+    site_pair p = {UINT32_MAX, UINT32_MAX};
+    for (uint32_t i = 0; i < d->nbodies_cap; i++) {
+        body *b = d->bodies[i];
+        if (!b || b->kind != BODY_LG) continue;
+        uint32_t lo = b->home < b->backup ? b->home : b->backup, hi = b->home < b->backup ? b->backup : b->home;
+        if (lo == hi || (p.a != UINT32_MAX && (p.a != lo || p.b != hi))) return (site_pair){UINT32_MAX, UINT32_MAX};
+        p = (site_pair){lo, hi};
+    }
+    return p;
+}
+
+static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, site_pair pair)
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
     uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
     uint64_t code;
-    tenant_db *t = domain_node_db(d, b->server);   /* an agency is its own server */
+    tenant_db *t = domain_node_db(d, pair.a != UINT32_MAX ? pair.a : b->server);   /* an agency is its own server */
+    tenant_db *copy = pair.a == UINT32_MAX && b->backup != b->home ? domain_node_db(d, b->backup) : NULL;
     int rc = node_nws_seed_code(nws, key, b->node, &code);
     if (rc == 0) rc = tenant_seed_code(t, b, addressee, code);
+    if (rc == 0 && copy) rc = tenant_seed_code(copy, b, addressee, code);
     if (rc < 0) return rc;
     /* Replicas of the two items every municipality holds for everyone (if the table has them). */
     static const char *const items[] = {"TM00000000000001", "TM00000000000002"};
@@ -69,6 +92,7 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person)
                      items[k], (unsigned long long)income, (unsigned long long)(income * 6 / 100),
                      (unsigned long long)(income * 4 / 100));
         rc = tenant_seed_replica(d, t, b, addressee, item, record, 0, INT64_MAX, payload);
+        if (rc == 0 && copy) rc = tenant_seed_replica(d, copy, b, addressee, item, record, 0, INT64_MAX, payload);
         if (rc < 0) return rc;
     }
     return 0;
@@ -172,10 +196,11 @@ static int l_residents(lua_State *L)
             prev->residents[res->prev_addressee - 1] = (resident){.person = res->person, .prev_body = UINT32_MAX};
         }
     }
+    site_pair pair = common_pair(d);
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
         for (uint32_t a = 0; a < b->nresidents + b->nextra; a++) {
-            int rc = seed_person(d, b, a + 1, b->residents[a].person);
+            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair);
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
     }
@@ -201,8 +226,14 @@ static int l_residents(lua_State *L)
         return luaL_error(L, "residents: two agency codes clashed; try another --seed");
     for (uint32_t i = 0; i < cap; i++) {
         tenant_db *t = domain_node_db(d, i);
-        if (t && tenant_db_index(t) < 0)
+        if (t && (pair.a == UINT32_MAX || i != pair.b) && tenant_db_index(t) < 0)
             return luaL_error(L, "residents: indexing %s failed", sim_world_node(w, i)->name);
+    }
+    if (pair.a != UINT32_MAX) {
+        tenant_db *from = domain_node_db(d, pair.a), *to = domain_node_db(d, pair.b);
+        if (sim_store_copy(to->store, from->store) < 0 || tenant_reload_index(to) < 0)
+            return luaL_error(L, "residents: copying %s's store failed", sim_world_node(w, pair.a)->name);
+        to->indexed = true;
     }
     lua_pushinteger(L, d->npersons);
     return 1;
@@ -306,6 +337,17 @@ void workload_fire(sim_node *n, uint64_t tag, void *arg)
         replica_batch(n, d, b, wl);
         return;
     }
+    if (tag == WORKLOAD_REPLICA_UPDATE) {   /* a resident's local tax corrected during the day */
+        schedule_next(n, wl, b->update_rate, WORKLOAD_REPLICA_UPDATE);
+        if (!b->nresidents) return;
+        char record[24], payload[96];
+        uint32_t a = 1 + sim_rng_below(&n->rng, b->nresidents);
+        snprintf(record, sizeof record, "%s-%u-1", b->code, a);
+        snprintf(payload, sizeof payload, "{\"municipal_tax\":%llu,\"corrected\":true}",
+                 (unsigned long long)(60000 + sim_rng_below(&n->rng, 540) * 1000));
+        body_update_replica(n, record, payload, 0);
+        return;
+    }
     schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
     double u = sim_rng_uniform(&n->rng) * wl->proc_cum[wl->nprocs - 1];
     int k = 0;
@@ -339,11 +381,12 @@ static void workload_free(void *p)
 static workload *workload_of(domain *d) { return d->workload; }
 
 /* workload { inquiries_per_day = 125000, business_hours = { "08:30", "17:15" },
- *            new_residents_per_day = 16, replica_batch = "02:00", batch_share = 0.01 } */
+ *            new_residents_per_day = 16, replica_batch = "02:00", batch_share = 0.01,
+ *            replica_updates_per_day = 0 } */
 static int l_workload(lua_State *L)
 {
     static const char *const known[] = {"inquiries_per_day", "business_hours", "new_residents_per_day",
-                                        "replica_batch", "batch_share", NULL};
+                                        "replica_batch", "batch_share", "replica_updates_per_day", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "workload", known);
     sim_world *w = sim_lua_world(L);
@@ -370,8 +413,10 @@ static int l_workload(lua_State *L)
         return luaL_error(L, "workload: replica_batch must be a time of day 'HH:MM' or false");
     lua_getfield(L, 1, "batch_share");
     double share = lua_isnil(L, -1) ? 0.01 : luaL_checknumber(L, -1);
-    if (!(new_per_day >= 0) || !(share >= 0 && share <= 1))
-        return luaL_error(L, "workload: new_residents_per_day >= 0 and 0 <= batch_share <= 1");
+    lua_getfield(L, 1, "replica_updates_per_day");
+    double updates = lua_isnil(L, -1) ? 0 : luaL_checknumber(L, -1);
+    if (!(new_per_day >= 0) || !(share >= 0 && share <= 1) || !(updates >= 0))
+        return luaL_error(L, "workload: new_residents_per_day >= 0, replica_updates_per_day >= 0 and 0 <= batch_share <= 1");
     int nlg = 0;
     for (int i = 0; i < d->nprocs; i++) nlg += d->procs[i].inquirer_agency < 0;
     if (nlg == 0) return luaL_error(L, "workload: the permission table has no procedure local governments ask");
@@ -379,6 +424,7 @@ static int l_workload(lua_State *L)
     if (!wl) return luaL_error(L, "out of memory");
     wl->per_day = per_day;
     wl->update_share = share;
+    wl->updates_per_day = updates;
     wl->batch_at = batch_at;
     wl->open = open;
     wl->close = close;
@@ -414,11 +460,23 @@ static int l_workload(lua_State *L)
         sim_node *n = sim_world_node(w, i);
         b->rate = per_day * (double)b->population / total / business_seconds;
         b->new_rate = new_per_day * (double)b->population / total / business_seconds;
-        schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
-        schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
-        schedule_batch(n, wl);
+        b->update_rate = updates * (double)b->population / total / business_seconds;
+        workload_resume(n);
     }
     return 0;
+}
+
+/* Start (or, after a crash voided its timers, restart) a body's share of the workload. */
+void workload_resume(sim_node *n)
+{
+    domain *d = domain_get(n->world);
+    workload *wl = d ? d->workload : NULL;
+    body *b = d ? domain_body(d, n->id) : NULL;
+    if (!wl || !b || b->kind != BODY_LG) return;
+    schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
+    schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
+    schedule_next(n, wl, b->update_rate, WORKLOAD_REPLICA_UPDATE);
+    schedule_batch(n, wl);
 }
 
 static body *check_lg(lua_State *L, int idx)

@@ -3,6 +3,7 @@
 #include "node_report.h"
 
 #include "node_domain.h"
+#include "node_fault.h"
 
 void node_report_json(sim_world *w, cJSON *root)
 {
@@ -36,6 +37,7 @@ void node_report_json(sim_world *w, cJSON *root)
         cJSON_AddItemToArray(arr, o);
     }
     cJSON_AddNumberToObject(root, "persons", d->npersons);
+    recovery_report_json(d, root);
 }
 
 int node_report_failed(sim_world *w)
@@ -68,4 +70,5 @@ void node_report_print(sim_world *w, FILE *out)
     fprintf(out, "  invariants\n");
     for (int i = 0; i < n; i++)
         fprintf(out, "  %s %s: %s\n", inv[i].held ? "  ok " : "  FAIL", inv[i].name, inv[i].detail);
+    recovery_report_print(d, out);
 }

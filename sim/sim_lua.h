@@ -48,6 +48,10 @@ sim_time_t sim_lua_check_time(lua_State *L, int idx);
 int64_t sim_lua_check_duration(lua_State *L, int idx);
 /* Raise on keys of the options table at idx that are not in known (NULL-terminated). */
 void sim_lua_check_options(lua_State *L, int idx, const char *what, const char *const known[]);
+/* Read link options (latency, jitter, bandwidth, loss, up and the message faults) from the
+ * table at idx into p, raising "what: ..." on a bad one. */
+struct sim_link_params;
+void sim_lua_read_link_options(lua_State *L, int idx, const char *what, struct sim_link_params *p);
 /* Add fields to the results table that expectations receive: fn pushes nothing, it sets
  * fields on the table at the top of the stack. */
 int sim_lua_add_results(lua_State *L, void (*fn)(lua_State *L, void *ud), void *ud);

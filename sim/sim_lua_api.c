@@ -48,7 +48,8 @@ static int l_finish(lua_State *L)
 {
     sim_lua *sl = sim_lua_from(L);
     sim_time_t t;
-    const char *s = lua_tostring(L, 1);
+    /* (lua_tostring would turn a number into a string in place: only look at strings) */
+    const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : NULL;
     int64_t d;
     if (s && sim_duration_parse(s, &d) == 0)
         t = sim_world_start(sl->w) + d;
@@ -256,20 +257,29 @@ static double check_bandwidth(lua_State *L, int idx)
     return 0;
 }
 
-static void read_link_options(lua_State *L, int idx, sim_link_params *p)
+static double check_probability(lua_State *L, int idx, const char *what, const char *key)
 {
-    static const char *const known[] = {"latency", "jitter", "bandwidth", "loss", "up", NULL};
-    sim_lua_check_options(L, idx, "link", known);
+    double v = luaL_checknumber(L, idx);
+    if (!(v >= 0 && v <= 1)) luaL_error(L, "%s: %s must be within [0, 1]", what, key);
+    return v;
+}
+
+void sim_lua_read_link_options(lua_State *L, int idx, const char *what, sim_link_params *p)
+{
+    static const char *const known[] = {"latency", "jitter", "bandwidth", "loss", "up", "duplicate",
+                                        "corrupt", "reorder", "reorder_delay", NULL};
+    sim_lua_check_options(L, idx, what, known);
     if (!lua_istable(L, idx)) return;
     if (lua_getfield(L, idx, "latency") != LUA_TNIL) p->latency = sim_lua_check_duration(L, -1);
     if (lua_getfield(L, idx, "jitter") != LUA_TNIL) p->jitter = sim_lua_check_duration(L, -1);
     if (lua_getfield(L, idx, "bandwidth") != LUA_TNIL) p->bandwidth = check_bandwidth(L, -1);
-    if (lua_getfield(L, idx, "loss") != LUA_TNIL) {
-        p->loss = luaL_checknumber(L, -1);
-        if (!(p->loss >= 0 && p->loss <= 1)) luaL_error(L, "link: loss must be within [0, 1]");
-    }
+    if (lua_getfield(L, idx, "loss") != LUA_TNIL) p->loss = check_probability(L, -1, what, "loss");
     if (lua_getfield(L, idx, "up") != LUA_TNIL) p->up = lua_toboolean(L, -1);
-    lua_pop(L, 5);
+    if (lua_getfield(L, idx, "duplicate") != LUA_TNIL) p->duplicate = check_probability(L, -1, what, "duplicate");
+    if (lua_getfield(L, idx, "corrupt") != LUA_TNIL) p->corrupt = check_probability(L, -1, what, "corrupt");
+    if (lua_getfield(L, idx, "reorder") != LUA_TNIL) p->reorder = check_probability(L, -1, what, "reorder");
+    if (lua_getfield(L, idx, "reorder_delay") != LUA_TNIL) p->reorder_delay = sim_lua_check_duration(L, -1);
+    lua_pop(L, 9);
 }
 
 static void push_link(lua_State *L, sim_node *a, sim_node *b)
@@ -287,7 +297,7 @@ static int l_link(lua_State *L)
     sim_lua *sl = sim_lua_from(L);
     sim_node *a = sim_lua_check_node(L, 1), *b = sim_lua_check_node(L, 2);
     sim_link_params p = {.up = true};
-    read_link_options(L, 3, &p);
+    sim_lua_read_link_options(L, 3, "link", &p);
     int rc = sim_link_add(sl->w, a->id, b->id, &p);
     if (rc == -EEXIST) return luaL_error(L, "link %s - %s: already exists", a->name, b->name);
     if (rc == -EINVAL) return luaL_error(L, "link %s - %s: a node cannot link to itself", a->name, b->name);
@@ -342,7 +352,7 @@ static int link_set(lua_State *L)
     sim_world *w = sim_lua_from(L)->w;
     sim_link_params p;
     sim_link_get(w, a->id, b->id, &p);
-    read_link_options(L, 2, &p);
+    sim_lua_read_link_options(L, 2, "link", &p);
     sim_link_set(w, a->id, b->id, &p);
     return 0;
 }
@@ -364,6 +374,14 @@ static int link_params(lua_State *L)
     lua_setfield(L, -2, "loss");
     lua_pushboolean(L, p.up);
     lua_setfield(L, -2, "up");
+    lua_pushnumber(L, p.duplicate);
+    lua_setfield(L, -2, "duplicate");
+    lua_pushnumber(L, p.corrupt);
+    lua_setfield(L, -2, "corrupt");
+    lua_pushnumber(L, p.reorder);
+    lua_setfield(L, -2, "reorder");
+    lua_pushinteger(L, p.reorder_delay);
+    lua_setfield(L, -2, "reorder_delay");
     return 1;
 }
 

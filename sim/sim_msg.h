@@ -19,6 +19,10 @@ typedef struct sim_msg_type {
     /* Optional and faster for busy types: append the body as one JSON value to out. The
      * trace uses it in preference to to_json. */
     void (*write_json)(const void *payload, sim_buf *out);
+    /* Optional, for the links' message faults: a deep copy (NULL on ENOMEM), and damage in
+     * place driven by the random word `r` (what a bit error does to this payload). */
+    void *(*copy)(const void *payload);
+    void (*corrupt)(void *payload, uint64_t r);
 } sim_msg_type;
 
 typedef struct sim_msg {

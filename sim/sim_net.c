@@ -53,7 +53,9 @@ static int link_index_grow(sim_world *w)
 static int params_valid(const sim_link_params *p)
 {
     return p->latency >= 0 && p->jitter >= 0 && p->bandwidth >= 0 && isfinite(p->bandwidth) &&
-           p->loss >= 0 && p->loss <= 1;
+           p->loss >= 0 && p->loss <= 1 && p->duplicate >= 0 && p->duplicate <= 1 &&
+           p->corrupt >= 0 && p->corrupt <= 1 && p->reorder >= 0 && p->reorder <= 1 &&
+           p->reorder_delay >= 0;
 }
 
 static int dlink_add(sim_world *w, uint32_t a, uint32_t b, const sim_link_params *p)
@@ -176,6 +178,18 @@ static void trace_msg(sim_world *w, const char *kind, const sim_msg *m, const ch
     sim_trace_end(t);
 }
 
+/* A message fault on a link: a "fault" line naming the message and what happened to it. */
+static void fault_note(sim_world *w, const sim_msg *m, const char *what)
+{
+    sim_trace *t = &w->trace;
+    if (!sim_trace_begin(t, w->now, "msg_fault")) return;
+    sim_trace_field_str(t, "node", w->nodes[m->src]->name);
+    sim_trace_field_str(t, "peer", w->nodes[m->dst]->name);
+    sim_trace_field_u64(t, "msg", m->id);
+    sim_trace_field_str(t, "detail", what);
+    sim_trace_end(t);
+}
+
 static void drop(sim_world *w, sim_msg *m, const char *reason, uint64_t *counter)
 {
     w->stats.msgs_dropped++;
@@ -244,9 +258,34 @@ int sim_node_send(sim_node *self, uint32_t to, sim_msg *m)
     d->busy_until = start + tx;
     int64_t jitter = d->p.jitter > 0 ? (int64_t)sim_rng_below(&d->rng, (uint32_t)(d->p.jitter > UINT32_MAX - 1 ? UINT32_MAX - 1 : d->p.jitter) + 1) : 0;
     sim_time_t arrive = start + tx + d->p.latency + jitter;
-    if (arrive < d->last_arrival) arrive = d->last_arrival;
-    d->last_arrival = arrive;
+    /* The message faults draw only when they are set, so a link without them keeps the
+     * same stream of draws (and the same trace) as before they existed. */
+    bool held_back = d->p.reorder > 0 && sim_rng_uniform(&d->rng) < d->p.reorder;
+    if (held_back) {
+        arrive += d->p.reorder_delay > 0 ? (int64_t)(sim_rng_uniform(&d->rng) * (double)d->p.reorder_delay) : 0;
+        fault_note(w, m, "reordered");
+    } else {
+        if (arrive < d->last_arrival) arrive = d->last_arrival;
+        d->last_arrival = arrive;
+    }
     m->link_epoch = d->epoch;
+    const sim_msg_type *type = sim_msg_type_get(w, m->type);
+    if (d->p.corrupt > 0 && sim_rng_uniform(&d->rng) < d->p.corrupt && type && type->corrupt && m->payload) {
+        type->corrupt(m->payload, sim_rng_next(&d->rng));
+        fault_note(w, m, "corrupted");
+    }
+    if (d->p.duplicate > 0 && sim_rng_uniform(&d->rng) < d->p.duplicate && type && type->copy && m->payload) {
+        void *copy = type->copy(m->payload);
+        sim_msg *twin = copy ? sim_msg_new(w, m->type, copy, m->size) : NULL;
+        if (twin) {
+            twin->src = m->src;
+            twin->dst = m->dst;
+            twin->sent_at = m->sent_at;
+            twin->link_epoch = m->link_epoch;
+            fault_note(w, twin, "duplicated");
+            if (sim_world_schedule(w, arrive, sim_net_deliver_event, twin, 0, to, NULL) < 0) sim_msg_free(w, twin);
+        }
+    }
     int rc = sim_world_schedule(w, arrive, sim_net_deliver_event, m, 0, to, NULL);
     if (rc < 0) {
         w->stats.msgs_dropped++;

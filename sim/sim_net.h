@@ -18,6 +18,11 @@ typedef struct sim_link_params {
     double bandwidth;       /* bits per second; 0 = unlimited */
     double loss;            /* probability in [0, 1] that a message is lost */
     bool up;
+    /* Message faults (0 = none), each a probability per message: delivered twice (types
+     * with a copy callback), corrupted in flight (types with a corrupt callback), or held
+     * back by up to reorder_delay so later messages overtake it. */
+    double duplicate, corrupt, reorder;
+    int64_t reorder_delay;  /* µs */
 } sim_link_params;
 
 /* Join a and b (both directions get the same parameters). -EEXIST if already joined,

@@ -226,13 +226,15 @@ size_t sim_world_event_bytes(const sim_world *w)
     return (size_t)w->nchunks * EVENT_CHUNK * sizeof(sim_event) + sim_queue_bytes(&w->queue);
 }
 
-void sim_world_log(sim_world *w, const char *node, const char *text)
+void sim_world_note(sim_world *w, const char *kind, const char *node, const char *text)
 {
-    if (!sim_trace_begin(&w->trace, w->now, "log")) return;
+    if (!sim_trace_begin(&w->trace, w->now, kind)) return;
     if (node) sim_trace_field_str(&w->trace, "node", node);
     sim_trace_field_str(&w->trace, "detail", text);
     sim_trace_end(&w->trace);
 }
+
+void sim_world_log(sim_world *w, const char *node, const char *text) { sim_world_note(w, "log", node, text); }
 
 int sim_world_trace_hash(sim_world *w, char hex[65]) { return sim_trace_finish(&w->trace, hex); }
 uint64_t sim_world_trace_records(const sim_world *w) { return w->trace.records; }

@@ -71,6 +71,8 @@ void sim_world_advance(sim_world *w, sim_time_t t);
 
 /* A "log" line in the trace, from a node (name) or from the scenario (NULL). */
 void sim_world_log(sim_world *w, const char *node, const char *text);
+/* The same with another record kind ("fault", ...): kind must be a JSON-safe literal. */
+void sim_world_note(sim_world *w, const char *kind, const char *node, const char *text);
 /* The trace hash so far (64 hex digits); -EINVAL when tracing is off, -EIO if the trace
  * file could not be written (the hash is still right). */
 int sim_world_trace_hash(sim_world *w, char hex[65]);

@@ -48,7 +48,9 @@ expect_exit 0 run $JAPAN $PLAN scripts/rollout/layout_late.lua $INV -q
 expect_match "$TMP/out" 'largest dependency external +(layout_2016|vendor_test_env) '
 expect_exit 0 run $JAPAN $PLAN scripts/rollout/site_outage.lua $INV -q
 expect_match "$TMP/out" 'timeout [1-9][0-9]*'
-expect_match "$TMP/out" 'largest outage '
+expect_match "$TMP/out" 'largest outage +[0-9]+ +inter_agency_test +1 business days'   # failover after 4 h
+expect_exit 0 run $JAPAN $PLAN scripts/rollout/site_outage.lua -q --set promote=manual
+expect_match "$TMP/out" 'largest outage +[0-9]+ +inter_agency_test +5 business days'   # the whole week
 
 # bad schedule input: one line naming the file and the line, exit 2
 bad() {   # name expected-message-regex, script on stdin

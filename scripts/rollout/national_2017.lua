@@ -40,6 +40,13 @@ finish "2018-03-30 17:15"                  -- the end of fiscal 2017
 
 schedule { critical = "full operation" }
 
+-- The platform sites' failover (failover_settings, scripts/README.md "Disasters and
+-- failover"): by default they heartbeat each other and the operations centre every 5 s and
+-- ship their logs every 2 s: over two simulated years a hundred million messages that no
+-- schedule can see. ASSUMED here: hourly heartbeats, so a lost site is detected after 4 h
+-- (its tenants then fail over to the other site), and logs shipped every 10 minutes.
+failover_settings { heartbeat = "1h", lease = "2h", detect = "4h", batch = "10m" }
+
 -- External events (ASSUMED dates; "late" is how many business days they may slip).
 external { name = "layout_2016", date = "2016-07-29", late = dist.triangular(0, 0, 15) }        -- yearly revision
 external { name = "vendor_test_env", date = param("vendor_test_env", "2016-08-01"),

@@ -28,6 +28,9 @@ milestone { name = "ready", target = "2017-05-12", after = "test" }
 milestone { name = "reviewed", target = "2017-04-27", after = "review" }
 milestone { name = "half ready", target = "2017-05-10", after = "test", share = 0.5 }
 
+-- heartbeats hourly (two months of 5-second beats would be most of the run); in the outage
+-- nobody promotes the east site's tenants to the west: the tests fail until it is back
+failover_settings { heartbeat = "1h", lease = "2h", detect = "4h", batch = "10m", promote = "manual" }
 if outage then
   at("2017-05-08 07:00", function() find("east"):crash("test outage") end)
   at("2017-05-09 07:00", function() find("east"):recover("test outage over") end)

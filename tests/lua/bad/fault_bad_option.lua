@@ -1,0 +1,1 @@
+fault.link_cut("east", "west", { duration = "1h", speed = 3 })

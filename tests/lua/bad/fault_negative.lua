@@ -1,0 +1,1 @@
+fault.site_down("east", { duration = "-2h" })
