@@ -256,8 +256,17 @@ void ro_push_result(lua_State *L, ro *r);
 int ro_push_member(lua_State *L, ro *r, int member);
 
 /* node_rollout.c */
+/* Once the instances are wired: the engine's worklists, readiness columns, plan order and
+ * what each milestone counts. -ENOMEM. */
+int ro_index(ro *r);
+/* The planned pass (b_* of every instance, plan_day of every milestone); -ERANGE if it does
+ * not finish within 200 years of business days. */
+int ro_planned_pass(ro *r);
+/* The live pass: listen to the test inquiries, schedule the first business day. */
+int ro_start_live(ro *r);
 int ro_day_of_date(ro *r, sim_date d);       /* first business day on or after d */
 sim_date ro_date_of_day(ro *r, int day);
+/* node_rollout_plan.c */
 int ro_prepare(lua_State *L, ro *r);         /* raises on a bad plan */
 void ro_free(ro *r);
 void ro_free_phase(ro_phase *ph);
