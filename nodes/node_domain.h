@@ -139,6 +139,8 @@ typedef struct domain_observer {
     void (*ended)(void *ud, flow_kind kind, flow_error e, int64_t latency);
     void *ud;
 } domain_observer;
+typedef void (*domain_flow_end_fn)(void *ud, body *b, flow_kind kind, uint64_t flow, flow_error e,
+                                   const flow_msg *m);
 
 typedef struct domain {
     sim_world *w;
@@ -175,6 +177,9 @@ typedef struct domain {
     void (*on_end)(void *ud, body *b, flow_kind kind, uint64_t flow, flow_error e, const flow_msg *m);
     void *on_end_ud;
     domain_observer observer;
+    /* More listeners of the same (rollout connection tests), told after on_end. */
+    struct { domain_flow_end_fn fn; void *ud; } listeners[4];
+    int nlisteners;
 } domain;
 
 domain *domain_get(sim_world *w);        /* created on first use, freed with the world */
@@ -186,6 +191,11 @@ tenant_db *domain_node_db(domain *d, uint32_t node);
 int domain_add_body(domain *d, body *b);
 int domain_item(const domain *d, const char *code);
 int domain_procedure(const domain *d, const char *id);
+
+/* Add a listener told whenever a flow a body started ends; -ENOSPC beyond four. */
+int domain_add_flow_listener(domain *d, domain_flow_end_fn fn, void *ud);
+/* Tell on_end and every listener that a flow ended (node_body.c). */
+void domain_flow_ended(domain *d, body *b, flow_kind kind, uint64_t flow, flow_error e, const flow_msg *m);
 
 /* Messages */
 flow_msg *flow_msg_new(void);
