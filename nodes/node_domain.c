@@ -155,6 +155,7 @@ int flow_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t
 {
     domain *d = domain_get(from->world);
     if (flow_msg_has_individual_no(d, m)) d->stats.individual_no_seen++;
+    if (d->observer.sent) d->observer.sent(d->observer.ud, from, to, kind, m);
     sim_msg *msg = sim_msg_new(from->world, (uint16_t)d->msg_type[kind], m, size + m->data_len);
     if (!msg) return -ENOMEM;
     return sim_node_send(from, to, msg);
@@ -248,13 +249,18 @@ int domain_procedure(const domain *d, const char *id)
 
 /* ---- statistics ------------------------------------------------------------------------ */
 
-void flow_started(domain *d, flow_kind k) { d->stats.started[k]++; }
+void flow_started(domain *d, flow_kind k)
+{
+    d->stats.started[k]++;
+    if (d->observer.started) d->observer.started(d->observer.ud, k);
+}
 
 void flow_ended(domain *d, flow_kind k, flow_error e, int64_t latency)
 {
     flow_stats *s = &d->stats;
     s->ended[k]++;
     s->outcome[k][e]++;
+    if (d->observer.ended) d->observer.ended(d->observer.ud, k, e, latency);
     if (latency < 0) return;   /* no answer (timeout, crash): no latency to count */
     if (s->nlatency[k] == s->cap_latency[k]) {
         size_t cap = s->cap_latency[k] ? s->cap_latency[k] * 2 : 1024;

@@ -130,6 +130,15 @@ typedef struct invariant_result {
     char detail[160];
 } invariant_result;
 
+/* A passive observer of the flows (the dashboard and the report's time series): told of
+ * every flow message sent, and of every flow started and ended. It reads; it must never
+ * change the world, so a run observed gives the same trace as one that is not. */
+typedef struct domain_observer {
+    void (*sent)(void *ud, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m);
+    void (*started)(void *ud, flow_kind kind);
+    void (*ended)(void *ud, flow_kind kind, flow_error e, int64_t latency);
+    void *ud;
+} domain_observer;
 typedef void (*domain_flow_end_fn)(void *ud, body *b, flow_kind kind, uint64_t flow, flow_error e,
                                    const flow_msg *m);
 
@@ -167,6 +176,7 @@ typedef struct domain {
     /* Told when a flow a body started ends (for scripts and tests); m is NULL on timeout. */
     void (*on_end)(void *ud, body *b, flow_kind kind, uint64_t flow, flow_error e, const flow_msg *m);
     void *on_end_ud;
+    domain_observer observer;
     /* More listeners of the same (rollout connection tests), told after on_end. */
     struct { domain_flow_end_fn fn; void *ud; } listeners[4];
     int nlisteners;

@@ -3,7 +3,9 @@
  *   renkei run TOPOLOGY.lua [SCENARIO.lua ...] [--seed N] [--until TIME] [--fast | --speed X]
  *              [--out DIR] [--set KEY=VALUE ...] [--quiet] [--lua-mem MIB] [--lua-budget N]
  *              [--runs N [--jobs J]]
+ *              [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]
  *   renkei check FILE.lua ...
+ *   renkei report SUMMARY.json OUT.html
  *   renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L] [--seed S] [--json]
  *
  * Exit status: 0 every expectation held; 1 one failed; 2 bad usage or a bad script;
@@ -12,6 +14,7 @@
 #include <sqlite3.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/rand.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,9 +25,11 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "node_dash.h"
 #include "node_lua.h"
 #include "node_phold.h"
 #include "node_report.h"
+#include "node_report_html.h"
 #include "node_rollout.h"
 #include "sim_lua.h"
 #include "sim_run.h"
@@ -34,6 +39,9 @@
 #ifndef RENKEI_VERSION
 #define RENKEI_VERSION "dev"
 #endif
+#ifndef RENKEI_WEB_DIR
+#define RENKEI_WEB_DIR "web"
+#endif
 
 enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
@@ -41,7 +49,9 @@ static const char USAGE[] =
     "usage: renkei run TOPOLOGY.lua [SCENARIO.lua ...] [--seed N] [--until TIME|DURATION]\n"
     "                  [--fast | --speed X] [--out DIR] [--set KEY=VALUE ...] [--quiet]\n"
     "                  [--lua-mem MIB] [--lua-budget INSTRUCTIONS] [--runs N [--jobs J]]\n"
+    "                  [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]\n"
     "       renkei check FILE.lua ...\n"
+    "       renkei report SUMMARY.json OUT.html\n"
     "       renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L]\n"
     "                          [--seed S] [--json]\n"
     "       renkei version\n";
@@ -92,6 +102,11 @@ typedef struct run_opts {
     int nsets;
     bool quiet;
     uint64_t lua_mem_mib, lua_budget;
+    const char *serve;         /* [HOST:]PORT of the dashboard, or NULL */
+    bool serve_any;            /* allow a HOST other than a loopback address */
+    bool play;                 /* served runs start paused unless this */
+    bool exit_at_end;          /* served runs keep serving after the end unless this */
+    const char *web_root;
     uint64_t runs, jobs;       /* Monte Carlo: runs seeds seed .. seed + runs - 1 on jobs workers */
     bool no_trace;             /* a Monte Carlo worker's run: no trace, no hash */
 } run_opts;
@@ -119,6 +134,12 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         } else if (strcmp(a, "--set") == 0) {
             if (!v || !strchr(v, '=') || v[0] == '=') return usage_error("--set: expected KEY=VALUE, got '%s'", v ? v : "");
             o->sets[o->nsets++] = v;
+        } else if (strcmp(a, "--serve") == 0) {
+            if (!v) return usage_error("%s: expected [HOST:]PORT", a);
+            o->serve = v;
+        } else if (strcmp(a, "--web") == 0) {
+            if (!v) return usage_error("%s: expected a directory", a);
+            o->web_root = v;
         } else if (strcmp(a, "--lua-mem") == 0) {
             if (!parse_u64(v, &o->lua_mem_mib) || o->lua_mem_mib == 0) return usage_error("--lua-mem: expected MiB, got '%s'", v ? v : "");
         } else if (strcmp(a, "--runs") == 0) {
@@ -133,6 +154,12 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
                 o->speed = 0;
             else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
                 o->quiet = true;
+            else if (strcmp(a, "--serve-any") == 0)
+                o->serve_any = true;
+            else if (strcmp(a, "--play") == 0)
+                o->play = true;
+            else if (strcmp(a, "--exit-at-end") == 0)
+                o->exit_at_end = true;
             else if (a[0] == '-' && a[1])
                 return usage_error("unknown option '%s'", a);
             else
@@ -141,8 +168,11 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         if (takes) i++;
     }
     if (o->nfiles == 0) return usage_error("%s", "no script given");
+    if (!o->serve && (o->serve_any || o->play || o->exit_at_end || o->web_root))
+        return usage_error("%s", "--serve-any, --play, --exit-at-end and --web go with --serve");
     if (o->runs && o->speed > 0) return usage_error("%s", "--runs runs as fast as possible: it cannot be paced (--speed)");
     if (o->jobs && !o->runs) return usage_error("%s", "--jobs goes with --runs");
+    if (o->runs && o->serve) return usage_error("%s", "--serve watches one run: it does not go with --runs");
     return 0;
 }
 
@@ -172,6 +202,7 @@ typedef struct session {
     run_opts o;
     sim_world *w;
     sim_lua *sl;
+    node_dash *dash;           /* the figures (and the dashboard when serving) */
     int trace_fd;
     char *out_path;            /* scratch for building paths under --out */
     struct runs_ctx *runs;     /* with --runs: the Monte Carlo, reported with the base run */
@@ -188,6 +219,7 @@ static char *out_file(session *s, const char *name)
 
 static void session_close(session *s)
 {
+    node_dash_destroy(s->dash);
     sim_world_destroy(s->w);    /* the world first: its messages use the Lua side's types */
     sim_lua_destroy(s->sl);
     if (s->trace_fd >= 0) close(s->trace_fd);
@@ -215,11 +247,13 @@ static int session_open(session *s, bool with_trace)
     sim_world_config wc = {.seed = s->o.seed, .trace_fd = s->trace_fd, .trace_off = s->o.no_trace};
     sim_lua_config lc = {.mem_cap = (size_t)s->o.lua_mem_mib << 20, .budget = s->o.lua_budget,
                          .quiet = s->o.quiet};
-    if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0) {
+    if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0 ||
+        node_dash_attach(s->w, &s->dash) < 0) {
         fprintf(stderr, "renkei: out of memory\n");
         return EXIT_USAGE;
     }
-    if (sim_lua_open_lib(s->sl, node_domain_open_lua) < 0 || sim_lua_open_lib(s->sl, node_rollout_open_lua) < 0) {
+    if (sim_lua_open_lib(s->sl, node_domain_open_lua) < 0 || sim_lua_open_lib(s->sl, node_rollout_open_lua) < 0 ||
+        sim_lua_open_lib(s->sl, node_dash_open_lua) < 0) {
         fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
         return EXIT_USAGE;
     }
@@ -445,11 +479,15 @@ static int write_summary(session *s, const run_result *r, sim_time_t until, int 
     if (replay) cJSON_AddStringToObject(root, "replay", replay);
     free(replay);
     cJSON_AddNumberToObject(root, "exit_status", status);
+    if (s->dash) cJSON_AddItemToObject(root, "series", node_dash_series_json(s->dash));
+    const char *report = out_file(s, "report.html");
+    int report_rc = report ? node_report_html_write(report, root) : -ENOMEM;
+    if (report_rc < 0) fprintf(stderr, "renkei: cannot write %s: %s\n", report ? report : "report.html", strerror(-report_rc));
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     const char *path = out_file(s, "summary.json");
     FILE *f = path && text ? fopen(path, "w") : NULL;
-    int rc = 0;
+    int rc = report_rc < 0 ? -EIO : 0;
     if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0) rc = -EIO;
     if (f && fclose(f) != 0) rc = -EIO;
     if (rc < 0) fprintf(stderr, "renkei: cannot write %s\n", path ? path : "summary.json");
@@ -508,7 +546,8 @@ static void print_summary(session *s, const run_result *r, int status)
     if (s->runs) runs_print(s->runs);
     printf("  trace      sha256 %s (%" PRIu64 " records)\n", r->hash_ok ? r->hash : "(unavailable)",
            sim_world_trace_records(s->w));
-    if (s->o.out_dir) printf("  outputs    %s/summary.json, %s/trace.jsonl\n", s->o.out_dir, s->o.out_dir);
+    if (s->o.out_dir)
+        printf("  outputs    %s/summary.json, %s/trace.jsonl, %s/report.html\n", s->o.out_dir, s->o.out_dir, s->o.out_dir);
     if (status == EXIT_FAIL || status == EXIT_USAGE) {
         char *cmd = replay_command(s);
         if (cmd) printf("  replay     %s\n", cmd);
@@ -518,20 +557,125 @@ static void print_summary(session *s, const run_result *r, int status)
 }
 
 typedef struct loop_ctx {
+    session *s;
     sim_run *run;
     uv_signal_t sigint;
+    uint64_t t0;
+    bool serving;              /* the dashboard is open */
+    bool concluded;
+    run_result r;
+    int status;
 } loop_ctx;
+
+/* The run is over: its result and exit status, once (expectations run at its end). */
+static void conclude(loop_ctx *ctx)
+{
+    session *s = ctx->s;
+    run_result *r = &ctx->r;
+    if (ctx->concluded) return;
+    ctx->concluded = true;
+    *r = (run_result){.end = sim_run_get_end(ctx->run), .wall_s = (double)(uv_hrtime() - ctx->t0) / 1e9};
+    if (r->end == SIM_END_HALTED) {
+        r->failed = -1;
+        ctx->status = EXIT_USAGE;
+        fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl) ? sim_lua_error(s->sl) : "halted");
+    } else if (r->end == SIM_END_STOPPED) {
+        ctx->status = EXIT_INTERRUPTED;
+    } else {
+        r->failed = sim_lua_check_expectations(s->sl);
+        if (r->failed < 0) fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
+        else r->failed += node_report_failed(s->w);
+        ctx->status = r->failed < 0 ? EXIT_USAGE : r->failed > 0 ? EXIT_FAIL : EXIT_PASS;
+    }
+}
+
+static void stop_serving(loop_ctx *ctx)
+{
+    if (!ctx->serving) return;
+    ctx->serving = false;
+    node_dash_close(ctx->s->dash);
+}
 
 static void on_done(sim_run *r, void *arg)
 {
     loop_ctx *ctx = arg;
+    conclude(ctx);
+    if (ctx->serving) {
+        node_dash_run_ended(ctx->s->dash, end_name(ctx->r.end), ctx->status);
+        if (!ctx->s->o.exit_at_end && ctx->r.end != SIM_END_STOPPED) {
+            printf("renkei: the run ended (%s); still serving the dashboard until Ctrl-C\n", end_name(ctx->r.end));
+            return;   /* the page can still be inspected */
+        }
+        stop_serving(ctx);
+    }
     uv_signal_stop(&ctx->sigint);
 }
 
 static void on_sigint(uv_signal_t *h, int signum)
 {
     loop_ctx *ctx = h->data;
-    sim_run_stop(ctx->run);
+    if (sim_run_get_state(ctx->run) != SIM_RUN_DONE) {
+        sim_run_stop(ctx->run);   /* on_done closes the rest */
+        return;
+    }
+    stop_serving(ctx);
+    uv_signal_stop(&ctx->sigint);
+}
+
+static bool is_loopback(const char *host)
+{
+    return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+}
+
+/* --serve [HOST:]PORT: bind, print where and the token. Returns 0 or an exit status. */
+static int start_serving(loop_ctx *ctx, uv_loop_t *loop)
+{
+    session *s = ctx->s;
+    const char *spec = s->o.serve;
+    char host[64] = "127.0.0.1";
+    const char *port_text = spec;
+    const char *colon = strrchr(spec, ':');
+    if (colon) {
+        size_t n = (size_t)(colon - spec);
+        if (n >= 2 && spec[0] == '[' && spec[n - 1] == ']') {   /* [::1]:8080 */
+            spec++;
+            n -= 2;
+        }
+        if (n == 0 || n >= sizeof host) return usage_error("--serve %s: expected [HOST:]PORT", s->o.serve);
+        memcpy(host, spec, n);
+        host[n] = '\0';
+        port_text = colon + 1;
+    }
+    if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
+    uint64_t port;
+    if (!parse_u64(port_text, &port) || port > 65535) return usage_error("--serve %s: expected a port from 0 to 65535", s->o.serve);
+    if (!is_loopback(host) && !s->o.serve_any)
+        return usage_error("--serve %s: only loopback addresses unless --serve-any is given (anyone who can reach it sees the run)", s->o.serve);
+    const char *web = s->o.web_root ? s->o.web_root : RENKEI_WEB_DIR;
+    char index[4096];
+    snprintf(index, sizeof index, "%s/index.html", web);
+    if (access(index, R_OK) != 0) return usage_error("--web %s: no index.html there", web);
+    unsigned char raw[16];
+    char token[33];
+    if (RAND_bytes(raw, sizeof raw) != 1) {
+        fprintf(stderr, "renkei: cannot draw an access token\n");
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < 16; i++) snprintf(token + 2 * i, 3, "%02x", raw[i]);
+    node_dash_serve_config cfg = {.host = host, .port = (int)port, .web_root = web, .token = token,
+                                  .loopback = is_loopback(host)};
+    int rc = node_dash_serve(s->dash, ctx->run, loop, &cfg);
+    if (rc < 0) {
+        fprintf(stderr, "renkei: --serve %s: %s\n", s->o.serve, uv_strerror(rc));
+        return EXIT_USAGE;
+    }
+    ctx->serving = true;
+    bool v6 = strchr(host, ':') != NULL;
+    printf("renkei: dashboard at http://%s%s%s:%d/#token=%s\n", v6 ? "[" : "", host, v6 ? "]" : "",
+           node_dash_port(s->dash), token);
+    printf("renkei: access token %s (needed to pause, step, change the speed or inject faults)\n", token);
+    printf("renkei: the run %s; Ctrl-C quits\n", s->o.play ? "is running" : "starts paused: press play on the page");
+    return 0;
 }
 
 /* One run with outputs, from the parsed options in s to the exit status; closes s. */
@@ -550,6 +694,7 @@ static int run_session(session *sp)
         session_close(&s);
         return status;
     }
+    node_dash_begin(s.dash);
     if (sim_world_start_nodes(s.w) < 0 || sim_lua_begin_run(s.sl, until) < 0) {
         fprintf(stderr, "renkei: cannot schedule the start of the run\n");
         session_close(&s);
@@ -558,33 +703,33 @@ static int run_session(session *sp)
 
     uv_loop_t loop;
     uv_loop_init(&loop);
-    loop_ctx ctx;
+    loop_ctx ctx = {.s = &s};
     sim_run_create(s.w, &loop, until, s.o.speed, &ctx.run);
+    sim_world_set_userdata(s.w, SIM_UD_RUN, ctx.run);
     uv_signal_init(&loop, &ctx.sigint);
     ctx.sigint.data = &ctx;
-    uv_signal_start(&ctx.sigint, on_sigint, SIGINT);
-    uint64_t t0 = uv_hrtime();
-    sim_run_start(ctx.run, on_done, &ctx);
-    uv_run(&loop, UV_RUN_DEFAULT);
-
-    run_result r = {.end = sim_run_get_end(ctx.run), .wall_s = (double)(uv_hrtime() - t0) / 1e9};
+    uv_signal_start(&ctx.sigint, on_sigint, SIGINT);   /* before the URL is printed */
+    if (s.o.serve) status = start_serving(&ctx, &loop);
+    if (status == 0) {
+        ctx.t0 = uv_hrtime();
+        sim_run_start(ctx.run, on_done, &ctx);
+        if (s.o.serve && !s.o.play) sim_run_pause(ctx.run);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        conclude(&ctx);
+        status = ctx.status;
+    }
     sim_run_close(ctx.run);
+    uv_signal_stop(&ctx.sigint);
     uv_close((uv_handle_t *)&ctx.sigint, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0) fprintf(stderr, "renkei: internal error: a libuv handle was left open\n");
-
-    if (r.end == SIM_END_HALTED) {
-        r.failed = -1;
-        status = EXIT_USAGE;
-        fprintf(stderr, "renkei: %s\n", sim_lua_error(s.sl) ? sim_lua_error(s.sl) : "halted");
-    } else if (r.end == SIM_END_STOPPED) {
-        status = EXIT_INTERRUPTED;
-    } else {
-        r.failed = sim_lua_check_expectations(s.sl);
-        if (r.failed < 0) fprintf(stderr, "renkei: %s\n", sim_lua_error(s.sl));
-        else r.failed += node_report_failed(s.w);
-        status = r.failed < 0 ? EXIT_USAGE : r.failed > 0 ? EXIT_FAIL : EXIT_PASS;
+    sim_world_set_userdata(s.w, SIM_UD_RUN, NULL);
+    if (!ctx.concluded) {   /* --serve failed before the run began */
+        session_close(&s);
+        return status;
     }
+
+    run_result r = ctx.r;
     int hrc = sim_world_trace_hash(s.w, r.hash);
     r.hash_ok = hrc == 0 || hrc == -EIO;
     if (hrc == -EIO) fprintf(stderr, "renkei: writing the trace failed (the hash is still right)\n");
@@ -804,6 +949,45 @@ static int cmd_check(int argc, char **argv)
     return status;
 }
 
+/* report.html again from a summary.json (a run's, or one written by hand). */
+static int cmd_report(int argc, char **argv)
+{
+    if (argc != 2) return usage_error("%s", "report: expected SUMMARY.json OUT.html");
+    FILE *f = fopen(argv[0], "r");
+    if (!f) {
+        fprintf(stderr, "renkei: %s: %s\n", argv[0], strerror(errno));
+        return EXIT_USAGE;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[65536];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *p = realloc(text, cap);
+            if (!p) break;
+            text = p;
+        }
+        memcpy(text + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    cJSON *summary = text ? cJSON_ParseWithLength(text, len) : NULL;
+    free(text);
+    if (!cJSON_IsObject(summary)) {
+        cJSON_Delete(summary);
+        fprintf(stderr, "renkei: %s: not a JSON object\n", argv[0]);
+        return EXIT_USAGE;
+    }
+    int rc = node_report_html_write(argv[1], summary);
+    cJSON_Delete(summary);
+    if (rc < 0) {
+        fprintf(stderr, "renkei: %s: %s\n", argv[1], strerror(-rc));
+        return EXIT_USAGE;
+    }
+    return EXIT_PASS;
+}
+
 /* ---- bench ----------------------------------------------------------------------------- */
 
 static int cmd_bench(int argc, char **argv)
@@ -872,6 +1056,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("renkei %s\n", RENKEI_VERSION);
         return EXIT_PASS;

@@ -158,6 +158,7 @@ bool sim_trace_begin(sim_trace *t, sim_time_t now, const char *kind)
     char frac[8] = {'.'};   /* the microseconds, six digits */
     for (int i = 6; i >= 1; i--, us /= 10) frac[i] = (char)('0' + us % 10);
     sim_buf *b = &t->pending;   /* built in place: no copy per line */
+    t->line_start = b->len;
     sim_buf_append(b, "{\"time\":", 8);
     if (sec > 0) {
         sim_buf_append(b, t->cached_secs, t->cached_secs_len);
@@ -202,6 +203,7 @@ void sim_trace_end(sim_trace *t)
 {
     sim_buf_append(&t->pending, "}\n", 2);
     t->records++;
+    if (t->tap) t->tap(t->tap_ud, t->pending.data + t->line_start, t->pending.len - t->line_start - 1);
     if (t->pending.len >= TRACE_FLUSH_BYTES) trace_flush(t);
 }
 

@@ -27,6 +27,11 @@ typedef struct sim_trace {
     char cached_jst[SIM_TIME_BUFSZ];
     char cached_secs[24];   /* its seconds since the epoch, in digits */
     size_t cached_secs_len;
+    /* A passive listener told of each finished line (the dashboard's event log); it must
+     * not write to the trace. NULL: none. */
+    void (*tap)(void *ud, const char *line, size_t len);
+    void *tap_ud;
+    size_t line_start;      /* where the line being built starts in pending */
 } sim_trace;
 
 int  sim_trace_init(sim_trace *t, int fd, bool off);

@@ -239,6 +239,12 @@ void sim_world_log(sim_world *w, const char *node, const char *text) { sim_world
 int sim_world_trace_hash(sim_world *w, char hex[65]) { return sim_trace_finish(&w->trace, hex); }
 uint64_t sim_world_trace_records(const sim_world *w) { return w->trace.records; }
 
+void sim_world_set_trace_tap(sim_world *w, void (*tap)(void *ud, const char *line, size_t len), void *ud)
+{
+    w->trace.tap = tap;
+    w->trace.tap_ud = ud;
+}
+
 /* ---- nodes ----------------------------------------------------------------------------- */
 
 uint64_t sim_name_hash(const char *s)

@@ -77,6 +77,9 @@ void sim_world_note(sim_world *w, const char *kind, const char *node, const char
  * file could not be written (the hash is still right). */
 int sim_world_trace_hash(sim_world *w, char hex[65]);
 uint64_t sim_world_trace_records(const sim_world *w);
+/* A passive listener of trace lines (the dashboard's event log): called with each finished
+ * line, without its newline. It must not change the world. NULL removes it. */
+void sim_world_set_trace_tap(sim_world *w, void (*tap)(void *ud, const char *line, size_t len), void *ud);
 
 /* Memory held by the event slab and queue, for the benchmark's bytes-per-event figure. */
 size_t sim_world_event_bytes(const sim_world *w);

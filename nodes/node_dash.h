@@ -1,0 +1,52 @@
+/* node_dash.h - the web dashboard of a run: what `renkei run --serve` and `--out` use.
+ *
+ * Two layers, both passive (they read the world and never schedule into it, so a served run
+ * has the same trace as one that is not):
+ *  - the figures: flows counted as they start and end, bucketed by simulated time (the
+ *    charts, the report's series); attached to every run with domain nodes;
+ *  - the server: the page (web/) and a JSON API over sim_http, live updates by server-sent
+ *    events, and the controls (pause, step, speed, run until) that drive the sim_run.
+ * The API is documented in web/API.md. */
+#ifndef RENKEI_NODE_DASH_H
+#define RENKEI_NODE_DASH_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+#include "sim_run.h"
+#include "sim_world.h"
+
+typedef struct node_dash node_dash;
+typedef struct lua_State lua_State;
+
+typedef struct node_dash_serve_config {
+    const char *host;           /* numeric address; 127.0.0.1 unless the user allowed more */
+    int port;                   /* 0: any free port */
+    const char *web_root;       /* the page's files */
+    const char *token;          /* required by every request that changes something */
+    bool loopback;              /* bound to a loopback address: refuse other Host names */
+} node_dash_serve_config;
+
+/* Attach to w before its scripts load (so it sees their captions); the dashboard hangs off
+ * the world until node_dash_destroy. */
+int  node_dash_attach(sim_world *w, node_dash **out);
+/* The scripts are loaded and the run about to begin: collect the figures from now on
+ * (nothing to collect without domain nodes, and then the figures are empty). */
+void node_dash_begin(node_dash *d);
+/* Serve the page and the API for run on loop. */
+int  node_dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash_serve_config *cfg);
+int  node_dash_port(const node_dash *d);
+/* The run ended (exit status as `renkei run` reports it): final checks to the page. */
+void node_dash_run_ended(node_dash *d, const char *end_reason, int exit_status);
+/* Stop serving (the loop can end once the handles have closed). */
+void node_dash_close(node_dash *d);
+/* Detach from the world and free (after the loop has run the close callbacks). */
+void node_dash_destroy(node_dash *d);
+
+/* The time series for summary.json ("series") and report.html. */
+cJSON *node_dash_series_json(node_dash *d);
+
+/* Lua: caption { ja = ..., en = ... } and pause_here() (scripts/README.md, "Training"). */
+int node_dash_open_lua(lua_State *L);
+
+#endif

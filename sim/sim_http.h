@@ -1,0 +1,105 @@
+/* sim_http.h - a small HTTP/1.1 server on the world's libuv loop: routes, static files,
+ * server-sent events. Domain-agnostic: the dashboard (nodes/node_dash*.c) gives it routes.
+ *
+ * Requests are parsed by http_parser (Debian's libhttp-parser); nothing here parses HTTP by
+ * hand. Every limit is explicit (header bytes, body bytes, connections, a per-connection
+ * timeout for a request to arrive whole) and a request past one gets a one-line JSON error
+ * and a 4xx before anything else happens. A route may require the access token (header
+ * `Authorization: Bearer T` or `X-Renkei-Token: T`): without it 401, with a wrong one 403.
+ *
+ * Event streams (text/event-stream) are broadcast by channel. Each client has a bounded
+ * queue (bytes accepted by libuv but not yet written to the socket): a message that would
+ * overflow it is dropped for that client and counted, and the next message it does get is
+ * preceded by `event: dropped` with the count, so a slow or vanished browser never stalls
+ * the loop or grows memory. Handles are freed only in their close callbacks. */
+#ifndef RENKEI_SIM_HTTP_H
+#define RENKEI_SIM_HTTP_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct sim_http sim_http;
+typedef struct sim_http_req sim_http_req;
+
+enum { SIM_HTTP_GET = 1, SIM_HTTP_POST = 2, SIM_HTTP_DELETE = 4 };   /* others: 405 */
+
+typedef void (*sim_http_handler)(sim_http_req *req, void *ud);
+
+typedef struct sim_http_route {
+    unsigned methods;           /* SIM_HTTP_GET | ... */
+    const char *path;           /* exact, or a prefix when it ends with '*' */
+    bool needs_token;
+    sim_http_handler fn;
+} sim_http_route;
+
+typedef struct sim_http_limits {
+    size_t max_header_bytes;    /* request line and headers; 0 = 8 KiB */
+    size_t max_body_bytes;      /* 0 = 64 KiB */
+    unsigned max_conns;         /* open connections, event streams included; 0 = 64 */
+    unsigned request_timeout_ms;/* a request must arrive whole within this; 0 = 10 s */
+    unsigned idle_timeout_ms;   /* a keep-alive connection with no request; 0 = 60 s */
+    size_t sse_queue_bytes;     /* per event-stream client; 0 = 512 KiB */
+    size_t max_file_bytes;      /* static files; 0 = 8 MiB */
+} sim_http_limits;
+
+typedef struct sim_http_config {
+    const char *host;           /* numeric IPv4 or IPv6 address */
+    int port;                   /* 0: any free port (see sim_http_port) */
+    sim_http_limits limits;
+    const char *static_root;    /* directory served for GET paths no route takes; NULL: none */
+    const char *token;          /* required by routes that say so; NULL: none is */
+    bool loopback_hosts_only;   /* refuse Host headers other than loopback names (DNS rebinding) */
+    const sim_http_route *routes;
+    size_t nroutes;
+    void *ud;                   /* passed to every handler and to tick */
+    /* Called every tick_ms of wall time while the server is open (publishing live updates
+     * in batches); 0 or NULL: never. */
+    unsigned tick_ms;
+    void (*tick)(void *ud);
+} sim_http_config;
+
+typedef struct sim_http_stats {
+    uint64_t accepted, refused, requests, errors_4xx;
+    uint64_t sse_messages, sse_dropped;     /* per client: delivered to a queue / dropped */
+    uint64_t sse_bytes;
+} sim_http_stats;
+
+/* Bind, listen and serve on loop. The strings in cfg are copied. */
+int  sim_http_create(uv_loop_t *loop, const sim_http_config *cfg, sim_http **out);
+int  sim_http_port(const sim_http *h);
+/* Close the listener and every connection; h is freed in the last close callback, after
+ * which `closed` (may be NULL) runs. */
+void sim_http_close(sim_http *h, void (*closed)(void *arg), void *arg);
+const sim_http_stats *sim_http_stats_get(const sim_http *h);
+unsigned sim_http_connections(const sim_http *h);
+unsigned sim_http_sse_clients(const sim_http *h, int channel);
+/* The wall clock (monotonic, ns), for rate figures in the HTTP layer's users. */
+uint64_t sim_http_wall_ns(void);
+
+/* The request being handled (valid during the handler only). */
+unsigned    sim_http_req_method(const sim_http_req *r);
+const char *sim_http_req_path(const sim_http_req *r);       /* decoded, without the query */
+/* The value of a query parameter, percent-decoded into buf; -ENOENT when absent, -ENOSPC. */
+int         sim_http_req_query(const sim_http_req *r, const char *name, char *buf, size_t n);
+const char *sim_http_req_body(const sim_http_req *r, size_t *len);
+/* The body parsed as JSON, or NULL (and a 400 already sent) when it is not JSON. */
+cJSON      *sim_http_req_json(sim_http_req *r);
+bool        sim_http_req_authorized(const sim_http_req *r);
+sim_http   *sim_http_req_server(const sim_http_req *r);
+
+/* Answer the request; the first answer wins, later ones return -EALREADY. */
+int sim_http_respond(sim_http_req *r, int status, const char *content_type, const char *body, size_t len);
+int sim_http_respond_json(sim_http_req *r, int status, cJSON *json);   /* takes json */
+int sim_http_respond_error(sim_http_req *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Turn the connection into an event stream on `channel` (>= 0). */
+int sim_http_sse_open(sim_http_req *r, int channel);
+
+/* Send one event to every client of channel: returns how many clients dropped it. data may
+ * hold newlines (each becomes its own data: line). */
+int sim_http_sse_broadcast(sim_http *h, int channel, const char *event, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,72 @@
+// report.test.mjs - report.html opens offline and asks for nothing: a run's own report, and
+// one rendered from a hand-written summary with faults and a rollout schedule (the parts
+// other issues add to summary.json), both with every network request blocked.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+import { launch, RENKEI, shot } from './harness.mjs';
+
+let browser, dir;
+before(async () => {
+  browser = await launch();
+  dir = mkdtempSync(join(tmpdir(), 'renkei-report-'));
+});
+after(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// Open a file offline with every request blocked; returns the page and what it asked for.
+async function openOffline(file) {
+  const ctx = await browser.newContext({ offline: true, viewport: { width: 1300, height: 1000 } });
+  const page = await ctx.newPage();
+  const asked = [], errors = [];
+  page.on('request', (r) => asked.push(r.url()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await ctx.route('**/*', (route) => (route.request().url() === pathToFileURL(file).href ? route.continue() : route.abort()));
+  await page.goto(pathToFileURL(file).href);
+  await page.waitForSelector('#status');
+  await page.waitForTimeout(300);   // the charts draw on the next frame
+  return { ctx, page, asked, errors, self: pathToFileURL(file).href };
+}
+
+test("a run's report.html opens offline with its summary, charts and checks", async () => {
+  const out = join(dir, 'run');
+  execFileSync(RENKEI, ['run', 'topologies/small.lua', 'scripts/training/child_allowance.lua', '-q', '--out', out]);
+  const { ctx, page, asked, errors, self } = await openOffline(resolve(out, 'report.html'));
+  assert.deepEqual(asked, [self], 'no request but the file itself');
+  assert.deepEqual(errors, []);
+  assert.match(await page.locator('#status').textContent(), /Exit status 0|終了ステータス 0/);
+  assert.ok(await page.locator('canvas.chart').count() >= 3);
+  assert.ok(await page.locator('ul.checks li.ok').count() >= 5, 'invariants and expectations listed');
+  await shot(page, 'report-run');
+  await ctx.close();
+});
+
+test('a report from a hand-written summary draws faults, the schedule and readiness', async () => {
+  const html = join(dir, 'full.html');
+  execFileSync(RENKEI, ['report', 'tests/web/fixtures/summary_full.json', html]);
+  const { ctx, page, asked, errors, self } = await openOffline(html);
+  assert.deepEqual(asked, [self], 'no request but the file itself');
+  assert.deepEqual(errors, []);
+  if ((await page.evaluate(() => document.documentElement.lang)) === 'ja') await page.click('#lang');
+  const text = await page.locator('#report').textContent();
+  assert.match(text, /Faults/);
+  assert.match(text, /site_down/);
+  assert.match(text, /not ended/, 'a fault without an end');
+  assert.match(text, /Rollout schedule/);
+  assert.match(text, /full operation/);
+  assert.match(text, /82%/, 'the odds of meeting the milestone');
+  assert.match(text, /FAILED every flow ends exactly once/, 'a failed invariant is shown as failed');
+  assert.equal(await page.locator('#gantt').count(), 1);
+  assert.ok(await page.locator('canvas.chart').count() >= 5, 'time series, lag and readiness charts');
+  await shot(page, 'report-schedule');
+  await page.click('#lang');
+  assert.match(await page.locator('h1').textContent(), /レポート/);
+  await ctx.close();
+});

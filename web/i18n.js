@@ -1,0 +1,236 @@
+// i18n.js - every string the dashboard shows, in Japanese and English, in one table.
+// t('key') gives the current language's text; setLang() switches and tells every listener.
+
+const STRINGS = {
+  en: {
+    title: 'renkei — My Number linkage network, live',
+    lang_switch: '日本語',
+    play: 'Play', pause: 'Pause', step: 'Step', step_title: 'Run exactly one event',
+    speed: 'Speed', fast: 'as fast as possible', realtime: 'real time (1×)',
+    until: 'Run until', until_placeholder: '10:00 or +30m', go: 'Go',
+    state_running: 'running', state_paused: 'paused', state_ended: 'ended', state_idle: 'ready', state_none: '—',
+    events: 'events', pending: 'pending', eps: 'events/s', ratio: 'sim/real',
+    token_missing: 'Read-only: the access token is needed to control the run.',
+    token_label: 'Access token', token_set: 'Use', token_bad: 'The token was refused.',
+    map: 'Japan: local governments by prefecture', legend_up: 'up', legend_down: 'down',
+    legend_failed_over: 'failed over to backup site', legend_site_down: 'serving site down',
+    legend_load: 'load (messages per update)', lg_count: '{n} local governments',
+    flow: 'The flow, hop by hop', flow_pick: 'Pick an inquiry for me', flow_none: 'No flow shown yet. Run the simulation a little and pick an inquiry.',
+    flow_follow: 'Follow the next inquiry of {name}', flow_select: 'Recorded flows', flow_prev: '◀ Previous hop',
+    flow_next: 'Next hop ▶', flow_hop: 'Hop {i} of {n}', flow_open: 'waiting for an answer',
+    flow_overdue: 'no answer within the timeout', flow_following: 'Following the next inquiry of {name}…',
+    seen: 'What this hop carried', why: 'What happens here',
+    charts: 'Over simulated time', chart_inquiries: 'Inquiries per minute', chart_latency: 'Inquiry latency (ms)',
+    chart_errors: 'Errors by kind', chart_rates: 'Events per second and simulated/real ratio',
+    started: 'started', answered_ok: 'answered ok', events_per_s: 'events/s', sim_per_wall: 'sim/real',
+    checks: 'Invariants and expectations', invariant: 'invariant', expectation: 'expectation',
+    held: 'holds', failed: 'FAILED', not_yet: 'checked at the end',
+    log: 'Event log', log_node: 'node', log_kind: 'kind', log_msg: 'message id', log_flow: 'flow id',
+    log_any: 'any', log_search: 'Search past events', log_live: 'Live', log_skipped: '{n} lines skipped (too fast to show)',
+    log_clear: 'Clear',
+    caption: 'Narration', pause_at_captions: 'Pause where the script says', paused_by_script: 'Paused by the training script — press Play to go on.',
+    dropped: 'Updates dropped for this browser (too slow): {n}. Refreshed.',
+    ended: 'The run has ended ({reason}), exit status {status}. The page stays open for inspection.',
+    disconnected: 'Connection lost; retrying…',
+    kind_lg: 'local government', kind_agency: 'agency', kind_site: 'platform site', kind_ifs: 'interface system',
+    kind_nws: 'information-provision network system (NWS)', kind_jlis: 'J-LIS',
+    home: 'home site', backup: 'backup site', server: 'served by', state: 'state',
+    state0: 'up', state1: 'down', state2: 'failed over', state3: 'serving site down',
+    lane_inquirer_system: 'Existing system (inquirer)', lane_inquirer_server: 'Intermediate server (inquirer)',
+    lane_inquirer_ifs: 'Interface system (inquirer)', lane_nws: 'NWS', lane_jlis: 'J-LIS',
+    lane_provider_ifs: 'Interface system (provider)', lane_provider_server: 'Intermediate server (provider)',
+    lane_provider_system: 'Existing system (provider)', lane_other: 'other',
+    field_addressee_no: 'integrated addressee number', field_agency_code: 'agency code',
+    field_serial_no: 'processing serial number', field_staff: 'staff member', field_acquisition_no: 'acquisition number',
+    field_resident_code: 'resident-record code', field_person_key: 'person key', field_error: 'error',
+    field_ciphertext: 'ciphertext (first bytes)', field_ciphertext_bytes: 'ciphertext bytes', field_payload: 'payload (plaintext)',
+    field_payload_bytes: 'payload bytes',
+    faults: 'Faults', fault_kind: 'kind', fault_target: 'target', fault_target_hint: 'click the map', fault_peer: 'other side',
+    fault_duration: 'duration', fault_inject: 'Inject', fault_clear: 'Clear', fault_injected: 'Fault {id} injected.',
+    fault_active: 'active', fault_ended: 'ended', fault_none: 'No fault injected.', chart_lag: 'Replication lag between the sites (ms)',
+    lag: 'max lag', fault_band: 'fault', cipher_tag: '[encrypted]', site_label: '{name} site', region: 'region',
+    outcome_ok: 'answered', outcome_no_code: 'no agency code yet', outcome_not_permitted: 'not permitted',
+    outcome_unreachable: 'provider unreachable', outcome_timeout: 'timed out', outcome_integrity: 'integrity failure',
+    outcome_not_found: 'nothing held for that person and item', outcome_duplicate: 'duplicate record id', outcome_no_staff: 'no staff member named',
+  },
+  ja: {
+    title: 'renkei — マイナンバー情報連携ネットワーク ライブ',
+    lang_switch: 'English',
+    play: '再生', pause: '一時停止', step: '1ステップ', step_title: 'イベントを1つだけ実行',
+    speed: '速度', fast: '最高速', realtime: '実時間 (1倍)',
+    until: '指定時刻まで実行', until_placeholder: '10:00 または +30m', go: '実行',
+    state_running: '実行中', state_paused: '一時停止中', state_ended: '終了', state_idle: '準備完了', state_none: '—',
+    events: 'イベント', pending: '待機中', eps: 'イベント/秒', ratio: '時間倍率',
+    token_missing: '閲覧のみ: 操作にはアクセストークンが必要です。',
+    token_label: 'アクセストークン', token_set: '使う', token_bad: 'トークンが拒否されました。',
+    map: '日本: 都道府県別の地方公共団体', legend_up: '稼働', legend_down: '停止',
+    legend_failed_over: 'バックアップサイトへ切替済み', legend_site_down: '提供サイト停止',
+    legend_load: '負荷 (更新あたりのメッセージ数)', lg_count: '地方公共団体 {n}',
+    flow: '情報連携の流れ (ホップごと)', flow_pick: '情報照会を1件選ぶ', flow_none: 'まだ表示するフローがありません。少し実行してから情報照会を選んでください。',
+    flow_follow: '{name} の次の情報照会を追跡', flow_select: '記録したフロー', flow_prev: '◀ 前のホップ',
+    flow_next: '次のホップ ▶', flow_hop: 'ホップ {i} / {n}', flow_open: '応答待ち',
+    flow_overdue: 'タイムアウトまでに応答なし', flow_following: '{name} の次の情報照会を追跡中…',
+    seen: 'このホップで運ばれたもの', why: 'ここで起きること',
+    charts: 'シミュレーション時間の推移', chart_inquiries: '1分あたりの情報照会', chart_latency: '情報照会の応答時間 (ms)',
+    chart_errors: 'エラー種別', chart_rates: '1秒あたりのイベント数と時間倍率',
+    started: '開始', answered_ok: '正常応答', events_per_s: 'イベント/秒', sim_per_wall: '時間倍率',
+    checks: '不変条件と期待値', invariant: '不変条件', expectation: '期待値',
+    held: '成立', failed: '不成立', not_yet: '終了時に評価',
+    log: 'イベントログ', log_node: 'ノード', log_kind: '種別', log_msg: 'メッセージID', log_flow: 'フローID',
+    log_any: 'すべて', log_search: '過去のイベントを検索', log_live: 'ライブ', log_skipped: '{n} 行を省略 (表示が追いつかないため)',
+    log_clear: 'クリア',
+    caption: 'ナレーション', pause_at_captions: 'スクリプトの指定箇所で一時停止', paused_by_script: '研修スクリプトにより一時停止しました。「再生」で続行します。',
+    dropped: 'このブラウザへの更新を {n} 件破棄しました (受信が遅いため)。再取得しました。',
+    ended: '実行は終了しました ({reason})。終了ステータス {status}。ページは確認用に開いたままです。',
+    disconnected: '接続が切れました。再接続中…',
+    kind_lg: '地方公共団体', kind_agency: '国の機関', kind_site: 'プラットフォームサイト', kind_ifs: 'インターフェイスシステム',
+    kind_nws: '情報提供ネットワークシステム', kind_jlis: '地方公共団体情報システム機構 (J-LIS)',
+    home: '主サイト', backup: 'バックアップサイト', server: '提供元', state: '状態',
+    state0: '稼働', state1: '停止', state2: '切替済み', state3: '提供サイト停止',
+    lane_inquirer_system: '既存システム (照会者)', lane_inquirer_server: '中間サーバー (照会者)',
+    lane_inquirer_ifs: 'インターフェイスシステム (照会者)', lane_nws: '情報提供NWS', lane_jlis: 'J-LIS',
+    lane_provider_ifs: 'インターフェイスシステム (提供者)', lane_provider_server: '中間サーバー (提供者)',
+    lane_provider_system: '既存システム (提供者)', lane_other: 'その他',
+    field_addressee_no: '団体内統合宛名番号', field_agency_code: '機関別符号',
+    field_serial_no: '処理通番', field_staff: '職員', field_acquisition_no: '取得番号',
+    field_resident_code: '住民票コード', field_person_key: '個人識別符号', field_error: 'エラー',
+    field_ciphertext: '暗号文 (先頭)', field_ciphertext_bytes: '暗号文のバイト数', field_payload: 'データ (平文)',
+    field_payload_bytes: 'データのバイト数',
+    faults: '障害', fault_kind: '種類', fault_target: '対象', fault_target_hint: '地図をクリック', fault_peer: '相手側',
+    fault_duration: '期間', fault_inject: '発生させる', fault_clear: '解除', fault_injected: '障害 {id} を発生させました。',
+    fault_active: '継続中', fault_ended: '終了', fault_none: '障害はありません。', chart_lag: 'サイト間のレプリケーション遅延 (ms)',
+    lag: '最大遅延', fault_band: '障害', cipher_tag: '[暗号化]', site_label: '{name} サイト', region: '地方',
+    outcome_ok: '応答あり', outcome_no_code: '符号が未取得', outcome_not_permitted: '照会が許可されていない',
+    outcome_unreachable: '提供者に到達できない', outcome_timeout: 'タイムアウト', outcome_integrity: '完全性エラー',
+    outcome_not_found: '該当なし', outcome_duplicate: 'レコードIDの重複', outcome_no_staff: '職員の指定なし',
+  },
+};
+
+// What happens at each step of a flow (the step names come from nodes/node_dash_flows.c).
+const STEPS = {
+  en: {
+    inquiry_request: ['Inquiry from the existing system', 'The desk\'s existing system asks its own intermediate server, keyed by the integrated addressee number (an internal number of this local government). It names the staff member, the procedure and the item. The individual number never leaves the body.'],
+    inquiry_converted: ['Converted to the agency code', 'The intermediate server (the body\'s tenant at its platform site) logs the inquiry and replaces the addressee number with this body\'s agency-specific code. The addressee number stays inside the body.'],
+    inquiry_to_nws: ['Through the interface system to the NWS', 'The interface system is the gateway between the platform site and the information-provision network system.'],
+    inquiry_nws_converted: ['NWS: permission, serial number, code conversion', 'The NWS checks the permission table (may this inquirer ask this provider for this item under this procedure?), issues the processing serial number, records the access and converts the inquirer\'s agency code into the provider\'s: only the NWS can link two bodies\' codes, so codes are unlinkable anywhere else.'],
+    inquiry_to_provider: ['To the provider\'s intermediate server', 'The provider\'s interface system passes the inquiry, now carrying the provider\'s own agency code and the serial number.'],
+    inquiry: ['Inquiry', ''],
+    provision_answer: ['Answered automatically from the replica', 'The provider\'s intermediate server finds the person by its own agency code and answers from the replica (副本) its existing systems registered, automatically and in plain text so far.'],
+    provision_not_found: ['Nothing held', 'The provider\'s intermediate server holds no replica for that person and item: it answers so (該当なし).'],
+    provision_sealed: ['Sealed for the inquirer', 'The provider\'s interface system encrypts the answer for the inquirer\'s interface system (session key, AES-256-GCM with the serial number as associated data). From here to the inquirer\'s interface system, nobody — the NWS included — sees the plaintext.'],
+    provision_error_to_nws: ['Error answer to the NWS', 'An error travels back without payload.'],
+    provision_nws_relay: ['NWS relays the ciphertext', 'The NWS records the outcome against the serial number and forwards the sealed answer. It sees only ciphertext.'],
+    provision_nws_error: ['NWS relays the error', 'The NWS records the outcome against the serial number and forwards the error.'],
+    provision_nws_refused: ['Refused by the NWS', 'The NWS refused the inquiry before any provider was asked (not permitted, no code, or no staff member named) and answers the inquirer directly.'],
+    provision_opened: ['Opened by the inquirer\'s interface system', 'The inquirer\'s interface system decrypts and authenticates the answer: plaintext again, inside the inquirer\'s side only.'],
+    provision_integrity: ['Integrity failure', 'The answer failed to decrypt or authenticate (tampered or wrong key): it becomes an explicit integrity error, never silence.'],
+    provision_delivered: ['Delivered to the desk', 'The intermediate server logs the receipt with the serial number (so the three records reconcile) and hands the answer to the existing system.'],
+    provision_error: ['Error delivered to the desk', 'The flow ends with an explicit error.'],
+    provision: ['Provision', ''],
+    code_request: ['Code acquisition', 'The body asks for an agency code with a one-time acquisition number.'],
+    code_to_jlis: ['Through J-LIS', 'The intermediate server sends the resident-record code and the acquisition number to J-LIS; the addressee number stays behind.'],
+    code_to_nws: ['J-LIS to the NWS', 'J-LIS turns the resident-record code into the person key only it can compute and asks the NWS.'],
+    code_issued: ['The NWS issues the code', 'The NWS issues this body\'s agency-specific code for the person.'],
+    code_back: ['Back through J-LIS', 'J-LIS carries the code back with the acquisition number.'],
+    code_stored: ['Code stored', 'The intermediate server stores addressee number ↔ agency code; nobody keeps the acquisition number.'],
+    code_error: ['Code acquisition failed', ''],
+    replica_register: ['Replica registration', 'The existing system registers provision data (a replica) in its intermediate server.'],
+    replica_stored: ['Replica stored', ''], replica_refused: ['Replica refused', ''],
+  },
+  ja: {
+    inquiry_request: ['既存システムからの照会', '窓口の既存システムが、自団体の中間サーバーへ団体内統合宛名番号で照会します。職員・事務手続・特定個人情報を指定します。個人番号は団体の外に出ません。'],
+    inquiry_converted: ['機関別符号への変換', '中間サーバー (プラットフォーム上のテナント) が照会を記録し、宛名番号を自団体の機関別符号に置き換えます。宛名番号は団体内にとどまります。'],
+    inquiry_to_nws: ['インターフェイスシステムから情報提供NWSへ', 'インターフェイスシステムはプラットフォームと情報提供ネットワークシステムの間の出入口です。'],
+    inquiry_nws_converted: ['情報提供NWS: 許可・処理通番・符号変換', '情報提供NWSは情報提供ネットワークシステムの許可表 (この照会者がこの事務でこの提供者にこの情報を照会できるか) を確認し、処理通番を発行して情報提供等記録を残し、照会者の機関別符号を提供者の符号に変換します。符号を結び付けられるのは情報提供NWSだけです。'],
+    inquiry_to_provider: ['提供者の中間サーバーへ', '提供者のインターフェイスシステムが、提供者の機関別符号と処理通番を付けた照会を渡します。'],
+    inquiry: ['情報照会', ''],
+    provision_answer: ['副本から自動応答', '提供者の中間サーバーが自団体の機関別符号で本人を特定し、既存システムが登録した副本から自動で応答します (ここまでは平文)。'],
+    provision_not_found: ['該当なし', '提供者の中間サーバーにその本人・情報の副本がないため、該当なしと応答します。'],
+    provision_sealed: ['照会者向けに暗号化', '提供者のインターフェイスシステムが照会者のインターフェイスシステム向けに暗号化します (セッション鍵、処理通番を付加データとする AES-256-GCM)。ここから照会者側まで、情報提供NWSを含め誰も平文を見られません。'],
+    provision_error_to_nws: ['エラー応答を情報提供NWSへ', 'エラーはデータなしで戻ります。'],
+    provision_nws_relay: ['情報提供NWSが暗号文を中継', '情報提供NWSは処理通番に結果を記録し、暗号化された応答を転送します。見えるのは暗号文だけです。'],
+    provision_nws_error: ['情報提供NWSがエラーを中継', '情報提供NWSは処理通番に結果を記録し、エラーを転送します。'],
+    provision_nws_refused: ['情報提供NWSが拒否', '情報提供NWSが提供者に問い合わせる前に照会を拒否し (許可なし・符号なし・職員の指定なし)、照会者へ直接応答します。'],
+    provision_opened: ['照会者のインターフェイスシステムで復号', '照会者のインターフェイスシステムが応答を復号・検証します。平文に戻るのは照会者側の中だけです。'],
+    provision_integrity: ['完全性エラー', '応答の復号・検証に失敗しました (改ざんや鍵の誤り)。沈黙ではなく、明示的な完全性エラーになります。'],
+    provision_delivered: ['窓口へ届く', '中間サーバーが処理通番付きで受領を記録し (三者の記録が突合できる)、既存システムへ応答を渡します。'],
+    provision_error: ['窓口へエラーが届く', 'フローは明示的なエラーで終わります。'],
+    provision: ['情報提供', ''],
+    code_request: ['符号取得', '団体が一時的な取得番号で機関別符号を求めます。'],
+    code_to_jlis: ['J-LIS 経由', '中間サーバーが住民票コードと取得番号を J-LIS に送ります。宛名番号は送りません。'],
+    code_to_nws: ['J-LIS から情報提供NWSへ', 'J-LIS が住民票コードを自分だけが計算できる個人識別符号に変え、情報提供NWSに求めます。'],
+    code_issued: ['情報提供NWSが符号を発行', '情報提供NWSがこの団体用の機関別符号を発行します。'],
+    code_back: ['J-LIS 経由で返送', 'J-LIS が取得番号とともに符号を返します。'],
+    code_stored: ['符号を保存', '中間サーバーが宛名番号と機関別符号の対応を保存します。取得番号は誰も保持しません。'],
+    code_error: ['符号取得に失敗', ''],
+    replica_register: ['副本登録', '既存システムが中間サーバーに提供用データ (副本) を登録します。'],
+    replica_stored: ['副本を保存', ''], replica_refused: ['副本の登録を拒否', ''],
+  },
+};
+
+// The invariants the twin checks (their names as nodes/node_domain.c gives them) in Japanese.
+const INVARIANTS_JA = {
+  'no individual number on the network': 'ネットワーク上に個人番号が流れない',
+  'every flow ends exactly once': 'すべてのフローがちょうど1回終わる (応答・エラー・タイムアウト)',
+  'every inquiry names a staff member': 'すべての情報照会が職員を指定している',
+  'serial numbers reconcile (inquirer within NWS within provider)': '処理通番が突合できる (照会者 ⊂ 情報提供NWS ⊂ 提供者)',
+  'codes differ across bodies for the same person': '同じ人の機関別符号が団体ごとに異なる',
+  'no tenant served by two sites at once': '一つのテナントを二つのサイトが同時に提供しない',
+  'acknowledged writes survive a failover': '応答済みの書き込みが切替後も失われない',
+};
+
+export function invariantName(name) { return lang === 'ja' ? INVARIANTS_JA[name] || name : name; }
+
+// The 47 prefectures by their two-digit code.
+export const PREFECTURES = {
+  '01': ['北海道', 'Hokkaido'], '02': ['青森県', 'Aomori'], '03': ['岩手県', 'Iwate'], '04': ['宮城県', 'Miyagi'],
+  '05': ['秋田県', 'Akita'], '06': ['山形県', 'Yamagata'], '07': ['福島県', 'Fukushima'], '08': ['茨城県', 'Ibaraki'],
+  '09': ['栃木県', 'Tochigi'], '10': ['群馬県', 'Gunma'], '11': ['埼玉県', 'Saitama'], '12': ['千葉県', 'Chiba'],
+  '13': ['東京都', 'Tokyo'], '14': ['神奈川県', 'Kanagawa'], '15': ['新潟県', 'Niigata'], '16': ['富山県', 'Toyama'],
+  '17': ['石川県', 'Ishikawa'], '18': ['福井県', 'Fukui'], '19': ['山梨県', 'Yamanashi'], '20': ['長野県', 'Nagano'],
+  '21': ['岐阜県', 'Gifu'], '22': ['静岡県', 'Shizuoka'], '23': ['愛知県', 'Aichi'], '24': ['三重県', 'Mie'],
+  '25': ['滋賀県', 'Shiga'], '26': ['京都府', 'Kyoto'], '27': ['大阪府', 'Osaka'], '28': ['兵庫県', 'Hyogo'],
+  '29': ['奈良県', 'Nara'], '30': ['和歌山県', 'Wakayama'], '31': ['鳥取県', 'Tottori'], '32': ['島根県', 'Shimane'],
+  '33': ['岡山県', 'Okayama'], '34': ['広島県', 'Hiroshima'], '35': ['山口県', 'Yamaguchi'], '36': ['徳島県', 'Tokushima'],
+  '37': ['香川県', 'Kagawa'], '38': ['愛媛県', 'Ehime'], '39': ['高知県', 'Kochi'], '40': ['福岡県', 'Fukuoka'],
+  '41': ['佐賀県', 'Saga'], '42': ['長崎県', 'Nagasaki'], '43': ['熊本県', 'Kumamoto'], '44': ['大分県', 'Oita'],
+  '45': ['宮崎県', 'Miyazaki'], '46': ['鹿児島県', 'Kagoshima'], '47': ['沖縄県', 'Okinawa'],
+};
+
+let lang = 'en';
+try { lang = localStorage.getItem('renkei.lang') || ((navigator.language || '').startsWith('ja') ? 'ja' : 'en'); } catch { /* private mode */ }
+const listeners = [];
+
+export function getLang() { return lang; }
+
+export function setLang(l) {
+  lang = l === 'ja' ? 'ja' : 'en';
+  try { localStorage.setItem('renkei.lang', lang); } catch { /* private mode */ }
+  document.documentElement.lang = lang;
+  applyStatic();
+  for (const fn of listeners) fn(lang);
+}
+
+export function onLang(fn) { listeners.push(fn); }
+
+// t('flow_hop', { i: 1, n: 9 })
+export function t(key, vars) {
+  let s = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
+  if (vars) for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, v);
+  return s;
+}
+
+export function step(name) { return STEPS[lang][name] || STEPS.en[name] || [name, '']; }
+
+export function prefName(code) {
+  const p = PREFECTURES[code];
+  return p ? p[lang === 'ja' ? 0 : 1] : code;
+}
+
+// Elements with data-i18n="key" (text) or data-i18n-placeholder / data-i18n-title.
+export function applyStatic(root = document) {
+  for (const e of root.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  for (const e of root.querySelectorAll('[data-i18n-placeholder]')) e.placeholder = t(e.dataset.i18nPlaceholder);
+  for (const e of root.querySelectorAll('[data-i18n-title]')) e.title = t(e.dataset.i18nTitle);
+  document.title = t('title');
+}
