@@ -243,6 +243,8 @@ struct tenant_db {
 int  tenant_db_open(domain *d, tenant_db *t, const char *name);
 void tenant_db_close(tenant_db *t);
 int  tenant_db_index(tenant_db *t);
+/* Rebuild the in-memory code index from the store (after rows were replaced wholesale). */
+int  tenant_reload_index(tenant_db *t);
 /* A flow message that reached the server of body b (from b itself or from its ifs). */
 void tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flow_msg *m);
 /* Bulk set-up before the run: a code and replicas without messages (the state of the day

@@ -272,31 +272,37 @@ static void crash_nodes(domain *d, fault *f, const uint32_t *ids, size_t n)
     }
 }
 
+/* Damage `count` replica rows of the site (of one tenant with lg = ...), chosen uniformly by
+ * reservoir sampling in one pass over the table, from the faults' own random stream. */
 static void corrupt_rows(domain *d, fault *f, sim_node *site)
 {
     faults *fs = faults_get(d);
     tenant_db *t = site_db(site);
-    int count = f->spec.count > 0 ? f->spec.count : 1;
-    sqlite3_stmt *total = sim_store_stmt(t->store, 45,
-        "SELECT COUNT(*) FROM replica WHERE ?1 = 0 OR tenant = ?1");
-    sqlite3_stmt *pick = sim_store_stmt(t->store, 46,
-        "SELECT tenant, record_id FROM replica WHERE ?1 = 0 OR tenant = ?1 LIMIT 1 OFFSET ?2");
+    size_t want = f->spec.count > 0 ? (size_t)f->spec.count : 1, seen = 0, n = 0;
+    sqlite3_stmt *scan = sim_store_stmt(t->store, 46, "SELECT tenant, record_id FROM replica WHERE ?1 = 0 OR tenant = ?1");
     sqlite3_stmt *spoil = sim_store_stmt(t->store, 47,
         "UPDATE replica SET payload = substr(payload, 1, length(payload) - 1) || '#' WHERE tenant = ?1 AND record_id = ?2");
-    if (!total || !pick || !spoil) return;
-    uint32_t only = f->spec.nb ? f->spec.b[0] : 0;
-    sqlite3_bind_int64(total, 1, only);
-    long long rows = sim_store_read(t->store, total) == 1 ? sqlite3_column_int64(total, 0) : 0;
-    sqlite3_reset(total);
-    for (int i = 0; i < count && rows > 0; i++) {
-        sqlite3_bind_int64(pick, 1, only);
-        sqlite3_bind_int64(pick, 2, (sqlite3_int64)sim_rng_below(&fs->nemesis_rng, (uint32_t)(rows > UINT32_MAX ? UINT32_MAX : rows)));
-        if (sim_store_read(t->store, pick) != 1) continue;
-        sqlite3_bind_int64(spoil, 1, sqlite3_column_int64(pick, 0));
-        sqlite3_bind_text(spoil, 2, (const char *)sqlite3_column_text(pick, 1), -1, SQLITE_TRANSIENT);
-        sqlite3_reset(pick);
+    typedef struct { int64_t tenant; char id[24]; } row;
+    row *pick = calloc(want, sizeof *pick);
+    if (!scan || !spoil || !pick) {
+        free(pick);
+        return;
+    }
+    sqlite3_bind_int64(scan, 1, f->spec.nb ? f->spec.b[0] : 0);
+    while (sim_store_read(t->store, scan) == 1) {
+        size_t slot = seen < want ? seen : (size_t)(sim_rng_uniform(&fs->nemesis_rng) * (double)(seen + 1));
+        seen++;
+        if (slot >= want) continue;
+        pick[slot].tenant = sqlite3_column_int64(scan, 0);
+        snprintf(pick[slot].id, sizeof pick[slot].id, "%s", (const char *)sqlite3_column_text(scan, 1));
+        if (slot >= n) n = slot + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(spoil, 1, pick[i].tenant);
+        sqlite3_bind_text(spoil, 2, pick[i].id, -1, SQLITE_TRANSIENT);
         sim_store_write(t->store, spoil);
     }
+    free(pick);
 }
 
 static void set_links(domain *d, fault *f, bool on)

@@ -603,6 +603,7 @@ void ha_site_crash(sim_node *site)
         repl_restart(&h->out);         /* the unshipped tail is gone */
         h->resynced = false;
         h->lose_state = false;
+        h->audit_on_serve = true;
     }
 }
 
@@ -672,6 +673,10 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
             reroute(site, site->id);
             site_log(site, "serving its own tenants (generation %" PRIu64 ")", m->gen);
             check_split_brain(site);
+            if (h->audit_on_serve) {   /* back from lost state: what did its tenants keep? */
+                h->audit_on_serve = false;
+                recovery_audit(domain_get(site->world), site->id, site->id, "restart");
+            }
         }
         return;
     }

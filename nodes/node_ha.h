@@ -83,6 +83,7 @@ typedef struct site_ha {
     uint32_t releasing;         /* failback: the home whose tenants we release, or UINT32_MAX */
     uint64_t release_seq;       /* ... once the peer has applied our stream up to here */
     bool lose_state;            /* the next crash loses what was not replicated */
+    bool audit_on_serve;        /* it did: check what survived when serving again */
     uint64_t gen;               /* ops's generation for our own tenants, as we last heard it */
     uint64_t peer_gen;          /* ... and for the peer's tenants: older news is ignored */
     int64_t disk_delay;         /* slow-disk fault: each write-bearing message waits this */

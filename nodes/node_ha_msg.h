@@ -72,6 +72,5 @@ void site_process(sim_node *site, struct sim_msg *msg);
 void site_answer_inquiry(sim_node *site, body *b, flow_msg *m);
 void site_reply_to_body(sim_node *server, body *b, flow_kind kind, flow_msg *m, flow_error e);
 int  tenant_apply(tenant_db *t, const repl_rec *r, const domain *d);
-int  tenant_reload_index(tenant_db *t);
 
 #endif

@@ -460,6 +460,11 @@ static void call_on_end(void *ud, body *b, flow_kind kind, uint64_t flow, flow_e
         lua_pushinteger(L, (lua_Integer)m->serial_no);
         lua_setfield(L, -2, "serial_no");
     }
+    body *p = m && kind == FLOW_INQUIRY ? domain_body(domain_get(sim_lua_world(L)), m->provider) : NULL;
+    if (p) {
+        lua_pushstring(L, p->code);
+        lua_setfield(L, -2, "provider");
+    }
     lua_pushinteger(L, m ? sim_world_now(domain_get(sim_lua_world(L))->w) - m->started : domain_get(sim_lua_world(L))->timeout);
     lua_setfield(L, -2, "latency");
     sim_lua_call(L, 1, 0);

@@ -41,15 +41,34 @@ typedef struct workload {
     uint32_t *agency_body;      /* agency index -> node of a body of that agency */
 } workload;
 
-static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person)
+/* The day before, both sites hold each tenant (replication had caught up). When every local
+ * government pairs the same two sites, both stores are the same: the set-up writes one and
+ * copies it (sim_store_copy) instead of writing both. */
+typedef struct site_pair {
+    uint32_t a, b;              /* a writes, b is copied from a; UINT32_MAX: write both */
+} site_pair;
+
+static site_pair common_pair(domain *d)
+{
+    site_pair p = {UINT32_MAX, UINT32_MAX};
+    for (uint32_t i = 0; i < d->nbodies_cap; i++) {
+        body *b = d->bodies[i];
+        if (!b || b->kind != BODY_LG) continue;
+        uint32_t lo = b->home < b->backup ? b->home : b->backup, hi = b->home < b->backup ? b->backup : b->home;
+        if (lo == hi || (p.a != UINT32_MAX && (p.a != lo || p.b != hi))) return (site_pair){UINT32_MAX, UINT32_MAX};
+        p = (site_pair){lo, hi};
+    }
+    return p;
+}
+
+static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, site_pair pair)
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
     uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
     uint64_t code;
-    /* The day before, both sites hold the tenant (replication had caught up). */
-    tenant_db *t = domain_node_db(d, b->server);   /* an agency is its own server */
-    tenant_db *copy = b->backup != b->home ? domain_node_db(d, b->backup) : NULL;
+    tenant_db *t = domain_node_db(d, pair.a != UINT32_MAX ? pair.a : b->server);   /* an agency is its own server */
+    tenant_db *copy = pair.a == UINT32_MAX && b->backup != b->home ? domain_node_db(d, b->backup) : NULL;
     int rc = node_nws_seed_code(nws, key, b->node, &code);
     if (rc == 0) rc = tenant_seed_code(t, b, addressee, code);
     if (rc == 0 && copy) rc = tenant_seed_code(copy, b, addressee, code);
@@ -177,10 +196,11 @@ static int l_residents(lua_State *L)
             prev->residents[res->prev_addressee - 1] = (resident){.person = res->person, .prev_body = UINT32_MAX};
         }
     }
+    site_pair pair = common_pair(d);
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
         for (uint32_t a = 0; a < b->nresidents + b->nextra; a++) {
-            int rc = seed_person(d, b, a + 1, b->residents[a].person);
+            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair);
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
     }
@@ -206,8 +226,14 @@ static int l_residents(lua_State *L)
         return luaL_error(L, "residents: two agency codes clashed; try another --seed");
     for (uint32_t i = 0; i < cap; i++) {
         tenant_db *t = domain_node_db(d, i);
-        if (t && tenant_db_index(t) < 0)
+        if (t && (pair.a == UINT32_MAX || i != pair.b) && tenant_db_index(t) < 0)
             return luaL_error(L, "residents: indexing %s failed", sim_world_node(w, i)->name);
+    }
+    if (pair.a != UINT32_MAX) {
+        tenant_db *from = domain_node_db(d, pair.a), *to = domain_node_db(d, pair.b);
+        if (sim_store_copy(to->store, from->store) < 0 || tenant_reload_index(to) < 0)
+            return luaL_error(L, "residents: copying %s's store failed", sim_world_node(w, pair.a)->name);
+        to->indexed = true;
     }
     lua_pushinteger(L, d->npersons);
     return 1;

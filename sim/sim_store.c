@@ -326,6 +326,25 @@ int sim_store_flush(sim_store *s)
     return 0;
 }
 
+int sim_store_copy(sim_store *dst, sim_store *src)
+{
+    int rc = sim_store_flush(src);
+    if (rc == 0) rc = sim_store_flush(dst);
+    if (rc < 0) return rc;
+    sqlite3_backup *b = sqlite3_backup_init(dst->db, "main", src->db, "main");
+    if (!b) {
+        set_err(dst, "copy", sqlite3_errmsg(dst->db));
+        return -EIO;
+    }
+    int step = sqlite3_backup_step(b, -1);
+    rc = sqlite3_backup_finish(b);
+    if (step != SQLITE_DONE || rc != SQLITE_OK) {
+        set_err(dst, "copy", sqlite3_errmsg(dst->db));
+        return store_errno(rc != SQLITE_OK ? rc : step);
+    }
+    return 0;
+}
+
 const char *sim_store_errmsg(const sim_store *s)
 {
     return s ? s->err : "";

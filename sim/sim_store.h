@@ -63,6 +63,9 @@ int sim_store_read(sim_store *s, sqlite3_stmt *st);
 /* Commits the batch transaction if one is open; a no-op otherwise. 0, or an error as for
  * sim_store_write (-EEXIST: a deferred constraint failed at commit). */
 int sim_store_flush(sim_store *s);
+/* Make dst an exact copy of src (tables, rows, indexes), with SQLite's backup API: for two
+ * stores that must start identical, one write pass instead of two. */
+int sim_store_copy(sim_store *dst, sim_store *src);
 
 /* What the last failing call on s went wrong with; "" if none has failed. Never NULL. */
 const char *sim_store_errmsg(const sim_store *s);
