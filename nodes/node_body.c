@@ -135,7 +135,7 @@ static void end_flow(sim_node *n, flow_kind started_as, uint64_t flow, flow_erro
     int64_t latency = m ? sim_node_now(n) - m->started : -1;   /* answered flows only */
     flow_ended(d, started_as, e, latency);
     recovery_flow_ended(d, b, started_as, flow, e, m);
-    if (d->on_end) d->on_end(d->on_end_ud, b, started_as, flow, e, m);
+    domain_flow_ended(d, b, started_as, flow, e, m);
 }
 
 static void body_timer(sim_node *self, uint64_t tag, void *arg)
@@ -184,7 +184,7 @@ static void body_crash(sim_node *self)
         flow_kind kind = (flow_kind)(flow & 7);
         flow_ended(d, kind, FLOW_UNREACHABLE, -1);
         recovery_flow_ended(d, b, kind, flow, FLOW_UNREACHABLE, NULL);
-        if (d->on_end) d->on_end(d->on_end_ud, b, kind, flow, FLOW_UNREACHABLE, NULL);
+        domain_flow_ended(d, b, kind, flow, FLOW_UNREACHABLE, NULL);
     }
     sim_map_free(&b->pending);
 }

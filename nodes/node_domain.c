@@ -219,6 +219,20 @@ int domain_add_body(domain *d, body *b)
     return 0;
 }
 
+int domain_add_flow_listener(domain *d, domain_flow_end_fn fn, void *ud)
+{
+    if (d->nlisteners == (int)(sizeof d->listeners / sizeof d->listeners[0])) return -ENOSPC;
+    d->listeners[d->nlisteners].fn = fn;
+    d->listeners[d->nlisteners++].ud = ud;
+    return 0;
+}
+
+void domain_flow_ended(domain *d, body *b, flow_kind kind, uint64_t flow, flow_error e, const flow_msg *m)
+{
+    if (d->on_end) d->on_end(d->on_end_ud, b, kind, flow, e, m);
+    for (int i = 0; i < d->nlisteners; i++) d->listeners[i].fn(d->listeners[i].ud, b, kind, flow, e, m);
+}
+
 int domain_item(const domain *d, const char *code)
 {
     for (int i = 0; i < d->nitems; i++)

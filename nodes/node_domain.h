@@ -70,7 +70,7 @@ typedef struct flow_msg {
 
 typedef struct permission {
     char id[48];                /* procedure id */
-    char name_ja[96], name_en[96];
+    char name_ja[160], name_en[160];
     int inquirer_agency;        /* -1: local governments inquire; else index of the agency */
     int provider_agency;        /* -1: a local government provides; else index of the agency */
     uint16_t item;
@@ -106,6 +106,7 @@ typedef struct body {
     double rate;                /* workload: inquiries per business second */
     double new_rate;            /* workload: new residents per business second */
     double update_rate;         /* workload: replica updates per business second */
+    bool external;              /* driven from outside (connection test): no workload here */
 } body;
 
 typedef struct resident {
@@ -139,6 +140,9 @@ typedef struct domain_observer {
     void (*ended)(void *ud, flow_kind kind, flow_error e, int64_t latency);
     void *ud;
 } domain_observer;
+
+typedef void (*domain_flow_end_fn)(void *ud, body *b, flow_kind kind, uint64_t flow, flow_error e,
+                                   const flow_msg *m);
 
 typedef struct domain {
     sim_world *w;
@@ -174,6 +178,9 @@ typedef struct domain {
     /* Told when a flow a body started ends (for scripts and tests); m is NULL on timeout. */
     void (*on_end)(void *ud, body *b, flow_kind kind, uint64_t flow, flow_error e, const flow_msg *m);
     void *on_end_ud;
+    /* More listeners of the same (rollout connection tests), told after on_end. */
+    struct { domain_flow_end_fn fn; void *ud; } listeners[4];
+    int nlisteners;
     domain_observer observer;
 } domain;
 
@@ -186,6 +193,11 @@ tenant_db *domain_node_db(domain *d, uint32_t node);
 int domain_add_body(domain *d, body *b);
 int domain_item(const domain *d, const char *code);
 int domain_procedure(const domain *d, const char *id);
+
+/* Add a listener told whenever a flow a body started ends; -ENOSPC beyond four. */
+int domain_add_flow_listener(domain *d, domain_flow_end_fn fn, void *ud);
+/* Tell on_end and every listener that a flow ended (node_body.c). */
+void domain_flow_ended(domain *d, body *b, flow_kind kind, uint64_t flow, flow_error e, const flow_msg *m);
 
 /* Messages */
 flow_msg *flow_msg_new(void);
