@@ -241,6 +241,17 @@ void node_connect_finish(node_connect *c, const char *end)
     cJSON_AddNumberToObject(h, "requests", (double)c->rep.http_requests);
     cJSON_AddNumberToObject(h, "errors_4xx", (double)c->rep.http_4xx);
     cJSON_AddNumberToObject(h, "own_4xx", (double)c->rep.own_4xx);
+    if (c->nunlogged) {
+        cJSON *list = cJSON_AddArrayToObject(o, "refusals_not_logged");
+        for (size_t i = 0; i < c->nunlogged; i++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "op", connect_op_name(c->unlogged[i].op));
+            cJSON_AddNumberToObject(x, "status", c->unlogged[i].status);
+            cJSON_AddStringToObject(x, "refused", c->unlogged[i].code);
+            cJSON_AddNumberToObject(x, "count", (double)c->unlogged[i].count);
+            cJSON_AddItemToArray(list, x);
+        }
+    }
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (text) fprintf(c->log, "%s\n", text);

@@ -101,6 +101,21 @@ static void add_body(cJSON *o, const char *req_body, size_t len)
     free(hex);
 }
 
+static void count_unlogged(node_connect *c, connect_op op, int status, const char *code)
+{
+    for (size_t i = 0; i < c->nunlogged; i++) {
+        refusal_count *k = &c->unlogged[i];
+        if (k->op == op && k->status == status && strcmp(k->code, code) == 0) {
+            k->count++;
+            return;
+        }
+    }
+    if (c->nunlogged == REFUSAL_KINDS) return;   /* every op x status x code fits: cannot happen */
+    refusal_count *k = &c->unlogged[c->nunlogged++];
+    *k = (refusal_count){.op = op, .status = status, .count = 1};
+    snprintf(k->code, sizeof k->code, "%s", code);
+}
+
 static void h_api(sim_http_req *r, void *ud)
 {
     node_connect *c = ud;
@@ -148,7 +163,10 @@ static void h_api(sim_http_req *r, void *ud)
     if (text) sim_http_respond(r, a.status, ctype, text, len);
     else sim_http_respond_error(r, 500, "out of memory");
     report_request(&c->rep, a.op, a.status, a.json, (double)(sim_http_wall_ns() - t0) / 1e6);
-    if (c->log) {
+    if (c->log && refused && c->refusals_logged >= REFUSALS_LOGGED) {
+        count_unlogged(c, a.op, a.status, refused);
+    } else if (c->log) {
+        if (refused) c->refusals_logged++;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "seq", (double)++c->log_seq);
         if (!refused) {

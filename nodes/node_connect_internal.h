@@ -111,7 +111,16 @@ typedef struct rate_client {
     uint64_t last_ns;
 } rate_client;
 
-enum { RATE_CLIENTS = 64 };
+enum { RATE_CLIENTS = 64, REFUSALS_LOGGED = 10000, REFUSAL_KINDS = 64 };
+
+/* Refusals beyond REFUSALS_LOGGED are counted rather than logged one by one, so a flood cannot
+ * grow the session log without bound; the log's last line has the counts. */
+typedef struct refusal_count {
+    connect_op op;
+    int status;
+    char code[24];
+    uint64_t count;
+} refusal_count;
 
 struct node_connect {
     sim_world *w;
@@ -137,6 +146,9 @@ struct node_connect {
     rate_client clients[RATE_CLIENTS];
     FILE *log;
     uint64_t log_seq;
+    uint64_t refusals_logged;
+    refusal_count unlogged[REFUSAL_KINDS];
+    size_t nunlogged;
     bool end_requested;         /* POST /session/end: the tick stops the run */
     bool ended_by_session;
     /* replay */

@@ -277,6 +277,16 @@ static int advance_to(node_connect *c, uint64_t events, sim_time_t t, size_t seq
     return 0;
 }
 
+/* Refusals as recorded (they never reached the world): counted again in the report. */
+static void count_refusals(node_connect *c, connect_op op, int status, const char *code, uint64_t count)
+{
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "code", code);
+    cJSON_AddStringToObject(a, "error", "refused before the API (recorded)");
+    for (uint64_t i = 0; i < count; i++) report_request(&c->rep, op, status, a, -1);
+    cJSON_Delete(a);
+}
+
 int node_connect_replay(node_connect *c, node_connect_session *s, char *why, size_t n)
 {
     c->replaying = true;
@@ -287,11 +297,7 @@ int node_connect_replay(node_connect *c, node_connect_session *s, char *why, siz
         int status = cJSON_GetObjectItem(line, "status")->valueint;
         connect_op op = op_named(cJSON_IsString(cJSON_GetObjectItem(line, "op")) ? cJSON_GetObjectItem(line, "op")->valuestring : "");
         if (cJSON_IsString(refused)) {   /* it never reached the world: the report counts it */
-            cJSON *a = cJSON_CreateObject();
-            cJSON_AddStringToObject(a, "code", refused->valuestring);
-            cJSON_AddStringToObject(a, "error", "refused before the API (recorded)");
-            report_request(&c->rep, op, status, a, -1);
-            cJSON_Delete(a);
+            count_refusals(c, op, status, refused->valuestring, 1);
             continue;
         }
         uint64_t events = (uint64_t)cJSON_GetObjectItem(line, "events")->valuedouble;
@@ -327,6 +333,14 @@ int node_connect_replay(node_connect *c, node_connect_session *s, char *why, siz
             const cJSON *v;
             if (cJSON_IsNumber(v = cJSON_GetObjectItem(h, "connections"))) c->rep.http_accepted = (uint64_t)v->valuedouble;
             if (cJSON_IsNumber(v = cJSON_GetObjectItem(h, "refused_connections"))) c->rep.http_refused = (uint64_t)v->valuedouble;
+        }
+        const cJSON *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(s->end, "refusals_not_logged"))
+        {
+            const cJSON *op = cJSON_GetObjectItem(x, "op"), *st = cJSON_GetObjectItem(x, "status"),
+                        *code = cJSON_GetObjectItem(x, "refused"), *count = cJSON_GetObjectItem(x, "count");
+            if (cJSON_IsString(op) && cJSON_IsNumber(st) && cJSON_IsString(code) && cJSON_IsNumber(count))
+                count_refusals(c, op_named(op->valuestring), st->valueint, code->valuestring, (uint64_t)count->valuedouble);
         }
         bool stopped = cJSON_IsString(end) && (strcmp(end->valuestring, "api") == 0 || strcmp(end->valuestring, "interrupted") == 0);
         if (stopped && cJSON_IsNumber(ev) && cJSON_IsString(t)) {

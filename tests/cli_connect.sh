@@ -86,8 +86,10 @@ sed '0,/"op":"fixtures","answer":"[0-9a-f]*"/s//"op":"fixtures","answer":"000000
     "$OUT/connect_session.jsonl" >"$TMP/tampered.jsonl"
 expect_exit 1 run $T -q --replay-session "$TMP/tampered.jsonl"
 expect_match "$TMP/out" 'replay: [0-9]+ requests, 1 answered differently: request [0-9]+ \(GET /connect/v1/fixtures\)'
-# a session cut short (Ctrl-C) replays to the same point
-connect "$TMP/cut" $T -q --connect 271004 --listen 0
+# a session cut short (Ctrl-C) replays to the same point; a flood of refused requests (no rate
+# limit here) is counted in full but logged only up to 10,000 lines
+connect "$TMP/cut" $T -q --connect 271004 --listen 0 --connect-rate 0
+[ "$("$PY" tests/connect/flood.py "$BASE" 10100)" = "403:10100" ] || fail "the flood was not refused as a wrong token"
 curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "${BASE}fixtures"
 curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     --data-binary '{"addressee_no":"000000000000012","procedure":"child_allowance","item":"TM00000000000002","provider":"131016","staff":"S-9"}' \
@@ -98,7 +100,12 @@ wait_renkei
 [ "$STATUS" -eq 130 ] || fail "an interrupted session exited $STATUS, expected 130"
 cut=$(sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$TMP/cut/renkei.out")
 expect_match "$TMP/cut/connect_session.jsonl" '"end":"interrupted"'
+lines=$(wc -l <"$TMP/cut/connect_session.jsonl")
+[ "$lines" -le 10004 ] || fail "the session log grew with the flood: $lines lines"
+expect_match "$TMP/cut/connect_session.jsonl" '"refusals_not_logged":\[\{"op":"session","status":403,"refused":"forbidden","count":100\}\]'
+expect_match "$TMP/cut/renkei.out" 'error 403 forbidden x10100'
 expect_exit 0 run $T -q --replay-session "$TMP/cut/connect_session.jsonl"
 [ "$(hash_of)" = "$cut" ] || fail "the interrupted session's replay hash $(hash_of) differs from $cut"
+expect_match "$TMP/out" 'error 403 forbidden x10100'
 
 finish
