@@ -142,7 +142,8 @@ const char *check_string(field_errors *fe, const cJSON *obj, const char *name, b
 }
 
 static const char DIGITS[] = "0123456789";
-static const char ID_CHARS[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+const char CONNECT_ID_CHARS[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+const char CONNECT_ID_CHARS_TEXT[] = "letters, digits, '.', '_' and '-'";
 
 void format_addressee(uint64_t a, char out[ADDRESSEE_DIGITS + 1])
 {
@@ -261,7 +262,7 @@ bool check_staff(field_errors *fe, const cJSON *obj, bool required, const char *
         fe_add(fe, "staff", "required", "staff (the id of the staff member who asks) is required: every inquiry names one");
         return false;
     }
-    *out = check_string(fe, obj, "staff", false, STAFF_MAX, ID_CHARS, "letters, digits, '.', '_' and '-'");
+    *out = check_string(fe, obj, "staff", false, STAFF_MAX, CONNECT_ID_CHARS, CONNECT_ID_CHARS_TEXT);
     return *out || !member(obj, "staff");
 }
 

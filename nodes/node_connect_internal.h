@@ -1,7 +1,9 @@
 /* node_connect_internal.h - what the connection-test files share, and nobody else:
  *   node_connect.c         lifecycle, the operations in flight, the flow listener, Lua
  *   node_connect_http.c    the listener: token, rate limit, the session log, answers
- *   node_connect_api.c     the operations: routing, validation, injection, reads
+ *   node_connect_api.c     routing, answers, and what the operations share
+ *   node_connect_write.c   the operations that change the tenant: checks, then injection
+ *   node_connect_read.c    the reads
  *   node_connect_check.c   field checks with their rules (the error vocabulary)
  *   node_connect_report.c  the conformance report (JSON, text, HTML)
  *   node_connect_replay.c  session logs read back and re-executed */
@@ -193,6 +195,42 @@ connect_op connect_route_op(unsigned method, const char *path);
 void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a);
 void connect_answer_error(connect_answer *a, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+void connect_answer_json(connect_answer *a, int status, cJSON *o);   /* takes o */
+
+/* What the operations share (node_connect_api.c). */
+void connect_add_time(cJSON *o, const char *key, sim_time_t t);
+void connect_add_addressee(cJSON *o, const char *key, uint64_t a);
+void connect_add_payload(cJSON *o, const char *text, size_t len);
+/* A "connect" record in the trace: what entered the simulation from outside. */
+void connect_note(node_connect *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool connect_has_code(node_connect *c, uint64_t addressee);
+/* An operation in flight of kind op for that addressee (or, given, that record id). */
+const connect_req *connect_pending(node_connect *c, connect_op op, uint64_t addressee, const char *record_id);
+/* The stored record, the statement left on its row (addressee_no, item, schema, pub_start,
+ * pub_end, payload; the caller resets it), or NULL when there is none. */
+sqlite3_stmt *connect_stored_record(node_connect *c, const char *record_id);
+const char *connect_body_label(const body *b);
+/* The body as a JSON object, or NULL with a 400 answered; empty is {} when allowed. */
+cJSON *connect_body_object(const connect_call *call, connect_answer *a, bool empty_ok);
+cJSON *connect_request_json(node_connect *c, const connect_req *q);
+void connect_mark_seen(node_connect *c, connect_req *q);
+
+/* The operations (node_connect_write.c, node_connect_read.c). */
+void connect_op_code(node_connect *c, const connect_call *call, connect_answer *a);
+void connect_op_register(node_connect *c, const connect_call *call, connect_answer *a);
+void connect_op_update(node_connect *c, const connect_call *call, connect_answer *a);
+void connect_op_inquire(node_connect *c, const connect_call *call, connect_answer *a);
+void connect_op_bulk(node_connect *c, const connect_call *call, connect_answer *a, bool inquiries);
+void connect_op_addressee_new(node_connect *c, const connect_call *call, connect_answer *a);
+void connect_op_session_end(node_connect *c, const connect_call *call, connect_answer *a);
+void connect_op_request(node_connect *c, const char *id, bool inquiries_only, connect_answer *a);
+void connect_op_provisions(node_connect *c, const connect_call *call, connect_answer *a);
+void connect_op_bulk_result(node_connect *c, const char *id, connect_answer *a);
+void connect_op_replica_read(node_connect *c, const char *id, connect_answer *a);
+void connect_op_addressee_read(node_connect *c, const char *arg, connect_answer *a);
+void connect_op_code_lists(node_connect *c, connect_answer *a);
+void connect_op_fixtures(node_connect *c, connect_answer *a);
+void connect_op_session(node_connect *c, connect_answer *a);
 /* The answer's body as text (the caller frees); its content type in *ctype. */
 char *connect_answer_text(const connect_answer *a, size_t *len, const char **ctype);
 void connect_answer_free(connect_answer *a);
@@ -222,6 +260,8 @@ bool check_staff(field_errors *fe, const cJSON *obj, bool required, const char *
 /* The payload as compact JSON text (caller frees with cJSON_free), or NULL. */
 char *check_payload(field_errors *fe, const cJSON *obj, bool partial);
 void format_addressee(uint64_t a, char out[ADDRESSEE_DIGITS + 1]);
+/* Record ids and staff ids: these characters (and the words for them, for messages). */
+extern const char CONNECT_ID_CHARS[], CONNECT_ID_CHARS_TEXT[];
 void format_date(sim_time_t t, char out[16]);
 
 /* The first 16 bytes of the SHA-256 of an answer, in hex: what the replay compares. */
