@@ -362,6 +362,12 @@ static char *replay_command(const session *s)
     for (int i = 0; i < s->o.nfiles; i++) n += strlen(s->o.files[i]) + 1;
     for (int i = 0; i < s->o.nsets; i++) n += strlen(s->o.sets[i]) + 8;
     n += s->o.until ? strlen(s->o.until) + 12 : 0;
+    /* a connection test is replayed from its session log */
+    const char *session_log = s->o.replay_session;
+    char log[4096] = "";
+    if (s->o.connect && s->o.out_dir) snprintf(log, sizeof log, "%s/connect_session.jsonl", s->o.out_dir);
+    if (log[0]) session_log = log;
+    n += session_log ? strlen(session_log) + 20 : 0;
     char *cmd = malloc(n);
     if (!cmd) return NULL;
     size_t len = (size_t)snprintf(cmd, n, "renkei run");
@@ -369,6 +375,7 @@ static char *replay_command(const session *s)
     len += (size_t)snprintf(cmd + len, n - len, " --seed %" PRIu64, s->o.seed);
     if (s->o.until) len += (size_t)snprintf(cmd + len, n - len, " --until '%s'", s->o.until);
     for (int i = 0; i < s->o.nsets; i++) len += (size_t)snprintf(cmd + len, n - len, " --set '%s'", s->o.sets[i]);
+    if (session_log) snprintf(cmd + len, n - len, " --replay-session %s", session_log);
     return cmd;
 }
 
