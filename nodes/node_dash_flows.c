@@ -106,7 +106,8 @@ void flows_sent(dash_flows *f, domain *d, const sim_node *from, uint32_t to, flo
 
 typedef enum side { INQUIRER_SIDE, PROVIDER_SIDE } side;
 
-static const char *lane_of(domain *d, const dash_flow *fl, uint32_t node, side s)
+/* The lane of `node` in the sequence diagram, written to lane (at least 32 bytes). */
+static const char *lane_of(domain *d, const dash_flow *fl, uint32_t node, side s, char *lane)
 {
     if (node == d->nws) return "nws";
     if (node == d->jlis) return "jlis";
@@ -116,10 +117,9 @@ static const char *lane_of(domain *d, const dash_flow *fl, uint32_t node, side s
         if (!b) continue;
         bool own_server = b->server == b->node;
         const char *prefix = s == INQUIRER_SIDE ? "inquirer" : "provider";
-        static char lane[32];
-        if (node == b->node) snprintf(lane, sizeof lane, "%s_%s", prefix, own_server ? "server" : "system");
-        else if (node == b->server) snprintf(lane, sizeof lane, "%s_server", prefix);
-        else if (node == b->ifs) snprintf(lane, sizeof lane, "%s_ifs", prefix);
+        if (node == b->node) snprintf(lane, 32, "%s_%s", prefix, own_server ? "server" : "system");
+        else if (node == b->server) snprintf(lane, 32, "%s_server", prefix);
+        else if (node == b->ifs) snprintf(lane, 32, "%s_ifs", prefix);
         else continue;
         return lane;
     }
@@ -267,8 +267,9 @@ cJSON *flows_one_json(dash_flows *f, domain *d, uint64_t flow)
         cJSON_AddNumberToObject(x, "at_ms", (double)(h->t - fl->started) / 1e3);
         cJSON_AddNumberToObject(x, "from", h->from);
         cJSON_AddNumberToObject(x, "to", h->to);
-        cJSON_AddStringToObject(x, "from_lane", lane_of(d, fl, h->from, from_side));
-        cJSON_AddStringToObject(x, "to_lane", lane_of(d, fl, h->to, to_side));
+        char lane[32];
+        cJSON_AddStringToObject(x, "from_lane", lane_of(d, fl, h->from, from_side, lane));
+        cJSON_AddStringToObject(x, "to_lane", lane_of(d, fl, h->to, to_side, lane));
         cJSON_AddStringToObject(x, "kind", flow_kind_name((flow_kind)h->kind));
         cJSON_AddStringToObject(x, "step", step_of(d, fl, h, after));
         cJSON *seen = cJSON_AddObjectToObject(x, "seen");

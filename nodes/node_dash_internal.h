@@ -95,7 +95,7 @@ int    flows_pin(dash_flows *f, uint64_t flow, bool pinned);
 
 /* ---- the event log: the latest trace lines (node_dash_log.c) --------------------------- */
 
-enum { LOG_LINES = 8192, LOG_LINE_MAX = 600 };
+enum { LOG_LINES = 8192, LOG_LINE_MAX = 1024 };   /* 8 MiB */
 
 typedef struct dash_log {
     char (*lines)[LOG_LINE_MAX];

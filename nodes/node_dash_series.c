@@ -28,6 +28,11 @@ void series_free(dash_series *s)
 
 static void merge_pairs(dash_series *s)
 {
+    s->dirty_from = 0;   /* every bucket changed: the page takes the whole series again */
+    if (!s->n) {         /* nothing counted yet (a long run's first flow): only wider */
+        s->width *= 2;
+        return;
+    }
     uint32_t half = (s->n + 1) / 2;
     for (uint32_t i = 0; i < half; i++) {
         series_bucket m = s->b[2 * i];
@@ -45,7 +50,6 @@ static void merge_pairs(dash_series *s)
     memset(s->b + half, 0, (s->n - half) * sizeof *s->b);
     s->n = half;
     s->width *= 2;
-    s->dirty_from = 0;   /* every bucket changed: the page takes the whole series again */
 }
 
 /* The bucket of time `now`, created (with those before it) if need be; NULL on ENOMEM. */

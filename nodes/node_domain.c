@@ -440,11 +440,11 @@ static int compute_invariants(domain *d, invariant_result out[8])
             lost += d->faults->list[i]->rpo_writes;
             at_failback += d->faults->list[i]->failback_lost;
         }
-        bool sync = d->ha->s.sync;
+        bool sync = d->ha->s.sync && !d->ha->s.degrade;
         out[n] = (invariant_result){"acknowledged writes survive a failover", (!sync || lost == 0) && at_failback == 0, ""};
         snprintf(out[n++].detail, sizeof out[0].detail,
                  "%llu acknowledged write(s) lost at promotion (%s), %llu at failback",
-                 (unsigned long long)lost, sync ? "synchronous replication" : "asynchronous: measured, allowed",
+                 (unsigned long long)lost, sync ? "synchronous replication" : "not synchronous: measured, allowed",
                  (unsigned long long)at_failback);
     }
     return n;

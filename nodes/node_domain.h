@@ -140,7 +140,6 @@ typedef struct domain_observer {
     void (*ended)(void *ud, flow_kind kind, flow_error e, int64_t latency);
     void *ud;
 } domain_observer;
-
 typedef void (*domain_flow_end_fn)(void *ud, body *b, flow_kind kind, uint64_t flow, flow_error e,
                                    const flow_msg *m);
 
@@ -178,10 +177,10 @@ typedef struct domain {
     /* Told when a flow a body started ends (for scripts and tests); m is NULL on timeout. */
     void (*on_end)(void *ud, body *b, flow_kind kind, uint64_t flow, flow_error e, const flow_msg *m);
     void *on_end_ud;
+    domain_observer observer;
     /* More listeners of the same (rollout connection tests), told after on_end. */
     struct { domain_flow_end_fn fn; void *ud; } listeners[4];
     int nlisteners;
-    domain_observer observer;
 } domain;
 
 domain *domain_get(sim_world *w);        /* created on first use, freed with the world */

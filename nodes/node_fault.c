@@ -75,7 +75,6 @@ int fault_kind_of(const char *name)
     return -1;
 }
 
-bool fault_kind_takes(fault_kind k, const char *option);
 bool fault_kind_takes(fault_kind k, const char *option)
 {
     const char *o = DEFS[k].options;
@@ -85,7 +84,6 @@ bool fault_kind_takes(fault_kind k, const char *option)
     return false;
 }
 
-int fault_kind_arity(fault_kind k);
 int fault_kind_arity(fault_kind k) { return DEFS[k].arity; }
 
 faults *faults_get(domain *d)
@@ -453,7 +451,6 @@ static void end_fault(domain *d, fault *f)
     sim_world_cancel(d->w, f->end_event);
     undo(d, f);
     note(d, f, "ended");
-    recovery_fault_ended(d, f);
 }
 
 static void end_event(sim_world *w, void *ptr, uint64_t id, uint32_t node)

@@ -96,6 +96,8 @@ faults *faults_get(domain *d);
 void faults_free(domain *d);
 const char *fault_kind_name(fault_kind k);
 int fault_kind_of(const char *name);
+bool fault_kind_takes(fault_kind k, const char *option);   /* an option the kind accepts */
+int fault_kind_arity(fault_kind k);                        /* 0 no target, 1 one set, 2 two sides */
 /* Inject: the fault's id (> 0), or a negative errno with a one-line reason in why. The spec's
  * target arrays are copied. */
 int fault_inject(domain *d, const fault_spec *spec, char *why, size_t n);
@@ -111,7 +113,6 @@ cJSON *node_fault_list_json(sim_world *w);
 
 /* node_recovery.c */
 void recovery_fault_started(domain *d, fault *f);
-void recovery_fault_ended(domain *d, fault *f);
 void recovery_promoted(domain *d, uint32_t home, sim_time_t at, bool failback);
 /* Append the faults' figures to summary.json's root / print them / push them to Lua. */
 void recovery_report_json(domain *d, cJSON *root);

@@ -14,9 +14,6 @@
 #include "node_ha_msg.h"
 #include "sim_lua.h"
 
-bool fault_kind_takes(fault_kind k, const char *option);
-int fault_kind_arity(fault_kind k);
-
 static domain *dom(lua_State *L)
 {
     domain *d = domain_get(sim_lua_world(L));
@@ -464,9 +461,10 @@ static int l_failover_settings(lua_State *L)
     ha_settings n = *s;
     if (lua_getfield(L, 1, "replication") != LUA_TNIL) {
         const char *m = luaL_checkstring(L, -1);
-        if (strcmp(m, "sync") && strcmp(m, "async"))
-            return luaL_error(L, "failover_settings: replication must be \"sync\" or \"async\", not '%s'", m);
-        n.sync = strcmp(m, "sync") == 0;
+        if (strcmp(m, "sync") && strcmp(m, "semisync") && strcmp(m, "async"))
+            return luaL_error(L, "failover_settings: replication must be \"sync\", \"semisync\" or \"async\", not '%s'", m);
+        n.sync = strcmp(m, "async") != 0;
+        n.degrade = strcmp(m, "semisync") == 0;
     }
     if (lua_getfield(L, 1, "promote") != LUA_TNIL) {
         const char *m = luaL_checkstring(L, -1);

@@ -94,6 +94,7 @@ void ha_world_free(domain *d)
 }
 
 ha_settings *ha_settings_get(domain *d) { return ha_world_get(d) ? &d->ha->s : NULL; }
+const char *ha_mode_name(const ha_settings *s) { return !s->sync ? "async" : s->degrade ? "semisync" : "sync"; }
 ha_stats *ha_stats_get(domain *d) { return ha_world_get(d) ? &d->ha->st : NULL; }
 
 int ha_send(sim_node *from, uint32_t to, ha_msg *m, uint32_t size)
@@ -150,14 +151,6 @@ static sim_node *ops_node(domain *d)
 {
     ha_world *h = ha_world_get(d);
     return h && h->ops != UINT32_MAX ? sim_world_node(d->w, h->ops) : NULL;
-}
-
-uint32_t ha_served_by(domain *d, uint32_t home)
-{
-    sim_node *n = ops_node(d);
-    if (!n) return home;
-    int i = ops_slot(n->state, home);
-    return i < 0 ? home : ((ops *)n->state)->served_by[i];
 }
 
 static void ops_log(sim_node *self, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -529,10 +522,17 @@ static void heartbeat_tick(sim_node *site)
     }
     if (h->peer != UINT32_MAX && !h->peer_lost && now - h->heard_peer > hw->s.detect) {
         h->peer_lost = true;
+        bool strict = hw->s.sync && !hw->s.degrade;
         site_log(site, "peer site %s lost (no heartbeat); %s", sim_world_node(site->world, h->peer)->name,
-                 hw->s.sync ? "writes are refused until it is back (synchronous)" : "replication to it is suspended");
-        for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);   /* never acknowledged */
-        h->nheld = 0;
+                 strict ? "writes are refused until it is back (synchronous)"
+                        : hw->s.sync ? "writes are acknowledged without a copy until it is back (semisync)"
+                                     : "replication to it is suspended");
+        if (strict) {
+            for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);   /* never acknowledged */
+            h->nheld = 0;
+        } else {
+            release_held(site, h, UINT64_MAX);
+        }
         if (hw->s.promote == HA_PROMOTE_AUTO) ask_promotion(site);
         else if (hw->s.promote == HA_PROMOTE_OPERATOR) sim_node_after(site, hw->s.operator_delay, TAG_OPERATOR, NULL, NULL);
         else site_log(site, "awaiting the operator's decision to promote");
@@ -621,7 +621,8 @@ bool ha_write_allowed(sim_node *site, const body *b)
 {
     site_ha *h = ha_of(site);
     bool replicated = b->kind == BODY_LG && b->home != b->backup && h->peer != UINT32_MAX;
-    return !replicated || !ha_settings_get(domain_get(site->world))->sync || !h->peer_lost;
+    const ha_settings *s = ha_settings_get(domain_get(site->world));
+    return !replicated || !s->sync || s->degrade || !h->peer_lost;
 }
 
 bool ha_serves(sim_node *site, const body *b)

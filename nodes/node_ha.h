@@ -20,6 +20,7 @@ typedef enum ha_promote { HA_PROMOTE_AUTO, HA_PROMOTE_OPERATOR, HA_PROMOTE_MANUA
 /* Scenario parameters (failover_settings{} in Lua), with the documented assumed defaults. */
 typedef struct ha_settings {
     bool sync;                  /* synchronous replication of acknowledged writes */
+    bool degrade;               /* semisync: while the backup is lost, acknowledge alone */
     int64_t heartbeat;          /* between the sites, and each site to ops: 5 s */
     int64_t lease;              /* a site serves while it heard ops or its peer within: 15 s */
     int64_t detect;             /* silence that declares a site lost: 30 s (> lease) */
@@ -40,7 +41,7 @@ typedef struct repl_rec {
     uint64_t flow;              /* the flow that wrote it (0: none) */
     uint32_t tenant;
     uint8_t op;
-    int64_t v[5];               /* per op: see node_replication.c */
+    int64_t v[5];               /* per op: see tenant_apply in node_site.c */
     char record_id[24];
     char *text;                 /* replica payload or log outcome (owned) */
     uint64_t digest;            /* replicas: the checksum the row was first written with (0:
@@ -105,6 +106,7 @@ typedef struct ha_stats {
 } ha_stats;
 
 ha_settings *ha_settings_get(domain *d);
+const char *ha_mode_name(const ha_settings *s);   /* "sync", "semisync" or "async" */
 ha_stats *ha_stats_get(domain *d);
 
 /* Sites (node_site.c calls these). */
@@ -119,7 +121,8 @@ bool ha_site_receive(sim_node *site, struct sim_msg *msg);
 /* The slow-disk fault: msg is handled after the site's disk delay, in order. */
 void ha_site_defer(sim_node *site, struct sim_msg *msg);
 /* Synchronous mode while the backup site is lost: writes are refused (unreachable) rather
- * than acknowledged without a copy; a second failure then loses nothing acknowledged. */
+ * than acknowledged without a copy, so a second failure loses nothing acknowledged; semisync
+ * accepts them alone instead (available, and a second failure can lose them). */
 bool ha_write_allowed(sim_node *site, const body *b);
 /* Whether this site may serve tenant b now. */
 bool ha_serves(sim_node *site, const body *b);
@@ -139,8 +142,6 @@ int  node_ops_create(sim_world *w, sim_node **out);
  * errno with a one-line reason in why (refused: the home site is alive, not resynced...). */
 int  ha_operator_promote(domain *d, sim_node *home, char *why, size_t n);
 int  ha_operator_failback(domain *d, sim_node *home, char *why, size_t n);
-/* The site serving the tenants whose home is `home` (by ops's table). */
-uint32_t ha_served_by(domain *d, uint32_t home);
 void ha_note_lag(domain *d, sim_time_t now, int64_t lag);
 
 /* node_recovery.c: RPO and RTO. */

@@ -217,12 +217,6 @@ void recovery_fault_started(domain *d, fault *f)
     }
 }
 
-void recovery_fault_ended(domain *d, fault *f)
-{
-    (void)d;
-    (void)f;   /* measuring goes on after the end: RTO is from the start to service again */
-}
-
 void recovery_promoted(domain *d, uint32_t home, sim_time_t at, bool failback)
 {
     fault *f = site_fault(d, home, failback);
@@ -378,7 +372,7 @@ void recovery_report_json(domain *d, cJSON *root)
     if (!hw) return;
     cJSON *fo = cJSON_AddObjectToObject(root, "failover");
     const ha_stats *st = &hw->st;
-    cJSON_AddStringToObject(fo, "replication", hw->s.sync ? "sync" : "async");
+    cJSON_AddStringToObject(fo, "replication", ha_mode_name(&hw->s));
     cJSON_AddStringToObject(fo, "promote", hw->s.promote == HA_PROMOTE_AUTO ? "auto" : hw->s.promote == HA_PROMOTE_OPERATOR ? "operator" : "manual");
     cJSON_AddNumberToObject(fo, "promotions", (double)st->promotions);
     cJSON_AddNumberToObject(fo, "failbacks", (double)st->failbacks);
@@ -404,7 +398,7 @@ void recovery_report_print(domain *d, FILE *out)
     if (hw && (hw->st.promotions || hw->st.refused_promotions || hw->st.refused_requests || (fs && fs->n)))
         fprintf(out, "  failover   %s replication; %llu promotion(s), %llu failback(s), %llu refused promotion(s), "
                      "%llu request(s) refused by a site not serving, split brain seen %llu, max lag %.1f ms\n",
-                hw->s.sync ? "sync" : "async", (unsigned long long)hw->st.promotions, (unsigned long long)hw->st.failbacks,
+                ha_mode_name(&hw->s), (unsigned long long)hw->st.promotions, (unsigned long long)hw->st.failbacks,
                 (unsigned long long)hw->st.refused_promotions, (unsigned long long)hw->st.refused_requests,
                 (unsigned long long)hw->st.split_brain_seen, hw->st.max_lag_ms);
     if (!fs || !fs->n) return;

@@ -174,7 +174,8 @@ int tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
     sqlite3_bind_int64(st, 1, r->tenant);
     int n = r->op == REC_RECEIPT_LOG ? 3 : r->op == REC_PROVISION_LOG ? 4 : 5;
     for (int i = 0; i < n; i++) sqlite3_bind_int64(st, 2 + i, r->v[i]);
-    if (r->op != REC_INQUIRY_LOG) sqlite3_bind_text(st, 2 + n, r->text ? r->text : "", -1, SQLITE_TRANSIENT);
+    /* the outcome rides as a number (no string to copy per log record) */
+    if (r->op != REC_INQUIRY_LOG) sqlite3_bind_text(st, 2 + n, flow_error_name((flow_error)r->v[n]), -1, SQLITE_STATIC);
     return sim_store_write(t->store, st);
 }
 
@@ -417,8 +418,7 @@ static void answer_inquiry(sim_node *server, tenant_db *t, body *b, flow_msg *m,
         }
     }
     if (log_write(server, t, b, (repl_rec){.op = REC_PROVISION_LOG,
-                         .v = {(int64_t)m->serial_no, sim_node_now(server), m->inquirer, m->item},
-                         .text = strdup(flow_error_name(e))}) < 0) {
+                         .v = {(int64_t)m->serial_no, sim_node_now(server), m->inquirer, m->item, e}}) < 0) {
         free(m->data);   /* unrecorded, so not provided */
         m->data = NULL;
         m->data_len = 0;
@@ -438,8 +438,8 @@ void site_answer_inquiry(sim_node *site, body *b, flow_msg *m)
 static void provision_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
     if (m->serial_no &&
-        log_write(server, t, b, (repl_rec){.op = REC_RECEIPT_LOG, .v = {(int64_t)m->serial_no, (int64_t)m->flow, sim_node_now(server)},
-                             .text = strdup(flow_error_name(m->error))}) < 0) {
+        log_write(server, t, b, (repl_rec){.op = REC_RECEIPT_LOG,
+                             .v = {(int64_t)m->serial_no, (int64_t)m->flow, sim_node_now(server), m->error}}) < 0) {
         free(m->data);   /* not recorded as received: not handed over either */
         m->data = NULL;
         m->data_len = 0;

@@ -2,6 +2,7 @@
  *
  *   renkei run TOPOLOGY.lua [SCENARIO.lua ...] [--seed N] [--until TIME] [--fast | --speed X]
  *              [--out DIR] [--set KEY=VALUE ...] [--quiet] [--lua-mem MIB] [--lua-budget N]
+ *              [--runs N [--jobs J]]
  *              [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]
  *              [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]
  *              [--replay-session FILE]
@@ -32,8 +33,10 @@
 #include "node_phold.h"
 #include "node_report.h"
 #include "node_report_html.h"
+#include "node_rollout.h"
 #include "sim_lua.h"
 #include "sim_run.h"
+#include "sim_runs.h"
 #include "sim_world.h"
 
 #ifndef RENKEI_VERSION
@@ -48,7 +51,7 @@ enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 static const char USAGE[] =
     "usage: renkei run TOPOLOGY.lua [SCENARIO.lua ...] [--seed N] [--until TIME|DURATION]\n"
     "                  [--fast | --speed X] [--out DIR] [--set KEY=VALUE ...] [--quiet]\n"
-    "                  [--lua-mem MIB] [--lua-budget INSTRUCTIONS]\n"
+    "                  [--lua-mem MIB] [--lua-budget INSTRUCTIONS] [--runs N [--jobs J]]\n"
     "                  [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]\n"
     "                  [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]\n"
     "                  [--replay-session FILE]\n"
@@ -115,6 +118,8 @@ typedef struct run_opts {
     double connect_rate;       /* requests a second per client */
     const char *replay_session;
     bool fast_given;
+    uint64_t runs, jobs;       /* Monte Carlo: runs seeds seed .. seed + runs - 1 on jobs workers */
+    bool no_trace;             /* a Monte Carlo worker's run: no trace, no hash */
 } run_opts;
 
 static int parse_run_opts(int argc, char **argv, run_opts *o)
@@ -159,6 +164,10 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
             o->replay_session = v;
         } else if (strcmp(a, "--lua-mem") == 0) {
             if (!parse_u64(v, &o->lua_mem_mib) || o->lua_mem_mib == 0) return usage_error("--lua-mem: expected MiB, got '%s'", v ? v : "");
+        } else if (strcmp(a, "--runs") == 0) {
+            if (!parse_u64(v, &o->runs) || o->runs == 0 || o->runs > 1000000) return usage_error("--runs: expected a number of runs (1 to 1000000), got '%s'", v ? v : "");
+        } else if (strcmp(a, "--jobs") == 0) {
+            if (!parse_u64(v, &o->jobs) || o->jobs == 0 || o->jobs > 256) return usage_error("--jobs: expected a number of worker processes (1 to 256), got '%s'", v ? v : "");
         } else if (strcmp(a, "--lua-budget") == 0) {
             if (!parse_u64(v, &o->lua_budget) || o->lua_budget == 0) return usage_error("--lua-budget: expected a count, got '%s'", v ? v : "");
         } else {
@@ -185,8 +194,13 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
     if (o->nfiles == 0) return usage_error("%s", "no script given");
     if (!o->serve && (o->serve_any || o->play || o->exit_at_end || o->web_root))
         return usage_error("%s", "--serve-any, --play, --exit-at-end and --web go with --serve");
+    if (o->runs && o->speed > 0) return usage_error("%s", "--runs runs as fast as possible: it cannot be paced (--speed)");
+    if (o->jobs && !o->runs) return usage_error("%s", "--jobs goes with --runs");
+    if (o->runs && o->serve) return usage_error("%s", "--serve watches one run: it does not go with --runs");
     if (!o->connect != !o->listen) return usage_error("%s", "--connect LG_CODE and --listen [HOST:]PORT go together");
     if (!o->connect && o->listen_any) return usage_error("%s", "--listen-any goes with --listen");
+    if ((o->connect || o->replay_session) && o->runs)
+        return usage_error("%s", "--runs is a Monte Carlo of fast runs: it does not go with --connect or --replay-session");
     if (o->replay_session && o->connect) return usage_error("%s", "--replay-session replays a session: it takes no --connect");
     if (o->connect && o->fast_given) return usage_error("%s", "--connect runs paced (--speed X, 1 by default): --fast would end the run before the outside system acts");
     if (o->connect && o->speed == 0) o->speed = 1;   /* the outside system's timing is real */
@@ -225,6 +239,7 @@ typedef struct session {
     node_connect_session *replay;
     int trace_fd;
     char *out_path;            /* scratch for building paths under --out */
+    struct runs_ctx *runs;     /* with --runs: the Monte Carlo, reported with the base run */
 } session;
 
 static char *out_file(session *s, const char *name)
@@ -272,7 +287,7 @@ static int session_open(session *s, bool with_trace)
             return EXIT_USAGE;
         }
     }
-    sim_world_config wc = {.seed = s->o.seed, .trace_fd = s->trace_fd};
+    sim_world_config wc = {.seed = s->o.seed, .trace_fd = s->trace_fd, .trace_off = s->o.no_trace};
     sim_lua_config lc = {.mem_cap = (size_t)s->o.lua_mem_mib << 20, .budget = s->o.lua_budget,
                          .quiet = s->o.quiet};
     if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0 ||
@@ -293,8 +308,8 @@ static int session_open(session *s, bool with_trace)
         fprintf(stderr, "renkei: out of memory\n");
         return EXIT_USAGE;
     }
-    if (sim_lua_open_lib(s->sl, node_domain_open_lua) < 0 || sim_lua_open_lib(s->sl, node_dash_open_lua) < 0 ||
-        sim_lua_open_lib(s->sl, node_connect_open_lua) < 0) {
+    if (sim_lua_open_lib(s->sl, node_domain_open_lua) < 0 || sim_lua_open_lib(s->sl, node_rollout_open_lua) < 0 ||
+        sim_lua_open_lib(s->sl, node_dash_open_lua) < 0 || sim_lua_open_lib(s->sl, node_connect_open_lua) < 0) {
         fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
         return EXIT_USAGE;
     }
@@ -312,6 +327,11 @@ static int session_open(session *s, bool with_trace)
             fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
             return EXIT_USAGE;
         }
+    }
+    /* Everything is declared: the rollout schedule (if any) checks its plan and starts. */
+    if (sim_lua_open_lib(s->sl, node_rollout_prepare) < 0) {
+        fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
+        return EXIT_USAGE;
     }
     const char *unused = sim_lua_unused_param(s->sl);
     if (unused) {
@@ -399,6 +419,82 @@ static const char *end_name(sim_run_end e)
     }
 }
 
+/* ---- Monte Carlo (--runs): many seeds in worker processes ------------------------------ */
+
+typedef struct runs_expectation {
+    char *name;
+    uint64_t failed, first_seed;
+} runs_expectation;
+
+typedef struct runs_ctx {
+    const run_opts *o;
+    node_rollout_mc *mc;
+    int jobs;
+    double wall_s;
+    bool progress;                 /* stderr is a terminal: show how far it got */
+    uint64_t done, passed, failed, errors, first_error_seed;
+    char *first_error;
+    runs_expectation *ex;
+    size_t nex;
+} runs_ctx;
+
+static char *replay_command(const session *s);
+
+static char *replay_seed(const run_opts *o, uint64_t seed)
+{
+    session tmp = {.o = *o};
+    tmp.o.seed = seed;
+    tmp.o.runs = 0;
+    return replay_command(&tmp);
+}
+
+/* "monte_carlo" in summary.json: the schedule's odds (node_rollout_mc.c) and the runs. */
+static void runs_json(runs_ctx *c, cJSON *root)
+{
+    node_rollout_mc_json(c->mc, root);
+    cJSON *mc = cJSON_GetObjectItem(root, "monte_carlo");
+    if (!mc) mc = cJSON_AddObjectToObject(root, "monte_carlo");
+    cJSON_DeleteItemFromObject(mc, "runs");
+    cJSON_AddNumberToObject(mc, "runs", (double)c->done);
+    cJSON_AddNumberToObject(mc, "first_seed", (double)c->o->seed);
+    cJSON_AddNumberToObject(mc, "last_seed", (double)(c->o->seed + c->o->runs - 1));
+    cJSON_AddNumberToObject(mc, "jobs", c->jobs);
+    cJSON_AddNumberToObject(mc, "wall_s", c->wall_s);
+    cJSON_AddNumberToObject(mc, "passed", (double)c->passed);
+    cJSON_AddNumberToObject(mc, "failed", (double)c->failed);
+    cJSON_AddNumberToObject(mc, "errors", (double)c->errors);
+    cJSON *ex = cJSON_AddArrayToObject(mc, "expectations_failed");
+    for (size_t i = 0; i < c->nex; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", c->ex[i].name);
+        cJSON_AddNumberToObject(o, "runs", (double)c->ex[i].failed);
+        cJSON_AddNumberToObject(o, "first_seed", (double)c->ex[i].first_seed);
+        char *cmd = replay_seed(c->o, c->ex[i].first_seed);
+        if (cmd) cJSON_AddStringToObject(o, "replay", cmd);
+        free(cmd);
+        cJSON_AddItemToArray(ex, o);
+    }
+    if (c->first_error) {
+        cJSON_AddStringToObject(mc, "first_error", c->first_error);
+        cJSON_AddNumberToObject(mc, "first_error_seed", (double)c->first_error_seed);
+    }
+}
+
+static void runs_print(runs_ctx *c)
+{
+    uint64_t last = c->o->seed + c->o->runs - 1;
+    printf("  runs       %" PRIu64 " of %" PRIu64 " seeds (%" PRIu64 " to %" PRIu64 ") on %d worker(s) in %.1f s wall: "
+           "%" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64 " with errors\n", c->done, c->o->runs, c->o->seed, last,
+           c->jobs, c->wall_s, c->passed, c->failed, c->errors);
+    for (size_t i = 0; i < c->nex; i++) {
+        char *cmd = replay_seed(c->o, c->ex[i].first_seed);
+        printf("    FAIL %s: in %" PRIu64 " run(s); the first: %s\n", c->ex[i].name, c->ex[i].failed, cmd ? cmd : "");
+        free(cmd);
+    }
+    if (c->first_error) printf("    error in seed %" PRIu64 ": %s\n", c->first_error_seed, c->first_error);
+    node_rollout_mc_print(c->mc, stdout);
+}
+
 static int write_summary(session *s, const run_result *r, sim_time_t until, int status)
 {
     const sim_world_stats *st = sim_world_stats_get(s->w);
@@ -434,6 +530,8 @@ static int write_summary(session *s, const run_result *r, sim_time_t until, int 
     cJSON_AddNumberToObject(drops, "sender_down", (double)st->drops_sender_down);
     cJSON_AddNumberToObject(root, "nodes", sim_world_node_count(s->w));
     node_report_json(s->w, root);
+    node_rollout_json(s->w, root);
+    if (s->runs) runs_json(s->runs, root);
     cJSON *ex = cJSON_AddArrayToObject(root, "expectations");
     for (size_t i = 0; i < sim_lua_expectation_count(s->sl); i++) {
         const sim_expectation *e = sim_lua_expectation(s->sl, i);
@@ -504,6 +602,7 @@ static void print_summary(session *s, const run_result *r, int status)
                st->drops_no_link, st->drops_link_down, st->drops_loss, st->drops_node_down + st->drops_sender_down);
     printf("\n  nodes      %u\n", sim_world_node_count(s->w));
     node_report_print(s->w, stdout);
+    node_rollout_print(s->w, stdout);
     if (s->connect) node_connect_print(s->connect, stdout);
     size_t n = sim_lua_expectation_count(s->sl);
     if (n) printf("  expectations\n");
@@ -519,6 +618,7 @@ static void print_summary(session *s, const run_result *r, int status)
         printf("\n");
     }
     if (sim_lua_error(s->sl)) printf("  error      %s\n", sim_lua_error(s->sl));
+    if (s->runs) runs_print(s->runs);
     printf("  trace      sha256 %s (%" PRIu64 " records)\n", r->hash_ok ? r->hash : "(unavailable)",
            sim_world_trace_records(s->w));
     if (s->o.out_dir)
@@ -686,11 +786,11 @@ static int start_connect(loop_ctx *ctx, uv_loop_t *loop)
     return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+/* One run with outputs, from the parsed options in s to the exit status; closes s. */
+static int run_session(session *sp)
 {
-    session s = {.trace_fd = -1};
-    int status = parse_run_opts(argc, argv, &s.o);
-    if (status == 0) status = session_open(&s, true);
+    session s = *sp;
+    int status = session_open(&s, true);
     sim_time_t until = 0;
     if (status == 0) status = resolve_until(&s, &until);
     if (status != 0) {
@@ -716,6 +816,7 @@ static int cmd_run(int argc, char **argv)
     sim_world_set_userdata(s.w, SIM_UD_RUN, ctx.run);
     uv_signal_init(&loop, &ctx.sigint);
     ctx.sigint.data = &ctx;
+    uv_signal_start(&ctx.sigint, on_sigint, SIGINT);   /* before the URL is printed */
     if (s.o.serve) status = start_serving(&ctx, &loop);
     if (status == 0 && s.o.connect) status = start_connect(&ctx, &loop);
     int replayed = 0;
@@ -728,7 +829,6 @@ static int cmd_run(int argc, char **argv)
         if (replayed < 0) fprintf(stderr, "renkei: --replay-session: %s\n", why);
     }
     if (status == 0) {
-        uv_signal_start(&ctx.sigint, on_sigint, SIGINT);
         if (!s.o.replay_session) ctx.t0 = uv_hrtime();
         sim_run_start(ctx.run, on_done, &ctx);
         if (replayed != 0) sim_run_stop(ctx.run);   /* the session ended there (or diverged) */
@@ -738,6 +838,7 @@ static int cmd_run(int argc, char **argv)
         status = ctx.status;
     }
     sim_run_close(ctx.run);
+    uv_signal_stop(&ctx.sigint);
     uv_close((uv_handle_t *)&ctx.sigint, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0) fprintf(stderr, "renkei: internal error: a libuv handle was left open\n");
@@ -756,6 +857,199 @@ static int cmd_run(int argc, char **argv)
     if (s.o.out_dir && write_summary(&s, &r, until, status) < 0 && status == EXIT_PASS) status = EXIT_USAGE;
     session_close(&s);
     return status;
+}
+
+static int clone_opts(const run_opts *from, run_opts *to)
+{
+    *to = *from;
+    to->files = calloc((size_t)from->nfiles + 1, sizeof *to->files);
+    to->sets = calloc((size_t)from->nsets + 1, sizeof *to->sets);
+    if (!to->files || !to->sets) {
+        free_run_opts(to);
+        return -ENOMEM;
+    }
+    memcpy(to->files, from->files, (size_t)from->nfiles * sizeof *to->files);
+    memcpy(to->sets, from->sets, (size_t)from->nsets * sizeof *to->sets);
+    return 0;
+}
+
+/* In a worker: one seed, quietly, without a trace; its record as one line of JSON. */
+static int run_one(uint64_t seed, void *ud, char **text)
+{
+    runs_ctx *c = ud;
+    session s = {.trace_fd = -1};
+    if (clone_opts(c->o, &s.o) < 0) return -ENOMEM;
+    s.o.seed = seed;
+    s.o.quiet = true;
+    s.o.out_dir = NULL;
+    s.o.no_trace = true;
+    int status = session_open(&s, false);
+    sim_time_t until = 0;
+    if (status == 0) status = resolve_until(&s, &until);
+    if (status == 0 && (sim_world_start_nodes(s.w) < 0 || sim_lua_begin_run(s.sl, until) < 0)) status = EXIT_USAGE;
+    int invariants = 0;
+    if (status == 0) {
+        sim_world_run(s.w, until, 0);
+        if (sim_world_halted(s.w, NULL)) {
+            status = EXIT_USAGE;
+        } else {
+            sim_world_advance(s.w, until);   /* as the driver does at the end */
+            int failed = sim_lua_check_expectations(s.sl);
+            invariants = failed < 0 ? 0 : node_report_failed(s.w);
+            status = failed < 0 ? EXIT_USAGE : failed + invariants > 0 ? EXIT_FAIL : EXIT_PASS;
+        }
+    }
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddNumberToObject(rec, "seed", (double)seed);
+    cJSON_AddNumberToObject(rec, "status", status);
+    if (s.sl && sim_lua_error(s.sl)) cJSON_AddStringToObject(rec, "error", sim_lua_error(s.sl));
+    cJSON *failed = cJSON_AddArrayToObject(rec, "failed");
+    for (size_t i = 0; s.sl && status == EXIT_FAIL && i < sim_lua_expectation_count(s.sl); i++) {
+        const sim_expectation *e = sim_lua_expectation(s.sl, i);
+        if (e->evaluated && !e->passed) cJSON_AddItemToArray(failed, cJSON_CreateString(e->name));
+    }
+    if (invariants) cJSON_AddItemToArray(failed, cJSON_CreateString("(an invariant of the national flow)"));
+    cJSON *sched = status != EXIT_USAGE && s.w ? node_rollout_record(s.w) : NULL;
+    if (sched) cJSON_AddItemToObject(rec, "schedule", sched);
+    char *line = cJSON_PrintUnformatted(rec);
+    *text = line ? strdup(line) : NULL;
+    cJSON_free(line);
+    cJSON_Delete(rec);
+    session_close(&s);
+    return 0;
+}
+
+static void runs_collect(uint64_t seed, const char *text, void *ud)
+{
+    runs_ctx *c = ud;
+    cJSON *rec = text[0] ? cJSON_Parse(text) : NULL;
+    const cJSON *st = cJSON_GetObjectItem(rec, "status");
+    int status = cJSON_IsNumber(st) ? (int)st->valuedouble : EXIT_USAGE;
+    c->done++;
+    if (status == EXIT_PASS) c->passed++;
+    else if (status == EXIT_FAIL) c->failed++;
+    else c->errors++;
+    if (status == EXIT_USAGE && !c->first_error) {
+        const cJSON *err = cJSON_GetObjectItem(rec, "error");
+        c->first_error = strdup(cJSON_IsString(err) ? err->valuestring : "the worker running this seed died");
+        c->first_error_seed = seed;
+    }
+    const cJSON *failed = cJSON_GetObjectItem(rec, "failed");
+    for (const cJSON *f = failed ? failed->child : NULL; f; f = f->next) {
+        if (!cJSON_IsString(f)) continue;
+        size_t i = 0;
+        while (i < c->nex && strcmp(c->ex[i].name, f->valuestring) != 0) i++;
+        if (i == c->nex) {
+            runs_expectation *p = realloc(c->ex, (c->nex + 1) * sizeof *p);
+            char *name = strdup(f->valuestring);
+            if (!p || !name) {
+                if (p) c->ex = p;
+                free(name);
+                continue;
+            }
+            c->ex = p;
+            c->ex[c->nex++] = (runs_expectation){.name = name, .first_seed = seed};
+        }
+        c->ex[i].failed++;
+    }
+    const cJSON *sched = cJSON_GetObjectItem(rec, "schedule");
+    if (sched) node_rollout_mc_add(c->mc, sched);
+    cJSON_Delete(rec);
+}
+
+static void runs_progress(uint64_t done, uint64_t count, void *ud)
+{
+    runs_ctx *c = ud;
+    if (c->progress) fprintf(stderr, "\rrenkei: %" PRIu64 " of %" PRIu64 " runs", done, count);
+}
+
+static void runs_free(runs_ctx *c)
+{
+    node_rollout_mc_free(c->mc);
+    for (size_t i = 0; i < c->nex; i++) free(c->ex[i].name);
+    free(c->ex);
+    free(c->first_error);
+}
+
+/* --runs N: seeds seed .. seed + N - 1 over worker processes, then the base seed once more
+ * in full (its trace, summary and report) with the Monte Carlo added. The exit status is
+ * the worst over every run: 2 if any had a script error, else 1 if an expectation failed in
+ * any, else 0; 130 on Ctrl-C. */
+static int cmd_runs(session *s)
+{
+    session v = {.trace_fd = -1};
+    int status = clone_opts(&s->o, &v.o) < 0 ? EXIT_USAGE : 0;
+    v.o.quiet = true;
+    v.o.no_trace = true;
+    v.o.out_dir = NULL;
+    sim_time_t until;
+    if (status == 0) status = session_open(&v, false);   /* one clear error, not one per run */
+    if (status == 0) status = resolve_until(&v, &until);
+    session_close(&v);
+    if (status != 0) {
+        session_close(s);
+        return status;
+    }
+    runs_ctx c = {.o = &s->o, .mc = node_rollout_mc_new(), .progress = isatty(STDERR_FILENO)};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    c.jobs = s->o.jobs ? (int)s->o.jobs : cpus > 0 ? (int)cpus : 1;
+    if ((uint64_t)c.jobs > s->o.runs) c.jobs = (int)s->o.runs;
+    sim_runs_config cfg = {.first_seed = s->o.seed, .count = s->o.runs, .jobs = c.jobs, .one = run_one,
+                           .one_ud = &c, .collect = runs_collect, .progress = runs_progress, .collect_ud = &c};
+    fflush(stdout);
+    fflush(stderr);
+    uint64_t t0 = uv_hrtime();
+    int rc = c.mc ? sim_runs(&cfg) : -ENOMEM;
+    c.wall_s = (double)(uv_hrtime() - t0) / 1e9;
+    if (c.progress && c.done) fprintf(stderr, "\n");
+    if (rc < 0 && rc != -EINTR) {
+        fprintf(stderr, "renkei: --runs: cannot start the workers: %s\n", strerror(-rc));
+        runs_free(&c);
+        session_close(s);
+        return EXIT_USAGE;
+    }
+    if (rc == -EINTR) {
+        printf("\nrenkei: interrupted after %" PRIu64 " of %" PRIu64 " runs\n", c.done, s->o.runs);
+        runs_print(&c);
+        if (s->o.out_dir && make_dirs(s->o.out_dir) == 0) {
+            cJSON *root = cJSON_CreateObject();
+            cJSON_AddBoolToObject(root, "interrupted", true);
+            runs_json(&c, root);
+            cJSON_AddNumberToObject(root, "exit_status", EXIT_INTERRUPTED);
+            char *text = cJSON_Print(root);
+            char *path = out_file(s, "summary.json");
+            FILE *f = text && path ? fopen(path, "w") : NULL;
+            if (f) {
+                fputs(text, f);
+                fputc('\n', f);
+                fclose(f);
+            }
+            cJSON_free(text);
+            cJSON_Delete(root);
+        }
+        runs_free(&c);
+        session_close(s);
+        return EXIT_INTERRUPTED;
+    }
+    s->runs = &c;
+    status = run_session(s);
+    if (status != EXIT_INTERRUPTED) {
+        if (c.errors) status = EXIT_USAGE;
+        else if (c.failed && status == EXIT_PASS) status = EXIT_FAIL;
+    }
+    runs_free(&c);
+    return status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    session s = {.trace_fd = -1};
+    int status = parse_run_opts(argc, argv, &s.o);
+    if (status != 0) {
+        session_close(&s);
+        return status;
+    }
+    return s.o.runs ? cmd_runs(&s) : run_session(&s);
 }
 
 static int cmd_check(int argc, char **argv)

@@ -99,6 +99,6 @@ int sim_world_start_nodes(sim_world *w);
 /* The Lua side (sim_lua.h) and other extensions keep one pointer here. */
 void *sim_world_userdata(const sim_world *w, int slot);
 void  sim_world_set_userdata(sim_world *w, int slot, void *p);
-enum { SIM_UD_LUA = 0, SIM_UD_RUN, SIM_UD_DOMAIN, SIM_UD_COUNT = 8 };
+enum { SIM_UD_LUA = 0, SIM_UD_RUN, SIM_UD_DOMAIN, SIM_UD_ROLLOUT, SIM_UD_COUNT = 8 };
 
 #endif

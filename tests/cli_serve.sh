@@ -4,6 +4,9 @@
 # checked. The HTTP API is spoken with curl, as a script would.
 set -euo pipefail
 source tests/lib.sh "$@"
+PID="" watcher=""
+# never leave a server behind, whatever fails
+trap 'for p in $PID $watcher; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"' EXIT
 T="topologies/small.lua scripts/training/child_allowance.lua"
 
 # --- options --------------------------------------------------------------------------------
@@ -20,7 +23,7 @@ expect_match "$TMP/err" 'no index.html'
 serve() {
     "$RENKEI" run "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
     PID=$!
-    for _ in $(seq 600); do
+    for _ in $(seq 3000); do   # a hang guard
         grep -q 'dashboard at' "$TMP/serve.out" 2>/dev/null && break
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.05
@@ -58,7 +61,7 @@ serve $T -q --serve 0 --out "$TMP/served"
 curl -s -N "${BASE}api/stream" >"$TMP/stream" 2>/dev/null &
 watcher=$!
 resumes=0
-for _ in $(seq 200); do
+for _ in $(seq 3000); do   # a hang guard, not a time limit
     call GET /api/state
     state=$(field state)
     [ "$state" = ended ] && break
@@ -73,6 +76,13 @@ done
 [ "$resumes" -ge 4 ] || fail "expected the start and three captions to pause the run, resumed $resumes times"
 call GET /api/state
 [ "$(field exit_status)" = 0 ] || fail "the page is told the exit status: $(cat "$TMP/body")"
+# the trainer's flow: Osaka's inquiry hop by hop, each hop with its step and lanes
+call GET /api/flows/pick
+steps=$(grep -o '"step":"[a-z_]*"' "$TMP/body" | cut -d'"' -f4 | tr '\n' ' ')
+want="inquiry_request inquiry_converted inquiry_to_nws inquiry_nws_converted inquiry_to_provider provision_answer provision_sealed provision_nws_relay provision_opened provision_delivered "
+[ "$steps" = "$want" ] || fail "the inquiry's hops: $steps"
+grep -q '"from_lane":"nws","to_lane":"provider_ifs"' "$TMP/body" || fail "lanes: $(head -c 400 "$TMP/body")"
+grep -q '"outcome":"ok"' "$TMP/body" && grep -q '"procedure":{"id":"child_allowance"' "$TMP/body" || fail "flow summary: $(head -c 300 "$TMP/body")"
 stop
 kill "$watcher" 2>/dev/null || true
 wait "$watcher" 2>/dev/null || true
@@ -135,7 +145,7 @@ call POST /api/step '{"events":3}' "$auth $TOKEN"
 [ "$(field events)" = 4 ] || fail "three steps: $(cat "$TMP/body")"
 call POST /api/until '{"time":"08:45"}' "$auth $TOKEN"
 [ "$code" = 200 ] || fail "until: $code $(cat "$TMP/body")"
-for _ in $(seq 100); do call GET /api/state; [ "$(field state)" = paused ] && break; sleep 0.05; done
+for _ in $(seq 3000); do call GET /api/state; [ "$(field state)" = paused ] && break; sleep 0.05; done
 [ "$(field now)" = "2017-11-13 08:45:00" ] || fail "run until 08:45 stopped at $(field now)"
 call POST /api/speed '{"speed":3600}' "$auth $TOKEN"
 [ "$(field speed)" = 3600 ] && [ "$(field state)" = paused ] || fail "speed: $(cat "$TMP/body")"
@@ -149,6 +159,10 @@ call GET '/api/events?kind=send&node=east&limit=5'
 grep -q '"caption":{"seq":1,"ja":"ようこそ' "$TMP/body" 2>/dev/null || { call GET /api/state; grep -q '"caption":{"seq":1,"ja":"ようこそ' "$TMP/body" || fail "the caption: $(head -c 300 "$TMP/body")"; }
 call GET /api/faults/catalogue
 grep -q '"kind":"site_down"' "$TMP/body" || fail "catalogue: $(head -c 300 "$TMP/body")"
+# follow the next inquiry of a body; unknown bodies are refused
+call POST /api/follow '{"body":"271004"}' "$auth $TOKEN"
+[ "$code" = 200 ] && grep -q '"following":"271004"' "$TMP/body" || fail "follow: $code $(cat "$TMP/body")"
+bad 400 POST /api/follow '{"body":"999999"}' "$auth $TOKEN"
 # a fault from the API, then cleared
 call POST /api/faults '{"kind":"site_down","target":"east","duration":"1h"}' "$auth $TOKEN"
 [ "$code" = 200 ] && [ "$(field id)" = 1 ] || fail "inject: $code $(cat "$TMP/body")"

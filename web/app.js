@@ -4,7 +4,7 @@
 
 import { ApiError, del, get, hasToken, post, setToken, stream } from './api.js';
 import { drawLines, PALETTE } from './chart.js';
-import { applyStatic, getLang, onLang, setLang, t } from './i18n.js';
+import { applyStatic, getLang, invariantName, onLang, setLang, t } from './i18n.js';
 import { JapanMap } from './map.js';
 import { SequenceView } from './seq.js';
 
@@ -157,7 +157,7 @@ function renderChecks() {
   if (!c) return;
   const list = $('checks');
   const items = [
-    ...c.invariants.map((i) => ({ kind: t('invariant'), name: i.name, ok: i.held, detail: i.detail })),
+    ...c.invariants.map((i) => ({ kind: t('invariant'), name: invariantName(i.name), ok: i.held, detail: i.detail })),
     ...c.expectations.map((e) => ({ kind: t('expectation'), name: e.name, ok: e.passed, detail: e.message || (e.failed_at ? e.failed_at : '') })),
   ];
   items.sort((a, b) => (a.ok === false ? -1 : 0) - (b.ok === false ? -1 : 0));   // failing first

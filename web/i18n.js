@@ -168,6 +168,19 @@ const STEPS = {
   },
 };
 
+// The invariants the twin checks (their names as nodes/node_domain.c gives them) in Japanese.
+const INVARIANTS_JA = {
+  'no individual number on the network': 'ネットワーク上に個人番号が流れない',
+  'every flow ends exactly once': 'すべてのフローがちょうど1回終わる (応答・エラー・タイムアウト)',
+  'every inquiry names a staff member': 'すべての情報照会が職員を指定している',
+  'serial numbers reconcile (inquirer within NWS within provider)': '処理通番が突合できる (照会者 ⊂ 情報提供NWS ⊂ 提供者)',
+  'codes differ across bodies for the same person': '同じ人の機関別符号が団体ごとに異なる',
+  'no tenant served by two sites at once': '一つのテナントを二つのサイトが同時に提供しない',
+  'acknowledged writes survive a failover': '応答済みの書き込みが切替後も失われない',
+};
+
+export function invariantName(name) { return lang === 'ja' ? INVARIANTS_JA[name] || name : name; }
+
 // The 47 prefectures by their two-digit code.
 export const PREFECTURES = {
   '01': ['北海道', 'Hokkaido'], '02': ['青森県', 'Aomori'], '03': ['岩手県', 'Iwate'], '04': ['宮城県', 'Miyagi'],

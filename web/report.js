@@ -21,7 +21,8 @@ const T = {
     readiness: 'Readiness by phase', critical: 'Critical path', slips: 'Slips', lg: 'Local government',
     phase: 'Phase', cause: 'Cause', days: 'Days', yes: 'yes', no: 'no', bucket: 'bucket',
     noSeries: 'No time series in this summary.', lang: '日本語',
-    lagChart: 'Replication lag between the sites (ms)', lag: 'max lag',
+    lagChart: 'Replication lag between the sites (ms)', lag: 'max lag', groups: 'groups',
+    slipsShown: (n, k) => `${n.toLocaleString('en-US')} slips; the ${k} longest:`,
   },
   ja: {
     title: 'renkei 実行レポート', scripts: 'スクリプト', seed: 'シード', period: 'シミュレーション期間',
@@ -40,7 +41,8 @@ const T = {
     readiness: 'フェーズ別の準備状況', critical: 'クリティカルパス', slips: '遅延', lg: '団体',
     phase: 'フェーズ', cause: '原因', days: '日数', yes: 'はい', no: 'いいえ', bucket: '区間',
     noSeries: 'この要約には時系列がありません。', lang: 'English',
-    lagChart: 'サイト間のレプリケーション遅延 (ms)', lag: '最大遅延',
+    lagChart: 'サイト間のレプリケーション遅延 (ms)', lag: '最大遅延', groups: 'グループ',
+    slipsShown: (n, k) => `遅延 ${n.toLocaleString('ja-JP')} 件 (長い順に ${k} 件):`,
   },
 };
 
@@ -159,12 +161,29 @@ function renderCharts(t) {
 
 function renderSchedule(t, sch) {
   root.append(el('h2', {}, t.schedule));
-  const phases = sch.phases || [];
+  const slipNote = (slips) => {
+    const parts = Object.entries(slips || {}).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
+    return parts.length ? `+${parts.join(', ')}` : '';
+  };
+  let phases = sch.phases || [];
+  if (phases.length > 40) {
+    // a national rollout has hundreds of (group, phase) bars: one bar per phase, from the first
+    // group's start to the last group's end, with the slip days added up
+    const by = new Map();
+    for (const p of phases) {
+      const a = by.get(p.phase) || { group: `${t.groups}`, phase: p.phase, start: p.start, end: p.end, n: 0, slips: {} };
+      if (p.start < a.start) a.start = p.start;
+      if (p.end > a.end) a.end = p.end;
+      a.n++;
+      for (const [k, v] of Object.entries(p.slips || {})) a.slips[k] = (a.slips[k] || 0) + v;
+      by.set(p.phase, a);
+    }
+    phases = [...by.values()].map((a) => ({ ...a, group: `${a.n} ${t.groups}` })).sort((x, y) => (x.start < y.start ? -1 : 1));
+  }
   if (phases.length) {
     const rows = phases.map((p, i) => ({
       label: `${p.group} · ${p.phase}`, start: ms(p.start), end: ms(p.end),
-      color: PALETTE[i % PALETTE.length],
-      note: p.slips && Object.keys(p.slips).length ? '+' + Object.entries(p.slips).map(([k, v]) => `${k} ${v}`).join(', ') : '',
+      color: PALETTE[i % PALETTE.length], note: slipNote(p.slips),
     }));
     const markers = (sch.milestones || []).map((m) => ({ at: ms(m.date || m.target), label: m.name }));
     const c = el('canvas', { class: 'gantt', id: 'gantt' });
@@ -185,12 +204,16 @@ function renderSchedule(t, sch) {
       series: names.map((n, i) => ({ label: n, values: rd.map((r) => (r.counts || {})[n] || 0), color: PALETTE[i % PALETTE.length] })) })));
   }
   if ((sch.critical_path || []).length) {
-    root.append(el('h3', {}, t.critical), el('ol', {}, sch.critical_path.map((x) =>
-      el('li', {}, typeof x === 'string' ? x : Object.values(x).join(' · ')))));
+    const step = (x) => (typeof x === 'string' ? x
+      : x.external ? `${x.external}: ${x.date}${x.late ? ` (+${x.late})` : ''}`
+      : `${x.phase}${x.group ? ` · ${x.group}` : ''}${x.lg && x.lg !== x.group ? ` · ${x.lg}` : ''}: ${x.start || ''} → ${x.end || ''}`);
+    root.append(el('h3', {}, t.critical), el('ol', {}, sch.critical_path.map((x) => el('li', {}, step(x)))));
   }
   if ((sch.slips || []).length) {
-    root.append(el('h3', {}, t.slips), table([t.lg, t.phase, t.cause, t.days],
-      sch.slips.map((s) => [s.lg, s.phase, s.cause, s.days])));
+    const longest = [...sch.slips].sort((a, b) => b.days - a.days).slice(0, 30);
+    const total = sch.slips_total || sch.slips.length;
+    root.append(el('h3', {}, t.slips), el('p', {}, total > longest.length ? t.slipsShown(total, longest.length) : ''),
+      table([t.lg, t.phase, t.cause, t.days], longest.map((s) => [s.lg, s.phase, s.cause, s.days])));
   }
 }
 

@@ -28,8 +28,10 @@ export class SequenceView {
 
   show(flow, keepPosition) {
     const same = this.flow && flow && this.flow.flow === flow.flow;
+    const atLast = same && this.current === this.flow.hop_list.length - 1;
     this.flow = flow;
     if (!same || !keepPosition) this.current = flow && flow.hop_list.length ? 0 : -1;
+    else if (atLast) this.current = flow.hop_list.length - 1;   // stepping: follow the newest hop
     this.current = Math.min(this.current, (flow ? flow.hop_list.length : 0) - 1);
     this.render();
   }

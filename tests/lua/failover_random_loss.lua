@@ -1,7 +1,8 @@
 -- The east site is lost at a random moment of the business day (drawn from the run's seed)
 -- with replica updates and inquiries under way; west takes over. Run after small.lua with
--- --set replication=sync|async. Synchronous: no acknowledged write is lost. Asynchronous:
--- what is lost is exactly the unshipped tail at the moment of the loss.
+-- --set replication=sync|semisync|async. Synchronous: no acknowledged write is lost (and
+-- writes are refused while the backup is away; semisync accepts them). Asynchronous: what is
+-- lost is exactly the unshipped tail at the moment of the loss.
 local mode = param("replication", "sync")
 failover_settings { replication = mode }
 workload { inquiries_per_day = 4000, replica_updates_per_day = 30000, business_hours = { "08:30", "17:15" } }
@@ -13,8 +14,14 @@ expect("west serves east's tenants within a minute", function(r)
   local f = r.faults[1]
   return f.restored ~= nil and f.restored < duration("1m"), f.restored and fmt_duration(f.restored) or "never"
 end)
-if mode == "sync" then
+if mode == "sync" or mode == "semisync" then
   expect("no acknowledged write lost", function(r) return r.rpo_writes == 0, r.rpo_writes .. " lost" end)
+  -- while east is away, strict sync refuses writes at west (no copy); semisync takes them alone
+  expect("writes during the loss: refused (sync) or accepted (semisync)", function(r)
+    local refused = r.faults[1].failed_by.replica.unreachable or 0
+    if mode == "sync" then return refused > 0, refused .. " refused" end
+    return refused == 0, refused .. " refused"
+  end)
 else
   expect("lost = unshipped tail", function(r)
     local f = r.faults[1]
