@@ -119,5 +119,7 @@ void recovery_report_json(domain *d, cJSON *root);
 void recovery_report_print(domain *d, FILE *out);
 struct lua_State;
 void recovery_push_results(struct lua_State *L, domain *d);
+/* Set id, kind, target, start, end (once ended) and active on the table at the top. */
+void recovery_push_fault_head(struct lua_State *L, const fault *f);
 
 #endif

@@ -171,22 +171,8 @@ static int l_fault_list(lua_State *L)
     faults *fs = faults_get(dom(L));
     lua_createtable(L, (int)fs->n, 0);
     for (size_t i = 0; i < fs->n; i++) {
-        const fault *f = fs->list[i];
         lua_createtable(L, 0, 6);
-        lua_pushinteger(L, f->id);
-        lua_setfield(L, -2, "id");
-        lua_pushstring(L, fault_kind_name(f->kind));
-        lua_setfield(L, -2, "kind");
-        lua_pushstring(L, f->target);
-        lua_setfield(L, -2, "target");
-        lua_pushinteger(L, f->start);
-        lua_setfield(L, -2, "start");
-        if (!f->active) {
-            lua_pushinteger(L, f->end);
-            lua_setfield(L, -2, "end");
-        }
-        lua_pushboolean(L, f->active);
-        lua_setfield(L, -2, "active");
+        recovery_push_fault_head(L, fs->list[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;

@@ -433,6 +433,24 @@ void recovery_report_print(domain *d, FILE *out)
     if (shown < fs->n) fprintf(out, "    ... and %zu more (summary.json lists all)\n", fs->n - shown);
 }
 
+void recovery_push_fault_head(lua_State *L, const fault *f)
+{
+    lua_pushinteger(L, f->id);
+    lua_setfield(L, -2, "id");
+    lua_pushstring(L, fault_kind_name(f->kind));
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, f->target);
+    lua_setfield(L, -2, "target");
+    lua_pushinteger(L, f->start);
+    lua_setfield(L, -2, "start");
+    if (!f->active) {
+        lua_pushinteger(L, f->end);
+        lua_setfield(L, -2, "end");
+    }
+    lua_pushboolean(L, f->active);
+    lua_setfield(L, -2, "active");
+}
+
 /* r.faults[i] = { id, kind, target, start, ["end"], rto_max, rto_p50, restored, rpo_writes,
  * unshipped, failed = n, failed_by = { inquiry = { timeout = n } } }; r.failover = {...};
  * r.rpo_writes, r.rto_max, r.split_brain over all faults. */
@@ -445,19 +463,8 @@ void recovery_push_results(lua_State *L, domain *d)
     for (size_t i = 0; fs && i < fs->n; i++) {
         const fault *f = fs->list[i];
         rto_figures r = rto_of(f);
-        lua_createtable(L, 0, 16);
-        lua_pushinteger(L, f->id);
-        lua_setfield(L, -2, "id");
-        lua_pushstring(L, fault_kind_name(f->kind));
-        lua_setfield(L, -2, "kind");
-        lua_pushstring(L, f->target);
-        lua_setfield(L, -2, "target");
-        lua_pushinteger(L, f->start);
-        lua_setfield(L, -2, "start");
-        if (!f->active) {
-            lua_pushinteger(L, f->end);
-            lua_setfield(L, -2, "end");
-        }
+        lua_createtable(L, 0, 17);
+        recovery_push_fault_head(L, f);
         lua_pushinteger(L, r.max);
         lua_setfield(L, -2, "rto_max");
         lua_pushinteger(L, r.p50);

@@ -20,36 +20,12 @@
 
 /* ---- dates ----------------------------------------------------------------------------- */
 
-static int is_leap(int y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
-
-static int month_days(int y, int m)
-{
-    static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : len[m - 1];
-}
-
-/* Howard Hinnant's days_from_civil / civil_from_days, as in sim_time.c. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 void sim_date_ymd(sim_date date, int *year, int *month, int *day)
 {
-    int64_t z = (int64_t)date + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    if (year) *year = (int)(yoe + era * 400 + (m <= 2));
+    int64_t y;
+    int m, d;
+    sim_civil_from_days((int64_t)date, &y, &m, &d);
+    if (year) *year = (int)y;
     if (month) *month = m;
     if (day) *day = d;
 }
@@ -57,13 +33,13 @@ void sim_date_ymd(sim_date date, int *year, int *month, int *day)
 int sim_date_from_ymd(int year, int month, int day, sim_date *out)
 {
     if (year < 1970 || year > 9999) return -ERANGE;
-    if (month < 1 || month > 12 || day < 1 || day > month_days(year, month)) return -EINVAL;
-    *out = (sim_date)days_from_civil(year, month, day);
+    if (month < 1 || month > 12 || day < 1 || day > sim_days_in_month(year, month)) return -EINVAL;
+    *out = (sim_date)sim_days_from_civil(year, month, day);
     return 0;
 }
 
 /* Internal: a date we know is valid (the rules below only build real dates). */
-static sim_date ymd(int year, int month, int day) { return (sim_date)days_from_civil(year, month, day); }
+static sim_date ymd(int year, int month, int day) { return (sim_date)sim_days_from_civil(year, month, day); }
 
 int sim_date_weekday(sim_date d)
 {

@@ -19,13 +19,13 @@ static int is_leap(int64_t y)
     return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
 }
 
-static int days_in_month(int64_t y, int m)
+int sim_days_in_month(int64_t y, int m)
 {
     static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return m == 2 && is_leap(y) ? 29 : len[m - 1];
 }
 
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t sim_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -35,7 +35,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void sim_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -70,7 +70,7 @@ void sim_time_split(sim_time_t t, struct sim_civil *c)
 {
     int64_t day, us, y;
     jst_day(t, &day, &us);
-    civil_from_days(day, &y, &c->month, &c->day);
+    sim_civil_from_days(day, &y, &c->month, &c->day);
     /* |y| < 300000 for every int64 t, so it fits an int. */
     c->year = (int)y;
     c->hour = (int)(us / SIM_HOUR);
@@ -87,12 +87,12 @@ int sim_time_from_civil(const struct sim_civil *c, sim_time_t *out)
         return -EINVAL;
     if (c->year < YEAR_MIN || c->year > YEAR_MAX)
         return -ERANGE;
-    if (c->month < 1 || c->month > 12 || c->day < 1 || c->day > days_in_month(c->year, c->month) ||
+    if (c->month < 1 || c->month > 12 || c->day < 1 || c->day > sim_days_in_month(c->year, c->month) ||
         c->hour < 0 || c->hour > 23 || c->min < 0 || c->min > 59 || c->sec < 0 || c->sec > 59 ||
         c->usec < 0 || c->usec >= SIM_SEC)
         return -EINVAL;
     /* With years capped at 9999 none of this comes near int64 overflow. */
-    *out = days_from_civil(c->year, c->month, c->day) * SIM_DAY + c->hour * SIM_HOUR +
+    *out = sim_days_from_civil(c->year, c->month, c->day) * SIM_DAY + c->hour * SIM_HOUR +
            c->min * SIM_MIN + c->sec * SIM_SEC + c->usec - JST_OFFSET;
     return 0;
 }

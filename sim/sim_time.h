@@ -45,6 +45,11 @@ size_t sim_duration_format(int64_t d, char *buf, size_t n);
 void sim_time_split(sim_time_t t, struct sim_civil *c);
 /* JST fields -> time; validates every field except weekday, which it ignores. */
 int sim_time_from_civil(const struct sim_civil *c, sim_time_t *out);
+/* Day counts since 1970-01-01 <-> proleptic Gregorian dates (Howard Hinnant's algorithms),
+ * for calendars built on this one (sim_calendar.c). */
+int64_t sim_days_from_civil(int64_t y, int m, int d);
+void sim_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+int sim_days_in_month(int64_t y, int m);
 /* JST midnight starting t's day (INT64_MIN if that instant is not representable). */
 sim_time_t sim_time_day_start(sim_time_t t);
 

@@ -12,15 +12,13 @@
 -- failover (the default; the plan detects a lost site after 4 h) their tenants move to the
 -- east site and only the first day's tests are lost; with --set promote=manual nobody
 -- promotes them and the whole week is lost. The east site's own bodies are untouched.
--- Here the site node crashes and recovers (n:crash(), n:recover());
--- fault.site_down("west", { duration = ... }) says much the same.
+-- The outage is the fault catalogue's whole-site loss (the site and its interface system).
 
 local from, to = param("outage_from", "2017-01-16 08:00"), param("outage_until", "2017-01-23 08:00")
 local site = param("outage_site", "west")
 local promote = param("promote", "auto")
 failover_settings { promote = promote }
-at(from, function() find(site):crash("what-if: site outage") end)
-at(to, function() find(site):recover("what-if: site restored") end)
+at(from, function() fault.site_down(site, { duration = time(to) - time(from) }) end)
 
 expect("test days were lost to the outage and taken again", function(r)
   return r.schedule.slip_days.outage > 0 and r.schedule.test_inquiries.failed > 0,
