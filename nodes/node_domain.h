@@ -70,7 +70,7 @@ typedef struct flow_msg {
 
 typedef struct permission {
     char id[48];                /* procedure id */
-    char name_ja[96], name_en[96];
+    char name_ja[160], name_en[160];
     int inquirer_agency;        /* -1: local governments inquire; else index of the agency */
     int provider_agency;        /* -1: a local government provides; else index of the agency */
     uint16_t item;
@@ -106,6 +106,7 @@ typedef struct body {
     double rate;                /* workload: inquiries per business second */
     double new_rate;            /* workload: new residents per business second */
     double update_rate;         /* workload: replica updates per business second */
+    bool external;              /* driven from outside (connection test): no workload here */
 } body;
 
 typedef struct resident {

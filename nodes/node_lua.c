@@ -261,6 +261,10 @@ static void copy_field(lua_State *L, int idx, const char *key, char *out, size_t
     const char *s = field_string(L, idx, key, NULL);
     if (!s && required) luaL_error(L, "permissions: an entry lacks '%s'", key);
     snprintf(out, n, "%s", s ? s : "");
+    /* a name too long is cut at a character, never inside one (UTF-8 continuation bytes) */
+    size_t len = strlen(out);
+    if (s && len < strlen(s))
+        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80) out[--len] = '\0';
 }
 
 /* permissions(data("data/permissions.lua")) */

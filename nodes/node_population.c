@@ -328,6 +328,7 @@ void workload_fire(sim_node *n, uint64_t tag, void *arg)
     workload *wl = arg;
     domain *d = domain_get(n->world);
     body *b = domain_body(d, n->id);
+    if (b->external) return;   /* driven from outside now: its streams end here */
     if (tag == WORKLOAD_NEW_RESIDENT) {
         schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
         new_resident(n, d, b);
@@ -472,7 +473,7 @@ void workload_resume(sim_node *n)
     domain *d = domain_get(n->world);
     workload *wl = d ? d->workload : NULL;
     body *b = d ? domain_body(d, n->id) : NULL;
-    if (!wl || !b || b->kind != BODY_LG) return;
+    if (!wl || !b || b->kind != BODY_LG || b->external) return;
     schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
     schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
     schedule_next(n, wl, b->update_rate, WORKLOAD_REPLICA_UPDATE);

@@ -2,9 +2,11 @@
  * opens offline and makes no request (its Content-Security-Policy forbids any). The data is
  * the summary.json object itself; what to draw is decided in the page (web/report.js):
  * charts of the time series, faults as bands on them ("faults"), the rollout schedule as a
- * Gantt chart with readiness ("schedule"), the invariants and expectations. The page's
+ * Gantt chart with readiness ("schedule"), the invariants and expectations; a connection
+ * test's conformance report ("connection_test") is a static section. The page's
  * parts are built into the binary from web/ (web/embed.cmake). */
 #include "node_report_html.h"
+#include "node_connect.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,8 +42,9 @@ int node_report_html_write(const char *path, const cJSON *summary)
               "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
               "<title>renkei report</title>\n<style>\n", f) < 0 ||
         fputs((const char *)node_report_asset_report_css, f) < 0 ||
-        fputs("</style></head>\n<body><div id=\"report\"></div>\n"
-              "<script type=\"application/json\" id=\"summary\">", f) < 0 ||
+        fputs("</style></head>\n<body><div id=\"report\"></div>\n", f) < 0 ||
+        node_connect_report_html(f, summary) < 0 ||   /* static: a connection test's report */
+        fputs("<script type=\"application/json\" id=\"summary\">", f) < 0 ||
         put_json(f, json) < 0 ||
         fputs("</script>\n<script type=\"module\">\n", f) < 0 ||
         fputs((const char *)node_report_asset_chart_js, f) < 0 || fputs("\n", f) < 0 ||

@@ -4,6 +4,8 @@
  *              [--out DIR] [--set KEY=VALUE ...] [--quiet] [--lua-mem MIB] [--lua-budget N]
  *              [--runs N [--jobs J]]
  *              [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]
+ *              [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]
+ *              [--replay-session FILE]
  *   renkei check FILE.lua ...
  *   renkei report SUMMARY.json OUT.html
  *   renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L] [--seed S] [--json]
@@ -25,6 +27,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "node_connect.h"
 #include "node_dash.h"
 #include "node_lua.h"
 #include "node_phold.h"
@@ -50,6 +53,8 @@ static const char USAGE[] =
     "                  [--fast | --speed X] [--out DIR] [--set KEY=VALUE ...] [--quiet]\n"
     "                  [--lua-mem MIB] [--lua-budget INSTRUCTIONS] [--runs N [--jobs J]]\n"
     "                  [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]\n"
+    "                  [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]\n"
+    "                  [--replay-session FILE]\n"
     "       renkei check FILE.lua ...\n"
     "       renkei report SUMMARY.json OUT.html\n"
     "       renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L]\n"
@@ -107,13 +112,19 @@ typedef struct run_opts {
     bool play;                 /* served runs start paused unless this */
     bool exit_at_end;          /* served runs keep serving after the end unless this */
     const char *web_root;
+    const char *connect;       /* connection test: the local government driven from outside */
+    const char *listen;        /* ... and where its API listens */
+    bool listen_any;
+    double connect_rate;       /* requests a second per client */
+    const char *replay_session;
+    bool fast_given;
     uint64_t runs, jobs;       /* Monte Carlo: runs seeds seed .. seed + runs - 1 on jobs workers */
     bool no_trace;             /* a Monte Carlo worker's run: no trace, no hash */
 } run_opts;
 
 static int parse_run_opts(int argc, char **argv, run_opts *o)
 {
-    *o = (run_opts){.seed = 1};
+    *o = (run_opts){.seed = 1, .connect_rate = 20};
     o->files = calloc((size_t)argc, sizeof *o->files);
     o->sets = calloc((size_t)argc, sizeof *o->sets);
     if (!o->files || !o->sets) return usage_error("%s", "out of memory");
@@ -140,6 +151,17 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         } else if (strcmp(a, "--web") == 0) {
             if (!v) return usage_error("%s: expected a directory", a);
             o->web_root = v;
+        } else if (strcmp(a, "--connect") == 0) {
+            if (!v || strlen(v) != 6 || strspn(v, "0123456789") != 6) return usage_error("--connect: expected a 6-digit local-government code, got '%s'", v ? v : "");
+            o->connect = v;
+        } else if (strcmp(a, "--listen") == 0) {
+            if (!v) return usage_error("%s: expected [HOST:]PORT", a);
+            o->listen = v;
+        } else if (strcmp(a, "--connect-rate") == 0) {
+            if (!parse_double(v, &o->connect_rate) || o->connect_rate < 0) return usage_error("--connect-rate: expected requests a second (0: no limit), got '%s'", v ? v : "");
+        } else if (strcmp(a, "--replay-session") == 0) {
+            if (!v) return usage_error("%s: expected a session log (connect_session.jsonl)", a);
+            o->replay_session = v;
         } else if (strcmp(a, "--lua-mem") == 0) {
             if (!parse_u64(v, &o->lua_mem_mib) || o->lua_mem_mib == 0) return usage_error("--lua-mem: expected MiB, got '%s'", v ? v : "");
         } else if (strcmp(a, "--runs") == 0) {
@@ -151,7 +173,7 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         } else {
             takes = false;
             if (strcmp(a, "--fast") == 0)
-                o->speed = 0;
+                o->speed = 0, o->fast_given = true;
             else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
                 o->quiet = true;
             else if (strcmp(a, "--serve-any") == 0)
@@ -160,6 +182,8 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
                 o->play = true;
             else if (strcmp(a, "--exit-at-end") == 0)
                 o->exit_at_end = true;
+            else if (strcmp(a, "--listen-any") == 0)
+                o->listen_any = true;
             else if (a[0] == '-' && a[1])
                 return usage_error("unknown option '%s'", a);
             else
@@ -173,6 +197,14 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
     if (o->runs && o->speed > 0) return usage_error("%s", "--runs runs as fast as possible: it cannot be paced (--speed)");
     if (o->jobs && !o->runs) return usage_error("%s", "--jobs goes with --runs");
     if (o->runs && o->serve) return usage_error("%s", "--serve watches one run: it does not go with --runs");
+    if (!o->connect != !o->listen) return usage_error("%s", "--connect LG_CODE and --listen [HOST:]PORT go together");
+    if (!o->connect && o->listen_any) return usage_error("%s", "--listen-any goes with --listen");
+    if ((o->connect || o->replay_session) && o->runs)
+        return usage_error("%s", "--runs is a Monte Carlo of fast runs: it does not go with --connect or --replay-session");
+    if (o->replay_session && o->connect) return usage_error("%s", "--replay-session replays a session: it takes no --connect");
+    if (o->connect && o->fast_given) return usage_error("%s", "--connect runs paced (--speed X, 1 by default): --fast would end the run before the outside system acts");
+    if (o->connect && o->speed == 0) o->speed = 1;   /* the outside system's timing is real */
+    if (o->connect) o->play = true;                  /* with --serve too: the outside system drives */
     return 0;
 }
 
@@ -203,6 +235,8 @@ typedef struct session {
     sim_world *w;
     sim_lua *sl;
     node_dash *dash;           /* the figures (and the dashboard when serving) */
+    node_connect *connect;     /* connection test (--connect, --replay-session) */
+    node_connect_session *replay;
     int trace_fd;
     char *out_path;            /* scratch for building paths under --out */
     struct runs_ctx *runs;     /* with --runs: the Monte Carlo, reported with the base run */
@@ -222,9 +256,18 @@ static void session_close(session *s)
     node_dash_destroy(s->dash);
     sim_world_destroy(s->w);    /* the world first: its messages use the Lua side's types */
     sim_lua_destroy(s->sl);
+    node_connect_destroy(s->connect);   /* after the world, which told it of flows */
+    node_connect_session_free(s->replay);
     if (s->trace_fd >= 0) close(s->trace_fd);
     free(s->out_path);
     free_run_opts(&s->o);
+}
+
+/* What a connection test's session log says about the run, to replay it. */
+static node_connect_run_info run_info(const session *s)
+{
+    return (node_connect_run_info){.seed = s->o.seed, .scripts = s->o.files, .nscripts = s->o.nfiles,
+                                   .sets = s->o.sets, .nsets = s->o.nsets, .until = s->o.until};
 }
 
 /* Create the world and load every script. Returns 0 or an exit status. */
@@ -252,8 +295,21 @@ static int session_open(session *s, bool with_trace)
         fprintf(stderr, "renkei: out of memory\n");
         return EXIT_USAGE;
     }
+    char why[700];
+    const char *lg = s->o.connect;
+    if (s->o.replay_session) {
+        if (node_connect_session_load(s->o.replay_session, &s->replay, why, sizeof why) < 0) {
+            fprintf(stderr, "renkei: %s\n", why);
+            return EXIT_USAGE;
+        }
+        lg = node_connect_session_lg(s->replay);
+    }
+    if (lg && node_connect_attach(s->w, lg, &s->connect) < 0) {
+        fprintf(stderr, "renkei: out of memory\n");
+        return EXIT_USAGE;
+    }
     if (sim_lua_open_lib(s->sl, node_domain_open_lua) < 0 || sim_lua_open_lib(s->sl, node_rollout_open_lua) < 0 ||
-        sim_lua_open_lib(s->sl, node_dash_open_lua) < 0) {
+        sim_lua_open_lib(s->sl, node_dash_open_lua) < 0 || sim_lua_open_lib(s->sl, node_connect_open_lua) < 0) {
         fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
         return EXIT_USAGE;
     }
@@ -280,6 +336,15 @@ static int session_open(session *s, bool with_trace)
     const char *unused = sim_lua_unused_param(s->sl);
     if (unused) {
         fprintf(stderr, "renkei: --set %s: no script reads the parameter '%s'\n", unused, unused);
+        return EXIT_USAGE;
+    }
+    node_connect_run_info info = run_info(s);
+    if (s->replay && node_connect_session_check(s->replay, &info, why, sizeof why) < 0) {
+        fprintf(stderr, "renkei: %s\n", why);
+        return EXIT_USAGE;
+    }
+    if (s->connect && node_connect_prepare(s->connect, why, sizeof why) < 0) {
+        fprintf(stderr, "renkei: %s\n", why);
         return EXIT_USAGE;
     }
     return 0;
@@ -317,6 +382,12 @@ static char *replay_command(const session *s)
     for (int i = 0; i < s->o.nfiles; i++) n += strlen(s->o.files[i]) + 1;
     for (int i = 0; i < s->o.nsets; i++) n += strlen(s->o.sets[i]) + 8;
     n += s->o.until ? strlen(s->o.until) + 12 : 0;
+    /* a connection test is replayed from its session log */
+    const char *session_log = s->o.replay_session;
+    char log[4096] = "";
+    if (s->o.connect && s->o.out_dir) snprintf(log, sizeof log, "%s/connect_session.jsonl", s->o.out_dir);
+    if (log[0]) session_log = log;
+    n += session_log ? strlen(session_log) + 20 : 0;
     char *cmd = malloc(n);
     if (!cmd) return NULL;
     size_t len = (size_t)snprintf(cmd, n, "renkei run");
@@ -324,11 +395,13 @@ static char *replay_command(const session *s)
     len += (size_t)snprintf(cmd + len, n - len, " --seed %" PRIu64, s->o.seed);
     if (s->o.until) len += (size_t)snprintf(cmd + len, n - len, " --until '%s'", s->o.until);
     for (int i = 0; i < s->o.nsets; i++) len += (size_t)snprintf(cmd + len, n - len, " --set '%s'", s->o.sets[i]);
+    if (session_log) snprintf(cmd + len, n - len, " --replay-session %s", session_log);
     return cmd;
 }
 
 typedef struct run_result {
     sim_run_end end;
+    const char *ended_by;      /* the connection test's session ended it: not interrupted */
     double wall_s;
     int failed;                /* expectations failed, or -1 for a script error */
     char hash[65];
@@ -435,8 +508,8 @@ static int write_summary(session *s, const run_result *r, sim_time_t until, int 
     add_time(root, "until", until);
     cJSON_AddNumberToObject(root, "start_us", (double)sim_world_start(s->w));
     cJSON_AddNumberToObject(root, "end_us", (double)sim_world_now(s->w));
-    cJSON_AddStringToObject(root, "end_reason", end_name(r->end));
-    cJSON_AddBoolToObject(root, "interrupted", r->end == SIM_END_STOPPED);
+    cJSON_AddStringToObject(root, "end_reason", r->ended_by ? r->ended_by : end_name(r->end));
+    cJSON_AddBoolToObject(root, "interrupted", r->end == SIM_END_STOPPED && !r->ended_by);
     cJSON_AddStringToObject(root, "mode", s->o.speed > 0 ? "paced" : "fast");
     if (s->o.speed > 0) cJSON_AddNumberToObject(root, "speed", s->o.speed);
     cJSON_AddNumberToObject(root, "events", (double)st->events);
@@ -480,6 +553,7 @@ static int write_summary(session *s, const run_result *r, sim_time_t until, int 
     free(replay);
     cJSON_AddNumberToObject(root, "exit_status", status);
     if (s->dash) cJSON_AddItemToObject(root, "series", node_dash_series_json(s->dash));
+    if (s->connect) cJSON_AddItemToObject(root, "connection_test", node_connect_report_json(s->connect));
     const char *report = out_file(s, "report.html");
     int report_rc = report ? node_report_html_write(report, root) : -ENOMEM;
     if (report_rc < 0) fprintf(stderr, "renkei: cannot write %s: %s\n", report ? report : "report.html", strerror(-report_rc));
@@ -515,7 +589,7 @@ static void print_summary(session *s, const run_result *r, int status)
     sim_time_format(sim_world_now(s->w), end, sizeof end);
     sim_duration_format(sim_world_now(s->w) - sim_world_start(s->w), span, sizeof span);
     printf("\nrenkei: seed %" PRIu64 ", %s -> %s JST (%s simulated), ended: %s\n", s->o.seed, start,
-           end, span, end_name(r->end));
+           end, span, r->ended_by ? r->ended_by : end_name(r->end));
     group(a, sizeof a, st->events);
     group(b, sizeof b, r->wall_s > 0 ? (uint64_t)((double)st->events / r->wall_s) : 0);
     printf("  events     %s in %.3f s wall (%s events/s)\n", a, r->wall_s, b);
@@ -529,6 +603,7 @@ static void print_summary(session *s, const run_result *r, int status)
     printf("\n  nodes      %u\n", sim_world_node_count(s->w));
     node_report_print(s->w, stdout);
     node_rollout_print(s->w, stdout);
+    if (s->connect) node_connect_print(s->connect, stdout);
     size_t n = sim_lua_expectation_count(s->sl);
     if (n) printf("  expectations\n");
     for (size_t i = 0; i < n; i++) {
@@ -575,16 +650,17 @@ static void conclude(loop_ctx *ctx)
     if (ctx->concluded) return;
     ctx->concluded = true;
     *r = (run_result){.end = sim_run_get_end(ctx->run), .wall_s = (double)(uv_hrtime() - ctx->t0) / 1e9};
+    if (r->end == SIM_END_STOPPED && node_connect_ended_run(s->connect)) r->ended_by = "session_end";
     if (r->end == SIM_END_HALTED) {
         r->failed = -1;
         ctx->status = EXIT_USAGE;
         fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl) ? sim_lua_error(s->sl) : "halted");
-    } else if (r->end == SIM_END_STOPPED) {
+    } else if (r->end == SIM_END_STOPPED && !r->ended_by) {
         ctx->status = EXIT_INTERRUPTED;
     } else {
         r->failed = sim_lua_check_expectations(s->sl);
         if (r->failed < 0) fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
-        else r->failed += node_report_failed(s->w);
+        else r->failed += node_report_failed(s->w) + node_connect_failed(s->connect);
         ctx->status = r->failed < 0 ? EXIT_USAGE : r->failed > 0 ? EXIT_FAIL : EXIT_PASS;
     }
 }
@@ -600,6 +676,7 @@ static void on_done(sim_run *r, void *arg)
 {
     loop_ctx *ctx = arg;
     conclude(ctx);
+    node_connect_close(ctx->s->connect);   /* the session is over: no more requests */
     if (ctx->serving) {
         node_dash_run_ended(ctx->s->dash, end_name(ctx->r.end), ctx->status);
         if (!ctx->s->o.exit_at_end && ctx->r.end != SIM_END_STOPPED) {
@@ -678,6 +755,37 @@ static int start_serving(loop_ctx *ctx, uv_loop_t *loop)
     return 0;
 }
 
+/* --connect LG --listen [HOST:]PORT: the local government's API, its token, the session log. */
+static int start_connect(loop_ctx *ctx, uv_loop_t *loop)
+{
+    session *s = ctx->s;
+    char host[64];
+    int port;
+    if (node_connect_parse_listen(s->o.listen, host, sizeof host, &port) < 0)
+        return usage_error("--listen %s: expected [HOST:]PORT with a port from 0 to 65535", s->o.listen);
+    if (!is_loopback(host) && !s->o.listen_any)
+        return usage_error("--listen %s: only loopback addresses unless --listen-any is given (anyone who can reach it drives the tenant)", s->o.listen);
+    const char *log = s->o.out_dir ? out_file(s, "connect_session.jsonl") : NULL;
+    char *log_path = log ? strdup(log) : NULL;
+    node_connect_serve_config cfg = {.host = host, .port = port, .loopback = is_loopback(host),
+                                     .rate = s->o.connect_rate, .session_log = log_path, .info = run_info(s)};
+    int rc = node_connect_serve(s->connect, ctx->run, loop, &cfg);
+    if (rc < 0) {
+        fprintf(stderr, "renkei: --listen %s: %s\n", s->o.listen, rc == -EADDRINUSE || rc == -EACCES || rc == -EINVAL ? uv_strerror(rc) : strerror(-rc));
+        free(log_path);
+        return EXIT_USAGE;
+    }
+    bool v6 = strchr(host, ':') != NULL;
+    printf("renkei: connection test of %s %s: API at http://%s%s%s:%d/connect/v1/\n", s->o.connect,
+           node_connect_lg_name(s->connect), v6 ? "[" : "", host, v6 ? "]" : "", node_connect_port(s->connect));
+    printf("renkei: access token %s (every request: header Authorization: Bearer TOKEN)\n", node_connect_token(s->connect));
+    printf("renkei: paced at %g simulated seconds a wall second; POST /connect/v1/session/end or Ctrl-C ends the session\n", s->o.speed);
+    if (log_path) printf("renkei: session log %s (replay: --replay-session %s)\n", log_path, log_path);
+    else printf("renkei: no --out: the session is not recorded and cannot be replayed\n");
+    free(log_path);
+    return 0;
+}
+
 /* One run with outputs, from the parsed options in s to the exit status; closes s. */
 static int run_session(session *sp)
 {
@@ -710,9 +818,20 @@ static int run_session(session *sp)
     ctx.sigint.data = &ctx;
     uv_signal_start(&ctx.sigint, on_sigint, SIGINT);   /* before the URL is printed */
     if (s.o.serve) status = start_serving(&ctx, &loop);
-    if (status == 0) {
+    if (status == 0 && s.o.connect) status = start_connect(&ctx, &loop);
+    int replayed = 0;
+    if (status == 0 && s.replay) {
+        char why[400];
         ctx.t0 = uv_hrtime();
+        node_connect_session *rs = s.replay;
+        s.replay = NULL;   /* the connection test takes it */
+        replayed = node_connect_replay(s.connect, rs, why, sizeof why);
+        if (replayed < 0) fprintf(stderr, "renkei: --replay-session: %s\n", why);
+    }
+    if (status == 0) {
+        if (!s.o.replay_session) ctx.t0 = uv_hrtime();
         sim_run_start(ctx.run, on_done, &ctx);
+        if (replayed != 0) sim_run_stop(ctx.run);   /* the session ended there (or diverged) */
         if (s.o.serve && !s.o.play) sim_run_pause(ctx.run);
         uv_run(&loop, UV_RUN_DEFAULT);
         conclude(&ctx);
@@ -730,6 +849,7 @@ static int run_session(session *sp)
     }
 
     run_result r = ctx.r;
+    node_connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : end_name(r.end));
     int hrc = sim_world_trace_hash(s.w, r.hash);
     r.hash_ok = hrc == 0 || hrc == -EIO;
     if (hrc == -EIO) fprintf(stderr, "renkei: writing the trace failed (the hash is still right)\n");

@@ -241,6 +241,8 @@ static const char *reason_phrase(int status)
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
     case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
@@ -365,6 +367,17 @@ static int token_state(const sim_http_req *r)
 }
 
 bool sim_http_req_authorized(const sim_http_req *r) { return !r->c->h->token || token_state(r) == 1; }
+int sim_http_req_token(const sim_http_req *r) { return token_state(r); }
+
+int sim_http_req_peer(const sim_http_req *r, char *buf, size_t n)
+{
+    struct sockaddr_storage peer;
+    int len = sizeof peer;
+    int rc = uv_tcp_getpeername(&r->c->tcp, (struct sockaddr *)&peer, &len);
+    if (rc < 0) return rc;
+    return peer.ss_family == AF_INET6 ? uv_ip6_name((struct sockaddr_in6 *)&peer, buf, n)
+                                      : uv_ip4_name((struct sockaddr_in *)&peer, buf, n);
+}
 
 int sim_http_respond(sim_http_req *r, int status, const char *content_type, const char *body, size_t len)
 {

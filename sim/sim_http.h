@@ -88,6 +88,11 @@ const char *sim_http_req_body(const sim_http_req *r, size_t *len);
 /* The body parsed as JSON, or NULL (and a 400 already sent) when it is not JSON. */
 cJSON      *sim_http_req_json(sim_http_req *r);
 bool        sim_http_req_authorized(const sim_http_req *r);
+/* The token the request carries: 1 the right one, 0 none, -1 a wrong one (for routes that
+ * check it themselves, to count and answer refusals in their own form). */
+int         sim_http_req_token(const sim_http_req *r);
+/* The client's address as text ("127.0.0.1", "::1"), for per-client limits; -ENOTCONN. */
+int         sim_http_req_peer(const sim_http_req *r, char *buf, size_t n);
 sim_http   *sim_http_req_server(const sim_http_req *r);
 
 /* Answer the request; the first answer wins, later ones return -EALREADY. */

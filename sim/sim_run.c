@@ -234,3 +234,13 @@ sim_run_end sim_run_get_end(const sim_run *r) { return r->end; }
 sim_time_t sim_run_get_until(const sim_run *r) { return r->until; }
 double sim_run_get_speed(const sim_run *r) { return r->speed; }
 sim_world *sim_run_world(const sim_run *r) { return r->w; }
+
+sim_time_t sim_run_paced_now(const sim_run *r)
+{
+    sim_time_t now = sim_world_now(r->w);
+    if (r->state != SIM_RUN_RUNNING || r->speed == 0) return now;
+    double elapsed_us = (double)(uv_hrtime() - r->anchor_wall_ns) / 1e3;
+    sim_time_t t = r->anchor_sim + (sim_time_t)(elapsed_us * r->speed);
+    if (t > limit(r)) t = limit(r);
+    return t > now ? t : now;
+}

@@ -50,5 +50,10 @@ sim_run_end   sim_run_get_end(const sim_run *r);
 sim_time_t    sim_run_get_until(const sim_run *r);
 double        sim_run_get_speed(const sim_run *r);
 sim_world    *sim_run_world(const sim_run *r);
+/* Paced and running: the simulated time the pacing has reached at this wall instant (the
+ * world's clock lags it by up to one timer turn); otherwise the world's clock. For drivers
+ * outside the simulation that must say *when* something from outside enters it (connection
+ * tests); simulation logic never calls it. */
+sim_time_t    sim_run_paced_now(const sim_run *r);
 
 #endif

@@ -1,0 +1,111 @@
+# tests/cli_connect.sh - connection-test mode (issue 7): an outside system, written in Python's
+# standard library from docs/connect-api.md alone (tests/connect/plain.py), drives Osaka's
+# tenant over real TCP on an ordinary day: every operation, every validation error from a
+# crafted request (nothing changes), a misbehaving client; the conformance report says exactly
+# what it did (tests/connect/verify.py); the session replays to the same trace hash with the
+# same answers; the options are checked.
+set -euo pipefail
+source tests/lib.sh "$@"
+PY=${PYTHON:-python3}
+T="topologies/small.lua scripts/connect/vendor_plain.lua"
+
+# --- options --------------------------------------------------------------------------------
+expect_exit 2 run $T -q --connect 271004
+expect_match "$TMP/err" 'go together'
+expect_exit 2 run $T -q --connect 27100 --listen 0
+expect_match "$TMP/err" '6-digit local-government code'
+expect_exit 2 run $T -q --connect 011002 --listen 0
+expect_match "$TMP/err" 'no local government with that code'
+expect_exit 2 run $T -q --connect 271004 --listen 0.0.0.0:0
+expect_match "$TMP/err" 'only loopback addresses unless --listen-any'
+expect_exit 2 run $T -q --connect 271004 --listen 0 --fast
+expect_match "$TMP/err" 'runs paced'
+expect_exit 2 run $T -q --connect 271004 --listen 99999
+expect_match "$TMP/err" 'port from 0 to 65535'
+expect_exit 2 run $T -q --replay-session "$TMP/none.jsonl"
+expect_match "$TMP/err" 'none.jsonl'
+
+# connect OUT ARGS...: start a session in the background; sets PID, BASE, TOKEN
+connect() {
+    local out=$1; shift
+    mkdir -p "$out"
+    "$RENKEI" run "$@" --out "$out" >"$out/renkei.out" 2>"$out/renkei.err" &
+    PID=$!
+    for _ in $(seq 600); do
+        grep -q 'access token' "$out/renkei.out" 2>/dev/null && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    BASE=$(sed -n 's/^renkei: connection test of .* API at \(http:[^ ]*\)$/\1/p' "$out/renkei.out")
+    TOKEN=$(sed -n 's/^renkei: access token \([0-9a-f]*\) .*/\1/p' "$out/renkei.out")
+    [ -n "$BASE" ] && [ -n "$TOKEN" ] || { fail "no API address printed: $(cat "$out/renkei.out" "$out/renkei.err")"; finish; }
+}
+wait_renkei() {
+    set +e
+    wait "$PID"
+    STATUS=$?
+    set -e
+}
+
+# --- a whole session ------------------------------------------------------------------------
+OUT="$TMP/live"
+connect "$OUT" $T -q --connect 271004 --listen 127.0.0.1:0
+if ! (cd tests/connect && "$PY" plain.py "$BASE" "$TOKEN" "$OUT"); then
+    fail "the client's session failed (transcript: $(tail -5 "$OUT/client_transcript.txt" 2>/dev/null))"
+    kill -INT "$PID" 2>/dev/null || true
+fi
+wait_renkei
+[ "$STATUS" -eq 0 ] || fail "the session ended with status $STATUS (expected 0: ended by the API, expectations held): $(cat "$OUT/renkei.err")"
+expect_match "$OUT/renkei.out" 'ended: session_end'
+expect_match "$OUT/renkei.out" 'required operations: all exercised'
+live=$(sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$OUT/renkei.out")
+[ -n "$live" ] || fail "no trace hash from the live session"
+"$PY" tests/connect/verify.py "$OUT" --complete || fail "the conformance report does not match what the client did"
+expect_match "$OUT/summary.json" '"end_reason":[[:space:]]*"session_end"'
+expect_match "$OUT/summary.json" '"interrupted":[[:space:]]*false'
+expect_match "$OUT/report.html" '<section id="connection-test"'
+expect_match "$OUT/report.html" 'every required operation exercised and seen to succeed'
+# the local government under test left the workload: it sent exactly the client's inquiries
+# (three, and three in a bulk file) and no other
+sent=$(grep -c '"kind":"connect","node":"271004","detail":"Q[0-9]* inquiry accepted' "$OUT/trace.jsonl" || true)
+[ "$sent" -eq 6 ] || fail "expected the client's 6 inquiries in the trace, found $sent"
+started=$(grep -cE '"kind":"send","node":"271004","peer":"[a-z]+","msg":[0-9]+,"detail":\{"type":"inquiry"' "$OUT/trace.jsonl" || true)
+[ "$started" -eq 6 ] || fail "Osaka's node sent $started inquiries; only the client's 6 were expected"
+
+# --- the replay: same trace, same answers -------------------------------------------------------
+expect_exit 0 run $T -q --replay-session "$OUT/connect_session.jsonl" --out "$TMP/replay"
+[ "$(hash_of)" = "$live" ] || fail "the replay's trace hash $(hash_of) differs from the live session's $live"
+expect_match "$TMP/out" 'replay: [0-9]+ requests, 0 answered differently'
+expect_match "$TMP/out" 'ended: session_end'
+expect_match "$TMP/replay/summary.json" '"different_answers":[[:space:]]*0'
+# another run is refused, with the command to use
+expect_exit 2 run $T -q --seed 2 --replay-session "$OUT/connect_session.jsonl"
+expect_match "$TMP/err" 'differ from the recorded run; replay with: renkei run topologies/small.lua scripts/connect/vendor_plain.lua --seed 1'
+# an answer recorded differently is found and fails the run
+sed '0,/"op":"fixtures","answer":"[0-9a-f]*"/s//"op":"fixtures","answer":"00000000000000000000000000000000"/' \
+    "$OUT/connect_session.jsonl" >"$TMP/tampered.jsonl"
+expect_exit 1 run $T -q --replay-session "$TMP/tampered.jsonl"
+expect_match "$TMP/out" 'replay: [0-9]+ requests, 1 answered differently: request [0-9]+ \(GET /connect/v1/fixtures\)'
+# a session cut short (Ctrl-C) replays to the same point; a flood of refused requests (no rate
+# limit here) is counted in full but logged only up to 10,000 lines
+connect "$TMP/cut" $T -q --connect 271004 --listen 0 --connect-rate 0
+[ "$("$PY" tests/connect/flood.py "$BASE" 10100)" = "403:10100" ] || fail "the flood was not refused as a wrong token"
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "${BASE}fixtures"
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    --data-binary '{"addressee_no":"000000000000012","procedure":"child_allowance","item":"TM00000000000002","provider":"131016","staff":"S-9"}' \
+    "${BASE}inquiries"
+sleep 0.5
+kill -INT "$PID"
+wait_renkei
+[ "$STATUS" -eq 130 ] || fail "an interrupted session exited $STATUS, expected 130"
+cut=$(sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$TMP/cut/renkei.out")
+expect_match "$TMP/cut/connect_session.jsonl" '"end":"interrupted"'
+lines=$(wc -l <"$TMP/cut/connect_session.jsonl")
+[ "$lines" -le 10004 ] || fail "the session log grew with the flood: $lines lines"
+expect_match "$TMP/cut/connect_session.jsonl" '"refusals_not_logged":\[\{"op":"session","status":403,"refused":"forbidden","count":100\}\]'
+expect_match "$TMP/cut/renkei.out" 'error 403 forbidden x10100'
+expect_exit 0 run $T -q --replay-session "$TMP/cut/connect_session.jsonl"
+[ "$(hash_of)" = "$cut" ] || fail "the interrupted session's replay hash $(hash_of) differs from $cut"
+expect_match "$TMP/out" 'error 403 forbidden x10100'
+
+finish

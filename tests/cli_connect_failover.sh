@@ -1,0 +1,46 @@
+# tests/cli_connect_failover.sh - a connection test disturbed on purpose
+# (scripts/connect/vendor_disturbed.lua, time-compressed): the outside system
+# (tests/connect/failover.py, Python's standard library) keeps registering and inquiring while
+# the NWS slows down, its tenant's site is lost, fails over and back, and a certificate expires.
+# It sees errors then recovery as the real system would show them, retries, and finds every
+# acknowledged registration intact after the failback; the conformance report lists exactly
+# what it did and the errors by cause; the session replays to the same trace hash.
+set -euo pipefail
+source tests/lib.sh "$@"
+PY=${PYTHON:-python3}
+SCALE=0.04
+T="topologies/small.lua scripts/connect/vendor_plain.lua scripts/connect/vendor_disturbed.lua"
+SETS=(--set "disturb_scale=$SCALE" --set timeout=3s)
+
+OUT="$TMP/live"
+mkdir -p "$OUT"
+"$RENKEI" run $T -q "${SETS[@]}" --connect-rate 50 --connect 271004 --listen 0 --out "$OUT" >"$OUT/renkei.out" 2>"$OUT/renkei.err" &
+PID=$!
+for _ in $(seq 600); do
+    grep -q 'access token' "$OUT/renkei.out" 2>/dev/null && break
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.05
+done
+BASE=$(sed -n 's/^renkei: connection test of .* API at \(http:[^ ]*\)$/\1/p' "$OUT/renkei.out")
+TOKEN=$(sed -n 's/^renkei: access token \([0-9a-f]*\) .*/\1/p' "$OUT/renkei.out")
+[ -n "$BASE" ] && [ -n "$TOKEN" ] || { fail "no API address printed: $(cat "$OUT/renkei.out" "$OUT/renkei.err")"; finish; }
+if ! (cd tests/connect && "$PY" failover.py "$BASE" "$TOKEN" "$OUT" "$SCALE"); then
+    fail "the client's disturbed session failed (transcript: $(tail -5 "$OUT/client_transcript.txt" 2>/dev/null))"
+    kill -INT "$PID" 2>/dev/null || true
+fi
+set +e
+wait "$PID"
+STATUS=$?
+set -e
+[ "$STATUS" -eq 0 ] || fail "the session ended with status $STATUS (expected 0): $(tail -20 "$OUT/renkei.out")"
+expect_match "$OUT/renkei.out" 'ok  no acknowledged write lost'
+expect_match "$OUT/renkei.out" 'ok  the tenant under test was served again after its site was lost'
+expect_match "$OUT/renkei.out" 'site_down +west'
+"$PY" tests/connect/verify.py "$OUT" --expect-flow-errors inquiry:integrity replica_registration:unreachable \
+    || fail "the conformance report does not match what the client did"
+expect_match "$OUT/summary.json" '"code":[[:space:]]*"tenant_unavailable"'
+live=$(sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$OUT/renkei.out")
+expect_exit 0 run $T -q "${SETS[@]}" --replay-session "$OUT/connect_session.jsonl"
+[ "$(hash_of)" = "$live" ] || fail "the replay's trace hash $(hash_of) differs from the live session's $live"
+expect_match "$TMP/out" 'replay: [0-9]+ requests, 0 answered differently'
+finish

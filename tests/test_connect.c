@@ -1,0 +1,242 @@
+/* test_connect.c - the connection test's API driven without HTTP (node_connect_call), in two
+ * worlds at once. Both get the same good requests at the same simulated moments; one also gets
+ * every kind of bad request, and reads, in between. Refusals and reads change nothing, not even
+ * the trace: both end with the same trace hash. Accepted operations run their flows to the
+ * outcome the simulation gives, refusals name the field and the rule, and the conformance
+ * report counts what was done. Also: --listen's [HOST:]PORT. */
+#include "check.h"
+#include "node_connect.h"
+#include "node_lua.h"
+#include "sim_lua.h"
+#include "sim_world.h"
+
+#include <stdlib.h>
+
+typedef struct twin {
+    sim_world *w;
+    sim_lua *sl;
+    node_connect *c;
+} twin;
+
+static int open_twin(twin *t)
+{
+    *t = (twin){0};
+    char why[300];
+    if (sim_world_create(&(sim_world_config){.seed = 1, .trace_fd = -1}, &t->w) < 0 ||
+        sim_lua_create(t->w, &(sim_lua_config){.quiet = true}, &t->sl) < 0 ||
+        node_connect_attach(t->w, "271004", &t->c) < 0 || sim_lua_open_lib(t->sl, node_domain_open_lua) < 0 ||
+        sim_lua_open_lib(t->sl, node_connect_open_lua) < 0)
+        return -1;
+    if (sim_lua_load_file(t->sl, "topologies/small.lua") < 0 || sim_lua_load_file(t->sl, "scripts/connect/vendor_plain.lua") < 0) {
+        fprintf(stderr, "%s\n", sim_lua_error(t->sl));
+        return -1;
+    }
+    if (node_connect_prepare(t->c, why, sizeof why) < 0) {
+        fprintf(stderr, "%s\n", why);
+        return -1;
+    }
+    if (sim_world_start_nodes(t->w) < 0 || sim_lua_begin_run(t->sl, sim_world_start(t->w) + SIM_DAY) < 0) return -1;
+    return 0;
+}
+
+static void close_twin(twin *t)
+{
+    sim_world_destroy(t->w);
+    sim_lua_destroy(t->sl);
+    node_connect_destroy(t->c);
+}
+
+static void run_to(twin *t, int64_t after_start)
+{
+    sim_world_run(t->w, sim_world_start(t->w) + after_start, 0);
+    sim_world_advance(t->w, sim_world_start(t->w) + after_start);
+}
+
+/* A request; its status, and its answer parsed (caller deletes). */
+static int call(twin *t, const char *method, const char *path, const char *body, cJSON **answer)
+{
+    char *text = NULL;
+    int status = node_connect_call(t->c, method, path, NULL, body, body ? strlen(body) : 0, &text);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    if (answer) *answer = j;
+    else cJSON_Delete(j);
+    return status;
+}
+
+/* The same good request to both worlds: the same status. */
+static void both(twin *a, twin *b, const char *method, const char *path, const char *body, int status)
+{
+    CHECK_INT(call(a, method, path, body, NULL), status);
+    CHECK_INT(call(b, method, path, body, NULL), status);
+}
+
+/* A bad request, to one world only: the status and, when given, the first error's field/rule. */
+static void bad(twin *t, const char *method, const char *path, const char *body, int status, const char *field,
+                const char *rule)
+{
+    cJSON *j;
+    int got = call(t, method, path, body, &j);
+    if (got != status) fprintf(stderr, "%s %s %s\n", method, path, body ? body : "");
+    CHECK_INT(got, status);
+    cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "errors"), 0);
+    if (field) {
+        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(e, "field")), field);
+        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(e, "rule")), rule);
+        CHECK(cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")) != NULL);
+    }
+    CHECK(cJSON_GetStringValue(cJSON_GetObjectItem(j, "code")) != NULL);
+    cJSON_Delete(j);
+}
+
+static const char *answer_string(twin *t, const char *method, const char *path, const char *body, const char *key,
+                                 char *out, size_t n)
+{
+    cJSON *j;
+    call(t, method, path, body, &j);
+    snprintf(out, n, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(j, key)) ? cJSON_GetStringValue(cJSON_GetObjectItem(j, key)) : "");
+    cJSON_Delete(j);
+    return out;
+}
+
+static void every_bad_request(twin *t)
+{
+    static const char *const I = "\"procedure\":\"child_allowance\",\"item\":\"TM00000000000002\",\"provider\":\"131016\",\"staff\":\"S1\"";
+    char body[600];
+    bad(t, "POST", "/connect/v1/codes", "", 400, NULL, NULL);
+    bad(t, "POST", "/connect/v1/codes", "{x", 400, NULL, NULL);
+    bad(t, "POST", "/connect/v1/codes", "{}", 422, "addressee_no", "required");
+    bad(t, "POST", "/connect/v1/codes", "{\"addressee_no\":7}", 422, "addressee_no", "type");
+    bad(t, "POST", "/connect/v1/codes", "{\"addressee_no\":\"7\"}", 422, "addressee_no", "length");
+    bad(t, "POST", "/connect/v1/codes", "{\"addressee_no\":\"00000000000000a\"}", 422, "addressee_no", "format");
+    bad(t, "POST", "/connect/v1/codes", "{\"addressee_no\":\"000000000000000\"}", 422, "addressee_no", "unknown");
+    bad(t, "POST", "/connect/v1/codes", "{\"addressee_no\":\"000000000000001\"}", 409, "addressee_no", "already_acquired");
+    bad(t, "POST", "/connect/v1/codes", "{\"addressee_no\":\"000000000000001\",\"x\":1}", 422, "x", "unknown_field");
+    snprintf(body, sizeof body, "{\"addressee_no\":\"000000000000012\",%s,\"provider\":\"131016\"}", I);
+    bad(t, "POST", "/connect/v1/inquiries", body, 422, "provider", "duplicate_field");
+    snprintf(body, sizeof body, "{\"addressee_no\":\"000000000000012\",\"procedure\":\"child_allowance\",\"item\":\"TM00000000000002\",\"provider\":\"131016\"}");
+    bad(t, "POST", "/connect/v1/inquiries", body, 422, "staff", "required");
+    snprintf(body, sizeof body, "{\"addressee_no\":\"000000000000012\",\"procedure\":\"pension_contribution_exemption\",\"item\":\"TM00000000000002\",\"provider\":\"131016\",\"staff\":\"S1\"}");
+    bad(t, "POST", "/connect/v1/inquiries", body, 422, "procedure", "not_permitted");
+    snprintf(body, sizeof body, "{\"addressee_no\":\"000000000000012\",\"procedure\":\"child_allowance\",\"item\":\"TM00000000000002\",\"provider\":\"271004\",\"staff\":\"S1\"}");
+    bad(t, "POST", "/connect/v1/inquiries", body, 422, "provider", "self");
+    static const char *const R = "\"addressee_no\":\"000000000000012\",\"item\":\"TM00000000000001\",\"schema_version\":1";
+    snprintf(body, sizeof body, "{\"record_id\":\"271004-12-0\",%s,\"pub_start\":\"2017-11-13\",\"payload\":{}}", R);
+    bad(t, "POST", "/connect/v1/replicas", body, 409, "record_id", "duplicate");
+    snprintf(body, sizeof body, "{\"record_id\":\"T-9\",%s,\"pub_start\":\"2017-11-31\",\"payload\":{}}", R);
+    bad(t, "POST", "/connect/v1/replicas", body, 422, "pub_start", "date");
+    snprintf(body, sizeof body, "{\"record_id\":\"T-9\",%s,\"pub_start\":\"2017-11-13\",\"pub_end\":\"2017-11-12\",\"payload\":{}}", R);
+    bad(t, "POST", "/connect/v1/replicas", body, 422, "pub_end", "date_order");
+    snprintf(body, sizeof body, "{\"record_id\":\"T-9\",%s,\"pub_start\":\"2017-11-13\",\"payload\":{\"n\":123456789018}}", R);
+    bad(t, "POST", "/connect/v1/replicas", body, 422, "payload.n", "individual_no");
+    bad(t, "POST", "/connect/v1/replicas/partial", "{\"record_id\":\"T-9\",\"payload\":{\"a\":1}}", 422, "record_id", "unknown");
+    bad(t, "POST", "/connect/v1/replicas/partial", "{\"record_id\":\"271004-12-0\",\"pub_start\":\"2017-01-01\"}", 422, "pub_start", "not_updatable");
+    snprintf(body, sizeof body, "{\"record_id\":\"T-8\",%s,\"pub_start\":\"2017-11-13\",\"payload\":{}}\n[]\n", R);
+    bad(t, "POST", "/connect/v1/bulk/replicas", body, 422, "line", "type");
+    CHECK_INT(call(t, "GET", "/connect/v1/provisions", NULL, NULL), 200);
+    bad(t, "GET", "/connect/v1/codes", NULL, 405, NULL, NULL);
+    bad(t, "DELETE", "/connect/v1/session", NULL, 405, NULL, NULL);
+    bad(t, "GET", "/connect/v1/nothing", NULL, 404, NULL, NULL);
+    bad(t, "GET", "/connect/v1/inquiries/Q00000099", NULL, 404, NULL, NULL);
+    bad(t, "GET", "/connect/v1/replicas/none", NULL, 404, NULL, NULL);
+    bad(t, "GET", "/connect/v1/bulk/B00000009", NULL, 404, NULL, NULL);
+    bad(t, "GET", "/connect/v1/addressees/000000000999999", NULL, 404, NULL, NULL);
+    /* reads change nothing either */
+    CHECK_INT(call(t, "GET", "/connect/v1/session", NULL, NULL), 200);
+    CHECK_INT(call(t, "GET", "/connect/v1/fixtures", NULL, NULL), 200);
+    CHECK_INT(call(t, "GET", "/connect/v1/code-lists", NULL, NULL), 200);
+    CHECK_INT(call(t, "GET", "/connect/v1/addressees/000000000000012", NULL, NULL), 200);
+    CHECK_INT(call(t, "GET", "/connect/v1/replicas/271004-12-0", NULL, NULL), 200);
+    CHECK_INT(call(t, "GET", "/connect/v1/conformance", NULL, NULL), 200);
+}
+
+int main(void)
+{
+    twin a, b;
+    if (open_twin(&a) < 0 || open_twin(&b) < 0) return 1;
+
+    run_to(&a, 3 * SIM_SEC);
+    run_to(&b, 3 * SIM_SEC);
+    char person[32], rid[32];
+    answer_string(&a, "POST", "/connect/v1/addressees", "{}", "addressee_no", person, sizeof person);
+    CHECK_INT(call(&b, "POST", "/connect/v1/addressees", "{}", NULL), 201);
+    CHECK_INT(strlen(person), 15);
+    char body[400];
+    snprintf(body, sizeof body, "{\"addressee_no\":\"%s\"}", person);
+    answer_string(&a, "POST", "/connect/v1/codes", body, "request_id", rid, sizeof rid);
+    CHECK_STR(rid, "C00000001");
+    CHECK_INT(call(&b, "POST", "/connect/v1/codes", body, NULL), 202);
+    bad(&a, "POST", "/connect/v1/codes", body, 409, "addressee_no", "in_progress");
+    static const char inquiry[] = "{\"addressee_no\":\"000000000000012\",\"procedure\":\"child_allowance\","
+                                  "\"item\":\"TM00000000000002\",\"provider\":\"131016\",\"staff\":\"S-0001\"}";
+    both(&a, &b, "POST", "/connect/v1/inquiries", inquiry, 202);
+    both(&a, &b, "POST", "/connect/v1/replicas",
+         "{\"record_id\":\"T-1\",\"addressee_no\":\"000000000000012\",\"item\":\"TM00000000000001\",\"schema_version\":1,"
+         "\"pub_start\":\"2017-11-13\",\"payload\":{\"household_size\":2}}", 202);
+    every_bad_request(&a);
+
+    run_to(&a, 60 * SIM_SEC);
+    run_to(&b, 60 * SIM_SEC);
+    cJSON *j;
+    CHECK_INT(call(&a, "GET", "/connect/v1/inquiries/Q00000002", NULL, &j), 200);
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "status")), "done");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "outcome")), "ok");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "payload"), "fixture")), "connect");
+    cJSON_Delete(j);
+    CHECK_INT(call(&a, "GET", "/connect/v1/requests/C00000001", NULL, &j), 200);
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "outcome")), "ok");
+    cJSON_Delete(j);
+    snprintf(body, sizeof body, "{\"addressee_no\":\"%s\"}", person);
+    bad(&a, "POST", "/connect/v1/codes", body, 409, "addressee_no", "already_acquired");
+    every_bad_request(&a);
+    both(&a, &b, "POST", "/connect/v1/replicas/partial", "{\"record_id\":\"T-1\",\"payload\":{\"household_size\":3}}", 202);
+    both(&a, &b, "POST", "/connect/v1/bulk/inquiries", "{\"addressee_no\":\"000000000000012\",\"procedure\":\"child_allowance\","
+         "\"item\":\"TM00000000000002\",\"provider\":\"131016\",\"staff\":\"S-0002\"}\n", 202);
+
+    run_to(&a, 120 * SIM_SEC);
+    run_to(&b, 120 * SIM_SEC);
+    CHECK_INT(call(&a, "GET", "/connect/v1/replicas/T-1", NULL, &j), 200);
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "payload"), "household_size")->valueint, 3);
+    cJSON_Delete(j);
+    CHECK_INT(call(&a, "GET", "/connect/v1/bulk/B00000001", NULL, NULL), 200);
+    char ha[65], hb[65];
+    CHECK_INT(sim_world_trace_hash(a.w, ha), 0);
+    CHECK_INT(sim_world_trace_hash(b.w, hb), 0);
+    CHECK_STR(ha, hb);   /* the bad requests and the reads changed nothing */
+    CHECK_INT(sim_world_stats_get(a.w)->events, sim_world_stats_get(b.w)->events);
+
+    /* the report counts what was done in a */
+    cJSON *rep = node_connect_report_json(a.c);
+    cJSON *ops = cJSON_GetObjectItem(rep, "operations");
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "inquiry"), "succeeded")->valueint, 1);
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "code_acquisition"), "succeeded")->valueint, 1);
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "code_acquisition"), "rejected")->valueint, 2 * 9 + 2);
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "bulk_inquiry"), "succeeded")->valueint, 1);
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "replica_update"), "succeeded")->valueint, 1);
+    int groups = 0;
+    for (cJSON *g = cJSON_GetObjectItem(rep, "errors")->child; g; g = g->next) groups++;
+    CHECK_INT(groups, 24);   /* one per (status, code, field, rule) refused above */
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(rep, "verdict")), "complete");   /* every required operation, and each succeeded */
+    cJSON_Delete(rep);
+    cJSON *brep = node_connect_report_json(b.c);
+    CHECK_INT(cJSON_GetObjectItem(brep, "operations_accepted")->valueint, 5);   /* C, Q, R, U and a bulk line */
+    cJSON_Delete(brep);
+
+    /* --listen */
+    char host[64];
+    int port;
+    CHECK_INT(node_connect_parse_listen("8080", host, sizeof host, &port), 0);
+    CHECK_STR(host, "127.0.0.1");
+    CHECK_INT(port, 8080);
+    CHECK_INT(node_connect_parse_listen("localhost:0", host, sizeof host, &port), 0);
+    CHECK_STR(host, "127.0.0.1");
+    CHECK_INT(node_connect_parse_listen("[::1]:9", host, sizeof host, &port), 0);
+    CHECK_STR(host, "::1");
+    CHECK(node_connect_parse_listen("70000", host, sizeof host, &port) < 0);
+    CHECK(node_connect_parse_listen(":80", host, sizeof host, &port) < 0);
+    CHECK(node_connect_parse_listen("x:", host, sizeof host, &port) < 0);
+
+    close_twin(&a);
+    close_twin(&b);
+    CHECK_DONE();
+}
