@@ -441,6 +441,13 @@ static void release_held(sim_node *site, site_ha *h, uint64_t upto)
     h->nheld = keep;
 }
 
+/* Answers held for the backup that will never be given: those writes were not acknowledged. */
+static void drop_held(site_ha *h)
+{
+    for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
+    h->nheld = 0;
+}
+
 static void drop_repairs(site_ha *h)
 {
     for (size_t i = 0; i < h->repairs.cap; i++)
@@ -450,7 +457,7 @@ static void drop_repairs(site_ha *h)
 
 void ha_site_free(sim_world *w, site_ha *h)
 {
-    for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
+    drop_held(h);
     free(h->held);
     sim_msgq_free(w, &h->slow);
     drop_repairs(h);
@@ -515,8 +522,7 @@ static void heartbeat_tick(sim_node *site)
         h->serving_own = h->serving_peer = false;
         /* Answers waiting for the backup will not be given: those writes were never
          * acknowledged (and may be lost if the peer takes over). */
-        for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
-        h->nheld = 0;
+        drop_held(h);
         h->peer_gen = 0;
         site_log(site, "fenced: heard neither ops nor the peer site for the lease; serving nothing");
     }
@@ -528,8 +534,7 @@ static void heartbeat_tick(sim_node *site)
                         : hw->s.sync ? "writes are acknowledged without a copy until it is back (semisync)"
                                      : "replication to it is suspended");
         if (strict) {
-            for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);   /* never acknowledged */
-            h->nheld = 0;
+            drop_held(h);   /* never acknowledged */
         } else {
             release_held(site, h, UINT64_MAX);
         }
@@ -590,8 +595,7 @@ void ha_site_crash(sim_node *site)
 {
     site_ha *h = ha_of(site);
     /* Answers not yet sent die with the connections; the writes stay (or not: lose_state). */
-    for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
-    h->nheld = 0;
+    drop_held(h);
     sim_msgq_clear(site->world, &h->slow);
     drop_repairs(h);
     h->serving_own = h->serving_peer = false;
@@ -688,8 +692,7 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
          * on without it (it is what an asynchronous loss loses). Never ship it late. */
         size_t tail = h->out.len;
         repl_restart(&h->out);
-        for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
-        h->nheld = 0;
+        drop_held(h);
         site_log(site, "its tenants are served by %s: standing by (%zu unreplicated records discarded)",
                  sim_world_node(site->world, m->by)->name, tail);
     }
