@@ -34,7 +34,7 @@ node_dash *dash_of(sim_world *w) { return sim_world_userdata(w, NODE_DASH_SLOT);
 static void obs_sent(void *ud, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m)
 {
     node_dash *d = ud;
-    flows_sent(&d->flows, d->d, from, to, kind, m);
+    if (d->http) flows_sent(&d->flows, d->d, from, to, kind, m);   /* only the page reads them */
 }
 
 static void obs_started(void *ud, flow_kind kind)

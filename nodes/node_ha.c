@@ -79,7 +79,11 @@ ha_world *ha_world_get(domain *d)
                          .operator_delay = 30 * SIM_MIN, .auto_failback = false,
                          .failback_delay = SIM_HOUR, .retransmit = SIM_SEC};
     h->ops = UINT32_MAX;
-    for (int i = 0; i < HA_OPS; i++) h->type[i] = sim_msg_type_register(d->w, &ha_types[i]);
+    h->types_consecutive = true;
+    for (int i = 0; i < HA_OPS; i++) {
+        h->type[i] = sim_msg_type_register(d->w, &ha_types[i]);
+        if (i && h->type[i] != h->type[i - 1] + 1) h->types_consecutive = false;
+    }
     d->ha = h;
     return h;
 }
@@ -732,10 +736,13 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
 {
     domain *d = domain_get(site->world);
     ha_world *hw = ha_world_get(d);
-    int op = -1;
-    for (int i = 0; i < HA_OPS; i++)
-        if (hw->type[i] == msg->type) op = i;
-    if (op < 0) return false;
+    /* The HA types are registered together, so their ids are normally consecutive: one
+     * subtraction tells a flow message (the common case) from an HA one. A script that took
+     * one of the names first breaks the run of ids: then look them up. */
+    int op = (int)msg->type - hw->type[0];
+    if (!hw->types_consecutive)
+        for (op = HA_OPS - 1; op >= 0 && hw->type[op] != msg->type; op--) {}
+    if (op < 0 || op >= HA_OPS || hw->type[op] != msg->type) return false;
     site_ha *h = ha_of(site);
     ha_msg *m = msg->payload;
     uint32_t from = msg->src;

@@ -38,6 +38,7 @@ typedef struct ha_world {
     ha_settings s;
     ha_stats st;
     int type[HA_OPS];
+    bool types_consecutive;    /* type[i] == type[0] + i */
     uint32_t ops;              /* the operations centre, or UINT32_MAX */
 } ha_world;
 
