@@ -83,7 +83,12 @@ struct sim_world {
 
     sim_trace trace;
     sim_world_stats stats;
-    void *userdata[SIM_UD_COUNT];
+    struct sim_world_ext {      /* sim_world_ext_attach: in the order attached */
+        const sim_world_ext_key *key;
+        void *p;
+        void (*free_fn)(void *);
+    } *ext;
+    uint32_t next, cap_ext;
 };
 
 static inline sim_event *event_slot(const sim_world *w, uint32_t slot)

@@ -353,10 +353,17 @@ int sim_lua_create(sim_world *w, const sim_lua_config *cfg, sim_lua **out)
         return rc;
     }
     lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
-    sim_world_set_userdata(w, SIM_UD_LUA, sl);
+    rc = sim_world_ext_attach(w, &sim_lua_ext_key, sl, NULL);   /* destroyed by its owner */
+    if (rc < 0) {
+        lua_close(L);
+        free(sl);
+        return rc;
+    }
     *out = sl;
     return 0;
 }
+
+const sim_world_ext_key sim_lua_ext_key = {"lua"};
 
 void sim_lua_destroy(sim_lua *sl)
 {
@@ -430,6 +437,8 @@ int sim_lua_open_lib(sim_lua *sl, int (*open)(lua_State *L))
 }
 
 sim_world *sim_lua_world(lua_State *L) { return sim_lua_from(L)->w; }
+
+sim_lua *sim_lua_of_world(const sim_world *w) { return sim_world_ext(w, &sim_lua_ext_key); }
 int sim_lua_call(lua_State *L, int nargs, int nresults) { return sim_lua_pcall(sim_lua_from(L), nargs, nresults); }
 
 const char *sim_lua_error(const sim_lua *sl) { return sl->error; }

@@ -39,6 +39,8 @@ int  sim_lua_create(sim_world *w, const sim_lua_config *cfg, sim_lua **out);
 typedef struct lua_State lua_State;
 int sim_lua_open_lib(sim_lua *sl, int (*open)(lua_State *L));
 sim_world *sim_lua_world(lua_State *L);
+/* The Lua side of a world, or NULL. */
+sim_lua *sim_lua_of_world(const sim_world *w);
 /* Call the function below nargs arguments, protected, under the budget; a script error halts
  * the world (exit 2) and returns -EINVAL. */
 int sim_lua_call(lua_State *L, int nargs, int nresults);

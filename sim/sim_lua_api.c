@@ -149,7 +149,7 @@ void sim_lua_timer_fire(sim_lua *sl, void *ptr)
 
 static void world_timer_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
 {
-    sim_lua_timer_fire(sim_world_userdata(w, SIM_UD_LUA), ptr);
+    sim_lua_timer_fire(sim_world_ext(w, &sim_lua_ext_key), ptr);
 }
 
 /* Create a timer for the function at fn_idx; first firing at `at`. */
@@ -614,7 +614,7 @@ static int evaluate(sim_lua *sl, size_t i)
 
 static void always_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
 {
-    sim_lua *sl = sim_world_userdata(w, SIM_UD_LUA);
+    sim_lua *sl = sim_world_ext(w, &sim_lua_ext_key);
     sim_expectation *e = &sl->expects[tag];
     if (evaluate(sl, tag) < 0) return;
     if (!e->passed) return;   /* the first failure is what matters; stop checking */

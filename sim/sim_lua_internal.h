@@ -37,6 +37,9 @@ struct sim_lua {
 
 enum { LUA_HOOK_EVERY = 1000 };
 
+/* The Lua side's slot among the world's extensions. */
+extern const sim_world_ext_key sim_lua_ext_key;
+
 /* sim_lua.c */
 sim_lua *sim_lua_from(lua_State *L);
 /* Protected call of the function below nargs arguments; on error keeps the message, halts the

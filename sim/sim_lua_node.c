@@ -404,7 +404,7 @@ static bool push_handler(lua_State *L, sim_node *n, const char *name)
 
 static void call_handler(sim_node *n, const char *name)
 {
-    sim_lua *sl = sim_world_userdata(n->world, SIM_UD_LUA);
+    sim_lua *sl = sim_world_ext(n->world, &sim_lua_ext_key);
     if (push_handler(sl->L, n, name)) sim_lua_pcall(sl, 1, 0);
 }
 
@@ -414,7 +414,7 @@ static void script_recover(sim_node *n) { call_handler(n, "on_recover"); }
 
 static void script_timer(sim_node *n, uint64_t tag, void *arg)
 {
-    sim_lua_timer_fire(sim_world_userdata(n->world, SIM_UD_LUA), arg);
+    sim_lua_timer_fire(sim_world_ext(n->world, &sim_lua_ext_key), arg);
 }
 
 /* Build the message table; run protected so a memory error cannot leak the message. */
@@ -445,7 +445,7 @@ static int push_message(lua_State *L)
 
 static void script_receive(sim_node *n, sim_msg *m)
 {
-    sim_lua *sl = sim_world_userdata(n->world, SIM_UD_LUA);
+    sim_lua *sl = sim_world_ext(n->world, &sim_lua_ext_key);
     lua_State *L = sl->L;
     if (!push_handler(L, n, "on_message")) {
         sim_msg_free(n->world, m);

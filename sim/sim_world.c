@@ -50,6 +50,12 @@ void sim_world_destroy(sim_world *w)
         free(n->name);
         free(n);
     }
+    /* Extensions after the nodes: a node's destroy may still read its subsystem's state. */
+    while (w->next > 0) {
+        struct sim_world_ext *x = &w->ext[--w->next];
+        if (x->free_fn) x->free_fn(x->p);
+    }
+    free(w->ext);
     free(w->nodes);
     free(w->name_index);
     free(w->kinds);
@@ -68,8 +74,38 @@ uint64_t sim_world_seed(const sim_world *w) { return w->seed; }
 sim_time_t sim_world_now(const sim_world *w) { return w->now; }
 sim_time_t sim_world_start(const sim_world *w) { return w->start; }
 const sim_world_stats *sim_world_stats_get(const sim_world *w) { return &w->stats; }
-void *sim_world_userdata(const sim_world *w, int slot) { return w->userdata[slot]; }
-void sim_world_set_userdata(sim_world *w, int slot, void *p) { w->userdata[slot] = p; }
+void *sim_world_ext(const sim_world *w, const sim_world_ext_key *key)
+{
+    for (uint32_t i = 0; i < w->next; i++)
+        if (w->ext[i].key == key) return w->ext[i].p;
+    return NULL;
+}
+
+int sim_world_ext_attach(sim_world *w, const sim_world_ext_key *key, void *p, void (*free_fn)(void *))
+{
+    if (sim_world_ext(w, key)) return -EEXIST;
+    if (w->next == w->cap_ext) {
+        uint32_t cap = w->cap_ext ? w->cap_ext * 2 : 8;
+        struct sim_world_ext *e = realloc(w->ext, cap * sizeof *e);
+        if (!e) return -ENOMEM;
+        w->ext = e;
+        w->cap_ext = cap;
+    }
+    w->ext[w->next++] = (struct sim_world_ext){key, p, free_fn};
+    return 0;
+}
+
+void *sim_world_ext_detach(sim_world *w, const sim_world_ext_key *key)
+{
+    for (uint32_t i = 0; i < w->next; i++) {
+        if (w->ext[i].key != key) continue;
+        void *p = w->ext[i].p;
+        memmove(&w->ext[i], &w->ext[i + 1], (w->next - i - 1) * sizeof *w->ext);
+        w->next--;
+        return p;
+    }
+    return NULL;
+}
 
 int sim_world_set_start(sim_world *w, sim_time_t start)
 {

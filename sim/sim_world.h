@@ -96,9 +96,19 @@ uint32_t  sim_world_node_count(const sim_world *w);
 /* Schedule every node's start callback at the start time, in creation order. */
 int sim_world_start_nodes(sim_world *w);
 
-/* The Lua side (sim_lua.h) and other extensions keep one pointer here. */
-void *sim_world_userdata(const sim_world *w, int slot);
-void  sim_world_set_userdata(sim_world *w, int slot, void *p);
-enum { SIM_UD_LUA = 0, SIM_UD_RUN, SIM_UD_DOMAIN, SIM_UD_ROLLOUT, SIM_UD_COUNT = 8 };
+/* Extensions: the Lua side (sim_lua.h) and the subsystems built on the engine keep their
+ * per-world state here, each under a key it owns: the address of a static constant, so two
+ * extensions can never take the same slot and the engine needs to know none of them. The
+ * world frees what it holds (free_fn, when not NULL) after every node is destroyed, in the
+ * reverse order of attachment; an extension with a life of its own (one that closes libuv
+ * handles) attaches with free_fn NULL and detaches itself. */
+typedef struct sim_world_ext_key {
+    const char *name;           /* for people: what the extension is */
+} sim_world_ext_key;
+void *sim_world_ext(const sim_world *w, const sim_world_ext_key *key);   /* NULL: none */
+/* -EEXIST when the key is attached already; -ENOMEM. */
+int   sim_world_ext_attach(sim_world *w, const sim_world_ext_key *key, void *p, void (*free_fn)(void *));
+/* Take the extension out without freeing it: its pointer, or NULL. */
+void *sim_world_ext_detach(sim_world *w, const sim_world_ext_key *key);
 
 #endif

@@ -5,8 +5,8 @@
  * outcome the simulation gives, refusals name the field and the rule, and the conformance
  * report counts what was done. Also: --listen's [HOST:]PORT. */
 #include "check.h"
-#include "node_connect.h"
-#include "node_lua.h"
+#include "connect/connect.h"
+#include "script/script.h"
 #include "sim_lua.h"
 #include "sim_world.h"
 

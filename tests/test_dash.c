@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "node_dash_internal.h"
+#include "dash/dash_internal.h"
 
 #define T0 INT64_C(1510529400000000)   /* 2017-11-13 08:30 JST */
 

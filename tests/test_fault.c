@@ -2,8 +2,8 @@
  * bad request is refused with a one-line reason and changes nothing; a good one takes effect
  * on the world and its clearing undoes it; the catalogue lists every kind in both languages. */
 #include "check.h"
-#include "node_fault.h"
-#include "node_lua.h"
+#include "fault/fault.h"
+#include "script/script.h"
 #include "sim_lua.h"
 #include "sim_net.h"
 #include "sim_world.h"

@@ -3,8 +3,8 @@
  * process state: what Monte Carlo with threads would need); the schedule's outputs exist;
  * a world torn down mid-schedule leaks nothing (ASan). */
 #include "check.h"
-#include "node_lua.h"
-#include "node_rollout.h"
+#include "script/script.h"
+#include "rollout/rollout.h"
 #include "sim_lua.h"
 #include "sim_world.h"
 

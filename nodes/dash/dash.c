@@ -1,0 +1,829 @@
+/* node_dash.c - the dashboard's lifecycle and its HTTP API (web/API.md): reads of the run's
+ * state, topology, figures, checks, event log and recorded flows; the controls that drive
+ * the sim_run (pause, resume, step, speed, run until, narration); and the live updates, one
+ * batched event every TICK_MS of wall time to every browser (coalesced: a busy second of
+ * simulation is ten messages, not thousands).
+ *
+ * Nothing here schedules into the world: figures are counted by the domain's observer and
+ * the trace tap, and node states are read at each tick. Only a fault injected from the page
+ * changes the run, as it would from a script (node_fault.h). */
+#include "dash/dash_internal.h"
+
+#include "domain/checker.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fault/fault.h"
+#include "sim_lua.h"
+
+enum {
+    TICK_MS = 100,              /* live updates: ten a second at most */
+    RATE_EVERY_MS = 1000,       /* run-rate samples for the charts */
+    CHECKS_EVERY_MS = 3000,     /* invariants scan the stores: not on every tick */
+    LOG_PER_TICK = 200,
+    MAX_STEP = 100000,
+    CHANNEL_LIVE = 0,
+};
+
+const sim_world_ext_key dash_ext_key = {"dashboard"};
+
+node_dash *dash_of(sim_world *w) { return sim_world_ext(w, &dash_ext_key); }
+
+/* ---- observers ------------------------------------------------------------------------- */
+
+static void obs_sent(void *ud, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m)
+{
+    node_dash *d = ud;
+    if (d->http) flows_sent(&d->flows, d->d, from, to, kind, m);   /* only the page reads them */
+}
+
+static void obs_started(void *ud, flow_kind kind)
+{
+    node_dash *d = ud;
+    series_started(&d->series, sim_world_now(d->w), kind);
+}
+
+static void obs_ended(void *ud, const domain_flow_end *ev)
+{
+    node_dash *d = ud;
+    series_ended(&d->series, sim_world_now(d->w), ev->kind, ev->error, ev->latency);
+}
+
+static void trace_tap(void *ud, const char *line, size_t len)
+{
+    node_dash *d = ud;
+    if (d->log.lines) log_add(&d->log, line, len);
+}
+
+int node_dash_attach(sim_world *w, node_dash **out)
+{
+    node_dash *d = calloc(1, sizeof *d);
+    if (!d) return -ENOMEM;
+    d->w = w;
+    series_init(&d->series, sim_world_start(w));
+    flows_init(&d->flows);
+    d->pause_at_captions = true;
+    int rc = sim_world_ext_attach(w, &dash_ext_key, d, NULL);
+    if (rc < 0) {
+        series_free(&d->series);
+        flows_free(&d->flows);
+        free(d);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+void node_dash_begin(node_dash *d)
+{
+    d->d = domain_find(d->w);
+    series_free(&d->series);
+    series_init(&d->series, sim_world_start(d->w));   /* the scripts may have moved the start */
+    /* The dashboard only reads what it is told: a run served gives the trace of one that is not. */
+    if (d->d && domain_listen(d->d, &(domain_flow_listener){obs_sent, obs_started, obs_ended, d}) < 0)
+        d->d = NULL;   /* no memory to listen: the page shows no flows rather than wrong ones */
+}
+
+/* ---- state ----------------------------------------------------------------------------- */
+
+static const char *state_name(node_dash *d)
+{
+    if (!d->run) return "none";
+    switch (sim_run_get_state(d->run)) {
+    case SIM_RUN_IDLE: return "idle";
+    case SIM_RUN_RUNNING: return "running";
+    case SIM_RUN_PAUSED: return "paused";
+    default: return "ended";
+    }
+}
+
+static void add_time(cJSON *o, const char *key, sim_time_t t)
+{
+    char buf[SIM_TIME_BUFSZ];
+    sim_time_format(t, buf, sizeof buf);
+    cJSON_AddStringToObject(o, key, buf);
+}
+
+static void add_state(node_dash *d, cJSON *o)
+{
+    const sim_world_stats *st = sim_world_stats_get(d->w);
+    cJSON_AddNumberToObject(o, "version", (double)d->version);
+    cJSON_AddNumberToObject(o, "now_us", (double)sim_world_now(d->w));
+    add_time(o, "now", sim_world_now(d->w));
+    cJSON_AddNumberToObject(o, "start_us", (double)sim_world_start(d->w));
+    if (d->run) cJSON_AddNumberToObject(o, "until_us", (double)sim_run_get_until(d->run));
+    cJSON_AddStringToObject(o, "state", state_name(d));
+    cJSON_AddNumberToObject(o, "speed", d->run ? sim_run_get_speed(d->run) : 0);
+    cJSON_AddNumberToObject(o, "events", (double)st->events);
+    cJSON_AddNumberToObject(o, "pending", (double)sim_world_pending(d->w));
+    cJSON_AddNumberToObject(o, "messages_sent", (double)st->msgs_sent);
+    cJSON_AddNumberToObject(o, "messages_dropped", (double)st->msgs_dropped);
+    cJSON_AddNumberToObject(o, "events_per_s", round(d->eps));
+    cJSON_AddNumberToObject(o, "sim_per_wall", round(d->ratio * 100) / 100);
+    cJSON_AddBoolToObject(o, "pause_at_captions", d->pause_at_captions);
+    cJSON_AddBoolToObject(o, "paused_by_script", d->paused_by_script);
+    if (d->caption_seq) {
+        cJSON *c = cJSON_AddObjectToObject(o, "caption");
+        cJSON_AddNumberToObject(c, "seq", (double)d->caption_seq);
+        cJSON_AddStringToObject(c, "ja", d->caption_ja ? d->caption_ja : "");
+        cJSON_AddStringToObject(c, "en", d->caption_en ? d->caption_en : "");
+        add_time(c, "at", d->caption_at);
+    }
+    if (d->ended) {
+        cJSON_AddStringToObject(o, "end_reason", d->end_reason);
+        cJSON_AddNumberToObject(o, "exit_status", d->exit_status);
+    }
+    if (d->d) {
+        cJSON *f = cJSON_AddObjectToObject(o, "inquiries");
+        cJSON_AddNumberToObject(f, "started", (double)d->d->stats.started[FLOW_INQUIRY]);
+        cJSON_AddNumberToObject(f, "ended", (double)d->d->stats.ended[FLOW_INQUIRY]);
+        cJSON_AddNumberToObject(f, "ok", (double)d->d->stats.outcome[FLOW_INQUIRY][FLOW_OK]);
+    }
+    if (d->http) {
+        const sim_http_stats *hs = sim_http_stats_get(d->http);
+        cJSON *h = cJSON_AddObjectToObject(o, "server");
+        cJSON_AddNumberToObject(h, "clients", sim_http_sse_clients(d->http, CHANNEL_LIVE));
+        cJSON_AddNumberToObject(h, "updates_sent", (double)hs->sse_messages);
+        cJSON_AddNumberToObject(h, "updates_dropped", (double)hs->sse_dropped);
+    }
+}
+
+static cJSON *checks_json(node_dash *d)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_time(o, "at", sim_world_now(d->w));
+    cJSON *inv = cJSON_AddArrayToObject(o, "invariants");
+    if (d->d) {
+        invariant_result r[DOMAIN_INVARIANTS];
+        int n = domain_invariants(d->d, r);
+        for (int i = 0; i < n; i++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "name", r[i].name);
+            cJSON_AddBoolToObject(x, "held", r[i].held);
+            cJSON_AddStringToObject(x, "detail", r[i].detail);
+            cJSON_AddItemToArray(inv, x);
+        }
+    }
+    cJSON *ex = cJSON_AddArrayToObject(o, "expectations");
+    sim_lua *sl = sim_lua_of_world(d->w);
+    for (size_t i = 0; sl && i < sim_lua_expectation_count(sl); i++) {
+        const sim_expectation *e = sim_lua_expectation(sl, i);
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "name", e->name);
+        cJSON_AddStringToObject(x, "kind", e->always ? "always" : "end");
+        if (e->evaluated) cJSON_AddBoolToObject(x, "passed", e->passed);
+        else cJSON_AddNullToObject(x, "passed");
+        if (e->message) cJSON_AddStringToObject(x, "message", e->message);
+        if (e->evaluated && !e->passed) add_time(x, "failed_at", e->failed_at);
+        cJSON_AddItemToArray(ex, x);
+    }
+    return o;
+}
+
+static void refresh_checks(node_dash *d)
+{
+    cJSON_Delete(d->checks);
+    d->checks = checks_json(d);
+    d->checks_wall_ns = sim_http_wall_ns();
+    d->checks_events = sim_world_stats_get(d->w)->events;
+}
+
+/* The figures from bucket `from` on, with the replication lag when the sites replicate:
+ * the highest lag seen in each bucket's minutes (node_ha.c keeps it per simulated minute). */
+static cJSON *figures_json(node_dash *d, uint32_t from, bool with_rates)
+{
+    cJSON *o = series_json(&d->series, from, with_rates);
+    const ha_stats *st = d->d ? ha_stats_find(d->d) : NULL;   /* never create it */
+    if (!o || !st || !st->nlag) return o;
+    cJSON *lag = cJSON_AddArrayToObject(o, "replication_lag_ms");
+    uint64_t per = (uint64_t)(d->series.width / SIM_MIN);
+    uint64_t skip = (uint64_t)((d->series.origin - sim_world_start(d->w)) / SIM_MIN);
+    for (uint32_t i = from < d->series.n ? from : d->series.n; i < d->series.n; i++) {
+        float most = 0;
+        for (uint64_t m = skip + i * per; m < skip + (i + 1) * per && m < st->nlag; m++)
+            if (st->lag_ms[m] > most) most = st->lag_ms[m];
+        cJSON_AddItemToArray(lag, cJSON_CreateNumber(round((double)most * 10) / 10));
+    }
+    return o;
+}
+
+/* How many faults were injected and how many are active, to tell the page when to look. */
+static void add_fault_counts(node_dash *d, cJSON *o)
+{
+    const faults *fs = d->d ? faults_find(d->d) : NULL;   /* read, never create */
+    unsigned active = 0;
+    for (size_t i = 0; fs && i < fs->n; i++) active += fs->list[i]->active;
+    cJSON *x = cJSON_AddObjectToObject(o, "faults");
+    cJSON_AddNumberToObject(x, "count", fs ? (double)fs->n : 0);
+    cJSON_AddNumberToObject(x, "active", active);
+}
+
+/* ---- live updates ---------------------------------------------------------------------- */
+
+static int ensure_views(node_dash *d)
+{
+    uint32_t n = sim_world_node_count(d->w);
+    if (n <= d->nviews) return 0;
+    node_view *v = realloc(d->views, n * sizeof *v);
+    if (!v) return -ENOMEM;
+    for (uint32_t i = d->nviews; i < n; i++) {
+        sim_node *node = sim_world_node(d->w, i);
+        v[i] = (node_view){.state = topo_state(d, i), .received = node ? node->received : 0};
+    }
+    d->views = v;
+    d->nviews = n;
+    return 0;
+}
+
+static uint8_t load_level(uint64_t received)
+{
+    uint8_t level = 0;
+    while (received && level < 9) {
+        level++;
+        received >>= 1;
+    }
+    return level;
+}
+
+/* Node states that changed, and every node's load, when any load changed. */
+static void add_nodes(node_dash *d, cJSON *o)
+{
+    if (ensure_views(d) < 0) return;
+    cJSON *changed = NULL, *loads = cJSON_CreateArray();
+    bool load_changed = false;
+    for (uint32_t i = 0; i < d->nviews; i++) {
+        sim_node *n = sim_world_node(d->w, i);
+        node_view *v = &d->views[i];
+        uint8_t state = topo_state(d, i);
+        if (state != v->state) {
+            if (!changed) changed = cJSON_AddArrayToObject(o, "node_states");
+            cJSON *pair = cJSON_CreateArray();
+            cJSON_AddItemToArray(pair, cJSON_CreateNumber(i));
+            cJSON_AddItemToArray(pair, cJSON_CreateNumber(state));
+            cJSON_AddItemToArray(changed, pair);
+            v->state = state;
+        }
+        uint8_t load = load_level(n->received - v->received);
+        v->received = n->received;
+        load_changed |= load != v->load;
+        v->load = load;
+        cJSON_AddItemToArray(loads, cJSON_CreateNumber(load));
+    }
+    if (load_changed) cJSON_AddItemToObject(o, "loads", loads);
+    else cJSON_Delete(loads);
+}
+
+static void publish(node_dash *d, bool force_checks)
+{
+    if (!d->http) return;
+    d->version++;
+    unsigned clients = sim_http_sse_clients(d->http, CHANNEL_LIVE);
+    if (!clients) {   /* nobody to tell: keep the bookkeeping current, build nothing */
+        d->log.published = d->log.total;
+        d->series.dirty_from = d->series.n;
+        ensure_views(d);
+        for (uint32_t i = 0; i < d->nviews; i++) {
+            d->views[i].state = topo_state(d, i);
+            d->views[i].received = sim_world_node(d->w, i)->received;
+            d->views[i].load = 0;
+        }
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    add_state(d, o);
+    add_nodes(d, o);
+    if (d->series.dirty_from < d->series.n || d->series.dirty_from == 0)
+        cJSON_AddItemToObject(o, "series", figures_json(d, d->series.dirty_from, false));
+    d->series.dirty_from = d->series.n ? d->series.n - 1 : 0;   /* the last one keeps filling */
+    uint64_t skipped;
+    cJSON_AddItemToObject(o, "log", log_take_new(&d->log, LOG_PER_TICK, &skipped));
+    if (skipped) cJSON_AddNumberToObject(o, "log_skipped", (double)skipped);
+    cJSON_AddNumberToObject(o, "flows_version", (double)d->flows.changed);
+    add_fault_counts(d, o);
+    uint64_t now_ns = sim_http_wall_ns();
+    uint64_t events = sim_world_stats_get(d->w)->events;
+    if (force_checks || !d->checks ||
+        (events != d->checks_events && now_ns - d->checks_wall_ns > (uint64_t)CHECKS_EVERY_MS * 1000000)) {
+        refresh_checks(d);
+        cJSON_AddItemToObject(o, "checks", cJSON_Duplicate(d->checks, 1));
+    }
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (text) sim_http_sse_broadcast(d->http, CHANNEL_LIVE, "tick", text, strlen(text));
+    cJSON_free(text);
+}
+
+static void on_tick(void *ud)
+{
+    node_dash *d = ud;
+    uint64_t now_ns = sim_http_wall_ns();
+    uint64_t events = sim_world_stats_get(d->w)->events;
+    sim_time_t sim = sim_world_now(d->w);
+    double dt = (double)(now_ns - d->last_wall_ns) / 1e9;
+    if (dt * 1000 >= RATE_EVERY_MS) {
+        d->eps = (double)(events - d->last_events) / dt;
+        d->ratio = (double)(sim - d->last_sim) / 1e6 / dt;
+        if (d->run && sim_run_get_state(d->run) == SIM_RUN_RUNNING) series_rate(&d->series, sim, d->eps, d->ratio);
+        d->last_wall_ns = now_ns;
+        d->last_events = events;
+        d->last_sim = sim;
+    }
+    publish(d, false);
+}
+
+/* ---- handlers: reads ------------------------------------------------------------------- */
+
+static void h_state(sim_http_req *r, void *ud)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_state(ud, o);
+    sim_http_respond_json(r, 200, o);
+}
+
+static void h_topology(sim_http_req *r, void *ud) { sim_http_respond_json(r, 200, topo_json(ud)); }
+
+static bool query_u64(sim_http_req *r, const char *name, uint64_t *out, bool *bad)
+{
+    char buf[32];
+    int rc = sim_http_req_query(r, name, buf, sizeof buf);
+    if (rc == -ENOENT || (rc == 0 && !buf[0])) return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = rc == 0 && buf[0] != '-' ? strtoull(buf, &end, 10) : 0;
+    if (rc < 0 || buf[0] == '-' || errno || *end) {
+        sim_http_respond_error(r, 400, "'%s' must be a non-negative integer", name);
+        *bad = true;
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static void h_series(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    uint64_t from = 0;
+    bool bad = false;
+    query_u64(r, "from", &from, &bad);
+    if (bad) return;
+    sim_http_respond_json(r, 200, figures_json(d, from > d->series.n ? d->series.n : (uint32_t)from, true));
+}
+
+static void h_checks(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    if (!d->checks || d->checks_events != sim_world_stats_get(d->w)->events) refresh_checks(d);
+    sim_http_respond_json(r, 200, cJSON_Duplicate(d->checks, 1));
+}
+
+static void h_events(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    char node[96] = "", kind[32] = "";
+    log_filter f = {0};
+    bool bad = false;
+    if (sim_http_req_query(r, "node", node, sizeof node) == -ENOSPC ||
+        sim_http_req_query(r, "kind", kind, sizeof kind) == -ENOSPC) {
+        sim_http_respond_error(r, 400, "a filter is too long");
+        return;
+    }
+    if (strpbrk(node, "\"\\") || strpbrk(kind, "\"\\")) {
+        sim_http_respond_error(r, 400, "a filter may not contain quotes or backslashes");
+        return;
+    }
+    f.node = node;
+    f.kind = kind;
+    uint64_t limit = 200;
+    query_u64(r, "msg", &f.msg, &bad);
+    if (!bad) query_u64(r, "flow", &f.flow, &bad);
+    if (!bad) query_u64(r, "limit", &limit, &bad);
+    if (bad) return;
+    if (limit == 0 || limit > 500) {
+        sim_http_respond_error(r, 400, "'limit' must be between 1 and 500");
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "total", (double)d->log.total);
+    cJSON_AddNumberToObject(o, "kept", (double)(d->log.total < LOG_LINES ? d->log.total : LOG_LINES));
+    cJSON_AddItemToObject(o, "events", log_json(&d->log, &f, (uint32_t)limit));
+    sim_http_respond_json(r, 200, o);
+}
+
+static void h_flows(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    if (!d->d) {
+        sim_http_respond_json(r, 200, cJSON_CreateArray());
+        return;
+    }
+    const char *rest = sim_http_req_path(r) + strlen("/api/flows");
+    if (!*rest || strcmp(rest, "/") == 0) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "version", (double)d->flows.changed);
+        cJSON_AddItemToObject(o, "flows", flows_list_json(&d->flows, d->d));
+        sim_http_respond_json(r, 200, o);
+        return;
+    }
+    uint64_t id = 0;
+    if (strcmp(rest, "/pick") == 0) {
+        id = flows_pick(&d->flows);
+        if (!id) {
+            sim_http_respond_error(r, 404, "no inquiry has been recorded yet: run the simulation a little");
+            return;
+        }
+    } else {
+        char *end;
+        errno = 0;
+        id = rest[0] == '/' && rest[1] >= '0' && rest[1] <= '9' ? strtoull(rest + 1, &end, 10) : 0;
+        if (!id || errno || *end) {
+            sim_http_respond_error(r, 400, "expected /api/flows/ID or /api/flows/pick");
+            return;
+        }
+    }
+    cJSON *o = flows_one_json(&d->flows, d->d, id);
+    if (!o) sim_http_respond_error(r, 404, "flow %llu is not recorded (only the latest %d and pinned ones are)",
+                                   (unsigned long long)id, FLOWS_KEPT);
+    else sim_http_respond_json(r, 200, o);
+}
+
+static void h_stream(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    if (sim_http_sse_open(r, CHANNEL_LIVE) == 0) {
+        d->series.dirty_from = 0;   /* the newcomer is sent everything at the next tick */
+        cJSON_Delete(d->checks);
+        d->checks = NULL;
+    }
+}
+
+/* ---- handlers: controls ---------------------------------------------------------------- */
+
+static void respond_state(sim_http_req *r, node_dash *d, cJSON *extra)
+{
+    publish(d, false);
+    cJSON *o = extra ? extra : cJSON_CreateObject();
+    add_state(d, o);
+    sim_http_respond_json(r, 200, o);
+}
+
+/* The body as a JSON object with only the named fields; NULL (and a 400 sent) otherwise. An
+ * empty body is an empty object. */
+static cJSON *body_object(sim_http_req *r, const char *const known[])
+{
+    size_t len;
+    sim_http_req_body(r, &len);
+    cJSON *j = len ? sim_http_req_json(r) : cJSON_CreateObject();
+    if (!j) return NULL;
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        sim_http_respond_error(r, 400, "the body must be a JSON object");
+        return NULL;
+    }
+    for (cJSON *f = j->child; f; f = f->next) {
+        bool ok = false;
+        for (int i = 0; known[i] && !ok; i++) ok = strcmp(f->string, known[i]) == 0;
+        if (!ok) {
+            sim_http_respond_error(r, 400, "unknown field '%s'", f->string);
+            cJSON_Delete(j);
+            return NULL;
+        }
+    }
+    return j;
+}
+
+static bool run_over(sim_http_req *r, node_dash *d)
+{
+    if (d->run && sim_run_get_state(d->run) != SIM_RUN_DONE) return false;
+    sim_http_respond_error(r, 409, "the run has ended (%s): nothing to control", d->ended ? d->end_reason : "done");
+    return true;
+}
+
+static void h_pause(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    static const char *const known[] = {NULL};
+    cJSON *j = body_object(r, known);
+    if (!j) return;
+    cJSON_Delete(j);
+    if (run_over(r, d)) return;
+    sim_run_pause(d->run);
+    respond_state(r, d, NULL);
+}
+
+static void h_resume(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    static const char *const known[] = {NULL};
+    cJSON *j = body_object(r, known);
+    if (!j) return;
+    cJSON_Delete(j);
+    if (run_over(r, d)) return;
+    d->paused_by_script = false;
+    sim_run_resume(d->run);
+    respond_state(r, d, NULL);
+}
+
+static void h_step(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    static const char *const known[] = {"events", NULL};
+    cJSON *j = body_object(r, known);
+    if (!j) return;
+    cJSON *ev = cJSON_GetObjectItem(j, "events");
+    double n = ev ? (cJSON_IsNumber(ev) ? ev->valuedouble : -1) : 1;
+    cJSON_Delete(j);
+    if (!(n >= 1 && n <= MAX_STEP && n == floor(n))) {
+        sim_http_respond_error(r, 400, "'events' must be a whole number from 1 to %d", MAX_STEP);
+        return;
+    }
+    if (run_over(r, d)) return;
+    d->paused_by_script = false;
+    int stepped = 0;
+    for (int i = 0; i < (int)n && sim_run_get_state(d->run) != SIM_RUN_DONE; i++) stepped += sim_run_step(d->run);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "stepped", stepped);
+    respond_state(r, d, o);
+}
+
+static void h_speed(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    static const char *const known[] = {"speed", NULL};
+    cJSON *j = body_object(r, known);
+    if (!j) return;
+    cJSON *sp = cJSON_GetObjectItem(j, "speed");
+    double speed = cJSON_IsNumber(sp) ? sp->valuedouble : -1;
+    cJSON_Delete(j);
+    if (!(speed >= 0) || !isfinite(speed) || speed > 1e9) {
+        sim_http_respond_error(r, 400, "'speed' must be a number: simulated seconds per second (1 = real time), or 0 for as fast as possible");
+        return;
+    }
+    if (run_over(r, d)) return;
+    sim_run_set_speed(d->run, speed);
+    respond_state(r, d, NULL);
+}
+
+static void h_until(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    static const char *const known[] = {"time", NULL};
+    cJSON *j = body_object(r, known);
+    if (!j) return;
+    cJSON *tm = cJSON_GetObjectItem(j, "time");
+    char text[64] = "";
+    if (cJSON_IsString(tm)) snprintf(text, sizeof text, "%s", tm->valuestring);
+    cJSON_Delete(j);
+    sim_time_t now = sim_world_now(d->w), t;
+    int64_t dur, of_day;
+    const char *rel = text[0] == '+' ? text + 1 : text;
+    if (sim_time_parse(text, &t) == 0) {
+    } else if (sim_duration_parse(rel, &dur) == 0) {
+        t = now + dur;
+    } else if (sim_time_parse_clock(text, &of_day) == 0) {
+        t = sim_time_day_start(now) + of_day;
+    } else {
+        sim_http_respond_error(r, 400, "'time' must be a time ('2017-11-13 10:00', '10:00') or a duration from now ('+30m')");
+        return;
+    }
+    if (run_over(r, d)) return;
+    if (t <= now) {
+        sim_http_respond_error(r, 400, "'time' must be after the simulated clock");
+        return;
+    }
+    d->paused_by_script = false;
+    if (sim_run_until(d->run, t) < 0) {
+        sim_http_respond_error(r, 400, "cannot run until that time");
+        return;
+    }
+    respond_state(r, d, NULL);
+}
+
+static void h_narration(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    static const char *const known[] = {"pause_at_captions", NULL};
+    cJSON *j = body_object(r, known);
+    if (!j) return;
+    cJSON *p = cJSON_GetObjectItem(j, "pause_at_captions");
+    if (!cJSON_IsBool(p)) {
+        cJSON_Delete(j);
+        sim_http_respond_error(r, 400, "'pause_at_captions' must be true or false");
+        return;
+    }
+    d->pause_at_captions = cJSON_IsTrue(p);
+    cJSON_Delete(j);
+    respond_state(r, d, NULL);
+}
+
+static void h_follow(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    static const char *const known[] = {"body", "flow", "pinned", NULL};
+    cJSON *j = body_object(r, known);
+    if (!j) return;
+    cJSON *body_field = cJSON_GetObjectItem(j, "body"), *flow = cJSON_GetObjectItem(j, "flow"),
+          *pinned = cJSON_GetObjectItem(j, "pinned");
+    if (!d->d) {
+        cJSON_Delete(j);
+        sim_http_respond_error(r, 409, "this run has no flows to follow");
+        return;
+    }
+    if (cJSON_IsString(body_field) && !flow) {
+        sim_node *n = sim_world_find_node(d->w, body_field->valuestring);
+        body *b = n ? domain_body(d->d, n->id) : NULL;
+        if (!b) {
+            sim_http_respond_error(r, 400, "'%s' is not a local government or an agency", body_field->valuestring);
+            cJSON_Delete(j);
+            return;
+        }
+        d->flows.follow_body = n->id;
+        cJSON_Delete(j);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "following", n->name);
+        respond_state(r, d, o);
+        return;
+    }
+    if (!cJSON_IsNumber(flow) || body_field || (pinned && !cJSON_IsBool(pinned))) {
+        cJSON_Delete(j);
+        sim_http_respond_error(r, 400, "expected {\"body\": NAME} or {\"flow\": ID, \"pinned\": true|false}");
+        return;
+    }
+    int rc = flows_pin(&d->flows, (uint64_t)flow->valuedouble, !pinned || cJSON_IsTrue(pinned));
+    cJSON_Delete(j);
+    if (rc == -ENOENT) sim_http_respond_error(r, 404, "that flow is not recorded");
+    else if (rc == -ENOSPC) sim_http_respond_error(r, 409, "too many pinned flows: unpin one first");
+    else respond_state(r, d, NULL);
+}
+
+/* ---- handlers: faults (node_fault.h) ---------------------------------------------------- */
+
+static void h_fault_catalogue(sim_http_req *r, void *ud) { sim_http_respond_json(r, 200, node_fault_catalogue_json()); }
+
+static void h_faults(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    if (sim_http_req_method(r) == SIM_HTTP_GET) {
+        bool any = d->d && (faults_find(d->d) || ha_stats_find(d->d));   /* reading must not create them */
+        sim_http_respond_json(r, 200, any ? node_fault_list_json(d->w) : cJSON_CreateArray());
+        return;
+    }
+    size_t len;
+    const char *text_in = sim_http_req_body(r, &len);
+    cJSON *j = sim_http_req_json(r);   /* a 400 unless it is JSON */
+    if (!j) return;
+    cJSON_Delete(j);
+    if (!d->d) {
+        sim_http_respond_error(r, 409, "this run has no domain nodes to break");
+        return;
+    }
+    if (run_over(r, d)) return;
+    char *text = strndup(text_in, len);
+    char err[256] = "";
+    int id = text ? node_fault_inject_json(d->w, text, err, sizeof err) : -ENOMEM;
+    free(text);
+    if (id < 0) {
+        sim_http_respond_error(r, 400, "%s", err[0] ? err : "the fault was refused");
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", id);
+    respond_state(r, d, o);
+}
+
+/* DELETE /api/faults/ID: clear (end) an active fault. */
+static void h_fault_clear(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    const char *rest = sim_http_req_path(r) + strlen("/api/faults/");
+    char *end;
+    errno = 0;
+    long id = rest[0] >= '1' && rest[0] <= '9' ? strtol(rest, &end, 10) : 0;
+    if (id <= 0 || id > INT32_MAX || errno || *end) {
+        sim_http_respond_error(r, 400, "expected /api/faults/ID with a fault id");
+        return;
+    }
+    if (!d->d || !faults_find(d->d)) {
+        sim_http_respond_error(r, 404, "no fault %ld", id);
+        return;
+    }
+    if (run_over(r, d)) return;
+    char err[256] = "";
+    int rc = node_fault_clear(d->w, (int)id, err, sizeof err);
+    if (rc < 0) {
+        sim_http_respond_error(r, rc == -ENOENT ? 404 : 400, "%s", err[0] ? err : "cannot clear that fault");
+        return;
+    }
+    respond_state(r, d, NULL);
+}
+
+static const sim_http_route routes[] = {
+    {SIM_HTTP_GET, "/api/faults/catalogue", false, h_fault_catalogue},
+    {SIM_HTTP_GET, "/api/faults", false, h_faults},
+    {SIM_HTTP_POST, "/api/faults", true, h_faults},
+    {SIM_HTTP_DELETE, "/api/faults/*", true, h_fault_clear},
+    {SIM_HTTP_GET, "/api/state", false, h_state},
+    {SIM_HTTP_GET, "/api/topology", false, h_topology},
+    {SIM_HTTP_GET, "/api/series", false, h_series},
+    {SIM_HTTP_GET, "/api/checks", false, h_checks},
+    {SIM_HTTP_GET, "/api/events", false, h_events},
+    {SIM_HTTP_GET, "/api/flows", false, h_flows},
+    {SIM_HTTP_GET, "/api/flows/*", false, h_flows},
+    {SIM_HTTP_GET, "/api/stream", false, h_stream},
+    {SIM_HTTP_POST, "/api/pause", true, h_pause},
+    {SIM_HTTP_POST, "/api/resume", true, h_resume},
+    {SIM_HTTP_POST, "/api/step", true, h_step},
+    {SIM_HTTP_POST, "/api/speed", true, h_speed},
+    {SIM_HTTP_POST, "/api/until", true, h_until},
+    {SIM_HTTP_POST, "/api/narration", true, h_narration},
+    {SIM_HTTP_POST, "/api/follow", true, h_follow},
+};
+
+/* ---- lifecycle ------------------------------------------------------------------------- */
+
+int node_dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash_serve_config *cfg)
+{
+    if (d->http) return -EALREADY;
+    int rc = log_init(&d->log);
+    if (rc < 0) return rc;
+    d->run = run;
+    d->token = cfg->token ? strdup(cfg->token) : NULL;
+    sim_http_config hc = {.host = cfg->host, .port = cfg->port, .static_root = cfg->web_root,
+                          .token = cfg->token, .loopback_hosts_only = cfg->loopback,
+                          .routes = routes, .nroutes = sizeof routes / sizeof routes[0], .ud = d,
+                          .tick_ms = TICK_MS, .tick = on_tick};
+    rc = sim_http_create(loop, &hc, &d->http);
+    if (rc < 0) {
+        log_free(&d->log);
+        d->run = NULL;
+        return rc;
+    }
+    sim_world_set_trace_tap(d->w, trace_tap, d);
+    d->last_wall_ns = sim_http_wall_ns();
+    d->last_sim = sim_world_now(d->w);
+    d->last_events = sim_world_stats_get(d->w)->events;
+    return 0;
+}
+
+int node_dash_port(const node_dash *d) { return d->http ? sim_http_port(d->http) : -1; }
+
+void node_dash_run_ended(node_dash *d, const char *end_reason, int exit_status)
+{
+    d->ended = true;
+    snprintf(d->end_reason, sizeof d->end_reason, "%s", end_reason);
+    d->exit_status = exit_status;
+    if (!d->http) return;
+    publish(d, true);
+    char text[96];
+    int n = snprintf(text, sizeof text, "{\"end_reason\":\"%s\",\"exit_status\":%d}", d->end_reason, exit_status);
+    sim_http_sse_broadcast(d->http, CHANNEL_LIVE, "ended", text, (size_t)n);
+}
+
+void node_dash_close(node_dash *d)
+{
+    if (!d->http) return;
+    sim_world_set_trace_tap(d->w, NULL, NULL);
+    sim_http_close(d->http, NULL, NULL);
+    d->http = NULL;
+}
+
+void node_dash_destroy(node_dash *d)
+{
+    if (!d) return;
+    node_dash_close(d);
+    if (d->d) domain_unlisten(d->d, d);
+    sim_world_ext_detach(d->w, &dash_ext_key);
+    series_free(&d->series);
+    flows_free(&d->flows);
+    log_free(&d->log);
+    cJSON_Delete(d->checks);
+    free(d->views);
+    free(d->token);
+    free(d->caption_ja);
+    free(d->caption_en);
+    free(d);
+}
+
+cJSON *node_dash_series_json(node_dash *d) { return figures_json(d, 0, false); }
+
+/* ---- narration (from node_dash_lua.c) -------------------------------------------------- */
+
+void dash_caption(node_dash *d, const char *ja, const char *en)
+{
+    free(d->caption_ja);
+    free(d->caption_en);
+    d->caption_ja = ja ? strdup(ja) : NULL;
+    d->caption_en = en ? strdup(en) : NULL;
+    d->caption_seq++;
+    d->caption_at = sim_world_now(d->w);
+}
+
+void dash_pause_here(node_dash *d)
+{
+    if (!d->run || !d->pause_at_captions || sim_run_get_state(d->run) != SIM_RUN_RUNNING) return;
+    d->paused_by_script = true;
+    sim_run_pause(d->run);   /* after the event running now: safe from inside it */
+}

@@ -1,0 +1,225 @@
+/* domain/domain.h - the core of the My Number linkage domain, which every other subsystem of
+ * nodes/ builds on and which knows none of them: the registry of bodies (local governments and
+ * agencies) and where they are hosted, the permission table, the flow messages that cross the
+ * network, the run's flow statistics, and the one list of flow listeners. The invariants are
+ * in domain/checker.h; the node kinds in kinds/, the platform sites in platform/.
+ *
+ * Identifiers, three layers never mixed (DESIGN.md §2): the individual number stays inside a
+ * body's own systems (it is not a field of any message); the integrated addressee number
+ * travels only between a body's existing systems and its own intermediate server; agency codes
+ * are issued by the NWS per person and body, and only the NWS can map one to another. */
+#ifndef RENKEI_NODE_DOMAIN_H
+#define RENKEI_NODE_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim_crypto.h"
+#include "sim_map.h"
+#include "sim_node.h"
+#include "sim_store.h"
+
+typedef struct tenant_db tenant_db;
+
+enum { CODE_TEXT_LEN = 13, MAX_PROCEDURES = 256, MAX_ITEMS = 64 };
+
+/* Outcomes of a flow: FLOW_OK or an error the real system reports. */
+typedef enum flow_error {
+    FLOW_OK = 0,
+    FLOW_NO_CODE,          /* 符号が未取得: no agency code yet for that addressee */
+    FLOW_NOT_PERMITTED,    /* the permission table does not allow procedure/item/provider */
+    FLOW_UNREACHABLE,      /* the provider could not be reached */
+    FLOW_TIMEOUT,          /* no answer within the inquirer's timeout */
+    FLOW_INTEGRITY,        /* the provision failed to decrypt or authenticate */
+    FLOW_NOT_FOUND,        /* the provider holds no replica for that person and item */
+    FLOW_DUPLICATE,        /* replica registration: the record id exists */
+    FLOW_NO_STAFF,         /* an inquiry that names no staff member */
+    FLOW_SERVER_ERROR,     /* the server could not store the write (disk full, I/O) */
+    FLOW_ERRORS
+} flow_error;
+
+const char *flow_error_name(flow_error e);
+
+typedef enum flow_kind {
+    FLOW_CODE_REQUEST, FLOW_CODE_RESPONSE, FLOW_INQUIRY, FLOW_PROVISION, FLOW_REPLICA,
+    FLOW_REPLICA_ACK, FLOW_KINDS
+} flow_kind;
+const char *flow_kind_name(flow_kind k);
+
+/* One message of a flow. Only the fields of the hop are set (see the header comment). */
+typedef struct flow_msg {
+    uint64_t flow;              /* the flow's id, run-unique, set by the body that started it */
+    uint32_t inquirer;          /* node id of the asking body */
+    uint32_t provider;          /* node id of the body asked */
+    uint16_t procedure, item;   /* indices into the permission table */
+    uint32_t staff;             /* staff member of the inquirer (0: none named) */
+    uint64_t serial_no;         /* 処理通番, issued by the NWS */
+    uint64_t addressee_no;      /* only between a body's systems and its intermediate server */
+    uint64_t acquisition_no;    /* 取得番号: one-time, code acquisition only */
+    uint64_t person_key;        /* J-LIS -> NWS only: the person, derived from the resident code */
+    uint64_t resident_code;     /* tenant -> J-LIS only: 住民票コード */
+    uint64_t code;              /* the agency code valid at this hop (0: none) */
+    char record_id[24];         /* replica registration: the record id */
+    uint16_t schema;            /* replica registration: schema version */
+    int64_t pub_start, pub_end; /* replica registration: publication period (µs) */
+    sim_time_t started;         /* when the flow began, for latency */
+    uint8_t error;              /* flow_error */
+    uint8_t sealed;             /* data is nonce || ciphertext || tag */
+    uint8_t partial;            /* replica registration: update fields of an existing record */
+    uint32_t data_len;
+    uint8_t *data;              /* provision payload: JSON text, or sealed */
+} flow_msg;
+
+typedef struct permission {
+    char id[48];                /* procedure id */
+    char name_ja[160], name_en[160];
+    int inquirer_agency;        /* -1: local governments inquire; else index of the agency */
+    int provider_agency;        /* -1: a local government provides; else index of the agency */
+    uint16_t item;
+    double weight;
+} permission;
+
+typedef struct item_def {
+    char code[24];              /* TM... */
+    char name_ja[96], name_en[96];
+    int holder_agency;          /* -1: held by local governments */
+} item_def;
+
+typedef enum body_kind { BODY_NONE, BODY_LG, BODY_AGENCY } body_kind;
+
+/* A local government or an agency, with its residents and where its tenant lives. */
+typedef struct body {
+    body_kind kind;
+    uint32_t node;              /* the body's own node (existing systems) */
+    uint32_t server;            /* node of its intermediate server: the site (LG) or itself */
+    uint32_t home, backup;      /* sites (LG) */
+    uint32_t ifs;               /* the interface system in front of its server */
+    uint32_t tenant;            /* tenant id at the site (= node id) */
+    char code[8];               /* 6-digit local-government code, or the agency name */
+    char *name;
+    uint64_t population;
+    int agency_index;           /* agencies: index in the permission table's agency list */
+    /* residents (local governments): addressee numbers 1..nresidents for the residents set up
+     * by residents{}, then nextra more: former residents and new ones (new_resident) */
+    uint32_t nresidents, nextra;
+    struct resident *residents; /* [nresidents + nextra] */
+    sim_map pending;            /* flow -> timeout event of flows this body started */
+    tenant_db *own_db;          /* agencies: their own intermediate server's store */
+    double rate;                /* workload: inquiries per business second */
+    double new_rate;            /* workload: new residents per business second */
+    double update_rate;         /* workload: replica updates per business second */
+    bool external;              /* driven from outside (connection test): no workload here */
+} body;
+
+typedef struct resident {
+    uint32_t person;            /* global person index; the resident-record code derives from it */
+    uint32_t prev_body;         /* node of the previous municipality, or UINT32_MAX */
+    uint32_t prev_addressee;    /* the person's addressee number there */
+    bool current;               /* lives here now (else a former resident) */
+} resident;
+
+typedef struct flow_stats {
+    uint64_t started[FLOW_KINDS], ended[FLOW_KINDS];
+    uint64_t outcome[FLOW_KINDS][FLOW_ERRORS];
+    uint64_t late_answers, unnamed_staff, individual_no_seen;
+    int64_t *latency[FLOW_KINDS];   /* µs, one per answered flow */
+    size_t nlatency[FLOW_KINDS], cap_latency[FLOW_KINDS];
+    size_t sorted[FLOW_KINDS];      /* latency[k][0..sorted) is in order */
+} flow_stats;
+
+/* The end of a flow a body started: answered (m is the answer), or not (m is NULL: timeout,
+ * the body's systems went down). */
+typedef struct domain_flow_end {
+    body *b;                    /* the body that started it */
+    flow_kind kind;             /* as started: code_request, inquiry or replica */
+    uint64_t flow;
+    flow_error error;
+    const flow_msg *m;
+    int64_t latency;            /* µs; -1 when unanswered */
+} domain_flow_end;
+
+/* A listener of the flows: every callback may be NULL. Listeners are told in the order they
+ * were added. The dashboard, the report's series and the fault records only read; scripts,
+ * rollout and the connection test may act on what they are told (and so must be added in a
+ * fixed order, before the run). */
+typedef struct domain_flow_listener {
+    void (*sent)(void *ud, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m);
+    void (*started)(void *ud, flow_kind kind);
+    void (*ended)(void *ud, const domain_flow_end *ev);
+    void *ud;
+} domain_flow_listener;
+
+struct domain_checker;
+
+typedef struct domain {
+    sim_world *w;
+    uint32_t nws, jlis;
+    body **bodies;              /* by node id; NULL for nodes that are not bodies */
+    uint32_t nbodies_cap;
+    permission procs[MAX_PROCEDURES];
+    int nprocs;
+    item_def items[MAX_ITEMS];
+    int nitems;
+    char agencies[16][24];
+    int nagencies;
+    int msg_type[FLOW_KINDS];
+    sim_crypto *crypto;
+    int64_t timeout;            /* inquirer's wait for an answer */
+    int64_t key_rotation;       /* session-key lifetime at the interface systems */
+    char *db_dir;               /* NULL: stores in memory */
+    flow_stats stats;
+    uint64_t next_flow;
+    uint32_t npersons;
+    sim_map individual_nos;     /* every resident's individual number: the network scan */
+    uint32_t tamper;            /* the NWS corrupts this many more sealed provisions */
+    domain_flow_listener *listeners;   /* domain_listen: in the order added */
+    size_t nlisteners, cap_listeners;
+    struct domain_checker *checker;    /* domain/checker.c: the invariants */
+} domain;
+
+domain *domain_get(sim_world *w);        /* created on first use, freed with the world */
+domain *domain_find(const sim_world *w); /* NULL when the world has no domain: never creates it */
+/* An internal failure the run cannot go on from (no memory for a timer, a record that could
+ * not be kept): the run halts after the current event with this reason, and exits with
+ * DOMAIN_EXIT_INTERNAL. Never for bad input, which is refused where it comes in. */
+enum { DOMAIN_EXIT_INTERNAL = 3 };
+void domain_halt(domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+body *domain_body(domain *d, uint32_t node);
+/* The flow kind of a message type, or FLOW_KINDS for a message that is not a flow's. */
+flow_kind flow_kind_of(const domain *d, uint16_t msg_type);
+/* The tenant store held by node: a site's, or an agency's own; NULL for any other node. */
+tenant_db *platform_node_db(domain *d, uint32_t node);
+int domain_add_body(domain *d, body *b);
+int domain_item(const domain *d, const char *code);
+int domain_procedure(const domain *d, const char *id);
+
+/* Add a listener (copied); 0 or -ENOMEM. Remove it again by its ud (a listener that goes
+ * before the world does, like the dashboard). */
+int  domain_listen(domain *d, const domain_flow_listener *l);
+void domain_unlisten(domain *d, void *ud);
+/* A flow a body started ended: counted in the statistics, then told to every listener. */
+void domain_flow_ended(domain *d, const domain_flow_end *ev);
+
+/* Messages */
+flow_msg *flow_msg_new(void);
+void flow_msg_free(void *p);
+/* Send m (a flow message of `kind`) from `from` to node `to`; the message owns m. */
+int flow_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t size);
+flow_msg *flow_copy(const flow_msg *m);
+
+/* The invariant: no individual number in any field of a message that crosses a link. */
+bool flow_msg_has_individual_no(const domain *d, const flow_msg *m);
+/* Latency percentiles of the answered flows of a kind, for summary.json. */
+void domain_latency(domain *d, flow_kind k, double *p50, double *p95, double *p99);
+
+/* A body started a flow: counted, and told to the listeners. */
+void flow_started(domain *d, flow_kind k);
+
+/* Agency codes: 63 random bits from the issuer's stream (never 0), kept as integers (fast
+ * keys in SQLite) and shown as 13 characters of Crockford base 32 at the edges. */
+uint64_t domain_new_code(sim_rng *r);
+void code_text(uint64_t code, char out[CODE_TEXT_LEN + 1]);
+/* The official check digit of a 12-digit individual number (the first 11 digits given). */
+int individual_no_check_digit(uint64_t first11);
+
+#endif

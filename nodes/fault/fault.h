@@ -1,0 +1,127 @@
+/* fault/fault.h - the fault catalogue: what a tester can break, from Lua (fault.*), from the
+ * dashboard (JSON) or at random (nemesis), and the record of every injected fault with what
+ * it cost (node_recovery.c: failed flows, RTO per tenant, acknowledged writes lost). */
+#ifndef RENKEI_NODE_FAULT_H
+#define RENKEI_NODE_FAULT_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "platform/platform.h"
+#include "sim_net.h"
+
+typedef enum fault_kind {
+    FAULT_CRASH, FAULT_SITE_DOWN, FAULT_LINK_CUT, FAULT_PARTITION, FAULT_DEGRADE, FAULT_FLAP,
+    FAULT_NWS_DOWN, FAULT_NWS_SLOW, FAULT_IFS_DOWN, FAULT_KEY_EXPIRY, FAULT_KEY_ROTATION,
+    FAULT_WRONG_KEY, FAULT_DISK_SLOW, FAULT_CORRUPT_REPLICA, FAULT_DISK_FULL, FAULT_DUPLICATE,
+    FAULT_REORDER, FAULT_CORRUPT, FAULT_KINDS
+} fault_kind;
+
+/* What to inject: filled from Lua or JSON, checked, then applied. */
+typedef struct fault_spec {
+    fault_kind kind;
+    uint32_t *a, *b;            /* target nodes; b: the other side (links, partitions) */
+    size_t na, nb;
+    int64_t duration;           /* 0: until cleared (one-shot kinds: instantaneous) */
+    bool lose_state;
+    int64_t delay, period, grace;
+    double rate;
+    int count;
+    sim_link_params link;       /* degrade: added latency/jitter, loss, bandwidth cap */
+    bool from_nemesis;
+} fault_spec;
+
+typedef struct lost_write {
+    uint32_t tenant;
+    uint8_t op;
+    uint64_t addressee;
+    char record_id[24];
+    sim_time_t acked_at;
+} lost_write;
+
+typedef struct fault {
+    int id;
+    fault_kind kind;
+    char target[160];           /* what it hit, for people */
+    fault_spec spec;
+    sim_time_t start, end;      /* end 0 while active */
+    bool active;
+    uint32_t *downed;           /* crash kinds: the nodes this fault took down */
+    size_t ndowned;
+    uint64_t *links;            /* link faults: the pairs (a << 32 | b) it changed */
+    sim_link_params *saved;     /* ... and their parameters before */
+    size_t nlinks;
+    sim_event_id end_event, flap_event;
+    bool flap_down;
+    /* what it cost (node_recovery.c) */
+    uint64_t failed[FLOW_KINDS][FLOW_ERRORS];
+    uint32_t *tenants;          /* tenants whose RTO is measured */
+    sim_time_t *first_inquiry, *first_provision;
+    size_t ntenants;
+    sim_map tenant_index;       /* tenant node -> index + 1 */
+    bool measuring;             /* still waiting for some tenant's first success */
+    uint32_t home_lost;         /* site faults: the site whose tenants failed over */
+    sim_time_t promoted_at, failed_back_at;
+    uint64_t unshipped_acked;   /* at the loss: acknowledged writes not yet at the backup */
+    uint64_t rpo_writes;
+    uint64_t failback_lost;     /* written since the promotion, missing after failback: must be 0 */
+    uint64_t damaged_at_audit;  /* there, but damaged since (corrupt_replica): not replication's loss */
+    int64_t rpo_time;           /* age of the oldest lost write at the fault */
+    lost_write *lost;           /* the first few, listed */
+    size_t nlost;
+} fault;
+
+typedef struct ledger_entry {
+    uint64_t flow, digest, addressee;
+    uint32_t tenant;
+    uint8_t op;
+    sim_time_t acked_at;        /* 0 until the body received the acknowledgement */
+    char record_id[24];
+} ledger_entry;
+
+typedef struct faults {
+    fault **list;
+    size_t n, cap;
+    sim_map link_cuts;          /* (lo << 32 | hi) -> how many faults hold the link down */
+    ledger_entry *ledger;
+    size_t nledger, cap_ledger;
+    sim_map ledger_by_flow;     /* flow -> index + 1 */
+    sim_rng nemesis_rng;
+    bool nemesis_seeded;
+    struct nemesis **nemeses;
+    size_t nnemeses;
+} faults;
+
+/* The fault records of the world: created on first use (and with them the measurement of
+ * what faults cost, which listens to the flows and the platform from then on), freed with the
+ * world. fault_attach creates them before the run, so that every acknowledged write is in the
+ * ledger; faults_find never creates them. */
+faults *faults_get(domain *d);
+faults *faults_find(const domain *d);
+int fault_attach(domain *d);
+const char *fault_kind_name(fault_kind k);
+int fault_kind_of(const char *name);
+bool fault_kind_takes(fault_kind k, const char *option);   /* an option the kind accepts */
+int fault_kind_arity(fault_kind k);                        /* 0 no target, 1 one set, 2 two sides */
+/* Inject: the fault's id (> 0), or a negative errno with a one-line reason in why. The spec's
+ * target arrays are copied. */
+int fault_inject(domain *d, const fault_spec *spec, char *why, size_t n);
+int fault_clear(domain *d, int id, char *why, size_t n);
+fault *fault_find(domain *d, int id);
+
+/* The dashboard's entry points. json: {"kind":"site_down","target":"east","duration":"3h"}
+ * (target: a node name or a list; "peer": the other side for link kinds; options as in Lua). */
+int node_fault_inject_json(sim_world *w, const char *json, char *err, size_t errlen);
+int node_fault_clear(sim_world *w, int id, char *err, size_t errlen);
+cJSON *node_fault_catalogue_json(void);
+cJSON *node_fault_list_json(sim_world *w);
+
+/* recovery.c: the figures of the faults, appended to summary.json's root / printed. */
+void recovery_report_json(domain *d, cJSON *root);
+void recovery_report_print(domain *d, FILE *out);
+
+/* The Lua API: fault.*, operator.*, nodes_where, failover_settings, serving (fault_lua.c). */
+struct lua_State;
+int node_fault_open_lua(struct lua_State *L);
+
+#endif

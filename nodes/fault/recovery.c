@@ -1,0 +1,585 @@
+/* fault/recovery.c - what faults cost, measured rather than assumed.
+ *
+ * RPO: every write a site acknowledged (a replica registered or updated, a code stored) is in
+ * a ledger with a digest of what was written; it counts once the body has the answer. When a
+ * lost site's tenants are promoted, the ledger is checked against the promoted site's store:
+ * an acknowledged write whose newest acknowledged version is not there is lost. The same
+ * check runs after failback against the home site.
+ * RTO: per fault and tenant, the first inquiry that tenant made and the first it answered as
+ * a provider, among flows started after the fault began, both successful: the tenant serves
+ * again. Flows that failed while the fault was active are counted by kind and error. */
+#include "fault/fault.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fault/fault_internal.h"
+#include "domain/checker.h"
+#include "kinds/kinds.h"
+
+enum { LOST_LISTED = 20 };
+static const int64_t RTO_WINDOW = SIM_DAY;   /* after the fault's end, unobserved is final */
+
+/* ---- the ledger ------------------------------------------------------------------------ */
+
+static void on_write_acked(void *ud, uint64_t flow, uint32_t tenant, repl_op op, uint64_t addressee,
+                           const char *record_id, uint64_t digest)
+{
+    domain *d = ud;
+    faults *fs = faults_find(d);
+    if (!fs) return;
+    if (fs->nledger == fs->cap_ledger) {
+        size_t cap = fs->cap_ledger ? fs->cap_ledger * 2 : 4096;
+        ledger_entry *p = realloc(fs->ledger, cap * sizeof *p);
+        if (!p) {   /* a write missing from the ledger would make the RPO figure a lie */
+            domain_halt(d, "the ledger of acknowledged writes cannot grow (out of memory)");
+            return;
+        }
+        fs->ledger = p;
+        fs->cap_ledger = cap;
+    }
+    ledger_entry *e = &fs->ledger[fs->nledger];
+    *e = (ledger_entry){.flow = flow, .digest = digest, .addressee = addressee, .tenant = tenant, .op = (uint8_t)op};
+    if (op == REC_REPLICA) snprintf(e->record_id, sizeof e->record_id, "%s", record_id);
+    if (sim_map_put(&fs->ledger_by_flow, flow, fs->nledger + 1) == 0) fs->nledger++;
+}
+
+static uint64_t mix(uint64_t x)
+{
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+static uint64_t key_of(const ledger_entry *e)
+{
+    uint64_t h = mix((uint64_t)e->tenant << 8 | e->op);
+    if (e->op == REC_CODE) return mix(h ^ e->addressee) | 1;
+    for (const char *p = e->record_id; *p; p++) h = (h ^ (unsigned char)*p) * UINT64_C(0x100000001b3);
+    return mix(h) | 1;
+}
+
+/* What the store holds for the entry's key: its digest, or 0 when missing; *written is what
+ * the row was written as (a damaged row: they differ). */
+static uint64_t stored_digest(tenant_db *t, const ledger_entry *e, uint64_t *written)
+{
+    uint64_t v = 0;
+    if (e->op == REC_CODE) {
+        if (!sim_map_get(&t->code_by_addressee, ((uint64_t)e->tenant + 1) << 32 | e->addressee, &v)) v = 0;
+        *written = v;
+        return v;
+    }
+    *written = 0;
+    return tenant_replica_digest(t, e->tenant, e->record_id, &v, written) == 0 ? v : 0;
+}
+
+/* The fault that took `home` out of service last (promoted: the one whose failover it is). */
+static fault *site_fault(domain *d, uint32_t home, bool promoted)
+{
+    faults *fs = faults_get(d);
+    for (size_t i = fs ? fs->n : 0; i-- > 0;)
+        if (fs->list[i]->home_lost == home && (!promoted || fs->list[i]->promoted_at)) return fs->list[i];
+    return NULL;
+}
+
+static void audit(domain *d, uint32_t home, uint32_t site, const char *when)
+{
+    faults *fs = faults_get(d);
+    sim_node *n = sim_world_node(d->w, site);
+    if (!fs || !n || n->kind != &node_site_kind) return;
+    tenant_db *t = platform_node_db(d, n->id);
+    bool failback = strcmp(when, "failback") == 0;
+    fault *f = site_fault(d, home, failback);
+    /* At failback, what was lost at the promotion is known: check what was written since. */
+    sim_time_t since = failback && f ? f->promoted_at : 0;
+    sim_map decided = {0};
+    uint64_t lost = 0, checked = 0;
+    /* Newest first: a key is fine when a version at or after its newest acknowledged one is
+     * what the store holds; lost when the newest acknowledged one is not there. */
+    for (size_t i = fs->nledger; i-- > 0;) {
+        const ledger_entry *e = &fs->ledger[i];
+        body *b = domain_body(d, e->tenant);
+        if (!b || b->home != home) continue;
+        uint64_t k = key_of(e);
+        if (sim_map_get(&decided, k, NULL)) continue;
+        uint64_t written, now = stored_digest(t, e, &written);
+        if (now == e->digest || written == e->digest) {   /* there (damaged or not) */
+            sim_map_put(&decided, k, 1);
+            checked++;
+            if (now != e->digest && f) f->damaged_at_audit++;
+            continue;
+        }
+        if (!e->acked_at) continue;   /* never acknowledged: nobody was promised it */
+        sim_map_put(&decided, k, 2);
+        checked++;
+        if (e->acked_at < since) continue;
+        lost++;
+        if (!f || failback) continue;
+        if (f->nlost < LOST_LISTED) {
+            lost_write *l = realloc(f->lost, (f->nlost + 1) * sizeof *l);
+            if (l) {
+                f->lost = l;
+                l[f->nlost++] = (lost_write){.tenant = e->tenant, .op = e->op, .addressee = e->addressee,
+                                             .acked_at = e->acked_at};
+                memcpy(l[f->nlost - 1].record_id, e->record_id, sizeof e->record_id);
+            }
+        }
+        if (f->start - e->acked_at > f->rpo_time) f->rpo_time = f->start - e->acked_at;
+    }
+    sim_map_free(&decided);
+    if (f && failback) f->failback_lost += lost;
+    else if (f) f->rpo_writes += lost;
+    char text[200];
+    snprintf(text, sizeof text, "audit at %s: %llu acknowledged writes of %s's tenants checked at %s, %llu lost",
+             when, (unsigned long long)checked, sim_world_node(d->w, home)->name, n->name, (unsigned long long)lost);
+    sim_world_note(d->w, "audit", n->name, text);
+}
+
+/* ---- per fault --------------------------------------------------------------------------- */
+
+static int add_tenant(fault *f, uint32_t tenant)
+{
+    if (sim_map_get(&f->tenant_index, (uint64_t)tenant + 1, NULL)) return 0;
+    if ((f->ntenants & (f->ntenants - 1)) == 0) {   /* grow at powers of two */
+        size_t cap = f->ntenants ? f->ntenants * 2 : 8;
+        uint32_t *t = realloc(f->tenants, cap * sizeof *t);
+        sim_time_t *a = realloc(f->first_inquiry, cap * sizeof *a);
+        sim_time_t *p = realloc(f->first_provision, cap * sizeof *p);
+        if (t) f->tenants = t;
+        if (a) f->first_inquiry = a;
+        if (p) f->first_provision = p;
+        if (!t || !a || !p) return -ENOMEM;
+    }
+    f->tenants[f->ntenants] = tenant;
+    f->first_inquiry[f->ntenants] = f->first_provision[f->ntenants] = 0;
+    f->ntenants++;
+    return sim_map_put(&f->tenant_index, (uint64_t)tenant + 1, f->ntenants);
+}
+
+static bool is_site_node(domain *d, uint32_t id)
+{
+    sim_node *n = sim_world_node(d->w, id);
+    return n && n->kind == &node_site_kind;
+}
+
+static uint32_t site_behind(domain *d, uint32_t id)
+{
+    sim_node *n = sim_world_node(d->w, id);
+    if (!n || n->kind != &node_ifs_kind) return id;
+    char name[128];
+    snprintf(name, sizeof name, "%s", n->name);
+    char *dot = strrchr(name, '.');
+    if (dot) *dot = '\0';
+    sim_node *s = sim_world_find_node(d->w, name);
+    return s ? s->id : id;
+}
+
+/* Which tenants a fault can take out of service: those served behind what it hits. */
+static void affected(domain *d, fault *f)
+{
+    const fault_spec *s = &f->spec;
+    bool all = f->kind == FAULT_NWS_DOWN || f->kind == FAULT_NWS_SLOW;
+    for (int side = 0; side < 2; side++) {
+        const uint32_t *ids = side ? s->b : s->a;
+        size_t n = side ? s->nb : s->na;
+        if (f->kind == FAULT_CORRUPT_REPLICA && side) break;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t id = site_behind(d, ids[i]);
+            if (id == d->nws || id == d->jlis) all = true;
+            body *b = domain_body(d, id);
+            if (b && b->kind == BODY_LG) add_tenant(f, b->node);
+            if (b && b->kind == BODY_AGENCY) add_tenant(f, b->node);
+            if (!is_site_node(d, id)) continue;
+            for (uint32_t k = 0; k < d->nbodies_cap; k++)
+                if (d->bodies[k] && d->bodies[k]->kind == BODY_LG && d->bodies[k]->server == id) add_tenant(f, k);
+        }
+    }
+    for (uint32_t k = 0; all && k < d->nbodies_cap; k++)
+        if (d->bodies[k]) add_tenant(f, k);
+    f->measuring = f->ntenants > 0;
+}
+
+void recovery_fault_started(domain *d, fault *f)
+{
+    affected(d, f);
+    bool site_loss = f->kind == FAULT_SITE_DOWN || (f->kind == FAULT_CRASH && f->spec.na == 1 && is_site_node(d, f->spec.a[0]));
+    if (!site_loss) return;
+    sim_node *site = sim_world_node(d->w, f->spec.a[0]);
+    if (!site->up || !ha_of(site)->serving_own) return;   /* standing by: nothing fails over */
+    f->home_lost = site->id;
+    /* Acknowledged writes still waiting for the backup: what an asynchronous loss loses. */
+    faults *fs = faults_get(d);
+    repl_stream *out = &ha_of(site)->out;
+    for (size_t i = 0; i < out->len; i++) {
+        const repl_rec *r = &out->recs[(out->head + i) % out->cap];
+        uint64_t idx;
+        if ((r->op == REC_CODE || r->op == REC_REPLICA) && r->flow && sim_map_get(&fs->ledger_by_flow, r->flow, &idx))
+            f->unshipped_acked++;
+    }
+}
+
+static void on_promoted(void *ud, uint32_t home, sim_time_t at, bool failback)
+{
+    domain *d = ud;
+    fault *f = site_fault(d, home, failback);
+    if (!f) return;
+    if (failback && !f->failed_back_at) f->failed_back_at = at;
+    if (!failback && !f->promoted_at) f->promoted_at = at;
+}
+
+static void on_flow_ended(void *ud, const domain_flow_end *ev)
+{
+    domain *d = ud;
+    body *b = ev->b;
+    flow_kind kind = ev->kind;
+    uint64_t flow = ev->flow;
+    flow_error e = ev->error;
+    const flow_msg *m = ev->m;
+    faults *fs = faults_find(d);
+    if (!fs) return;
+    sim_time_t now = sim_world_now(d->w);
+    uint64_t idx;
+    if (e == FLOW_OK && (kind == FLOW_REPLICA || kind == FLOW_CODE_REQUEST) && sim_map_get(&fs->ledger_by_flow, flow, &idx))
+        fs->ledger[idx - 1].acked_at = now;
+    /* Service failures only: not_found, duplicate and the like are the system answering. */
+    bool failed = e == FLOW_UNREACHABLE || e == FLOW_TIMEOUT || e == FLOW_INTEGRITY || e == FLOW_SERVER_ERROR;
+    for (size_t i = 0; i < fs->n; i++) {
+        fault *f = fs->list[i];
+        if (f->active && failed) f->failed[kind][e]++;
+        if (!f->measuring || kind != FLOW_INQUIRY || e != FLOW_OK || !m || m->started < f->start) continue;
+        if (!f->active && now - f->end > RTO_WINDOW) {
+            f->measuring = false;
+            continue;
+        }
+        if (sim_map_get(&f->tenant_index, (uint64_t)b->node + 1, &idx) && !f->first_inquiry[idx - 1])
+            f->first_inquiry[idx - 1] = now;
+        if (sim_map_get(&f->tenant_index, (uint64_t)m->provider + 1, &idx) && !f->first_provision[idx - 1])
+            f->first_provision[idx - 1] = now;
+    }
+}
+
+/* ---- figures ----------------------------------------------------------------------------- */
+
+typedef struct rto_figures {
+    size_t observed, unobserved;
+    int64_t max, p50, p90;
+    int64_t restored;           /* promotion after the fault: the site's tenants are served again */
+} rto_figures;
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int64_t tenant_rto(const fault *f, size_t i)
+{
+    if (!f->first_inquiry[i] && !f->first_provision[i]) return -1;
+    /* A body that neither inquires nor is asked in the window is judged by what it did. */
+    int64_t a = f->first_inquiry[i] ? f->first_inquiry[i] - f->start : 0;
+    int64_t p = f->first_provision[i] ? f->first_provision[i] - f->start : 0;
+    if (!f->first_inquiry[i] || !f->first_provision[i]) return -2;   /* half observed */
+    return a > p ? a : p;
+}
+
+static rto_figures rto_of(const fault *f)
+{
+    rto_figures r = {.restored = f->promoted_at ? f->promoted_at - f->start : -1};
+    int64_t *v = malloc((f->ntenants + 1) * sizeof *v);
+    for (size_t i = 0; v && i < f->ntenants; i++) {
+        int64_t x = tenant_rto(f, i);
+        if (x >= 0) v[r.observed++] = x;
+        else r.unobserved++;
+    }
+    if (v && r.observed) {
+        qsort(v, r.observed, sizeof *v, cmp_i64);
+        r.max = v[r.observed - 1];
+        r.p50 = v[(r.observed - 1) / 2];
+        r.p90 = v[(r.observed - 1) * 9 / 10];
+    }
+    free(v);
+    return r;
+}
+
+static void add_time(cJSON *o, const char *key, sim_time_t t)
+{
+    char buf[SIM_TIME_BUFSZ];
+    sim_time_format_iso(t, buf, sizeof buf);
+    cJSON_AddStringToObject(o, key, buf);
+}
+
+static const char *const OP_NAMES[] = {"code", "replica", "inquiry_log", "provision_log", "receipt_log"};
+
+void recovery_report_json(domain *d, cJSON *root)
+{
+    faults *fs = faults_find(d);
+    const ha_settings *hs = ha_settings_find(d);
+    const ha_stats *hst = ha_stats_find(d);
+    cJSON *list = cJSON_AddArrayToObject(root, "faults");
+    for (size_t i = 0; fs && i < fs->n; i++) {
+        const fault *f = fs->list[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "id", f->id);
+        cJSON_AddStringToObject(o, "kind", fault_kind_name(f->kind));
+        cJSON_AddStringToObject(o, "target", f->target);
+        add_time(o, "start", f->start);
+        if (f->active) cJSON_AddNullToObject(o, "end");
+        else add_time(o, "end", f->end);
+        cJSON_AddBoolToObject(o, "nemesis", f->spec.from_nemesis);
+        cJSON *failed = cJSON_AddObjectToObject(o, "failed");
+        for (int k = 0; k < FLOW_KINDS; k++)
+            for (int e = 1; e < FLOW_ERRORS; e++) {
+                if (!f->failed[k][e]) continue;
+                cJSON *byk = cJSON_GetObjectItemCaseSensitive(failed, flow_kind_name((flow_kind)k));
+                if (!byk) byk = cJSON_AddObjectToObject(failed, flow_kind_name((flow_kind)k));
+                cJSON_AddNumberToObject(byk, flow_error_name((flow_error)e), (double)f->failed[k][e]);
+            }
+        rto_figures r = rto_of(f);
+        cJSON *rto = cJSON_AddObjectToObject(o, "rto");
+        cJSON_AddNumberToObject(rto, "tenants", (double)f->ntenants);
+        cJSON_AddNumberToObject(rto, "observed", (double)r.observed);
+        cJSON_AddNumberToObject(rto, "not_observed", (double)r.unobserved);
+        cJSON_AddNumberToObject(rto, "max_s", (double)r.max / 1e6);
+        cJSON_AddNumberToObject(rto, "p50_s", (double)r.p50 / 1e6);
+        cJSON_AddNumberToObject(rto, "p90_s", (double)r.p90 / 1e6);
+        if (f->home_lost) {
+            cJSON_AddStringToObject(o, "site", sim_world_node(d->w, f->home_lost)->name);
+            if (f->promoted_at) {
+                add_time(o, "promoted_at", f->promoted_at);
+                cJSON_AddNumberToObject(rto, "restored_s", (double)r.restored / 1e6);
+            }
+            if (f->failed_back_at) add_time(o, "failed_back_at", f->failed_back_at);
+            cJSON *per = cJSON_AddObjectToObject(rto, "per_tenant_s");
+            for (size_t t = 0; t < f->ntenants; t++) {
+                body *b = domain_body(d, f->tenants[t]);
+                int64_t x = tenant_rto(f, t);
+                if (!b) continue;
+                if (x >= 0) cJSON_AddNumberToObject(per, b->code, (double)x / 1e6);
+                else cJSON_AddNullToObject(per, b->code);
+            }
+            cJSON *rpo = cJSON_AddObjectToObject(o, "rpo");
+            cJSON_AddNumberToObject(rpo, "writes_lost", (double)f->rpo_writes);
+            cJSON_AddNumberToObject(rpo, "time_s", (double)f->rpo_time / 1e6);
+            cJSON_AddNumberToObject(rpo, "unshipped_at_loss", (double)f->unshipped_acked);
+            cJSON_AddNumberToObject(rpo, "lost_at_failback", (double)f->failback_lost);
+            cJSON_AddNumberToObject(rpo, "damaged_rows", (double)f->damaged_at_audit);
+            cJSON *lost = cJSON_AddArrayToObject(rpo, "lost");
+            for (size_t k = 0; k < f->nlost; k++) {
+                const lost_write *l = &f->lost[k];
+                body *b = domain_body(d, l->tenant);
+                cJSON *w = cJSON_CreateObject();
+                cJSON_AddStringToObject(w, "tenant", b ? b->code : "?");
+                cJSON_AddStringToObject(w, "write", OP_NAMES[l->op]);
+                if (l->op == REC_CODE) cJSON_AddNumberToObject(w, "addressee_no", (double)l->addressee);
+                else cJSON_AddStringToObject(w, "record_id", l->record_id);
+                add_time(w, "acknowledged", l->acked_at);
+                cJSON_AddItemToArray(lost, w);
+            }
+        }
+        cJSON_AddItemToArray(list, o);
+    }
+    if (!hs) return;
+    cJSON *fo = cJSON_AddObjectToObject(root, "failover");
+    const ha_stats *st = hst;
+    cJSON_AddStringToObject(fo, "replication", ha_mode_name(hs));
+    cJSON_AddStringToObject(fo, "promote", hs->promote == HA_PROMOTE_AUTO ? "auto" : hs->promote == HA_PROMOTE_OPERATOR ? "operator" : "manual");
+    cJSON_AddNumberToObject(fo, "promotions", (double)st->promotions);
+    cJSON_AddNumberToObject(fo, "failbacks", (double)st->failbacks);
+    cJSON_AddNumberToObject(fo, "refused_promotions", (double)st->refused_promotions);
+    cJSON_AddNumberToObject(fo, "refused_failbacks", (double)st->refused_failbacks);
+    cJSON_AddNumberToObject(fo, "refused_requests", (double)st->refused_requests);
+    cJSON_AddNumberToObject(fo, "split_brain_seen", (double)st->split_brain_seen);
+    cJSON_AddNumberToObject(fo, "records_shipped", (double)st->shipped);
+    cJSON_AddNumberToObject(fo, "records_applied", (double)st->applied);
+    cJSON_AddNumberToObject(fo, "resyncs", (double)st->snapshots);
+    cJSON_AddNumberToObject(fo, "resync_rows", (double)st->snapshot_rows);
+    cJSON_AddNumberToObject(fo, "repairs_detected", (double)st->repairs_detected);
+    cJSON_AddNumberToObject(fo, "repairs_done", (double)st->repairs_done);
+    cJSON_AddNumberToObject(fo, "max_lag_ms", st->max_lag_ms);
+    cJSON *lag = cJSON_AddArrayToObject(fo, "lag_ms_per_minute");
+    for (size_t i = 0; i < st->nlag; i++) cJSON_AddItemToArray(lag, cJSON_CreateNumber(round((double)st->lag_ms[i] * 1000) / 1000));
+}
+
+void recovery_report_print(domain *d, FILE *out)
+{
+    faults *fs = faults_find(d);
+    const ha_settings *hs = ha_settings_find(d);
+    const ha_stats *hst = ha_stats_find(d);
+    if (hs && (hst->promotions || hst->refused_promotions || hst->refused_requests || (fs && fs->n)))
+        fprintf(out, "  failover   %s replication; %llu promotion(s), %llu failback(s), %llu refused promotion(s), "
+                     "%llu request(s) refused by a site not serving, split brain seen %llu, max lag %.1f ms\n",
+                ha_mode_name(hs), (unsigned long long)hst->promotions, (unsigned long long)hst->failbacks,
+                (unsigned long long)hst->refused_promotions, (unsigned long long)hst->refused_requests,
+                (unsigned long long)hst->split_brain_seen, hst->max_lag_ms);
+    if (!fs || !fs->n) return;
+    fprintf(out, "  faults     %zu injected\n", fs->n);
+    size_t shown = 0;
+    for (size_t i = 0; i < fs->n; i++) {
+        const fault *f = fs->list[i];
+        if (f->spec.from_nemesis && fs->n > 12 && shown >= 8) continue;
+        shown++;
+        char at[SIM_TIME_BUFSZ], span[32] = "ongoing";
+        sim_time_format(f->start, at, sizeof at);
+        if (!f->active) sim_duration_format(f->end - f->start, span, sizeof span);
+        uint64_t failed = 0;
+        for (int k = 0; k < FLOW_KINDS; k++)
+            for (int e = 1; e < FLOW_ERRORS; e++) failed += f->failed[k][e];
+        rto_figures r = rto_of(f);
+        char p50[48] = "-", max[48] = "-";
+        if (r.observed) {
+            sim_duration_format(r.p50 / SIM_SEC * SIM_SEC, p50, sizeof p50);
+            sim_duration_format(r.max / SIM_SEC * SIM_SEC, max, sizeof max);
+        }
+        fprintf(out, "    #%-3d %-15s %-20.20s at %s for %s: %llu flow(s) failed, RTO p50 %s max %s (%zu of %zu tenants seen)",
+                f->id, fault_kind_name(f->kind), f->target, at, span, (unsigned long long)failed, p50, max, r.observed,
+                f->ntenants);
+        if (f->home_lost) {
+            char restored[32] = "never";
+            if (f->promoted_at) sim_duration_format((f->promoted_at - f->start) / SIM_MS * SIM_MS, restored, sizeof restored);
+            fprintf(out, ", promoted after %s, RPO %llu write(s) lost", restored, (unsigned long long)f->rpo_writes);
+        }
+        fprintf(out, "\n");
+    }
+    if (shown < fs->n) fprintf(out, "    ... and %zu more (summary.json lists all)\n", fs->n - shown);
+}
+
+void recovery_push_fault_head(lua_State *L, const fault *f)
+{
+    lua_pushinteger(L, f->id);
+    lua_setfield(L, -2, "id");
+    lua_pushstring(L, fault_kind_name(f->kind));
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, f->target);
+    lua_setfield(L, -2, "target");
+    lua_pushinteger(L, f->start);
+    lua_setfield(L, -2, "start");
+    if (!f->active) {
+        lua_pushinteger(L, f->end);
+        lua_setfield(L, -2, "end");
+    }
+    lua_pushboolean(L, f->active);
+    lua_setfield(L, -2, "active");
+}
+
+/* r.faults[i] = { id, kind, target, start, ["end"], rto_max, rto_p50, restored, rpo_writes,
+ * unshipped, failed = n, failed_by = { inquiry = { timeout = n } } }; r.failover = {...};
+ * r.rpo_writes, r.rto_max, r.split_brain over all faults. */
+void recovery_push_results(lua_State *L, domain *d)
+{
+    faults *fs = faults_find(d);
+    uint64_t rpo = 0;
+    int64_t rto_max = 0, restored_max = 0;
+    lua_createtable(L, fs ? (int)fs->n : 0, 0);
+    for (size_t i = 0; fs && i < fs->n; i++) {
+        const fault *f = fs->list[i];
+        rto_figures r = rto_of(f);
+        lua_createtable(L, 0, 17);
+        recovery_push_fault_head(L, f);
+        lua_pushinteger(L, r.max);
+        lua_setfield(L, -2, "rto_max");
+        lua_pushinteger(L, r.p50);
+        lua_setfield(L, -2, "rto_p50");
+        lua_pushinteger(L, (lua_Integer)r.observed);
+        lua_setfield(L, -2, "rto_observed");
+        lua_pushinteger(L, (lua_Integer)f->ntenants);
+        lua_setfield(L, -2, "tenants");
+        if (r.restored >= 0) {
+            lua_pushinteger(L, r.restored);
+            lua_setfield(L, -2, "restored");
+            if (r.restored > restored_max) restored_max = r.restored;
+        }
+        if (f->failed_back_at) {
+            lua_pushinteger(L, f->failed_back_at - f->start);
+            lua_setfield(L, -2, "failed_back");
+        }
+        lua_pushinteger(L, (lua_Integer)f->rpo_writes);
+        lua_setfield(L, -2, "rpo_writes");
+        lua_pushinteger(L, (lua_Integer)f->unshipped_acked);
+        lua_setfield(L, -2, "unshipped");
+        lua_pushinteger(L, (lua_Integer)f->failback_lost);
+        lua_setfield(L, -2, "failback_lost");
+        lua_pushinteger(L, f->rpo_time);
+        lua_setfield(L, -2, "rpo_time");
+        uint64_t failed = 0;
+        lua_createtable(L, 0, FLOW_KINDS);
+        for (int k = 0; k < FLOW_KINDS; k++) {
+            lua_createtable(L, 0, 4);
+            for (int e = 1; e < FLOW_ERRORS; e++) {
+                if (!f->failed[k][e]) continue;
+                failed += f->failed[k][e];
+                lua_pushinteger(L, (lua_Integer)f->failed[k][e]);
+                lua_setfield(L, -2, flow_error_name((flow_error)e));
+            }
+            lua_setfield(L, -2, flow_kind_name((flow_kind)k));
+        }
+        lua_setfield(L, -2, "failed_by");
+        lua_pushinteger(L, (lua_Integer)failed);
+        lua_setfield(L, -2, "failed");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+        rpo += f->rpo_writes;
+        if (r.max > rto_max) rto_max = r.max;
+    }
+    lua_setfield(L, -2, "faults");
+    lua_pushinteger(L, (lua_Integer)rpo);
+    lua_setfield(L, -2, "rpo_writes");
+    lua_pushinteger(L, rto_max);
+    lua_setfield(L, -2, "rto_max");
+    lua_pushinteger(L, restored_max);
+    lua_setfield(L, -2, "restored_max");
+    const ha_settings *hs = ha_settings_find(d);
+    const ha_stats *hst = ha_stats_find(d);
+    if (!hs) return;
+    lua_pushinteger(L, (lua_Integer)hst->split_brain_seen);
+    lua_setfield(L, -2, "split_brain");
+    lua_createtable(L, 0, 10);
+    const struct { const char *k; uint64_t v; } f[] = {
+        {"promotions", hst->promotions}, {"failbacks", hst->failbacks},
+        {"refused_promotions", hst->refused_promotions}, {"refused_failbacks", hst->refused_failbacks},
+        {"refused_requests", hst->refused_requests}, {"split_brain_seen", hst->split_brain_seen},
+        {"resyncs", hst->snapshots}, {"repairs_detected", hst->repairs_detected},
+        {"repairs_done", hst->repairs_done}, {"records_shipped", hst->shipped}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        lua_pushinteger(L, (lua_Integer)f[i].v);
+        lua_setfield(L, -2, f[i].k);
+    }
+    lua_pushnumber(L, hst->max_lag_ms);
+    lua_setfield(L, -2, "max_lag_ms");
+    lua_setfield(L, -2, "failover");
+}
+
+/* ---- attaching ------------------------------------------------------------------------- */
+
+static void on_audit(void *ud, uint32_t home, uint32_t site, const char *when) { audit(ud, home, site, when); }
+
+/* The invariant about lost writes (domain/checker.h): shown once there is a platform. */
+static int check_writes_survive(domain *d, void *ud, char *detail, size_t n)
+{
+    const ha_settings *hs = ha_settings_find(d);
+    if (!hs) return DOMAIN_CHECK_NOT_APPLICABLE;
+    const faults *fs = faults_find(d);
+    uint64_t lost = 0, at_failback = 0;
+    for (size_t i = 0; fs && i < fs->n; i++) {
+        lost += fs->list[i]->rpo_writes;
+        at_failback += fs->list[i]->failback_lost;
+    }
+    bool sync = hs->sync && !hs->degrade;
+    snprintf(detail, n, "%llu acknowledged write(s) lost at promotion (%s), %llu at failback",
+             (unsigned long long)lost, sync ? "synchronous replication" : "not synchronous: measured, allowed",
+             (unsigned long long)at_failback);
+    return (!sync || lost == 0) && at_failback == 0;
+}
+
+int recovery_attach(domain *d)
+{
+    int rc = platform_listen(d, &(platform_listener){on_write_acked, on_promoted, on_audit, d});
+    if (rc == 0) rc = domain_listen(d, &(domain_flow_listener){.ended = on_flow_ended, .ud = d});
+    if (rc == 0)
+        rc = domain_check_register(d, DOMAIN_INV_WRITES_SURVIVE, "acknowledged writes survive a failover",
+                                   check_writes_survive, NULL);
+    return rc;
+}

@@ -1,0 +1,554 @@
+/* node_population.c - residents and the daily workload of the local governments.
+ *
+ * residents{ scale, moved }: every local government gets round(population x scale) residents;
+ * a share `moved` of them moved in from another municipality (chosen in proportion to
+ * population), which keeps them as former residents. The state of the day before the run is
+ * set up directly, without messages: each resident's agency code at the NWS and in its
+ * tenant's code management, and the replicas of resident-record and local-tax information.
+ * Code acquisition for new residents during the run goes through the real flow.
+ *
+ * workload{ inquiries_per_day, business_hours }: local governments inquire during business
+ * hours on weekdays at a rate proportional to their population; procedures are drawn by the
+ * permission table's weights; an inquiry to another local government is about a resident who
+ * moved in from it (the most common real case), to an agency about any resident. */
+#include "kinds/kinds.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/platform.h"
+#include "sim_lua.h"
+
+
+
+typedef struct workload {
+    double per_day;
+    double update_share;        /* nightly: share of residents whose local tax is re-registered */
+    int64_t batch_at;           /* nightly batch, µs after midnight; < 0: none */
+    double updates_per_day;     /* daytime partial updates of replicas, nationally */
+    int64_t open, close;        /* µs after midnight JST */
+    double *proc_cum;           /* cumulative weights of procedures local governments ask */
+    int *proc_index;
+    int nprocs;
+    uint32_t *agency_body;      /* agency index -> node of a body of that agency */
+} workload;
+
+/* The day before, both sites hold each tenant (replication had caught up). When every local
+ * government pairs the same two sites, both stores are the same: the set-up writes one and
+ * copies it (sim_store_copy) instead of writing both. */
+typedef struct site_pair {
+    uint32_t a, b;              /* a writes, b is copied from a; UINT32_MAX: write both */
+} site_pair;
+
+static site_pair common_pair(domain *d)
+{
+    site_pair p = {UINT32_MAX, UINT32_MAX};
+    for (uint32_t i = 0; i < d->nbodies_cap; i++) {
+        body *b = d->bodies[i];
+        if (!b || b->kind != BODY_LG) continue;
+        uint32_t lo = b->home < b->backup ? b->home : b->backup, hi = b->home < b->backup ? b->backup : b->home;
+        if (lo == hi || (p.a != UINT32_MAX && (p.a != lo || p.b != hi))) return (site_pair){UINT32_MAX, UINT32_MAX};
+        p = (site_pair){lo, hi};
+    }
+    return p;
+}
+
+static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, site_pair pair)
+{
+    sim_world *w = d->w;
+    sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
+    uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
+    uint64_t code;
+    tenant_db *t = platform_node_db(d, pair.a != UINT32_MAX ? pair.a : b->server);   /* an agency is its own server */
+    tenant_db *copy = pair.a == UINT32_MAX && b->backup != b->home ? platform_node_db(d, b->backup) : NULL;
+    int rc = node_nws_seed_code(nws, key, b->node, &code);
+    if (rc == 0) rc = tenant_seed_code(t, b, addressee, code);
+    if (rc == 0 && copy) rc = tenant_seed_code(copy, b, addressee, code);
+    if (rc < 0) return rc;
+    /* Replicas of the two items every municipality holds for everyone (if the table has them). */
+    static const char *const items[] = {"TM00000000000001", "TM00000000000002"};
+    sim_rng *r = &sim_world_node(w, b->node)->rng;
+    for (int k = 0; k < 2; k++) {
+        int item = domain_item(d, items[k]);
+        if (item < 0) continue;
+        char record[24], payload[256];
+        snprintf(record, sizeof record, "%s-%llu-%d", b->code, (unsigned long long)addressee, k);
+        uint64_t income = 1000000 + sim_rng_below(r, 9000) * 1000;
+        if (k == 0)
+            snprintf(payload, sizeof payload,
+                     "{\"item\":\"%s\",\"household_head\":%s,\"household_size\":%u,\"moved_in\":\"2016-04-01\"}",
+                     items[k], sim_rng_below(r, 2) ? "true" : "false", 1 + sim_rng_below(r, 5));
+        else
+            snprintf(payload, sizeof payload,
+                     "{\"item\":\"%s\",\"tax_year\":2016,\"taxable_income\":%llu,\"municipal_tax\":%llu,\"prefectural_tax\":%llu}",
+                     items[k], (unsigned long long)income, (unsigned long long)(income * 6 / 100),
+                     (unsigned long long)(income * 4 / 100));
+        rc = tenant_seed_replica(d, t, b, addressee, item, record, 0, INT64_MAX, payload);
+        if (rc == 0 && copy) rc = tenant_seed_replica(d, copy, b, addressee, item, record, 0, INT64_MAX, payload);
+        if (rc < 0) return rc;
+    }
+    return 0;
+}
+
+static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim_rng *r)
+{
+    sim_world *w = d->w;
+    sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
+    /* An agency knows the people it serves: 30% here, each with a benefit record. */
+    if (item < 0 || sim_rng_below(r, 10) >= 3) return 0;
+    uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
+    uint64_t code;
+    int rc = node_nws_seed_code(nws, key, b->node, &code);
+    if (rc == 0) rc = tenant_seed_code(b->own_db, b, (uint64_t)person + 1, code);
+    if (rc < 0) return rc;
+    char record[24], payload[160];
+    snprintf(record, sizeof record, "%s-%u", b->code, person + 1);
+    snprintf(payload, sizeof payload, "{\"item\":\"%s\",\"benefit_monthly\":%u,\"since\":\"2010-04-01\"}",
+             d->items[item].code, 50000 + sim_rng_below(r, 150000));
+    return tenant_seed_replica(d, b->own_db, b, (uint64_t)person + 1, item, record, 0, INT64_MAX, payload);
+}
+
+/* residents { scale = 0.001, moved = 0.3 } */
+static int l_residents(lua_State *L)
+{
+    static const char *const known[] = {"scale", "moved", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "residents", known);
+    lua_getfield(L, 1, "scale");
+    double scale = lua_isnil(L, -1) ? 0.001 : luaL_checknumber(L, -1);
+    lua_getfield(L, 1, "moved");
+    double moved = lua_isnil(L, -1) ? 0.3 : luaL_checknumber(L, -1);
+    if (!(scale > 0 && scale <= 1) || !(moved >= 0 && moved <= 1))
+        return luaL_error(L, "residents: need 0 < scale <= 1 and 0 <= moved <= 1");
+    sim_world *w = sim_lua_world(L);
+    domain *d = domain_get(w);
+    if (!d || d->nws == UINT32_MAX || d->jlis == UINT32_MAX)
+        return luaL_error(L, "residents: declare the nws and jlis first");
+    if (d->npersons) return luaL_error(L, "residents: already set up");
+
+    /* Local governments in creation order, and their cumulative populations. */
+    uint32_t n = 0, cap = sim_world_node_count(w);
+    body **lgs = lua_newuserdatauv(L, cap * sizeof *lgs, 0);          /* Lua-owned: may raise */
+    double *cum = lua_newuserdatauv(L, cap * sizeof *cum, 0);
+    double total = 0;
+    for (uint32_t i = 0; i < cap; i++) {
+        body *b = domain_body(d, i);
+        if (!b || b->kind != BODY_LG) continue;
+        total += (double)b->population;
+        cum[n] = total;
+        lgs[n++] = b;
+    }
+    if (n == 0 || total <= 0) return luaL_error(L, "residents: no local government has a population");
+    /* Pass 1: how many residents, and where the movers came from. */
+    for (uint32_t i = 0; i < n; i++) {
+        body *b = lgs[i];
+        b->nresidents = (uint32_t)fmax(1, llround((double)b->population * scale));
+        b->nextra = 0;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        body *b = lgs[i];
+        free(b->residents);
+        b->residents = calloc(b->nresidents, sizeof *b->residents);
+        if (!b->residents) return luaL_error(L, "residents: out of memory");
+        sim_rng *r = &sim_world_node(w, b->node)->rng;
+        for (uint32_t a = 0; a < b->nresidents; a++) {
+            resident *res = &b->residents[a];
+            res->person = d->npersons++;
+            res->prev_body = UINT32_MAX;
+            res->current = true;
+            if (n < 2 || !(sim_rng_uniform(r) < moved)) continue;
+            double u = sim_rng_uniform(r) * total;
+            uint32_t lo = 0, hi = n - 1;
+            while (lo < hi) {
+                uint32_t mid = (lo + hi) / 2;
+                if (cum[mid] > u) hi = mid; else lo = mid + 1;
+            }
+            if (lgs[lo] == b) lo = (lo + 1) % n;   /* nobody moves in from where they live */
+            res->prev_body = lgs[lo]->node;
+            res->prev_addressee = ++lgs[lo]->nextra;   /* after its residents: made absolute below */
+        }
+    }
+    for (uint32_t p = 0; p < d->npersons; p++)
+        if (sim_map_put(&d->individual_nos, person_individual_no(sim_world_seed(w), p), (uint64_t)p + 1) < 0)
+            return luaL_error(L, "residents: out of memory");
+    /* Pass 2: former residents, then the state of the day before. */
+    for (uint32_t i = 0; i < n; i++) {
+        body *b = lgs[i];
+        resident *all = realloc(b->residents, ((size_t)b->nresidents + b->nextra) * sizeof *all);
+        if (!all) return luaL_error(L, "residents: out of memory");
+        b->residents = all;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        body *b = lgs[i];
+        for (uint32_t a = 0; a < b->nresidents; a++) {
+            resident *res = &b->residents[a];
+            if (res->prev_body == UINT32_MAX) continue;
+            body *prev = domain_body(d, res->prev_body);
+            res->prev_addressee += prev->nresidents;   /* now the addressee number there */
+            prev->residents[res->prev_addressee - 1] = (resident){.person = res->person, .prev_body = UINT32_MAX};
+        }
+    }
+    site_pair pair = common_pair(d);
+    for (uint32_t i = 0; i < n; i++) {
+        body *b = lgs[i];
+        for (uint32_t a = 0; a < b->nresidents + b->nextra; a++) {
+            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair);
+            if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
+        }
+    }
+    /* Agencies number people person + 1; they know (and hold records of) some of them. */
+    for (uint32_t i = 0; i < cap; i++) {
+        body *b = domain_body(d, i);
+        if (!b || b->kind != BODY_AGENCY) continue;
+        free(b->residents);
+        b->nresidents = d->npersons;
+        b->residents = calloc(d->npersons, sizeof *b->residents);
+        if (!b->residents) return luaL_error(L, "residents: out of memory");
+        int item = -1;
+        for (int k = 0; k < d->nitems; k++)
+            if (d->items[k].holder_agency == b->agency_index) item = k;
+        sim_rng *r = &sim_world_node(w, b->node)->rng;
+        for (uint32_t p = 0; p < d->npersons; p++) {
+            b->residents[p] = (resident){.person = p, .prev_body = UINT32_MAX, .current = true};
+            int rc = seed_agency_person(d, b, p, item, r);
+            if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
+        }
+    }
+    if (node_nws_index(sim_world_node(w, d->nws)) < 0)
+        return luaL_error(L, "residents: two agency codes clashed; try another --seed");
+    for (uint32_t i = 0; i < cap; i++) {
+        tenant_db *t = platform_node_db(d, i);
+        if (t && (pair.a == UINT32_MAX || i != pair.b) && tenant_db_index(t) < 0)
+            return luaL_error(L, "residents: indexing %s failed", sim_world_node(w, i)->name);
+    }
+    if (pair.a != UINT32_MAX) {
+        tenant_db *from = platform_node_db(d, pair.a), *to = platform_node_db(d, pair.b);
+        if (sim_store_copy(to->store, from->store) < 0 || tenant_reload_index(to) < 0)
+            return luaL_error(L, "residents: copying %s's store failed", sim_world_node(w, pair.a)->name);
+        to->indexed = true;
+    }
+    lua_pushinteger(L, d->npersons);
+    return 1;
+}
+
+
+/* ---- workload -------------------------------------------------------------------------- */
+
+static bool is_business_day(sim_time_t t)
+{
+    struct sim_civil c;
+    sim_time_split(t, &c);
+    return c.weekday != 0 && c.weekday != 6;
+}
+
+/* Advance `t` by `gap` µs of business time (weekdays, open..close JST). */
+static sim_time_t business_after(const workload *wl, sim_time_t t, int64_t gap)
+{
+    for (int guard = 0; guard < 10000; guard++) {
+        sim_time_t day = sim_time_day_start(t);
+        sim_time_t open = day + wl->open, close = day + wl->close;
+        if (!is_business_day(t) || t >= close) {
+            t = day + SIM_DAY + wl->open;
+            continue;
+        }
+        if (t < open) t = open;
+        if (gap <= close - t) return t + gap;
+        gap -= close - t;
+        t = day + SIM_DAY + wl->open;
+    }
+    return INT64_MAX;
+}
+
+static workload *workload_of(domain *d);
+
+/* The next event of a Poisson stream of `rate` per business second. */
+static void schedule_next(sim_node *n, workload *wl, double rate, uint64_t tag)
+{
+    if (!(rate > 0)) return;
+    int64_t gap = (int64_t)(sim_rng_exponential(&n->rng, 1.0 / rate) * 1e6);
+    sim_time_t at = business_after(wl, sim_node_now(n), gap);
+    if (at != INT64_MAX) sim_node_at(n, at, (uint32_t)tag, wl, NULL);
+}
+
+static void schedule_batch(sim_node *n, workload *wl)
+{
+    if (wl->batch_at < 0) return;
+    sim_time_t day = sim_time_day_start(sim_node_now(n)), at = day + wl->batch_at;
+    if (at <= sim_node_now(n)) at += SIM_DAY;
+    sim_node_at(n, at, WORKLOAD_REPLICA_BATCH, wl, NULL);
+}
+
+static const char LOCAL_TAX[] = "TM00000000000002", RESIDENT_RECORD[] = "TM00000000000001";
+
+/* A new resident: a code through J-LIS, and the resident-record replica. */
+static void new_resident(sim_node *n, domain *d, body *b)
+{
+    uint32_t a = body_new_resident(d, b);
+    int item = domain_item(d, RESIDENT_RECORD);
+    if (!a) return;
+    body_acquire_code(n, a);
+    if (item < 0) return;
+    char record[24], payload[128];
+    snprintf(record, sizeof record, "%s-%u-new", b->code, a);
+    snprintf(payload, sizeof payload, "{\"item\":\"%s\",\"household_head\":false,\"household_size\":1}", RESIDENT_RECORD);
+    body_register_replica(n, a, item, record, sim_node_now(n), INT64_MAX, payload);
+}
+
+/* The nightly batch: this year's local-tax figures for a share of the residents, as new
+ * replicas published from now (the newest publication is the one provided). */
+static void replica_batch(sim_node *n, domain *d, body *b, workload *wl)
+{
+    int item = domain_item(d, LOCAL_TAX);
+    struct sim_civil c;
+    sim_time_split(sim_node_now(n), &c);
+    for (uint32_t a = 1; item >= 0 && a <= b->nresidents; a++) {
+        if (!(sim_rng_uniform(&n->rng) < wl->update_share)) continue;
+        char record[24], payload[192];
+        uint64_t income = 1000000 + sim_rng_below(&n->rng, 9000) * 1000;
+        snprintf(record, sizeof record, "%s-%u-%04d%02d%02d", b->code, a, c.year, c.month, c.day);
+        snprintf(payload, sizeof payload,
+                 "{\"item\":\"%s\",\"tax_year\":%d,\"taxable_income\":%llu,\"municipal_tax\":%llu}",
+                 LOCAL_TAX, c.year - 1, (unsigned long long)income, (unsigned long long)(income * 6 / 100));
+        body_register_replica(n, a, item, record, sim_node_now(n), INT64_MAX, payload);
+    }
+    schedule_batch(n, wl);
+}
+
+/* One event of the daily workload, then the next one. Called by node_body.c's timer. */
+void workload_fire(sim_node *n, uint64_t tag, void *arg)
+{
+    workload *wl = arg;
+    domain *d = domain_get(n->world);
+    body *b = domain_body(d, n->id);
+    if (b->external) return;   /* driven from outside now: its streams end here */
+    if (tag == WORKLOAD_NEW_RESIDENT) {
+        schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
+        new_resident(n, d, b);
+        return;
+    }
+    if (tag == WORKLOAD_REPLICA_BATCH) {
+        replica_batch(n, d, b, wl);
+        return;
+    }
+    if (tag == WORKLOAD_REPLICA_UPDATE) {   /* a resident's local tax corrected during the day */
+        schedule_next(n, wl, b->update_rate, WORKLOAD_REPLICA_UPDATE);
+        if (!b->nresidents) return;
+        char record[24], payload[96];
+        uint32_t a = 1 + sim_rng_below(&n->rng, b->nresidents);
+        snprintf(record, sizeof record, "%s-%u-1", b->code, a);
+        snprintf(payload, sizeof payload, "{\"municipal_tax\":%llu,\"corrected\":true}",
+                 (unsigned long long)(60000 + sim_rng_below(&n->rng, 540) * 1000));
+        body_update_replica(n, record, payload, 0);
+        return;
+    }
+    schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
+    double u = sim_rng_uniform(&n->rng) * wl->proc_cum[wl->nprocs - 1];
+    int k = 0;
+    while (k < wl->nprocs - 1 && wl->proc_cum[k] <= u) k++;
+    const permission *p = &d->procs[wl->proc_index[k]];
+    uint32_t addressee = 1 + sim_rng_below(&n->rng, b->nresidents);
+    uint32_t provider;
+    if (p->provider_agency < 0) {
+        /* ask the previous municipality of someone who moved in: look from a random start */
+        uint32_t a = addressee - 1, tries = 0;
+        while (b->residents[a].prev_body == UINT32_MAX && ++tries < b->nresidents) a = (a + 1) % b->nresidents;
+        if (b->residents[a].prev_body == UINT32_MAX) return;   /* nobody moved in here */
+        addressee = a + 1;
+        provider = b->residents[a].prev_body;
+    } else {
+        provider = wl->agency_body[p->provider_agency];
+        if (provider == UINT32_MAX) return;
+    }
+    body_inquire(n, addressee, wl->proc_index[k], provider, 1 + sim_rng_below(&n->rng, 40));
+}
+
+static void workload_free(void *p)
+{
+    workload *wl = p;
+    free(wl->proc_cum);
+    free(wl->proc_index);
+    free(wl->agency_body);
+    free(wl);
+}
+
+/* The workload is one of the world's extensions, freed with it. */
+static const sim_world_ext_key workload_key = {"workload"};
+
+static workload *workload_of(domain *d) { return sim_world_ext(d->w, &workload_key); }
+
+/* workload { inquiries_per_day = 125000, business_hours = { "08:30", "17:15" },
+ *            new_residents_per_day = 16, replica_batch = "02:00", batch_share = 0.01,
+ *            replica_updates_per_day = 0 } */
+static int l_workload(lua_State *L)
+{
+    static const char *const known[] = {"inquiries_per_day", "business_hours", "new_residents_per_day",
+                                        "replica_batch", "batch_share", "replica_updates_per_day", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "workload", known);
+    sim_world *w = sim_lua_world(L);
+    domain *d = domain_get(w);
+    if (!d || !d->npersons) return luaL_error(L, "workload: set up residents{} first");
+    if (workload_of(d)) return luaL_error(L, "workload: already set");
+    lua_getfield(L, 1, "inquiries_per_day");
+    double per_day = lua_isnil(L, -1) ? 125000 : luaL_checknumber(L, -1);
+    if (!(per_day >= 0)) return luaL_error(L, "workload: inquiries_per_day must not be negative");
+    int64_t open = 8 * SIM_HOUR + 30 * SIM_MIN, close = 17 * SIM_HOUR + 15 * SIM_MIN;
+    if (lua_getfield(L, 1, "business_hours") == LUA_TTABLE) {
+        lua_rawgeti(L, -1, 1);
+        lua_rawgeti(L, -2, 2);
+        const char *a = lua_tostring(L, -2), *z = lua_tostring(L, -1);
+        if (!a || !z || sim_time_parse_clock(a, &open) < 0 || sim_time_parse_clock(z, &close) < 0 || close <= open)
+            return luaL_error(L, "workload: business_hours must be { 'HH:MM', 'HH:MM' }, opening first");
+    }
+    lua_getfield(L, 1, "new_residents_per_day");
+    double new_per_day = lua_isnil(L, -1) ? 16 : luaL_checknumber(L, -1);
+    int64_t batch_at = 2 * SIM_HOUR;
+    if (lua_getfield(L, 1, "replica_batch") == LUA_TBOOLEAN && !lua_toboolean(L, -1))
+        batch_at = -1;
+    else if (!lua_isnil(L, -1) && (!lua_isstring(L, -1) || sim_time_parse_clock(lua_tostring(L, -1), &batch_at) < 0))
+        return luaL_error(L, "workload: replica_batch must be a time of day 'HH:MM' or false");
+    lua_getfield(L, 1, "batch_share");
+    double share = lua_isnil(L, -1) ? 0.01 : luaL_checknumber(L, -1);
+    lua_getfield(L, 1, "replica_updates_per_day");
+    double updates = lua_isnil(L, -1) ? 0 : luaL_checknumber(L, -1);
+    if (!(new_per_day >= 0) || !(share >= 0 && share <= 1) || !(updates >= 0))
+        return luaL_error(L, "workload: new_residents_per_day >= 0, replica_updates_per_day >= 0 and 0 <= batch_share <= 1");
+    int nlg = 0;
+    for (int i = 0; i < d->nprocs; i++) nlg += d->procs[i].inquirer_agency < 0;
+    if (nlg == 0) return luaL_error(L, "workload: the permission table has no procedure local governments ask");
+    workload *wl = calloc(1, sizeof *wl);
+    if (!wl) return luaL_error(L, "out of memory");
+    wl->per_day = per_day;
+    wl->update_share = share;
+    wl->updates_per_day = updates;
+    wl->batch_at = batch_at;
+    wl->open = open;
+    wl->close = close;
+    wl->proc_cum = calloc((size_t)nlg, sizeof *wl->proc_cum);
+    wl->proc_index = calloc((size_t)nlg, sizeof *wl->proc_index);
+    wl->agency_body = malloc(sizeof *wl->agency_body * (size_t)(d->nagencies + 1));
+    if (!wl->proc_cum || !wl->proc_index || !wl->agency_body) {
+        workload_free(wl);
+        return luaL_error(L, "out of memory");
+    }
+    workload *before = sim_world_ext_detach(w, &workload_key);   /* workload{} again: the last one wins */
+    if (before) workload_free(before);
+    if (sim_world_ext_attach(w, &workload_key, wl, workload_free) < 0) {
+        workload_free(wl);
+        return luaL_error(L, "out of memory");
+    }
+    double acc = 0;
+    for (int i = 0; i < d->nprocs; i++) {
+        if (d->procs[i].inquirer_agency >= 0) continue;
+        acc += d->procs[i].weight;
+        wl->proc_cum[wl->nprocs] = acc;
+        wl->proc_index[wl->nprocs++] = i;
+    }
+    for (int a = 0; a <= d->nagencies; a++) wl->agency_body[a] = UINT32_MAX;
+    uint32_t count = sim_world_node_count(w);
+    double total = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        body *b = domain_body(d, i);
+        if (b && b->kind == BODY_AGENCY && wl->agency_body[b->agency_index] == UINT32_MAX)
+            wl->agency_body[b->agency_index] = b->node;
+        if (b && b->kind == BODY_LG) total += (double)b->population;
+    }
+    double business_seconds = (double)(close - open) / 1e6;
+    for (uint32_t i = 0; i < count; i++) {
+        body *b = domain_body(d, i);
+        if (!b || b->kind != BODY_LG || total <= 0) continue;
+        sim_node *n = sim_world_node(w, i);
+        b->rate = per_day * (double)b->population / total / business_seconds;
+        b->new_rate = new_per_day * (double)b->population / total / business_seconds;
+        b->update_rate = updates * (double)b->population / total / business_seconds;
+        workload_resume(n);
+    }
+    return 0;
+}
+
+/* Start (or, after a crash voided its timers, restart) a body's share of the workload. */
+void workload_resume(sim_node *n)
+{
+    domain *d = domain_get(n->world);
+    workload *wl = d ? workload_of(d) : NULL;
+    body *b = d ? domain_body(d, n->id) : NULL;
+    if (!wl || !b || b->kind != BODY_LG || b->external) return;
+    schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
+    schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
+    schedule_next(n, wl, b->update_rate, WORKLOAD_REPLICA_UPDATE);
+    schedule_batch(n, wl);
+}
+
+static body *check_lg(lua_State *L, int idx)
+{
+    sim_node *n = sim_lua_check_node(L, idx);
+    body *b = domain_body(domain_get(sim_lua_world(L)), n->id);
+    if (!b || b->kind != BODY_LG) luaL_error(L, "'%s' is not a local government", n->name);
+    return b;
+}
+
+uint32_t body_new_resident(domain *d, body *b)
+{
+    resident *all = realloc(b->residents, ((size_t)b->nresidents + b->nextra + 1) * sizeof *all);
+    if (!all) return 0;
+    b->residents = all;
+    uint32_t person = d->npersons;
+    if (sim_map_put(&d->individual_nos, person_individual_no(sim_world_seed(d->w), person), (uint64_t)person + 1) < 0)
+        return 0;
+    d->npersons++;
+    all[b->nresidents + b->nextra++] = (resident){.person = person, .prev_body = UINT32_MAX, .current = true};
+    return b->nresidents + b->nextra;
+}
+
+/* new_resident(lg) -> addressee number of a new person (born or from abroad): no code yet */
+static int l_new_resident(lua_State *L)
+{
+    body *b = check_lg(L, 1);
+    domain *d = domain_get(sim_lua_world(L));
+    if (!d->npersons) return luaL_error(L, "new_resident: set up residents{} first");
+    uint32_t a = body_new_resident(d, b);
+    if (!a) return luaL_error(L, "out of memory");
+    lua_pushinteger(L, a);
+    return 1;
+}
+
+/* individual_no(lg, addressee): for the body's own scripts only (it never goes on the wire) */
+static int l_individual_no(lua_State *L)
+{
+    body *b = check_lg(L, 1);
+    lua_Integer a = luaL_checkinteger(L, 2);
+    if (a < 1 || a > (lua_Integer)b->nresidents + b->nextra) return luaL_error(L, "%s has no addressee %I", b->code, a);
+    char text[16];
+    snprintf(text, sizeof text, "%012llu",
+             (unsigned long long)person_individual_no(sim_world_seed(sim_lua_world(L)), b->residents[a - 1].person));
+    lua_pushstring(L, text);
+    return 1;
+}
+
+/* tamper { count = 1 }: the NWS corrupts the next sealed provisions it forwards */
+static int l_tamper(lua_State *L)
+{
+    static const char *const known[] = {"count", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "tamper", known);
+    lua_getfield(L, 1, "count");
+    lua_Integer count = lua_isnil(L, -1) ? 1 : luaL_checkinteger(L, -1);
+    if (count < 0 || count > UINT32_MAX) return luaL_error(L, "tamper: bad count");
+    domain_get(sim_lua_world(L))->tamper = (uint32_t)count;
+    return 0;
+}
+
+int node_population_open_lua(lua_State *L)
+{
+    lua_register(L, "new_resident", l_new_resident);
+    lua_register(L, "individual_no", l_individual_no);
+    lua_register(L, "tamper", l_tamper);
+    lua_register(L, "residents", l_residents);
+    lua_register(L, "workload", l_workload);
+    return 0;
+}

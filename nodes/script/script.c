@@ -1,0 +1,577 @@
+/* script/script.c - the domain's Lua API: table constructors for the NWS, J-LIS, platform sites,
+ * local governments and agencies, the permission table, and the flows a script can start.
+ * Documented in scripts/README.md. Every argument is checked (raising file:line errors)
+ * before anything is created. */
+#include "script/script.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/domain.h"
+#include "domain/checker.h"
+#include "platform/platform.h"
+#include "kinds/kinds.h"
+#include "fault/fault.h"
+#include "sim_lua.h"
+#include "sim_net.h"
+
+
+static void call_on_end(void *ud, const domain_flow_end *ev);
+
+/* The world's domain, made on first use with what every script run has: the fault records
+ * (so every acknowledged write is in the ledger from the first) and the listener that calls
+ * the script's on_flow_end (added first: it may act, and acts before rollout and the
+ * connection test hear of the same end). */
+static const sim_world_ext_key script_key = {"domain scripts"};   /* marks it done */
+
+static domain *dom(lua_State *L)
+{
+    sim_world *w = sim_lua_world(L);
+    domain *d = domain_get(w);
+    if (d && sim_world_ext(w, &script_key)) return d;
+    if (!d || domain_listen(d, &(domain_flow_listener){.ended = call_on_end, .ud = L}) < 0 ||
+        fault_attach(d) < 0 || sim_world_ext_attach(w, &script_key, L, NULL) < 0)
+        luaL_error(L, "out of memory");
+    return d;
+}
+
+static const char *field_string(lua_State *L, int idx, const char *key, const char *def)
+{
+    lua_getfield(L, idx, key);
+    const char *s = lua_isnil(L, -1) ? def : lua_tostring(L, -1);
+    if (!s && !lua_isnil(L, -1)) luaL_error(L, "'%s' must be a string", key);
+    lua_pop(L, 1);   /* the string stays alive: it is referenced by the table */
+    return s;
+}
+
+static void link_with(lua_State *L, sim_node *a, sim_node *b, int opts, const char *default_latency)
+{
+    sim_link_params p = {.up = true, .bandwidth = 1e9};
+    sim_duration_parse(default_latency, &p.latency);
+    if (opts && lua_istable(L, opts)) {
+        if (lua_getfield(L, opts, "latency") != LUA_TNIL) p.latency = sim_lua_check_duration(L, -1);
+        if (lua_getfield(L, opts, "jitter") != LUA_TNIL) p.jitter = sim_lua_check_duration(L, -1);
+        lua_pop(L, 2);
+    }
+    int rc = sim_link_add(sim_lua_world(L), a->id, b->id, &p);
+    if (rc < 0 && rc != -EEXIST) luaL_error(L, "link %s - %s: %s", a->name, b->name, strerror(-rc));
+}
+
+static void check_new_name(lua_State *L, const char *what, const char *name)
+{
+    if (!name || !*name) luaL_error(L, "%s: 'name' (a string) is required", what);
+    if (sim_world_find_node(sim_lua_world(L), name)) luaL_error(L, "%s %s: a node with that name exists", what, name);
+}
+
+static int l_nws(lua_State *L)
+{
+    static const char *const known[] = {"name", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "nws", known);
+    const char *name = field_string(L, 1, "name", "nws");
+    check_new_name(L, "nws", name);
+    domain *d = dom(L);
+    if (d->nws != UINT32_MAX) return luaL_error(L, "nws: there is already one");
+    sim_node *n;
+    int rc = node_nws_create(sim_lua_world(L), name, &n);
+    if (rc < 0) return luaL_error(L, "nws: %s", strerror(-rc));
+    sim_lua_push_node(L, n);
+    return 1;
+}
+
+static int l_jlis(lua_State *L)
+{
+    static const char *const known[] = {"name", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "jlis", known);
+    const char *name = field_string(L, 1, "name", "jlis");
+    check_new_name(L, "jlis", name);
+    if (dom(L)->jlis != UINT32_MAX) return luaL_error(L, "jlis: there is already one");
+    sim_node *n;
+    int rc = node_jlis_create(sim_lua_world(L), name, &n);
+    if (rc < 0) return luaL_error(L, "jlis: %s", strerror(-rc));
+    sim_lua_push_node(L, n);
+    return 1;
+}
+
+/* site { name = "east", ifs_link = { latency = "1ms" }, ops_link = { latency = "3ms" } } --
+ * also makes "east.ifs", and with the first site the platform's operations centre "ops" */
+static int l_site(lua_State *L)
+{
+    static const char *const known[] = {"name", "region", "ifs_link", "ops_link", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "site", known);
+    const char *name = field_string(L, 1, "name", NULL);
+    check_new_name(L, "site", name);
+    lua_getfield(L, 1, "ifs_link");
+    int opts = lua_gettop(L);
+    sim_world *w = sim_lua_world(L);
+    sim_node *site, *ifs;
+    int rc = node_site_create(w, name, &site);
+    if (rc == 0) rc = node_ifs_create(w, site, &ifs);
+    if (rc < 0) return luaL_error(L, "site %s: %s", name, strerror(-rc));
+    link_with(L, site, ifs, opts, "1ms");
+    ha_of(site)->ifs = ifs->id;
+    sim_node *ops = sim_world_find_node(w, "ops");
+    if (!ops && (rc = node_ops_create(w, &ops)) < 0) return luaL_error(L, "site %s: %s", name, strerror(-rc));
+    if (ops->kind != &node_ops_kind) return luaL_error(L, "site %s: a node named 'ops' exists and is not the operations centre", name);
+    lua_getfield(L, 1, "ops_link");
+    link_with(L, site, ops, lua_gettop(L), "3ms");
+    sim_lua_push_node(L, site);
+    return 1;
+}
+
+static body *new_body(lua_State *L, body_kind kind, const char *code, const char *name)
+{
+    body *b = calloc(1, sizeof *b);
+    if (!b || !(b->name = strdup(name))) {
+        free(b);
+        luaL_error(L, "out of memory");
+    }
+    b->kind = kind;
+    b->agency_index = -1;
+    snprintf(b->code, sizeof b->code, "%s", code);
+    return b;
+}
+
+static sim_node *check_site(lua_State *L, int idx, const char *what)
+{
+    sim_node *n = sim_lua_check_node(L, idx);
+    if (n->kind != &node_site_kind) luaL_error(L, "%s: '%s' is not a site", what, n->name);
+    return n;
+}
+
+static sim_node *ifs_of(sim_world *w, const sim_node *server)
+{
+    char name[128];
+    snprintf(name, sizeof name, "%s.ifs", server->name);
+    return sim_world_find_node(w, name);
+}
+
+/* lg { code = "131016", name = "千代田区", home = east, backup = west, population = 66680,
+ *      link = { latency = "2ms" } } */
+static int l_lg(lua_State *L)
+{
+    static const char *const known[] = {"code", "name", "home", "backup", "population", "link",
+                                        "kind", "pref", "pref_name", "region", "site", "kana",
+                                        "population_source", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "lg", known);
+    const char *code = field_string(L, 1, "code", NULL);
+    if (!code || strlen(code) != 6 || strspn(code, "0123456789") != 6)
+        return luaL_error(L, "lg: 'code' must be a 6-digit local-government code");
+    int sum = 0;
+    for (int i = 0; i < 5; i++) sum += (code[i] - '0') * (6 - i);
+    if ((11 - sum % 11) % 10 != code[5] - '0')
+        return luaL_error(L, "lg %s: wrong check digit (expected %d)", code, (11 - sum % 11) % 10);
+    check_new_name(L, "lg", code);
+    const char *name = field_string(L, 1, "name", code);
+    lua_getfield(L, 1, "home");
+    if (lua_isnil(L, -1)) return luaL_error(L, "lg %s: 'home' (a site) is required", code);
+    sim_node *home = check_site(L, -1, code);
+    lua_getfield(L, 1, "backup");
+    sim_node *backup = lua_isnil(L, -1) ? home : check_site(L, -1, code);
+    lua_getfield(L, 1, "population");
+    lua_Integer pop = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+    if (pop < 0) return luaL_error(L, "lg %s: population must not be negative", code);
+    lua_getfield(L, 1, "link");
+    int opts = lua_gettop(L);
+
+    domain *d = dom(L);
+    sim_world *w = sim_lua_world(L);
+    body *b = new_body(L, BODY_LG, code, name);
+    b->population = (uint64_t)pop;
+    b->home = home->id;
+    b->backup = backup->id;
+    if (backup != home) {   /* sites replicate in pairs: each has one peer */
+        site_ha *hh = ha_of(home), *hb = ha_of(backup);
+        if ((hh->peer != UINT32_MAX && hh->peer != backup->id) || (hb->peer != UINT32_MAX && hb->peer != home->id))
+            return luaL_error(L, "lg %s: site %s already backs up to another site (sites pair up: one peer each)",
+                              code, home->name);
+        hh->peer = backup->id;
+        hb->peer = home->id;
+    }
+    b->server = home->id;
+    b->ifs = ifs_of(w, home)->id;
+    sim_node *n;
+    int rc = sim_world_add_node(w, &node_body_kind, code, b, &n);
+    if (rc < 0) {
+        free(b->name);
+        free(b);
+        return luaL_error(L, "lg %s: %s", code, strerror(-rc));
+    }
+    b->node = b->tenant = n->id;
+    if (domain_add_body(d, b) < 0) return luaL_error(L, "out of memory");
+    link_with(L, n, home, opts, "2ms");
+    if (backup != home) link_with(L, n, backup, opts, "2ms");
+    sim_lua_push_node(L, n);
+    return 1;
+}
+
+/* agency { name = "pension", link = { latency = "1ms" } } -- also makes "pension.ifs" */
+static int l_agency(lua_State *L)
+{
+    static const char *const known[] = {"name", "name_ja", "link", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "agency", known);
+    const char *name = field_string(L, 1, "name", NULL);
+    check_new_name(L, "agency", name);
+    domain *d = dom(L);
+    int index = -1;
+    for (int i = 0; i < d->nagencies; i++)
+        if (strcmp(d->agencies[i], name) == 0) index = i;
+    if (index < 0) {
+        if (d->nagencies == (int)(sizeof d->agencies / sizeof d->agencies[0]) ||
+            strlen(name) >= sizeof d->agencies[0])
+            return luaL_error(L, "agency %s: too many agencies or name too long", name);
+        index = d->nagencies;
+        snprintf(d->agencies[d->nagencies++], sizeof d->agencies[0], "%s", name);
+    }
+    lua_getfield(L, 1, "link");
+    int opts = lua_gettop(L);
+    sim_world *w = sim_lua_world(L);
+    body *b = new_body(L, BODY_AGENCY, name, field_string(L, 1, "name_ja", name));
+    b->agency_index = index;
+    b->own_db = calloc(1, sizeof *b->own_db);
+    sim_node *n = NULL, *ifs;
+    int rc = b->own_db ? tenant_db_open(d, b->own_db, name) : -ENOMEM;
+    if (rc == 0) rc = sim_world_add_node(w, &node_body_kind, name, b, &n);
+    if (rc < 0) {
+        if (b->own_db) tenant_db_close(b->own_db);
+        free(b->own_db);
+        free(b->name);
+        free(b);
+        return luaL_error(L, "agency %s: %s", name, strerror(-rc));
+    }
+    b->node = b->tenant = b->server = b->home = b->backup = n->id;
+    if (domain_add_body(d, b) < 0 || node_ifs_create(w, n, &ifs) < 0)
+        return luaL_error(L, "agency %s: out of memory", name);
+    b->ifs = ifs->id;
+    link_with(L, n, ifs, opts, "1ms");
+    sim_lua_push_node(L, n);
+    return 1;
+}
+
+static int agency_index(domain *d, const char *name)
+{
+    if (strcmp(name, "lg") == 0) return -1;
+    for (int i = 0; i < d->nagencies; i++)
+        if (strcmp(d->agencies[i], name) == 0) return i;
+    if (d->nagencies == (int)(sizeof d->agencies / sizeof d->agencies[0])) return -2;
+    snprintf(d->agencies[d->nagencies], sizeof d->agencies[0], "%s", name);
+    return d->nagencies++;
+}
+
+static void copy_field(lua_State *L, int idx, const char *key, char *out, size_t n, bool required)
+{
+    const char *s = field_string(L, idx, key, NULL);
+    if (!s && required) luaL_error(L, "permissions: an entry lacks '%s'", key);
+    snprintf(out, n, "%s", s ? s : "");
+    /* a name too long is cut at a character, never inside one (UTF-8 continuation bytes) */
+    size_t len = strlen(out);
+    if (s && len < strlen(s))
+        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80) out[--len] = '\0';
+}
+
+/* permissions(data("data/permissions.lua")) */
+static int l_permissions(lua_State *L)
+{
+    domain *d = dom(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_getfield(L, 1, "items") != LUA_TTABLE) return luaL_error(L, "permissions: 'items' (a list) is required");
+    int items = lua_gettop(L);
+    if (lua_getfield(L, 1, "procedures") != LUA_TTABLE) return luaL_error(L, "permissions: 'procedures' (a list) is required");
+    int procs = lua_gettop(L);
+    lua_Integer ni = (lua_Integer)lua_rawlen(L, items), np = (lua_Integer)lua_rawlen(L, procs);
+    if (ni > MAX_ITEMS || np > MAX_PROCEDURES) return luaL_error(L, "permissions: too many items or procedures");
+    d->nitems = d->nprocs = 0;
+    for (lua_Integer i = 1; i <= ni; i++) {
+        lua_rawgeti(L, items, i);
+        item_def *it = &d->items[d->nitems];
+        copy_field(L, -1, "code", it->code, sizeof it->code, true);
+        copy_field(L, -1, "name_ja", it->name_ja, sizeof it->name_ja, false);
+        copy_field(L, -1, "name_en", it->name_en, sizeof it->name_en, false);
+        it->holder_agency = agency_index(d, field_string(L, -1, "holder", "lg"));
+        if (domain_item(d, it->code) >= 0) return luaL_error(L, "permissions: item %s twice", it->code);
+        d->nitems++;
+        lua_pop(L, 1);
+    }
+    for (lua_Integer i = 1; i <= np; i++) {
+        lua_rawgeti(L, procs, i);
+        permission *p = &d->procs[d->nprocs];
+        copy_field(L, -1, "id", p->id, sizeof p->id, true);
+        copy_field(L, -1, "name_ja", p->name_ja, sizeof p->name_ja, false);
+        copy_field(L, -1, "name_en", p->name_en, sizeof p->name_en, false);
+        p->inquirer_agency = agency_index(d, field_string(L, -1, "inquirer", "lg"));
+        p->provider_agency = agency_index(d, field_string(L, -1, "provider", "lg"));
+        const char *item = field_string(L, -1, "item", "");
+        int it = domain_item(d, item);
+        if (it < 0) return luaL_error(L, "permissions: procedure %s names an unknown item '%s'", p->id, item);
+        if (domain_procedure(d, p->id) >= 0) return luaL_error(L, "permissions: procedure %s twice", p->id);
+        p->item = (uint16_t)it;
+        lua_getfield(L, -1, "weight");
+        p->weight = lua_isnil(L, -1) ? 1 : luaL_checknumber(L, -1);
+        if (!(p->weight > 0)) return luaL_error(L, "permissions: procedure %s: weight must be positive", p->id);
+        lua_pop(L, 2);
+        d->nprocs++;
+    }
+    lua_pushinteger(L, d->nprocs);
+    return 1;
+}
+
+/* flow_settings { timeout = "60s", key_rotation = "1d" } */
+static int l_flow_settings(lua_State *L)
+{
+    static const char *const known[] = {"timeout", "key_rotation", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "flow_settings", known);
+    domain *d = dom(L);
+    if (lua_getfield(L, 1, "timeout") != LUA_TNIL) d->timeout = sim_lua_check_duration(L, -1);
+    if (lua_getfield(L, 1, "key_rotation") != LUA_TNIL) d->key_rotation = sim_lua_check_duration(L, -1);
+    if (d->timeout <= 0 || d->key_rotation <= 0) return luaL_error(L, "flow_settings: durations must be positive");
+    return 0;
+}
+
+static body *check_body(lua_State *L, int idx)
+{
+    sim_node *n = sim_lua_check_node(L, idx);
+    body *b = domain_body(dom(L), n->id);
+    if (!b) luaL_error(L, "'%s' is not a local government or an agency", n->name);
+    return b;
+}
+
+static uint64_t check_addressee(lua_State *L, int idx, body *b)
+{
+    lua_Integer a = luaL_checkinteger(L, idx);
+    if (a < 1 || (uint64_t)a > (uint64_t)b->nresidents + b->nextra)
+        luaL_error(L, "%s has no addressee number %I (it has %d)", b->code, a, (int)(b->nresidents + b->nextra));
+    return (uint64_t)a;
+}
+
+static int push_flow(lua_State *L, uint64_t flow)
+{
+    if (!flow) return luaL_error(L, "could not start the flow (out of memory)");
+    lua_pushinteger(L, (lua_Integer)flow);
+    return 1;
+}
+
+/* acquire_code(lg, addressee_no) -> flow id */
+static int l_acquire_code(lua_State *L)
+{
+    body *b = check_body(L, 1);
+    uint64_t a = check_addressee(L, 2, b);
+    return push_flow(L, body_acquire_code(sim_world_node(sim_lua_world(L), b->node), a));
+}
+
+/* register_replica(lg, { addressee = n, item = "TM…", record_id = "R1", payload = {...} or "…",
+ *                       from = time, to = time, schema = 1 }) -> flow id */
+static int l_register_replica(lua_State *L)
+{
+    static const char *const known[] = {"addressee", "item", "record_id", "payload", "from", "to", "schema", NULL};
+    domain *d = dom(L);
+    body *b = check_body(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    sim_lua_check_options(L, 2, "register_replica", known);
+    lua_getfield(L, 2, "addressee");
+    uint64_t a = check_addressee(L, -1, b);
+    const char *item = field_string(L, 2, "item", "");
+    int it = domain_item(d, item);
+    if (it < 0) return luaL_error(L, "register_replica: unknown item '%s'", item);
+    const char *record = field_string(L, 2, "record_id", NULL);
+    if (!record || !*record || strlen(record) >= sizeof ((flow_msg *)0)->record_id)
+        return luaL_error(L, "register_replica: 'record_id' must be a string of 1 to 23 characters");
+    sim_time_t from = sim_world_now(sim_lua_world(L)), to = INT64_MAX;
+    if (lua_getfield(L, 2, "from") != LUA_TNIL) from = sim_lua_check_time(L, -1);
+    if (lua_getfield(L, 2, "to") != LUA_TNIL) to = sim_lua_check_time(L, -1);
+    if (to <= from) return luaL_error(L, "register_replica: 'to' must be after 'from'");
+    lua_getfield(L, 2, "payload");
+    const char *payload;
+    if (lua_istable(L, -1)) {
+        lua_getglobal(L, "json_encode");
+        lua_pushvalue(L, -2);
+        lua_call(L, 1, 1);
+    }
+    payload = lua_tostring(L, -1);
+    if (!payload) return luaL_error(L, "register_replica: 'payload' must be a string or a table");
+    return push_flow(L, body_register_replica(sim_world_node(sim_lua_world(L), b->node), a, it, record,
+                                              from, to, payload));
+}
+
+/* update_replica(lg, { record_id = "R1", payload = { field = value }, to = time }) -> flow id:
+ * a partial update; the payload's fields replace or add to the stored record's. */
+static int l_update_replica(lua_State *L)
+{
+    static const char *const known[] = {"record_id", "payload", "to", NULL};
+    body *b = check_body(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    sim_lua_check_options(L, 2, "update_replica", known);
+    const char *record = field_string(L, 2, "record_id", NULL);
+    if (!record || !*record || strlen(record) >= sizeof ((flow_msg *)0)->record_id)
+        return luaL_error(L, "update_replica: 'record_id' must be a string of 1 to 23 characters");
+    sim_time_t to = 0;
+    if (lua_getfield(L, 2, "to") != LUA_TNIL) to = sim_lua_check_time(L, -1);
+    if (lua_getfield(L, 2, "payload") != LUA_TTABLE)
+        return luaL_error(L, "update_replica: 'payload' must be a table of the fields to change");
+    lua_getglobal(L, "json_encode");
+    lua_pushvalue(L, -2);
+    lua_call(L, 1, 1);
+    return push_flow(L, body_update_replica(sim_world_node(sim_lua_world(L), b->node), record,
+                                            lua_tostring(L, -1), to));
+}
+
+/* inquire { from = lg, addressee = n, procedure = "child_allowance", provider = lg or agency,
+ *           staff = 17 } -> flow id */
+static int l_inquire(lua_State *L)
+{
+    static const char *const known[] = {"from", "addressee", "procedure", "provider", "staff", NULL};
+    domain *d = dom(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "inquire", known);
+    lua_getfield(L, 1, "from");
+    body *b = check_body(L, -1);
+    lua_getfield(L, 1, "addressee");
+    uint64_t a = check_addressee(L, -1, b);
+    const char *proc = field_string(L, 1, "procedure", "");
+    int p = domain_procedure(d, proc);
+    if (p < 0) return luaL_error(L, "inquire: unknown procedure '%s'", proc);
+    lua_getfield(L, 1, "provider");
+    body *prov = check_body(L, -1);
+    lua_getfield(L, 1, "staff");
+    lua_Integer staff = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+    if (staff < 0 || staff > UINT32_MAX) return luaL_error(L, "inquire: bad staff id");
+    return push_flow(L, body_inquire(sim_world_node(sim_lua_world(L), b->node), a, p, prov->node,
+                                     (uint32_t)staff));
+}
+
+/* on_flow_end(function(ev) ... end): ev = { flow, body, kind, outcome, payload, serial_no, latency } */
+static const char ON_END_KEY = 'e';
+
+static void call_on_end(void *ud, const domain_flow_end *ev)
+{
+    lua_State *L = ud;
+    body *b = ev->b;
+    flow_kind kind = ev->kind;
+    flow_error e = ev->error;
+    const flow_msg *m = ev->m;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ON_END_KEY) != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_createtable(L, 0, 7);
+    lua_pushinteger(L, (lua_Integer)ev->flow);
+    lua_setfield(L, -2, "flow");
+    lua_pushstring(L, b->code);
+    lua_setfield(L, -2, "body");
+    lua_pushstring(L, flow_kind_name(kind));
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, flow_error_name(e));
+    lua_setfield(L, -2, "outcome");
+    if (m && m->data_len && !m->sealed) {
+        lua_pushlstring(L, (const char *)m->data, m->data_len);
+        lua_setfield(L, -2, "payload");
+    }
+    if (m && m->serial_no) {
+        lua_pushinteger(L, (lua_Integer)m->serial_no);
+        lua_setfield(L, -2, "serial_no");
+    }
+    body *p = m && kind == FLOW_INQUIRY ? domain_body(domain_find(sim_lua_world(L)), m->provider) : NULL;
+    if (p) {
+        lua_pushstring(L, p->code);
+        lua_setfield(L, -2, "provider");
+    }
+    lua_pushinteger(L, m ? sim_world_now(sim_lua_world(L)) - m->started : domain_find(sim_lua_world(L))->timeout);
+    lua_setfield(L, -2, "latency");
+    sim_lua_call(L, 1, 0);
+}
+
+static int l_on_flow_end(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_pushvalue(L, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &ON_END_KEY);
+    dom(L);   /* its listener calls the function */
+    return 0;
+}
+
+/* resident(lg, addressee) -> { person, moved_from, moved_from_addressee } */
+static int l_resident(lua_State *L)
+{
+    body *b = check_body(L, 1);
+    uint64_t a = check_addressee(L, 2, b);
+    const resident *r = &b->residents[a - 1];
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, r->person);
+    lua_setfield(L, -2, "person");
+    if (r->prev_body != UINT32_MAX) {
+        sim_lua_push_node(L, sim_world_node(sim_lua_world(L), r->prev_body));
+        lua_setfield(L, -2, "moved_from");
+        lua_pushinteger(L, r->prev_addressee);
+        lua_setfield(L, -2, "moved_from_addressee");
+    }
+    lua_pushboolean(L, r->current);
+    lua_setfield(L, -2, "current");
+    return 1;
+}
+
+/* r.flows[kind] = { started, ended, ok, <error> = n, p50_ms, p95_ms, p99_ms } and
+ * r.invariants[name] = true/false, for expectations. */
+static void push_results(lua_State *L, void *ud)
+{
+    domain *d = domain_find(sim_lua_world(L));
+    if (!d) return;   /* no domain nodes in this run */
+    lua_createtable(L, 0, FLOW_KINDS);
+    for (int k = 0; k < FLOW_KINDS; k++) {
+        lua_createtable(L, 0, FLOW_ERRORS + 5);
+        lua_pushinteger(L, (lua_Integer)d->stats.started[k]);
+        lua_setfield(L, -2, "started");
+        lua_pushinteger(L, (lua_Integer)d->stats.ended[k]);
+        lua_setfield(L, -2, "ended");
+        for (int e = 0; e < FLOW_ERRORS; e++) {
+            lua_pushinteger(L, (lua_Integer)d->stats.outcome[k][e]);
+            lua_setfield(L, -2, flow_error_name((flow_error)e));
+        }
+        double p50, p95, p99;
+        domain_latency(d, (flow_kind)k, &p50, &p95, &p99);
+        lua_pushnumber(L, p50);
+        lua_setfield(L, -2, "p50_ms");
+        lua_pushnumber(L, p95);
+        lua_setfield(L, -2, "p95_ms");
+        lua_pushnumber(L, p99);
+        lua_setfield(L, -2, "p99_ms");
+        lua_setfield(L, -2, flow_kind_name((flow_kind)k));
+    }
+    lua_setfield(L, -2, "flows");
+    lua_pushinteger(L, (lua_Integer)d->stats.late_answers);
+    lua_setfield(L, -2, "late_answers");   /* answers after the flow ended (duplicates, timeouts) */
+    invariant_result inv[DOMAIN_INVARIANTS];
+    int n = domain_invariants(d, inv);
+    lua_createtable(L, 0, n);
+    for (int i = 0; i < n; i++) {
+        lua_pushboolean(L, inv[i].held);
+        lua_setfield(L, -2, inv[i].name);
+    }
+    lua_setfield(L, -2, "invariants");
+}
+
+int node_domain_open_lua(lua_State *L)
+{
+    sim_lua_add_results(L, push_results, NULL);
+    static const luaL_Reg globals[] = {
+        {"nws", l_nws},          {"jlis", l_jlis},
+        {"site", l_site},        {"lg", l_lg},
+        {"agency", l_agency},    {"permissions", l_permissions},
+        {"flow_settings", l_flow_settings},
+        {"acquire_code", l_acquire_code}, {"register_replica", l_register_replica},
+        {"update_replica", l_update_replica},
+        {"inquire", l_inquire},  {"on_flow_end", l_on_flow_end},
+        {"resident", l_resident},
+        {NULL, NULL}};
+    lua_pushglobaltable(L);
+    luaL_setfuncs(L, globals, 0);
+    lua_pop(L, 1);
+    node_fault_open_lua(L);
+    return node_population_open_lua(L);
+}
