@@ -159,7 +159,10 @@ int flow_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t
     for (size_t i = 0; i < d->nlisteners; i++)
         if (d->listeners[i].sent) d->listeners[i].sent(d->listeners[i].ud, from, to, kind, m);
     sim_msg *msg = sim_msg_new(from->world, (uint16_t)d->msg_type[kind], m, size + m->data_len);
-    if (!msg) return -ENOMEM;
+    if (!msg) {   /* sim_msg_new freed m */
+        domain_halt(d, "%s could not send a %s message (out of memory)", from->name, flow_kind_name(kind));
+        return -ENOMEM;
+    }
     return sim_node_send(from, to, msg);
 }
 
@@ -189,6 +192,22 @@ void domain_halt(domain *d, const char *fmt, ...)
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
     sim_world_halt(d->w, DOMAIN_EXIT_INTERNAL, reason);
+}
+
+int domain_timer_at(sim_node *n, sim_time_t at, uint64_t tag, void *arg)
+{
+    int rc = sim_node_at(n, at, tag, arg, NULL);
+    if (rc < 0) {
+        domain *d = domain_find(n->world);
+        if (d) domain_halt(d, "%s could not schedule its timer %llu: %s", n->name, (unsigned long long)tag, strerror(-rc));
+        else sim_world_halt(n->world, DOMAIN_EXIT_INTERNAL, "a node could not schedule a timer");
+    }
+    return rc;
+}
+
+int domain_timer_after(sim_node *n, int64_t delay, uint64_t tag, void *arg)
+{
+    return domain_timer_at(n, sim_world_now(n->world) + delay, tag, arg);
 }
 
 domain *domain_find(const sim_world *w) { return sim_world_ext(w, &domain_key); }
@@ -276,14 +295,16 @@ void flow_started(domain *d, flow_kind k)
         if (d->listeners[i].started) d->listeners[i].started(d->listeners[i].ud, k);
 }
 
-/* Latencies are kept one per answered flow for the percentiles; a run that cannot grow the
- * list any more keeps counting the outcomes (the percentiles then leave the rest out). */
-static void note_latency(flow_stats *s, flow_kind k, int64_t latency)
+/* Latencies are kept one per answered flow, for the percentiles. */
+static void note_latency(domain *d, flow_stats *s, flow_kind k, int64_t latency)
 {
     if (s->nlatency[k] == s->cap_latency[k]) {
         size_t cap = s->cap_latency[k] ? s->cap_latency[k] * 2 : 1024;
         int64_t *p = realloc(s->latency[k], cap * sizeof *p);
-        if (!p) return;
+        if (!p) {   /* percentiles over part of the flows would be wrong without saying so */
+            domain_halt(d, "the latencies of %s flows cannot grow (out of memory)", flow_kind_name(k));
+            return;
+        }
         s->latency[k] = p;
         s->cap_latency[k] = cap;
     }
@@ -295,7 +316,7 @@ void domain_flow_ended(domain *d, const domain_flow_end *ev)
     flow_stats *s = &d->stats;
     s->ended[ev->kind]++;
     s->outcome[ev->kind][ev->error]++;
-    if (ev->latency >= 0) note_latency(s, ev->kind, ev->latency);   /* answered flows only */
+    if (ev->latency >= 0) note_latency(d, s, ev->kind, ev->latency);   /* answered flows only */
     for (size_t i = 0; i < d->nlisteners; i++)
         if (d->listeners[i].ended) d->listeners[i].ended(d->listeners[i].ud, ev);
 }

@@ -184,6 +184,11 @@ domain *domain_find(const sim_world *w); /* NULL when the world has no domain: n
  * DOMAIN_EXIT_INTERNAL. Never for bad input, which is refused where it comes in. */
 enum { DOMAIN_EXIT_INTERNAL = 3 };
 void domain_halt(domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A node's timer at `at` / after `delay` (sim_node_at/after) that must not be lost: a lost
+ * heartbeat or workload timer would silently change what the run shows, so a failure to
+ * schedule it halts the run (domain_halt). Returns what sim_node_at returned. */
+int domain_timer_at(sim_node *n, sim_time_t at, uint64_t tag, void *arg);
+int domain_timer_after(sim_node *n, int64_t delay, uint64_t tag, void *arg);
 body *domain_body(domain *d, uint32_t node);
 /* The flow kind of a message type, or FLOW_KINDS for a message that is not a flow's. */
 flow_kind flow_kind_of(const domain *d, uint16_t msg_type);
@@ -203,7 +208,10 @@ void domain_flow_ended(domain *d, const domain_flow_end *ev);
 /* Messages */
 flow_msg *flow_msg_new(void);
 void flow_msg_free(void *p);
-/* Send m (a flow message of `kind`) from `from` to node `to`; the message owns m. */
+/* Send m (a flow message of `kind`) from `from` to node `to`; the message owns m. A message
+ * that cannot be sent for want of memory halts the run (domain_halt); one the network drops
+ * (no link, link or node down) is the modelled loss: its -errno is returned and the flow ends
+ * by its timeout or the sender's own handling. */
 int flow_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t size);
 flow_msg *flow_copy(const flow_msg *m);
 

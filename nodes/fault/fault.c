@@ -306,7 +306,8 @@ static void corrupt_rows(domain *d, fault *f, sim_node *site)
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(spoil, 1, pick[i].tenant);
         sqlite3_bind_text(spoil, 2, pick[i].id, -1, SQLITE_TRANSIENT);
-        sim_store_write(t->store, spoil);
+        /* a row that could not be damaged (the store is full) is simply not damaged: benign */
+        (void)sim_store_write(t->store, spoil);
     }
     free(pick);
 }
@@ -337,7 +338,8 @@ static void set_links(domain *d, fault *f, bool on)
             default: break;
             }
         }
-        sim_link_set(d->w, a, b, &p);
+        if (sim_link_set(d->w, a, b, &p) < 0)   /* the pair came from an existing link */
+            domain_halt(d, "a fault could not change the link %u-%u", a, b);
     }
 }
 
@@ -379,8 +381,9 @@ static int apply(domain *d, fault *f)
         if (collect_links(d, f) < 0) return -ENOMEM;
         for (size_t i = 0; i < f->nlinks; i++) link_hold_down(d, (uint32_t)(f->links[i] >> 32), (uint32_t)f->links[i], 1, why);
         f->flap_down = true;
-        if (f->kind == FAULT_FLAP)
-            sim_world_schedule(d->w, sim_world_now(d->w) + s->period / 2, flap_event, d, (uint64_t)f->id, 0, &f->flap_event);
+        if (f->kind == FAULT_FLAP &&
+            sim_world_schedule(d->w, sim_world_now(d->w) + s->period / 2, flap_event, d, (uint64_t)f->id, 0, &f->flap_event) < 0)
+            return -ENOMEM;
         break;
     case FAULT_DEGRADE:
     case FAULT_DUPLICATE:
@@ -489,7 +492,8 @@ static void flap_event(sim_world *w, void *ptr, uint64_t id, uint32_t node)
     f->flap_down = !f->flap_down;
     for (size_t i = 0; i < f->nlinks; i++)
         link_hold_down(d, (uint32_t)(f->links[i] >> 32), (uint32_t)f->links[i], f->flap_down ? 1 : -1, why);
-    sim_world_schedule(w, sim_world_now(w) + f->spec.period / 2, flap_event, d, id, 0, &f->flap_event);
+    if (sim_world_schedule(w, sim_world_now(w) + f->spec.period / 2, flap_event, d, id, 0, &f->flap_event) < 0)
+        domain_halt(d, "fault %d could not schedule its next flap (out of memory)", f->id);
 }
 
 static uint32_t *copy_ids(const uint32_t *ids, size_t n)
@@ -541,8 +545,9 @@ int fault_inject(domain *d, const fault_spec *spec, char *why, size_t n)
     }
     if (DEFS[f->kind].one_shot)
         end_fault(d, f);
-    else if (spec->duration > 0)
-        sim_world_schedule(d->w, f->start + spec->duration, end_event, d, (uint64_t)f->id, 0, &f->end_event);
+    else if (spec->duration > 0 &&
+             sim_world_schedule(d->w, f->start + spec->duration, end_event, d, (uint64_t)f->id, 0, &f->end_event) < 0)
+        domain_halt(d, "fault %d could not schedule its end (out of memory)", f->id);   /* it would never end */
     return f->id;
 }
 

@@ -109,13 +109,13 @@ static void audit(domain *d, uint32_t home, uint32_t site, const char *when)
         if (sim_map_get(&decided, k, NULL)) continue;
         uint64_t written, now = stored_digest(t, e, &written);
         if (now == e->digest || written == e->digest) {   /* there (damaged or not) */
-            sim_map_put(&decided, k, 1);
+            if (sim_map_put(&decided, k, 1) < 0) goto out_of_memory;
             checked++;
             if (now != e->digest && f) f->damaged_at_audit++;
             continue;
         }
         if (!e->acked_at) continue;   /* never acknowledged: nobody was promised it */
-        sim_map_put(&decided, k, 2);
+        if (sim_map_put(&decided, k, 2) < 0) goto out_of_memory;
         checked++;
         if (e->acked_at < since) continue;
         lost++;
@@ -138,6 +138,11 @@ static void audit(domain *d, uint32_t home, uint32_t site, const char *when)
     snprintf(text, sizeof text, "audit at %s: %llu acknowledged writes of %s's tenants checked at %s, %llu lost",
              when, (unsigned long long)checked, sim_world_node(d->w, home)->name, n->name, (unsigned long long)lost);
     sim_world_note(d->w, "audit", n->name, text);
+    return;
+out_of_memory:   /* a partial audit would under-count the loss */
+    sim_map_free(&decided);
+    domain_halt(d, "the audit at %s of %s's tenants could not complete (out of memory)", when,
+                sim_world_node(d->w, home)->name);
 }
 
 /* ---- per fault --------------------------------------------------------------------------- */

@@ -141,12 +141,15 @@ static int person_of(nws *s, uint64_t code, uint32_t who, uint64_t *person)
     return mine ? 0 : -EPERM;   /* a code presented by a body it was not issued to */
 }
 
-static void access_record(sim_node *self, const flow_msg *m, const char *outcome)
+/* The access record of an inquiry (Art. 23): 0, or a negative errno when it could not be kept
+ * (the store refused it: disk full, I/O), and then the NWS does not act on the inquiry: it
+ * answers server_error, as a site does for a write it could not store. */
+static int access_record(sim_node *self, const flow_msg *m, const char *outcome)
 {
     nws *s = self->state;
     sqlite3_stmt *st = sim_store_stmt(s->store, NWS_ST_ACCESS_PUT,
         "INSERT INTO access_record VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    if (!st) return;
+    if (!st) return -EIO;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)m->serial_no);
     sqlite3_bind_int64(st, 2, sim_node_now(self));
     sqlite3_bind_int64(st, 3, m->inquirer);
@@ -155,18 +158,19 @@ static void access_record(sim_node *self, const flow_msg *m, const char *outcome
     sqlite3_bind_int(st, 6, m->item);
     sqlite3_bind_int64(st, 7, m->staff);
     sqlite3_bind_text(st, 8, outcome, -1, SQLITE_STATIC);
-    sim_store_write(s->store, st);
+    return sim_store_write(s->store, st);
 }
 
-static void set_outcome(sim_node *self, uint64_t serial, const char *outcome)
+/* The outcome of a serial number's inquiry: 0 or a negative errno, as access_record. */
+static int set_outcome(sim_node *self, uint64_t serial, const char *outcome)
 {
     nws *s = self->state;
     sqlite3_stmt *st = sim_store_stmt(s->store, NWS_ST_ACCESS_OUTCOME, "INSERT INTO access_outcome VALUES (?1, ?2, ?3)");
-    if (!st) return;
+    if (!st) return -EIO;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)serial);
     sqlite3_bind_int64(st, 2, sim_node_now(self));
     sqlite3_bind_text(st, 3, outcome, -1, SQLITE_STATIC);
-    sim_store_write(s->store, st);
+    return sim_store_write(s->store, st);
 }
 
 static bool permitted(const domain *d, const flow_msg *m)
@@ -184,7 +188,9 @@ static bool permitted(const domain *d, const flow_msg *m)
 static void refuse(sim_node *self, flow_msg *m, flow_error e)
 {
     domain *d = domain_get(self->world);
-    if (m->serial_no) set_outcome(self, m->serial_no, flow_error_name(e));
+    /* The refusal is the answer whether or not its outcome could be recorded: the inquiry
+     * was not forwarded, so no provision can be missing from the records. */
+    if (m->serial_no) (void)set_outcome(self, m->serial_no, flow_error_name(e));
     m->error = (uint8_t)e;
     m->code = 0;
     free(m->data);
@@ -213,11 +219,13 @@ static void inquiry(sim_node *self, flow_msg *m)
     }
     m->serial_no = s->next_serial++;
     if (code_for(self, person, m->provider, &m->code, false) < 0) {
-        access_record(self, m, flow_error_name(FLOW_NOT_FOUND));
-        refuse(self, m, FLOW_NOT_FOUND);
+        refuse(self, m, access_record(self, m, flow_error_name(FLOW_NOT_FOUND)) == 0 ? FLOW_NOT_FOUND : FLOW_SERVER_ERROR);
         return;
     }
-    access_record(self, m, "forwarded");
+    if (access_record(self, m, "forwarded") < 0) {   /* no record, no forwarding */
+        refuse(self, m, FLOW_SERVER_ERROR);
+        return;
+    }
     uint32_t to = route_to(d, m->provider);
     flow_msg *copy = flow_copy(m);   /* kept to answer "unreachable" if it cannot leave */
     int rc = flow_send(self, to, FLOW_INQUIRY, m, 512);
@@ -231,7 +239,12 @@ static void inquiry(sim_node *self, flow_msg *m)
 static void provision(sim_node *self, flow_msg *m)
 {
     domain *d = domain_get(self->world);
-    set_outcome(self, m->serial_no, m->error ? flow_error_name(m->error) : "provided");
+    if (set_outcome(self, m->serial_no, m->error ? flow_error_name(m->error) : "provided") < 0) {
+        /* not passed on unrecorded: the inquirer gets server_error, and the provision is not
+         * in the NWS's records (the reconciliation's nesting holds) */
+        refuse(self, m, FLOW_SERVER_ERROR);
+        return;
+    }
     if (d->tamper && m->sealed && m->data_len > SIM_CRYPTO_NONCE_LEN) {
         m->data[SIM_CRYPTO_NONCE_LEN] ^= 0x01;   /* a fault injected by a scenario: tamper{} */
         d->tamper--;
@@ -263,7 +276,7 @@ static void nws_receive(sim_node *self, sim_msg *msg)
 {
     nws *s = self->state;
     if (s->delay > 0 || s->slow.len) {   /* slowed down: in order, later */
-        if (sim_msgq_push(self->world, &s->slow, msg) == 0) sim_node_after(self, s->delay, 1, NULL, NULL);
+        if (sim_msgq_push(self->world, &s->slow, msg) == 0) domain_timer_after(self, s->delay, 1, NULL);
         return;
     }
     nws_process(self, msg);

@@ -272,7 +272,7 @@ static void schedule_next(sim_node *n, workload *wl, double rate, uint64_t tag)
     if (!(rate > 0)) return;
     int64_t gap = (int64_t)(sim_rng_exponential(&n->rng, 1.0 / rate) * 1e6);
     sim_time_t at = business_after(wl, sim_node_now(n), gap);
-    if (at != INT64_MAX) sim_node_at(n, at, (uint32_t)tag, wl, NULL);
+    if (at != INT64_MAX) domain_timer_at(n, at, (uint32_t)tag, wl);
 }
 
 static void schedule_batch(sim_node *n, workload *wl)
@@ -280,7 +280,7 @@ static void schedule_batch(sim_node *n, workload *wl)
     if (wl->batch_at < 0) return;
     sim_time_t day = sim_time_day_start(sim_node_now(n)), at = day + wl->batch_at;
     if (at <= sim_node_now(n)) at += SIM_DAY;
-    sim_node_at(n, at, WORKLOAD_REPLICA_BATCH, wl, NULL);
+    domain_timer_at(n, at, WORKLOAD_REPLICA_BATCH, wl);
 }
 
 static const char LOCAL_TAX[] = "TM00000000000002", RESIDENT_RECORD[] = "TM00000000000001";

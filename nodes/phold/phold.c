@@ -29,7 +29,8 @@ static void phold_timer(sim_node *self, uint64_t tag, void *arg)
     p->counts[self->id]++;
     /* Draw order as in the reference: destination, then delay. */
     sim_node *dst = sim_world_node(p->w, sim_rng_below(&self->rng, p->lps));
-    sim_node_after(dst, phold_delay(self, p), 0, p, NULL);
+    if (sim_node_after(dst, phold_delay(self, p), 0, p, NULL) < 0)   /* the benchmark would miscount */
+        sim_world_halt(p->w, 3, "phold: an event could not be scheduled (out of memory)");
 }
 
 static const sim_node_kind phold_kind = {.name = "phold", .timer = phold_timer};

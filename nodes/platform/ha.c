@@ -177,10 +177,12 @@ const ha_stats *ha_stats_find(const domain *d)
 
 int ha_send(sim_node *from, uint32_t to, ha_msg *m, uint32_t size)
 {
-    ha_world *h = ha_world_get(domain_get(from->world));
+    domain *d = domain_get(from->world);
+    ha_world *h = d ? ha_world_get(d) : NULL;
     sim_msg *msg = h ? sim_msg_new(from->world, (uint16_t)h->type[m->op], m, size) : NULL;
-    if (!msg) {
+    if (!msg) {   /* a lost heartbeat or replication batch would fake a failure: halt instead */
         if (!h) ha_msg_free(m);
+        if (d) domain_halt(d, "%s could not send an HA message (out of memory)", from->name);
         return -ENOMEM;
     }
     return sim_node_send(from, to, msg);
@@ -352,7 +354,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
         }
         if (h->s.auto_failback && o->served_by[i] != from && m->flag && !o->failback_due[i]) {
             o->failback_due[i] = true;
-            sim_node_after(self, h->s.failback_delay, TAG_FAILBACK + (uint64_t)i, NULL, NULL);
+            domain_timer_after(self, h->s.failback_delay, TAG_FAILBACK + (uint64_t)i, NULL);
         }
     } else if (m->op == HA_PROMOTE) {
         int rc = ops_promote(self, m->site, from, why, sizeof why);
@@ -617,7 +619,7 @@ static void heartbeat_tick(sim_node *site)
             release_held(site, h, UINT64_MAX);
         }
         if (hw->s.promote == HA_PROMOTE_AUTO) ask_promotion(site);
-        else if (hw->s.promote == HA_PROMOTE_OPERATOR) sim_node_after(site, hw->s.operator_delay, TAG_OPERATOR, NULL, NULL);
+        else if (hw->s.promote == HA_PROMOTE_OPERATOR) domain_timer_after(site, hw->s.operator_delay, TAG_OPERATOR, NULL);
         else site_log(site, "awaiting the operator's decision to promote");
     } else if (h->peer_lost && h->promote_asked && !h->serving_peer && now - h->heard_peer > hw->s.detect) {
         /* refused before (ops still heard the peer): ask again once per detection time */
@@ -630,7 +632,7 @@ static void heartbeat_tick(sim_node *site)
         s->shipped = s->acked;
         repl_ship(site, s);
     }
-    sim_node_after(site, hw->s.heartbeat, TAG_HEARTBEAT, NULL, NULL);
+    domain_timer_after(site, hw->s.heartbeat, TAG_HEARTBEAT, NULL);
 }
 
 void ha_site_start(sim_node *site)
@@ -640,8 +642,8 @@ void ha_site_start(sim_node *site)
     site_ha *h = ha_of(site);
     h->heard_ops = h->heard_peer = sim_node_now(site);
     h->out.to = h->peer;
-    sim_node_after(site, hw->s.heartbeat, TAG_HEARTBEAT, NULL, NULL);
-    if (h->peer != UINT32_MAX) sim_node_after(site, hw->s.batch, TAG_SHIP, NULL, NULL);
+    domain_timer_after(site, hw->s.heartbeat, TAG_HEARTBEAT, NULL);
+    if (h->peer != UINT32_MAX) domain_timer_after(site, hw->s.batch, TAG_SHIP, NULL);
 }
 
 static void slow_disk_next(sim_node *site);
@@ -657,7 +659,7 @@ void ha_site_timer(sim_node *site, uint64_t tag, void *arg)
     case TAG_HEARTBEAT: heartbeat_tick(site); break;
     case TAG_SHIP:
         if (!h->peer_lost) repl_ship(site, &h->out);
-        sim_node_after(site, hw->s.batch, TAG_SHIP, NULL, NULL);
+        domain_timer_after(site, hw->s.batch, TAG_SHIP, NULL);
         break;
     case TAG_OPERATOR:
         if (h->peer_lost && !h->serving_peer && h->peer != UINT32_MAX &&
@@ -888,13 +890,18 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
         break;
     }
     case HA_SNAPSHOT:
-        if (repl_apply_snapshot(site, m) == 0) {
+    {
+        int rc = repl_apply_snapshot(site, m);
+        if (rc == 0) {
             h->out.applied_epoch = m->epoch;
             h->out.applied = 0;
             h->resynced = true;
             site_log(site, "resynchronised from %s: %u rows", sim_world_node(site->world, from)->name, m->nrecs);
+        } else {   /* not resynced: it stays so (failback is refused) and asks again later */
+            site_log(site, "resynchronisation from %s failed: %s", sim_world_node(site->world, from)->name, strerror(-rc));
         }
         break;
+    }
     case HA_REPAIR: repl_serve_repair(site, m, from); break;
     case HA_REPAIRED: repl_repaired(site, m); break;
     default: break;
@@ -968,7 +975,7 @@ void ha_site_defer(sim_node *site, sim_msg *msg)
 {
     site_ha *h = ha_of(site);
     if (sim_msgq_push(site->world, &h->slow, msg) == 0)
-        sim_node_after(site, h->disk_delay > 0 ? h->disk_delay : 0, TAG_SLOW_DISK, NULL, NULL);
+        domain_timer_after(site, h->disk_delay > 0 ? h->disk_delay : 0, TAG_SLOW_DISK, NULL);
 }
 
 static void slow_disk_next(sim_node *site)

@@ -221,9 +221,10 @@ int repl_apply_snapshot(sim_node *site, ha_msg *m)
         if (!b || b->kind != BODY_LG || b->home == b->backup) continue;
         if (!((b->home == site->id && b->backup == peer) || (b->home == peer && b->backup == site->id))) continue;
         sqlite3_bind_int64(del_codes, 1, b->tenant);
-        sim_store_write(t->store, del_codes);
+        int rc = sim_store_write(t->store, del_codes);
         sqlite3_bind_int64(del_reps, 1, b->tenant);
-        sim_store_write(t->store, del_reps);
+        if (rc == 0) rc = sim_store_write(t->store, del_reps);
+        if (rc < 0) return rc;   /* a snapshot half applied is no copy: the caller refuses it */
     }
     int rc = tenant_reload_index(t);
     for (uint32_t i = 0; rc == 0 && i < m->nrecs; i++) rc = tenant_apply(t, &m->recs[i], d);

@@ -446,7 +446,8 @@ static void tick_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
         trace(r, "the schedule is complete");
         return;
     }
-    sim_world_schedule(w, tick_time(r, r->today), tick_event, r, 0, 0, NULL);
+    if (sim_world_schedule(w, tick_time(r, r->today), tick_event, r, 0, 0, NULL) < 0)
+        sim_world_halt(w, DOMAIN_EXIT_INTERNAL, "rollout: the next day could not be scheduled (out of memory)");
 }
 
 static bool pass_ok(flow_error e) { return e == FLOW_OK || e == FLOW_NOT_FOUND; }
