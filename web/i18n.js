@@ -106,7 +106,7 @@ const STRINGS = {
   },
 };
 
-// What happens at each step of a flow (the step names come from nodes/node_dash_flows.c).
+// What happens at each step of a flow (the step names come from nodes/dash/dash_flows.c).
 const STEPS = {
   en: {
     inquiry_request: ['Inquiry from the existing system', 'The desk\'s existing system asks its own intermediate server, keyed by the integrated addressee number (an internal number of this local government). It names the staff member, the procedure and the item. The individual number never leaves the body.'],
@@ -168,7 +168,7 @@ const STEPS = {
   },
 };
 
-// The invariants the twin checks (their names as nodes/node_domain.c gives them) in Japanese.
+// The invariants the twin checks (their names as nodes/domain/domain.c gives them) in Japanese.
 const INVARIANTS_JA = {
   'no individual number on the network': 'ネットワーク上に個人番号が流れない',
   'every flow ends exactly once': 'すべてのフローがちょうど1回終わる (応答・エラー・タイムアウト)',

@@ -1,4 +1,4 @@
-/* node_connect.c - connection-test mode's core (see node_connect.h): the local government under
+/* connect/connect.c - connection-test mode's core (see connect/connect.h): the local government under
  * test, taken out of the workload; the operations the outside system started, numbered and
  * followed to their end by the domain's flow listener; the staff ids the flows carry; whether
  * the tenant can be reached now; Lua's connected().

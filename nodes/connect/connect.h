@@ -1,4 +1,4 @@
-/* node_connect.h - connection-test mode: the twin stands in for one local government's
+/* connect/connect.h - connection-test mode: the twin stands in for one local government's
  * intermediate server (自治体中間サーバー) so that the government's real existing systems can
  * be tested against it, the role of the connection test tool (自治体中間サーバー接続試験ツール).
  *

@@ -1,9 +1,9 @@
-/* node_connect_api.c - the external interface of the intermediate server for the tenant under
+/* connect/connect_api.c - the external interface of the intermediate server for the tenant under
  * test (docs/connect-api.md): routing, the answers and their JSON, and what the operations
  * share (the tenant's state, the status of an operation). The operations themselves are in
- * node_connect_write.c (those that change the tenant) and node_connect_read.c (reads).
- * Independent of HTTP: node_connect_http.c carries requests here from the listener,
- * node_connect_replay.c from a session log. */
+ * connect/connect_write.c (those that change the tenant) and connect/connect_read.c (reads).
+ * Independent of HTTP: connect/connect_http.c carries requests here from the listener,
+ * connect/connect_replay.c from a session log. */
 #include "connect/connect_internal.h"
 
 #include <errno.h>

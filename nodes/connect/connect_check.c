@@ -1,4 +1,4 @@
-/* node_connect_check.c - the connection test's field checks. Each problem found is one entry
+/* connect/connect_check.c - the connection test's field checks. Each problem found is one entry
  * {field, rule, message} (and the line, in a bulk file): the rule is a word from a fixed
  * vocabulary that docs/connect-api.md lists with its meaning, so a vendor's system can act on
  * it, and the message says what was expected and what came. Checks collect every problem of

@@ -1,8 +1,8 @@
-/* node_connect_http.c - the connection test's listener, on sim_http. Every request under
+/* connect/connect_http.c - the connection test's listener, on sim_http. Every request under
  * /connect/v1/ passes, in this order: the rate limit (per client address, by the wall clock:
  * 429 with the wait), the access token (401 without, 403 wrong), the session still open
  * (503 after its end); then it enters the simulation at the paced run's present and goes to
- * node_connect_api.c. A misbehaving client costs the loop a little time and nothing else:
+ * connect/connect_api.c. A misbehaving client costs the loop a little time and nothing else:
  * refusals never reach the world, and sim_http bounds sizes, connections and slow senders.
  *
  * Each request that reached this handler is a line of the session log: when it entered

@@ -1,12 +1,12 @@
-/* node_connect_internal.h - what the connection-test files share, and nobody else:
- *   node_connect.c         lifecycle, the operations in flight, the flow listener, Lua
- *   node_connect_http.c    the listener: token, rate limit, the session log, answers
- *   node_connect_api.c     routing, answers, and what the operations share
- *   node_connect_write.c   the operations that change the tenant: checks, then injection
- *   node_connect_read.c    the reads
- *   node_connect_check.c   field checks with their rules (the error vocabulary)
- *   node_connect_report.c  the conformance report (JSON, text, HTML)
- *   node_connect_replay.c  session logs read back and re-executed */
+/* connect/connect_internal.h - what the connection-test files share, and nobody else:
+ *   connect/connect.c         lifecycle, the operations in flight, the flow listener, Lua
+ *   connect/connect_http.c    the listener: token, rate limit, the session log, answers
+ *   connect/connect_api.c     routing, answers, and what the operations share
+ *   connect/connect_write.c   the operations that change the tenant: checks, then injection
+ *   connect/connect_read.c    the reads
+ *   connect/connect_check.c   field checks with their rules (the error vocabulary)
+ *   connect/connect_report.c  the conformance report (JSON, text, HTML)
+ *   connect/connect_replay.c  session logs read back and re-executed */
 #ifndef RENKEI_NODE_CONNECT_INTERNAL_H
 #define RENKEI_NODE_CONNECT_INTERNAL_H
 
@@ -24,7 +24,7 @@
 /* The connection test's slot among the world's extensions (attached without a free function:
  * node_connect_destroy frees it after the world). */
 extern const sim_world_ext_key connect_ext_key;
-/* Statement slots of the connection test's reads in tenant stores (node_site.c numbers
+/* Statement slots of the connection test's reads in tenant stores (platform/site.c numbers
  * 0-10, replication 40-44, faults 46-47, the reconciliation 60). */
 
 enum {
@@ -162,7 +162,7 @@ struct node_connect {
 
 node_connect *connect_of(sim_world *w);
 
-/* Operations in flight (node_connect.c). */
+/* Operations in flight (connect/connect.c). */
 connect_req *connect_new_req(node_connect *c, connect_op op, const char *staff);
 int  connect_track_flow(node_connect *c, connect_req *q, uint64_t flow);
 connect_req *connect_find_req(node_connect *c, const char *id);
@@ -172,7 +172,7 @@ bool connect_tenant_available(node_connect *c, char *why, size_t n);
 tenant_db *connect_tenant_db(node_connect *c);
 uint64_t connect_wall_ns(const node_connect *c);
 
-/* One request through the API (node_connect_api.c), whatever carried it. */
+/* One request through the API (connect/connect_api.c), whatever carried it. */
 typedef struct connect_call {
     unsigned method;            /* SIM_HTTP_GET, SIM_HTTP_POST, SIM_HTTP_DELETE */
     const char *path;
@@ -199,7 +199,7 @@ void connect_answer_error(connect_answer *a, int status, const char *code, const
     __attribute__((format(printf, 4, 5)));
 void connect_answer_json(connect_answer *a, int status, cJSON *o);   /* takes o */
 
-/* What the operations share (node_connect_api.c). */
+/* What the operations share (connect/connect_api.c). */
 void connect_add_time(cJSON *o, const char *key, sim_time_t t);
 void connect_add_addressee(cJSON *o, const char *key, uint64_t a);
 void connect_add_payload(cJSON *o, const char *text, size_t len);
@@ -217,7 +217,7 @@ cJSON *connect_body_object(const connect_call *call, connect_answer *a, bool emp
 cJSON *connect_request_json(node_connect *c, const connect_req *q);
 void connect_mark_seen(node_connect *c, connect_req *q);
 
-/* The operations (node_connect_write.c, node_connect_read.c). */
+/* The operations (connect/connect_write.c, connect/connect_read.c). */
 void connect_op_code(node_connect *c, const connect_call *call, connect_answer *a);
 void connect_op_register(node_connect *c, const connect_call *call, connect_answer *a);
 void connect_op_update(node_connect *c, const connect_call *call, connect_answer *a);
@@ -237,7 +237,7 @@ void connect_op_session(node_connect *c, connect_answer *a);
 char *connect_answer_text(const connect_answer *a, size_t *len, const char **ctype);
 void connect_answer_free(connect_answer *a);
 
-/* Field checks (node_connect_check.c): each problem is {line?, field, rule, message}. */
+/* Field checks (connect/connect_check.c): each problem is {line?, field, rule, message}. */
 typedef struct field_errors {
     cJSON *list;
     int line;                   /* the bulk file's line being checked; 0: none */
@@ -269,7 +269,7 @@ void format_date(sim_time_t t, char out[16]);
 /* The first 16 bytes of the SHA-256 of an answer, in hex: what the replay compares. */
 void connect_digest(const char *text, size_t len, char out[33]);
 
-/* The conformance report's accounting (node_connect_report.c). */
+/* The conformance report's accounting (connect/connect_report.c). */
 void report_init(connect_report *r);
 void report_free(connect_report *r);
 void report_request(connect_report *r, connect_op op, int status, const cJSON *answer, double http_ms);

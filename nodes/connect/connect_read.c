@@ -1,4 +1,4 @@
-/* node_connect_read.c - the reads of the connection-test API (docs/connect-api.md): an
+/* connect/connect_read.c - the reads of the connection-test API (docs/connect-api.md): an
  * operation's status and an inquiry's result, the provision records, a bulk file's result
  * file, a stored replica, an addressee, the code lists, the test data, the session. Reads
  * change nothing in the world (only the report's note that a result was seen). */

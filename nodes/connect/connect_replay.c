@@ -1,6 +1,6 @@
-/* node_connect_replay.c - a recorded connection-test session, read back and re-executed.
+/* connect/connect_replay.c - a recorded connection-test session, read back and re-executed.
  *
- * The session log (node_connect_http.c) has the run's identity on its first line, then one
+ * The session log (connect/connect_http.c) has the run's identity on its first line, then one
  * line per request that reached the API, each with the point it entered the simulation: the
  * number of events dispatched before it and the simulated time. The replay runs the world to
  * exactly that many events (never past that time), sets the clock, and hands the same request

@@ -1,4 +1,4 @@
-/* node_connect_report.c - the conformance report of a connection test: for each operation the
+/* connect/connect_report.c - the conformance report of a connection test: for each operation the
  * outside system used, how many requests it made, how many were answered or refused, how many
  * operations succeeded and how the others ended; every error it triggered, grouped by cause
  * (status, code, field, rule); the required operations it never exercised or never saw

@@ -1,4 +1,4 @@
-/* node_connect_write.c - the operations of the connection-test API that change the tenant:
+/* connect/connect_write.c - the operations of the connection-test API that change the tenant:
  * code acquisition, replica registration (full and partial), inquiry, the bulk files, a new
  * addressee, the session's end (docs/connect-api.md).
  *

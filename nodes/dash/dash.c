@@ -1,4 +1,4 @@
-/* node_dash.c - the dashboard's lifecycle and its HTTP API (web/API.md): reads of the run's
+/* dash/dash.c - the dashboard's lifecycle and its HTTP API (web/API.md): reads of the run's
  * state, topology, figures, checks, event log and recorded flows; the controls that drive
  * the sim_run (pause, resume, step, speed, run until, narration); and the live updates, one
  * batched event every TICK_MS of wall time to every browser (coalesced: a busy second of
@@ -6,7 +6,7 @@
  *
  * Nothing here schedules into the world: figures are counted by the domain's observer and
  * the trace tap, and node states are read at each tick. Only a fault injected from the page
- * changes the run, as it would from a script (node_fault.h). */
+ * changes the run, as it would from a script (fault/fault.h). */
 #include "dash/dash_internal.h"
 
 #include "domain/checker.h"
@@ -193,7 +193,7 @@ static void refresh_checks(node_dash *d)
 }
 
 /* The figures from bucket `from` on, with the replication lag when the sites replicate:
- * the highest lag seen in each bucket's minutes (node_ha.c keeps it per simulated minute). */
+ * the highest lag seen in each bucket's minutes (platform/ha.c keeps it per simulated minute). */
 static cJSON *figures_json(node_dash *d, uint32_t from, bool with_rates)
 {
     cJSON *o = series_json(&d->series, from, with_rates);
@@ -659,7 +659,7 @@ static void h_follow(sim_http_req *r, void *ud)
     else respond_state(r, d, NULL);
 }
 
-/* ---- handlers: faults (node_fault.h) ---------------------------------------------------- */
+/* ---- handlers: faults (fault/fault.h) ---------------------------------------------------- */
 
 static void h_fault_catalogue(sim_http_req *r, void *ud) { sim_http_respond_json(r, 200, node_fault_catalogue_json()); }
 
@@ -809,7 +809,7 @@ void node_dash_destroy(node_dash *d)
 
 cJSON *node_dash_series_json(node_dash *d) { return figures_json(d, 0, false); }
 
-/* ---- narration (from node_dash_lua.c) -------------------------------------------------- */
+/* ---- narration (from dash/dash_lua.c) -------------------------------------------------- */
 
 void dash_caption(node_dash *d, const char *ja, const char *en)
 {

@@ -1,4 +1,4 @@
-/* node_dash.h - the web dashboard of a run: what `renkei run --serve` and `--out` use.
+/* dash/dash.h - the web dashboard of a run: what `renkei run --serve` and `--out` use.
  *
  * Two layers, both passive (they read the world and never schedule into it, so a served run
  * has the same trace as one that is not):

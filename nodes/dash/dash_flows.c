@@ -1,4 +1,4 @@
-/* node_dash_flows.c - a few flows recorded hop by hop, for the trainer's sequence diagram.
+/* dash/dash_flows.c - a few flows recorded hop by hop, for the trainer's sequence diagram.
  *
  * Every flow message a node sends passes the domain's observer; a flow is recorded from its
  * first hop out of the inquirer's own systems, in one of FLOWS_KEPT slots: the newest flows

@@ -1,4 +1,4 @@
-/* node_dash_internal.h - what the dashboard's files (node_dash*.c) share: the figures by
+/* dash/dash_internal.h - what the dashboard's files (dash/*.c) share: the figures by
  * simulated time, the recorded flows, the event log and the server's state. */
 #ifndef RENKEI_NODE_DASH_INTERNAL_H
 #define RENKEI_NODE_DASH_INTERNAL_H
@@ -16,7 +16,7 @@
  * dashboard closes its server in the loop, and node_dash_destroy detaches it). */
 extern const sim_world_ext_key dash_ext_key;
 
-/* ---- figures by simulated time (node_dash_series.c) ------------------------------------ */
+/* ---- figures by simulated time (dash/dash_series.c) ------------------------------------ */
 
 enum {
     SERIES_MAX_BUCKETS = 4096,  /* past this the buckets double in width: bounded memory */
@@ -49,7 +49,7 @@ void   series_rate(dash_series *s, sim_time_t now, double eps, double ratio);
 /* Buckets from index `from` on, and the rate samples when with_rates. */
 cJSON *series_json(const dash_series *s, uint32_t from, bool with_rates);
 
-/* ---- recorded flows, hop by hop (node_dash_flows.c) ------------------------------------ */
+/* ---- recorded flows, hop by hop (dash/dash_flows.c) ------------------------------------ */
 
 enum { FLOWS_KEPT = 48, HOPS_KEPT = 24, PAYLOAD_SHOWN = 160 };
 
@@ -95,7 +95,7 @@ cJSON *flows_one_json(dash_flows *f, domain *d, uint64_t flow);
 uint64_t flows_pick(const dash_flows *f);
 int    flows_pin(dash_flows *f, uint64_t flow, bool pinned);
 
-/* ---- the event log: the latest trace lines (node_dash_log.c) --------------------------- */
+/* ---- the event log: the latest trace lines (dash/dash_log.c) --------------------------- */
 
 enum { LOG_LINES = 8192, LOG_LINE_MAX = 1024 };   /* 8 MiB */
 
@@ -156,11 +156,11 @@ struct node_dash {
 };
 
 node_dash *dash_of(sim_world *w);   /* NULL when none is attached */
-/* Topology and node states (node_dash_topo.c). */
+/* Topology and node states (dash/dash_topo.c). */
 cJSON *topo_json(node_dash *d);
 /* 0 up, 1 down (the node or its server), 2 failed over; for every node. */
 uint8_t topo_state(node_dash *d, uint32_t node);
-/* Lua (node_dash_lua.c) to the dashboard. */
+/* Lua (dash/dash_lua.c) to the dashboard. */
 void dash_caption(node_dash *d, const char *ja, const char *en);
 void dash_pause_here(node_dash *d);
 

@@ -1,4 +1,4 @@
-/* node_dash_log.c - the event log: the latest LOG_LINES trace lines, copied as the trace
+/* dash/dash_log.c - the event log: the latest LOG_LINES trace lines, copied as the trace
  * writes them (a tap on sim_trace), for the page's log and its filters. Lines longer than a
  * slot are kept truncated and shown as text. Filters match the fields as the trace writes
  * them ("node":"east", "kind":"send", "msg":12, "flow":40), so no line is parsed. */

@@ -1,4 +1,4 @@
-/* node_dash_lua.c - training narration for Lua scripts (scripts/README.md, "Training"):
+/* dash/dash_lua.c - training narration for Lua scripts (scripts/README.md, "Training"):
  *   caption { ja = "...", en = "..." }   -- show a caption on the dashboard (and trace it)
  *   pause_here()                         -- pause the run here when a dashboard is watching
  * A caption is a trace line whether or not the run is served, and pause_here() only decides

@@ -1,4 +1,4 @@
-/* node_dash_series.c - the run's figures by simulated time, counted as flows start and end:
+/* dash/dash_series.c - the run's figures by simulated time, counted as flows start and end:
  * flows started and ended, inquiry outcomes by kind, inquiry latency as a log-spaced
  * histogram per bucket (so percentiles per minute cost no sorting), and the run rates
  * sampled by the server. Buckets are a simulated minute wide; when a long run fills

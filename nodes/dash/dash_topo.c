@@ -1,4 +1,4 @@
-/* node_dash_topo.c - the topology as the page draws it: every node with its kind, and for
+/* dash/dash_topo.c - the topology as the page draws it: every node with its kind, and for
  * local governments their prefecture (the first two digits of the official code), whether
  * they are a prefecture or a municipality, their home and backup sites and the site serving
  * them now; and each node's state (up, down, failed over, its site down). */

@@ -1,4 +1,4 @@
-/* node_fault.c - the fault catalogue: checking a fault's specification, applying it to the
+/* fault/fault.c - the fault catalogue: checking a fault's specification, applying it to the
  * world, undoing it at its end, and the JSON form the dashboard uses. Every injection and
  * every end is a "fault" record in the trace. Overlapping faults compose: a link held down by
  * two faults comes up when the last one ends; a crash recovers only the nodes it took down. */

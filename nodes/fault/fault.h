@@ -1,6 +1,6 @@
 /* fault/fault.h - the fault catalogue: what a tester can break, from Lua (fault.*), from the
  * dashboard (JSON) or at random (nemesis), and the record of every injected fault with what
- * it cost (node_recovery.c: failed flows, RTO per tenant, acknowledged writes lost). */
+ * it cost (fault/recovery.c: failed flows, RTO per tenant, acknowledged writes lost). */
 #ifndef RENKEI_NODE_FAULT_H
 #define RENKEI_NODE_FAULT_H
 
@@ -53,7 +53,7 @@ typedef struct fault {
     size_t nlinks;
     sim_event_id end_event, flap_event;
     bool flap_down;
-    /* what it cost (node_recovery.c) */
+    /* what it cost (fault/recovery.c) */
     uint64_t failed[FLOW_KINDS][FLOW_ERRORS];
     uint32_t *tenants;          /* tenants whose RTO is measured */
     sim_time_t *first_inquiry, *first_provision;

@@ -1,4 +1,4 @@
-/* node_fault_lua.c - the disaster API in Lua: fault.<kind>(...) for every fault of the
+/* fault/fault_lua.c - the disaster API in Lua: fault.<kind>(...) for every fault of the
  * catalogue, fault.clear, fault.list, fault.nemesis (random faults from a weighted list at
  * a given rate, drawn from the run's seed), nodes_where{} to pick sets of nodes, failover_settings{}
  * and the operator's commands. Documented in scripts/README.md; every argument is checked

@@ -1,4 +1,4 @@
-/* node_body.c - a body's own systems: a local government's existing systems and integrated
+/* kinds/body.c - a body's own systems: a local government's existing systems and integrated
  * addressee system (既存システム / 団体内統合宛名システム), or a national agency's. They hold
  * the residents (individual number, resident-record code, integrated addressee number) and
  * start flows: code acquisition, replica registration, inquiry; each flow ends exactly once,

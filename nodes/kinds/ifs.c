@@ -1,4 +1,4 @@
-/* node_ifs.c - an interface system (インターフェイスシステム): the gateway of a site or an
+/* kinds/ifs.c - an interface system (インターフェイスシステム): the gateway of a site or an
  * agency towards the NWS. It seals each provision for the inquirer's interface system
  * (X25519 session keys, rotated every key_rotation, and AES-256-GCM with the serial number
  * and flow as associated data), so the NWS and every hop between see only ciphertext; on the

@@ -1,4 +1,4 @@
-/* node_jlis.c - J-LIS (地方公共団体情報システム機構) as the channel for code acquisition.
+/* kinds/jlis.c - J-LIS (地方公共団体情報システム機構) as the channel for code acquisition.
  *
  * An intermediate server sends the resident-record code (住民票コード) with a one-time
  * acquisition number (取得番号); J-LIS turns the resident-record code into the person's key

@@ -1,4 +1,4 @@
-/* node_nws.c - the information-provision network system (情報提供ネットワークシステム).
+/* kinds/nws.c - the information-provision network system (情報提供ネットワークシステム).
  *
  * Issues agency codes: one per person and body, random, unlinkable (only this node's table
  * maps a person to them). Checks each inquiry against the permission table, issues the

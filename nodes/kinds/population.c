@@ -1,4 +1,4 @@
-/* node_population.c - residents and the daily workload of the local governments.
+/* kinds/population.c - residents and the daily workload of the local governments.
  *
  * residents{ scale, moved }: every local government gets round(population x scale) residents;
  * a share `moved` of them moved in from another municipality (chosen in proportion to
@@ -319,7 +319,7 @@ static void replica_batch(sim_node *n, domain *d, body *b, workload *wl)
     schedule_batch(n, wl);
 }
 
-/* One event of the daily workload, then the next one. Called by node_body.c's timer. */
+/* One event of the daily workload, then the next one. Called by kinds/body.c's timer. */
 void workload_fire(sim_node *n, uint64_t tag, void *arg)
 {
     workload *wl = arg;

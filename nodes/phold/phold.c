@@ -1,4 +1,4 @@
-/* node_phold.c - the PHOLD node kind and benchmark driver (see node_phold.h).
+/* phold/phold.c - the PHOLD node kind and benchmark driver (see phold/phold.h).
  *
  * PHOLD's events carry no payload, so an event is a node timer set on the destination
  * process, as ns-3's and the bare C reference's events are plain callbacks. */

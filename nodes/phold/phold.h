@@ -1,4 +1,4 @@
-/* node_phold.h - the PHOLD benchmark node kind and its driver: the engine's yardstick.
+/* phold/phold.h - the PHOLD benchmark node kind and its driver: the engine's yardstick.
  *
  * N logical processes each start with M events at L + Exp(1); each processed event at time t
  * schedules one event at a uniformly random process at t + L + Exp(1); events with time <= T

@@ -1,5 +1,5 @@
-/* node_ha.c - heartbeats, serving leases, promotion and failback of the platform sites, and
- * the operations centre ("ops") that arbitrates them. See node_ha.h for the model.
+/* platform/ha.c - heartbeats, serving leases, promotion and failback of the platform sites, and
+ * the operations centre ("ops") that arbitrates them. See platform/platform.h for the model.
  *
  * Why no split brain: a site serves only while it has heard ops or its peer within the lease;
  * ops grants a promotion only when it has not heard the home site for the detection time,

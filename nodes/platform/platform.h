@@ -28,7 +28,7 @@
 /* Tenant logic (site.c), shared by sites and by agencies (their own server). */
 struct tenant_db {
     sim_store *store;
-    /* Write-through index of code management in memory (see node_site.c). */
+    /* Write-through index of code management in memory (see platform/site.c). */
     sim_map code_by_addressee;  /* (tenant + 1) << 32 | addressee -> code */
     sim_map addressee_by_code;  /* code -> (tenant + 1) << 32 | addressee */
     bool indexed;               /* secondary indexes built (see tenant_db_index) */
@@ -99,14 +99,14 @@ typedef struct repl_rec {
     uint64_t flow;              /* the flow that wrote it (0: none) */
     uint32_t tenant;
     uint8_t op;
-    int64_t v[5];               /* per op: see tenant_apply in node_site.c */
+    int64_t v[5];               /* per op: see tenant_apply in platform/site.c */
     char record_id[24];
     char *text;                 /* replica payload or log outcome (owned) */
     uint64_t digest;            /* replicas: the checksum the row was first written with (0:
                                  * compute it). Carried as is, so damage stays detectable. */
 } repl_rec;
 
-/* A site's replication and serving state (in node_site.c's site struct). */
+/* A site's replication and serving state (in platform/site.c's site struct). */
 typedef struct repl_stream {
     uint32_t to;                /* destination site */
     uint64_t epoch;             /* bumped when the stream restarts (lost state, resync) */
@@ -167,7 +167,7 @@ ha_settings *ha_settings_get(domain *d);
 const char *ha_mode_name(const ha_settings *s);   /* "sync", "semisync" or "async" */
 ha_stats *ha_stats_get(domain *d);
 
-/* Sites (node_site.c calls these). */
+/* Sites (platform/site.c calls these). */
 void ha_site_init(sim_node *site, site_ha *h);
 void ha_site_free(sim_world *w, site_ha *h);
 void ha_site_start(sim_node *site);
@@ -193,7 +193,7 @@ void ha_reply(sim_node *site, body *b, flow_kind kind, flow_msg *m, flow_error e
 void ha_repair(sim_node *site, body *b, flow_msg *m, const char *record_id);
 site_ha *ha_of(sim_node *site);
 
-/* The operations centre (node_ops in node_ha.c) and the operator's commands. */
+/* The operations centre (node_ops in platform/ha.c) and the operator's commands. */
 extern const sim_node_kind node_ops_kind;
 int  node_ops_create(sim_world *w, sim_node **out);
 /* Promote the tenants of `home` at their backup now / fail them back home. 0, or a negative

@@ -1,5 +1,5 @@
-/* node_ha_msg.h - the messages of site high availability, shared by the replication
- * (node_replication.c) and the heartbeat, lease and promotion logic (node_ha.c). */
+/* platform/platform_internal.h - the messages of site high availability, shared by the replication
+ * (platform/replication.c) and the heartbeat, lease and promotion logic (platform/ha.c). */
 #ifndef RENKEI_NODE_HA_MSG_H
 #define RENKEI_NODE_HA_MSG_H
 

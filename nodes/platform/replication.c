@@ -1,4 +1,4 @@
-/* node_replication.c - the replication log between the two platform sites.
+/* platform/replication.c - the replication log between the two platform sites.
  *
  * Each site keeps one stream to its peer: every write of a tenant it serves (code management,
  * replicas, the three logs) is a record with a sequence number. Records stay in the stream

@@ -1,11 +1,11 @@
-/* node_site.c - a platform site (自治体中間サーバー・プラットフォーム) and the tenant logic of
+/* platform/site.c - a platform site (自治体中間サーバー・プラットフォーム) and the tenant logic of
  * an intermediate server (自治体中間サーバー), which agencies reuse for their own server.
  *
  * Per tenant, in the site's SQLite store: code management (addressee number <-> agency code),
  * the provision database of replicas, and the inquiry and provision logs with serial numbers.
  * Inquiries from the body's existing systems are converted to its code and sent through the
  * interface system; inquiries from the NWS are answered automatically from replicas.
- * Every write is also recorded for replication to the tenant's other site (node_ha.c), and a
+ * Every write is also recorded for replication to the tenant's other site (platform/ha.c), and a
  * site answers only for the tenants it serves now. Replica rows carry a checksum: a row that
  * fails it is fetched back from the other site before the inquiry is answered. */
 #include "domain/domain.h"
@@ -129,7 +129,7 @@ int tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, 
     return 0;
 }
 
-/* Apply one replicated record (node_replication.c): upserts and appends, each applied once. */
+/* Apply one replicated record (platform/replication.c): upserts and appends, each applied once. */
 int tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
 {
     static const char *const log_sql[] = {
@@ -217,7 +217,7 @@ static bool addressee_of(tenant_db *t, body *b, uint64_t code, uint64_t *out)
 void site_reply_to_body(sim_node *server, body *b, flow_kind kind, flow_msg *m, flow_error e)
 {
     m->error = (uint8_t)e;
-    if (b->node == server->id) {   /* an agency is its own server: handled by node_body.c */
+    if (b->node == server->id) {   /* an agency is its own server: handled by kinds/body.c */
         sim_msg *msg = sim_msg_new(server->world, (uint16_t)domain_get(server->world)->msg_type[kind], m, 256);
         if (!msg) return;
         msg->src = msg->dst = server->id;

@@ -1,4 +1,4 @@
-/* node_report.h - the national flow's figures and invariants in the run's outputs. */
+/* report/report.h - the national flow's figures and invariants in the run's outputs. */
 #ifndef RENKEI_NODE_REPORT_H
 #define RENKEI_NODE_REPORT_H
 

@@ -1,4 +1,4 @@
-/* node_report_html.c - report.html: one file with its styles, code and data inline, so it
+/* report/report_html.c - report.html: one file with its styles, code and data inline, so it
  * opens offline and makes no request (its Content-Security-Policy forbids any). The data is
  * the summary.json object itself; what to draw is decided in the page (web/report.js):
  * charts of the time series, faults as bands on them ("faults"), the rollout schedule as a

@@ -1,4 +1,4 @@
-/* node_report_html.h - report.html: the run's summary as one self-contained page. */
+/* report/report_html.h - report.html: the run's summary as one self-contained page. */
 #ifndef RENKEI_NODE_REPORT_HTML_H
 #define RENKEI_NODE_REPORT_HTML_H
 

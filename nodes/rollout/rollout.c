@@ -1,4 +1,4 @@
-/* node_rollout.c - the schedule engine of rollout rehearsal: the planned pass and the live
+/* rollout/rollout.c - the schedule engine of rollout rehearsal: the planned pass and the live
  * pass, one business day at a time, milestones, the critical path and slips.
  *
  * The *planned pass* runs the plan with the planned durations, no redo and tests that always
@@ -10,7 +10,7 @@
  * (a test day lost to a failed inquiry) and redo (work done again).
  *
  * The plan itself (names, members, instances, dependencies, pools, draws) is built by
- * node_rollout_plan.c. */
+ * rollout/rollout_plan.c. */
 #include "rollout/rollout_internal.h"
 
 #include <errno.h>
@@ -660,7 +660,7 @@ void ro_inst_slips(ro *r, const ro_inst *in, int out[SLIP_CAUSES])
     if (in->start >= 0 && drawn > in->plan_need) out[SLIP_OVERRUN] = drawn - in->plan_need;
 }
 
-/* ---- entry points for prepare (node_rollout_plan.c) ------------------------------------ */
+/* ---- entry points for prepare (rollout/rollout_plan.c) ------------------------------------ */
 
 int ro_index(ro *r)
 {

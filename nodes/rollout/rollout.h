@@ -1,7 +1,7 @@
-/* node_rollout.h - rollout rehearsal: the onboarding schedule of the local governments
+/* rollout/rollout.h - rollout rehearsal: the onboarding schedule of the local governments
  * (phases, waves, capacities, external events, milestones), run on the business-day calendar
  * with real connection-test inquiries in the twin, and its Monte Carlo odds. What main.c and
- * node_report.c call; the pieces share node_rollout_internal.h. The Lua API is documented in
+ * report/report.c call; the pieces share rollout/rollout_internal.h. The Lua API is documented in
  * scripts/README.md ("Rollout rehearsal"). */
 #ifndef RENKEI_NODE_ROLLOUT_H
 #define RENKEI_NODE_ROLLOUT_H
@@ -14,7 +14,7 @@
 
 typedef struct lua_State lua_State;
 
-/* Opens calendar.*, dist.* and the schedule constructors (node_rollout_lua.c). */
+/* Opens calendar.*, dist.* and the schedule constructors (rollout/rollout_lua.c). */
 int node_rollout_open_lua(lua_State *L);
 /* After every script has loaded: resolve names, check the plan (cycles, unknown members,
  * capacities, partners), draw the durations, compute the planned schedule and schedule the
@@ -23,14 +23,14 @@ int node_rollout_open_lua(lua_State *L);
 int node_rollout_prepare(lua_State *L);
 
 /* "schedule" in summary.json; the schedule part of the printed summary. Nothing when the run
- * has no schedule (node_rollout_report.c). */
+ * has no schedule (rollout/rollout_report.c). */
 void node_rollout_json(sim_world *w, cJSON *root);
 void node_rollout_print(sim_world *w, FILE *out);
 /* One run's figures for Monte Carlo: milestone dates, the inputs drawn, the critical path.
  * NULL when the run has no schedule. */
 cJSON *node_rollout_record(sim_world *w);
 
-/* Monte Carlo over many runs' records (node_rollout_mc.c). */
+/* Monte Carlo over many runs' records (rollout/rollout_mc.c). */
 typedef struct node_rollout_mc node_rollout_mc;
 node_rollout_mc *node_rollout_mc_new(void);
 void node_rollout_mc_free(node_rollout_mc *mc);

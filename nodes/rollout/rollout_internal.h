@@ -1,6 +1,6 @@
-/* node_rollout_internal.h - what the rollout files share: the declarations scripts make
- * (node_rollout_lua.c), the instances the engine runs (node_rollout.c) and what the report
- * reads (node_rollout_report.c).
+/* rollout/rollout_internal.h - what the rollout files share: the declarations scripts make
+ * (rollout/rollout_lua.c), the instances the engine runs (rollout/rollout.c) and what the report
+ * reads (rollout/rollout_report.c).
  *
  * Vocabulary. A *phase* is declared once; it has one *instance* per entity of its scope: per
  * member local government (scope "lg"), per prefecture with members ("prefecture"), per wave
@@ -249,13 +249,13 @@ typedef struct ro {
     uint64_t result_events;       /* the world's event count then */
 } ro;
 
-/* node_rollout_lua.c */
+/* rollout/rollout_lua.c */
 ro *ro_of_world(sim_world *w);
-/* node_rollout_report.c: r.schedule / schedule_result(), schedule_lg() */
+/* rollout/rollout_report.c: r.schedule / schedule_result(), schedule_lg() */
 void ro_push_result(lua_State *L, ro *r);
 int ro_push_member(lua_State *L, ro *r, int member);
 
-/* node_rollout.c */
+/* rollout/rollout.c */
 /* Once the instances are wired: the engine's worklists, readiness columns, plan order and
  * what each milestone counts. -ENOMEM. */
 int ro_index(ro *r);
@@ -266,7 +266,7 @@ int ro_planned_pass(ro *r);
 int ro_start_live(ro *r);
 int ro_day_of_date(ro *r, sim_date d);       /* first business day on or after d */
 sim_date ro_date_of_day(ro *r, int day);
-/* node_rollout_plan.c */
+/* rollout/rollout_plan.c */
 int ro_prepare(lua_State *L, ro *r);         /* raises on a bad plan */
 void ro_free(ro *r);
 void ro_free_phase(ro_phase *ph);

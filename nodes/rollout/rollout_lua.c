@@ -1,4 +1,4 @@
-/* node_rollout_lua.c - the rollout rehearsal's Lua API: calendar.* (holidays, business days,
+/* rollout/rollout_lua.c - the rollout rehearsal's Lua API: calendar.* (holidays, business days,
  * fiscal years, operating hours), dist.* (durations), and the schedule's declarations:
  * schedule{}, wave{}, phase{}, external{}, capacity{}, milestone{}, with schedule_result()
  * and schedule_lg() to read the outcome. Documented in scripts/README.md.

@@ -1,4 +1,4 @@
-/* node_rollout_mc.c - Monte Carlo over rollout runs: for each milestone the probability of
+/* rollout/rollout_mc.c - Monte Carlo over rollout runs: for each milestone the probability of
  * meeting its target (with its standard error), the P50 and P90 dates and the spread of
  * dates, which inputs matter most (the Pearson correlation over runs between each input a
  * run drew or suffered - mean drawn durations per phase and per wave, external events'

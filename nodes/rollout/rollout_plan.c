@@ -1,4 +1,4 @@
-/* node_rollout_plan.c - from the declarations to a plan the engine runs (node_rollout.c):
+/* rollout/rollout_plan.c - from the declarations to a plan the engine runs (rollout/rollout.c):
  * once every script has loaded, resolve names, check the plan (unknown names, cycles,
  * capacities, test partners), select the members of each wave, make one instance of each
  * phase per entity of its scope, wire the dependencies (an instance waits for every instance

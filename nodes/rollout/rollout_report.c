@@ -1,4 +1,4 @@
-/* node_rollout_report.c - what a rollout rehearsal reports: "schedule" in summary.json (the
+/* rollout/rollout_report.c - what a rollout rehearsal reports: "schedule" in summary.json (the
  * Gantt rows per wave and per prefecture, milestones, readiness per business day, the
  * critical path, every slip by cause, capacity use), the same as a Lua table for
  * expectations (r.schedule, schedule_result(), schedule_lg()), the printed summary, and one

@@ -1,4 +1,4 @@
-/* node_lua.h - the domain's Lua API (node_lua.c), opened into a world's Lua state. */
+/* script/script.h - the domain's Lua API (script/script.c), opened into a world's Lua state. */
 #ifndef RENKEI_NODE_LUA_H
 #define RENKEI_NODE_LUA_H
 
