@@ -368,36 +368,74 @@ static int l_acquire_code(lua_State *L)
 
 /* register_replica(lg, { addressee = n, item = "TM…", record_id = "R1", payload = {...} or "…",
  *                       from = time, to = time, schema = 1 }) -> flow id */
-static int l_register_replica(lua_State *L)
+/* The options of a replica given to register_replica and seed_replica, checked (raising
+ * "<fn>: ..." errors); the payload stays on the Lua stack until the caller returns. */
+typedef struct replica_args {
+    uint64_t addressee;
+    int item;
+    const char *record_id, *payload;
+    sim_time_t from, to;
+} replica_args;
+
+static void check_replica_args(lua_State *L, domain *d, body *b, const char *fn, replica_args *r)
 {
     static const char *const known[] = {"addressee", "item", "record_id", "payload", "from", "to", "schema", NULL};
-    domain *d = dom(L);
-    body *b = check_body(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    sim_lua_check_options(L, 2, "register_replica", known);
+    sim_lua_check_options(L, 2, fn, known);
     lua_getfield(L, 2, "addressee");
-    uint64_t a = check_addressee(L, -1, b);
+    r->addressee = check_addressee(L, -1, b);
     const char *item = field_string(L, 2, "item", "");
-    int it = domain_item(d, item);
-    if (it < 0) return luaL_error(L, "register_replica: unknown item '%s'", item);
-    const char *record = field_string(L, 2, "record_id", NULL);
-    if (!record || !*record || strlen(record) >= sizeof ((flow_msg *)0)->record_id)
-        return luaL_error(L, "register_replica: 'record_id' must be a string of 1 to 23 characters");
-    sim_time_t from = sim_world_now(sim_lua_world(L)), to = INT64_MAX;
-    if (lua_getfield(L, 2, "from") != LUA_TNIL) from = sim_lua_check_time(L, -1);
-    if (lua_getfield(L, 2, "to") != LUA_TNIL) to = sim_lua_check_time(L, -1);
-    if (to <= from) return luaL_error(L, "register_replica: 'to' must be after 'from'");
+    r->item = domain_item(d, item);
+    if (r->item < 0) luaL_error(L, "%s: unknown item '%s'", fn, item);
+    r->record_id = field_string(L, 2, "record_id", NULL);
+    if (!r->record_id || !*r->record_id || strlen(r->record_id) >= sizeof ((flow_msg *)0)->record_id)
+        luaL_error(L, "%s: 'record_id' must be a string of 1 to 23 characters", fn);
+    r->from = sim_world_now(sim_lua_world(L));
+    r->to = INT64_MAX;
+    if (lua_getfield(L, 2, "from") != LUA_TNIL) r->from = sim_lua_check_time(L, -1);
+    if (lua_getfield(L, 2, "to") != LUA_TNIL) r->to = sim_lua_check_time(L, -1);
+    if (r->to <= r->from) luaL_error(L, "%s: 'to' must be after 'from'", fn);
     lua_getfield(L, 2, "payload");
-    const char *payload;
     if (lua_istable(L, -1)) {
         lua_getglobal(L, "json_encode");
         lua_pushvalue(L, -2);
         lua_call(L, 1, 1);
     }
-    payload = lua_tostring(L, -1);
-    if (!payload) return luaL_error(L, "register_replica: 'payload' must be a string or a table");
-    return push_flow(L, body_register_replica(sim_world_node(sim_lua_world(L), b->node), a, it, record,
-                                              from, to, payload));
+    r->payload = lua_tostring(L, -1);
+    if (!r->payload) luaL_error(L, "%s: 'payload' must be a string or a table", fn);
+}
+
+/* register_replica(lg, { addressee, item, record_id, payload, from, to }) -> flow id */
+static int l_register_replica(lua_State *L)
+{
+    domain *d = dom(L);
+    body *b = check_body(L, 1);
+    replica_args r;
+    check_replica_args(L, d, b, "register_replica", &r);
+    return push_flow(L, body_register_replica(sim_world_node(sim_lua_world(L), b->node), r.addressee, r.item,
+                                              r.record_id, r.from, r.to, r.payload));
+}
+
+/* seed_replica(lg, { the options of register_replica }): a replica of the state of the day
+ * before, written straight into the body's intermediate server (both sites of a local
+ * government, as replication had caught up), with no flow and nothing traced; so it is in
+ * place before the first event, and before a connection test's listener opens. */
+static int l_seed_replica(lua_State *L)
+{
+    domain *d = dom(L);
+    body *b = check_body(L, 1);
+    replica_args r;
+    check_replica_args(L, d, b, "seed_replica", &r);
+    if (sim_world_stats_get(d->w)->events > 0)
+        return luaL_error(L, "seed_replica: the state of the day before is set before the run starts (during the run: register_replica)");
+    uint32_t stores[2] = {b->server, b->kind == BODY_LG && b->backup != b->home ? b->backup : UINT32_MAX};
+    for (int i = 0; i < 2 && stores[i] != UINT32_MAX; i++) {
+        tenant_db *t = platform_node_db(d, stores[i]);
+        int rc = t ? tenant_seed_replica(d, t, b, r.addressee, r.item, r.record_id, r.from, r.to, r.payload) : -ENOENT;
+        if (rc == -EEXIST) return luaL_error(L, "seed_replica: %s already holds a record '%s'", b->code, r.record_id);
+        if (rc < 0) return luaL_error(L, "seed_replica: %s: %s", b->code, strerror(-rc));
+    }
+    return 0;
 }
 
 /* update_replica(lg, { record_id = "R1", payload = { field = value }, to = time }) -> flow id:
@@ -565,6 +603,7 @@ int node_domain_open_lua(lua_State *L)
         {"agency", l_agency},    {"permissions", l_permissions},
         {"flow_settings", l_flow_settings},
         {"acquire_code", l_acquire_code}, {"register_replica", l_register_replica},
+        {"seed_replica", l_seed_replica},
         {"update_replica", l_update_replica},
         {"inquire", l_inquire},  {"on_flow_end", l_on_flow_end},
         {"resident", l_resident},

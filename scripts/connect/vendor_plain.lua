@@ -17,9 +17,10 @@
 --     governments ask this one about people who moved away from it, so its provision
 --     records fill (GET /connect/v1/provisions); one such inquiry is also made every
 --     `provision_every` (30 s) so that there always are some;
---   * fixture replicas: at the start, the previous municipality of each of the first ten
---     residents who moved in (GET /connect/v1/fixtures lists them) registers this year's
---     local-tax figures for them, published from today: an inquiry about one of them
+--   * fixture replicas: the previous municipality of each of the first ten residents who
+--     moved in (GET /connect/v1/fixtures lists them) holds this year's local-tax figures for
+--     them, published from today, in the state of the day before (seed_replica: in place
+--     before the listener opens, so even the first request sees them): an inquiry about one of them
 --     (procedure local_tax_assessment or child_allowance, item TM00000000000002, provider the
 --     municipality it came from) is answered with exactly this payload:
 --       { "item": "TM00000000000002", "tax_year": 2017, "taxable_income": 3456000,
@@ -49,13 +50,11 @@ for a = 1, 100000 do
   end
 end
 
-after("1s", function()
-  for i, m in ipairs(movers) do
-    register_replica(m.from, { addressee = m.there, item = "TM00000000000002",
-                               record_id = "fixture-" .. lg.name .. "-" .. i, payload = FIXTURE, from = now() })
-  end
-  log("connection test: fixture replicas registered for " .. #movers .. " residents who moved in to " .. lg.name)
-end)
+for i, m in ipairs(movers) do
+  seed_replica(m.from, { addressee = m.there, item = "TM00000000000002",
+                         record_id = "fixture-" .. lg.name .. "-" .. i, payload = FIXTURE })
+end
+
 
 -- someone elsewhere who moved away from this local government: asked about regularly
 local asker, asked
