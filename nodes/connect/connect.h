@@ -19,9 +19,13 @@
  *
  * The HTTP layer (sim_http) may read the wall clock: rate limits, timeouts and the latency
  * the outside system experienced, which the conformance report shows. None of it reaches the
- * simulation. */
-#ifndef RENKEI_NODE_CONNECT_H
-#define RENKEI_NODE_CONNECT_H
+ * simulation.
+ *
+ * Failures: a bad request is refused with its field and rule and changes nothing; an answer
+ * that cannot be built for want of memory is a 500; the world's internal failures halt the
+ * run (domain_halt) and the session ends with it. */
+#ifndef RENKEI_CONNECT_CONNECT_H
+#define RENKEI_CONNECT_CONNECT_H
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>

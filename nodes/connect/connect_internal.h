@@ -7,8 +7,8 @@
  *   connect/connect_check.c   field checks with their rules (the error vocabulary)
  *   connect/connect_report.c  the conformance report (JSON, text, HTML)
  *   connect/connect_replay.c  session logs read back and re-executed */
-#ifndef RENKEI_NODE_CONNECT_INTERNAL_H
-#define RENKEI_NODE_CONNECT_INTERNAL_H
+#ifndef RENKEI_CONNECT_CONNECT_INTERNAL_H
+#define RENKEI_CONNECT_CONNECT_INTERNAL_H
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>

@@ -6,9 +6,13 @@
  *    charts, the report's series); attached to every run with domain nodes;
  *  - the server: the page (web/) and a JSON API over sim_http, live updates by server-sent
  *    events, and the controls (pause, step, speed, run until) that drive the sim_run.
- * The API is documented in web/API.md. */
-#ifndef RENKEI_NODE_DASH_H
-#define RENKEI_NODE_DASH_H
+ * The API is documented in web/API.md.
+ *
+ * Failures: a bad request gets its HTTP status and one-line reason and changes nothing; a
+ * dashboard that cannot listen to the flows (no memory) shows no flow figures rather than
+ * wrong ones; nothing here can halt or change the run. */
+#ifndef RENKEI_DASH_DASH_H
+#define RENKEI_DASH_DASH_H
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 /* dash/dash_internal.h - what the dashboard's files (dash/dash*.c) share: the figures by
  * simulated time, the recorded flows, the event log and the server's state. */
-#ifndef RENKEI_NODE_DASH_INTERNAL_H
-#define RENKEI_NODE_DASH_INTERNAL_H
+#ifndef RENKEI_DASH_DASH_INTERNAL_H
+#define RENKEI_DASH_DASH_INTERNAL_H
 
 #include <stdint.h>
 

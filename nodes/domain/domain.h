@@ -8,8 +8,8 @@
  * body's own systems (it is not a field of any message); the integrated addressee number
  * travels only between a body's existing systems and its own intermediate server; agency codes
  * are issued by the NWS per person and body, and only the NWS can map one to another. */
-#ifndef RENKEI_NODE_DOMAIN_H
-#define RENKEI_NODE_DOMAIN_H
+#ifndef RENKEI_DOMAIN_DOMAIN_H
+#define RENKEI_DOMAIN_DOMAIN_H
 
 #include <stdbool.h>
 #include <stdint.h>

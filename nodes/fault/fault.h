@@ -1,8 +1,14 @@
 /* fault/fault.h - the fault catalogue: what a tester can break, from Lua (fault.*), from the
  * dashboard (JSON) or at random (nemesis), and the record of every injected fault with what
- * it cost (fault/recovery.c: failed flows, RTO per tenant, acknowledged writes lost). */
-#ifndef RENKEI_NODE_FAULT_H
-#define RENKEI_NODE_FAULT_H
+ * it cost (fault/recovery.c: failed flows, RTO per tenant, acknowledged writes lost).
+ *
+ * Failures: a fault that is badly specified is refused with a one-line reason and changes
+ * nothing (fault_inject, fault_inject_json); one that cannot be carried out or ended (its end
+ * or next flap cannot be scheduled, a link cannot be changed) halts the run (domain_halt), as
+ * does a ledger or an audit that cannot grow: a figure that silently left writes out would be
+ * a lie. Benign: a corrupt_replica row the full store refuses to damage stays whole. */
+#ifndef RENKEI_FAULT_FAULT_H
+#define RENKEI_FAULT_FAULT_H
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
  * are counted. Times are in seconds of simulated time (1 s = 1,000,000 µs in the engine).
  * Every event goes through the real engine: the event queue, node dispatch through the kind's
  * vtable, and the processing node's own random stream. */
-#ifndef RENKEI_NODE_PHOLD_H
-#define RENKEI_NODE_PHOLD_H
+#ifndef RENKEI_PHOLD_PHOLD_H
+#define RENKEI_PHOLD_PHOLD_H
 
 #include <stddef.h>
 #include <stdint.h>

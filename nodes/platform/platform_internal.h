@@ -1,7 +1,7 @@
 /* platform/platform_internal.h - the messages of site high availability, shared by the replication
  * (platform/replication.c) and the heartbeat, lease and promotion logic (platform/ha.c). */
-#ifndef RENKEI_NODE_HA_MSG_H
-#define RENKEI_NODE_HA_MSG_H
+#ifndef RENKEI_PLATFORM_PLATFORM_INTERNAL_H
+#define RENKEI_PLATFORM_PLATFORM_INTERNAL_H
 
 #include "platform/platform.h"
 

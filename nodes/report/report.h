@@ -1,6 +1,8 @@
-/* report/report.h - the national flow's figures and invariants in the run's outputs. */
-#ifndef RENKEI_NODE_REPORT_H
-#define RENKEI_NODE_REPORT_H
+/* report/report.h - the national flow's figures and invariants in the run's outputs.
+ *
+ * Failures: none of its own; an output that cannot be written is the caller's to report. */
+#ifndef RENKEI_REPORT_REPORT_H
+#define RENKEI_REPORT_REPORT_H
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* report/report_html.h - report.html: the run's summary as one self-contained page. */
-#ifndef RENKEI_NODE_REPORT_HTML_H
-#define RENKEI_NODE_REPORT_HTML_H
+#ifndef RENKEI_REPORT_REPORT_HTML_H
+#define RENKEI_REPORT_REPORT_HTML_H
 
 #include <cjson/cJSON.h>
 

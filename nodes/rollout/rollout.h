@@ -2,9 +2,12 @@
  * (phases, waves, capacities, external events, milestones), run on the business-day calendar
  * with real connection-test inquiries in the twin, and its Monte Carlo odds. What main.c and
  * report/report.c call; the pieces share rollout/rollout_internal.h. The Lua API is documented in
- * scripts/README.md ("Rollout rehearsal"). */
-#ifndef RENKEI_NODE_ROLLOUT_H
-#define RENKEI_NODE_ROLLOUT_H
+ * scripts/README.md ("Rollout rehearsal").
+ *
+ * Failures: a bad plan raises a file:line error before the run; a day that cannot be
+ * scheduled halts the run (exit 3). Monte Carlo workers that die are reported as failed runs. */
+#ifndef RENKEI_ROLLOUT_ROLLOUT_H
+#define RENKEI_ROLLOUT_ROLLOUT_H
 
 #include <cjson/cJSON.h>
 #include <stdint.h>

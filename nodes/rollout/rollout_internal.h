@@ -9,8 +9,8 @@
  * first business day on or after the schedule's start. An instance that starts on day s and
  * works n days *finishes* on day s + n: its last working day is s + n - 1 and what depends on
  * it may start on day s + n. */
-#ifndef RENKEI_NODE_ROLLOUT_INTERNAL_H
-#define RENKEI_NODE_ROLLOUT_INTERNAL_H
+#ifndef RENKEI_ROLLOUT_ROLLOUT_INTERNAL_H
+#define RENKEI_ROLLOUT_ROLLOUT_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
