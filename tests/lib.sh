@@ -10,7 +10,8 @@
 #   expect_exit CODE ARGS...    run, and the exit status is CODE
 #   expect_match FILE REGEX     a line of FILE matches the extended regex (stderr, traces, HTML)
 #   expect_no_match FILE REGEX, expect_one_line FILE
-#   json FILE FILTER            print FILTER's value (strings raw): h=$(json "$S" .trace_hash)
+#   json FILE FILTER            print FILTER's value (strings raw): h=$(json "$S" .trace_hash);
+#                               a *.jsonl FILE (trace.jsonl) is read as one array of its lines
 #   trace_hash DIR              the run's trace hash, from DIR/summary.json
 #   expect_trace_hash DIR       DIR/summary.json has one (64 hex digits)
 #   expect_json FILE FILTER TEST [WHAT]
@@ -65,11 +66,14 @@ hash_of() { sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$TMP/out"; }
 
 # ---- JSON (jq) ----------------------------------------------------------------------------
 
+# A FILE named *.jsonl (trace.jsonl, a session log) is read as one array of its lines.
+jq_in() { case "$1" in *.jsonl) echo -s ;; esac; }
+
 # json FILE FILTER: the value, strings without quotes. Used in $(...), where a failure cannot be
 # counted: on a missing file or a bad filter it says so on stderr and prints nothing, so check
 # what it gave (expect_json ... or [ -n ]) before comparing with it.
 json() {
-    jq -r "$2" "$1" || echo "json: cannot read $2 from $1" >&2
+    jq $(jq_in "$1") -r "$2" "$1" || echo "json: cannot read $2 from $1" >&2
 }
 
 # trace_hash DIR: DIR/summary.json's trace hash; compare others with
@@ -91,9 +95,9 @@ expect_json() {
         fail "$what: $file is missing or empty"
         return 0
     fi
-    got=$(jq -c "[($filter) | ($test)]" "$file" 2>&1) || true
+    got=$(jq $(jq_in "$file") -c "[($filter) | ($test)]" "$file" 2>&1) || true
     [ "$got" = "[true]" ] && return 0
-    fail "$what: in $file, $filter is $(jq -c "$filter" "$file" 2>&1 | head -c 600), expected: $test"
+    fail "$what: in $file, $filter is $(jq $(jq_in "$file") -c "$filter" "$file" 2>&1 | head -c 600), expected: $test"
 }
 
 # the entries of ARRAY (.expectations, .invariants) named NAME
