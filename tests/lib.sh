@@ -19,6 +19,8 @@
 #                               it (TEST sees the value as `.`); a failure shows WHAT, the filter
 #                               and the value:
 #                                 expect_json "$S" .flows.inquiry.started '. >= 700' "inquiries started"
+#   expect_same_json FILE1 FILE2 FILTER WHAT    FILTER gives the same (non-null) value in both
+#   expect_other_json FILE1 FILE2 FILTER WHAT   ... gives a value in both, and they differ
 #   expectation_held FILE NAME            the expectation NAME ran and passed
 #   expectation_failed FILE NAME [REGEX]  it ran and failed, its message matching REGEX
 #   invariant_held FILE NAME              the invariant NAME held
@@ -98,6 +100,27 @@ expect_json() {
     got=$(jq $(jq_in "$file") -c "[($filter) | ($test)]" "$file" 2>&1) || true
     [ "$got" = "[true]" ] && return 0
     fail "$what: in $file, $filter is $(jq $(jq_in "$file") -c "$filter" "$file" 2>&1 | head -c 600), expected: $test"
+}
+
+# same_json FILE1 FILE2 FILTER: 0 the same (compared as jq -S prints them), 1 different, 2 a
+# file, the filter or a value missing (null)
+same_json() {
+    local a b
+    a=$(jq $(jq_in "$1") -S "$3" "$1" 2>&1) && b=$(jq $(jq_in "$2") -S "$3" "$2" 2>&1) || return 2
+    [ -n "$a" ] && [ "$a" != null ] && [ -n "$b" ] && [ "$b" != null ] || return 2
+    [ "$a" = "$b" ]
+}
+
+expect_same_json() {
+    local rc=0
+    same_json "$1" "$2" "$3" || rc=$?
+    [ "$rc" -eq 0 ] || fail "$4: $3 $([ "$rc" -eq 1 ] && echo differs || echo "is missing") in $1 and $2"
+}
+
+expect_other_json() {
+    local rc=0
+    same_json "$1" "$2" "$3" || rc=$?
+    [ "$rc" -eq 1 ] || fail "$4: $3 $([ "$rc" -eq 0 ] && echo "is the same" || echo "is missing") in $1 and $2"
 }
 
 # the entries of ARRAY (.expectations, .invariants) named NAME
