@@ -4,7 +4,8 @@
 # What a run did is asserted on its machine-readable outputs, never on the sentences it prints
 # (the print format may change): summary.json (written with --out DIR) and the HTTP API's JSON
 # answers, read with jq. Stdout/stderr are checked only for what is a contract: the one-line
-# error naming file:line on stderr, and the exact exit status.
+# error naming file:line on stderr, and the exact exit status (and `renkei check`'s one line,
+# as it writes no summary; a served run's address and token are read from what it prints).
 #
 #   run_renkei ARGS...          run; stdout in $TMP/out, stderr in $TMP/err, status in $status
 #   expect_exit CODE ARGS...    run, and the exit status is CODE
