@@ -25,7 +25,8 @@ expect_match "$TMP/err" 'port from 0 to 65535'
 expect_exit 2 run $T -q --replay-session "$TMP/none.jsonl"
 expect_match "$TMP/err" 'none.jsonl'
 
-# connect OUT ARGS...: start a session in the background; sets PID, BASE, TOKEN
+# connect OUT ARGS...: start a session in the background; sets PID, BASE, TOKEN (the address and
+# the token are only printed: no file holds them)
 connect() {
     local out=$1; shift
     mkdir -p "$out"
@@ -56,13 +57,15 @@ if ! (cd tests/connect && "$PY" plain.py "$BASE" "$TOKEN" "$OUT"); then
 fi
 wait_renkei
 [ "$STATUS" -eq 0 ] || fail "the session ended with status $STATUS (expected 0: ended by the API, expectations held): $(cat "$OUT/renkei.err")"
-expect_match "$OUT/renkei.out" 'ended: session_end'
-expect_match "$OUT/renkei.out" 'required operations: all exercised'
-live=$(sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$OUT/renkei.out")
-[ -n "$live" ] || fail "no trace hash from the live session"
+S="$OUT/summary.json"
+expect_json "$S" . '.end_reason == "session_end" and .interrupted == false and .exit_status == 0' \
+    "ended by the API (session_end), not interrupted, exit status 0"
+expect_json "$S" .connection_test \
+    '.mode == "live" and .verdict == "complete" and .never_exercised == [] and .never_succeeded == [] and (.required | length > 0 and all(.exercised and .succeeded))' \
+    "required operations: all exercised and seen to succeed"
+expect_trace_hash "$OUT"
+live=$(trace_hash "$OUT")
 "$PY" tests/connect/verify.py "$OUT" --complete || fail "the conformance report does not match what the client did"
-expect_match "$OUT/summary.json" '"end_reason":[[:space:]]*"session_end"'
-expect_match "$OUT/summary.json" '"interrupted":[[:space:]]*false'
 expect_match "$OUT/report.html" '<section id="connection-test"'
 expect_match "$OUT/report.html" 'every required operation exercised and seen to succeed'
 # the local government under test left the workload: it sent exactly the client's inquiries
@@ -74,18 +77,22 @@ started=$(grep -cE '"kind":"send","node":"271004","peer":"[a-z]+","msg":[0-9]+,"
 
 # --- the replay: same trace, same answers -------------------------------------------------------
 expect_exit 0 run $T -q --replay-session "$OUT/connect_session.jsonl" --out "$TMP/replay"
-[ "$(hash_of)" = "$live" ] || fail "the replay's trace hash $(hash_of) differs from the live session's $live"
-expect_match "$TMP/out" 'replay: [0-9]+ requests, 0 answered differently'
-expect_match "$TMP/out" 'ended: session_end'
-expect_match "$TMP/replay/summary.json" '"different_answers":[[:space:]]*0'
+R="$TMP/replay/summary.json"
+expect_json "$R" .trace_hash ". == \"$live\"" "the replay gives the live session's trace hash"
+expect_json "$R" .connection_test '.mode == "replay" and (.replay | .requests >= 1 and .different_answers == 0 and .same_answers == .requests)' \
+    "replay: every request answered as recorded"
+expect_json "$R" .end_reason '. == "session_end"' "the replay ends where the session did"
 # another run is refused, with the command to use
 expect_exit 2 run $T -q --seed 2 --replay-session "$OUT/connect_session.jsonl"
 expect_match "$TMP/err" 'differ from the recorded run; replay with: renkei run topologies/small.lua scripts/connect/vendor_plain.lua --seed 1'
 # an answer recorded differently is found and fails the run
 sed '0,/"op":"fixtures","answer":"[0-9a-f]*"/s//"op":"fixtures","answer":"00000000000000000000000000000000"/' \
     "$OUT/connect_session.jsonl" >"$TMP/tampered.jsonl"
-expect_exit 1 run $T -q --replay-session "$TMP/tampered.jsonl"
-expect_match "$TMP/out" 'replay: [0-9]+ requests, 1 answered differently: request [0-9]+ \(GET /connect/v1/fixtures\)'
+expect_exit 1 run $T -q --replay-session "$TMP/tampered.jsonl" --out "$TMP/tampered"
+expect_json "$TMP/tampered/summary.json" .connection_test.replay \
+    '.requests >= 1 and .different_answers == 1 and (.first_difference | test("^request [0-9]+ \\(GET /connect/v1/fixtures\\)"))' \
+    "replay: 1 answered differently, the fixtures"
+expect_json "$TMP/tampered/summary.json" .exit_status '. == 1' "a different answer fails the run"
 # a session cut short (Ctrl-C) replays to the same point; a flood of refused requests (no rate
 # limit here) is counted in full but logged only up to 10,000 lines
 connect "$TMP/cut" $T -q --connect 271004 --listen 0 --connect-rate 0
@@ -98,14 +105,19 @@ sleep 0.5
 kill -INT "$PID"
 wait_renkei
 [ "$STATUS" -eq 130 ] || fail "an interrupted session exited $STATUS, expected 130"
-cut=$(sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$TMP/cut/renkei.out")
+C="$TMP/cut/summary.json"
+expect_json "$C" . '.interrupted == true and .exit_status == 130' "the session was interrupted"
+expect_trace_hash "$TMP/cut"
+cut=$(trace_hash "$TMP/cut")
+# forbidden N: the group of errors "403 forbidden" (no field) counted N times
+forbidden() { echo "[.connection_test.errors[] | select(.status == 403 and .code == \"forbidden\")] | length == 1 and .[0].count == $1 and .[0].field == null"; }
 expect_match "$TMP/cut/connect_session.jsonl" '"end":"interrupted"'
 lines=$(wc -l <"$TMP/cut/connect_session.jsonl")
 [ "$lines" -le 10004 ] || fail "the session log grew with the flood: $lines lines"
 expect_match "$TMP/cut/connect_session.jsonl" '"refusals_not_logged":\[\{"op":"session","status":403,"refused":"forbidden","count":100\}\]'
-expect_match "$TMP/cut/renkei.out" 'error 403 forbidden x10100'
-expect_exit 0 run $T -q --replay-session "$TMP/cut/connect_session.jsonl"
-[ "$(hash_of)" = "$cut" ] || fail "the interrupted session's replay hash $(hash_of) differs from $cut"
-expect_match "$TMP/out" 'error 403 forbidden x10100'
+expect_json "$C" . "$(forbidden 10100)" "error 403 forbidden x10100"
+expect_exit 0 run $T -q --replay-session "$TMP/cut/connect_session.jsonl" --out "$TMP/cut_replay"
+expect_json "$TMP/cut_replay/summary.json" .trace_hash ". == \"$cut\"" "the interrupted session's replay gives its trace hash"
+expect_json "$TMP/cut_replay/summary.json" . "$(forbidden 10100)" "the replay counts error 403 forbidden x10100 too"
 
 finish

@@ -4,9 +4,10 @@ source tests/lib.sh "$@"
 L=tests/lua
 
 expect_exit 0 run $L/pass.lua -q
-expect_exit 1 run $L/fail.lua -q
-expect_match "$TMP/out" 'FAIL impossible: only [0-9]+ events'
-expect_match "$TMP/out" 'replay +renkei run tests/lua/fail.lua --seed 1'
+expect_exit 1 run $L/fail.lua -q --out "$TMP/fail"
+expectation_failed "$TMP/fail/summary.json" impossible '^only [0-9]+ events$'
+expect_json "$TMP/fail/summary.json" .replay '. == "renkei run tests/lua/fail.lua --seed 1"' "the replay command"
+expect_json "$TMP/fail/summary.json" .exit_status '. == 1' "a failed expectation: exit status 1"
 
 expect_exit 2 run $L/syntax_error.lua
 expect_match "$TMP/err" '^renkei: tests/lua/syntax_error.lua:2: '
@@ -34,18 +35,21 @@ expect_match "$TMP/err" "unknown option '--bogus'"
 expect_exit 2 run $L/pass.lua --until yesterday
 expect_match "$TMP/err" '--until yesterday'
 expect_exit 2 run $L/pass.lua --speed -3
-expect_exit 0 run $L/pass.lua --until 30m -q
-expect_match "$TMP/out" '2017-11-13 09:00:00 -> 2017-11-13 09:30:00'
+expect_exit 0 run $L/pass.lua --until 30m -q --out "$TMP/until"
+expect_json "$TMP/until/summary.json" .start 'startswith("2017-11-13T09:00:00")' "the run starts at 09:00"
+expect_json "$TMP/until/summary.json" .end 'startswith("2017-11-13T09:30:00")' "--until 30m ends it at 09:30"
 
 # parameters
-expect_exit 0 run $L/params.lua --set count=7 --set label=東京 --set flag=true
-expect_match "$TMP/out" 'count 7 label 東京 flag true'
+expect_exit 0 run $L/params.lua --set count=7 --set label=東京 --set flag=true --out "$TMP/params"
+# the script logs what it read (a "log" record of the trace)
+expect_json "$TMP/params/trace.jsonl" '[.[] | select(.kind == "log") | .detail]' \
+    '. == ["count 7 label 東京 flag true"]' "the parameters as the script read them"
 expect_exit 2 run $L/params.lua --set count=seven
 expect_match "$TMP/err" 'params.lua:1: --set count=seven: not a number'
 expect_exit 2 run $L/params.lua --set cuont=7
 expect_match "$TMP/err" "no script reads the parameter 'cuont'"
 
-# check loads without running
+# check loads without running (it writes no summary.json: its one printed line is what it says)
 expect_exit 0 check $L/pass.lua
 expect_match "$TMP/out" '^ok: 1 file\(s\), 2 nodes'
 expect_exit 2 check $L/unknown_node.lua
@@ -53,7 +57,9 @@ expect_match "$TMP/err" 'unknown_node.lua:3:'
 
 # always-conditions fail at the first failing check
 expect_exit 1 run $L/always.lua -q --out "$TMP/always"
-expect_match "$TMP/out" 'FAIL a stays up: a is down \(at 2017-11-13 10:00:00\)'
+expectation_failed "$TMP/always/summary.json" "a stays up" '^a is down$'
+expect_json "$TMP/always/summary.json" '.expectations[] | select(.name == "a stays up")' \
+    '.kind == "always" and (.failed_at | startswith("2017-11-13T10:00:00"))' "checked always, failed at 10:00"
 
 expect_exit 0 run $L/timers.lua -q
 expect_exit 1 run $L/pass.lua -q --until 5ms   # the pong would arrive at 10ms

@@ -13,13 +13,16 @@ expect_match "$TMP/each/trace.jsonl" '"kind":"msg_fault".*"detail":"duplicated"'
 
 # site loss at a random moment (the seed draws it): synchronous loses nothing acknowledged;
 # asynchronous loses exactly the unshipped tail, and across the seeds some loss is seen
+# $rpo: the RPO figures (acknowledged writes lost) of the faults that lost a site's tenants
+rpo='[.faults[].rpo | select(.) | .writes_lost]'
 lost=0
 for seed in 1 2 3 4 5 6 7 8 9 10; do
-    expect_exit 0 run $T tests/lua/failover_random_loss.lua -q --seed $seed
-    expect_match "$TMP/out" 'RPO 0 write\(s\) lost'
+    expect_exit 0 run $T tests/lua/failover_random_loss.lua -q --seed $seed --out "$TMP/sync$seed"
+    expect_json "$TMP/sync$seed/summary.json" "$rpo" 'length >= 1 and all(. == 0)' "synchronous, seed $seed: RPO 0 writes lost"
     [ "$seed" -gt 4 ] || expect_exit 0 run $T tests/lua/failover_random_loss.lua -q --seed $seed --set replication=semisync
-    expect_exit 0 run $T tests/lua/failover_random_loss.lua -q --seed $seed --set replication=async
-    n=$(sed -n 's/.*RPO \([0-9]*\) write(s) lost.*/\1/p' "$TMP/out")
+    expect_exit 0 run $T tests/lua/failover_random_loss.lua -q --seed $seed --set replication=async --out "$TMP/async$seed"
+    expect_json "$TMP/async$seed/summary.json" "$rpo" 'length >= 1' "asynchronous, seed $seed: the RPO is measured"
+    n=$(json "$TMP/async$seed/summary.json" "$rpo | add // 0")
     lost=$((lost + ${n:-0}))
 done
 [ "$lost" -gt 0 ] || fail "asynchronous mode lost nothing across ten random site losses: the measure sees no tail"
@@ -28,8 +31,9 @@ done
 lost=0
 for seed in 1 2 3 4 5; do
     expect_exit 0 run $T tests/lua/failover_lose_state.lua -q --seed $seed
-    expect_exit 0 run $T tests/lua/failover_lose_state.lua -q --seed $seed --set replication=async
-    n=$(sed -n 's/.*RPO \([0-9]*\) write(s) lost.*/\1/p' "$TMP/out")
+    expect_exit 0 run $T tests/lua/failover_lose_state.lua -q --seed $seed --set replication=async --out "$TMP/state$seed"
+    expect_json "$TMP/state$seed/summary.json" "$rpo" 'length >= 1' "lost state, seed $seed: the RPO is measured"
+    n=$(json "$TMP/state$seed/summary.json" "$rpo | add // 0")
     lost=$((lost + ${n:-0}))
 done
 [ "$lost" -gt 0 ] || fail "losing the unreplicated state never lost an acknowledged write in asynchronous mode"
@@ -44,14 +48,19 @@ for seed in 1 2 3; do
 done
 
 # a failing nemesis run prints its replay command; running it gives the same failure and hash
-expect_exit 1 run $T tests/lua/nemesis_fails.lua -q --seed 7
-h1=$(hash_of)
-replay=$(sed -n 's/^  replay     renkei run //p' "$TMP/out")
-[ -n "$replay" ] || fail "no replay command printed"
-eval "set -- $replay"
-expect_exit 1 run "$@" -q
-[ "$(hash_of)" = "$h1" ] || fail "the replay gave another trace hash"
-expect_match "$TMP/out" 'FAIL no inquiry timed out'
+expect_exit 1 run $T tests/lua/nemesis_fails.lua -q --seed 7 --out "$TMP/nf"
+NF="$TMP/nf/summary.json"
+expectation_failed "$NF" "no inquiry timed out" '^[1-9][0-9]* timed out$'
+expect_trace_hash "$TMP/nf"
+h1=$(trace_hash "$TMP/nf")
+expect_json "$NF" .replay '. == "renkei run topologies/small.lua tests/lua/nemesis_fails.lua --seed 7"' "the replay command"
+replay=$(json "$NF" .replay)
+eval "set -- ${replay#renkei run }"
+expect_exit 1 run "$@" -q --out "$TMP/replayed"
+R="$TMP/replayed/summary.json"
+expect_json "$R" .trace_hash ". == \"$h1\"" "the replay gives the same trace hash"
+expectation_failed "$R" "no inquiry timed out"
+expect_json "$R" .expectations ". == $(jq -c .expectations "$NF")" "the replay fails the same way"
 
 # bad fault specifications: one line naming the file and line, exit 2
 for bad in fault_unknown_node:"unknown node 'no-such-site'" fault_negative:"must not be negative" \

@@ -6,24 +6,31 @@ source tests/lib.sh "$@"
 # flow_e2e.lua breaks two invariants on purpose (a leaked individual number, an inquiry with
 # no staff member): exit 1, and those are the only failures.
 expect_exit 1 run topologies/small.lua tests/lua/flow_e2e.lua -q --out "$TMP/e2e"
-fails=$(grep -c 'FAIL' "$TMP/out" || true)
-[ "$fails" -eq 2 ] || fail "expected exactly the two deliberate invariant failures, got $fails: $(grep FAIL "$TMP/out")"
-expect_match "$TMP/out" 'FAIL no individual number on the network: 1 message'
-expect_match "$TMP/out" 'FAIL every inquiry names a staff member: 1 inquiries'
-expect_match "$TMP/out" 'ok +the provision is exactly what Chiyoda registered'
-for outcome in no_code duplicate not_permitted no_staff integrity not_found timeout unreachable; do
-    expect_match "$TMP/out" "ok +[a-z_]+ -> $outcome"
-done
-h1=$(hash_of)
-expect_exit 1 run topologies/small.lua tests/lua/flow_e2e.lua -q
-[ "$(hash_of)" = "$h1" ] || fail "the same seed gave a different trace"
 S="$TMP/e2e/summary.json"
-expect_match "$S" '"invariants":'
-expect_match "$S" '"p95":'
-expect_match "$S" '"not_permitted":[[:space:]]*1'
+expect_json "$S" '[(.expectations[] | select(.passed != true)), (.invariants[] | select(.held != true))] | map(.name)' \
+    '. == ["no individual number on the network", "every inquiry names a staff member"]' \
+    "exactly the two deliberate invariant failures"
+invariant_failed "$S" "no individual number on the network" '^1 message'
+invariant_failed "$S" "every inquiry names a staff member" '^1 inquiries'
+expect_json "$S" .exit_status '. == 1' "a broken invariant: exit status 1"
+expectation_held "$S" "the provision is exactly what Chiyoda registered"
+for outcome in no_code duplicate not_permitted no_staff integrity not_found timeout unreachable; do
+    # an expectation "<case> -> <outcome>" held, and the flows counted that outcome
+    expect_json "$S" "[.expectations[] | select(.name | test(\"^[a-z_]+ -> $outcome\$\"))]" \
+        'length >= 1 and all(.passed == true)' "a case ending in $outcome held"
+    expect_json "$S" "[.flows[].outcomes.$outcome // 0] | add" '. >= 1' "flows ended in $outcome"
+done
+expect_trace_hash "$TMP/e2e"
+h1=$(trace_hash "$TMP/e2e")
+expect_exit 1 run topologies/small.lua tests/lua/flow_e2e.lua -q --out "$TMP/e2e2"
+expect_json "$TMP/e2e2/summary.json" .trace_hash ". == \"$h1\"" "the same seed gives the same trace"
+expect_json "$S" '.invariants | length' '. >= 7' "the invariants are listed"
+expect_json "$S" .flows.inquiry.latency_ms.p95 '. > 0' "the inquiries' latency p95"
+expect_json "$S" .flows.inquiry.outcomes.not_permitted '. == 1' "one inquiry not permitted"
 
 # one inquiry, as a trainer shows it
 expect_exit 0 run topologies/small.lua scripts/training/child_allowance.lua -q --out "$TMP/ca"
+invariant_held "$TMP/ca/summary.json" "no individual number on the network"
 T="$TMP/ca/trace.jsonl"
 # the NWS and the interface systems' network side carry only ciphertext
 grep '"kind":"send"' "$T" | grep '"type":"provision"' | grep -E '"node":"nws"|"peer":"nws"' >"$TMP/nws_hops"
@@ -36,7 +43,6 @@ expect_no_match "$TMP/addr" '"node":"(nws|jlis|[a-z]+\.ifs)"|"peer":"(nws|jlis|[
 # the codes differ hop by hop: Osaka's code before the NWS, Chiyoda's after it
 codes=$(grep '"type":"inquiry"' "$T" | grep '"kind":"send"' | sed -n 's/.*"agency_code":"\([0-9A-Z]*\)".*/\1/p' | sort -u | wc -l)
 [ "$codes" -eq 2 ] || fail "expected two distinct agency codes along the inquiry, saw $codes"
-expect_match "$TMP/out" 'ok +no individual number on the network'
 
 # bad input: an unknown procedure, an unknown municipality, a malformed replica
 cat >"$TMP/bad_proc.lua" <<'LUA'
@@ -61,9 +67,10 @@ expect_exit 2 run topologies/small.lua "$TMP/bad_code.lua" -q
 expect_match "$TMP/err" "bad_code.lua:1: lg 131017: wrong check digit \(expected 6\)"
 
 # two days of workload: inquiries on business days only, new residents, the nightly batch
-expect_exit 0 run topologies/small.lua tests/lua/workload_days.lua -q --set key_rotation=1h
-expect_match "$TMP/out" 'inquiry +7[0-9]{2} started'
-expect_match "$TMP/out" 'code_request +[1-9][0-9]* started, [0-9]+ ended: ok'
+expect_exit 0 run topologies/small.lua tests/lua/workload_days.lua -q --set key_rotation=1h --out "$TMP/days"
+expect_json "$TMP/days/summary.json" .flows.inquiry.started '. >= 700 and . <= 799' "about 750 inquiries started"
+expect_json "$TMP/days/summary.json" .flows.code_request '.started >= 1 and .outcomes.ok >= 1' \
+    "new residents' codes requested and obtained"
 
 # the national topology: 47 prefectures + 1,741 municipalities (check digits are checked by lg{})
 cat >"$TMP/count.lua" <<'LUA'

@@ -101,7 +101,7 @@ LUA
 
 make_script "$DATA" "$TMP/data_ok.lua"
 expect_exit 0 check "$TMP/data_ok.lua"
-expect_match "$TMP/out" '^ok: 1 file'
+expect_match "$TMP/out" '^ok: 1 file'   # check writes no summary.json: its one line is what it says
 
 # negative control: one check digit altered (131016 -> 131017) must fail
 grep -q 'code = "131016"' "$DATA" || fail "131016 not found in $DATA"

@@ -8,49 +8,64 @@ SMALL=topologies/small.lua
 JAPAN="topologies/japan.lua --set resident_scale=0.00001"
 PLAN=scripts/rollout/national_2017.lua
 INV=tests/lua/rollout_invariants.lua
+ALL_SLIPS=tests/lua/rollout_all_slips.lua   # summary.json lists every slip, not the 1,000 largest
+# largest CAUSE: the largest slip of that cause (summary.json lists them largest first)
+largest() { echo "first(.schedule.slips[] | select(.cause == \"$1\"))"; }
+# milestone NAME: the milestone's entry in summary.json's schedule
+milestone() { echo "[.schedule.milestones[] | select(.name == $(jq_str "$1"))]"; }
 
 # known answers, the east site up and then down for a day
 expect_exit 0 run $SMALL tests/lua/rollout_known.lua $INV -q --out "$TMP/known"
-expect_exit 0 run $SMALL tests/lua/rollout_known.lua $INV -q --set outage=true
-expect_match "$TMP/out" 'LATE ready +2017-05-12  2017-05-15  2017-05-12  \(1 business days late\)'
-expect_match "$TMP/out" 'largest outage +131016 +test +1 business days'
+expect_exit 0 run $SMALL tests/lua/rollout_known.lua $INV -q --set outage=true --out "$TMP/outage"
+expect_json "$TMP/outage/summary.json" "$(milestone ready)" \
+    'length == 1 and (.[0] | .met == false and .target == "2017-05-12" and .date == "2017-05-15" and .planned == "2017-05-12" and .days_late == 1)' \
+    "'ready' late: 2017-05-15 for 2017-05-12, 1 business day"
+expect_json "$TMP/outage/summary.json" "$(largest outage)" '.lg == "131016" and .phase == "test" and .days == 1' \
+    "the largest outage slip: 131016's test, 1 business day"
 
 # the national plan: invariants, and the same seed gives the same schedule and trace
 expect_exit 0 run $JAPAN $PLAN $INV -q --out "$TMP/a"
-h1=$(hash_of)
-for what in 'milestones +target +reached +planned' 'met +trial operation +2017-07-18' '^  readiness' \
-            '^  critical path to .full operation.' '^  slips +business days by cause: dependency' \
-            'largest capacity' '^  capacity +test_slots +per site' '1,788 ready for the live network'; do
-    expect_match "$TMP/out" "$what"
-done
+S="$TMP/a/summary.json"
+expect_json "$S" '.schedule.milestones | length' '. >= 1' "the plan's milestones"
+expect_json "$S" "$(milestone "trial operation")" 'length == 1 and .[0].met == true and .[0].target == "2017-07-18"' \
+    "'trial operation' met, target 2017-07-18"
+expect_json "$S" .schedule '.members > 0 and (.readiness | length > 0)' "readiness day by day"
+expect_json "$S" .schedule.critical_to '. == "full operation"' "the critical path to 'full operation'"
+expect_json "$S" .schedule.slip_days '.dependency >= 0 and .capacity > 0' "slip days by cause, capacity slips among them"
+expect_json "$S" '[.schedule.capacity[] | select(.name == "test_slots")]' 'length == 1 and .[0].per == "site"' \
+    "the test_slots capacity, per site"
+expect_json "$S" .schedule.live '. == 1788' "1,788 ready for the live network"
+expect_trace_hash "$TMP/a"
+h1=$(trace_hash "$TMP/a")
 expect_exit 0 run $JAPAN $PLAN -q --out "$TMP/b"
-[ "$(hash_of)" = "$h1" ] || fail "the same seed gave a different trace"
-sched() { sed -n '/"schedule":/,/"expectations":/p' "$1"; }
-diff <(sched "$TMP/a/summary.json") <(sched "$TMP/b/summary.json") >/dev/null || fail "the same seed gave a different schedule"
+expect_json "$TMP/b/summary.json" .trace_hash ". == \"$h1\"" "the same seed gives the same trace"
+expect_same_json "$S" "$TMP/b/summary.json" .schedule "the same seed gives the same schedule"
 expect_exit 0 run $JAPAN $PLAN -q --seed 2 --out "$TMP/c"
-[ "$(hash_of)" != "$h1" ] || fail "another seed gave the same trace"
-! diff <(sched "$TMP/a/summary.json") <(sched "$TMP/c/summary.json") >/dev/null || fail "another seed gave the same schedule"
+expect_trace_hash "$TMP/c"
+expect_json "$TMP/c/summary.json" .trace_hash ". != \"$h1\"" "another seed gives another trace"
+expect_other_json "$S" "$TMP/c/summary.json" .schedule "another seed gives another schedule"
 
 # summary.json: the shape the dashboard renders
-S="$TMP/a/summary.json"
-for field in schedule phases group by phase start end members slips capacity dependency redo outage \
-             milestones target date met p_meet p50 p90 planned readiness counts critical_path lg cause days \
-             slip_days slips_total test_inquiries external waves; do
-    expect_match "$S" "\"$field\":"
-done
-expect_match "$S" '"by":[[:space:]]*"prefecture"'
-expect_match "$S" '"group":[[:space:]]*"130001"'
-expect_match "$S" '"date":[[:space:]]*"2016-01-04"'
-expect_match "$S" '"name":[[:space:]]*"trial operation"'
+fields='"schedule" "phases" "group" "by" "phase" "start" "end" "members" "slips" "capacity" "dependency" "redo"
+        "outage" "milestones" "target" "date" "met" "p_meet" "p50" "p90" "planned" "readiness" "counts"
+        "critical_path" "lg" "cause" "days" "slip_days" "slips_total" "test_inquiries" "external" "waves"'
+expect_json "$S" '[paths | last | strings] | unique' "[$(echo $fields | tr ' ' ,)] - . == []" \
+    "summary.json has every field of the schedule"
+expect_json "$S" '[.schedule.phases[] | select(.group == "130001")]' 'length > 0 and all(.by == "prefecture")' \
+    "Gantt rows per prefecture (Tokyo's)"
+expect_json "$S" .schedule.readiness[0].date '. == "2016-01-04"' "readiness from the first day"
 
 # the what-ifs run green, with the invariants
-expect_exit 0 run $JAPAN $PLAN scripts/rollout/layout_late.lua $INV -q
-expect_match "$TMP/out" 'largest dependency external +(layout_2016|vendor_test_env) '
-expect_exit 0 run $JAPAN $PLAN scripts/rollout/site_outage.lua $INV -q
-expect_match "$TMP/out" 'timeout [1-9][0-9]*'
-expect_match "$TMP/out" 'largest outage +[0-9]+ +inter_agency_test +1 business days'   # failover after 4 h
-expect_exit 0 run $JAPAN $PLAN scripts/rollout/site_outage.lua -q --set promote=manual
-expect_match "$TMP/out" 'largest outage +[0-9]+ +inter_agency_test +5 business days'   # the whole week
+expect_exit 0 run $JAPAN $PLAN scripts/rollout/layout_late.lua $INV $ALL_SLIPS -q --out "$TMP/late"
+expect_json "$TMP/late/summary.json" "$(largest dependency)" \
+    '.lg == "external" and (.phase == "layout_2016" or .phase == "vendor_test_env")' "the largest dependency: a late external event"
+expect_exit 0 run $JAPAN $PLAN scripts/rollout/site_outage.lua $INV $ALL_SLIPS -q --out "$TMP/outage_auto"
+expect_json "$TMP/outage_auto/summary.json" '[.flows[].outcomes.timeout // 0] | add' '. >= 1' "test inquiries timed out"
+expect_json "$TMP/outage_auto/summary.json" "$(largest outage)" \
+    '(.lg | test("^[0-9]+$")) and .phase == "inter_agency_test" and .days == 1' "failover after 4 h: 1 business day lost"
+expect_exit 0 run $JAPAN $PLAN scripts/rollout/site_outage.lua $ALL_SLIPS -q --set promote=manual --out "$TMP/outage_manual"
+expect_json "$TMP/outage_manual/summary.json" "$(largest outage)" \
+    '(.lg | test("^[0-9]+$")) and .phase == "inter_agency_test" and .days == 5' "no failover: the whole week lost"
 
 # bad schedule input: one line naming the file and the line, exit 2
 bad() {   # name expected-message-regex, script on stdin

@@ -6,56 +6,65 @@ T=tests/lua/rollout_triangular.lua
 
 # 1000 runs: P(meet) within four standard errors of the closed form
 expect_exit 0 run $T -q --runs 1000 --out "$TMP/mc"
-expect_match "$TMP/out" '^  runs +1000 of 1000 seeds \(1 to 1000\) on [0-9]+ worker'
+S="$TMP/mc/summary.json"
+expect_json "$S" .monte_carlo '.runs == 1000 and .first_seed == 1 and .last_seed == 1000 and .jobs >= 1' \
+    "1000 runs of seeds 1 to 1000 on some workers"
+# mc NAME: the milestone's odds in summary.json
+mc() { echo "[.monte_carlo.milestones[] | select(.name == \"$1\")] | if length == 1 then .[0] else error(\"no one milestone $1\") end"; }
 check_p() {   # name expected
-    awk -v name="$1" -v want="$2" '
-        $1 == name && $4 == "±" { found = 1; p = $3; n = 1000; se = sqrt(want * (1 - want) / n)
-            d = p - want; if (d < 0) d = -d
-            if (d > 4 * se) { printf "p(meet) of %s is %s, expected %s +- %.4f\n", name, p, want, 4 * se; exit 1 } }
-        END { if (!found) { print "no line for " name; exit 1 } }' "$TMP/out" || fail "$1: p(meet) off (see above)"
+    expect_json "$S" "$(mc "$1")" "(.p_meet - $2 | fabs) <= 4 * ($2 * (1 - $2) / 1000 | sqrt)" \
+        "$1: p(meet) within four standard errors of $2"
 }
 check_p triangular 0.666667
 check_p lognormal 0.773270
 # the triangular's P50 is day 7 (2016-04-12) and its P90 day 11 (2016-04-18), within a day
-# (no "grep -q" at the end of a pipe: with pipefail, the writer's SIGPIPE would fail it)
-expect_match "$TMP/out" '^ +triangular +2016-04-13  0\.[0-9]+ ± 0\.[0-9]+ +2016-04-1[123] +2016-04-(15|18|19)$'
+expect_json "$S" "$(mc triangular)" \
+    '.target == "2016-04-13" and (.p50 | test("^2016-04-1[123]$")) and (.p90 | test("^2016-04-(15|18|19)$"))' \
+    "the triangular's target, P50 and P90"
 # what matters: each milestone's own phase, and not the other (independent) one
-grep -A1 -E '^ +triangular +2016' "$TMP/out" >"$TMP/tri"
-expect_match "$TMP/tri" 'inputs that matter most: duration:tri_work \(r \+(0\.9[0-9]|1\.00)\)$'
-grep -A1 -E '^ +lognormal +2016' "$TMP/out" >"$TMP/logn"
-expect_match "$TMP/logn" 'inputs that matter most: duration:logn_work \(r \+(0\.[89][0-9]|1\.00)\)$'
-S="$TMP/mc/summary.json"
-expect_match "$S" '"monte_carlo":'
-expect_match "$S" '"p_meet_se":'
-expect_match "$S" '"runs":[[:space:]]*1000'
-expect_match "$S" '"dates":'
+expect_json "$S" "$(mc triangular) | [.inputs[] | select(.significant)]" \
+    'length == 1 and .[0].input == "duration:tri_work" and .[0].correlation >= 0.895' \
+    "the triangular's only significant input: its own duration, r >= 0.90"
+expect_json "$S" "$(mc lognormal) | [.inputs[] | select(.significant)]" \
+    'length == 1 and .[0].input == "duration:logn_work" and .[0].correlation >= 0.795' \
+    "the lognormal's only significant input: its own duration, r >= 0.80"
+expect_json "$S" .monte_carlo.milestones 'length == 2 and all(has("p_meet_se") and (.dates | length > 0))' \
+    "each milestone's standard error and spread of dates"
 # the base run's summary carries the odds in schedule.milestones too
-sed -n '/"schedule":/,/"monte_carlo":/p' "$S" >"$TMP/sched"
-expect_match "$TMP/sched" '"p_meet":[[:space:]]*0\.[0-9]'
+expect_json "$S" '[.schedule.milestones[] | .p_meet]' 'length == 2 and all(. > 0 and . < 1)' \
+    "schedule.milestones carry the odds"
 
 # one worker or three: the same odds, dates and rankings (runs are folded in seed order)
 expect_exit 0 run $T -q --runs 60 --jobs 1 --out "$TMP/j1"
 expect_exit 0 run $T -q --runs 60 --jobs 3 --out "$TMP/j3"
-strip() { sed -n '/"monte_carlo":/,$p' "$1" | grep -vE '"(wall_s|jobs|wall_s)":'; }
-diff <(strip "$TMP/j1/summary.json") <(strip "$TMP/j3/summary.json") >/dev/null ||
-    fail "the Monte Carlo result depends on the number of workers"
+expect_json "$TMP/j3/summary.json" .monte_carlo.jobs '. == 3' "three workers"
+result='{monte_carlo: (.monte_carlo | del(.wall_s, .jobs)), expectations, replay, exit_status}'
+expect_same_json "$TMP/j1/summary.json" "$TMP/j3/summary.json" "$result" \
+    "the Monte Carlo result does not depend on the number of workers"
 # the same seeds give the same result; other seeds another
 expect_exit 0 run $T -q --runs 60 --seed 61 --jobs 2 --out "$TMP/s61"
-! diff <(strip "$TMP/j1/summary.json") <(strip "$TMP/s61/summary.json") >/dev/null ||
-    fail "seeds 61-120 gave the same result as seeds 1-60"
+expect_other_json "$TMP/j1/summary.json" "$TMP/s61/summary.json" .monte_carlo.milestones \
+    "seeds 61-120 give other odds than seeds 1-60"
 
 # an expectation that fails in some seeds: exit 1, with how many and the first seed to replay
-expect_exit 1 run $T -q --runs 40 --set must_meet=triangular
-expect_match "$TMP/out" 'FAIL the schedule completes: in [0-9]+ run\(s\); the first: renkei run tests/lua/rollout_triangular.lua --seed [0-9]+'
-seed=$(sed -n 's/.*the first: renkei run .* --seed \([0-9]*\).*/\1/p' "$TMP/out" | head -1)
+expect_exit 1 run $T -q --runs 40 --set must_meet=triangular --out "$TMP/must"
+M="$TMP/must/summary.json"
+# the first failing seed's replay command (\(...) is jq's string interpolation)
+replay="renkei run tests/lua/rollout_triangular.lua --seed \(.first_seed) --set 'must_meet=triangular'"
+expect_json "$M" '[.monte_carlo.expectations_failed[] | select(.name == "the schedule completes")]' \
+    "length == 1 and (.[0] | .runs >= 1 and .replay == \"$replay\")" \
+    "the schedule failed in some runs, with the first one's replay command"
+expect_json "$M" .exit_status '. == 1' "the summary's exit status"
+seed=$(json "$M" '.monte_carlo.expectations_failed[0].first_seed')
 expect_exit 1 run $T -q --seed "$seed" --set must_meet=triangular   # and that seed fails alone
 # a script error in the runs: exit 2
 cat >"$TMP/bad.lua" <<'LUA'
 phase { name = "a", scope = "national", duration = 1 }
 at("2017-11-13 10:00", function() error("boom") end)
 LUA
-expect_exit 2 run "$TMP/bad.lua" -q --runs 4
-expect_match "$TMP/out" 'error in seed 1: .*bad.lua:2: boom'
+expect_exit 2 run "$TMP/bad.lua" -q --runs 4 --out "$TMP/boom"
+expect_json "$TMP/boom/summary.json" .monte_carlo '.errors >= 1 and .first_error_seed == 1 and (.first_error | test("bad.lua:2: boom"))' \
+    "the first error, in seed 1"
 # usage
 expect_exit 2 run $T --runs 0
 expect_match "$TMP/err" '--runs: expected a number of runs'
@@ -87,6 +96,9 @@ wait "$pid"
 status=$?
 set -e
 [ "$status" -eq 130 ] || fail "interrupted Monte Carlo exited $status, expected 130"
-expect_match "$TMP/out" 'interrupted after [0-9]+ of 1000000 runs'
-expect_match "$TMP/int/summary.json" '"interrupted":[[:space:]]*true'
+I="$TMP/int/summary.json"
+expect_json "$I" .interrupted '. == true' "the summary says the runs were interrupted"
+expect_json "$I" .exit_status '. == 130' "the summary's exit status"
+expect_json "$I" .monte_carlo '.runs >= 0 and .runs < 1000000 and .last_seed - .first_seed + 1 == 1000000' \
+    "interrupted after some of the 1000000 runs"
 finish

@@ -3,12 +3,16 @@ set -euo pipefail
 source tests/lib.sh "$@"
 L=tests/lua
 
-expect_exit 0 run $L/sandbox.lua
-first=$(grep randoms "$TMP/out")
-expect_exit 0 run $L/sandbox.lua
-[ "$(grep randoms "$TMP/out")" = "$first" ] || fail "math.random differs between runs with the same seed"
-expect_exit 0 run $L/sandbox.lua --seed 2
-[ "$(grep randoms "$TMP/out")" != "$first" ] || fail "math.random ignores the seed"
+# the script logs its draws: the "log" record of the trace that starts with "randoms"
+draws='[.[] | select(.kind == "log") | .detail | select(startswith("randoms "))]'
+expect_exit 0 run $L/sandbox.lua --out "$TMP/a"
+expectation_held "$TMP/a/summary.json" "sandbox holds"
+expect_json "$TMP/a/trace.jsonl" "$draws" 'length == 1' "the draws are logged once"
+first=$(json "$TMP/a/trace.jsonl" "$draws | .[0]")
+expect_exit 0 run $L/sandbox.lua --out "$TMP/b"
+expect_json "$TMP/b/trace.jsonl" "$draws" ". == [$(jq_str "$first")]" "math.random gives the same draws with the same seed"
+expect_exit 0 run $L/sandbox.lua --seed 2 --out "$TMP/c"
+expect_json "$TMP/c/trace.jsonl" "$draws" "length == 1 and .[0] != $(jq_str "$first")" "math.random follows the seed"
 
 # a runaway loop is stopped and named by file and line
 expect_exit 2 run $L/runaway.lua -q --lua-budget 1000000

@@ -49,12 +49,13 @@ call() {
     code=$(curl "${args[@]}")
 }
 auth="Authorization: Bearer"
-field() { sed -n "s/.*\"$1\":\\([^,}]*\\).*/\\1/p" "$TMP/body" | head -1 | tr -d '"'; }
+B="$TMP/body"                          # the last answer, asserted on with expect_json "$B" ...
+field() { jq -r ".$1" "$B" 2>/dev/null; }   # a top-level field of the last answer, for the loops
 
 # --- the trace with and without the dashboard -----------------------------------------------
 expect_exit 0 run $T -q --out "$TMP/plain"
-plain=$(hash_of)
-[ -n "$plain" ] || fail "no hash from the plain run"
+expect_trace_hash "$TMP/plain"
+plain=$(trace_hash "$TMP/plain")
 
 serve $T -q --serve 0 --out "$TMP/served"
 # a browser watches the live stream all along
@@ -75,40 +76,44 @@ done
 [ "$state" = ended ] || fail "the served run did not end (state $state)"
 [ "$resumes" -ge 4 ] || fail "expected the start and three captions to pause the run, resumed $resumes times"
 call GET /api/state
-[ "$(field exit_status)" = 0 ] || fail "the page is told the exit status: $(cat "$TMP/body")"
+expect_json "$B" .exit_status '. == 0' "the page is told the exit status"
 # the trainer's flow: Osaka's inquiry hop by hop, each hop with its step and lanes
 call GET /api/flows/pick
-steps=$(grep -o '"step":"[a-z_]*"' "$TMP/body" | cut -d'"' -f4 | tr '\n' ' ')
-want="inquiry_request inquiry_converted inquiry_to_nws inquiry_nws_converted inquiry_to_provider provision_answer provision_sealed provision_nws_relay provision_opened provision_delivered "
-[ "$steps" = "$want" ] || fail "the inquiry's hops: $steps"
-grep -q '"from_lane":"nws","to_lane":"provider_ifs"' "$TMP/body" || fail "lanes: $(head -c 400 "$TMP/body")"
-grep -q '"outcome":"ok"' "$TMP/body" && grep -q '"procedure":{"id":"child_allowance"' "$TMP/body" || fail "flow summary: $(head -c 300 "$TMP/body")"
+expect_json "$B" '[.hop_list[].step]' '. == ["inquiry_request", "inquiry_converted", "inquiry_to_nws",
+    "inquiry_nws_converted", "inquiry_to_provider", "provision_answer", "provision_sealed", "provision_nws_relay",
+    "provision_opened", "provision_delivered"]' "the inquiry's hops"
+expect_json "$B" '[.hop_list[] | select(.from_lane == "nws" and .to_lane == "provider_ifs")]' 'length >= 1' \
+    "a hop from the NWS lane to the provider's interface system"
+expect_json "$B" . '.outcome == "ok" and .procedure.id == "child_allowance"' "the flow's outcome and procedure"
 stop
 kill "$watcher" 2>/dev/null || true
 wait "$watcher" 2>/dev/null || true
 [ "$STATUS" -eq 0 ] || fail "served run exited $STATUS after the end (expected its result, 0)"
-served=$(sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$TMP/serve.out")
-[ "$served" = "$plain" ] || fail "serving changed the trace: $served != $plain"
+expect_json "$TMP/served/summary.json" .trace_hash ". == \"$plain\"" "serving does not change the trace hash"
+expect_json "$TMP/served/summary.json" .exit_status '. == 0' "the served run's result"
 cmp -s "$TMP/plain/trace.jsonl" "$TMP/served/trace.jsonl" || fail "served trace.jsonl differs"
 grep -q '^event: tick' "$TMP/stream" || fail "the stream carried no updates"
-grep -q '"caption":{"seq":' "$TMP/stream" || fail "the stream carried no caption"
+sed -n 's/^data: //p' "$TMP/stream" >"$TMP/stream.jsonl"
+expect_json "$TMP/stream.jsonl" '[.[] | .caption? | objects | .seq]' 'length >= 1 and all(type == "number")' \
+    "the stream carried captions"
 [ -s "$TMP/served/report.html" ] || fail "no report.html"
 [ ! -s "$TMP/serve.err" ] || fail "the served run wrote to stderr: $(cat "$TMP/serve.err")"
 
 # --- controls and bad requests on a paused run ----------------------------------------------
-serve $T -q --serve 127.0.0.1:0
+serve $T -q --serve 127.0.0.1:0 --out "$TMP/ctl"
 call GET /api/state
-[ "$code" = 200 ] && [ "$(field state)" = paused ] || fail "a served run starts paused: $code $(cat "$TMP/body")"
-events0=$(field events)
-[ "$events0" = 0 ] || fail "events before any step: $events0"
+[ "$code" = 200 ] || fail "state: $code"
+expect_json "$B" . '.state == "paused" and .events == 0' "a served run starts paused, before any event"
 now0=$(field now_us)
 
 # each bad request: its status, a one-line JSON error, and nothing changed
 bad() {
     local want=$1; shift
     call "$@"
-    [ "$code" = "$want" ] || fail "$1 $2 ${3:-}: status $code, expected $want: $(cat "$TMP/body")"
-    grep -q '^{"error":"[^"]*","status":[0-9]*}$' "$TMP/body" || fail "$1 $2: not a one-line JSON error: $(cat "$TMP/body")"
+    [ "$code" = "$want" ] || fail "$1 $2 ${3:-}: status $code, expected $want: $(cat "$B")"
+    expect_json "$B" . "keys == [\"error\", \"status\"] and (.error | type == \"string\" and length > 0) and .status == $want" \
+        "$1 $2: a JSON error with its status"
+    expect_one_line "$B"
 }
 bad 404 GET /api/nowhere
 bad 404 GET /nowhere.js
@@ -133,47 +138,56 @@ bad 400 GET '/api/flows/abc'
 { printf '{"events":1,"pad":"'; head -c 200000 /dev/zero | tr '\0' 'x'; printf '"}'; } >"$TMP/big.json"
 bad 413 POST /api/step @"$TMP/big.json" "$auth $TOKEN"
 call GET /api/state
-[ "$(field events)" = "$events0" ] && [ "$(field now_us)" = "$now0" ] && [ "$(field state)" = paused ] ||
-    fail "a bad request changed the run: $(cat "$TMP/body")"
+expect_json "$B" . ".events == 0 and .now_us == $now0 and .state == \"paused\"" "the bad requests changed nothing"
 call GET /api/faults
-[ "$(cat "$TMP/body")" = "[]" ] || fail "a refused fault was recorded: $(cat "$TMP/body")"
+expect_json "$B" . '. == []' "no refused fault was recorded"
 
 # one step is one event; the clock moves only with events
 call POST /api/step '{"events":1}' "$auth $TOKEN"
-[ "$code" = 200 ] && [ "$(field stepped)" = 1 ] && [ "$(field events)" = 1 ] || fail "step: $code $(cat "$TMP/body")"
+[ "$code" = 200 ] || fail "step: $code $(cat "$B")"
+expect_json "$B" . '.stepped == 1 and .events == 1' "one step is one event"
 call POST /api/step '{"events":3}' "$auth $TOKEN"
-[ "$(field events)" = 4 ] || fail "three steps: $(cat "$TMP/body")"
+expect_json "$B" .events '. == 4' "three more steps"
 call POST /api/until '{"time":"08:45"}' "$auth $TOKEN"
-[ "$code" = 200 ] || fail "until: $code $(cat "$TMP/body")"
+[ "$code" = 200 ] || fail "until: $code $(cat "$B")"
 for _ in $(seq 3000); do call GET /api/state; [ "$(field state)" = paused ] && break; sleep 0.05; done
-[ "$(field now)" = "2017-11-13 08:45:00" ] || fail "run until 08:45 stopped at $(field now)"
+expect_json "$B" .now '. == "2017-11-13 08:45:00"' "run until 08:45 stops there"
 call POST /api/speed '{"speed":3600}' "$auth $TOKEN"
-[ "$(field speed)" = 3600 ] && [ "$(field state)" = paused ] || fail "speed: $(cat "$TMP/body")"
+expect_json "$B" . '.speed == 3600 and .state == "paused"' "the speed changes, the run stays paused"
 # the API reads
 call GET /api/topology
-[ "$code" = 200 ] && grep -q '"local_governments":4' "$TMP/body" || fail "topology: $(head -c 300 "$TMP/body")"
+[ "$code" = 200 ] || fail "topology: $code"
+expect_json "$B" .counts.local_governments '. == 4' "the topology's local governments"
 call GET /api/checks
-grep -q '"invariants":\[{"name":"no individual number on the network","held":true' "$TMP/body" || fail "checks: $(head -c 300 "$TMP/body")"
+expect_json "$B" '.invariants[0]' '.name == "no individual number on the network" and .held == true' "the checks"
 call GET '/api/events?kind=send&node=east&limit=5'
-[ "$(grep -oE '"kind":"send","node":"[a-z.]+","peer":"[a-z.]+"' "$TMP/body" | grep -c '"east"')" -eq 5 ] || fail "events: $(head -c 300 "$TMP/body")"
-grep -q '"caption":{"seq":1,"ja":"ようこそ' "$TMP/body" 2>/dev/null || { call GET /api/state; grep -q '"caption":{"seq":1,"ja":"ようこそ' "$TMP/body" || fail "the caption: $(head -c 300 "$TMP/body")"; }
+expect_json "$B" .events 'length == 5 and all(.kind == "send" and (.node == "east" or .peer == "east"))' \
+    "five send events of east"
+call GET /api/state
+expect_json "$B" .caption '.seq == 1 and (.ja | startswith("ようこそ"))' "the first caption"
 call GET /api/faults/catalogue
-grep -q '"kind":"site_down"' "$TMP/body" || fail "catalogue: $(head -c 300 "$TMP/body")"
+expect_json "$B" '[.[].kind]' 'index("site_down") != null' "site_down in the catalogue"
 # follow the next inquiry of a body; unknown bodies are refused
 call POST /api/follow '{"body":"271004"}' "$auth $TOKEN"
-[ "$code" = 200 ] && grep -q '"following":"271004"' "$TMP/body" || fail "follow: $code $(cat "$TMP/body")"
+[ "$code" = 200 ] || fail "follow: $code $(cat "$B")"
+expect_json "$B" .following '. == "271004"' "following Osaka's next inquiry"
 bad 400 POST /api/follow '{"body":"999999"}' "$auth $TOKEN"
 # a fault from the API, then cleared
 call POST /api/faults '{"kind":"site_down","target":"east","duration":"1h"}' "$auth $TOKEN"
-[ "$code" = 200 ] && [ "$(field id)" = 1 ] || fail "inject: $code $(cat "$TMP/body")"
+[ "$code" = 200 ] || fail "inject: $code $(cat "$B")"
+expect_json "$B" .id '. == 1' "the injected fault's id"
 call GET /api/faults
-grep -q '"id":1,"kind":"site_down","target":"east"' "$TMP/body" || fail "fault list: $(head -c 300 "$TMP/body")"
+expect_json "$B" '[.[] | select(.id == 1)]' 'length == 1 and .[0].kind == "site_down" and .[0].target == "east"' \
+    "the fault listed"
 call DELETE /api/faults/1 "" "$auth $TOKEN"
-[ "$code" = 200 ] || fail "clear: $code $(cat "$TMP/body")"
+[ "$code" = 200 ] || fail "clear: $code $(cat "$B")"
 # the static page is served
 call GET /
 [ "$code" = 200 ] && grep -q 'app.js' "$TMP/body" || fail "index.html: $code"
 stop
 [ "$STATUS" -eq 130 ] || fail "Ctrl-C during a served run exited $STATUS, expected 130"
-grep -q 'ended: interrupted' "$TMP/serve.out" || fail "no summary after Ctrl-C"
+expect_json "$TMP/ctl/summary.json" . '.interrupted == true and .end_reason == "interrupted" and .exit_status == 130' \
+    "a summary after Ctrl-C"
+expect_json "$TMP/ctl/summary.json" '.faults[0]' '.kind == "site_down" and .target == "east" and .end != null' \
+    "the fault injected from the API, cleared"
 finish

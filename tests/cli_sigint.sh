@@ -17,6 +17,9 @@ status=$?
 set -e
 [ "$status" -eq 130 ] || fail "interrupted run exited $status, expected 130"
 [ -s "$TMP/int/summary.json" ] || fail "no summary.json after Ctrl-C"
-expect_match "$TMP/int/summary.json" '"interrupted":[[:space:]]*true'
-expect_match "$TMP/out" 'ended: interrupted'
+S="$TMP/int/summary.json"
+expect_json "$S" .interrupted '. == true' "the summary says the run was interrupted"
+expect_json "$S" .end_reason '. == "interrupted"' "ended: interrupted"
+expect_json "$S" .exit_status '. == 130' "the summary's exit status"
+expect_json "$S" '.end_us - .start_us' '. > 0' "it ran a while before the signal"
 finish

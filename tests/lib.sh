@@ -1,5 +1,34 @@
 # tests/lib.sh - helpers for the command-line tests (tests/cli_*.sh), sourced by each.
-# Usage in a test: source tests/lib.sh "$@"; then expect_exit / expect_match; finish.
+# Usage in a test: source tests/lib.sh "$@"; then expect_exit / expect_* ...; finish.
+#
+# What a run did is asserted on its machine-readable outputs, never on the sentences it prints
+# (the print format may change): summary.json (written with --out DIR) and the HTTP API's JSON
+# answers, read with jq. Stdout/stderr are checked only for what is a contract: the one-line
+# error naming file:line on stderr, and the exact exit status (and `renkei check`'s one line,
+# as it writes no summary; a served run's address and token are read from what it prints).
+#
+#   run_renkei ARGS...          run; stdout in $TMP/out, stderr in $TMP/err, status in $status
+#   expect_exit CODE ARGS...    run, and the exit status is CODE
+#   expect_match FILE REGEX     a line of FILE matches the extended regex (stderr, traces, HTML)
+#   expect_no_match FILE REGEX, expect_one_line FILE
+#   json FILE FILTER            print FILTER's value (strings raw): h=$(json "$S" .trace_hash);
+#                               a *.jsonl FILE (trace.jsonl) is read as one array of its lines
+#   trace_hash DIR              the run's trace hash, from DIR/summary.json
+#   expect_trace_hash DIR       DIR/summary.json has one (64 hex digits)
+#   expect_json FILE FILTER TEST [WHAT]
+#                               FILTER yields exactly one value and the jq boolean TEST holds on
+#                               it (TEST sees the value as `.`); a failure shows WHAT, the filter
+#                               and the value:
+#                                 expect_json "$S" .flows.inquiry.started '. >= 700' "inquiries started"
+#   expect_same_json FILE1 FILE2 FILTER WHAT    FILTER gives the same (non-null) value in both
+#   expect_other_json FILE1 FILE2 FILTER WHAT   ... gives a value in both, and they differ
+#   expectation_held FILE NAME            the expectation NAME ran and passed
+#   expectation_failed FILE NAME [REGEX]  it ran and failed, its message matching REGEX
+#   invariant_held FILE NAME              the invariant NAME held
+#   invariant_failed FILE NAME [REGEX]    it did not, its detail matching REGEX
+#   no_failures FILE            every expectation passed and every invariant held
+#   hash_of                     the trace hash printed in $TMP/out (only for runs without --out)
+#   finish                      exit 1 if anything failed
 RENKEI=${1:?usage: $0 path/to/renkei}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -37,6 +66,91 @@ expect_one_line() {
 }
 
 hash_of() { sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$TMP/out"; }
+
+# ---- JSON (jq) ----------------------------------------------------------------------------
+
+# A FILE named *.jsonl (trace.jsonl, a session log) is read as one array of its lines.
+jq_in() { case "$1" in *.jsonl) echo -s ;; esac; }
+
+# json FILE FILTER: the value, strings without quotes. Used in $(...), where a failure cannot be
+# counted: on a missing file or a bad filter it says so on stderr and prints nothing, so check
+# what it gave (expect_json ... or [ -n ]) before comparing with it.
+json() {
+    jq $(jq_in "$1") -r "$2" "$1" || echo "json: cannot read $2 from $1" >&2
+}
+
+# trace_hash DIR: DIR/summary.json's trace hash; compare others with
+#   expect_json DIR2/summary.json .trace_hash ". == \"$h\"" "..."
+trace_hash() { json "$1/summary.json" .trace_hash; }
+
+# expect_trace_hash DIR: the run in DIR has a trace hash (sha256, 64 hex digits)
+expect_trace_hash() {
+    expect_json "$1/summary.json" .trace_hash 'test("^[0-9a-f]{64}$")' "a trace hash in $1/summary.json"
+}
+
+# jq_str TEXT: TEXT as a jq string literal, to put a name or a regex into a filter
+jq_str() { jq -Rn --arg s "$1" '$s'; }
+
+# expect_json FILE FILTER TEST [WHAT]
+expect_json() {
+    local file=$1 filter=$2 test=$3 what=${4:-"$2 | $3"} got
+    if [ ! -s "$file" ]; then
+        fail "$what: $file is missing or empty"
+        return 0
+    fi
+    got=$(jq $(jq_in "$file") -c "[($filter) | ($test)]" "$file" 2>&1) || true
+    [ "$got" = "[true]" ] && return 0
+    fail "$what: in $file, $filter is $(jq $(jq_in "$file") -c "$filter" "$file" 2>&1 | head -c 600), expected: $test"
+}
+
+# same_json FILE1 FILE2 FILTER: 0 the same (compared as jq -S prints them), 1 different, 2 a
+# file, the filter or a value missing (null)
+same_json() {
+    local a b
+    a=$(jq $(jq_in "$1") -S "$3" "$1" 2>&1) && b=$(jq $(jq_in "$2") -S "$3" "$2" 2>&1) || return 2
+    [ -n "$a" ] && [ "$a" != null ] && [ -n "$b" ] && [ "$b" != null ] || return 2
+    [ "$a" = "$b" ]
+}
+
+expect_same_json() {
+    local rc=0
+    same_json "$1" "$2" "$3" || rc=$?
+    [ "$rc" -eq 0 ] || fail "$4: $3 $([ "$rc" -eq 1 ] && echo differs || echo "is missing") in $1 and $2"
+}
+
+expect_other_json() {
+    local rc=0
+    same_json "$1" "$2" "$3" || rc=$?
+    [ "$rc" -eq 1 ] || fail "$4: $3 $([ "$rc" -eq 0 ] && echo "is the same" || echo "is missing") in $1 and $2"
+}
+
+# the entries of ARRAY (.expectations, .invariants) named NAME
+named() { echo "[$1[]? | select(.name == $(jq_str "$2"))]"; }
+
+expectation_held() {
+    expect_json "$1" "$(named .expectations "$2")" 'length == 1 and .[0].passed == true' "expectation '$2' held"
+}
+
+expectation_failed() {
+    expect_json "$1" "$(named .expectations "$2")" \
+        "length == 1 and .[0].passed == false and (.[0].message // \"\" | test($(jq_str "${3:-}")))" \
+        "expectation '$2' failed${3:+ with a message matching /$3/}"
+}
+
+invariant_held() {
+    expect_json "$1" "$(named .invariants "$2")" 'length == 1 and .[0].held == true' "invariant '$2' held"
+}
+
+invariant_failed() {
+    expect_json "$1" "$(named .invariants "$2")" \
+        "length == 1 and .[0].held == false and (.[0].detail | test($(jq_str "${3:-}")))" \
+        "invariant '$2' failed${3:+ with a detail matching /$3/}"
+}
+
+no_failures() {
+    expect_json "$1" '[(.expectations[]? | select(.passed != true)), (.invariants[]? | select(.held != true))]' \
+        'length == 0' "every expectation passed and every invariant held"
+}
 
 finish() {
     if [ "$failures" -gt 0 ]; then
