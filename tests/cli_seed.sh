@@ -5,12 +5,8 @@ set -euo pipefail
 source tests/lib.sh "$@"
 
 expect_exit 0 run topologies/small.lua tests/lua/seed_replica.lua -q --out "$TMP/seed"
-python3 - "$TMP/seed/summary.json" <<'PY' || fail "the seeded replica was not what the inquiries got"
-import json, sys
-s = json.load(open(sys.argv[1]))
-names = {e["name"]: e["passed"] for e in s["expectations"]}
-assert names == {"the first inquiry gets the seeded replica": True, "the backup site holds it too": True}, names
-PY
+expectation_held "$TMP/seed/summary.json" "the first inquiry gets the seeded replica"
+expectation_held "$TMP/seed/summary.json" "the backup site holds it too"
 
 cat >"$TMP/late.lua" <<'LUA'
 at("09:00", function() seed_replica("131016", { addressee = 1, item = "TM00000000000002", record_id = "LATE", payload = "{}" }) end)
