@@ -32,7 +32,10 @@
 #define RENKEI_WEB_DIR "web"
 #endif
 
-enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+/* The exit statuses; EXIT_INTERNAL is the status the domain halts an internal failure with
+ * (DOMAIN_EXIT_INTERNAL: an allocation or a timer that failed), the outputs marking the run
+ * incomplete. */
+enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3, EXIT_INTERRUPTED = 130 };
 
 /* ---- cli.c: the options ------------------------------------------------------------- */
 
@@ -109,6 +112,9 @@ int  app_resolve_until(session *s, sim_time_t *until);
 
 /* One run with outputs, from the parsed options in s to the exit status; closes s. */
 int  app_run_session(session *s);
+/* Why an internal failure halted the world (sim_world_halt with DOMAIN_EXIT_INTERNAL), or NULL
+ * when it did not halt or a script error halted it. */
+const char *app_internal_failure(const sim_world *w);
 
 /* ---- serve.c: --serve and --connect ----------------------------------------------------- */
 
@@ -125,12 +131,15 @@ typedef struct run_result {
     const char *ended_by;      /* the connection test's session ended it: not interrupted */
     double wall_s;
     int failed;                /* expectations failed, or -1 for a script error */
+    const char *halt_reason;   /* an internal failure halted the run: why */
     char hash[65];
     bool hash_ok;
 } run_result;
 
-/* How a run ended, as summary.json and the summary say it. */
+/* How a run ended, as summary.json and the summary say it: the driver's end (app_end_name),
+ * or the run's (app_end_reason: also the connection test's session end, "internal_failure"). */
 const char *app_end_name(sim_run_end e);
+const char *app_end_reason(const run_result *r);
 /* The command that replays the run (malloc'd), or NULL. */
 char *app_replay_command(const session *s);
 /* summary.json and report.html under --out. Returns 0 or -EIO (the error printed). */

@@ -11,6 +11,7 @@
  *   renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L] [--seed S] [--json]
  *
  * Exit status: 0 every expectation held; 1 one failed; 2 bad usage or a bad script;
+ * 3 an internal failure halted the run (the outputs say it is incomplete);
  * 130 interrupted (Ctrl-C; the outputs are still written). */
 #include <sqlite3.h>
 #include <stdio.h>

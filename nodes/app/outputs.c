@@ -53,6 +53,11 @@ const char *app_end_name(sim_run_end e)
     }
 }
 
+const char *app_end_reason(const run_result *r)
+{
+    return r->ended_by ? r->ended_by : r->halt_reason ? "internal_failure" : app_end_name(r->end);
+}
+
 int app_write_summary(session *s, const run_result *r, sim_time_t until, int status)
 {
     const sim_world_stats *st = sim_world_stats_get(s->w);
@@ -66,7 +71,8 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int sta
     add_time(root, "until", until);
     cJSON_AddNumberToObject(root, "start_us", (double)sim_world_start(s->w));
     cJSON_AddNumberToObject(root, "end_us", (double)sim_world_now(s->w));
-    cJSON_AddStringToObject(root, "end_reason", r->ended_by ? r->ended_by : app_end_name(r->end));
+    cJSON_AddStringToObject(root, "end_reason", app_end_reason(r));
+    if (r->halt_reason) cJSON_AddStringToObject(root, "halt_reason", r->halt_reason);   /* the run is incomplete */
     cJSON_AddBoolToObject(root, "interrupted", r->end == SIM_END_STOPPED && !r->ended_by);
     cJSON_AddStringToObject(root, "mode", s->o.speed > 0 ? "paced" : "fast");
     if (s->o.speed > 0) cJSON_AddNumberToObject(root, "speed", s->o.speed);
@@ -147,7 +153,7 @@ void app_print_summary(session *s, const run_result *r, int status)
     sim_time_format(sim_world_now(s->w), end, sizeof end);
     sim_duration_format(sim_world_now(s->w) - sim_world_start(s->w), span, sizeof span);
     printf("\nrenkei: seed %" PRIu64 ", %s -> %s JST (%s simulated), ended: %s\n", s->o.seed, start,
-           end, span, r->ended_by ? r->ended_by : app_end_name(r->end));
+           end, span, app_end_reason(r));
     group(a, sizeof a, st->events);
     group(b, sizeof b, r->wall_s > 0 ? (uint64_t)((double)st->events / r->wall_s) : 0);
     printf("  events     %s in %.3f s wall (%s events/s)\n", a, r->wall_s, b);
@@ -176,12 +182,13 @@ void app_print_summary(session *s, const run_result *r, int status)
         printf("\n");
     }
     if (sim_lua_error(s->sl)) printf("  error      %s\n", sim_lua_error(s->sl));
+    if (r->halt_reason) printf("  error      internal failure: %s (the run is incomplete)\n", r->halt_reason);
     if (s->runs) app_runs_print(s->runs);
     printf("  trace      sha256 %s (%" PRIu64 " records)\n", r->hash_ok ? r->hash : "(unavailable)",
            sim_world_trace_records(s->w));
     if (s->o.out_dir)
         printf("  outputs    %s/summary.json, %s/trace.jsonl, %s/report.html\n", s->o.out_dir, s->o.out_dir, s->o.out_dir);
-    if (status == EXIT_FAIL || status == EXIT_USAGE) {
+    if (status == EXIT_FAIL || status == EXIT_USAGE || status == EXIT_INTERNAL) {
         char *cmd = app_replay_command(s);
         if (cmd) printf("  replay     %s\n", cmd);
         free(cmd);

@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "app/app.h"
+#include "domain/domain.h"
 #include "report/report.h"
 
 typedef struct loop_ctx {
@@ -19,6 +20,15 @@ typedef struct loop_ctx {
     int status;
 } loop_ctx;
 
+_Static_assert((int)EXIT_INTERNAL == (int)DOMAIN_EXIT_INTERNAL, "an internal failure exits with the status it halts with");
+
+const char *app_internal_failure(const sim_world *w)
+{
+    const char *reason = NULL;
+    if (sim_world_halted(w, &reason) != DOMAIN_EXIT_INTERNAL) return NULL;
+    return reason ? reason : "halted";
+}
+
 /* The run is over: its result and exit status, once (expectations run at its end). */
 static void conclude(loop_ctx *ctx)
 {
@@ -30,8 +40,14 @@ static void conclude(loop_ctx *ctx)
     if (r->end == SIM_END_STOPPED && node_connect_ended_run(s->connect)) r->ended_by = "session_end";
     if (r->end == SIM_END_HALTED) {
         r->failed = -1;
-        ctx->status = EXIT_USAGE;
-        fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl) ? sim_lua_error(s->sl) : "halted");
+        r->halt_reason = app_internal_failure(s->w);
+        if (r->halt_reason) {   /* the domain's: the run is incomplete */
+            ctx->status = EXIT_INTERNAL;
+            fprintf(stderr, "renkei: internal failure: %s\n", r->halt_reason);
+        } else {                /* a script error */
+            ctx->status = EXIT_USAGE;
+            fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl) ? sim_lua_error(s->sl) : "halted");
+        }
     } else if (r->end == SIM_END_STOPPED && !r->ended_by) {
         ctx->status = EXIT_INTERRUPTED;
     } else {
@@ -55,9 +71,9 @@ static void on_done(sim_run *r, void *arg)
     conclude(ctx);
     node_connect_close(ctx->s->connect);   /* the session is over: no more requests */
     if (ctx->serving) {
-        node_dash_run_ended(ctx->s->dash, app_end_name(ctx->r.end), ctx->status);
+        node_dash_run_ended(ctx->s->dash, app_end_reason(&ctx->r), ctx->status);
         if (!ctx->s->o.exit_at_end && ctx->r.end != SIM_END_STOPPED) {
-            printf("renkei: the run ended (%s); still serving the dashboard until Ctrl-C\n", app_end_name(ctx->r.end));
+            printf("renkei: the run ended (%s); still serving the dashboard until Ctrl-C\n", app_end_reason(&ctx->r));
             return;   /* the page can still be inspected */
         }
         stop_serving(ctx);
@@ -140,7 +156,7 @@ int app_run_session(session *sp)
     }
 
     run_result r = ctx.r;
-    node_connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : app_end_name(r.end));
+    node_connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : app_end_reason(&r));
     int hrc = sim_world_trace_hash(s.w, r.hash);
     r.hash_ok = hrc == 0 || hrc == -EIO;
     if (hrc == -EIO) fprintf(stderr, "renkei: writing the trace failed (the hash is still right)\n");

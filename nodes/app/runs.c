@@ -26,6 +26,7 @@ typedef struct runs_ctx {
     double wall_s;
     bool progress;                 /* stderr is a terminal: show how far it got */
     uint64_t done, passed, failed, errors, first_error_seed;
+    uint64_t internal;             /* of the errors, runs an internal failure halted */
     char *first_error;
     runs_expectation *ex;
     size_t nex;
@@ -54,6 +55,7 @@ void app_runs_json(runs_ctx *c, cJSON *root)
     cJSON_AddNumberToObject(mc, "passed", (double)c->passed);
     cJSON_AddNumberToObject(mc, "failed", (double)c->failed);
     cJSON_AddNumberToObject(mc, "errors", (double)c->errors);
+    if (c->internal) cJSON_AddNumberToObject(mc, "internal_failures", (double)c->internal);
     cJSON *ex = cJSON_AddArrayToObject(mc, "expectations_failed");
     for (size_t i = 0; i < c->nex; i++) {
         cJSON *o = cJSON_CreateObject();
@@ -77,6 +79,7 @@ void app_runs_print(runs_ctx *c)
     printf("  runs       %" PRIu64 " of %" PRIu64 " seeds (%" PRIu64 " to %" PRIu64 ") on %d worker(s) in %.1f s wall: "
            "%" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64 " with errors\n", c->done, c->o->runs, c->o->seed, last,
            c->jobs, c->wall_s, c->passed, c->failed, c->errors);
+    if (c->internal) printf("             of which %" PRIu64 " halted by an internal failure (incomplete)\n", c->internal);
     for (size_t i = 0; i < c->nex; i++) {
         char *cmd = replay_seed(c->o, c->ex[i].first_seed);
         printf("    FAIL %s: in %" PRIu64 " run(s); the first: %s\n", c->ex[i].name, c->ex[i].failed, cmd ? cmd : "");
@@ -104,7 +107,7 @@ static int run_one(uint64_t seed, void *ud, char **text)
     if (status == 0) {
         sim_world_run(s.w, until, 0);
         if (sim_world_halted(s.w, NULL)) {
-            status = EXIT_USAGE;
+            status = app_internal_failure(s.w) ? EXIT_INTERNAL : EXIT_USAGE;
         } else {
             sim_world_advance(s.w, until);   /* as the driver does at the end */
             int failed = sim_lua_check_expectations(s.sl);
@@ -115,14 +118,20 @@ static int run_one(uint64_t seed, void *ud, char **text)
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddNumberToObject(rec, "seed", (double)seed);
     cJSON_AddNumberToObject(rec, "status", status);
-    if (s.sl && sim_lua_error(s.sl)) cJSON_AddStringToObject(rec, "error", sim_lua_error(s.sl));
+    if (s.sl && sim_lua_error(s.sl)) {
+        cJSON_AddStringToObject(rec, "error", sim_lua_error(s.sl));
+    } else if (status == EXIT_INTERNAL) {
+        char why[512];
+        snprintf(why, sizeof why, "internal failure: %s", app_internal_failure(s.w));
+        cJSON_AddStringToObject(rec, "error", why);
+    }
     cJSON *failed = cJSON_AddArrayToObject(rec, "failed");
     for (size_t i = 0; s.sl && status == EXIT_FAIL && i < sim_lua_expectation_count(s.sl); i++) {
         const sim_expectation *e = sim_lua_expectation(s.sl, i);
         if (e->evaluated && !e->passed) cJSON_AddItemToArray(failed, cJSON_CreateString(e->name));
     }
     if (invariants) cJSON_AddItemToArray(failed, cJSON_CreateString("(an invariant of the national flow)"));
-    cJSON *sched = status != EXIT_USAGE && s.w ? node_rollout_record(s.w) : NULL;
+    cJSON *sched = status != EXIT_USAGE && status != EXIT_INTERNAL && s.w ? node_rollout_record(s.w) : NULL;
     if (sched) cJSON_AddItemToObject(rec, "schedule", sched);
     char *line = cJSON_PrintUnformatted(rec);
     *text = line ? strdup(line) : NULL;
@@ -142,7 +151,8 @@ static void runs_collect(uint64_t seed, const char *text, void *ud)
     if (status == EXIT_PASS) c->passed++;
     else if (status == EXIT_FAIL) c->failed++;
     else c->errors++;
-    if (status == EXIT_USAGE && !c->first_error) {
+    if (status == EXIT_INTERNAL) c->internal++;
+    if ((status == EXIT_USAGE || status == EXIT_INTERNAL) && !c->first_error) {
         const cJSON *err = cJSON_GetObjectItem(rec, "error");
         c->first_error = strdup(cJSON_IsString(err) ? err->valuestring : "the worker running this seed died");
         c->first_error_seed = seed;
@@ -186,8 +196,8 @@ static void runs_free(runs_ctx *c)
 
 /* --runs N: seeds seed .. seed + N - 1 over worker processes, then the base seed once more
  * in full (its trace, summary and report) with the Monte Carlo added. The exit status is
- * the worst over every run: 2 if any had a script error, else 1 if an expectation failed in
- * any, else 0; 130 on Ctrl-C. */
+ * the worst over every run: 3 if an internal failure halted any, else 2 if any had a script
+ * error, else 1 if an expectation failed in any, else 0; 130 on Ctrl-C. */
 int app_cmd_runs(session *s)
 {
     session v = {.trace_fd = -1};
@@ -247,7 +257,8 @@ int app_cmd_runs(session *s)
     s->runs = &c;
     status = app_run_session(s);
     if (status != EXIT_INTERRUPTED) {
-        if (c.errors) status = EXIT_USAGE;
+        if (c.internal || status == EXIT_INTERNAL) status = EXIT_INTERNAL;
+        else if (c.errors) status = EXIT_USAGE;
         else if (c.failed && status == EXIT_PASS) status = EXIT_FAIL;
     }
     runs_free(&c);
