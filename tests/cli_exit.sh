@@ -22,6 +22,10 @@ expect_exit 2 run $L/runtime_error.lua -q
 expect_match "$TMP/err" "^renkei: tests/lua/runtime_error.lua:4: attempt to index a nil value"
 expect_exit 2 run $L/missing.lua
 expect_match "$TMP/err" 'cannot open tests/lua/missing.lua'
+# 3, an internal failure (domain_halt: an allocation or a timer that failed), has no test
+# here: no script input reaches one without out-of-memory (ulimit, which depends on the
+# machine) or a signed overflow of a huge duration (undefined behaviour, and input that
+# should be refused where it comes in).
 
 # the command line itself
 expect_exit 2

@@ -1,0 +1,164 @@
+/* app/app.h - declarations shared by the app's files (the `renkei` command, nodes/app): the
+ * exit statuses, the parsed options of `run` and `check`, the session one run holds, and the
+ * functions one file of the app calls in another (prefixed app_; the rest are static).
+ *
+ *   main.c        main and the command dispatch
+ *   cli.c         the options of `run` and `check`, usage errors
+ *   session.c     open and close a session (world, Lua, scripts, --out), resolve --until
+ *   run.c         one run with outputs: the libuv loop, Ctrl-C, the run's conclusion
+ *   serve.c       --serve (the dashboard) and --connect (the connection test's API)
+ *   outputs.c     summary.json, the printed summary, the replay command
+ *   runs.c        the Monte Carlo over seeds (--runs)
+ *   check.c, report_cmd.c, bench.c   the other commands */
+#ifndef RENKEI_APP_H
+#define RENKEI_APP_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
+
+#include "connect/connect.h"
+#include "dash/dash.h"
+#include "sim_lua.h"
+#include "sim_run.h"
+#include "sim_world.h"
+
+#ifndef RENKEI_VERSION
+#define RENKEI_VERSION "dev"
+#endif
+#ifndef RENKEI_WEB_DIR
+#define RENKEI_WEB_DIR "web"
+#endif
+
+/* The exit statuses; EXIT_INTERNAL is the status the domain halts an internal failure with
+ * (DOMAIN_EXIT_INTERNAL: an allocation or a timer that failed), the outputs marking the run
+ * incomplete. */
+enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3, EXIT_INTERRUPTED = 130 };
+
+/* ---- cli.c: the options ------------------------------------------------------------- */
+
+typedef struct run_opts {
+    const char **files;
+    int nfiles;
+    uint64_t seed;
+    const char *until;
+    double speed;              /* 0 = fast */
+    const char *out_dir;
+    const char **sets;
+    int nsets;
+    bool quiet;
+    uint64_t lua_mem_mib, lua_budget;
+    const char *serve;         /* [HOST:]PORT of the dashboard, or NULL */
+    bool serve_any;            /* allow a HOST other than a loopback address */
+    bool play;                 /* served runs start paused unless this */
+    bool exit_at_end;          /* served runs keep serving after the end unless this */
+    const char *web_root;
+    const char *connect;       /* connection test: the local government driven from outside */
+    const char *listen;        /* ... and where its API listens */
+    bool listen_any;
+    double connect_rate;       /* requests a second per client */
+    const char *replay_session;
+    bool fast_given;
+    uint64_t runs, jobs;       /* Monte Carlo: runs seeds seed .. seed + runs - 1 on jobs workers */
+    bool no_trace;             /* a Monte Carlo worker's run: no trace, no hash */
+} run_opts;
+
+/* The usage text, to out. */
+void app_print_usage(FILE *out);
+/* "renkei: <message>" and the usage on stderr; returns EXIT_USAGE. */
+int  app_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A non-negative decimal integer / a number (not NaN), the whole string. */
+bool app_parse_u64(const char *s, uint64_t *out);
+bool app_parse_double(const char *s, double *out);
+/* The arguments of `run` or `check` after the command. Returns 0 or an exit status (the
+ * error printed); free the options with app_free_run_opts either way. */
+int  app_parse_run_opts(int argc, char **argv, run_opts *o);
+void app_free_run_opts(run_opts *o);
+/* A copy with its own arrays (the strings are shared). Returns 0 or -ENOMEM. */
+int  app_clone_opts(const run_opts *from, run_opts *to);
+
+/* ---- session.c: what one run holds ---------------------------------------------------- */
+
+/* Everything one `renkei run` or `check` holds, torn down in one place. */
+typedef struct session {
+    run_opts o;
+    sim_world *w;
+    sim_lua *sl;
+    node_dash *dash;           /* the figures (and the dashboard when serving) */
+    node_connect *connect;     /* connection test (--connect, --replay-session) */
+    node_connect_session *replay;
+    int trace_fd;
+    char *out_path;            /* scratch for building paths under --out */
+    struct runs_ctx *runs;     /* with --runs: the Monte Carlo, reported with the base run */
+} session;
+
+/* mkdir -p. Returns 0 or -errno. */
+int  app_make_dirs(const char *path);
+/* DIR/name under --out, in the session's scratch (valid until the next call), or NULL. */
+char *app_out_file(session *s, const char *name);
+/* Create the world and load every script (with_trace: open --out and its trace). Returns 0
+ * or an exit status, the error printed. */
+int  app_session_open(session *s, bool with_trace);
+void app_session_close(session *s);
+/* What a connection test's session log says about the run, to replay it. */
+node_connect_run_info app_run_info(const session *s);
+/* The run's end: --until (a time, or a duration after the start), else the scripts' finish
+ * time, else a day. Returns 0 or an exit status. */
+int  app_resolve_until(session *s, sim_time_t *until);
+
+/* ---- run.c: one run with outputs ------------------------------------------------------ */
+
+/* One run with outputs, from the parsed options in s to the exit status; closes s. */
+int  app_run_session(session *s);
+/* Why an internal failure halted the world (sim_world_halt with DOMAIN_EXIT_INTERNAL), or NULL
+ * when it did not halt or a script error halted it. */
+const char *app_internal_failure(const sim_world *w);
+
+/* ---- serve.c: --serve and --connect ----------------------------------------------------- */
+
+/* --serve [HOST:]PORT: bind, print where and the token. Returns 0 or an exit status. */
+int  app_start_serving(session *s, sim_run *run, uv_loop_t *loop);
+/* --connect LG --listen [HOST:]PORT: the local government's API, its token, the session log.
+ * Returns 0 or an exit status. */
+int  app_start_connect(session *s, sim_run *run, uv_loop_t *loop);
+
+/* ---- outputs.c: what a run reports ---------------------------------------------------- */
+
+typedef struct run_result {
+    sim_run_end end;
+    const char *ended_by;      /* the connection test's session ended it: not interrupted */
+    double wall_s;
+    int failed;                /* expectations failed, or -1 for a script error */
+    const char *halt_reason;   /* an internal failure halted the run: why */
+    char hash[65];
+    bool hash_ok;
+} run_result;
+
+/* How a run ended, as summary.json and the summary say it: the driver's end (app_end_name),
+ * or the run's (app_end_reason: also the connection test's session end, "internal_failure"). */
+const char *app_end_name(sim_run_end e);
+const char *app_end_reason(const run_result *r);
+/* The command that replays the run (malloc'd), or NULL. */
+char *app_replay_command(const session *s);
+/* summary.json and report.html under --out. Returns 0 or -EIO (the error printed). */
+int  app_write_summary(session *s, const run_result *r, sim_time_t until, int status);
+/* The summary on stdout. */
+void app_print_summary(session *s, const run_result *r, int status);
+
+/* ---- runs.c: the Monte Carlo (--runs) --------------------------------------------------- */
+
+/* "monte_carlo" in summary.json, and the same printed. */
+void app_runs_json(struct runs_ctx *c, cJSON *root);
+void app_runs_print(struct runs_ctx *c);
+/* --runs N: the seeds over worker processes, then the base seed in full. Closes s. */
+int  app_cmd_runs(session *s);
+
+/* ---- the other commands ------------------------------------------------------------------ */
+
+int app_cmd_check(int argc, char **argv);    /* check.c */
+int app_cmd_report(int argc, char **argv);   /* report_cmd.c */
+int app_cmd_bench(int argc, char **argv);    /* bench.c */
+
+#endif

@@ -1,0 +1,167 @@
+/* app/run.c - one run with its outputs: the libuv loop, serving, Ctrl-C, the run's conclusion
+ * (its exit status), then the printed summary and the outputs. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <uv.h>
+
+#include "app/app.h"
+#include "domain/domain.h"
+#include "report/report.h"
+
+typedef struct loop_ctx {
+    session *s;
+    sim_run *run;
+    uv_signal_t sigint;
+    uint64_t t0;
+    bool serving;              /* the dashboard is open */
+    bool concluded;
+    run_result r;
+    int status;
+} loop_ctx;
+
+_Static_assert((int)EXIT_INTERNAL == (int)DOMAIN_EXIT_INTERNAL, "an internal failure exits with the status it halts with");
+
+const char *app_internal_failure(const sim_world *w)
+{
+    const char *reason = NULL;
+    if (sim_world_halted(w, &reason) != DOMAIN_EXIT_INTERNAL) return NULL;
+    return reason ? reason : "halted";
+}
+
+/* The run is over: its result and exit status, once (expectations run at its end). */
+static void conclude(loop_ctx *ctx)
+{
+    session *s = ctx->s;
+    run_result *r = &ctx->r;
+    if (ctx->concluded) return;
+    ctx->concluded = true;
+    *r = (run_result){.end = sim_run_get_end(ctx->run), .wall_s = (double)(uv_hrtime() - ctx->t0) / 1e9};
+    if (r->end == SIM_END_STOPPED && node_connect_ended_run(s->connect)) r->ended_by = "session_end";
+    if (r->end == SIM_END_HALTED) {
+        r->failed = -1;
+        r->halt_reason = app_internal_failure(s->w);
+        if (r->halt_reason) {   /* the domain's: the run is incomplete */
+            ctx->status = EXIT_INTERNAL;
+            fprintf(stderr, "renkei: internal failure: %s\n", r->halt_reason);
+        } else {                /* a script error */
+            ctx->status = EXIT_USAGE;
+            fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl) ? sim_lua_error(s->sl) : "halted");
+        }
+    } else if (r->end == SIM_END_STOPPED && !r->ended_by) {
+        ctx->status = EXIT_INTERRUPTED;
+    } else {
+        r->failed = sim_lua_check_expectations(s->sl);
+        if (r->failed < 0) fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
+        else r->failed += node_report_failed(s->w) + node_connect_failed(s->connect);
+        ctx->status = r->failed < 0 ? EXIT_USAGE : r->failed > 0 ? EXIT_FAIL : EXIT_PASS;
+    }
+}
+
+static void stop_serving(loop_ctx *ctx)
+{
+    if (!ctx->serving) return;
+    ctx->serving = false;
+    node_dash_close(ctx->s->dash);
+}
+
+static void on_done(sim_run *r, void *arg)
+{
+    loop_ctx *ctx = arg;
+    conclude(ctx);
+    node_connect_close(ctx->s->connect);   /* the session is over: no more requests */
+    if (ctx->serving) {
+        node_dash_run_ended(ctx->s->dash, app_end_reason(&ctx->r), ctx->status);
+        if (!ctx->s->o.exit_at_end && ctx->r.end != SIM_END_STOPPED) {
+            printf("renkei: the run ended (%s); still serving the dashboard until Ctrl-C\n", app_end_reason(&ctx->r));
+            return;   /* the page can still be inspected */
+        }
+        stop_serving(ctx);
+    }
+    uv_signal_stop(&ctx->sigint);
+}
+
+static void on_sigint(uv_signal_t *h, int signum)
+{
+    loop_ctx *ctx = h->data;
+    if (sim_run_get_state(ctx->run) != SIM_RUN_DONE) {
+        sim_run_stop(ctx->run);   /* on_done closes the rest */
+        return;
+    }
+    stop_serving(ctx);
+    uv_signal_stop(&ctx->sigint);
+}
+
+/* One run with outputs, from the parsed options in s to the exit status; closes s. */
+int app_run_session(session *sp)
+{
+    session s = *sp;
+    int status = app_session_open(&s, true);
+    sim_time_t until = 0;
+    if (status == 0) status = app_resolve_until(&s, &until);
+    if (status != 0) {
+        if (s.w && s.o.out_dir && sim_lua_error(s.sl)) {
+            run_result r = {.end = SIM_END_HALTED, .failed = -1};
+            r.hash_ok = sim_world_trace_hash(s.w, r.hash) == 0;
+            app_write_summary(&s, &r, until, status);
+        }
+        app_session_close(&s);
+        return status;
+    }
+    node_dash_begin(s.dash);
+    if (sim_world_start_nodes(s.w) < 0 || sim_lua_begin_run(s.sl, until) < 0) {
+        fprintf(stderr, "renkei: cannot schedule the start of the run\n");
+        app_session_close(&s);
+        return EXIT_USAGE;
+    }
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    loop_ctx ctx = {.s = &s};
+    sim_run_create(s.w, &loop, until, s.o.speed, &ctx.run);
+    uv_signal_init(&loop, &ctx.sigint);
+    ctx.sigint.data = &ctx;
+    uv_signal_start(&ctx.sigint, on_sigint, SIGINT);   /* before the URL is printed */
+    if (s.o.serve) {
+        status = app_start_serving(&s, ctx.run, &loop);
+        ctx.serving = status == 0;
+    }
+    if (status == 0 && s.o.connect) status = app_start_connect(&s, ctx.run, &loop);
+    int replayed = 0;
+    if (status == 0 && s.replay) {
+        char why[400];
+        ctx.t0 = uv_hrtime();
+        node_connect_session *rs = s.replay;
+        s.replay = NULL;   /* the connection test takes it */
+        replayed = node_connect_replay(s.connect, rs, why, sizeof why);
+        if (replayed < 0) fprintf(stderr, "renkei: --replay-session: %s\n", why);
+    }
+    if (status == 0) {
+        if (!s.o.replay_session) ctx.t0 = uv_hrtime();
+        sim_run_start(ctx.run, on_done, &ctx);
+        if (replayed != 0) sim_run_stop(ctx.run);   /* the session ended there (or diverged) */
+        if (s.o.serve && !s.o.play) sim_run_pause(ctx.run);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        conclude(&ctx);
+        status = ctx.status;
+    }
+    sim_run_close(ctx.run);
+    uv_signal_stop(&ctx.sigint);
+    uv_close((uv_handle_t *)&ctx.sigint, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&loop) != 0) fprintf(stderr, "renkei: internal error: a libuv handle was left open\n");
+    if (!ctx.concluded) {   /* --serve failed before the run began */
+        app_session_close(&s);
+        return status;
+    }
+
+    run_result r = ctx.r;
+    node_connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : app_end_reason(&r));
+    int hrc = sim_world_trace_hash(s.w, r.hash);
+    r.hash_ok = hrc == 0 || hrc == -EIO;
+    if (hrc == -EIO) fprintf(stderr, "renkei: writing the trace failed (the hash is still right)\n");
+    app_print_summary(&s, &r, status);
+    if (s.o.out_dir && app_write_summary(&s, &r, until, status) < 0 && status == EXIT_PASS) status = EXIT_USAGE;
+    app_session_close(&s);
+    return status;
+}

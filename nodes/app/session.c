@@ -1,0 +1,155 @@
+/* app/session.c - a session: the world, the Lua side, the scripts and the trace under --out,
+ * opened and closed in one place; the run's end (--until). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app/app.h"
+#include "rollout/rollout.h"
+#include "script/script.h"
+
+int app_make_dirs(const char *path)
+{
+    char *p = strdup(path);
+    if (!p) return -ENOMEM;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0777) < 0 && errno != EEXIST) break;
+        *s = '/';
+    }
+    int rc = mkdir(p, 0777) < 0 && errno != EEXIST ? -errno : 0;
+    free(p);
+    return rc;
+}
+
+char *app_out_file(session *s, const char *name)
+{
+    free(s->out_path);
+    size_t n = strlen(s->o.out_dir) + strlen(name) + 2;
+    s->out_path = malloc(n);
+    if (s->out_path) snprintf(s->out_path, n, "%s/%s", s->o.out_dir, name);
+    return s->out_path;
+}
+
+void app_session_close(session *s)
+{
+    node_dash_destroy(s->dash);
+    sim_world_destroy(s->w);    /* the world first: its messages use the Lua side's types */
+    sim_lua_destroy(s->sl);
+    node_connect_destroy(s->connect);   /* after the world, which told it of flows */
+    node_connect_session_free(s->replay);
+    if (s->trace_fd >= 0) close(s->trace_fd);
+    free(s->out_path);
+    app_free_run_opts(&s->o);
+}
+
+/* What a connection test's session log says about the run, to replay it. */
+node_connect_run_info app_run_info(const session *s)
+{
+    return (node_connect_run_info){.seed = s->o.seed, .scripts = s->o.files, .nscripts = s->o.nfiles,
+                                   .sets = s->o.sets, .nsets = s->o.nsets, .until = s->o.until};
+}
+
+/* Create the world and load every script. Returns 0 or an exit status. */
+int app_session_open(session *s, bool with_trace)
+{
+    s->trace_fd = -1;
+    if (with_trace && s->o.out_dir) {
+        int rc = app_make_dirs(s->o.out_dir);
+        if (rc < 0) {
+            fprintf(stderr, "renkei: --out %s: %s\n", s->o.out_dir, strerror(-rc));
+            return EXIT_USAGE;
+        }
+        const char *path = app_out_file(s, "trace.jsonl");
+        s->trace_fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
+        if (s->trace_fd < 0) {
+            fprintf(stderr, "renkei: %s: %s\n", path ? path : "trace", strerror(errno));
+            return EXIT_USAGE;
+        }
+    }
+    sim_world_config wc = {.seed = s->o.seed, .trace_fd = s->trace_fd, .trace_off = s->o.no_trace};
+    sim_lua_config lc = {.mem_cap = (size_t)s->o.lua_mem_mib << 20, .budget = s->o.lua_budget,
+                         .quiet = s->o.quiet};
+    if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0 ||
+        node_dash_attach(s->w, &s->dash) < 0) {
+        fprintf(stderr, "renkei: out of memory\n");
+        return EXIT_USAGE;
+    }
+    char why[700];
+    const char *lg = s->o.connect;
+    if (s->o.replay_session) {
+        if (node_connect_session_load(s->o.replay_session, &s->replay, why, sizeof why) < 0) {
+            fprintf(stderr, "renkei: %s\n", why);
+            return EXIT_USAGE;
+        }
+        lg = node_connect_session_lg(s->replay);
+    }
+    if (lg && node_connect_attach(s->w, lg, &s->connect) < 0) {
+        fprintf(stderr, "renkei: out of memory\n");
+        return EXIT_USAGE;
+    }
+    if (sim_lua_open_lib(s->sl, node_domain_open_lua) < 0 || sim_lua_open_lib(s->sl, node_rollout_open_lua) < 0 ||
+        sim_lua_open_lib(s->sl, node_dash_open_lua) < 0 || sim_lua_open_lib(s->sl, node_connect_open_lua) < 0) {
+        fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < s->o.nsets; i++) {
+        char *kv = strdup(s->o.sets[i]);
+        char *eq = kv ? strchr(kv, '=') : NULL;
+        if (!eq) return EXIT_USAGE;
+        *eq = '\0';
+        int rc = sim_lua_set_param(s->sl, kv, eq + 1);
+        free(kv);
+        if (rc < 0) return app_usage_error("--set %s: invalid", s->o.sets[i]);
+    }
+    for (int i = 0; i < s->o.nfiles; i++) {
+        if (sim_lua_load_file(s->sl, s->o.files[i]) < 0) {
+            fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
+            return EXIT_USAGE;
+        }
+    }
+    /* Everything is declared: the rollout schedule (if any) checks its plan and starts. */
+    if (sim_lua_open_lib(s->sl, node_rollout_prepare) < 0) {
+        fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
+        return EXIT_USAGE;
+    }
+    const char *unused = sim_lua_unused_param(s->sl);
+    if (unused) {
+        fprintf(stderr, "renkei: --set %s: no script reads the parameter '%s'\n", unused, unused);
+        return EXIT_USAGE;
+    }
+    node_connect_run_info info = app_run_info(s);
+    if (s->replay && node_connect_session_check(s->replay, &info, why, sizeof why) < 0) {
+        fprintf(stderr, "renkei: %s\n", why);
+        return EXIT_USAGE;
+    }
+    if (s->connect && node_connect_prepare(s->connect, why, sizeof why) < 0) {
+        fprintf(stderr, "renkei: %s\n", why);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* --until: an absolute time, or a duration after the start ("6h" or "+6h"). */
+int app_resolve_until(session *s, sim_time_t *until)
+{
+    sim_time_t start = sim_world_start(s->w);
+    *until = start + SIM_DAY;
+    sim_lua_finish_time(s->sl, until);
+    if (!s->o.until) return 0;
+    const char *u = s->o.until[0] == '+' ? s->o.until + 1 : s->o.until;
+    int64_t d;
+    if (sim_duration_parse(u, &d) == 0) {
+        *until = start + d;
+        return 0;
+    }
+    if (sim_time_parse(s->o.until, until) == 0 && *until >= start) return 0;
+    fprintf(stderr, "renkei: --until %s: expected a time after the start ('2017-11-14 08:30') or a duration ('6h')\n",
+            s->o.until);
+    return EXIT_USAGE;
+}
