@@ -7,7 +7,7 @@ const T = {
   en: {
     title: 'renkei run report', scripts: 'Scripts', seed: 'Seed', period: 'Simulated period',
     ended: 'Ended', status: 'Exit status', pass: 'all expectations and invariants held',
-    fail: 'something failed', error: 'bad script or usage', interrupted: 'interrupted',
+    fail: 'something failed', error: 'bad script or usage', internal: 'internal failure: the run is incomplete', interrupted: 'interrupted',
     hash: 'Trace hash', replay: 'Replay', run: 'The run', events: 'Events', wall: 'Wall time',
     eps: 'Events per second', ratio: 'Simulated / real time', messages: 'Messages',
     sent: 'sent', delivered: 'delivered', dropped: 'dropped', flows: 'Flows', kind: 'Kind',
@@ -27,7 +27,7 @@ const T = {
   ja: {
     title: 'renkei 実行レポート', scripts: 'スクリプト', seed: 'シード', period: 'シミュレーション期間',
     ended: '終了理由', status: '終了ステータス', pass: 'すべての期待値と不変条件を満たした',
-    fail: '失敗あり', error: 'スクリプトまたは使い方の誤り', interrupted: '中断',
+    fail: '失敗あり', error: 'スクリプトまたは使い方の誤り', internal: '内部障害: 実行は未完了', interrupted: '中断',
     hash: 'トレースハッシュ', replay: '再現コマンド', run: '実行', events: 'イベント数', wall: '実時間',
     eps: 'イベント/秒', ratio: 'シミュレーション時間 / 実時間', messages: 'メッセージ',
     sent: '送信', delivered: '配送', dropped: '破棄', flows: 'フロー', kind: '種別',
@@ -87,7 +87,7 @@ function render() {
   document.title = t.title;
   root.replaceChildren();
   const st = summary.exit_status;
-  const badge = st === 0 ? ['ok', t.pass] : st === 1 ? ['bad', t.fail] : st === 130 ? ['warn', t.interrupted] : ['bad', t.error];
+  const badge = st === 0 ? ['ok', t.pass] : st === 1 ? ['bad', t.fail] : st === 130 ? ['warn', t.interrupted] : st === 3 ? ['bad', t.internal] : ['bad', t.error];
   root.append(el('header', {},
     el('h1', {}, t.title),
     el('button', { id: 'lang', type: 'button' }, t.lang)));

@@ -72,19 +72,20 @@ void repl_ship(sim_node *site, repl_stream *s)
     size_t from = (size_t)(s->shipped + 1 - first);
     if (from >= s->len) return;
     ha_msg *m = ha_msg_new(HA_REPLICATE);
-    if (!m) return;
-    m->nrecs = (uint32_t)(s->len - from);
-    m->recs = calloc(m->nrecs, sizeof *m->recs);
-    if (!m->recs) {
-        ha_msg_free(m);
-        return;
-    }
+    uint32_t n = (uint32_t)(s->len - from);
+    if (m) m->recs = calloc(n, sizeof *m->recs);   /* nrecs counts only what is filled */
     uint32_t size = 64;
-    for (uint32_t i = 0; i < m->nrecs; i++) {
+    for (uint32_t i = 0; m && m->recs && i < n; i++, m->nrecs++) {
         const repl_rec *r = rec_at(s, from + i);
         m->recs[i] = *r;
         m->recs[i].text = r->text ? strdup(r->text) : NULL;
+        if (r->text && !m->recs[i].text) break;
         size += 96 + (r->text ? (uint32_t)strlen(r->text) : 0);
+    }
+    if (!m || m->nrecs < n) {   /* a batch that cannot be built would stall the stream unseen */
+        ha_msg_free(m);
+        domain_halt(domain_get(site->world), "%s could not build a replication batch (out of memory)", site->name);
+        return;
     }
     m->epoch = s->epoch;
     m->seq = m->recs[m->nrecs - 1].seq;
