@@ -1,4 +1,4 @@
-/* tests/test_nws.c - the NWS driven through the C API and the engine, without Lua: agency
+/* test_nws.c - the NWS driven through the C API and the engine, without Lua: agency
  * codes are issued per person and body (distinct across bodies, the same one again for the
  * same pair); inquiries are checked against the permission table, get processing serial
  * numbers in the order they arrive, and reach the provider with the provider's code, never the
@@ -292,6 +292,39 @@ static void test_slow_nws(void)
     fx_close(&fx);
 }
 
+/* BUG: the slow NWS keeps one queue but a timer per message, each scheduled with the delay in
+ * force when its message arrived, and every timer pops the queue's head. Once the delay is
+ * back to 0, a message that arrives behind one still waiting releases that one at once (early)
+ * and then waits itself for the old message's timer: here an inquiry sent a second after the
+ * slowdown ended, with nothing ahead of it, is held until the old 40 s timer. The assertions
+ * pin the current behaviour (the second latency should be the normal one); they will fail
+ * once it is fixed. The slow-disk fault of the sites has the same shape (test_platform.c). */
+static void test_slow_nws_cleared(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){0}), 0);
+    fx_run_for(&fx, SEC);
+    uint64_t f0 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    fx_run_for(&fx, SEC);
+    int64_t normal = fx_end_of(&fx, f0) ? fx_end_of(&fx, f0)->latency : 0;
+    node_nws_set_delay(fx.nws, 40 * SEC);
+    uint64_t f1 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    fx_run_for(&fx, SEC);
+    node_nws_set_delay(fx.nws, 0);   /* the slowdown ends */
+    fx_run_for(&fx, SEC);
+    uint64_t f2 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    fx_run_for(&fx, 2 * SIM_MIN);
+    const fx_end *e1 = fx_end_of(&fx, f1), *e2 = fx_end_of(&fx, f2);
+    CHECK(e1 && e1->error == FLOW_OK && e2 && e2->error == FLOW_OK);
+    if (e1 && e2) {
+        CHECK(e1->latency < 40 * SEC);                 /* BUG: released early by f2's timer */
+        CHECK(e2->latency > 30 * SEC);                 /* BUG: held by f1's 40 s timer */
+        CHECK(e2->latency > normal + 30 * SEC);
+    }
+    all_ended_once(&fx);
+    fx_close(&fx);
+}
+
 /* A crashed NWS: every flow ends (timeout), none waits forever; a provider the NWS cannot
  * reach: unreachable, at once; a message waiting in a slow NWS dies with it. */
 static void test_nws_down(void)
@@ -355,6 +388,7 @@ int main(void)
     test_inquiry_routing();
     test_refusals();
     test_slow_nws();
+    test_slow_nws_cleared();
     test_nws_down();
     CHECK_DONE();
 }

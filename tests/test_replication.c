@@ -1,4 +1,4 @@
-/* tests/test_replication.c - the replication log of a site (platform/replication.c), as a
+/* test_replication.c - the replication log of a site (platform/replication.c), as a
  * ring of records: sequence numbers from 1 in order, the acknowledged prefix trimmed (and
  * nothing else), acknowledgements of another epoch or of what was acknowledged already
  * ignored, a restart dropping everything unacknowledged into a new epoch, and growth past the

@@ -1,4 +1,4 @@
-/* tests/world_fixture.h - a small linkage network built in C, without Lua, for the unit tests
+/* world_fixture.h - a small linkage network built in C, without Lua, for the unit tests
  * of the NWS and the platform: the NWS and J-LIS, the platform sites east and west (with their
  * interface systems and the operations centre), two local governments that back each other
  * up across the pair (131016 at home in east, 271004 at home in west) and the pension service,
