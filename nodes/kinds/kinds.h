@@ -11,6 +11,7 @@
 #define RENKEI_KINDS_KINDS_H
 
 #include "domain/domain.h"
+#include "sim_net.h"
 
 extern const sim_node_kind node_nws_kind, node_jlis_kind, node_ifs_kind, node_body_kind;
 
@@ -51,6 +52,49 @@ typedef enum node_ifs_key_event {
 } node_ifs_key_event;
 /* 0, or -EINVAL when n is not an interface system or the event is unknown. */
 int node_ifs_key_event_apply(sim_node *n, node_ifs_key_event what, int64_t grace);
+
+/* Constructors (body_create.c): a local government, an agency, and a platform site with its
+ * interface system, as lg{}, agency{} and site{} make them in Lua (script/script.c calls
+ * these). Each checks its spec first and creates nothing when it refuses: 0 (and the node in
+ * *out, which may be NULL), or a negative errno with a one-line reason in why, the line the
+ * Lua constructor raises. A failure after the node was made (out of memory, a link that
+ * cannot be added) leaves it in the world, which frees it. A NULL link is the default one:
+ * up, 1 Gb/s, the latency named below. */
+typedef struct node_lg_spec {
+    const char *code;           /* 6 digits with the check digit; also the node's name */
+    const char *name;           /* NULL: the code */
+    sim_node *home;             /* a site made by node_site_create_with_ifs (it has an ifs) */
+    sim_node *backup;           /* a site, or NULL (= home: not replicated); home and backup
+                                 * become each other's peer, and a site has one peer */
+    uint64_t population;
+    const sim_link_params *link;   /* to home and to backup; NULL: 2 ms */
+} node_lg_spec;
+
+typedef struct node_agency_spec {
+    const char *name;           /* the node's name and the agency's in the permission table */
+    const char *name_ja;        /* NULL: name */
+    const sim_link_params *link;   /* to its interface system "<name>.ifs"; NULL: 1 ms */
+} node_agency_spec;
+
+typedef struct node_site_spec {
+    const char *name;           /* also makes "<name>.ifs", and the operations centre "ops" if
+                                 * there is none yet */
+    const sim_link_params *ifs_link;   /* site - ifs; NULL: 1 ms */
+    const sim_link_params *ops_link;   /* site - ops; NULL: 3 ms */
+} node_site_spec;
+
+/* The check digit a local-government code must end with (computed from its first five
+ * digits), or -EINVAL when code is not six digits. */
+int node_lg_check_digit(const char *code);
+int node_body_create_lg(sim_world *w, const node_lg_spec *spec, sim_node **out, char *why, size_t n);
+int node_body_create_agency(sim_world *w, const node_agency_spec *spec, sim_node **out, char *why, size_t n);
+int node_site_create_with_ifs(sim_world *w, const node_site_spec *spec, sim_node **out, char *why, size_t n);
+/* The checks alone (the constructors call them first): the Lua constructors call them before
+ * reading their link options, so that a scenario's errors come in the order they always did.
+ * The link fields of the spec are not looked at. */
+int node_body_check_lg(sim_world *w, const node_lg_spec *spec, char *why, size_t n);
+int node_body_check_agency(sim_world *w, const node_agency_spec *spec, char *why, size_t n);
+int node_site_check(sim_world *w, const node_site_spec *spec, char *why, size_t n);
 
 /* Existing systems of a body (body.c): start flows; returns the flow id or 0. */
 uint64_t body_acquire_code(sim_node *n, uint64_t addressee_no);

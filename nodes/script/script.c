@@ -47,7 +47,9 @@ static const char *field_string(lua_State *L, int idx, const char *key, const ch
     return s;
 }
 
-static void link_with(lua_State *L, sim_node *a, sim_node *b, int opts, const char *default_latency)
+/* A link's parameters from the options table at `opts` (latency and jitter; an absent or
+ * non-table one gives the default): up, 1 Gb/s, default_latency one way. */
+static sim_link_params link_params(lua_State *L, int opts, const char *default_latency)
 {
     sim_link_params p = {.up = true, .bandwidth = 1e9};
     sim_duration_parse(default_latency, &p.latency);
@@ -56,8 +58,7 @@ static void link_with(lua_State *L, sim_node *a, sim_node *b, int opts, const ch
         if (lua_getfield(L, opts, "jitter") != LUA_TNIL) p.jitter = sim_lua_check_duration(L, -1);
         lua_pop(L, 2);
     }
-    int rc = sim_link_add(sim_lua_world(L), a->id, b->id, &p);
-    if (rc < 0 && rc != -EEXIST) luaL_error(L, "link %s - %s: %s", a->name, b->name, strerror(-rc));
+    return p;
 }
 
 static void check_new_name(lua_State *L, const char *what, const char *name)
@@ -98,7 +99,8 @@ static int l_jlis(lua_State *L)
 }
 
 /* site { name = "east", ifs_link = { latency = "1ms" }, ops_link = { latency = "3ms" } } --
- * also makes "east.ifs", and with the first site the platform's operations centre "ops" */
+ * also makes "east.ifs", and with the first site the platform's operations centre "ops"
+ * (node_site_create_with_ifs) */
 static int l_site(lua_State *L)
 {
     static const char *const known[] = {"name", "region", "ifs_link", "ops_link", NULL};
@@ -106,35 +108,19 @@ static int l_site(lua_State *L)
     sim_lua_check_options(L, 1, "site", known);
     const char *name = field_string(L, 1, "name", NULL);
     check_new_name(L, "site", name);
-    lua_getfield(L, 1, "ifs_link");
-    int opts = lua_gettop(L);
     sim_world *w = sim_lua_world(L);
-    sim_node *site, *ifs;
-    int rc = node_site_create(w, name, &site);
-    if (rc == 0) rc = node_ifs_create(w, site, &ifs);
-    if (rc < 0) return luaL_error(L, "site %s: %s", name, strerror(-rc));
-    link_with(L, site, ifs, opts, "1ms");
-    ha_of(site)->ifs = ifs->id;
-    sim_node *ops = sim_world_find_node(w, "ops");
-    if (!ops && (rc = node_ops_create(w, &ops)) < 0) return luaL_error(L, "site %s: %s", name, strerror(-rc));
-    if (ops->kind != &node_ops_kind) return luaL_error(L, "site %s: a node named 'ops' exists and is not the operations centre", name);
+    lua_getfield(L, 1, "ifs_link");
+    sim_link_params ifs_link = link_params(L, lua_gettop(L), "1ms");
+    node_site_spec spec = {.name = name, .ifs_link = &ifs_link};
+    char why[256];
+    if (node_site_check(w, &spec, why, sizeof why) < 0) return luaL_error(L, "%s", why);
     lua_getfield(L, 1, "ops_link");
-    link_with(L, site, ops, lua_gettop(L), "3ms");
+    sim_link_params ops_link = link_params(L, lua_gettop(L), "3ms");
+    spec.ops_link = &ops_link;
+    sim_node *site;
+    if (node_site_create_with_ifs(w, &spec, &site, why, sizeof why) < 0) return luaL_error(L, "%s", why);
     sim_lua_push_node(L, site);
     return 1;
-}
-
-static body *new_body(lua_State *L, body_kind kind, const char *code, const char *name)
-{
-    body *b = calloc(1, sizeof *b);
-    if (!b || !(b->name = strdup(name))) {
-        free(b);
-        luaL_error(L, "out of memory");
-    }
-    b->kind = kind;
-    b->agency_index = -1;
-    snprintf(b->code, sizeof b->code, "%s", code);
-    return b;
 }
 
 static sim_node *check_site(lua_State *L, int idx, const char *what)
@@ -144,15 +130,8 @@ static sim_node *check_site(lua_State *L, int idx, const char *what)
     return n;
 }
 
-static sim_node *ifs_of(sim_world *w, const sim_node *server)
-{
-    char name[128];
-    snprintf(name, sizeof name, "%s.ifs", server->name);
-    return sim_world_find_node(w, name);
-}
-
 /* lg { code = "131016", name = "千代田区", home = east, backup = west, population = 66680,
- *      link = { latency = "2ms" } } */
+ *      link = { latency = "2ms" } } (node_body_create_lg) */
 static int l_lg(lua_State *L)
 {
     static const char *const known[] = {"code", "name", "home", "backup", "population", "link",
@@ -161,12 +140,9 @@ static int l_lg(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "lg", known);
     const char *code = field_string(L, 1, "code", NULL);
-    if (!code || strlen(code) != 6 || strspn(code, "0123456789") != 6)
-        return luaL_error(L, "lg: 'code' must be a 6-digit local-government code");
-    int sum = 0;
-    for (int i = 0; i < 5; i++) sum += (code[i] - '0') * (6 - i);
-    if ((11 - sum % 11) % 10 != code[5] - '0')
-        return luaL_error(L, "lg %s: wrong check digit (expected %d)", code, (11 - sum % 11) % 10);
+    int digit = node_lg_check_digit(code);
+    if (digit < 0) return luaL_error(L, "lg: 'code' must be a 6-digit local-government code");
+    if (digit != code[5] - '0') return luaL_error(L, "lg %s: wrong check digit (expected %d)", code, digit);
     check_new_name(L, "lg", code);
     const char *name = field_string(L, 1, "name", code);
     lua_getfield(L, 1, "home");
@@ -180,38 +156,21 @@ static int l_lg(lua_State *L)
     lua_getfield(L, 1, "link");
     int opts = lua_gettop(L);
 
-    domain *d = dom(L);
+    dom(L);
     sim_world *w = sim_lua_world(L);
-    body *b = new_body(L, BODY_LG, code, name);
-    b->population = (uint64_t)pop;
-    b->home = home->id;
-    b->backup = backup->id;
-    if (backup != home) {   /* sites replicate in pairs: each has one peer */
-        site_ha *hh = ha_of(home), *hb = ha_of(backup);
-        if ((hh->peer != UINT32_MAX && hh->peer != backup->id) || (hb->peer != UINT32_MAX && hb->peer != home->id))
-            return luaL_error(L, "lg %s: site %s already backs up to another site (sites pair up: one peer each)",
-                              code, home->name);
-        hh->peer = backup->id;
-        hb->peer = home->id;
-    }
-    b->server = home->id;
-    b->ifs = ifs_of(w, home)->id;
+    node_lg_spec spec = {.code = code, .name = name, .home = home, .backup = backup, .population = (uint64_t)pop};
+    char why[256];
+    if (node_body_check_lg(w, &spec, why, sizeof why) < 0) return luaL_error(L, "%s", why);
+    sim_link_params link = link_params(L, opts, "2ms");
+    spec.link = &link;
     sim_node *n;
-    int rc = sim_world_add_node(w, &node_body_kind, code, b, &n);
-    if (rc < 0) {
-        free(b->name);
-        free(b);
-        return luaL_error(L, "lg %s: %s", code, strerror(-rc));
-    }
-    b->node = b->tenant = n->id;
-    if (domain_add_body(d, b) < 0) return luaL_error(L, "out of memory");
-    link_with(L, n, home, opts, "2ms");
-    if (backup != home) link_with(L, n, backup, opts, "2ms");
+    if (node_body_create_lg(w, &spec, &n, why, sizeof why) < 0) return luaL_error(L, "%s", why);
     sim_lua_push_node(L, n);
     return 1;
 }
 
-/* agency { name = "pension", link = { latency = "1ms" } } -- also makes "pension.ifs" */
+/* agency { name = "pension", link = { latency = "1ms" } } -- also makes "pension.ifs"
+ * (node_body_create_agency) */
 static int l_agency(lua_State *L)
 {
     static const char *const known[] = {"name", "name_ja", "link", NULL};
@@ -219,38 +178,18 @@ static int l_agency(lua_State *L)
     sim_lua_check_options(L, 1, "agency", known);
     const char *name = field_string(L, 1, "name", NULL);
     check_new_name(L, "agency", name);
-    domain *d = dom(L);
-    int index = -1;
-    for (int i = 0; i < d->nagencies; i++)
-        if (strcmp(d->agencies[i], name) == 0) index = i;
-    if (index < 0) {
-        if (d->nagencies == (int)(sizeof d->agencies / sizeof d->agencies[0]) ||
-            strlen(name) >= sizeof d->agencies[0])
-            return luaL_error(L, "agency %s: too many agencies or name too long", name);
-        index = d->nagencies;
-        snprintf(d->agencies[d->nagencies++], sizeof d->agencies[0], "%s", name);
-    }
+    dom(L);
+    sim_world *w = sim_lua_world(L);
+    node_agency_spec spec = {.name = name};
+    char why[256];
+    if (node_body_check_agency(w, &spec, why, sizeof why) < 0) return luaL_error(L, "%s", why);
     lua_getfield(L, 1, "link");
     int opts = lua_gettop(L);
-    sim_world *w = sim_lua_world(L);
-    body *b = new_body(L, BODY_AGENCY, name, field_string(L, 1, "name_ja", name));
-    b->agency_index = index;
-    b->own_db = calloc(1, sizeof *b->own_db);
-    sim_node *n = NULL, *ifs;
-    int rc = b->own_db ? tenant_db_open(d, b->own_db, name) : -ENOMEM;
-    if (rc == 0) rc = sim_world_add_node(w, &node_body_kind, name, b, &n);
-    if (rc < 0) {
-        if (b->own_db) tenant_db_close(b->own_db);
-        free(b->own_db);
-        free(b->name);
-        free(b);
-        return luaL_error(L, "agency %s: %s", name, strerror(-rc));
-    }
-    b->node = b->tenant = b->server = b->home = b->backup = n->id;
-    if (domain_add_body(d, b) < 0 || node_ifs_create(w, n, &ifs) < 0)
-        return luaL_error(L, "agency %s: out of memory", name);
-    b->ifs = ifs->id;
-    link_with(L, n, ifs, opts, "1ms");
+    spec.name_ja = field_string(L, 1, "name_ja", name);
+    sim_link_params link = link_params(L, opts, "1ms");
+    spec.link = &link;
+    sim_node *n;
+    if (node_body_create_agency(w, &spec, &n, why, sizeof why) < 0) return luaL_error(L, "%s", why);
     sim_lua_push_node(L, n);
     return 1;
 }

@@ -1,0 +1,226 @@
+/* test_recovery.c - what a site loss costs, measured by the fault records (fault/
+ * recovery.c) through the C API: every acknowledged write is in the ledger; a site lost with
+ * its unreplicated state under asynchronous replication loses exactly the acknowledged writes
+ * it had not shipped (the RPO count, and the audit at promotion lists them), with the age of
+ * the oldest; under synchronous replication it loses none; the writes made at the backup
+ * while it served are all at home after failback; and the invariant "acknowledged writes
+ * survive a failover" holds in both modes, and breaks when a write acknowledged under sync is
+ * missing at the promoted site. */
+#include "check.h"
+#include "world_fixture.h"
+
+static const int64_t SEC = SIM_SEC;
+enum { K = 5 };   /* replicas a's body writes before the loss */
+
+typedef struct writes {
+    uint64_t replica[K], code, other[2];
+    uint32_t fresh;
+} writes;
+
+/* a's body (home east): K replicas and a code; b's (home west): two replicas. */
+static void write_some(fixture *fx, writes *w)
+{
+    char id[24];
+    for (int i = 0; i < K; i++) {
+        snprintf(id, sizeof id, "A-w-%d", i + 1);
+        w->replica[i] = fx_register(fx, fx->a, 1 + (uint64_t)i % FX_RESIDENTS, id);
+    }
+    w->fresh = body_new_resident(fx->d, fx->a);
+    w->code = body_acquire_code(fx->lg_a, w->fresh);
+    w->other[0] = fx_register(fx, fx->b, 1, "B-w-1");
+    w->other[1] = fx_register(fx, fx->b, 2, "B-w-2");
+    fx_run_for(fx, SEC);
+    for (int i = 0; i < K; i++) CHECK(fx_end_of(fx, w->replica[i]) && fx_end_of(fx, w->replica[i])->error == FLOW_OK);
+    CHECK(fx_end_of(fx, w->code) && fx_end_of(fx, w->code)->error == FLOW_OK);
+    CHECK(fx_end_of(fx, w->other[1]) && fx_end_of(fx, w->other[1])->error == FLOW_OK);
+}
+
+/* Every write is in the ledger, acknowledged (its body had the OK). */
+static void ledger_complete(fixture *fx, const writes *w, sim_time_t by)
+{
+    faults *fs = faults_find(fx->d);
+    CHECK(fs != NULL);
+    if (!fs) return;
+    CHECK_INT(fs->nledger, K + 3);
+    uint64_t flows[K + 3];
+    memcpy(flows, w->replica, sizeof w->replica);
+    flows[K] = w->code;
+    flows[K + 1] = w->other[0];
+    flows[K + 2] = w->other[1];
+    for (int i = 0; i < K + 3; i++) {
+        uint64_t idx = 0;
+        CHECK(sim_map_get(&fs->ledger_by_flow, flows[i], &idx));
+        if (!idx) continue;
+        const ledger_entry *e = &fs->ledger[idx - 1];
+        CHECK(e->acked_at > 0 && e->acked_at <= by);
+        CHECK_INT(e->op, i == K ? REC_CODE : REC_REPLICA);
+        CHECK_INT(e->tenant, i < K + 1 ? fx->a->tenant : fx->b->tenant);
+    }
+}
+
+static int site_down(fixture *fx, sim_node *site, bool lose_state)
+{
+    char why[200] = "";
+    int id = fault_inject(fx->d, &(fault_spec){.kind = FAULT_SITE_DOWN, .a = &site->id, .na = 1, .lose_state = lose_state},
+                          why, sizeof why);
+    if (id < 0) fprintf(stderr, "fault_inject: %s\n", why);
+    return id;
+}
+
+/* Asynchronous, batches a minute apart: the K replicas and the code of a are acknowledged
+ * and unshipped when east is lost with its state: exactly they are lost. */
+static void test_async_loss(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){.replication = "async", .batch = SIM_MIN, .faults = true}), 0);
+    sim_time_t start = fx_now(&fx);
+    fx_run_until(&fx, start + 10 * SEC);
+    writes w;
+    write_some(&fx, &w);
+    ledger_complete(&fx, &w, fx_now(&fx));
+    sim_time_t acked = fx_end_of(&fx, w.replica[0])->at;
+    fx_run_until(&fx, start + 20 * SEC);
+    CHECK(!fx_site_has_record(&fx, fx.west, fx.a, "A-w-1"));   /* not shipped yet */
+    int id = site_down(&fx, fx.east, true);
+    fault *f = fault_find(fx.d, id);
+    CHECK(f != NULL);
+    if (!f) {
+        fx_close(&fx);
+        return;
+    }
+    CHECK_INT(f->unshipped_acked, K + 1);   /* a's writes only: b's live at west */
+    fx_run_until(&fx, start + 2 * SIM_MIN);
+    CHECK(f->promoted_at > 0);
+    CHECK_INT(f->rpo_writes, K + 1);
+    CHECK_INT(f->rpo_writes, f->unshipped_acked);
+    CHECK_INT(f->nlost, K + 1);
+    int replicas = 0, codes = 0;
+    for (size_t i = 0; i < f->nlost; i++) {
+        CHECK_INT(f->lost[i].tenant, fx.a->tenant);
+        replicas += f->lost[i].op == REC_REPLICA && strncmp(f->lost[i].record_id, "A-w-", 4) == 0;
+        codes += f->lost[i].op == REC_CODE && f->lost[i].addressee == w.fresh;
+    }
+    CHECK_INT(replicas, K);
+    CHECK_INT(codes, 1);
+    CHECK(f->rpo_time >= f->start - acked - 10 * SIM_MS && f->rpo_time <= f->start - acked);   /* the oldest: ~10 s */
+    CHECK(fx_site_has_record(&fx, fx.west, fx.b, "B-w-1"));   /* b's own writes, at home */
+    char detail[200] = "";
+    CHECK_INT(fx_invariant(&fx, "acknowledged writes survive a failover", detail, sizeof detail), 1);
+    CHECK(strstr(detail, "6 acknowledged write(s) lost at promotion (not synchronous") != NULL);
+
+    /* west serves a's tenant and accepts its writes alone; east returns without its state,
+     * resynchronises from west and fails back: what west was given is all at home */
+    uint64_t during[3];
+    for (int i = 0; i < 3; i++) {
+        char id2[24];
+        snprintf(id2, sizeof id2, "A-d-%d", i + 1);
+        during[i] = fx_register(&fx, fx.a, 1, id2);
+    }
+    fx_run_for(&fx, SEC);
+    for (int i = 0; i < 3; i++) CHECK(fx_end_of(&fx, during[i]) && fx_end_of(&fx, during[i])->error == FLOW_OK);
+    char why[200] = "";
+    CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
+    fx_run_for(&fx, 10 * SEC);
+    CHECK(ha_of(fx.east)->resynced && ha_of(fx.east)->standby);
+    CHECK_INT(ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
+    fx_run_for(&fx, 10 * SEC);
+    CHECK(ha_of(fx.east)->serving_own);
+    CHECK(f->failed_back_at > 0);
+    CHECK_INT(f->failback_lost, 0);
+    CHECK(fx_site_has_record(&fx, fx.east, fx.a, "A-d-3"));
+    CHECK(!fx_site_has_record(&fx, fx.east, fx.a, "A-w-1"));   /* lost for good: the resync replaced it */
+    CHECK_INT(f->rpo_writes, K + 1);                             /* unchanged by the failback */
+    CHECK_INT(fx_invariant(&fx, "acknowledged writes survive a failover", NULL, 0), 1);
+    CHECK_INT(ha_stats_find(fx.d)->split_brain_seen, 0);
+    fx_close(&fx);
+}
+
+/* Synchronous: the same writes, the same loss: nothing acknowledged is lost. */
+static void test_sync_no_loss(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){.faults = true}), 0);
+    sim_time_t start = fx_now(&fx);
+    fx_run_until(&fx, start + 10 * SEC);
+    writes w;
+    write_some(&fx, &w);
+    ledger_complete(&fx, &w, fx_now(&fx));
+    fx_run_until(&fx, start + 20 * SEC);
+    CHECK(fx_site_has_record(&fx, fx.west, fx.a, "A-w-1"));
+    int id = site_down(&fx, fx.east, true);
+    fault *f = fault_find(fx.d, id);
+    CHECK(f != NULL);
+    if (!f) {
+        fx_close(&fx);
+        return;
+    }
+    CHECK_INT(f->unshipped_acked, 0);
+    fx_run_until(&fx, start + 2 * SIM_MIN);
+    CHECK(f->promoted_at > 0);
+    CHECK_INT(f->rpo_writes, 0);
+    CHECK_INT(f->nlost, 0);
+    CHECK_INT(f->rpo_time, 0);
+    char detail[200] = "";
+    CHECK_INT(fx_invariant(&fx, "acknowledged writes survive a failover", detail, sizeof detail), 1);
+    CHECK(strstr(detail, "0 acknowledged write(s) lost at promotion (synchronous replication)") != NULL);
+    fx_close(&fx);
+}
+
+/* The invariant can break: under sync, a write acknowledged but missing at the promoted site
+ * (removed here behind the platform's back, as a replication bug would) is lost. */
+static void test_sync_loss_breaks_invariant(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){.faults = true}), 0);
+    sim_time_t start = fx_now(&fx);
+    fx_run_until(&fx, start + 10 * SEC);
+    writes w;
+    write_some(&fx, &w);
+    CHECK_INT(fx_store_int(platform_node_db(fx.d, fx.west->id)->store, "DELETE FROM replica WHERE record_id = 'A-w-2'"), -1);
+    CHECK(!fx_site_has_record(&fx, fx.west, fx.a, "A-w-2"));
+    int id = site_down(&fx, fx.east, false);
+    fx_run_until(&fx, start + 2 * SIM_MIN);
+    fault *f = fault_find(fx.d, id);
+    CHECK(f && f->rpo_writes == 1 && f->nlost == 1);
+    if (f && f->nlost) CHECK_STR(f->lost[0].record_id, "A-w-2");
+    char detail[200] = "";
+    CHECK_INT(fx_invariant(&fx, "acknowledged writes survive a failover", detail, sizeof detail), 0);
+    CHECK(strstr(detail, "1 acknowledged write(s) lost at promotion (synchronous replication)") != NULL);
+    fx_close(&fx);
+}
+
+/* BUG: the figure "unshipped acknowledged writes at the loss" (fault.unshipped_acked, shown as
+ * rpo.unshipped_at_loss) counts every code or replica record of the lost site's stream that
+ * is in the ledger, but the ledger takes a write when the site answers it, before a
+ * synchronous answer is held for the backup: a write in flight under sync is counted though
+ * its body never had the OK (here it times out) and though it reached the backup (the batch
+ * was on the wire). Its RPO is rightly 0. Pinned as it is now (the figure should be 0). */
+static void test_sync_in_flight_counted_unshipped(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){.faults = true}), 0);
+    sim_time_t start = fx_now(&fx);
+    fx_run_until(&fx, start + 10 * SEC);
+    uint64_t w = fx_register(&fx, fx.a, 1, "A-flight-1");
+    fx_run_for(&fx, 5 * SIM_MS);   /* at east, shipped, the OK held for west's acknowledgement */
+    CHECK_INT(ha_of(fx.east)->nheld, 1);
+    int id = site_down(&fx, fx.east, true);
+    fault *f = fault_find(fx.d, id);
+    CHECK(f && f->unshipped_acked == 1);   /* BUG: never acknowledged to its body */
+    fx_run_until(&fx, start + 2 * SIM_MIN);
+    const fx_end *e = fx_end_of(&fx, w);
+    CHECK(e && e->error == FLOW_TIMEOUT && !e->answered);
+    CHECK(fx_site_has_record(&fx, fx.west, fx.a, "A-flight-1"));
+    CHECK(f && f->rpo_writes == 0);
+    CHECK_INT(fx_invariant(&fx, "acknowledged writes survive a failover", NULL, 0), 1);
+    fx_close(&fx);
+}
+
+int main(void)
+{
+    test_async_loss();
+    test_sync_no_loss();
+    test_sync_loss_breaks_invariant();
+    test_sync_in_flight_counted_unshipped();
+    CHECK_DONE();
+}
