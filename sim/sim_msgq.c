@@ -37,6 +37,15 @@ void sim_msgq_clear(sim_world *w, sim_msgq *q)
     sim_msg *m;
     while ((m = sim_msgq_pop(q))) sim_msg_free(w, m);
     q->head = 0;
+    q->last_release = 0;   /* the timers died with what they were set for */
+}
+
+sim_time_t sim_msgq_release_at(sim_msgq *q, sim_time_t now, int64_t delay)
+{
+    sim_time_t at = now + (delay > 0 ? delay : 0);
+    if (at < q->last_release) at = q->last_release;
+    q->last_release = at;
+    return at;
 }
 
 void sim_msgq_free(sim_world *w, sim_msgq *q)

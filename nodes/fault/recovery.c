@@ -217,14 +217,19 @@ void recovery_fault_started(domain *d, fault *f)
     sim_node *site = sim_world_node(d->w, f->spec.a[0]);
     if (!site->up || !ha_of(site)->serving_own) return;   /* standing by: nothing fails over */
     f->home_lost = site->id;
-    /* Acknowledged writes still waiting for the backup: what an asynchronous loss loses. */
+    /* Acknowledged writes still waiting for the backup: what an asynchronous loss loses. An
+     * answer still held for the backup (synchronous mode) was never given: not counted. */
     faults *fs = faults_get(d);
-    repl_stream *out = &ha_of(site)->out;
+    const site_ha *h = ha_of(site);
+    const repl_stream *out = &h->out;
     for (size_t i = 0; i < out->len; i++) {
         const repl_rec *r = &out->recs[(out->head + i) % out->cap];
         uint64_t idx;
-        if ((r->op == REC_CODE || r->op == REC_REPLICA) && r->flow && sim_map_get(&fs->ledger_by_flow, r->flow, &idx))
-            f->unshipped_acked++;
+        if ((r->op != REC_CODE && r->op != REC_REPLICA) || !r->flow || !sim_map_get(&fs->ledger_by_flow, r->flow, &idx))
+            continue;
+        bool held = false;
+        for (size_t k = 0; k < h->nheld && !held; k++) held = h->held[k].m && h->held[k].m->flow == r->flow;
+        if (!held) f->unshipped_acked++;
     }
 }
 

@@ -276,7 +276,8 @@ static void nws_receive(sim_node *self, sim_msg *msg)
 {
     nws *s = self->state;
     if (s->delay > 0 || s->slow.len) {   /* slowed down: in order, later */
-        if (sim_msgq_push(self->world, &s->slow, msg) == 0) domain_timer_after(self, s->delay, 1, NULL);
+        if (sim_msgq_push(self->world, &s->slow, msg) == 0)
+            domain_timer_at(self, sim_msgq_release_at(&s->slow, sim_node_now(self), s->delay), 1, NULL);
         return;
     }
     nws_process(self, msg);

@@ -549,23 +549,31 @@ static void send_heartbeats(sim_node *site)
     domain *d = domain_get(site->world);
     ha_world *hw = ha_world_get(d);
     site_ha *h = ha_of(site);
+    /* Current only when known to be: a site back from a crash does not know yet whether its
+     * tenants were written elsewhere meanwhile (a failback granted on its word would serve a
+     * stale copy). */
+    bool current = h->resynced && !h->awaiting_ops;
     if (hw->ops != UINT32_MAX) {
         ha_msg *m = ha_msg_new(HA_HEARTBEAT);
-        if (m) {
-            m->flag = h->resynced;
-            m->gen = h->gen;
-            m->site = h->peer;
-            ha_send(site, hw->ops, m, 64);
+        if (!m) {   /* a lost heartbeat fakes a site loss */
+            domain_halt(d, "%s could not send a heartbeat (out of memory)", site->name);
+            return;
         }
+        m->flag = current;
+        m->gen = h->gen;
+        m->site = h->peer;
+        ha_send(site, hw->ops, m, 64);
     }
     if (h->peer != UINT32_MAX) {
         ha_msg *m = ha_msg_new(HA_HEARTBEAT);
-        if (m) {
-            m->epoch = h->out.applied_epoch;   /* what we applied of the peer's stream */
-            m->seq = h->out.applied;
-            m->flag = h->resynced;
-            ha_send(site, h->peer, m, 64);
+        if (!m) {
+            domain_halt(d, "%s could not send a heartbeat (out of memory)", site->name);
+            return;
         }
+        m->epoch = h->out.applied_epoch;   /* what we applied of the peer's stream */
+        m->seq = h->out.applied;
+        m->flag = current;
+        ha_send(site, h->peer, m, 64);
     }
 }
 
@@ -683,6 +691,7 @@ void ha_site_crash(sim_node *site)
     h->releasing = UINT32_MAX;
     h->resync_asked = 0;
     h->peer_gen = 0;   /* what we knew died with us: ops's table decides */
+    h->awaiting_ops = true;
     if (h->lose_state) {
         repl_restart(&h->out);         /* the unshipped tail is gone */
         h->resynced = false;
@@ -735,6 +744,7 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
     site_ha *h = ha_of(site);
     h->heard_ops = sim_node_now(site);
     h->gen = m->gen;
+    h->awaiting_ops = false;   /* ops's answer settles whether our copy is current (below) */
     /* Ops's table says whether we serve the peer's tenants (after a crash or a fence we
      * remember nothing of it ourselves), at a generation: an ack older than what we were
      * told since (a promotion, a release) is stale and ignored. */
@@ -975,7 +985,7 @@ void ha_site_defer(sim_node *site, sim_msg *msg)
 {
     site_ha *h = ha_of(site);
     if (sim_msgq_push(site->world, &h->slow, msg) == 0)
-        domain_timer_after(site, h->disk_delay > 0 ? h->disk_delay : 0, TAG_SLOW_DISK, NULL);
+        domain_timer_at(site, sim_msgq_release_at(&h->slow, sim_node_now(site), h->disk_delay), TAG_SLOW_DISK, NULL);
 }
 
 static void slow_disk_next(sim_node *site)

@@ -138,6 +138,8 @@ typedef struct site_ha {
     bool promote_asked;
     bool standby;               /* ops says our own tenants are served by the peer */
     bool resynced;              /* our copy of the shared tenants is current (no lost state) */
+    bool awaiting_ops;          /* back from a crash: whether our copy is still current is
+                                 * unknown until ops says who served our tenants meanwhile */
     sim_time_t resync_asked;
     uint32_t releasing;         /* failback: the home whose tenants we release, or UINT32_MAX */
     uint64_t release_seq;       /* ... once the peer has applied our stream up to here */
