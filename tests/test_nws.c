@@ -47,7 +47,7 @@ static void test_code_issuance(void)
     CHECK_INT(fx_open(&fx, &(fixture_options){0}), 0);
     fx_run_for(&fx, SEC);
     /* a newborn at a, who also becomes a resident of b (a second registration) */
-    uint32_t at_a = body_new_resident(fx.d, fx.a);
+    uint32_t at_a = node_body_new_resident(fx.d, fx.a);
     uint32_t person = fx.d->npersons - 1;
     uint32_t at_b = fx_add_resident(&fx, fx.b, person, true, UINT32_MAX, 0);
     CHECK_INT(at_a, FX_RESIDENTS + 2);
@@ -55,9 +55,9 @@ static void test_code_issuance(void)
     CHECK(at_b == FX_RESIDENTS + 1);
     CHECK_INT(fx_nws_code(&fx, person, fx.a->node), 0);   /* none before the acquisition */
 
-    uint64_t f1 = body_acquire_code(fx.lg_a, at_a);
+    uint64_t f1 = node_body_acquire_code(fx.lg_a, at_a);
     fx_run_for(&fx, SEC);
-    uint64_t f2 = body_acquire_code(fx.lg_b, at_b);
+    uint64_t f2 = node_body_acquire_code(fx.lg_b, at_b);
     fx_run_for(&fx, SEC);
     CHECK(f1 && f2 && f1 != f2);
     const fx_end *e1 = fx_end_of(&fx, f1), *e2 = fx_end_of(&fx, f2);
@@ -89,7 +89,7 @@ static void test_code_issuance(void)
     }
 
     /* the same person at the same body again: the NWS answers the code it issued */
-    uint64_t f3 = body_acquire_code(fx.lg_a, at_a);
+    uint64_t f3 = node_body_acquire_code(fx.lg_a, at_a);
     fx_run_for(&fx, SEC);
     const fx_sent *again = sent_of(&fx, f3, FLOW_CODE_RESPONSE, fx.nws->id, fx.jlis->id);
     CHECK(again && again->code == ca);
@@ -128,7 +128,7 @@ static void test_inquiry_routing(void)
     /* b asks a about its addressee 1 (person 4, who lived in a): three, 1 ms apart */
     uint64_t f[3];
     for (int i = 0; i < 3; i++) {
-        f[i] = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 7 + (uint32_t)i);
+        f[i] = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 7 + (uint32_t)i);
         fx_run_for(&fx, SIM_MS);
     }
     fx_run_for(&fx, SEC);
@@ -177,9 +177,9 @@ static void test_inquiry_routing(void)
     CHECK_INT(fx_store_int(platform_node_db(fx.d, fx.west->id)->store, "SELECT MAX(serial_no) FROM receipt_log"), 3);
 
     /* the pension service asks a (person 4 is its addressee 5), and a asks it (person 0) */
-    uint64_t g1 = body_inquire(fx.pension, 5, FX_PROC_PENSION_INCOME, fx.lg_a->id, 3);
+    uint64_t g1 = node_body_inquire(fx.pension, 5, FX_PROC_PENSION_INCOME, fx.lg_a->id, 3);
     fx_run_for(&fx, SEC);
-    uint64_t g2 = body_inquire(fx.lg_a, 1, FX_PROC_PENSION_CHECK, fx.pension->id, 4);
+    uint64_t g2 = node_body_inquire(fx.lg_a, 1, FX_PROC_PENSION_CHECK, fx.pension->id, 4);
     fx_run_for(&fx, SEC);
     const fx_end *p1 = fx_end_of(&fx, g1), *p2 = fx_end_of(&fx, g2);
     CHECK(p1 && p1->error == FLOW_OK && p1->serial_no == 4 && strstr(p1->payload, "1004000"));
@@ -188,7 +188,7 @@ static void test_inquiry_routing(void)
     CHECK(to_pension && to_pension->code == fx_nws_code(&fx, 0, fx.pension->id));
 
     /* b's addressee 2 (person 5) never lived in a: a serial number, then not_found */
-    uint64_t h = body_inquire(fx.lg_b, 2, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 9);
+    uint64_t h = node_body_inquire(fx.lg_b, 2, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 9);
     fx_run_for(&fx, SEC);
     const fx_end *nf = fx_end_of(&fx, h);
     CHECK(nf && nf->error == FLOW_NOT_FOUND && nf->serial_no == 6);
@@ -208,10 +208,10 @@ static void test_refusals(void)
     CHECK_INT(fx_open(&fx, &(fixture_options){0}), 0);
     fx_run_for(&fx, SEC);
     uint64_t f[4] = {
-        body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.pension->id, 1),   /* local tax from an agency */
-        body_inquire(fx.lg_b, 1, FX_PROC_PENSION_CHECK, fx.lg_a->id, 1),        /* pension from a municipality */
-        body_inquire(fx.lg_a, 1, FX_PROC_PENSION_INCOME, fx.lg_b->id, 1),       /* an agency's procedure */
-        body_inquire(fx.lg_a, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1),      /* asking itself */
+        node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.pension->id, 1),   /* local tax from an agency */
+        node_body_inquire(fx.lg_b, 1, FX_PROC_PENSION_CHECK, fx.lg_a->id, 1),        /* pension from a municipality */
+        node_body_inquire(fx.lg_a, 1, FX_PROC_PENSION_INCOME, fx.lg_b->id, 1),       /* an agency's procedure */
+        node_body_inquire(fx.lg_a, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1),      /* asking itself */
     };
     fx_run_for(&fx, SEC);
     for (int i = 0; i < 4; i++) {
@@ -226,7 +226,7 @@ static void test_refusals(void)
 
     /* an inquiry that names no staff member: refused, and the invariant about it breaks */
     CHECK_INT(fx_invariant(&fx, "every inquiry names a staff member", NULL, 0), 1);
-    uint64_t g = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 0);
+    uint64_t g = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 0);
     fx_run_for(&fx, SEC);
     const fx_end *e = fx_end_of(&fx, g);
     CHECK(e && e->error == FLOW_NO_STAFF);
@@ -234,8 +234,8 @@ static void test_refusals(void)
     CHECK_INT(fx_invariant(&fx, "every inquiry names a staff member", NULL, 0), 0);
 
     /* a new resident with no code yet: b's own site answers no_code; the NWS never sees it */
-    uint32_t fresh = body_new_resident(fx.d, fx.b);
-    uint64_t h = body_inquire(fx.lg_b, fresh, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 2);
+    uint32_t fresh = node_body_new_resident(fx.d, fx.b);
+    uint64_t h = node_body_inquire(fx.lg_b, fresh, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 2);
     fx_run_for(&fx, SEC);
     const fx_end *nc = fx_end_of(&fx, h);
     CHECK(nc && nc->error == FLOW_NO_CODE);
@@ -252,7 +252,7 @@ static void test_slow_nws(void)
     fixture fx;
     CHECK_INT(fx_open(&fx, &(fixture_options){0}), 0);
     fx_run_for(&fx, SEC);
-    uint64_t f0 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    uint64_t f0 = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
     fx_run_for(&fx, SEC);
     const fx_end *e0 = fx_end_of(&fx, f0);
     CHECK(e0 && e0->error == FLOW_OK);
@@ -260,7 +260,7 @@ static void test_slow_nws(void)
     CHECK(normal > 0 && normal < 100 * SIM_MS);
 
     node_nws_set_delay(fx.nws, 10 * SEC);   /* the inquiry and the provision pass it: +20 s */
-    uint64_t f1 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    uint64_t f1 = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
     fx_run_for(&fx, 19 * SEC);
     CHECK(!fx_end_of(&fx, f1));
     fx_run_for(&fx, 2 * SEC);
@@ -270,7 +270,7 @@ static void test_slow_nws(void)
 
     node_nws_set_delay(fx.nws, 40 * SEC);   /* +80 s: beyond the inquirer's 60 s */
     sim_time_t t2 = fx_now(&fx);
-    uint64_t f2 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    uint64_t f2 = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
     fx_run_for(&fx, 59 * SEC);
     CHECK(!fx_end_of(&fx, f2));
     fx_run_for(&fx, 2 * SEC);
@@ -283,7 +283,7 @@ static void test_slow_nws(void)
     CHECK_INT(fx_end_count(&fx, f2), 1);
 
     node_nws_set_delay(fx.nws, 0);
-    uint64_t f3 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    uint64_t f3 = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
     fx_run_for(&fx, SEC);
     const fx_end *e3 = fx_end_of(&fx, f3);
     CHECK(e3 && e3->error == FLOW_OK);
@@ -302,15 +302,15 @@ static void test_slow_nws_cleared(void)
     fixture fx;
     CHECK_INT(fx_open(&fx, &(fixture_options){0}), 0);
     fx_run_for(&fx, SEC);
-    uint64_t f0 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    uint64_t f0 = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
     fx_run_for(&fx, SEC);
     int64_t normal = fx_end_of(&fx, f0) ? fx_end_of(&fx, f0)->latency : 0;
     node_nws_set_delay(fx.nws, 40 * SEC);
-    uint64_t f1 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    uint64_t f1 = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
     fx_run_for(&fx, SEC);
     node_nws_set_delay(fx.nws, 0);   /* the slowdown ends */
     fx_run_for(&fx, SEC);
-    uint64_t f2 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    uint64_t f2 = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
     fx_run_for(&fx, 2 * SIM_MIN);
     const fx_end *e1 = fx_end_of(&fx, f1), *e2 = fx_end_of(&fx, f2);
     CHECK(e1 && e1->error == FLOW_OK && e2 && e2->error == FLOW_OK);
@@ -334,10 +334,10 @@ static void test_nws_down(void)
     int id = fault_inject(fx.d, &(fault_spec){.kind = FAULT_NWS_DOWN}, why, sizeof why);
     CHECK(id > 0);
     CHECK(!fx.nws->up);
-    uint32_t fresh = body_new_resident(fx.d, fx.a);
-    uint64_t f[3] = {body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1),
-                     body_inquire(fx.pension, 5, FX_PROC_PENSION_INCOME, fx.lg_a->id, 1),
-                     body_acquire_code(fx.lg_a, fresh)};
+    uint32_t fresh = node_body_new_resident(fx.d, fx.a);
+    uint64_t f[3] = {node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1),
+                     node_body_inquire(fx.pension, 5, FX_PROC_PENSION_INCOME, fx.lg_a->id, 1),
+                     node_body_acquire_code(fx.lg_a, fresh)};
     fx_run_for(&fx, 2 * SIM_MIN);
     for (int i = 0; i < 3; i++) {
         const fx_end *e = fx_end_of(&fx, f[i]);
@@ -348,14 +348,14 @@ static void test_nws_down(void)
     CHECK(rec && rec->failed[FLOW_INQUIRY][FLOW_TIMEOUT] == 2 && rec->failed[FLOW_CODE_REQUEST][FLOW_TIMEOUT] == 1);
     CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
     CHECK(fx.nws->up);
-    uint64_t ok = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    uint64_t ok = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
     fx_run_for(&fx, SEC);
     CHECK(fx_end_of(&fx, ok) && fx_end_of(&fx, ok)->error == FLOW_OK);
 
     /* the NWS cannot send to the provider's interface system: unreachable, at once */
     sim_node *east_ifs = sim_world_find_node(fx.w, "east.ifs");
     CHECK_INT(sim_link_set_up(fx.w, east_ifs->id, fx.nws->id, false, "test"), 0);
-    uint64_t u = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    uint64_t u = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
     fx_run_for(&fx, SEC);
     const fx_end *eu = fx_end_of(&fx, u);
     CHECK(eu && eu->error == FLOW_UNREACHABLE && eu->answered && eu->serial_no > 0);
@@ -368,7 +368,7 @@ static void test_nws_down(void)
 
     /* slow, then down with the inquiry waiting in it: the inquiry ends as a timeout */
     node_nws_set_delay(fx.nws, 5 * SEC);
-    uint64_t s = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+    uint64_t s = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
     fx_run_for(&fx, SEC);
     CHECK_INT(sim_node_crash(fx.nws, "test"), 0);
     fx_run_for(&fx, 10 * SEC);

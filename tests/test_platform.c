@@ -42,7 +42,7 @@ static void one_site_serves(fixture *fx)
 {
     const body *t[2] = {fx->a, fx->b};
     for (int i = 0; i < 2; i++) {
-        int serving = (fx->east->up && ha_serves(fx->east, t[i])) + (fx->west->up && ha_serves(fx->west, t[i]));
+        int serving = (fx->east->up && platform_ha_serves(fx->east, t[i])) + (fx->west->up && platform_ha_serves(fx->west, t[i]));
         CHECK(serving <= 1);
     }
 }
@@ -62,15 +62,15 @@ static void test_sync_replication(void)
 {
     fixture fx;
     CHECK_INT(fx_open(&fx, &(fixture_options){0}), 0);
-    CHECK_STR(ha_mode_name(ha_settings_find(fx.d)), "sync");
+    CHECK_STR(platform_ha_mode_name(platform_ha_settings_find(fx.d)), "sync");
     fx_run_for(&fx, SEC);
-    uint32_t fresh = body_new_resident(fx.d, fx.a);
+    uint32_t fresh = node_body_new_resident(fx.d, fx.a);
     probe p[4] = {{.record = "A-sync-1"}, {.record = "B-sync-1"}, {.addressee = fresh}, {0}};
     fx.on_end = on_end_probe;
     fx.ud = p;
     p[0].flow = fx_register(&fx, fx.a, 1, "A-sync-1");   /* home east, backup west */
     p[1].flow = fx_register(&fx, fx.b, 1, "B-sync-1");   /* home west, backup east */
-    p[2].flow = body_acquire_code(fx.lg_a, fresh);
+    p[2].flow = node_body_acquire_code(fx.lg_a, fresh);
     fx_run_for(&fx, SEC);
     for (int i = 0; i < 3; i++) {
         CHECK(p[i].ended && p[i].error == FLOW_OK);
@@ -78,9 +78,9 @@ static void test_sync_replication(void)
     }
     const fx_end *e = fx_end_of(&fx, p[0].flow);
     CHECK(e && e->latency >= 2 * 8 * SIM_MS + 2 * 2 * SIM_MS);   /* body-east, east-west, back */
-    const ha_stats *st = ha_stats_find(fx.d);
+    const ha_stats *st = platform_ha_stats_find(fx.d);
     CHECK(st && st->shipped >= 3 && st->applied >= 3);
-    site_ha *east = ha_of(fx.east);
+    site_ha *east = platform_ha_of(fx.east);
     CHECK_INT(east->out.acked, east->out.next_seq - 1);   /* all acknowledged by west */
     CHECK_INT(east->out.len, 0);
     CHECK_INT(east->nheld, 0);
@@ -94,7 +94,7 @@ static void test_async_replication(void)
     fixture fx;
     CHECK_INT(fx_open(&fx, &(fixture_options){.replication = "async"}), 0);
     sim_time_t start = fx_now(&fx);
-    const ha_settings *hs = ha_settings_find(fx.d);
+    const ha_settings *hs = platform_ha_settings_find(fx.d);
     CHECK(hs && !hs->sync && hs->batch == 2 * SEC);
     probe p[2] = {{.record = "A-async-1"}, {0}};
     fx.on_end = on_end_probe;
@@ -106,13 +106,13 @@ static void test_async_replication(void)
     CHECK(p[0].ended && p[0].error == FLOW_OK);
     CHECK(p[0].east_had && !p[0].west_had);   /* acknowledged before any copy */
     CHECK(e && e->latency < 10 * SIM_MS);
-    CHECK_INT(ha_of(fx.east)->out.len, 1);   /* waiting for the batch */
+    CHECK_INT(platform_ha_of(fx.east)->out.len, 1);   /* waiting for the batch */
     fx_run_until(&fx, start + 3990 * SIM_MS);
     CHECK(!fx_site_has_record(&fx, fx.west, fx.a, "A-async-1"));
     fx_run_until(&fx, start + 4020 * SIM_MS);   /* the batch at +4 s, 8 ms to west */
     CHECK(fx_site_has_record(&fx, fx.west, fx.a, "A-async-1"));
-    CHECK_INT(ha_of(fx.east)->out.len, 0);    /* acknowledged: trimmed */
-    const ha_stats *st = ha_stats_find(fx.d);
+    CHECK_INT(platform_ha_of(fx.east)->out.len, 0);    /* acknowledged: trimmed */
+    const ha_stats *st = platform_ha_stats_find(fx.d);
     CHECK(st->max_lag_ms > 1400 && st->max_lag_ms < hs->batch / 1000.0 + 50);
     fx_close(&fx);
 }
@@ -124,27 +124,27 @@ static void test_failover_and_failback(void)
 {
     fixture fx;
     CHECK_INT(fx_open(&fx, &(fixture_options){.faults = true}), 0);
-    const ha_settings *hs = ha_settings_find(fx.d);
-    const ha_stats *st = ha_stats_find(fx.d);
+    const ha_settings *hs = platform_ha_settings_find(fx.d);
+    const ha_stats *st = platform_ha_stats_find(fx.d);
     sim_time_t start = fx_now(&fx);
     char why[200] = "";
     fx_run_until(&fx, start + 62 * SEC);
     /* ops refuses to promote a site it hears: that would be split brain */
-    CHECK_INT(ha_operator_promote(fx.d, fx.east, why, sizeof why), -EBUSY);
+    CHECK_INT(platform_ha_operator_promote(fx.d, fx.east, why, sizeof why), -EBUSY);
     CHECK(strstr(why, "is alive") != NULL);
     CHECK_INT(st->refused_promotions, 1);
 
     int id = fault_site(&fx, FAULT_SITE_DOWN, fx.east, false);
     CHECK(id > 0 && !fx.east->up && !sim_world_find_node(fx.w, "east.ifs")->up);
-    sim_time_t heard = ha_of(fx.west)->heard_peer;   /* east's last heartbeat at west */
+    sim_time_t heard = platform_ha_of(fx.west)->heard_peer;   /* east's last heartbeat at west */
     CHECK(heard > start + 55 * SEC && heard <= start + 62 * SEC);
     fx_run_until(&fx, heard + hs->detect);
     CHECK_INT(st->promotions, 0);   /* not before the detection time */
-    CHECK(!ha_of(fx.west)->peer_lost && !ha_of(fx.west)->serving_peer);
+    CHECK(!platform_ha_of(fx.west)->peer_lost && !platform_ha_of(fx.west)->serving_peer);
     CHECK_INT(fx.a->server, fx.east->id);
     fx_run_until(&fx, heard + hs->detect + hs->heartbeat + SEC);
     CHECK_INT(st->promotions, 1);   /* at the first heartbeat tick after it */
-    CHECK(ha_of(fx.west)->peer_lost && ha_of(fx.west)->serving_peer && ha_of(fx.west)->serving_own);
+    CHECK(platform_ha_of(fx.west)->peer_lost && platform_ha_of(fx.west)->serving_peer && platform_ha_of(fx.west)->serving_own);
     CHECK_INT(fx.a->server, fx.west->id);
     CHECK_INT(fx.a->ifs, sim_world_find_node(fx.w, "west.ifs")->id);
     CHECK_INT(fx.b->server, fx.west->id);
@@ -154,8 +154,8 @@ static void test_failover_and_failback(void)
     one_site_serves(&fx);
 
     /* west answers for a's tenant now; strict sync refuses writes without a copy */
-    uint64_t q = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 5);
-    CHECK(!ha_write_allowed(fx.west, fx.a) && !ha_write_allowed(fx.west, fx.b));
+    uint64_t q = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 5);
+    CHECK(!platform_ha_write_allowed(fx.west, fx.a) && !platform_ha_write_allowed(fx.west, fx.b));
     uint64_t w = fx_register(&fx, fx.a, 1, "A-outage-1");
     fx_run_for(&fx, SEC);
     CHECK(fx_end_of(&fx, q) && fx_end_of(&fx, q)->error == FLOW_OK);
@@ -168,12 +168,12 @@ static void test_failover_and_failback(void)
     fx_run_until(&fx, start + 300 * SEC);
     CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
     CHECK(fx.east->up);
-    CHECK_INT(ha_operator_failback(fx.d, fx.east, why, sizeof why), -EHOSTDOWN);
+    CHECK_INT(platform_ha_operator_failback(fx.d, fx.east, why, sizeof why), -EHOSTDOWN);
     CHECK_INT(st->refused_failbacks, 1);
     fx_run_for(&fx, 10 * SEC);
-    site_ha *e = ha_of(fx.east);
+    site_ha *e = platform_ha_of(fx.east);
     CHECK(e->standby && e->resynced && !e->serving_own && !e->serving_peer);
-    CHECK(!ha_of(fx.west)->peer_lost);
+    CHECK(!platform_ha_of(fx.west)->peer_lost);
     CHECK(st->snapshots >= 1 && st->snapshot_rows > 0);
     one_site_serves(&fx);
     /* writes are accepted again, and reach the standing-by east */
@@ -182,16 +182,16 @@ static void test_failover_and_failback(void)
     CHECK(fx_end_of(&fx, w2) && fx_end_of(&fx, w2)->error == FLOW_OK);
     CHECK(fx_site_has_record(&fx, fx.east, fx.a, "A-back-1"));
 
-    CHECK_INT(ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
+    CHECK_INT(platform_ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
     fx_run_for(&fx, SEC);
     CHECK_INT(st->failbacks, 1);
-    CHECK(e->serving_own && !e->standby && !ha_of(fx.west)->serving_peer);
+    CHECK(e->serving_own && !e->standby && !platform_ha_of(fx.west)->serving_peer);
     CHECK_INT(fx.a->server, fx.east->id);
     CHECK_INT(fx.a->ifs, sim_world_find_node(fx.w, "east.ifs")->id);
     CHECK_INT(fx.b->server, fx.west->id);
     CHECK(f && f->failed_back_at > 0);
-    CHECK_INT(ha_operator_failback(fx.d, fx.east, why, sizeof why), -EALREADY);
-    uint64_t q2 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 5);
+    CHECK_INT(platform_ha_operator_failback(fx.d, fx.east, why, sizeof why), -EALREADY);
+    uint64_t q2 = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 5);
     fx_run_for(&fx, SEC);
     CHECK(fx_end_of(&fx, q2) && fx_end_of(&fx, q2)->error == FLOW_OK);
     CHECK(fx_site_has_record(&fx, fx.east, fx.a, "A-back-1"));
@@ -210,8 +210,8 @@ static void test_partition_refusals(void)
 {
     fixture fx;
     CHECK_INT(fx_open(&fx, &(fixture_options){.faults = true}), 0);
-    const ha_settings *hs = ha_settings_find(fx.d);
-    const ha_stats *st = ha_stats_find(fx.d);
+    const ha_settings *hs = platform_ha_settings_find(fx.d);
+    const ha_stats *st = platform_ha_stats_find(fx.d);
     sim_time_t start = fx_now(&fx);
     fx_run_until(&fx, start + 62 * SEC);
     uint32_t others[2] = {fx.west->id, fx.ops->id};
@@ -219,38 +219,38 @@ static void test_partition_refusals(void)
     int id = fault_inject(fx.d, &(fault_spec){.kind = FAULT_PARTITION, .a = &fx.east->id, .na = 1, .b = others, .nb = 2},
                           why, sizeof why);
     CHECK(id > 0);
-    sim_time_t heard = ha_of(fx.east)->heard_ops > ha_of(fx.east)->heard_peer ? ha_of(fx.east)->heard_ops
-                                                                               : ha_of(fx.east)->heard_peer;
+    sim_time_t heard = platform_ha_of(fx.east)->heard_ops > platform_ha_of(fx.east)->heard_peer ? platform_ha_of(fx.east)->heard_ops
+                                                                               : platform_ha_of(fx.east)->heard_peer;
     fx_run_until(&fx, heard + hs->lease);
-    CHECK(ha_of(fx.east)->serving_own);   /* within its lease */
+    CHECK(platform_ha_of(fx.east)->serving_own);   /* within its lease */
     fx_run_until(&fx, heard + hs->lease + hs->heartbeat);
-    CHECK(!ha_of(fx.east)->serving_own);  /* fenced */
-    CHECK(!ha_of(fx.west)->serving_peer); /* not promoted yet: nobody serves a's tenant */
+    CHECK(!platform_ha_of(fx.east)->serving_own);  /* fenced */
+    CHECK(!platform_ha_of(fx.west)->serving_peer); /* not promoted yet: nobody serves a's tenant */
     one_site_serves(&fx);
     CHECK_INT(st->refused_requests, 0);
 
     uint64_t w = fx_register(&fx, fx.a, 1, "A-fenced-1");                            /* from a itself */
-    uint64_t q = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 5);  /* through the NWS */
+    uint64_t q = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 5);  /* through the NWS */
     fx_run_for(&fx, SEC);
     const fx_end *ew = fx_end_of(&fx, w), *eq = fx_end_of(&fx, q);
     CHECK(ew && ew->error == FLOW_UNREACHABLE && ew->answered);
     CHECK(eq && eq->error == FLOW_UNREACHABLE && eq->answered && eq->serial_no > 0);
     CHECK_INT(st->refused_requests, 2);
-    CHECK_INT(ha_of(fx.east)->refused, 2);
+    CHECK_INT(platform_ha_of(fx.east)->refused, 2);
     CHECK(!fx_site_has_record(&fx, fx.east, fx.a, "A-fenced-1"));
 
     fx_run_until(&fx, start + 100 * SEC);
     CHECK_INT(st->promotions, 1);
-    CHECK(ha_of(fx.west)->serving_peer && !ha_of(fx.east)->serving_own);
+    CHECK(platform_ha_of(fx.west)->serving_peer && !platform_ha_of(fx.east)->serving_own);
     one_site_serves(&fx);
-    uint64_t q2 = body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 5);
+    uint64_t q2 = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 5);
     fx_run_for(&fx, SEC);
     CHECK(fx_end_of(&fx, q2) && fx_end_of(&fx, q2)->error == FLOW_OK);
 
     /* healed: ops tells east its tenants are served by west; it stands by, serving nothing */
     CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
     fx_run_for(&fx, 10 * SEC);
-    CHECK(ha_of(fx.east)->standby && !ha_of(fx.east)->serving_own && ha_of(fx.west)->serving_peer);
+    CHECK(platform_ha_of(fx.east)->standby && !platform_ha_of(fx.east)->serving_own && platform_ha_of(fx.west)->serving_peer);
     one_site_serves(&fx);
     CHECK_INT(st->split_brain_seen, 0);
     CHECK_INT(fx_invariant(&fx, "no tenant served by two sites at once", NULL, 0), 1);
@@ -266,25 +266,25 @@ static void test_write_allowed(void)
     for (int m = 0; m < 3; m++) {
         fixture fx;
         CHECK_INT(fx_open(&fx, &(fixture_options){.replication = modes[m], .faults = true}), 0);
-        CHECK_STR(ha_mode_name(ha_settings_find(fx.d)), modes[m]);
-        const ha_settings *hs = ha_settings_find(fx.d);
+        CHECK_STR(platform_ha_mode_name(platform_ha_settings_find(fx.d)), modes[m]);
+        const ha_settings *hs = platform_ha_settings_find(fx.d);
         sim_time_t start = fx_now(&fx);
         fx_run_until(&fx, start + 62 * SEC);
-        CHECK(ha_write_allowed(fx.east, fx.a));
+        CHECK(platform_ha_write_allowed(fx.east, fx.a));
         CHECK(fault_site(&fx, FAULT_SITE_DOWN, fx.west, false) > 0);
-        sim_time_t heard = ha_of(fx.east)->heard_peer;
+        sim_time_t heard = platform_ha_of(fx.east)->heard_peer;
         fx_run_for(&fx, SEC);
         uint64_t before = fx_register(&fx, fx.a, 1, "A-before-1");   /* west down, not yet declared lost */
         fx_run_for(&fx, SEC);
         const fx_end *e = fx_end_of(&fx, before);
         if (m == 2) CHECK(e && e->error == FLOW_OK);   /* async: at once */
         else CHECK(!e);                                 /* waiting for a copy */
-        CHECK(ha_write_allowed(fx.east, fx.a));
+        CHECK(platform_ha_write_allowed(fx.east, fx.a));
         fx_run_until(&fx, heard + hs->detect + hs->heartbeat + SEC);
-        CHECK(ha_of(fx.east)->peer_lost);
-        CHECK_INT(ha_write_allowed(fx.east, fx.a), m != 0);
-        CHECK_INT(ha_write_allowed(fx.east, fx.b), m != 0);   /* b's tenant, promoted at east */
-        CHECK(ha_of(fx.east)->serving_peer);
+        CHECK(platform_ha_of(fx.east)->peer_lost);
+        CHECK_INT(platform_ha_write_allowed(fx.east, fx.a), m != 0);
+        CHECK_INT(platform_ha_write_allowed(fx.east, fx.b), m != 0);   /* b's tenant, promoted at east */
+        CHECK(platform_ha_of(fx.east)->serving_peer);
         e = fx_end_of(&fx, before);
         if (m == 1) CHECK(e && e->error == FLOW_OK && e->latency > 25 * SEC);   /* released at detection */
         if (m == 0) CHECK(!e);                                                   /* dropped: never acknowledged */
@@ -295,8 +295,8 @@ static void test_write_allowed(void)
         CHECK_INT(fx_site_has_record(&fx, fx.east, fx.a, "A-after-1"), m != 0);
         e = fx_end_of(&fx, before);
         if (m == 0) CHECK(e && e->error == FLOW_TIMEOUT && !e->answered);   /* an end, not silence */
-        CHECK_INT(ha_of(fx.east)->nheld, 0);
-        CHECK_INT(ha_stats_find(fx.d)->split_brain_seen, 0);
+        CHECK_INT(platform_ha_of(fx.east)->nheld, 0);
+        CHECK_INT(platform_ha_stats_find(fx.d)->split_brain_seen, 0);
         fx_close(&fx);
     }
 }
@@ -315,25 +315,25 @@ static void test_failback_before_resync(void)
     fx_run_until(&fx, start + 62 * SEC);
     int id = fault_site(&fx, FAULT_SITE_DOWN, fx.east, false);
     fx_run_until(&fx, start + 300 * SEC);
-    CHECK_INT(ha_stats_find(fx.d)->promotions, 1);
+    CHECK_INT(platform_ha_stats_find(fx.d)->promotions, 1);
     CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
     fx_run_for(&fx, 4 * SIM_MS);   /* ops has east's first heartbeat; east has no answer yet */
-    int rc = ha_operator_failback(fx.d, fx.east, why, sizeof why);
+    int rc = platform_ha_operator_failback(fx.d, fx.east, why, sizeof why);
     CHECK_INT(rc, -EAGAIN);
     CHECK(strstr(why, "resynchron") != NULL);
     fx_run_for(&fx, 10 * SIM_MS);
-    CHECK(!ha_of(fx.east)->serving_own);
+    CHECK(!platform_ha_of(fx.east)->serving_own);
     uint64_t w = fx_register(&fx, fx.a, 2, "A-window-1");
     fx_run_for(&fx, 20 * SEC);   /* the snapshot is in, and heartbeats say so */
     const fx_end *e = fx_end_of(&fx, w);
     CHECK(e && e->error == FLOW_OK);
-    CHECK(ha_of(fx.east)->resynced);
-    CHECK_INT(ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
+    CHECK(platform_ha_of(fx.east)->resynced);
+    CHECK_INT(platform_ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
     fx_run_for(&fx, 10 * SEC);
-    CHECK(ha_of(fx.east)->serving_own);
+    CHECK(platform_ha_of(fx.east)->serving_own);
     CHECK(fx_site_has_record(&fx, fx.west, fx.a, "A-window-1"));
     CHECK(fx_site_has_record(&fx, fx.east, fx.a, "A-window-1"));   /* acknowledged, and at home */
-    CHECK_INT(ha_stats_find(fx.d)->split_brain_seen, 0);
+    CHECK_INT(platform_ha_stats_find(fx.d)->split_brain_seen, 0);
     fx_close(&fx);
 }
 
@@ -349,17 +349,17 @@ static void test_failback_waits_for_resync(void)
     int id = fault_site(&fx, FAULT_SITE_DOWN, fx.east, true);
     fx_run_until(&fx, start + 300 * SEC);
     CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
-    CHECK(!ha_of(fx.east)->resynced);
+    CHECK(!platform_ha_of(fx.east)->resynced);
     fx_run_for(&fx, 4 * SIM_MS);
-    CHECK_INT(ha_operator_failback(fx.d, fx.east, why, sizeof why), -EAGAIN);
+    CHECK_INT(platform_ha_operator_failback(fx.d, fx.east, why, sizeof why), -EAGAIN);
     CHECK(strstr(why, "has not finished its resynchronisation") != NULL);
-    CHECK_INT(ha_stats_find(fx.d)->refused_failbacks, 1);
+    CHECK_INT(platform_ha_stats_find(fx.d)->refused_failbacks, 1);
     fx_run_for(&fx, 10 * SEC);   /* resynchronised, and ops has heard so */
-    CHECK(ha_of(fx.east)->resynced && !ha_of(fx.east)->serving_own);
-    CHECK_INT(ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
+    CHECK(platform_ha_of(fx.east)->resynced && !platform_ha_of(fx.east)->serving_own);
+    CHECK_INT(platform_ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
     fx_run_for(&fx, SEC);
-    CHECK(ha_of(fx.east)->serving_own && ha_of(fx.east)->resynced);
-    CHECK_INT(ha_stats_find(fx.d)->failbacks, 1);
+    CHECK(platform_ha_of(fx.east)->serving_own && platform_ha_of(fx.east)->resynced);
+    CHECK_INT(platform_ha_stats_find(fx.d)->failbacks, 1);
     fx_close(&fx);
 }
 
@@ -375,11 +375,11 @@ static void test_slow_disk_cleared(void)
     int id = fault_inject(fx.d, &(fault_spec){.kind = FAULT_DISK_SLOW, .a = &fx.east->id, .na = 1, .delay = 40 * SEC},
                           why, sizeof why);
     CHECK(id > 0);
-    CHECK_INT(ha_of(fx.east)->disk_delay, 40 * SEC);
+    CHECK_INT(platform_ha_of(fx.east)->disk_delay, 40 * SEC);
     uint64_t w1 = fx_register(&fx, fx.a, 1, "A-slow-1");
     fx_run_for(&fx, SEC);
     CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
-    CHECK_INT(ha_of(fx.east)->disk_delay, 0);
+    CHECK_INT(platform_ha_of(fx.east)->disk_delay, 0);
     fx_run_for(&fx, SEC);
     uint64_t w2 = fx_register(&fx, fx.a, 1, "A-slow-2");
     fx_run_for(&fx, 2 * SIM_MIN);

@@ -25,8 +25,8 @@ static void write_some(fixture *fx, writes *w)
         snprintf(id, sizeof id, "A-w-%d", i + 1);
         w->replica[i] = fx_register(fx, fx->a, 1 + (uint64_t)i % FX_RESIDENTS, id);
     }
-    w->fresh = body_new_resident(fx->d, fx->a);
-    w->code = body_acquire_code(fx->lg_a, w->fresh);
+    w->fresh = node_body_new_resident(fx->d, fx->a);
+    w->code = node_body_acquire_code(fx->lg_a, w->fresh);
     w->other[0] = fx_register(fx, fx->b, 1, "B-w-1");
     w->other[1] = fx_register(fx, fx->b, 2, "B-w-2");
     fx_run_for(fx, SEC);
@@ -38,7 +38,7 @@ static void write_some(fixture *fx, writes *w)
 /* Every write is in the ledger, acknowledged (its body had the OK). */
 static void ledger_complete(fixture *fx, const writes *w, sim_time_t by)
 {
-    faults *fs = faults_find(fx->d);
+    faults *fs = fault_records_find(fx->d);
     CHECK(fs != NULL);
     if (!fs) return;
     CHECK_INT(fs->nledger, K + 3);
@@ -121,17 +121,17 @@ static void test_async_loss(void)
     char why[200] = "";
     CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
     fx_run_for(&fx, 10 * SEC);
-    CHECK(ha_of(fx.east)->resynced && ha_of(fx.east)->standby);
-    CHECK_INT(ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
+    CHECK(platform_ha_of(fx.east)->resynced && platform_ha_of(fx.east)->standby);
+    CHECK_INT(platform_ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
     fx_run_for(&fx, 10 * SEC);
-    CHECK(ha_of(fx.east)->serving_own);
+    CHECK(platform_ha_of(fx.east)->serving_own);
     CHECK(f->failed_back_at > 0);
     CHECK_INT(f->failback_lost, 0);
     CHECK(fx_site_has_record(&fx, fx.east, fx.a, "A-d-3"));
     CHECK(!fx_site_has_record(&fx, fx.east, fx.a, "A-w-1"));   /* lost for good: the resync replaced it */
     CHECK_INT(f->rpo_writes, K + 1);                             /* unchanged by the failback */
     CHECK_INT(fx_invariant(&fx, "acknowledged writes survive a failover", NULL, 0), 1);
-    CHECK_INT(ha_stats_find(fx.d)->split_brain_seen, 0);
+    CHECK_INT(platform_ha_stats_find(fx.d)->split_brain_seen, 0);
     fx_close(&fx);
 }
 
@@ -200,7 +200,7 @@ static void test_sync_in_flight_counted_unshipped(void)
     fx_run_until(&fx, start + 10 * SEC);
     uint64_t w = fx_register(&fx, fx.a, 1, "A-flight-1");
     fx_run_for(&fx, 5 * SIM_MS);   /* at east, shipped, the OK held for west's acknowledgement */
-    CHECK_INT(ha_of(fx.east)->nheld, 1);
+    CHECK_INT(platform_ha_of(fx.east)->nheld, 1);
     int id = site_down(&fx, fx.east, true);
     fault *f = fault_find(fx.d, id);
     CHECK(f && f->unshipped_acked == 0);   /* never acknowledged to its body */

@@ -195,7 +195,7 @@ static int fx_link(fixture *fx, sim_node *a, sim_node *b, int64_t latency)
 
 static uint64_t fx_person_key(const fixture *fx, uint32_t person)
 {
-    return node_jlis_person_key(fx->jlis, person_resident_code(sim_world_seed(fx->w), person));
+    return node_jlis_person_key(fx->jlis, node_person_resident_code(sim_world_seed(fx->w), person));
 }
 
 /* A resident of b: a new addressee number for `person` (who may live elsewhere too). */
@@ -221,21 +221,21 @@ static int fx_seed(fixture *fx, body *b, uint32_t addressee, uint32_t person)
     tenant_db *dbs[2] = {platform_node_db(d, b->home), b->backup != b->home ? platform_node_db(d, b->backup) : NULL};
     for (int i = 0; rc == 0 && i < 2; i++) {
         if (!dbs[i]) continue;
-        rc = tenant_seed_code(dbs[i], b, addressee, code);
+        rc = platform_tenant_seed_code(dbs[i], b, addressee, code);
         char record[24], payload[200];
         if (b->kind == BODY_AGENCY) {
             snprintf(record, sizeof record, "%s-%u", b->code, addressee);
             snprintf(payload, sizeof payload, "{\"item\":\"TM99000000000013\",\"benefit_monthly\":%u}", 60000 + person);
-            if (rc == 0) rc = tenant_seed_replica(d, dbs[i], b, addressee, FX_ITEM_PENSION, record, 0, INT64_MAX, payload);
+            if (rc == 0) rc = platform_tenant_seed_replica(d, dbs[i], b, addressee, FX_ITEM_PENSION, record, 0, INT64_MAX, payload);
             continue;
         }
         snprintf(record, sizeof record, "%s-%u-0", b->code, addressee);
         snprintf(payload, sizeof payload, "{\"item\":\"TM00000000000001\",\"household_size\":%u}", 1 + person % 4);
-        if (rc == 0) rc = tenant_seed_replica(d, dbs[i], b, addressee, FX_ITEM_RESIDENT, record, 0, INT64_MAX, payload);
+        if (rc == 0) rc = platform_tenant_seed_replica(d, dbs[i], b, addressee, FX_ITEM_RESIDENT, record, 0, INT64_MAX, payload);
         snprintf(record, sizeof record, "%s-%u-1", b->code, addressee);
         snprintf(payload, sizeof payload, "{\"item\":\"TM00000000000002\",\"tax_year\":2016,\"taxable_income\":%u}",
                  1000000 + 1000 * person);
-        if (rc == 0) rc = tenant_seed_replica(d, dbs[i], b, addressee, FX_ITEM_TAX, record, 0, INT64_MAX, payload);
+        if (rc == 0) rc = platform_tenant_seed_replica(d, dbs[i], b, addressee, FX_ITEM_TAX, record, 0, INT64_MAX, payload);
     }
     return rc;
 }
@@ -264,14 +264,14 @@ static int fx_residents(fixture *fx)
     d->npersons = FX_PERSONS;
     int rc = 0;
     for (uint32_t i = 0; rc == 0 && i < FX_PERSONS; i++)
-        rc = sim_map_put(&d->individual_nos, person_individual_no(sim_world_seed(fx->w), i), (uint64_t)i + 1);
+        rc = sim_map_put(&d->individual_nos, node_person_individual_no(sim_world_seed(fx->w), i), (uint64_t)i + 1);
     for (uint32_t i = 0; rc == 0 && i < a->nresidents + a->nextra; i++) rc = fx_seed(fx, a, i + 1, a->residents[i].person);
     for (uint32_t i = 0; rc == 0 && i < b->nresidents; i++) rc = fx_seed(fx, b, i + 1, b->residents[i].person);
     for (uint32_t i = 0; rc == 0 && i < FX_PERSONS; i++) rc = fx_seed(fx, p, i + 1, i);
     if (rc == 0) rc = node_nws_index(fx->nws);
     for (uint32_t i = 0; rc == 0 && i < sim_world_node_count(fx->w); i++) {
         tenant_db *t = platform_node_db(d, i);
-        if (t) rc = tenant_db_index(t);
+        if (t) rc = platform_tenant_db_index(t);
     }
     return rc;
 }
@@ -319,7 +319,7 @@ static int fx_open(fixture *fx, const fixture_options *o)
         fprintf(stderr, "fixture: seeding the day before failed: %s\n", strerror(-rc));
         return rc;
     }
-    ha_settings *hs = ha_settings_get(d);
+    ha_settings *hs = platform_ha_settings_get(d);
     if (!hs) return -ENOMEM;
     const char *mode = o->replication ? o->replication : "sync";
     hs->sync = strcmp(mode, "async") != 0;
@@ -392,7 +392,7 @@ static FX_UNUSED bool fx_site_has_record(const fixture *fx, const sim_node *site
 {
     tenant_db *t = platform_node_db(fx->d, site->id);
     uint64_t digest;
-    return t && tenant_replica_digest(t, b->tenant, record_id, &digest, NULL) == 0;
+    return t && platform_tenant_replica_digest(t, b->tenant, record_id, &digest, NULL) == 0;
 }
 
 /* Register a local-tax replica for b's addressee under record_id: the flow id, or 0. */
@@ -400,7 +400,7 @@ static FX_UNUSED uint64_t fx_register(fixture *fx, const body *b, uint64_t addre
 {
     char payload[128];
     snprintf(payload, sizeof payload, "{\"item\":\"TM00000000000002\",\"tax_year\":2017,\"record\":\"%s\"}", record_id);
-    return body_register_replica(sim_world_node(fx->w, b->node), addressee, FX_ITEM_TAX, record_id, fx_now(fx),
+    return node_body_register_replica(sim_world_node(fx->w, b->node), addressee, FX_ITEM_TAX, record_id, fx_now(fx),
                                  INT64_MAX, payload);
 }
 

@@ -35,7 +35,7 @@ int app_cmd_bench(int argc, char **argv)
         i++;
     }
     node_phold_result r;
-    int rc = node_phold_bench(&cfg, &r);
+    int rc = phold_bench(&cfg, &r);
     if (rc < 0) {
         fprintf(stderr, "renkei: bench phold: %s\n", strerror(-rc));
         return EXIT_USAGE;

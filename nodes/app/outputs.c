@@ -93,8 +93,8 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int sta
     cJSON_AddNumberToObject(drops, "node_down", (double)st->drops_node_down);
     cJSON_AddNumberToObject(drops, "sender_down", (double)st->drops_sender_down);
     cJSON_AddNumberToObject(root, "nodes", sim_world_node_count(s->w));
-    node_report_json(s->w, root);
-    node_rollout_json(s->w, root);
+    report_json(s->w, root);
+    rollout_json(s->w, root);
     if (s->runs) app_runs_json(s->runs, root);
     cJSON *ex = cJSON_AddArrayToObject(root, "expectations");
     for (size_t i = 0; i < sim_lua_expectation_count(s->sl); i++) {
@@ -116,10 +116,10 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int sta
     if (replay) cJSON_AddStringToObject(root, "replay", replay);
     free(replay);
     cJSON_AddNumberToObject(root, "exit_status", status);
-    if (s->dash) cJSON_AddItemToObject(root, "series", node_dash_series_json(s->dash));
-    if (s->connect) cJSON_AddItemToObject(root, "connection_test", node_connect_report_json(s->connect));
+    if (s->dash) cJSON_AddItemToObject(root, "series", dash_series_json(s->dash));
+    if (s->connect) cJSON_AddItemToObject(root, "connection_test", connect_report_json(s->connect));
     const char *report = app_out_file(s, "report.html");
-    int report_rc = report ? node_report_html_write(report, root) : -ENOMEM;
+    int report_rc = report ? report_html_write(report, root) : -ENOMEM;
     if (report_rc < 0) fprintf(stderr, "renkei: cannot write %s: %s\n", report ? report : "report.html", strerror(-report_rc));
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -165,9 +165,9 @@ void app_print_summary(session *s, const run_result *r, int status)
         printf(" (no link %" PRIu64 ", link down %" PRIu64 ", loss %" PRIu64 ", node down %" PRIu64 ")",
                st->drops_no_link, st->drops_link_down, st->drops_loss, st->drops_node_down + st->drops_sender_down);
     printf("\n  nodes      %u\n", sim_world_node_count(s->w));
-    node_report_print(s->w, stdout);
-    node_rollout_print(s->w, stdout);
-    if (s->connect) node_connect_print(s->connect, stdout);
+    report_print(s->w, stdout);
+    rollout_print(s->w, stdout);
+    if (s->connect) connect_print(s->connect, stdout);
     size_t n = sim_lua_expectation_count(s->sl);
     if (n) printf("  expectations\n");
     for (size_t i = 0; i < n; i++) {

@@ -38,7 +38,7 @@ int app_cmd_report(int argc, char **argv)
         fprintf(stderr, "renkei: %s: not a JSON object\n", argv[0]);
         return EXIT_USAGE;
     }
-    int rc = node_report_html_write(argv[1], summary);
+    int rc = report_html_write(argv[1], summary);
     cJSON_Delete(summary);
     if (rc < 0) {
         fprintf(stderr, "renkei: %s: %s\n", argv[1], strerror(-rc));

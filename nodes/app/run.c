@@ -37,7 +37,7 @@ static void conclude(loop_ctx *ctx)
     if (ctx->concluded) return;
     ctx->concluded = true;
     *r = (run_result){.end = sim_run_get_end(ctx->run), .wall_s = (double)(uv_hrtime() - ctx->t0) / 1e9};
-    if (r->end == SIM_END_STOPPED && node_connect_ended_run(s->connect)) r->ended_by = "session_end";
+    if (r->end == SIM_END_STOPPED && connect_ended_run(s->connect)) r->ended_by = "session_end";
     if (r->end == SIM_END_HALTED) {
         r->failed = -1;
         r->halt_reason = app_internal_failure(s->w);
@@ -53,7 +53,7 @@ static void conclude(loop_ctx *ctx)
     } else {
         r->failed = sim_lua_check_expectations(s->sl);
         if (r->failed < 0) fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
-        else r->failed += node_report_failed(s->w) + node_connect_failed(s->connect);
+        else r->failed += report_failed(s->w) + connect_failed(s->connect);
         ctx->status = r->failed < 0 ? EXIT_USAGE : r->failed > 0 ? EXIT_FAIL : EXIT_PASS;
     }
 }
@@ -62,16 +62,16 @@ static void stop_serving(loop_ctx *ctx)
 {
     if (!ctx->serving) return;
     ctx->serving = false;
-    node_dash_close(ctx->s->dash);
+    dash_close(ctx->s->dash);
 }
 
 static void on_done(sim_run *r, void *arg)
 {
     loop_ctx *ctx = arg;
     conclude(ctx);
-    node_connect_close(ctx->s->connect);   /* the session is over: no more requests */
+    connect_close(ctx->s->connect);   /* the session is over: no more requests */
     if (ctx->serving) {
-        node_dash_run_ended(ctx->s->dash, app_end_reason(&ctx->r), ctx->status);
+        dash_run_ended(ctx->s->dash, app_end_reason(&ctx->r), ctx->status);
         if (!ctx->s->o.exit_at_end && ctx->r.end != SIM_END_STOPPED) {
             printf("renkei: the run ended (%s); still serving the dashboard until Ctrl-C\n", app_end_reason(&ctx->r));
             return;   /* the page can still be inspected */
@@ -108,7 +108,7 @@ int app_run_session(session *sp)
         app_session_close(&s);
         return status;
     }
-    node_dash_begin(s.dash);
+    dash_begin(s.dash);
     if (sim_world_start_nodes(s.w) < 0 || sim_lua_begin_run(s.sl, until) < 0) {
         fprintf(stderr, "renkei: cannot schedule the start of the run\n");
         app_session_close(&s);
@@ -133,7 +133,7 @@ int app_run_session(session *sp)
         ctx.t0 = uv_hrtime();
         node_connect_session *rs = s.replay;
         s.replay = NULL;   /* the connection test takes it */
-        replayed = node_connect_replay(s.connect, rs, why, sizeof why);
+        replayed = connect_replay(s.connect, rs, why, sizeof why);
         if (replayed < 0) fprintf(stderr, "renkei: --replay-session: %s\n", why);
     }
     if (status == 0) {
@@ -156,7 +156,7 @@ int app_run_session(session *sp)
     }
 
     run_result r = ctx.r;
-    node_connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : app_end_reason(&r));
+    connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : app_end_reason(&r));
     int hrc = sim_world_trace_hash(s.w, r.hash);
     r.hash_ok = hrc == 0 || hrc == -EIO;
     if (hrc == -EIO) fprintf(stderr, "renkei: writing the trace failed (the hash is still right)\n");

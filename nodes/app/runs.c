@@ -43,7 +43,7 @@ static char *replay_seed(const run_opts *o, uint64_t seed)
 /* "monte_carlo" in summary.json: the schedule's odds (node_rollout_mc.c) and the runs. */
 void app_runs_json(runs_ctx *c, cJSON *root)
 {
-    node_rollout_mc_json(c->mc, root);
+    rollout_mc_json(c->mc, root);
     cJSON *mc = cJSON_GetObjectItem(root, "monte_carlo");
     if (!mc) mc = cJSON_AddObjectToObject(root, "monte_carlo");
     cJSON_DeleteItemFromObject(mc, "runs");
@@ -86,7 +86,7 @@ void app_runs_print(runs_ctx *c)
         free(cmd);
     }
     if (c->first_error) printf("    error in seed %" PRIu64 ": %s\n", c->first_error_seed, c->first_error);
-    node_rollout_mc_print(c->mc, stdout);
+    rollout_mc_print(c->mc, stdout);
 }
 
 /* In a worker: one seed, quietly, without a trace; its record as one line of JSON. */
@@ -111,7 +111,7 @@ static int run_one(uint64_t seed, void *ud, char **text)
         } else {
             sim_world_advance(s.w, until);   /* as the driver does at the end */
             int failed = sim_lua_check_expectations(s.sl);
-            invariants = failed < 0 ? 0 : node_report_failed(s.w);
+            invariants = failed < 0 ? 0 : report_failed(s.w);
             status = failed < 0 ? EXIT_USAGE : failed + invariants > 0 ? EXIT_FAIL : EXIT_PASS;
         }
     }
@@ -131,7 +131,7 @@ static int run_one(uint64_t seed, void *ud, char **text)
         if (e->evaluated && !e->passed) cJSON_AddItemToArray(failed, cJSON_CreateString(e->name));
     }
     if (invariants) cJSON_AddItemToArray(failed, cJSON_CreateString("(an invariant of the national flow)"));
-    cJSON *sched = status != EXIT_USAGE && status != EXIT_INTERNAL && s.w ? node_rollout_record(s.w) : NULL;
+    cJSON *sched = status != EXIT_USAGE && status != EXIT_INTERNAL && s.w ? rollout_record(s.w) : NULL;
     if (sched) cJSON_AddItemToObject(rec, "schedule", sched);
     char *line = cJSON_PrintUnformatted(rec);
     *text = line ? strdup(line) : NULL;
@@ -176,7 +176,7 @@ static void runs_collect(uint64_t seed, const char *text, void *ud)
         c->ex[i].failed++;
     }
     const cJSON *sched = cJSON_GetObjectItem(rec, "schedule");
-    if (sched) node_rollout_mc_add(c->mc, sched);
+    if (sched) rollout_mc_add(c->mc, sched);
     cJSON_Delete(rec);
 }
 
@@ -188,7 +188,7 @@ static void runs_progress(uint64_t done, uint64_t count, void *ud)
 
 static void runs_free(runs_ctx *c)
 {
-    node_rollout_mc_free(c->mc);
+    rollout_mc_free(c->mc);
     for (size_t i = 0; i < c->nex; i++) free(c->ex[i].name);
     free(c->ex);
     free(c->first_error);
@@ -213,7 +213,7 @@ int app_cmd_runs(session *s)
         app_session_close(s);
         return status;
     }
-    runs_ctx c = {.o = &s->o, .mc = node_rollout_mc_new(), .progress = isatty(STDERR_FILENO)};
+    runs_ctx c = {.o = &s->o, .mc = rollout_mc_new(), .progress = isatty(STDERR_FILENO)};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     c.jobs = s->o.jobs ? (int)s->o.jobs : cpus > 0 ? (int)cpus : 1;
     if ((uint64_t)c.jobs > s->o.runs) c.jobs = (int)s->o.runs;

@@ -50,14 +50,14 @@ int app_start_serving(session *s, sim_run *run, uv_loop_t *loop)
     for (int i = 0; i < 16; i++) snprintf(token + 2 * i, 3, "%02x", raw[i]);
     node_dash_serve_config cfg = {.host = host, .port = (int)port, .web_root = web, .token = token,
                                   .loopback = is_loopback(host)};
-    int rc = node_dash_serve(s->dash, run, loop, &cfg);
+    int rc = dash_serve(s->dash, run, loop, &cfg);
     if (rc < 0) {
         fprintf(stderr, "renkei: --serve %s: %s\n", s->o.serve, uv_strerror(rc));
         return EXIT_USAGE;
     }
     bool v6 = strchr(host, ':') != NULL;
     printf("renkei: dashboard at http://%s%s%s:%d/#token=%s\n", v6 ? "[" : "", host, v6 ? "]" : "",
-           node_dash_port(s->dash), token);
+           dash_port(s->dash), token);
     printf("renkei: access token %s (needed to pause, step, change the speed or inject faults)\n", token);
     printf("renkei: the run %s; Ctrl-C quits\n", s->o.play ? "is running" : "starts paused: press play on the page");
     return 0;
@@ -68,7 +68,7 @@ int app_start_connect(session *s, sim_run *run, uv_loop_t *loop)
 {
     char host[64];
     int port;
-    if (node_connect_parse_listen(s->o.listen, host, sizeof host, &port) < 0)
+    if (connect_parse_listen(s->o.listen, host, sizeof host, &port) < 0)
         return app_usage_error("--listen %s: expected [HOST:]PORT with a port from 0 to 65535", s->o.listen);
     if (!is_loopback(host) && !s->o.listen_any)
         return app_usage_error("--listen %s: only loopback addresses unless --listen-any is given (anyone who can reach it drives the tenant)", s->o.listen);
@@ -76,7 +76,7 @@ int app_start_connect(session *s, sim_run *run, uv_loop_t *loop)
     char *log_path = log ? strdup(log) : NULL;
     node_connect_serve_config cfg = {.host = host, .port = port, .loopback = is_loopback(host),
                                      .rate = s->o.connect_rate, .session_log = log_path, .info = app_run_info(s)};
-    int rc = node_connect_serve(s->connect, run, loop, &cfg);
+    int rc = connect_serve(s->connect, run, loop, &cfg);
     if (rc < 0) {
         fprintf(stderr, "renkei: --listen %s: %s\n", s->o.listen, rc == -EADDRINUSE || rc == -EACCES || rc == -EINVAL ? uv_strerror(rc) : strerror(-rc));
         free(log_path);
@@ -84,8 +84,8 @@ int app_start_connect(session *s, sim_run *run, uv_loop_t *loop)
     }
     bool v6 = strchr(host, ':') != NULL;
     printf("renkei: connection test of %s %s: API at http://%s%s%s:%d/connect/v1/\n", s->o.connect,
-           node_connect_lg_name(s->connect), v6 ? "[" : "", host, v6 ? "]" : "", node_connect_port(s->connect));
-    printf("renkei: access token %s (every request: header Authorization: Bearer TOKEN)\n", node_connect_token(s->connect));
+           connect_lg_name(s->connect), v6 ? "[" : "", host, v6 ? "]" : "", connect_port(s->connect));
+    printf("renkei: access token %s (every request: header Authorization: Bearer TOKEN)\n", connect_token(s->connect));
     printf("renkei: paced at %g simulated seconds a wall second; POST /connect/v1/session/end or Ctrl-C ends the session\n", s->o.speed);
     if (log_path) printf("renkei: session log %s (replay: --replay-session %s)\n", log_path, log_path);
     else printf("renkei: no --out: the session is not recorded and cannot be replayed\n");

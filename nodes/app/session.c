@@ -38,11 +38,11 @@ char *app_out_file(session *s, const char *name)
 
 void app_session_close(session *s)
 {
-    node_dash_destroy(s->dash);
+    dash_destroy(s->dash);
     sim_world_destroy(s->w);    /* the world first: its messages use the Lua side's types */
     sim_lua_destroy(s->sl);
-    node_connect_destroy(s->connect);   /* after the world, which told it of flows */
-    node_connect_session_free(s->replay);
+    connect_destroy(s->connect);   /* after the world, which told it of flows */
+    connect_session_free(s->replay);
     if (s->trace_fd >= 0) close(s->trace_fd);
     free(s->out_path);
     app_free_run_opts(&s->o);
@@ -76,25 +76,25 @@ int app_session_open(session *s, bool with_trace)
     sim_lua_config lc = {.mem_cap = (size_t)s->o.lua_mem_mib << 20, .budget = s->o.lua_budget,
                          .quiet = s->o.quiet};
     if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0 ||
-        node_dash_attach(s->w, &s->dash) < 0) {
+        dash_attach(s->w, &s->dash) < 0) {
         fprintf(stderr, "renkei: out of memory\n");
         return EXIT_USAGE;
     }
     char why[700];
     const char *lg = s->o.connect;
     if (s->o.replay_session) {
-        if (node_connect_session_load(s->o.replay_session, &s->replay, why, sizeof why) < 0) {
+        if (connect_session_load(s->o.replay_session, &s->replay, why, sizeof why) < 0) {
             fprintf(stderr, "renkei: %s\n", why);
             return EXIT_USAGE;
         }
-        lg = node_connect_session_lg(s->replay);
+        lg = connect_session_lg(s->replay);
     }
-    if (lg && node_connect_attach(s->w, lg, &s->connect) < 0) {
+    if (lg && connect_attach(s->w, lg, &s->connect) < 0) {
         fprintf(stderr, "renkei: out of memory\n");
         return EXIT_USAGE;
     }
-    if (sim_lua_open_lib(s->sl, node_domain_open_lua) < 0 || sim_lua_open_lib(s->sl, node_rollout_open_lua) < 0 ||
-        sim_lua_open_lib(s->sl, node_dash_open_lua) < 0 || sim_lua_open_lib(s->sl, node_connect_open_lua) < 0) {
+    if (sim_lua_open_lib(s->sl, script_open_lua) < 0 || sim_lua_open_lib(s->sl, rollout_open_lua) < 0 ||
+        sim_lua_open_lib(s->sl, dash_open_lua) < 0 || sim_lua_open_lib(s->sl, connect_open_lua) < 0) {
         fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
         return EXIT_USAGE;
     }
@@ -114,7 +114,7 @@ int app_session_open(session *s, bool with_trace)
         }
     }
     /* Everything is declared: the rollout schedule (if any) checks its plan and starts. */
-    if (sim_lua_open_lib(s->sl, node_rollout_prepare) < 0) {
+    if (sim_lua_open_lib(s->sl, rollout_prepare) < 0) {
         fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
         return EXIT_USAGE;
     }
@@ -124,11 +124,11 @@ int app_session_open(session *s, bool with_trace)
         return EXIT_USAGE;
     }
     node_connect_run_info info = app_run_info(s);
-    if (s->replay && node_connect_session_check(s->replay, &info, why, sizeof why) < 0) {
+    if (s->replay && connect_session_check(s->replay, &info, why, sizeof why) < 0) {
         fprintf(stderr, "renkei: %s\n", why);
         return EXIT_USAGE;
     }
-    if (s->connect && node_connect_prepare(s->connect, why, sizeof why) < 0) {
+    if (s->connect && connect_prepare(s->connect, why, sizeof why) < 0) {
         fprintf(stderr, "renkei: %s\n", why);
         return EXIT_USAGE;
     }

@@ -67,12 +67,12 @@ int node_body_check_lg(sim_world *w, const node_lg_spec *spec, char *why, size_t
     if (sim_world_find_node(w, code)) return snprintf(why, n, "lg %s: a node with that name exists", code), -EEXIST;
     if (!spec->home) return snprintf(why, n, "lg %s: 'home' (a site) is required", code), -EINVAL;
     sim_node *home = spec->home, *backup = spec->backup ? spec->backup : spec->home;
-    if (home->kind != &node_site_kind) return snprintf(why, n, "%s: '%s' is not a site", code, home->name), -EINVAL;
-    if (backup->kind != &node_site_kind) return snprintf(why, n, "%s: '%s' is not a site", code, backup->name), -EINVAL;
+    if (home->kind != &platform_site_kind) return snprintf(why, n, "%s: '%s' is not a site", code, home->name), -EINVAL;
+    if (backup->kind != &platform_site_kind) return snprintf(why, n, "%s: '%s' is not a site", code, backup->name), -EINVAL;
     if (!ifs_of(w, home))
         return snprintf(why, n, "lg %s: site %s has no interface system (%s.ifs)", code, home->name, home->name), -ENOENT;
     if (backup != home) {   /* sites replicate in pairs: each has one peer */
-        const site_ha *hh = ha_of(home), *hb = ha_of(backup);
+        const site_ha *hh = platform_ha_of(home), *hb = platform_ha_of(backup);
         if ((hh->peer != UINT32_MAX && hh->peer != backup->id) || (hb->peer != UINT32_MAX && hb->peer != home->id))
             return snprintf(why, n, "lg %s: site %s already backs up to another site (sites pair up: one peer each)",
                             code, home->name), -EBUSY;
@@ -102,8 +102,8 @@ int node_body_create_lg(sim_world *w, const node_lg_spec *spec, sim_node **out, 
     }
     /* From here the node owns b (freed with the world). */
     if (backup != home) {
-        ha_of(home)->peer = backup->id;
-        ha_of(backup)->peer = home->id;
+        platform_ha_of(home)->peer = backup->id;
+        platform_ha_of(backup)->peer = home->id;
     }
     b->node = b->tenant = node->id;
     if (domain_add_body(d, b) < 0) return snprintf(why, n, "out of memory"), -ENOMEM;
@@ -158,10 +158,10 @@ int node_body_create_agency(sim_world *w, const node_agency_spec *spec, sim_node
     b->agency_index = index;
     b->own_db = calloc(1, sizeof *b->own_db);
     sim_node *node = NULL, *ifs;
-    rc = b->own_db ? tenant_db_open(d, b->own_db, name) : -ENOMEM;
+    rc = b->own_db ? platform_tenant_db_open(d, b->own_db, name) : -ENOMEM;
     if (rc == 0) rc = sim_world_add_node(w, &node_body_kind, name, b, &node);
     if (rc < 0) {
-        if (b->own_db) tenant_db_close(b->own_db);
+        if (b->own_db) platform_tenant_db_close(b->own_db);
         free(b->own_db);
         free(b->name);
         free(b);
@@ -190,7 +190,7 @@ int node_site_check(sim_world *w, const node_site_spec *spec, char *why, size_t 
     snprintf(ifs, sizeof ifs, "%s.ifs", name);
     if (sim_world_find_node(w, ifs)) return snprintf(why, n, "site %s: %s", name, strerror(EEXIST)), -EEXIST;
     sim_node *ops = sim_world_find_node(w, "ops");
-    if (ops && ops->kind != &node_ops_kind)
+    if (ops && ops->kind != &platform_ops_kind)
         return snprintf(why, n, "site %s: a node named 'ops' exists and is not the operations centre", name), -EEXIST;
     return 0;
 }
@@ -201,15 +201,15 @@ int node_site_create_with_ifs(sim_world *w, const node_site_spec *spec, sim_node
     if (rc < 0) return rc;
     const char *name = spec->name;
     sim_node *site, *ifs;
-    rc = node_site_create(w, name, &site);
+    rc = platform_site_create(w, name, &site);
     if (rc == 0) rc = node_ifs_create(w, site, &ifs);
     if (rc < 0) return snprintf(why, n, "site %s: %s", name, strerror(-rc)), rc;
     sim_link_params ifs_def = default_link(1 * SIM_MS), ops_def = default_link(3 * SIM_MS);
     rc = join(w, site, ifs, spec->ifs_link ? spec->ifs_link : &ifs_def, why, n);
     if (rc < 0) return rc;
-    ha_of(site)->ifs = ifs->id;
+    platform_ha_of(site)->ifs = ifs->id;
     sim_node *ops = sim_world_find_node(w, "ops");
-    if (!ops && (rc = node_ops_create(w, &ops)) < 0) return snprintf(why, n, "site %s: %s", name, strerror(-rc)), rc;
+    if (!ops && (rc = platform_ops_create(w, &ops)) < 0) return snprintf(why, n, "site %s: %s", name, strerror(-rc)), rc;
     rc = join(w, site, ops, spec->ops_link ? spec->ops_link : &ops_def, why, n);
     if (rc < 0) return rc;
     if (out) *out = site;

@@ -126,7 +126,7 @@ static int l_site(lua_State *L)
 static sim_node *check_site(lua_State *L, int idx, const char *what)
 {
     sim_node *n = sim_lua_check_node(L, idx);
-    if (n->kind != &node_site_kind) luaL_error(L, "%s: '%s' is not a site", what, n->name);
+    if (n->kind != &platform_site_kind) luaL_error(L, "%s: '%s' is not a site", what, n->name);
     return n;
 }
 
@@ -282,7 +282,7 @@ static body *check_body(lua_State *L, int idx)
     return b;
 }
 
-static uint64_t check_addressee(lua_State *L, int idx, body *b)
+static uint64_t connect_check_addressee(lua_State *L, int idx, body *b)
 {
     lua_Integer a = luaL_checkinteger(L, idx);
     if (a < 1 || (uint64_t)a > (uint64_t)b->nresidents + b->nextra)
@@ -301,8 +301,8 @@ static int push_flow(lua_State *L, uint64_t flow)
 static int l_acquire_code(lua_State *L)
 {
     body *b = check_body(L, 1);
-    uint64_t a = check_addressee(L, 2, b);
-    return push_flow(L, body_acquire_code(sim_world_node(sim_lua_world(L), b->node), a));
+    uint64_t a = connect_check_addressee(L, 2, b);
+    return push_flow(L, node_body_acquire_code(sim_world_node(sim_lua_world(L), b->node), a));
 }
 
 /* register_replica(lg, { addressee = n, item = "TM…", record_id = "R1", payload = {...} or "…",
@@ -322,7 +322,7 @@ static void check_replica_args(lua_State *L, domain *d, body *b, const char *fn,
     luaL_checktype(L, 2, LUA_TTABLE);
     sim_lua_check_options(L, 2, fn, known);
     lua_getfield(L, 2, "addressee");
-    r->addressee = check_addressee(L, -1, b);
+    r->addressee = connect_check_addressee(L, -1, b);
     const char *item = field_string(L, 2, "item", "");
     r->item = domain_item(d, item);
     if (r->item < 0) luaL_error(L, "%s: unknown item '%s'", fn, item);
@@ -351,7 +351,7 @@ static int l_register_replica(lua_State *L)
     body *b = check_body(L, 1);
     replica_args r;
     check_replica_args(L, d, b, "register_replica", &r);
-    return push_flow(L, body_register_replica(sim_world_node(sim_lua_world(L), b->node), r.addressee, r.item,
+    return push_flow(L, node_body_register_replica(sim_world_node(sim_lua_world(L), b->node), r.addressee, r.item,
                                               r.record_id, r.from, r.to, r.payload));
 }
 
@@ -370,7 +370,7 @@ static int l_seed_replica(lua_State *L)
     uint32_t stores[2] = {b->server, b->kind == BODY_LG && b->backup != b->home ? b->backup : UINT32_MAX};
     for (int i = 0; i < 2 && stores[i] != UINT32_MAX; i++) {
         tenant_db *t = platform_node_db(d, stores[i]);
-        int rc = t ? tenant_seed_replica(d, t, b, r.addressee, r.item, r.record_id, r.from, r.to, r.payload) : -ENOENT;
+        int rc = t ? platform_tenant_seed_replica(d, t, b, r.addressee, r.item, r.record_id, r.from, r.to, r.payload) : -ENOENT;
         if (rc == -EEXIST) return luaL_error(L, "seed_replica: %s already holds a record '%s'", b->code, r.record_id);
         if (rc < 0) return luaL_error(L, "seed_replica: %s: %s", b->code, strerror(-rc));
     }
@@ -395,7 +395,7 @@ static int l_update_replica(lua_State *L)
     lua_getglobal(L, "json_encode");
     lua_pushvalue(L, -2);
     lua_call(L, 1, 1);
-    return push_flow(L, body_update_replica(sim_world_node(sim_lua_world(L), b->node), record,
+    return push_flow(L, node_body_update_replica(sim_world_node(sim_lua_world(L), b->node), record,
                                             lua_tostring(L, -1), to));
 }
 
@@ -410,7 +410,7 @@ static int l_inquire(lua_State *L)
     lua_getfield(L, 1, "from");
     body *b = check_body(L, -1);
     lua_getfield(L, 1, "addressee");
-    uint64_t a = check_addressee(L, -1, b);
+    uint64_t a = connect_check_addressee(L, -1, b);
     const char *proc = field_string(L, 1, "procedure", "");
     int p = domain_procedure(d, proc);
     if (p < 0) return luaL_error(L, "inquire: unknown procedure '%s'", proc);
@@ -419,7 +419,7 @@ static int l_inquire(lua_State *L)
     lua_getfield(L, 1, "staff");
     lua_Integer staff = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
     if (staff < 0 || staff > UINT32_MAX) return luaL_error(L, "inquire: bad staff id");
-    return push_flow(L, body_inquire(sim_world_node(sim_lua_world(L), b->node), a, p, prov->node,
+    return push_flow(L, node_body_inquire(sim_world_node(sim_lua_world(L), b->node), a, p, prov->node,
                                      (uint32_t)staff));
 }
 
@@ -442,9 +442,9 @@ static void call_on_end(void *ud, const domain_flow_end *ev)
     lua_setfield(L, -2, "flow");
     lua_pushstring(L, b->code);
     lua_setfield(L, -2, "body");
-    lua_pushstring(L, flow_kind_name(kind));
+    lua_pushstring(L, domain_kind_name(kind));
     lua_setfield(L, -2, "kind");
-    lua_pushstring(L, flow_error_name(e));
+    lua_pushstring(L, domain_error_name(e));
     lua_setfield(L, -2, "outcome");
     if (m && m->data_len && !m->sealed) {
         lua_pushlstring(L, (const char *)m->data, m->data_len);
@@ -477,7 +477,7 @@ static int l_on_flow_end(lua_State *L)
 static int l_resident(lua_State *L)
 {
     body *b = check_body(L, 1);
-    uint64_t a = check_addressee(L, 2, b);
+    uint64_t a = connect_check_addressee(L, 2, b);
     const resident *r = &b->residents[a - 1];
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, r->person);
@@ -508,7 +508,7 @@ static void push_results(lua_State *L, void *ud)
         lua_setfield(L, -2, "ended");
         for (int e = 0; e < FLOW_ERRORS; e++) {
             lua_pushinteger(L, (lua_Integer)d->stats.outcome[k][e]);
-            lua_setfield(L, -2, flow_error_name((flow_error)e));
+            lua_setfield(L, -2, domain_error_name((flow_error)e));
         }
         double p50, p95, p99;
         domain_latency(d, (flow_kind)k, &p50, &p95, &p99);
@@ -518,7 +518,7 @@ static void push_results(lua_State *L, void *ud)
         lua_setfield(L, -2, "p95_ms");
         lua_pushnumber(L, p99);
         lua_setfield(L, -2, "p99_ms");
-        lua_setfield(L, -2, flow_kind_name((flow_kind)k));
+        lua_setfield(L, -2, domain_kind_name((flow_kind)k));
     }
     lua_setfield(L, -2, "flows");
     lua_pushinteger(L, (lua_Integer)d->stats.late_answers);
@@ -533,7 +533,7 @@ static void push_results(lua_State *L, void *ud)
     lua_setfield(L, -2, "invariants");
 }
 
-int node_domain_open_lua(lua_State *L)
+int script_open_lua(lua_State *L)
 {
     sim_lua_add_results(L, push_results, NULL);
     static const luaL_Reg globals[] = {
@@ -550,6 +550,6 @@ int node_domain_open_lua(lua_State *L)
     lua_pushglobaltable(L);
     luaL_setfuncs(L, globals, 0);
     lua_pop(L, 1);
-    node_fault_open_lua(L);
+    fault_open_lua(L);
     return node_population_open_lua(L);
 }
