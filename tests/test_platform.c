@@ -392,9 +392,45 @@ static void test_slow_disk_cleared(void)
     fx_close(&fx);
 }
 
+/* Issue 12, defect 1: east is lost and returns current; at the moment the operator fails it
+ * back, west (which serves east's tenants) is lost too. East, up and current, takes its own
+ * tenants back once ops and east have not heard west for the detection time (not before: west
+ * might still be serving), and the failback is counted; west's tenants are promoted at east.
+ * It used to leave east's tenants with the dead west (unserved) until west came back. */
+static void test_holder_lost_during_failback(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){.faults = true}), 0);
+    sim_time_t start = fx_now(&fx);
+    char why[200] = "";
+    fx_run_until(&fx, start + 62 * SEC);
+    int id = fault_site(&fx, FAULT_SITE_DOWN, fx.east, false);
+    fx_run_until(&fx, start + 300 * SEC);
+    CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
+    fx_run_until(&fx, start + 400 * SEC);   /* back, resynchronised */
+    CHECK(platform_ha_of(fx.east)->resynced && !platform_ha_of(fx.east)->serving_own);
+    sim_time_t lost_at = fx_now(&fx);
+    CHECK_INT(platform_ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
+    int west_down = fault_site(&fx, FAULT_SITE_DOWN, fx.west, false);
+    CHECK(west_down > 0);
+    fx_run_until(&fx, lost_at + 25 * SEC);   /* within the detection time: still west's */
+    CHECK(!platform_ha_of(fx.east)->serving_own);
+    fx_run_until(&fx, lost_at + 41 * SEC);   /* detection + two heartbeats (east declares, then tells ops) */
+    CHECK(platform_ha_of(fx.east)->serving_own);
+    CHECK(platform_ha_of(fx.east)->serving_peer);
+    CHECK_INT(platform_ha_stats_find(fx.d)->failbacks, 1);
+    CHECK_INT(platform_ha_stats_find(fx.d)->split_brain_seen, 0);
+    uint64_t w = fx_register(&fx, fx.a, 2, "A-after-1");   /* east's own tenant writes again */
+    fx_run_for(&fx, 2 * SEC);
+    const fx_end *e = fx_end_of(&fx, w);
+    CHECK(e && e->error == FLOW_UNREACHABLE);   /* strict sync: no backup, no acknowledgement */
+    fx_close(&fx);
+}
+
 int main(void)
 {
     test_sync_replication();
+    test_holder_lost_during_failback();
     test_async_replication();
     test_failover_and_failback();
     test_partition_refusals();

@@ -57,6 +57,7 @@ static void ha_write_json(const void *p, sim_buf *b)
         sim_buf_u64(b, m->seq);
     }
     if (m->flag) sim_buf_puts(b, ",\"flag\":true");
+    if (m->peer_lost) sim_buf_puts(b, ",\"peer_lost\":true");
     if (m->why[0]) {
         sim_buf_puts(b, ",\"why\":");
         sim_buf_json_string(b, m->why);
@@ -326,6 +327,29 @@ static int ops_failback(sim_node *self, uint32_t home, char *why, size_t n)
     return 0;
 }
 
+/* The tenants of o->site[i] are served at home again (generation bumped): a failback that
+ * completed, or their holder was lost while home is current. */
+static void ops_return_home(sim_node *self, int i, const char *how)
+{
+    domain *d = domain_get(self->world);
+    ha_world *h = platform_ha_world_get(d);
+    ops *o = self->state;
+    uint32_t home = o->site[i];
+    o->served_by[i] = home;
+    o->gen[i]++;
+    h->st.failbacks++;
+    ops_log(self, "failback: the tenants of %s are served at home again (generation %" PRIu64 ")%s",
+            name_of(d, home), o->gen[i], how);
+    ha_msg *r = platform_ha_msg_new(HA_SERVE);
+    if (!r) {
+        domain_halt(d, "ops could not tell %s to serve its tenants (out of memory)", name_of(d, home));
+        return;
+    }
+    r->site = home;
+    r->gen = o->gen[i];
+    platform_ha_send(self, home, r, 64);
+}
+
 static void ops_receive(sim_node *self, sim_msg *msg)
 {
     domain *d = domain_get(self->world);
@@ -352,7 +376,14 @@ static void ops_receive(sim_node *self, sim_msg *msg)
             }
             platform_ha_send(self, from, r, 64);
         }
-        if (h->s.auto_failback && o->served_by[i] != from && m->flag && !o->failback_due[i]) {
+        /* A current home whose tenants' holder is lost (ops has not heard it for the detection
+         * time, and neither has the home: so its lease has run out) takes them back now:
+         * waiting for a failback that the lost holder can never release would leave them
+         * unserved while a current copy is up. */
+        int holder = o->served_by[i] != from ? ops_slot(o, o->served_by[i]) : -1;
+        if (holder >= 0 && m->flag && m->peer_lost && sim_node_now(self) - o->heard[holder] >= h->s.detect)
+            ops_return_home(self, i, ": the site serving them is lost");
+        else if (h->s.auto_failback && o->served_by[i] != from && m->flag && !o->failback_due[i]) {
             o->failback_due[i] = true;
             domain_timer_after(self, h->s.failback_delay, TAG_FAILBACK + (uint64_t)i, NULL);
         }
@@ -362,19 +393,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
         ops_reply_promote(self, m->site, from, rc, why);
     } else if (m->op == HA_RELEASED) {
         int k = ops_slot(o, m->site);
-        if (k >= 0 && o->served_by[k] == from) {
-            o->served_by[k] = m->site;
-            o->gen[k]++;
-            h->st.failbacks++;
-            ops_log(self, "failback: the tenants of %s are served at home again (generation %" PRIu64 ")",
-                    name_of(d, m->site), o->gen[k]);
-            ha_msg *r = platform_ha_msg_new(HA_SERVE);
-            if (r) {
-                r->site = m->site;
-                r->gen = o->gen[k];
-                platform_ha_send(self, m->site, r, 64);
-            }
-        }
+        if (k >= 0 && o->served_by[k] == from) ops_return_home(self, k, "");
     }
     platform_ha_msg_free(m);
 }
@@ -560,6 +579,7 @@ static void send_heartbeats(sim_node *site)
             return;
         }
         m->flag = current;
+        m->peer_lost = h->peer_lost;
         m->gen = h->gen;
         m->site = h->peer;
         platform_ha_send(site, hw->ops, m, 64);

@@ -25,6 +25,7 @@ typedef enum ha_op {
 typedef struct ha_msg {
     uint8_t op;
     uint8_t flag;              /* granted / serving / synced / found */
+    uint8_t peer_lost;         /* heartbeat to ops: the sender has declared its peer lost */
     uint32_t site;             /* the site whose tenants are concerned (home) */
     uint32_t by;               /* who serves them */
     uint64_t gen, epoch, seq;
