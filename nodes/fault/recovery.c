@@ -99,14 +99,17 @@ static void audit(domain *d, uint32_t home, uint32_t site, const char *when)
     sim_time_t since = failback && f ? f->promoted_at : 0;
     sim_map decided = {0};
     uint64_t lost = 0, checked = 0;
-    /* Newest first: a key is fine when a version at or after its newest acknowledged one is
-     * what the store holds; lost when the newest acknowledged one is not there. */
+    /* The unit is the acknowledged write (one registration, update or code acquisition), as
+     * for the unshipped tail. Newest first, per record: a write is held when the store holds
+     * its version or a later one; so the writes lost are those newer than what the store
+     * holds. decided: 1 = a held version was found (every older write is held), 2 = lost so
+     * far. */
     for (size_t i = fs->nledger; i-- > 0;) {
         const ledger_entry *e = &fs->ledger[i];
         body *b = domain_body(d, e->tenant);
         if (!b || b->home != home) continue;
-        uint64_t k = key_of(e);
-        if (sim_map_get(&decided, k, NULL)) continue;
+        uint64_t k = key_of(e), state = 0;
+        if (sim_map_get(&decided, k, &state) && state == 1) continue;
         uint64_t written, now = stored_digest(t, e, &written);
         if (now == e->digest || written == e->digest) {   /* there (damaged or not) */
             if (sim_map_put(&decided, k, 1) < 0) goto out_of_memory;
@@ -115,7 +118,7 @@ static void audit(domain *d, uint32_t home, uint32_t site, const char *when)
             continue;
         }
         if (!e->acked_at) continue;   /* never acknowledged: nobody was promised it */
-        if (sim_map_put(&decided, k, 2) < 0) goto out_of_memory;
+        if (!state && sim_map_put(&decided, k, 2) < 0) goto out_of_memory;
         checked++;
         if (e->acked_at < since) continue;
         lost++;
