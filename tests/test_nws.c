@@ -380,6 +380,34 @@ static void test_nws_down(void)
     fx_close(&fx);
 }
 
+/* Issue 12, defect 5: a provision sealed by the provider's interface system just before that
+ * system's key rotation, and opened by the inquirer's after it but within the grace, opens
+ * (the sealer's previous key pair is accepted for the grace); after the grace it does not.
+ * It used to fail with integrity inside the grace: only the opener's own rotation was graced. */
+static void test_rotation_grace(void)
+{
+    for (int late = 0; late < 2; late++) {
+        fixture fx;
+        CHECK_INT(fx_open(&fx, &(fixture_options){.faults = true}), 0);
+        fx_run_for(&fx, SEC);
+        node_nws_set_delay(fx.nws, 10 * SEC);   /* the provision waits at the NWS */
+        uint64_t f = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 1);
+        fx_run_for(&fx, 15 * SEC);               /* sealed at east.ifs, held at the NWS */
+        sim_node *east_ifs = sim_world_find_node(fx.w, "east.ifs");
+        CHECK(east_ifs != NULL);
+        char why[200] = "";
+        int id = east_ifs ? fault_inject(fx.d, &(fault_spec){.kind = FAULT_KEY_ROTATION, .a = &east_ifs->id, .na = 1,
+                                                             .grace = late ? 2 * SEC : 30 * SEC}, why, sizeof why)
+                          : -1;
+        CHECK(id > 0);
+        fx_run_for(&fx, 30 * SEC);
+        const fx_end *e = fx_end_of(&fx, f);
+        CHECK(e != NULL);
+        if (e) CHECK_INT(e->error, late ? FLOW_INTEGRITY : FLOW_OK);
+        fx_close(&fx);
+    }
+}
+
 int main(void)
 {
     test_code_issuance();
@@ -388,5 +416,6 @@ int main(void)
     test_slow_nws();
     test_slow_nws_cleared();
     test_nws_down();
+    test_rotation_grace();
     CHECK_DONE();
 }

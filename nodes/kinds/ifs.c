@@ -29,16 +29,24 @@ typedef struct ifs {
 
 static sim_node *node_of(sim_world *w, uint32_t id) { return sim_world_node(w, id); }
 
-static int derive(sim_node *self, const sim_keypair *mine, sim_node *other, uint64_t epoch, uint8_t out[32])
+/* The session key of self (key pair `mine`, generation my_gen) with other (public key
+ * their_pub, generation their_gen). */
+static int derive_with(sim_node *self, const sim_keypair *mine, uint32_t my_gen, sim_node *other,
+                       const uint8_t their_pub[32], uint32_t their_gen, uint64_t epoch, uint8_t out[32])
 {
-    ifs *s = self->state, *o = other->state;
     /* Both sides name the pair lower id first, so they derive the same key. */
     char info[96];
     uint32_t lo = self->id < other->id ? self->id : other->id, hi = self->id < other->id ? other->id : self->id;
-    uint32_t glo = self->id < other->id ? s->gen : o->gen, ghi = self->id < other->id ? o->gen : s->gen;
+    uint32_t glo = self->id < other->id ? my_gen : their_gen, ghi = self->id < other->id ? their_gen : my_gen;
     int n = snprintf(info, sizeof info, "renkei ifs %u-%u epoch %llu keys %u-%u", lo, hi,
                      (unsigned long long)epoch, glo, ghi);
-    return sim_crypto_session_key(mine, o->keys.pub, info, (size_t)n, out);
+    return sim_crypto_session_key(mine, their_pub, info, (size_t)n, out);
+}
+
+static int derive(sim_node *self, const sim_keypair *mine, sim_node *other, uint64_t epoch, uint8_t out[32])
+{
+    ifs *s = self->state, *o = other->state;
+    return derive_with(self, mine, s->gen, other, o->keys.pub, o->gen, epoch, out);
 }
 
 static const uint8_t *session_key(sim_node *self, uint32_t peer)
@@ -159,16 +167,26 @@ static void open_sealed(sim_node *self, flow_msg *m)
                                      m->data + SIM_CRYPTO_NONCE_LEN,
                                      m->data_len - SIM_CRYPTO_NONCE_LEN, plain);
     }
-    if (rc < 0 && plain && prov && sim_node_now(self) < s->prev_until && !s->expired) {
-        /* sealed for our previous key pair, just before a rotation: still accepted */
-        sim_node *other = node_of(self->world, prov->ifs);
-        uint8_t old[32];
-        uint64_t epoch = (uint64_t)((sim_node_now(self) - sim_world_start(self->world)) / d->key_rotation);
-        s->gen--;
-        if (other && other->kind == &node_ifs_kind && derive(self, &s->prev, other, epoch, old) == 0)
-            rc = sim_crypto_open_ctx(d->crypto, old, m->data, aad, sizeof aad, m->data + SIM_CRYPTO_NONCE_LEN,
-                                     m->data_len - SIM_CRYPTO_NONCE_LEN, plain);
-        s->gen++;
+    sim_node *other = prov ? node_of(self->world, prov->ifs) : NULL;
+    if (rc < 0 && plain && other && other->kind == &node_ifs_kind && !s->expired) {
+        /* Sealed just before a rotation, ours or the sealer's (or both: the same interface
+         * system on both ends): the previous key pair of a side is still accepted within its
+         * grace. */
+        ifs *o = other->state;
+        sim_time_t now = sim_node_now(self);
+        bool mine_old = now < s->prev_until, theirs_old = now < o->prev_until;
+        uint64_t epoch = (uint64_t)((now - sim_world_start(self->world)) / d->key_rotation);
+        for (int k = 1; k < 4 && rc < 0; k++) {   /* 1: our previous, 2: theirs, 3: both */
+            bool use_mine = k & 1, use_theirs = k & 2;
+            if ((use_mine && !mine_old) || (use_theirs && !theirs_old)) continue;
+            bool self_pair = other == self;   /* one key pair: both sides rotate together */
+            if (self_pair && k != 3) continue;
+            uint8_t old[32];
+            if (derive_with(self, use_mine ? &s->prev : &s->own, use_mine ? s->gen - 1 : s->gen, other,
+                            use_theirs ? o->prev.pub : o->keys.pub, use_theirs ? o->gen - 1 : o->gen, epoch, old) == 0)
+                rc = sim_crypto_open_ctx(d->crypto, old, m->data, aad, sizeof aad, m->data + SIM_CRYPTO_NONCE_LEN,
+                                         m->data_len - SIM_CRYPTO_NONCE_LEN, plain);
+        }
     }
     free(m->data);
     m->data = NULL;
