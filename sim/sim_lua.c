@@ -461,13 +461,20 @@ const sim_expectation *sim_lua_expectation(const sim_lua *sl, size_t i)
 
 sim_time_t sim_lua_check_time(lua_State *L, int idx)
 {
-    if (lua_isinteger(L, idx)) return lua_tointeger(L, idx);
-    const char *s = luaL_checkstring(L, idx);
     sim_time_t t;
-    if (sim_time_parse(s, &t) == 0) return t;
+    if (lua_isinteger(L, idx)) {
+        lua_Integer v = lua_tointeger(L, idx);
+        if (sim_time_add(v, 0, &t) < 0)
+            luaL_error(L, "time %I out of range (supported: " SIM_TIME_RANGE ")", v);
+        return t;
+    }
+    const char *s = luaL_checkstring(L, idx);
+    int rc = sim_time_parse(s, &t);
+    if (rc == 0) return t;
+    if (rc == -ERANGE) luaL_error(L, "time '%s' out of range (supported: " SIM_TIME_RANGE ")", s);
     int64_t of_day;
     if (sim_time_parse_clock(s, &of_day) == 0)
-        return sim_time_day_start(sim_world_now(sim_lua_from(L)->w)) + of_day;
+        return sim_lua_time_add(L, sim_time_day_start(sim_world_now(sim_lua_from(L)->w)), of_day, "time");
     luaL_error(L, "bad time '%s' (expected 'YYYY-MM-DD HH:MM[:SS]' or 'HH:MM[:SS]')", s);
     return 0;
 }
@@ -477,12 +484,25 @@ int64_t sim_lua_check_duration(lua_State *L, int idx)
     if (lua_isinteger(L, idx)) {
         lua_Integer d = lua_tointeger(L, idx);
         if (d < 0) luaL_error(L, "bad duration %I (negative)", d);
+        if (d > SIM_DURATION_MAX) luaL_error(L, "duration %I out of range (supported: " SIM_DURATION_RANGE ")", d);
         return d;
     }
     const char *s = luaL_checkstring(L, idx);
     int64_t d;
     int rc = sim_duration_parse(s, &d);
-    if (rc == -ERANGE) luaL_error(L, "duration '%s' is too long", s);
+    if (rc == -ERANGE || (rc == 0 && d > SIM_DURATION_MAX))
+        luaL_error(L, "duration '%s' out of range (supported: " SIM_DURATION_RANGE ")", s);
     if (rc < 0) luaL_error(L, "bad duration '%s' (expected e.g. '90s', '2h', '1h30m', '3d')", s);
     return d;
+}
+
+sim_time_t sim_lua_time_add(lua_State *L, sim_time_t t, int64_t d, const char *what)
+{
+    sim_time_t out;
+    if (sim_time_add(t, d, &out) == 0) return out;
+    char at[SIM_TIME_BUFSZ], span[SIM_TIME_BUFSZ];
+    sim_time_format(t, at, sizeof at);
+    sim_duration_format(d, span, sizeof span);
+    luaL_error(L, "%s: %s after %s is out of range (supported: " SIM_TIME_RANGE ")", what, span, at);
+    return 0;
 }

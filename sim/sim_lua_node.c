@@ -262,7 +262,7 @@ static int node_after(lua_State *L)
 {
     sim_node *self = sim_lua_check_node(L, 1);
     int64_t d = sim_lua_check_duration(L, 2);
-    return sim_lua_new_timer(L, 3, sim_world_now(self->world) + d, 0, 1, self->id);
+    return sim_lua_new_timer(L, 3, sim_lua_time_add(L, sim_world_now(self->world), d, "after"), 0, 1, self->id);
 }
 
 static int node_every(lua_State *L)

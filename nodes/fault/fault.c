@@ -167,6 +167,16 @@ static int check_spec(domain *d, fault_spec *s, char *why, size_t n)
         return snprintf(why, n, "%s: needs two sides (a, b)", def->name), -EINVAL;
     if (s->delay < 0 || s->period < 0 || s->grace < 0 || s->count < 0)
         return snprintf(why, n, "%s: negative delay, period, grace or count", def->name), -EINVAL;
+    const struct { const char *key; int64_t v; } spans[] = {
+        {"duration", s->duration}, {"delay", s->delay}, {"period", s->period},
+        {"grace", s->grace}, {"latency", s->link.latency}, {"jitter", s->link.jitter}};
+    for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++)
+        if (spans[i].v < 0 || spans[i].v > SIM_DURATION_MAX)
+            return snprintf(why, n, "%s: '%s' out of range (supported: " SIM_DURATION_RANGE ")", def->name,
+                            spans[i].key), -ERANGE;
+    sim_time_t end;
+    if (sim_time_add(sim_world_now(w), s->duration, &end) < 0)
+        return snprintf(why, n, "%s: its end is out of range (supported: " SIM_TIME_RANGE ")", def->name), -ERANGE;
     if (!(s->rate >= 0 && s->rate <= 1)) return snprintf(why, n, "%s: rate must be within [0, 1]", def->name), -EINVAL;
     if ((s->kind == FAULT_NWS_SLOW || s->kind == FAULT_DISK_SLOW) && s->delay <= 0)
         return snprintf(why, n, "%s: 'delay' (a positive duration) is required", def->name), -EINVAL;
@@ -324,8 +334,9 @@ static void set_links(domain *d, fault *f, bool on)
         if (on) {
             switch (f->kind) {
             case FAULT_DEGRADE:
-                p.latency += s->link.latency;
-                p.jitter += s->link.jitter;
+                /* degradations stack; each is a supported duration, the sum is kept one too */
+                p.latency = p.latency > SIM_DURATION_MAX - s->link.latency ? SIM_DURATION_MAX : p.latency + s->link.latency;
+                p.jitter = p.jitter > SIM_DURATION_MAX - s->link.jitter ? SIM_DURATION_MAX : p.jitter + s->link.jitter;
                 if (s->link.loss > p.loss) p.loss = s->link.loss;
                 if (s->link.bandwidth > 0 && (p.bandwidth == 0 || s->link.bandwidth < p.bandwidth)) p.bandwidth = s->link.bandwidth;
                 break;
@@ -543,10 +554,12 @@ int fault_inject(domain *d, const fault_spec *spec, char *why, size_t n)
         end_fault(d, f);
         return rc;
     }
+    sim_time_t end = 0;
     if (DEFS[f->kind].one_shot)
         end_fault(d, f);
     else if (spec->duration > 0 &&
-             sim_world_schedule(d->w, f->start + spec->duration, end_event, d, (uint64_t)f->id, 0, &f->end_event) < 0)
+             (sim_time_add(f->start, spec->duration, &end) < 0 ||   /* check_spec made sure it fits */
+              sim_world_schedule(d->w, end, end_event, d, (uint64_t)f->id, 0, &f->end_event) < 0))
         domain_halt(d, "fault %d could not schedule its end (out of memory)", f->id);   /* it would never end */
     return f->id;
 }
@@ -586,13 +599,21 @@ static int json_duration(cJSON *o, const char *key, int64_t *out, char *why, siz
 {
     cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!v) return 0;
+    /* Checked before the conversion: a double past int64 has no defined conversion. */
     if (cJSON_IsNumber(v)) {
-        *out = (int64_t)(v->valuedouble * 1e6);   /* seconds */
+        double us = v->valuedouble * 1e6;   /* seconds */
+        if (!(us >= -(double)SIM_DURATION_MAX && us <= (double)SIM_DURATION_MAX)) goto range;
+        *out = (int64_t)us;
         return 0;
     }
-    if (cJSON_IsString(v) && sim_duration_parse(v->valuestring, out) == 0) return 0;
+    int rc = cJSON_IsString(v) ? sim_duration_parse(v->valuestring, out) : -EINVAL;
+    if (rc == -ERANGE || (rc == 0 && *out > SIM_DURATION_MAX)) goto range;
+    if (rc == 0) return 0;
     snprintf(why, n, "'%s': expected a duration like \"3h\" or seconds", key);
     return -EINVAL;
+range:
+    snprintf(why, n, "'%s': out of range (supported: " SIM_DURATION_RANGE ")", key);
+    return -ERANGE;
 }
 
 int node_fault_inject_json(sim_world *w, const char *json, char *err, size_t errlen)

@@ -215,9 +215,13 @@ static void nemesis_fire(sim_world *w, void *ptr, uint64_t tag, uint32_t node);
 static void nemesis_next(nemesis *m, size_t index)
 {
     faults *fs = faults_get(m->d);
-    int64_t gap = (int64_t)(sim_rng_exponential(&fs->nemesis_rng, (double)m->mean));
-    sim_time_t at = sim_world_now(m->d->w) + (gap > 0 ? gap : 1);
-    if (at < m->until) sim_world_schedule(m->d->w, at, nemesis_fire, m, index, 0, NULL);
+    double draw = sim_rng_exponential(&fs->nemesis_rng, (double)m->mean);
+    /* a gap past the supported times (or no number at all) means no next fault */
+    if (!(draw < (double)SIM_DURATION_MAX)) return;
+    int64_t gap = (int64_t)draw;
+    sim_time_t at;
+    if (sim_time_add(sim_world_now(m->d->w), gap > 0 ? gap : 1, &at) == 0 && at < m->until)
+        sim_world_schedule(m->d->w, at, nemesis_fire, m, index, 0, NULL);
 }
 
 static void nemesis_fire(sim_world *w, void *ptr, uint64_t index, uint32_t node)
@@ -282,7 +286,8 @@ static int l_nemesis(lua_State *L)
         return luaL_error(L, "fault.nemesis: 'faults' (a list of fault specifications) is required");
     int list = lua_gettop(L);
     int n = (int)lua_rawlen(L, list);
-    nemesis m = {.d = d, .mean = every, .until = span > 0 ? sim_world_now(d->w) + span : INT64_MAX};
+    nemesis m = {.d = d, .mean = every,
+                 .until = span > 0 ? sim_lua_time_add(L, sim_world_now(d->w), span, "fault.nemesis") : INT64_MAX};
     nemesis_entry *entries = lua_newuserdatauv(L, (size_t)n * sizeof *entries, 0);
     memset(entries, 0, (size_t)n * sizeof *entries);
     lua_newtable(L);   /* keeps the target arrays alive until they are copied */

@@ -1,0 +1,114 @@
+# tests/cli_lua_hardening.sh - what a script (or the dashboard) can make the engine do: times
+# and durations outside the supported range are refused, not wrapped; counts are checked before
+# they are narrowed; the budgets cover finalizers, C-side loops, message bodies and faults;
+# every script error names the script's file:line; calls the documentation refuses are refused.
+set -euo pipefail
+source tests/lib.sh "$@"
+PID=""
+trap 'if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$TMP"' EXIT
+T=topologies/small.lua
+
+# refused FILE LINE REGEX [RUN ARGS...]: the script stops with exit 2 and one line on stderr
+# naming FILE:LINE and matching REGEX
+refused() {
+    local file=$1 line=$2 re=$3; shift 3
+    expect_exit 2 run "$@" "$file" -q
+    expect_match "$TMP/err" "^renkei: $file:$line: $re"
+    expect_one_line "$TMP/err"
+}
+# script NAME: the Lua text on stdin, in $TMP/NAME.lua; prints the path
+script() { cat >"$TMP/$1.lua"; echo "$TMP/$1.lua"; }
+
+# --- 1. times and durations from outside are checked, never wrapped -------------------------
+range='out of range \(supported: times 1970-01-01 00:00 to 9999-12-31'
+drange='out of range \(supported: durations 0 to 2922000d'
+f=$(script start_min <<<'start(math.mininteger)')
+refused "$f" 1 "time -9223372036854775808 $range"
+f=$(script at_max <<<'start "2017-11-13 08:30"
+at(math.maxinteger, function() end)')
+refused "$f" 2 "time 9223372036854775807 $range"
+f=$(script after_max <<<'start "2017-11-13 08:30"
+after(math.maxinteger, function() end)')
+refused "$f" 2 "duration 9223372036854775807 $drange"
+f=$(script after_far <<<'start "2017-11-13 08:30"
+after("2922000d", function() end)')
+refused "$f" 2 "after: 2922000d after 2017-11-13 08:30:00 is $range"
+f=$(script every_max <<<'start "2017-11-13 08:30"
+every(math.maxinteger, function() end)')
+refused "$f" 2 "duration 9223372036854775807 $drange"
+f=$(script every_first <<<'start "2017-11-13 08:30"
+every("1h", function() end, { first = "106751991d" })')
+refused "$f" 2 "duration '106751991d' $drange"
+f=$(script node_after <<<'start "2017-11-13 08:30"
+node { name = "a", on_start = function(self) self:after(math.maxinteger, function() end) end }')
+refused "$f" 2 "duration 9223372036854775807 $drange"
+f=$(script always_every <<<'always("x", function() return true end, { every = math.maxinteger })')
+refused "$f" 1 "duration 9223372036854775807 $drange"
+f=$(script duration_huge <<<'local d = duration("106751991d4h54s775ms807us")')
+refused "$f" 1 "duration '106751991d4h54s775ms807us' $drange"
+f=$(script finish_far <<<'start "2017-11-13 08:30"
+finish(math.maxinteger)')
+refused "$f" 2 "time 9223372036854775807 $range"
+f=$(script finish_dur <<<'start "2017-11-13 08:30"
+finish "106751991d"')
+refused "$f" 2 "duration '106751991d' $drange"
+# the supported edge itself is fine
+f=$(script edge <<<'start "9999-12-31 23:00"
+finish "9999-12-31 23:59:59"
+after("59m59s", function() log("at the edge", clock()) end)')
+expect_exit 0 run "$f" -q --out "$TMP/edge"
+expect_json "$TMP/edge/summary.json" .until '. == "9999-12-31T23:59:59.000000+09:00"' "a run at the end of the supported range"
+
+# faults: a duration past the supported times, from Lua and from the dashboard
+f=$(script fault_max <<<'start "2017-11-13 08:30"
+fault.crash("east", { duration = math.maxinteger })')
+refused "$f" 2 "duration 9223372036854775807 $drange" $T
+f=$(script fault_far <<<'start "2017-11-13 08:30"
+fault.crash("east", { duration = "2922000d" })')
+refused "$f" 2 "crash: its end is $range" $T
+f=$(script nemesis_far <<<'start "2017-11-13 08:30"
+fault.nemesis { every = "1h", duration = "2922000d", faults = { { kind = "crash", target = "east", duration = "1m" } } }')
+refused "$f" 2 "fault.nemesis: 2922000d after 2017-11-13 08:30:00 is $range" $T
+
+# serve RUN_ARGS...: start renkei serving in the background; sets PID, BASE, TOKEN
+serve() {
+    "$RENKEI" run "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
+    PID=$!
+    for _ in $(seq 3000); do   # a hang guard
+        grep -q 'dashboard at' "$TMP/serve.out" 2>/dev/null && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    local url
+    url=$(sed -n 's/^renkei: dashboard at \(http:[^#]*\)#token=\([0-9a-f]*\)$/\1 \2/p' "$TMP/serve.out")
+    BASE=${url% *}
+    TOKEN=${url#* }
+    [ -n "$BASE" ] || { fail "no dashboard URL printed: $(cat "$TMP/serve.out" "$TMP/serve.err")"; finish; }
+}
+# call METHOD PATH [BODY]: with the token; the status in $code, the body in $TMP/body
+call() {
+    local args=(-s -o "$TMP/body" -w '%{http_code}' -X "$1" "$BASE${2#/}" -H "Authorization: Bearer $TOKEN")
+    [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+    code=$(curl "${args[@]}")
+}
+# out_of_range METHOD PATH BODY: refused with 400 and a JSON error saying so
+out_of_range() {
+    call "$@"
+    [ "$code" = 400 ] || fail "$1 $2 $3: status $code, expected 400: $(cat "$TMP/body")"
+    expect_json "$TMP/body" .error 'test("out of range \\(supported: ")' "$1 $2 $3: refused as out of range"
+}
+serve $T scripts/training/child_allowance.lua -q --serve 127.0.0.1:0
+out_of_range POST /api/until '{"time":"+106751991d"}'
+out_of_range POST /api/until '{"time":"2922000d"}'
+out_of_range POST /api/faults '{"kind":"crash","target":"east","duration":1e300}'
+out_of_range POST /api/faults '{"kind":"crash","target":"east","duration":9.3e12}'
+out_of_range POST /api/faults '{"kind":"crash","target":"east","duration":"106751991d"}'
+out_of_range POST /api/faults '{"kind":"crash","target":"east","duration":"2922000d"}'
+out_of_range POST /api/faults '{"kind":"nws_slow","delay":"2922001d","duration":"1h"}'
+call GET /api/faults
+expect_json "$TMP/body" . '. == []' "no refused fault was recorded"
+kill -INT "$PID"
+wait "$PID" || true
+PID=""
+
+finish
