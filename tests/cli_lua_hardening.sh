@@ -105,10 +105,46 @@ out_of_range POST /api/faults '{"kind":"crash","target":"east","duration":9.3e12
 out_of_range POST /api/faults '{"kind":"crash","target":"east","duration":"106751991d"}'
 out_of_range POST /api/faults '{"kind":"crash","target":"east","duration":"2922000d"}'
 out_of_range POST /api/faults '{"kind":"nws_slow","delay":"2922001d","duration":"1h"}'
+for count in 1e10 2.5 -1 '"all"'; do
+    call POST /api/faults "{\"kind\":\"corrupt_replica\",\"target\":\"east\",\"count\":$count}"
+    [ "$code" = 400 ] || fail "corrupt_replica count $count: status $code, expected 400: $(cat "$TMP/body")"
+    expect_json "$TMP/body" .error 'test("count. must be an integer from 0 to 2147483647")' "count $count refused"
+done
 call GET /api/faults
 expect_json "$TMP/body" . '. == []' "no refused fault was recorded"
 kill -INT "$PID"
 wait "$PID" || true
 PID=""
+
+# --- 2. counts from outside are checked before they are narrowed -----------------------------
+# fault 1 exists; 2^32 + 1 is not fault 1
+f=$(script clear_wide <<<'start "2017-11-13 08:30"
+local h = fault.crash("east", { duration = "1h" })
+fault.clear((1 << 32) + 1)')
+refused "$f" 3 "fault.clear: no fault 4294967297" $T
+f=$(script active_wide <<<'start "2017-11-13 08:30"
+fault.crash("east", { duration = "1h" })
+local h = setmetatable({ id = (1 << 32) + 1 }, getmetatable(fault.crash("west", { duration = "1h" })))
+local wide, one
+at("09:00", function() wide, one = h:active(), fault.list()[1].active end)
+expect("a wide id is no fault", function() return wide == false and one == true end)')
+expect_exit 0 run $T "$f" -q --out "$TMP/active_wide"
+expectation_held "$TMP/active_wide/summary.json" "a wide id is no fault"
+for count in '2^31' '2^32 + 5' '-1' '1.5' '"many"'; do
+    f=$(script count <<<"fault.corrupt_replica(\"east\", { count = $count })")
+    refused "$f" 1 "fault.corrupt_replica: 'count' must be an integer from 0 to 2147483647" $T
+done
+# the largest count damages every row there is, without reserving room for 2^31 rows first
+f=$(script count_max <<<'start "2017-11-13 08:30"
+finish "2017-11-13 11:00"
+workload { inquiries_per_day = 20000, business_hours = { "08:30", "17:15" } }
+at("09:00", function() fault.corrupt_replica("east", { count = 2^31 - 1 }) end)
+expect("the damaged rows were found", function(r)
+  return r.failover.repairs_detected > 0, r.failover.repairs_detected .. " detected"
+end)')
+expect_exit 0 run $T "$f" -q --out "$TMP/count_max"
+expectation_held "$TMP/count_max/summary.json" "the damaged rows were found"
+f=$(script weight <<<'fault.nemesis { every = "1h", faults = { { kind = "crash", target = "east", duration = "1m", weight = math.huge } } }')
+refused "$f" 1 "fault.nemesis: faults\[1\] \(crash\): 'weight' must be a positive number" $T
 
 finish

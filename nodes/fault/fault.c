@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,16 +301,26 @@ static void corrupt_rows(domain *d, fault *f, sim_node *site)
     sqlite3_stmt *spoil = sim_store_stmt(t->store, TENANT_ST_FAULT_SPOIL,
         "UPDATE replica SET payload = substr(payload, 1, length(payload) - 1) || '#' WHERE tenant = ?1 AND record_id = ?2");
     typedef struct { int64_t tenant; char id[24]; } row;
-    row *pick = calloc(want, sizeof *pick);
-    if (!scan || !spoil || !pick) {
-        free(pick);
-        return;
-    }
+    /* The picks grow as rows are found: a count far past the table's rows (up to INT_MAX)
+     * costs no more than the rows there are. Slots fill in order: slot <= cap always. */
+    row *pick = NULL;
+    size_t cap = 0;
+    if (!scan || !spoil) return;
     sqlite3_bind_int64(scan, 1, f->spec.nb ? f->spec.b[0] : 0);
     while (sim_store_read(t->store, scan) == 1) {
         size_t slot = seen < want ? seen : (size_t)(sim_rng_uniform(&fs->nemesis_rng) * (double)(seen + 1));
         seen++;
         if (slot >= want) continue;
+        if (slot == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            if (ncap > want) ncap = want;
+            row *p = realloc(pick, ncap * sizeof *p);
+            if (p) {
+                pick = p;
+                cap = ncap;
+            }
+        }
+        if (slot >= cap) continue;   /* out of memory: fewer rows are damaged */
         pick[slot].tenant = sqlite3_column_int64(scan, 0);
         snprintf(pick[slot].id, sizeof pick[slot].id, "%s", (const char *)sqlite3_column_text(scan, 1));
         if (slot >= n) n = slot + 1;
@@ -660,7 +672,13 @@ int node_fault_inject_json(sim_world *w, const char *json, char *err, size_t err
     if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "lose_state"))) s.lose_state = cJSON_IsTrue(v);
     if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "rate"))) s.rate = cJSON_IsNumber(v) ? v->valuedouble : -1;
     if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "loss"))) s.link.loss = cJSON_IsNumber(v) ? v->valuedouble : -1;
-    if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "count"))) s.count = cJSON_IsNumber(v) ? v->valueint : -1;
+    if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "count"))) {
+        /* checked before it is narrowed: cJSON's valueint saturates, and 2.5 is no count */
+        if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= INT_MAX && v->valuedouble == floor(v->valuedouble))
+            s.count = (int)v->valuedouble;
+        else
+            rc = (snprintf(err, errlen, "'count' must be an integer from 0 to %d", INT_MAX), -EINVAL);
+    }
     if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "bandwidth"))) s.link.bandwidth = cJSON_IsNumber(v) ? v->valuedouble : -1;
     if (rc == 0 && (s.link.loss < 0 || s.link.loss > 1 || s.link.bandwidth < 0))
         rc = (snprintf(err, errlen, "loss must be within [0, 1] and bandwidth (bits/s) not negative"), -EINVAL);
