@@ -51,31 +51,87 @@ static void sample_where(lua_State *L, sim_lua *sl)
         snprintf(sl->where, sizeof sl->where, "%s:%d", ar.short_src, ar.currentline);
 }
 
+static bool over_budget(const sim_lua *sl)
+{
+    return sl->ticks > sl->budget / LUA_HOOK_EVERY || sl->ticks * LUA_HOOK_EVERY + sl->charged > sl->budget;
+}
+
 static void count_hook(lua_State *L, lua_Debug *unused)
 {
     sim_lua *sl = sim_lua_from(L);
     sample_where(L, sl);
-    if (++sl->ticks * LUA_HOOK_EVERY <= sl->budget) return;
+    /* A call nested in this one failed (a handler called from C): stop this one too; the
+     * first error is the one reported. */
+    if (sl->error) {
+        lua_pushstring(L, sl->error);
+        lua_error(L);
+    }
+    ++sl->ticks;
+    if (!over_budget(sl)) return;
     /* luaL_error would name the caller of the running function; name the running one. */
     lua_pushfstring(L, "%s: instruction budget exceeded (%I instructions in one call)",
                     sl->where, (lua_Integer)sl->budget);
     lua_error(L);
 }
 
+void sim_lua_charge(lua_State *L, uint64_t units)
+{
+    sim_lua *sl = sim_lua_from(L);
+    sl->charged = units > UINT64_MAX - sl->charged ? UINT64_MAX : sl->charged + units;
+    if (over_budget(sl))
+        luaL_error(L, "instruction budget exceeded (%I instructions in one call)", (lua_Integer)sl->budget);
+}
+
+/* "file:line: " at the start of msg (Lua's own positions, and ours) */
+static bool has_position(const char *msg)
+{
+    const char *c = strchr(msg, ':');
+    if (!c || c == msg || c[1] < '0' || c[1] > '9') return false;
+    for (c++; *c >= '0' && *c <= '9'; c++) {}
+    return *c == ':';
+}
+
+/* Keeps the innermost script line on the stack (level 1 is what raised: error() or a C
+ * function; the first Lua function from there is the script's line), for errors whose
+ * message names none: error(nil), error(t), a C stack overflow, an error in the handler. */
+static void note_error_where(lua_State *L, sim_lua *sl)
+{
+    lua_Debug ar;
+    if (sl->err_where[0]) return;
+    for (int level = 1; lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(sl->err_where, sizeof sl->err_where, "%s:%d", ar.short_src, ar.currentline);
+            return;
+        }
+}
+
+static int tostring_protected(lua_State *L)
+{
+    luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
 static int message_handler(lua_State *L)
 {
+    sim_lua *sl = sim_lua_from(L);
+    note_error_where(L, sl);
     const char *msg = lua_tostring(L, 1);
-    if (!msg) {
-        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
-        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    if (!msg && luaL_getmetafield(L, 1, "__tostring") != LUA_TNIL) {
+        /* __tostring is the script's: it may raise or recurse, so it runs protected */
+        lua_pop(L, 1);
+        lua_pushcfunction(L, tostring_protected);
+        lua_pushvalue(L, 1);
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING) msg = lua_tostring(L, -1);
     }
+    if (!msg) msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     luaL_traceback(L, L, msg, 1);
     return 1;
 }
 
+/* The first error is kept: a nested call's error, not what it caused in its callers. */
 static void set_error(sim_lua *sl, const char *traceback)
 {
-    free(sl->error);
+    if (sl->error) return;
     free(sl->traceback);
     sl->traceback = strdup(traceback);
     size_t line = strcspn(traceback, "\n");
@@ -85,12 +141,22 @@ static void set_error(sim_lua *sl, const char *traceback)
 int sim_lua_pcall(sim_lua *sl, int nargs, int nresults)
 {
     lua_State *L = sl->L;
+    if (sl->error) {
+        /* a script error stopped the run: nothing more runs in this state */
+        lua_pop(L, nargs + 1);
+        return -EINVAL;
+    }
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, message_handler);
     lua_insert(L, base);
-    sl->ticks = 0;
-    sl->mem_exceeded = false;
+    if (sl->depth++ == 0) {
+        /* the budget is per call from C; calls nested in it share it */
+        sl->ticks = sl->charged = 0;
+        sl->mem_exceeded = false;
+        sl->err_where[0] = '\0';
+    }
     int rc = lua_pcall(L, nargs, nresults, base);
+    sl->depth--;
     lua_remove(L, base);
     if (rc == LUA_OK) return 0;
     char text[512];
@@ -100,7 +166,13 @@ int sim_lua_pcall(sim_lua *sl, int nargs, int nresults)
         set_error(sl, text);
     } else {
         const char *msg = lua_tostring(L, -1);
-        set_error(sl, msg ? msg : "error");
+        if (!msg) msg = "error";
+        const char *where = sl->err_where[0] ? sl->err_where : sl->where[0] ? sl->where : "script";
+        size_t n = strlen(where) + strlen(msg) + 3;
+        char *named = has_position(msg) ? NULL : malloc(n);
+        if (named) snprintf(named, n, "%s: %s", where, msg);
+        set_error(sl, named ? named : msg);
+        free(named);
     }
     lua_pop(L, 1);
     lua_gc(L, LUA_GCCOLLECT);
@@ -196,10 +268,12 @@ static int l_next(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
     bool have = false;               /* best candidate at index 3 (key) */
+    uint64_t scanned = 0;
     lua_pushnil(L);                  /* 3: best key */
     lua_pushnil(L);                  /* 4: iteration key */
     while (lua_next(L, 1)) {
         lua_pop(L, 1);
+        scanned++;
         if ((lua_isnil(L, 2) || key_less(L, 2, 4)) && (!have || key_less(L, 4, 3))) {
             lua_pushvalue(L, 4);
             lua_replace(L, 3);
@@ -208,6 +282,7 @@ static int l_next(lua_State *L)
             key_rank(L, 4);          /* unorderable keys raise even when not the answer */
         }
     }
+    sim_lua_charge(L, scanned);      /* a next() loop is quadratic: the budget sees it */
     if (!have) {
         lua_pushnil(L);
         return 1;
@@ -248,6 +323,10 @@ static int l_pairs(lua_State *L)
         lua_pushvalue(L, -1);
         lua_rawseti(L, -3, ++n);
     }
+    /* collecting and sorting the keys: about n log n comparisons the count hook cannot see */
+    uint64_t log2n = 1;
+    while (log2n < 64 && ((uint64_t)1 << log2n) < (uint64_t)n) log2n++;
+    sim_lua_charge(L, (uint64_t)n * (log2n + 1));
     lua_getglobal(L, "table");
     lua_getfield(L, -1, "sort");
     lua_pushvalue(L, -3);
@@ -276,6 +355,25 @@ static int lua_collectgarbage_count(lua_State *L)
     return luaL_error(L, "collectgarbage('%s') is not available in scripts", opt);
 }
 
+/* setmetatable(t, mt) without finalizers: Lua runs __gc with hooks off, so a finalizer would
+ * run outside the instruction budget (one that never returns would hang the run). Lua marks
+ * an object for finalization only when its metatable has __gc as it is set, so refusing it
+ * here is enough; the original setmetatable is upvalue 1. */
+static int l_setmetatable(lua_State *L)
+{
+    if (lua_istable(L, 2)) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc finalizers are not available in scripts "
+                                 "(they would run outside the instruction budget)");
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 static void open_sandbox(lua_State *L)
 {
     static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},     {LUA_STRLIBNAME, luaopen_string},
@@ -299,6 +397,9 @@ static void open_sandbox(lua_State *L)
     lua_setglobal(L, "pairs");
     lua_pushcfunction(L, l_next);
     lua_setglobal(L, "next");
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, l_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
     lua_getglobal(L, "string");
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
@@ -311,12 +412,29 @@ static void open_sandbox(lua_State *L)
     lua_pop(L, 1);
 }
 
+/* The metatables made in C (registry["renkei.*"]) are hidden from scripts, which could
+ * otherwise give them a __gc for every object made after. */
+static int lock_metatables(lua_State *L)
+{
+    lua_pushnil(L);
+    while (lua_next(L, LUA_REGISTRYINDEX)) {
+        if (lua_type(L, -2) == LUA_TSTRING && strncmp(lua_tostring(L, -2), "renkei.", 7) == 0 &&
+            lua_istable(L, -1)) {
+            lua_pushliteral(L, "__metatable");
+            lua_pushboolean(L, 0);
+            lua_rawset(L, -3);
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
 static int open_all(lua_State *L)
 {
     open_sandbox(L);
     sim_lua_open_api(L);
     sim_lua_open_nodes(L);
-    return 0;
+    return lock_metatables(L);
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------- */
@@ -433,6 +551,9 @@ int sim_lua_load_file(sim_lua *sl, const char *path)
 int sim_lua_open_lib(sim_lua *sl, int (*open)(lua_State *L))
 {
     lua_pushcfunction(sl->L, open);
+    int rc = sim_lua_pcall(sl, 0, 0);
+    if (rc < 0) return rc;
+    lua_pushcfunction(sl->L, lock_metatables);   /* the ones the library made */
     return sim_lua_pcall(sl, 0, 0);
 }
 

@@ -51,6 +51,9 @@ sim_time_t sim_lua_check_time(lua_State *L, int idx);
 int64_t sim_lua_check_duration(lua_State *L, int idx);
 /* t + d, raising "what: ... is out of range (supported: ...)" past the supported times. */
 sim_time_t sim_lua_time_add(lua_State *L, sim_time_t t, int64_t d, const char *what);
+/* Count `units` of C work done for the running call (a scan, a conversion: what the count hook
+ * cannot see) against its instruction budget, as that many instructions; raises past it. */
+void sim_lua_charge(lua_State *L, uint64_t units);
 /* Raise on keys of the options table at idx that are not in known (NULL-terminated). */
 void sim_lua_check_options(lua_State *L, int idx, const char *what, const char *const known[]);
 /* Read link options (latency, jitter, bandwidth, loss, up and the message faults) from the

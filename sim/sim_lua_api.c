@@ -483,7 +483,8 @@ static int l_data(lua_State *L)
     luaL_addstring(&b, rel);
     luaL_pushresult(&b);
     const char *path = lua_tostring(L, -1);
-    if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
+    /* Lua's message ("cannot open ./x.lua: ...", a syntax error) names no line of the caller */
+    if (luaL_loadfilex(L, path, "t") != LUA_OK) return luaL_error(L, "data('%s'): %s", rel, lua_tostring(L, -1));
     lua_newtable(L);                       /* the empty environment */
     lua_setupvalue(L, -2, 1);
     lua_call(L, 0, 1);

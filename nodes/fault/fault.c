@@ -531,6 +531,10 @@ int fault_inject(domain *d, const fault_spec *spec, char *why, size_t n)
 {
     faults *fs = faults_get(d);
     if (!fs || spec->kind >= FAULT_KINDS) return snprintf(why, n, "unknown fault kind"), -EINVAL;
+    /* Every fault is kept to the end with its figures; the number is what bounds them. */
+    if (fs->n >= FAULTS_MAX)
+        return snprintf(why, n, "%s: refused: a run keeps at most %d faults (the limit is reached)", DEFS[spec->kind].name, FAULTS_MAX),
+               -ENOSPC;
     fault *f = calloc(1, sizeof *f);
     if (!f) return -ENOMEM;
     f->spec = *spec;

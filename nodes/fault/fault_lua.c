@@ -280,12 +280,13 @@ static void nemesis_fire(sim_world *w, void *ptr, uint64_t index, uint32_t node)
     s.from_nemesis = true;
     char why[200];
     m->fired++;
-    if (fault_inject(m->d, &s, why, sizeof why) < 0) {
+    int rc = fault_inject(m->d, &s, why, sizeof why);
+    if (rc < 0) {
         char text[256];
-        snprintf(text, sizeof text, "nemesis: %s", why);
+        snprintf(text, sizeof text, rc == -ENOSPC ? "nemesis stopped: %s" : "nemesis: %s", why);
         sim_world_note(w, "fault", NULL, text);
     }
-    nemesis_next(m, index);
+    if (rc != -ENOSPC) nemesis_next(m, index);
 }
 
 /* fault.nemesis{ every = "1h", duration = "7d", faults = { { kind = "crash", target = ...,
