@@ -217,13 +217,18 @@ typedef struct ops {
     int nsites;
 } ops;
 
-static int ops_slot(ops *o, uint32_t site)
+/* The slot of a site at the operations centre, made on first mention. A site is taken as
+ * heard at the start of the run: until it has been silent for `detect` since, promoting its
+ * peer is refused as for a live site (at load time too, before any heartbeat). */
+static int ops_slot(sim_node *self, uint32_t site)
 {
+    ops *o = self->state;
     for (int i = 0; i < o->nsites; i++)
         if (o->site[i] == site) return i;
     if (o->nsites == MAX_SITES) return -1;
     o->site[o->nsites] = o->served_by[o->nsites] = site;
     o->gen[o->nsites] = 1;
+    o->heard[o->nsites] = sim_world_start(self->world);
     return o->nsites++;
 }
 
@@ -257,7 +262,7 @@ static int ops_promote(sim_node *self, uint32_t home, uint32_t to, char *why, si
     domain *d = domain_get(self->world);
     ha_world *h = ha_world_get(d);
     ops *o = self->state;
-    int i = ops_slot(o, home);
+    int i = ops_slot(self, home);
     if (i < 0) return -ENOSPC;
     sim_time_t silent = sim_node_now(self) - o->heard[i];
     if (o->served_by[i] != home) {
@@ -286,7 +291,7 @@ static void ops_reply_promote(sim_node *self, uint32_t home, uint32_t to, int rc
     ops *o = self->state;
     ha_msg *r = ha_msg_new(HA_PROMOTE_REPLY);
     if (!r) return;
-    int i = ops_slot(o, home);
+    int i = ops_slot(self, home);
     r->site = home;
     r->by = to;
     r->flag = rc == 0;
@@ -300,7 +305,7 @@ static int ops_failback(sim_node *self, uint32_t home, char *why, size_t n)
     domain *d = domain_get(self->world);
     ha_world *h = ha_world_get(d);
     ops *o = self->state;
-    int i = ops_slot(o, home);
+    int i = ops_slot(self, home);
     if (i < 0) return -ENOSPC;
     if (o->served_by[i] == home) {
         snprintf(why, n, "the tenants of %s are served at home already", name_of(d, home));
@@ -335,7 +340,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
     uint32_t from = msg->src;
     msg->payload = NULL;
     sim_msg_free(self->world, msg);
-    int i = ops_slot(o, from);
+    int i = ops_slot(self, from);
     char why[160] = "";
     if (m->op == HA_HEARTBEAT && i >= 0) {
         o->heard[i] = sim_node_now(self);
@@ -345,7 +350,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
             r->site = from;
             r->by = o->served_by[i];
             r->gen = o->gen[i];
-            int p = m->site != from && m->site != UINT32_MAX ? ops_slot(o, m->site) : -1;
+            int p = m->site != from && m->site != UINT32_MAX ? ops_slot(self, m->site) : -1;
             if (p >= 0) {   /* does the sender serve its peer's tenants, as of which generation */
                 r->flag = o->served_by[p] == from;
                 r->epoch = o->gen[p];
@@ -361,7 +366,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
         if (rc < 0) ops_log(self, "refused: %s", why);
         ops_reply_promote(self, m->site, from, rc, why);
     } else if (m->op == HA_RELEASED) {
-        int k = ops_slot(o, m->site);
+        int k = ops_slot(self, m->site);
         if (k >= 0 && o->served_by[k] == from) {
             o->served_by[k] = m->site;
             o->gen[k]++;
