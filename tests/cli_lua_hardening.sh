@@ -124,7 +124,8 @@ fault.clear((1 << 32) + 1)')
 refused "$f" 3 "fault.clear: no fault 4294967297" $T
 f=$(script active_wide <<<'start "2017-11-13 08:30"
 fault.crash("east", { duration = "1h" })
-local h = setmetatable({ id = (1 << 32) + 1 }, getmetatable(fault.crash("west", { duration = "1h" })))
+local h = fault.crash("west", { duration = "1h" })
+h.id = (1 << 32) + 1
 local wide, one
 at("09:00", function() wide, one = h:active(), fault.list()[1].active end)
 expect("a wide id is no fault", function() return wide == false and one == true end)')
@@ -146,5 +147,142 @@ expect_exit 0 run $T "$f" -q --out "$TMP/count_max"
 expectation_held "$TMP/count_max/summary.json" "the damaged rows were found"
 f=$(script weight <<<'fault.nemesis { every = "1h", faults = { { kind = "crash", target = "east", duration = "1m", weight = math.huge } } }')
 refused "$f" 1 "fault.nemesis: faults\[1\] \(crash\): 'weight' must be a positive number" $T
+
+# --- 3. the budgets cover what a script makes the engine do -----------------------------------
+# limited SECONDS ARGS...: run_renkei, but a run still going after SECONDS is killed (status 124):
+# what these scripts did before their limits existed was hang
+limited() {
+    local secs=$1; shift
+    set +e
+    timeout -s KILL "$secs" "$RENKEI" "$@" >"$TMP/out" 2>"$TMP/err"
+    status=$?
+    set -e
+    [ "$status" -ne 137 ] || status=124
+}
+# refused_within SECONDS FILE LINE REGEX [RUN ARGS...]
+refused_within() {
+    local secs=$1 file=$2 line=$3 re=$4; shift 4
+    limited "$secs" run "$@" "$file" -q
+    [ "$status" -eq 2 ] || fail "renkei run $* $file exited $status, expected 2 within ${secs}s: $(head -c 300 "$TMP/err")"
+    expect_match "$TMP/err" "^renkei: $file:$line: $re"
+    expect_one_line "$TMP/err"
+}
+# a finalizer runs outside the instruction budget (Lua turns hooks off in __gc): refused
+f=$(script gc <<<'setmetatable({}, { __gc = function() while true do end end })
+collectgarbage()')
+refused_within 30 "$f" 1 "setmetatable: __gc finalizers are not available in scripts"
+# ... also through a metatable made in C, which scripts cannot reach
+f=$(script gc_c <<<'local t = after("1h", function() end)
+getmetatable(t).__gc = function() while true do end end')
+refused_within 30 "$f" 2 "attempt to index a boolean value"
+# a next() loop is quadratic work in C: the budget counts it
+f=$(script next_loop <<<'local t = {}
+for i = 1, 60000 do t[i] = i end
+local k
+repeat k = next(t, k) until k == nil')
+refused_within 30 "$f" 4 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
+f=$(script pairs_loop <<<'local t = {}
+for i = 1, 60000 do t[i] = i end
+for i = 1, 100000 do for k in pairs(t) do break end end')
+refused_within 30 "$f" 3 "instruction budget exceeded" --lua-budget 10000000
+# a handler run from C inside a call (on_crash from n:crash()) shares the call's budget
+f=$(script nested_budget <<<'start "2017-11-13 08:30"
+node { name = "b", on_crash = function(self) end, on_recover = function(self) end }
+node { name = "a", on_start = function(self)
+  local b = find("b")
+  while true do b:crash(); b:recover() end
+end }')
+refused_within 60 "$f" '[0-9]+' "instruction budget exceeded \(1000000 instructions" --lua-budget 1000000
+# message types: at most 1024 names in a run (each new name was a scan of every type)
+f=$(script types <<<'start "2017-11-13 08:30"
+node { name = "b" }
+node { name = "a", on_start = function(self)
+  for i = 1, 65535 do self:send("b", "t" .. i) end
+end }')
+refused_within 30 "$f" 4 "send: more than 1024 message types in one run"
+f=$(script types_ok <<<'start "2017-11-13 08:30"
+node { name = "b", got = 0, on_message = function(self, m) self.got = self.got + 1 end }
+node { name = "a", on_start = function(self)
+  for i = 1, 1024 do self:send("b", "t" .. i) end
+  for i = 1, 1024 do self:send("b", "t" .. i) end
+end }
+link("a", "b")
+expect("every message arrived", function() return find("b").got == 2048, find("b").got end)')
+expect_exit 0 run "$f" -q --out "$TMP/types_ok"
+expectation_held "$TMP/types_ok/summary.json" "every message arrived"
+# a cyclic table is refused by name; a small table standing for a huge tree, at the memory cap
+f=$(script cycle <<<'local t = { s = string.rep("x", 1 << 20) }
+t.t = t
+for i = 1, 100 do assert(not pcall(json_encode, t)) end
+local j = json_encode(t)')
+refused_within 30 "$f" 4 "json_encode: a table contains itself \(a cycle\)" --lua-mem 16
+f=$(script dag <<<'local t = { "x" }
+for i = 1, 30 do t = { t, t } end
+start "2017-11-13 08:30"
+node { name = "b" }
+node { name = "a", on_start = function(self) self:send("b", "tree", t) end }')
+refused_within 30 "$f" 5 "message body: bigger than the memory cap leaves room for" --lua-mem 16
+# faults: a run keeps at most 10000; a nemesis stops there with a note, the figures intact
+f=$(script nemesis_cap <<<'start "2017-11-13 08:30"
+finish "2017-11-13 09:00"
+fault.nemesis { every = "1ms", duration = "30s", faults = { { kind = "crash", target = "131016", duration = "1s" } } }')
+limited 120 run $T "$f" -q --out "$TMP/nemesis_cap"
+[ "$status" -eq 0 ] || fail "the capped nemesis exited $status: $(head -c 300 "$TMP/err")"
+expect_json "$TMP/nemesis_cap/summary.json" .faults 'length == 10000 and all(.end != null)' "10000 faults kept, every one ended"
+stopped='[.[] | select(.kind == "fault" and (.detail | startswith("nemesis stopped: ")))]'
+expect_json "$TMP/nemesis_cap/trace.jsonl" "$stopped" 'length == 1 and (.[0].detail | test("at most 10000 faults"))' "the nemesis stopped once, saying why"
+f=$(script fault_cap <<<'start "2017-11-13 08:30"
+for i = 1, 10000 do fault.key_rotation("east") end
+fault.key_rotation("east")')
+refused_within 60 "$f" 3 "key_rotation: refused: a run keeps at most 10000 faults" $T
+
+# --- 4. every script error names the script's file:line ------------------------------------
+f=$(script error_nil <<<'start "2017-11-13 08:30"
+after("1s", function()
+  error(nil)
+end)')
+refused "$f" 3 "\(error object is a nil value\)"
+f=$(script error_table <<<'start "2017-11-13 08:30"
+after("1s", function() error({ code = 7 }) end)')
+refused "$f" 2 "\(error object is a table value\)"
+f=$(script crash_loop <<<'start "2017-11-13 08:30"
+node { name = "a",
+  on_start = function(self) self:crash() end,
+  on_crash = function(self) self:recover() end,
+  on_recover = function(self) self:crash() end }')
+refused "$f" '[45]' "C stack overflow"
+f=$(script tostring_loop <<<'start "2017-11-13 08:30"
+local t = setmetatable({}, { __tostring = function(x) return tostring(x) end })
+after("1s", function() error(t) end)')
+refused "$f" 3 "\(error object is a table value\)"
+f=$(script tostring_log <<<'local t = setmetatable({}, { __tostring = function(x) return tostring(x) end })
+log(t)')
+refused "$f" 1 "C stack overflow"
+f=$(script data_missing <<<'local x = data("missing.lua")')
+refused "$f" 1 "data\('missing.lua'\): cannot open"
+
+# --- 5. what the documentation refuses is refused ----------------------------------------------
+# promoting the backup of a live site at load time: refused with the reason, as during the run
+f=$(script promote_live <<<'local ok, why = operator.promote("east")
+expect("refused: east is alive", function() return ok == false and why:find("east is alive") ~= nil, tostring(why) end)
+expect("never two sites serving", function(r) return r.invariants["no tenant served by two sites at once"] end)')
+expect_exit 0 run $T "$f" -q --out "$TMP/promote_live"
+expectation_held "$TMP/promote_live/summary.json" "refused: east is alive"
+expectation_held "$TMP/promote_live/summary.json" "never two sites serving"
+# a permission table naming more agencies than the domain holds (16)
+f=$(script agencies <<<'local items = {}
+for i = 1, 17 do items[i] = { code = "TM" .. i, holder = "agency" .. i } end
+permissions { items = items, procedures = {} }')
+refused "$f" 3 "permissions: more than 16 agencies \(the 17th would be 'agency17'\)"
+f=$(script agency_name <<<'permissions { items = { { code = "TM1", holder = "an_agency_with_a_long_name" } }, procedures = {} }')
+refused "$f" 1 "permissions: agency 'an_agency_with_a_long_name': the name is too long"
+# agencies' codes are set up, they do not acquire them through J-LIS
+f=$(script acquire_agency <<<'start "2017-11-13 08:30"
+at("09:00", function() acquire_code("pension", 1) end)')
+refused "$f" 2 "acquire_code: 'pension' is an agency" $T
+# a staff id that is not a number names 'staff'
+f=$(script staff <<<'start "2017-11-13 08:30"
+at("09:00", function() inquire { from = "271004", addressee = 1, procedure = "child_allowance", provider = "131016", staff = "S-0001" } end)')
+refused "$f" 2 "inquire: 'staff' must be a staff number \(an integer from 0 to 4294967295\), not S-0001" $T
 
 finish
