@@ -185,6 +185,24 @@ f=$(script pairs_loop <<<'local t = {}
 for i = 1, 60000 do t[i] = i end
 for i = 1, 100000 do for k in pairs(t) do break end end')
 refused_within 30 "$f" 3 "instruction budget exceeded" --lua-budget 10000000
+# C library work per instruction: sorting, and making big strings to throw away
+f=$(script sort_loop <<<'local t = {}
+for i = 1, 200000 do t[i] = i end
+for i = 1, 2000 do table.sort(t) end')
+refused_within 30 "$f" 3 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
+f=$(script rep_loop <<<'for i = 1, 2000 do local s = string.rep("x", 64 << 20) end')
+refused_within 30 "$f" 1 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
+# pairs keeps its order whatever a script does to table.sort
+f=$(script pairs_order <<<'table.sort = function() end
+local t, seen = {}, {}
+for i = 40, 1, -1 do t[string.format("k%02d", i)] = i end
+for k, v in pairs(t) do seen[#seen + 1] = v end
+expect("pairs still sorts", function()
+  for i = 1, 40 do if seen[i] ~= i then return false, table.concat(seen, " ") end end
+  return true
+end)')
+expect_exit 0 run "$f" -q --out "$TMP/pairs_order"
+expectation_held "$TMP/pairs_order/summary.json" "pairs still sorts"
 # a handler run from C inside a call (on_crash from n:crash()) shares the call's budget
 f=$(script nested_budget <<<'start "2017-11-13 08:30"
 node { name = "b", on_crash = function(self) end, on_recover = function(self) end }
