@@ -7,6 +7,7 @@
 #include "sim_lua_internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <lualib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +29,10 @@ sim_lua *sim_lua_from(lua_State *L)
     return sl;
 }
 
+static bool over_budget(const sim_lua *sl);
+static void count_hook(lua_State *L, lua_Debug *unused);
+static void sample_where(lua_State *L, sim_lua *sl);
+
 static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     sim_lua *sl = ud;
@@ -39,23 +44,38 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     if (nsize > old && sl->mem + (nsize - old) > sl->mem_cap) {
         sl->mem_exceeded = true;
+        /* A memory error runs no message handler: name the line now (reading the stack
+         * allocates nothing). */
+        if (sl->depth > 0) sample_where(sl->L, sl);
         return NULL;
     }
     void *p = realloc(ptr, nsize);
-    if (p) {
-        sl->mem = sl->mem - old + nsize;
-        /* Bytes made are work the count hook cannot see (string.rep, table.concat, gsub...):
-         * they count against the budget, checked at the hook's next turn. */
-        if (nsize > old) sl->charged += (nsize - old) / ALLOC_BYTES_PER_INSTRUCTION;
+    if (!p) return NULL;
+    sl->mem = sl->mem - old + nsize;
+    /* Bytes made are work the count hook cannot see (string.rep, table.concat, gsub...): they
+     * count against the budget. Past it, inside a call, the hook is set to run at the very
+     * next instruction, which stops the call naming its line (the allocator itself cannot
+     * raise; the one allocation is within the memory cap). */
+    if (nsize > old) {
+        sl->charged += (nsize - old) / ALLOC_BYTES_PER_INSTRUCTION;
+        if (sl->depth > 0 && !sl->hook_soon && over_budget(sl)) {
+            sl->hook_soon = true;
+            lua_sethook(sl->L, count_hook, LUA_MASKCOUNT, 1);
+        }
     }
     return p;
 }
 
+/* The innermost script line running (from the count hook, level 0 is it; from the allocator,
+ * the C function allocating may be above it). */
 static void sample_where(lua_State *L, sim_lua *sl)
 {
     lua_Debug ar;
-    if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
-        snprintf(sl->where, sizeof sl->where, "%s:%d", ar.short_src, ar.currentline);
+    for (int level = 0; lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(sl->where, sizeof sl->where, "%s:%d", ar.short_src, ar.currentline);
+            return;
+        }
 }
 
 static bool over_budget(const sim_lua *sl)
@@ -160,6 +180,10 @@ int sim_lua_pcall(sim_lua *sl, int nargs, int nresults)
         /* the budget is per call from C; calls nested in it share it */
         sl->ticks = sl->charged = 0;
         sl->mem_exceeded = false;
+        if (sl->hook_soon) {
+            sl->hook_soon = false;
+            lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
+        }
         sl->err_where[0] = '\0';
     }
     int rc = lua_pcall(L, nargs, nresults, base);
@@ -167,7 +191,7 @@ int sim_lua_pcall(sim_lua *sl, int nargs, int nresults)
     lua_remove(L, base);
     if (rc == LUA_OK) return 0;
     char text[512];
-    if (rc == LUA_ERRMEM && sl->mem_exceeded) {
+    if (sl->mem_exceeded) {   /* LUA_ERRMEM, or the same error passed on by pcall */
         snprintf(text, sizeof text, "%s: memory cap exceeded (%zu MiB)",
                  sl->where[0] ? sl->where : "script", sl->mem_cap >> 20);
         set_error(sl, text);
@@ -375,6 +399,23 @@ static int lua_collectgarbage_count(lua_State *L)
     return luaL_error(L, "collectgarbage('%s') is not available in scripts", opt);
 }
 
+/* pcall and xpcall that do not catch what stops the run: the instruction budget, the memory
+ * cap, and a script error already reported (a nested call's). A script catching those would
+ * go on past them: `while true do pcall(f) end` would never end. The original is upvalue 1. */
+static int l_pcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    sim_lua *sl = sim_lua_from(L);
+    if (!lua_toboolean(L, 1) && (over_budget(sl) || sl->mem_exceeded || sl->error)) {
+        lua_settop(L, 2);
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
 /* setmetatable(t, mt) without finalizers: Lua runs __gc with hooks off, so a finalizer would
  * run outside the instruction budget (one that never returns would hang the run). Lua marks
  * an object for finalization only when its metatable has __gc as it is set, so refusing it
@@ -420,6 +461,12 @@ static void open_sandbox(lua_State *L)
     lua_getglobal(L, "setmetatable");
     lua_pushcclosure(L, l_setmetatable, 1);
     lua_setglobal(L, "setmetatable");
+    lua_getglobal(L, "pcall");
+    lua_pushcclosure(L, l_pcall, 1);
+    lua_setglobal(L, "pcall");
+    lua_getglobal(L, "xpcall");
+    lua_pushcclosure(L, l_pcall, 1);
+    lua_setglobal(L, "xpcall");
     lua_getglobal(L, "string");
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");

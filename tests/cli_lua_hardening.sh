@@ -185,6 +185,18 @@ f=$(script pairs_loop <<<'local t = {}
 for i = 1, 60000 do t[i] = i end
 for i = 1, 100000 do for k in pairs(t) do break end end')
 refused_within 30 "$f" 3 "instruction budget exceeded" --lua-budget 10000000
+# pcall does not catch what stops the run: the budget, the memory cap
+f=$(script pcall_budget <<<'while true do pcall(function() for i = 1, 1e6 do end end) end')
+refused_within 60 "$f" 1 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
+f=$(script pcall_memory <<<'local keep = {}
+while true do pcall(function() keep[#keep + 1] = string.rep("x", 1 << 20) end) end')
+refused_within 60 "$f" 2 "memory cap exceeded \(64 MiB\)" --lua-mem 64
+f=$(script xpcall_memory <<<'local keep = {}
+while true do xpcall(function() keep[#keep + 1] = string.rep("x", 1 << 20) end, function(e) return e end) end')
+refused_within 60 "$f" 2 "memory cap exceeded \(64 MiB\)" --lua-mem 64
+# a memory error names its line even before the count hook has ever run
+f=$(script big_string <<<'local s = string.rep("x", 1 << 30)')
+refused "$f" 1 "memory cap exceeded \(16 MiB\)" --lua-mem 16
 # C library work per instruction: sorting, and making big strings to throw away
 f=$(script sort_loop <<<'local t = {}
 for i = 1, 200000 do t[i] = i end
