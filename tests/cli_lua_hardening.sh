@@ -59,6 +59,15 @@ after("59m59s", function() log("at the edge", clock()) end)')
 expect_exit 0 run "$f" -q --out "$TMP/edge"
 expect_json "$TMP/edge/summary.json" .until '. == "9999-12-31T23:59:59.000000+09:00"' "a run at the end of the supported range"
 
+# a link so slow that a message would take longer than any int64: it is in flight past the run
+f=$(script slow_link <<<'start "2017-11-13 08:30"
+node { name = "b" }
+node { name = "a", on_start = function(self) for i = 1, 100 do self:send("b", "x") end end }
+link("a", "b", { bandwidth = 1e-300, latency = "2922000d" })
+expect("in flight, none dropped", function(r) return r.pending == 100 and r.dropped == 0, r.pending .. " " .. r.dropped end)')
+expect_exit 0 run "$f" -q --out "$TMP/slow_link"
+expectation_held "$TMP/slow_link/summary.json" "in flight, none dropped"
+
 # faults: a duration past the supported times, from Lua and from the dashboard
 f=$(script fault_max <<<'start "2017-11-13 08:30"
 fault.crash("east", { duration = math.maxinteger })')
