@@ -5,6 +5,6 @@
 #include <cjson/cJSON.h>
 
 /* Write the page for summary (the object written as summary.json) to path. */
-int node_report_html_write(const char *path, const cJSON *summary);
+int report_html_write(const char *path, const cJSON *summary);
 
 #endif
