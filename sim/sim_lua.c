@@ -7,6 +7,7 @@
 #include "sim_lua_internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <lualib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@
 #define DEFAULT_BUDGET UINT64_C(200000000)
 
 static const char REGISTRY_KEY = 'w';
+static const char SORT_KEY = 's';   /* registry: Lua's table.sort, for pairs */
+enum { ALLOC_BYTES_PER_INSTRUCTION = 16 };
 
 sim_lua *sim_lua_from(lua_State *L)
 {
@@ -25,6 +28,10 @@ sim_lua *sim_lua_from(lua_State *L)
     lua_pop(L, 1);
     return sl;
 }
+
+static bool over_budget(const sim_lua *sl);
+static void count_hook(lua_State *L, lua_Debug *unused);
+static void sample_where(lua_State *L, sim_lua *sl);
 
 static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -37,45 +44,121 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     if (nsize > old && sl->mem + (nsize - old) > sl->mem_cap) {
         sl->mem_exceeded = true;
+        /* A memory error runs no message handler: name the line now (reading the stack
+         * allocates nothing). */
+        if (sl->depth > 0) sample_where(sl->L, sl);
         return NULL;
     }
     void *p = realloc(ptr, nsize);
-    if (p) sl->mem = sl->mem - old + nsize;
+    if (!p) return NULL;
+    sl->mem = sl->mem - old + nsize;
+    /* Bytes made are work the count hook cannot see (string.rep, table.concat, gsub...): they
+     * count against the budget. Past it, inside a call, the hook is set to run at the very
+     * next instruction, which stops the call naming its line (the allocator itself cannot
+     * raise; the one allocation is within the memory cap). */
+    if (nsize > old) {
+        sl->charged += (nsize - old) / ALLOC_BYTES_PER_INSTRUCTION;
+        if (sl->depth > 0 && !sl->hook_soon && over_budget(sl)) {
+            sl->hook_soon = true;
+            lua_sethook(sl->L, count_hook, LUA_MASKCOUNT, 1);
+        }
+    }
     return p;
 }
 
+/* The innermost script line running (from the count hook, level 0 is it; from the allocator,
+ * the C function allocating may be above it). */
 static void sample_where(lua_State *L, sim_lua *sl)
 {
     lua_Debug ar;
-    if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
-        snprintf(sl->where, sizeof sl->where, "%s:%d", ar.short_src, ar.currentline);
+    for (int level = 0; lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(sl->where, sizeof sl->where, "%s:%d", ar.short_src, ar.currentline);
+            return;
+        }
+}
+
+static bool over_budget(const sim_lua *sl)
+{
+    return sl->ticks > sl->budget / LUA_HOOK_EVERY || sl->ticks * LUA_HOOK_EVERY + sl->charged > sl->budget;
 }
 
 static void count_hook(lua_State *L, lua_Debug *unused)
 {
     sim_lua *sl = sim_lua_from(L);
     sample_where(L, sl);
-    if (++sl->ticks * LUA_HOOK_EVERY <= sl->budget) return;
+    /* A call nested in this one failed (a handler called from C): stop this one too; the
+     * first error is the one reported. */
+    if (sl->error) {
+        lua_pushstring(L, sl->error);
+        lua_error(L);
+    }
+    ++sl->ticks;
+    if (!over_budget(sl)) return;
     /* luaL_error would name the caller of the running function; name the running one. */
     lua_pushfstring(L, "%s: instruction budget exceeded (%I instructions in one call)",
                     sl->where, (lua_Integer)sl->budget);
     lua_error(L);
 }
 
+void sim_lua_charge(lua_State *L, uint64_t units)
+{
+    sim_lua *sl = sim_lua_from(L);
+    sl->charged = units > UINT64_MAX - sl->charged ? UINT64_MAX : sl->charged + units;
+    if (over_budget(sl))
+        luaL_error(L, "instruction budget exceeded (%I instructions in one call)", (lua_Integer)sl->budget);
+}
+
+/* "file:line: " at the start of msg (Lua's own positions, and ours) */
+static bool has_position(const char *msg)
+{
+    const char *c = strchr(msg, ':');
+    if (!c || c == msg || c[1] < '0' || c[1] > '9') return false;
+    for (c++; *c >= '0' && *c <= '9'; c++) {}
+    return *c == ':';
+}
+
+/* Keeps the innermost script line on the stack (level 1 is what raised: error() or a C
+ * function; the first Lua function from there is the script's line), for errors whose
+ * message names none: error(nil), error(t), a C stack overflow, an error in the handler. */
+static void note_error_where(lua_State *L, sim_lua *sl)
+{
+    lua_Debug ar;
+    if (sl->err_where[0]) return;
+    for (int level = 1; lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(sl->err_where, sizeof sl->err_where, "%s:%d", ar.short_src, ar.currentline);
+            return;
+        }
+}
+
+static int tostring_protected(lua_State *L)
+{
+    luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
 static int message_handler(lua_State *L)
 {
+    sim_lua *sl = sim_lua_from(L);
+    note_error_where(L, sl);
     const char *msg = lua_tostring(L, 1);
-    if (!msg) {
-        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
-        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    if (!msg && luaL_getmetafield(L, 1, "__tostring") != LUA_TNIL) {
+        /* __tostring is the script's: it may raise or recurse, so it runs protected */
+        lua_pop(L, 1);
+        lua_pushcfunction(L, tostring_protected);
+        lua_pushvalue(L, 1);
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING) msg = lua_tostring(L, -1);
     }
+    if (!msg) msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     luaL_traceback(L, L, msg, 1);
     return 1;
 }
 
+/* The first error is kept: a nested call's error, not what it caused in its callers. */
 static void set_error(sim_lua *sl, const char *traceback)
 {
-    free(sl->error);
+    if (sl->error) return;
     free(sl->traceback);
     sl->traceback = strdup(traceback);
     size_t line = strcspn(traceback, "\n");
@@ -85,22 +168,42 @@ static void set_error(sim_lua *sl, const char *traceback)
 int sim_lua_pcall(sim_lua *sl, int nargs, int nresults)
 {
     lua_State *L = sl->L;
+    if (sl->error) {
+        /* a script error stopped the run: nothing more runs in this state */
+        lua_pop(L, nargs + 1);
+        return -EINVAL;
+    }
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, message_handler);
     lua_insert(L, base);
-    sl->ticks = 0;
-    sl->mem_exceeded = false;
+    if (sl->depth++ == 0) {
+        /* the budget is per call from C; calls nested in it share it */
+        sl->ticks = sl->charged = 0;
+        sl->mem_exceeded = false;
+        if (sl->hook_soon) {
+            sl->hook_soon = false;
+            lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
+        }
+        sl->err_where[0] = '\0';
+    }
     int rc = lua_pcall(L, nargs, nresults, base);
+    sl->depth--;
     lua_remove(L, base);
     if (rc == LUA_OK) return 0;
     char text[512];
-    if (rc == LUA_ERRMEM && sl->mem_exceeded) {
+    if (sl->mem_exceeded) {   /* LUA_ERRMEM, or the same error passed on by pcall */
         snprintf(text, sizeof text, "%s: memory cap exceeded (%zu MiB)",
                  sl->where[0] ? sl->where : "script", sl->mem_cap >> 20);
         set_error(sl, text);
     } else {
         const char *msg = lua_tostring(L, -1);
-        set_error(sl, msg ? msg : "error");
+        if (!msg) msg = "error";
+        const char *where = sl->err_where[0] ? sl->err_where : sl->where[0] ? sl->where : "script";
+        size_t n = strlen(where) + strlen(msg) + 3;
+        char *named = has_position(msg) ? NULL : malloc(n);
+        if (named) snprintf(named, n, "%s: %s", where, msg);
+        set_error(sl, named ? named : msg);
+        free(named);
     }
     lua_pop(L, 1);
     lua_gc(L, LUA_GCCOLLECT);
@@ -196,10 +299,12 @@ static int l_next(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
     bool have = false;               /* best candidate at index 3 (key) */
+    uint64_t scanned = 0;
     lua_pushnil(L);                  /* 3: best key */
     lua_pushnil(L);                  /* 4: iteration key */
     while (lua_next(L, 1)) {
         lua_pop(L, 1);
+        scanned++;
         if ((lua_isnil(L, 2) || key_less(L, 2, 4)) && (!have || key_less(L, 4, 3))) {
             lua_pushvalue(L, 4);
             lua_replace(L, 3);
@@ -208,6 +313,7 @@ static int l_next(lua_State *L)
             key_rank(L, 4);          /* unorderable keys raise even when not the answer */
         }
     }
+    sim_lua_charge(L, scanned);      /* a next() loop is quadratic: the budget sees it */
     if (!have) {
         lua_pushnil(L);
         return 1;
@@ -248,17 +354,34 @@ static int l_pairs(lua_State *L)
         lua_pushvalue(L, -1);
         lua_rawseti(L, -3, ++n);
     }
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, -3);
+    /* collecting and sorting the keys: about n log n comparisons the count hook cannot see */
+    uint64_t log2n = 1;
+    while (log2n < 64 && ((uint64_t)1 << log2n) < (uint64_t)n) log2n++;
+    sim_lua_charge(L, (uint64_t)n * (log2n + 1));
+    /* Lua's own sort, kept aside: a script's table.sort = ... must not change pairs' order */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &SORT_KEY);
+    lua_pushvalue(L, -2);
     lua_pushcfunction(L, l_key_less);
     lua_call(L, 2, 0);
-    lua_pop(L, 1);
     lua_pushinteger(L, 0);
     lua_pushcclosure(L, pairs_iter, 2);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
+}
+
+/* table.sort(t [, cmp]) charging its n log n comparisons (the count hook sees only a Lua
+ * comparator's own instructions); the original is upvalue 1. */
+static int l_sort(lua_State *L)
+{
+    lua_Integer n = luaL_len(L, 1);
+    uint64_t log2n = 1;
+    while (log2n < 64 && n > 0 && ((uint64_t)1 << log2n) < (uint64_t)n) log2n++;
+    sim_lua_charge(L, n > 0 ? (uint64_t)n * (log2n + 1) : 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 0);
+    return 0;
 }
 
 static int lua_collectgarbage_count(lua_State *L)
@@ -274,6 +397,42 @@ static int lua_collectgarbage_count(lua_State *L)
         return 1;
     }
     return luaL_error(L, "collectgarbage('%s') is not available in scripts", opt);
+}
+
+/* pcall and xpcall that do not catch what stops the run: the instruction budget, the memory
+ * cap, and a script error already reported (a nested call's). A script catching those would
+ * go on past them: `while true do pcall(f) end` would never end. The original is upvalue 1. */
+static int l_pcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    sim_lua *sl = sim_lua_from(L);
+    if (!lua_toboolean(L, 1) && (over_budget(sl) || sl->mem_exceeded || sl->error)) {
+        lua_settop(L, 2);
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
+/* setmetatable(t, mt) without finalizers: Lua runs __gc with hooks off, so a finalizer would
+ * run outside the instruction budget (one that never returns would hang the run). Lua marks
+ * an object for finalization only when its metatable has __gc as it is set, so refusing it
+ * here is enough; the original setmetatable is upvalue 1. */
+static int l_setmetatable(lua_State *L)
+{
+    if (lua_istable(L, 2)) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc finalizers are not available in scripts "
+                                 "(they would run outside the instruction budget)");
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
 }
 
 static void open_sandbox(lua_State *L)
@@ -299,9 +458,25 @@ static void open_sandbox(lua_State *L)
     lua_setglobal(L, "pairs");
     lua_pushcfunction(L, l_next);
     lua_setglobal(L, "next");
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, l_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
+    lua_getglobal(L, "pcall");
+    lua_pushcclosure(L, l_pcall, 1);
+    lua_setglobal(L, "pcall");
+    lua_getglobal(L, "xpcall");
+    lua_pushcclosure(L, l_pcall, 1);
+    lua_setglobal(L, "xpcall");
     lua_getglobal(L, "string");
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &SORT_KEY);
+    lua_pushcclosure(L, l_sort, 1);
+    lua_setfield(L, -2, "sort");
     lua_pop(L, 1);
     lua_getglobal(L, "math");
     lua_pushcfunction(L, lua_random);
@@ -311,12 +486,29 @@ static void open_sandbox(lua_State *L)
     lua_pop(L, 1);
 }
 
+/* The metatables made in C (registry["renkei.*"]) are hidden from scripts, which could
+ * otherwise give them a __gc for every object made after. */
+static int lock_metatables(lua_State *L)
+{
+    lua_pushnil(L);
+    while (lua_next(L, LUA_REGISTRYINDEX)) {
+        if (lua_type(L, -2) == LUA_TSTRING && strncmp(lua_tostring(L, -2), "renkei.", 7) == 0 &&
+            lua_istable(L, -1)) {
+            lua_pushliteral(L, "__metatable");
+            lua_pushboolean(L, 0);
+            lua_rawset(L, -3);
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
 static int open_all(lua_State *L)
 {
     open_sandbox(L);
     sim_lua_open_api(L);
     sim_lua_open_nodes(L);
-    return 0;
+    return lock_metatables(L);
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------- */
@@ -433,6 +625,9 @@ int sim_lua_load_file(sim_lua *sl, const char *path)
 int sim_lua_open_lib(sim_lua *sl, int (*open)(lua_State *L))
 {
     lua_pushcfunction(sl->L, open);
+    int rc = sim_lua_pcall(sl, 0, 0);
+    if (rc < 0) return rc;
+    lua_pushcfunction(sl->L, lock_metatables);   /* the ones the library made */
     return sim_lua_pcall(sl, 0, 0);
 }
 
@@ -461,13 +656,20 @@ const sim_expectation *sim_lua_expectation(const sim_lua *sl, size_t i)
 
 sim_time_t sim_lua_check_time(lua_State *L, int idx)
 {
-    if (lua_isinteger(L, idx)) return lua_tointeger(L, idx);
-    const char *s = luaL_checkstring(L, idx);
     sim_time_t t;
-    if (sim_time_parse(s, &t) == 0) return t;
+    if (lua_isinteger(L, idx)) {
+        lua_Integer v = lua_tointeger(L, idx);
+        if (sim_time_add(v, 0, &t) < 0)
+            luaL_error(L, "time %I out of range (supported: " SIM_TIME_RANGE ")", v);
+        return t;
+    }
+    const char *s = luaL_checkstring(L, idx);
+    int rc = sim_time_parse(s, &t);
+    if (rc == 0) return t;
+    if (rc == -ERANGE) luaL_error(L, "time '%s' out of range (supported: " SIM_TIME_RANGE ")", s);
     int64_t of_day;
     if (sim_time_parse_clock(s, &of_day) == 0)
-        return sim_time_day_start(sim_world_now(sim_lua_from(L)->w)) + of_day;
+        return sim_lua_time_add(L, sim_time_day_start(sim_world_now(sim_lua_from(L)->w)), of_day, "time");
     luaL_error(L, "bad time '%s' (expected 'YYYY-MM-DD HH:MM[:SS]' or 'HH:MM[:SS]')", s);
     return 0;
 }
@@ -477,12 +679,25 @@ int64_t sim_lua_check_duration(lua_State *L, int idx)
     if (lua_isinteger(L, idx)) {
         lua_Integer d = lua_tointeger(L, idx);
         if (d < 0) luaL_error(L, "bad duration %I (negative)", d);
+        if (d > SIM_DURATION_MAX) luaL_error(L, "duration %I out of range (supported: " SIM_DURATION_RANGE ")", d);
         return d;
     }
     const char *s = luaL_checkstring(L, idx);
     int64_t d;
     int rc = sim_duration_parse(s, &d);
-    if (rc == -ERANGE) luaL_error(L, "duration '%s' is too long", s);
+    if (rc == -ERANGE || (rc == 0 && d > SIM_DURATION_MAX))
+        luaL_error(L, "duration '%s' out of range (supported: " SIM_DURATION_RANGE ")", s);
     if (rc < 0) luaL_error(L, "bad duration '%s' (expected e.g. '90s', '2h', '1h30m', '3d')", s);
     return d;
+}
+
+sim_time_t sim_lua_time_add(lua_State *L, sim_time_t t, int64_t d, const char *what)
+{
+    sim_time_t out;
+    if (sim_time_add(t, d, &out) == 0) return out;
+    char at[SIM_TIME_BUFSZ], span[SIM_TIME_BUFSZ];
+    sim_time_format(t, at, sizeof at);
+    sim_duration_format(d, span, sizeof span);
+    luaL_error(L, "%s: %s after %s is out of range (supported: " SIM_TIME_RANGE ")", what, span, at);
+    return 0;
 }

@@ -46,8 +46,14 @@ sim_lua *sim_lua_of_world(const sim_world *w);
 int sim_lua_call(lua_State *L, int nargs, int nresults);
 sim_node *sim_lua_check_node(lua_State *L, int idx);     /* a node object or a node name */
 void sim_lua_push_node(lua_State *L, sim_node *n);
+/* A time or a duration argument, refused (raising) outside the supported range (sim_time.h). */
 sim_time_t sim_lua_check_time(lua_State *L, int idx);
 int64_t sim_lua_check_duration(lua_State *L, int idx);
+/* t + d, raising "what: ... is out of range (supported: ...)" past the supported times. */
+sim_time_t sim_lua_time_add(lua_State *L, sim_time_t t, int64_t d, const char *what);
+/* Count `units` of C work done for the running call (a scan, a conversion: what the count hook
+ * cannot see) against its instruction budget, as that many instructions; raises past it. */
+void sim_lua_charge(lua_State *L, uint64_t units);
 /* Raise on keys of the options table at idx that are not in known (NULL-terminated). */
 void sim_lua_check_options(lua_State *L, int idx, const char *what, const char *const known[]);
 /* Read link options (latency, jitter, bandwidth, loss, up and the message faults) from the

@@ -52,7 +52,7 @@ static int l_finish(lua_State *L)
     const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : NULL;
     int64_t d;
     if (s && sim_duration_parse(s, &d) == 0)
-        t = sim_world_start(sl->w) + d;
+        t = sim_lua_time_add(L, sim_world_start(sl->w), sim_lua_check_duration(L, 1), "finish");
     else
         t = sim_lua_check_time(L, 1);
     if (t < sim_world_now(sl->w)) return luaL_error(L, "finish() is before the current time");
@@ -139,7 +139,10 @@ void sim_lua_timer_fire(sim_lua *sl, void *ptr)
     lua_timer *t = ptr;
     if (t->left > 0) t->left--;
     bool again = t->interval > 0 && t->left != 0;
-    if (again && timer_schedule(sl, t, sim_world_now(sl->w) + t->interval) < 0) again = false;
+    sim_time_t next;
+    /* a next firing past the supported times would never come: the timer ends */
+    if (again && (sim_time_add(sim_world_now(sl->w), t->interval, &next) < 0 || timer_schedule(sl, t, next) < 0))
+        again = false;
     t->active = again;
     lua_rawgeti(L, LUA_REGISTRYINDEX, t->fn_ref);
     lua_rawgeti(L, LUA_REGISTRYINDEX, t->self_ref);   /* keeps t alive during the call */
@@ -185,7 +188,8 @@ static int l_at(lua_State *L)
 static int l_after(lua_State *L)
 {
     int64_t d = sim_lua_check_duration(L, 1);
-    return sim_lua_new_timer(L, 2, sim_world_now(sim_lua_from(L)->w) + d, 0, 1, UINT32_MAX);
+    return sim_lua_new_timer(L, 2, sim_lua_time_add(L, sim_world_now(sim_lua_from(L)->w), d, "after"), 0, 1,
+                             UINT32_MAX);
 }
 
 /* every(interval, fn [, {first = time or duration, count = n}]) */
@@ -196,14 +200,16 @@ int sim_lua_every(lua_State *L, uint32_t node)
     int64_t interval = sim_lua_check_duration(L, 1);
     if (interval <= 0) return luaL_error(L, "every(): the interval must be positive");
     sim_lua_check_options(L, 3, "every", known);
-    sim_time_t first = sim_world_now(sl->w) + interval;
+    sim_time_t first = sim_lua_time_add(L, sim_world_now(sl->w), interval, "every");
     lua_Integer count = -1;
     if (lua_istable(L, 3)) {
         if (lua_getfield(L, 3, "first") != LUA_TNIL) {
-            const char *s = lua_tostring(L, -1);
+            /* (lua_tostring would turn a number into a string in place: only look at strings) */
+            const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
             int64_t d;
-            first = s && sim_duration_parse(s, &d) == 0 ? sim_world_now(sl->w) + d
-                                                        : sim_lua_check_time(L, -1);
+            first = s && sim_duration_parse(s, &d) == 0
+                        ? sim_lua_time_add(L, sim_world_now(sl->w), sim_lua_check_duration(L, -1), "every")
+                        : sim_lua_check_time(L, -1);
         }
         if (lua_getfield(L, 3, "count") != LUA_TNIL) {
             count = luaL_checkinteger(L, -1);
@@ -477,7 +483,8 @@ static int l_data(lua_State *L)
     luaL_addstring(&b, rel);
     luaL_pushresult(&b);
     const char *path = lua_tostring(L, -1);
-    if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
+    /* Lua's message ("cannot open ./x.lua: ...", a syntax error) names no line of the caller */
+    if (luaL_loadfilex(L, path, "t") != LUA_OK) return luaL_error(L, "data('%s'): %s", rel, lua_tostring(L, -1));
     lua_newtable(L);                       /* the empty environment */
     lua_setupvalue(L, -2, 1);
     lua_call(L, 0, 1);
@@ -618,8 +625,8 @@ static void always_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
     sim_expectation *e = &sl->expects[tag];
     if (evaluate(sl, tag) < 0) return;
     if (!e->passed) return;   /* the first failure is what matters; stop checking */
-    sim_time_t next = sim_world_now(w) + e->every;
-    if (next <= e->until) sim_world_schedule(w, next, always_event, NULL, tag, 0, NULL);
+    sim_time_t next;
+    if (sim_time_add(sim_world_now(w), e->every, &next) == 0 && next <= e->until) sim_world_schedule(w, next, always_event, NULL, tag, 0, NULL);
 }
 
 int sim_lua_begin_run(sim_lua *sl, sim_time_t until)

@@ -18,8 +18,12 @@ struct sim_lua {
     sim_world *w;
     size_t mem, mem_cap;
     bool mem_exceeded;
+    bool hook_soon;                   /* past the budget: the count hook runs at every instruction */
     uint64_t budget, ticks;           /* ticks: count-hook calls in the current call */
+    uint64_t charged;                 /* C work done for the current call, in instructions */
+    int depth;                        /* calls into Lua under way (Lua -> C -> Lua nests them) */
     char where[256];                  /* last sampled "file:line", for memory errors */
+    char err_where[256];              /* the innermost script line of the error being raised */
     char *error, *traceback;
     bool quiet;
     bool finish_set;

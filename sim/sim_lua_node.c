@@ -72,17 +72,51 @@ sim_node *sim_lua_check_node(lua_State *L, int idx)
 
 /* ---- messages: Lua <-> cJSON ----------------------------------------------------------- */
 
-enum { BODY_MAX_DEPTH = 32 };
+enum { BODY_MAX_DEPTH = 32, SCRIPT_MSG_TYPES_MAX = 1024 };
+
+/* What a conversion has built so far, to refuse a cycle (a table inside itself) and a tree
+ * bigger than the script may still allocate: shared subtables are copied each time they
+ * appear, so a small table can stand for a huge tree. The tree is C memory the memory cap
+ * cannot see, so it is counted against what is left under the cap. */
+typedef struct body_ctx {
+    const void *path[BODY_MAX_DEPTH];   /* the tables being converted, outermost first */
+    size_t bytes, limit;
+    uint64_t values;
+} body_ctx;
+
+static void body_ctx_init(lua_State *L, body_ctx *c)
+{
+    sim_lua *sl = sim_lua_from(L);
+    c->bytes = 0;
+    c->values = 0;
+    c->limit = sl->mem_cap > sl->mem ? sl->mem_cap - sl->mem : 0;
+}
+
+/* Charges the budget (sim_lua_charge) under lua_pcall, so the caller can free first. */
+static int charge_protected(lua_State *L)
+{
+    sim_lua_charge(L, (uint64_t)lua_tointeger(L, 1));
+    return 0;
+}
 
 static int compare_names(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Convert the value at idx; never raises. Returns 0, or -1 with *err set. */
-static int to_json(lua_State *L, int idx, int depth, cJSON **out, const char **err)
+/* Convert the value at idx; never raises. Returns 0, or -1 with *err set; either way *out is
+ * what was built (NULL or a tree for the caller to free): every item made is in it. */
+static int to_json(lua_State *L, int idx, int depth, body_ctx *c, cJSON **out, const char **err)
 {
     idx = lua_absindex(L, idx);
+    size_t len_str = 0;
+    if (lua_type(L, idx) == LUA_TSTRING) lua_tolstring(L, idx, &len_str);
+    c->values++;
+    c->bytes += sizeof(cJSON) + len_str + 1;
+    if (c->bytes > c->limit) {
+        *err = "message body: bigger than the memory cap leaves room for";
+        return -1;
+    }
     switch (lua_type(L, idx)) {
     case LUA_TNIL: *out = cJSON_CreateNull(); break;
     case LUA_TBOOLEAN: *out = cJSON_CreateBool(lua_toboolean(L, idx)); break;
@@ -97,10 +131,17 @@ static int to_json(lua_State *L, int idx, int depth, cJSON **out, const char **e
     }
     case LUA_TSTRING: *out = cJSON_CreateString(lua_tostring(L, idx)); break;
     case LUA_TTABLE: {
+        const void *self = lua_topointer(L, idx);
+        for (int i = 0; i < depth; i++)
+            if (c->path[i] == self) {
+                *err = "message body: a table contains itself (a cycle)";
+                return -1;
+            }
         if (depth >= BODY_MAX_DEPTH || !lua_checkstack(L, 3)) {
-            *err = "message body: nested too deeply (or a cycle)";
+            *err = "message body: nested too deeply";
             return -1;
         }
+        c->path[depth] = self;
         lua_Unsigned len = lua_rawlen(L, idx);
         size_t keys = 0;
         lua_pushnil(L);
@@ -108,6 +149,7 @@ static int to_json(lua_State *L, int idx, int depth, cJSON **out, const char **e
             keys++;
             lua_pop(L, 1);
         }
+        c->values += keys;   /* the counting pass is work too */
         bool array = len > 0 && keys == len;
         cJSON *node = array ? cJSON_CreateArray() : cJSON_CreateObject();
         if (!node) break;
@@ -116,10 +158,10 @@ static int to_json(lua_State *L, int idx, int depth, cJSON **out, const char **e
             for (lua_Unsigned i = 1; i <= len; i++) {
                 lua_rawgeti(L, idx, (lua_Integer)i);
                 cJSON *item = NULL;
-                int rc = to_json(L, -1, depth + 1, &item, err);
+                int rc = to_json(L, -1, depth + 1, c, &item, err);
                 lua_pop(L, 1);
+                if (item) cJSON_AddItemToArray(node, item);   /* freed with the tree, even on failure */
                 if (rc < 0) return -1;
-                cJSON_AddItemToArray(node, item);
             }
             return 0;
         }
@@ -143,16 +185,17 @@ static int to_json(lua_State *L, int idx, int depth, cJSON **out, const char **e
         }
         qsort(names, count, sizeof *names, compare_names);
         for (size_t k = 0; k < count; k++) {
+            c->bytes += strlen(names[k]) + 1;
             lua_pushstring(L, names[k]);
             lua_rawget(L, idx);
             cJSON *item = NULL;
-            int rc = to_json(L, -1, depth + 1, &item, err);
+            int rc = to_json(L, -1, depth + 1, c, &item, err);
             lua_pop(L, 1);
+            if (item) cJSON_AddItemToObject(node, names[k], item);
             if (rc < 0) {
                 free(names);
                 return -1;
             }
-            cJSON_AddItemToObject(node, names[k], item);
         }
         free(names);
         return 0;
@@ -208,24 +251,55 @@ typedef struct lua_msg_type {
 } lua_msg_type;
 
 /* Message type for a Lua type name, registered on first use (types outlive the world's
- * messages because sim_lua is destroyed after the world). */
+ * messages because sim_lua is destroyed after the world). Names already used are found in a
+ * table of the registry; a run's scripts use at most SCRIPT_MSG_TYPES_MAX names, so the
+ * world's list of types (searched one by one) stays short. */
+static const char MSG_TYPES_KEY = 't';   /* registry: name -> type, for the script's types */
+
 static int msg_type_for(lua_State *L, const char *name)
 {
     sim_lua *sl = sim_lua_from(L);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &MSG_TYPES_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &MSG_TYPES_KEY);
+    }
+    int known = lua_gettop(L);
+    if (lua_getfield(L, known, name) == LUA_TNUMBER && lua_tointeger(L, -1) >= 0) {
+        int type = (int)lua_tointeger(L, -1);
+        lua_pop(L, 2);
+        return type;
+    }
+    lua_pop(L, 1);
     int type = sim_msg_type_find(sl->w, name);
     if (type >= 0 && sim_msg_type_get(sl->w, (uint16_t)type)->free != body_free)
         luaL_error(L, "send: message type '%s' belongs to a node kind written in C; choose another name", name);
-    if (type >= 0) return type;
+    if (type >= 0) {   /* another Lua state's, in this world */
+        lua_pop(L, 1);
+        return type;
+    }
     if (strlen(name) >= sizeof((lua_msg_type *)0)->name)
         luaL_error(L, "send: message type '%s' is too long", name);
+    lua_Integer used = (lua_Integer)lua_rawlen(L, known);   /* the names so far, as a list too */
+    if (used >= SCRIPT_MSG_TYPES_MAX)
+        luaL_error(L, "send: more than %d message types in one run", SCRIPT_MSG_TYPES_MAX);
     /* Kept as full userdata in the registry: freed with the Lua state, after the world. */
     lua_msg_type *mt = lua_newuserdatauv(L, sizeof *mt, 0);
     memset(mt, 0, sizeof *mt);
     strcpy(mt->name, name);
     mt->t = (sim_msg_type){.name = mt->name, .free = body_free, .to_json = body_json};
+    /* Everything that may raise (allocate) comes before the registration. */
+    luaL_ref(L, LUA_REGISTRYINDEX);   /* anchors mt */
+    lua_pushstring(L, name);
+    lua_rawseti(L, known, used + 1);
+    lua_pushinteger(L, -1);
+    lua_setfield(L, known, name);     /* the slot exists: setting it again cannot raise */
     type = sim_msg_type_register(sl->w, &mt->t);
     if (type < 0) luaL_error(L, "send: too many message types");
-    luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushinteger(L, type);
+    lua_setfield(L, known, name);
+    lua_pop(L, 1);
     return type;
 }
 
@@ -246,9 +320,17 @@ static int node_send(lua_State *L)
     int type = msg_type_for(L, type_name);
     cJSON *body = NULL;
     const char *err = NULL;
-    if (!lua_isnoneornil(L, 4) && to_json(L, 4, 0, &body, &err) < 0) {
+    body_ctx c;
+    body_ctx_init(L, &c);
+    if (!lua_isnoneornil(L, 4) && to_json(L, 4, 0, &c, &body, &err) < 0) {
         cJSON_Delete(body);
         return luaL_error(L, "%s", err);
+    }
+    lua_pushcfunction(L, charge_protected);   /* the conversion's work, against the budget */
+    lua_pushinteger(L, (lua_Integer)c.values);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        cJSON_Delete(body);
+        return lua_error(L);
     }
     /* From here on nothing raises until the message is handed over. */
     sim_msg *m = sim_msg_new(sl->w, (uint16_t)type, body, (uint32_t)size);
@@ -262,7 +344,7 @@ static int node_after(lua_State *L)
 {
     sim_node *self = sim_lua_check_node(L, 1);
     int64_t d = sim_lua_check_duration(L, 2);
-    return sim_lua_new_timer(L, 3, sim_world_now(self->world) + d, 0, 1, self->id);
+    return sim_lua_new_timer(L, 3, sim_lua_time_add(L, sim_world_now(self->world), d, "after"), 0, 1, self->id);
 }
 
 static int node_every(lua_State *L)
@@ -529,13 +611,21 @@ static int l_json_encode(lua_State *L)
     luaL_checkany(L, 1);
     cJSON *j = NULL;
     const char *err = NULL;
-    if (to_json(L, 1, 0, &j, &err) < 0) {
+    body_ctx c;
+    body_ctx_init(L, &c);
+    if (to_json(L, 1, 0, &c, &j, &err) < 0) {
         cJSON_Delete(j);
         return luaL_error(L, "json_encode: %s", err + strlen("message body: "));
     }
     char *text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     if (!text) return luaL_error(L, "json_encode: out of memory");
+    lua_pushcfunction(L, charge_protected);   /* the conversion and the text, against the budget */
+    lua_pushinteger(L, (lua_Integer)(c.values + strlen(text) / 16));
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        cJSON_free(text);
+        return lua_error(L);
+    }
     lua_pushcfunction(L, push_text_protected);
     lua_pushlightuserdata(L, text);
     int rc = lua_pcall(L, 1, 1, 0);   /* pushing can fail for memory: free text either way */
@@ -555,6 +645,7 @@ static int l_json_decode(lua_State *L)
     size_t n;
     const char *text = luaL_checklstring(L, 1, &n);
     const char *end = NULL;
+    sim_lua_charge(L, n / 16 + 1);   /* parsing is work the count hook cannot see */
     cJSON *j = cJSON_ParseWithLengthOpts(text, n, &end, 0);
     if (!j) return luaL_error(L, "json_decode: malformed JSON near byte %d", (int)(end ? end - text : 0));
     lua_pushcfunction(L, push_json_protected);

@@ -253,8 +253,15 @@ int sim_node_send(sim_node *self, uint32_t to, sim_msg *m)
         return 0;
     }
     sim_time_t start = d->busy_until > w->now ? d->busy_until : w->now;
+    /* A link busy past the supported times stays busy to their end; a transmission time is at
+     * most a supported duration (a bandwidth of 1e-300 bps would be past any int64): so the
+     * sums below stay far from overflow (sim_time.h). */
+    if (start > SIM_TIME_MAX) start = SIM_TIME_MAX;
     int64_t tx = 0;
-    if (d->p.bandwidth > 0) tx = (int64_t)ceil((double)m->size * 8e6 / d->p.bandwidth);
+    if (d->p.bandwidth > 0) {
+        double t = ceil((double)m->size * 8e6 / d->p.bandwidth);
+        tx = t < (double)SIM_DURATION_MAX ? (int64_t)t : SIM_DURATION_MAX;
+    }
     d->busy_until = start + tx;
     int64_t jitter = d->p.jitter > 0 ? (int64_t)sim_rng_below(&d->rng, (uint32_t)(d->p.jitter > UINT32_MAX - 1 ? UINT32_MAX - 1 : d->p.jitter) + 1) : 0;
     sim_time_t arrive = start + tx + d->p.latency + jitter;

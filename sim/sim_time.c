@@ -104,6 +104,15 @@ sim_time_t sim_time_day_start(sim_time_t t)
     return t < INT64_MIN + us ? INT64_MIN : t - us;
 }
 
+int sim_time_add(sim_time_t t, int64_t d, sim_time_t *out)
+{
+    if (t < SIM_TIME_MIN || t > SIM_TIME_MAX) return -ERANGE;
+    /* t is within about 2^58 of zero, so only a d near the int64 edge could overflow. */
+    if (d > SIM_TIME_MAX - t || d < SIM_TIME_MIN - t) return -ERANGE;
+    *out = t + d;
+    return 0;
+}
+
 /* ---- parsing --------------------------------------------------------------------------- */
 
 /* Our own digit test: isdigit() depends on the locale. */

@@ -22,6 +22,18 @@ typedef int64_t sim_time_t;
 #define SIM_DAY  (24 * SIM_HOUR)
 #define SIM_TIME_BUFSZ 40 /* enough for every format below incl. NUL */
 
+/* The supported range. Every time that comes from outside (a script, the dashboard, the
+ * command line) lies in [SIM_TIME_MIN, SIM_TIME_MAX], the years the parser takes, and every
+ * duration in [0, SIM_DURATION_MAX]; so a supported time plus a few supported durations is
+ * far from int64 overflow. A time plus a duration from outside is formed with sim_time_add,
+ * which refuses (-ERANGE) what would leave the range. SIM_TIME_RANGE and SIM_DURATION_RANGE
+ * say it in words, for error messages ("... out of range (supported: " SIM_TIME_RANGE ")"). */
+#define SIM_TIME_MIN (-9 * SIM_HOUR)                                  /* 1970-01-01 00:00 JST */
+#define SIM_TIME_MAX (INT64_C(253402300799999999) - 9 * SIM_HOUR)     /* 9999-12-31 23:59:59.999999 JST */
+#define SIM_DURATION_MAX (2922000 * SIM_DAY)                          /* about 8000 years */
+#define SIM_TIME_RANGE "times 1970-01-01 00:00 to 9999-12-31 23:59:59.999999 JST"
+#define SIM_DURATION_RANGE "durations 0 to 2922000d, about 8000 years"
+
 struct sim_civil {
     int year, month, day, hour, min, sec, usec;
     int weekday; /* 0 = Sunday */
@@ -40,6 +52,10 @@ size_t sim_time_format(sim_time_t t, char *buf, size_t n);
 size_t sim_time_format_iso(sim_time_t t, char *buf, size_t n);
 /* Canonical, largest unit first, zero parts left out: "3d2h", "1m30s", "1s500ms", "0s". */
 size_t sim_duration_format(int64_t d, char *buf, size_t n);
+
+/* *out = t + d when t and the sum are supported times; else -ERANGE (nothing written). d may
+ * be negative; sim_time_add(t, 0, &t) checks that t is supported. Never overflows. */
+int sim_time_add(sim_time_t t, int64_t d, sim_time_t *out);
 
 /* JST calendar fields of t; defined for every int64 value. */
 void sim_time_split(sim_time_t t, struct sim_civil *c);

@@ -144,10 +144,7 @@ int app_resolve_until(session *s, sim_time_t *until)
     if (!s->o.until) return 0;
     const char *u = s->o.until[0] == '+' ? s->o.until + 1 : s->o.until;
     int64_t d;
-    if (sim_duration_parse(u, &d) == 0) {
-        *until = start + d;
-        return 0;
-    }
+    if (sim_duration_parse(u, &d) == 0 && sim_time_add(start, d, until) == 0) return 0;
     if (sim_time_parse(s->o.until, until) == 0 && *until >= start) return 0;
     fprintf(stderr, "renkei: --until %s: expected a time after the start ('2017-11-14 08:30') or a duration ('6h')\n",
             s->o.until);

@@ -580,13 +580,18 @@ static void h_until(sim_http_req *r, void *ud)
     sim_time_t now = sim_world_now(d->w), t;
     int64_t dur, of_day;
     const char *rel = text[0] == '+' ? text + 1 : text;
+    int range = 0;
     if (sim_time_parse(text, &t) == 0) {
     } else if (sim_duration_parse(rel, &dur) == 0) {
-        t = now + dur;
+        range = dur > SIM_DURATION_MAX ? -ERANGE : sim_time_add(now, dur, &t);
     } else if (sim_time_parse_clock(text, &of_day) == 0) {
-        t = sim_time_day_start(now) + of_day;
+        range = sim_time_add(sim_time_day_start(now), of_day, &t);
     } else {
         sim_http_respond_error(r, 400, "'time' must be a time ('2017-11-13 10:00', '10:00') or a duration from now ('+30m')");
+        return;
+    }
+    if (range < 0) {
+        sim_http_respond_error(r, 400, "'time' out of range (supported: " SIM_TIME_RANGE ")");
         return;
     }
     if (run_over(r, d)) return;

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +169,16 @@ static int check_spec(domain *d, fault_spec *s, char *why, size_t n)
         return snprintf(why, n, "%s: needs two sides (a, b)", def->name), -EINVAL;
     if (s->delay < 0 || s->period < 0 || s->grace < 0 || s->count < 0)
         return snprintf(why, n, "%s: negative delay, period, grace or count", def->name), -EINVAL;
+    const struct { const char *key; int64_t v; } spans[] = {
+        {"duration", s->duration}, {"delay", s->delay}, {"period", s->period},
+        {"grace", s->grace}, {"latency", s->link.latency}, {"jitter", s->link.jitter}};
+    for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++)
+        if (spans[i].v < 0 || spans[i].v > SIM_DURATION_MAX)
+            return snprintf(why, n, "%s: '%s' out of range (supported: " SIM_DURATION_RANGE ")", def->name,
+                            spans[i].key), -ERANGE;
+    sim_time_t end;
+    if (sim_time_add(sim_world_now(w), s->duration, &end) < 0)
+        return snprintf(why, n, "%s: its end is out of range (supported: " SIM_TIME_RANGE ")", def->name), -ERANGE;
     if (!(s->rate >= 0 && s->rate <= 1)) return snprintf(why, n, "%s: rate must be within [0, 1]", def->name), -EINVAL;
     if ((s->kind == FAULT_NWS_SLOW || s->kind == FAULT_DISK_SLOW) && s->delay <= 0)
         return snprintf(why, n, "%s: 'delay' (a positive duration) is required", def->name), -EINVAL;
@@ -289,16 +301,26 @@ static void corrupt_rows(domain *d, fault *f, sim_node *site)
     sqlite3_stmt *spoil = sim_store_stmt(t->store, TENANT_ST_FAULT_SPOIL,
         "UPDATE replica SET payload = substr(payload, 1, length(payload) - 1) || '#' WHERE tenant = ?1 AND record_id = ?2");
     typedef struct { int64_t tenant; char id[24]; } row;
-    row *pick = calloc(want, sizeof *pick);
-    if (!scan || !spoil || !pick) {
-        free(pick);
-        return;
-    }
+    /* The picks grow as rows are found: a count far past the table's rows (up to INT_MAX)
+     * costs no more than the rows there are. Slots fill in order: slot <= cap always. */
+    row *pick = NULL;
+    size_t cap = 0;
+    if (!scan || !spoil) return;
     sqlite3_bind_int64(scan, 1, f->spec.nb ? f->spec.b[0] : 0);
     while (sim_store_read(t->store, scan) == 1) {
         size_t slot = seen < want ? seen : (size_t)(sim_rng_uniform(&fs->nemesis_rng) * (double)(seen + 1));
         seen++;
         if (slot >= want) continue;
+        if (slot == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            if (ncap > want) ncap = want;
+            row *p = realloc(pick, ncap * sizeof *p);
+            if (p) {
+                pick = p;
+                cap = ncap;
+            }
+        }
+        if (slot >= cap) continue;   /* out of memory: fewer rows are damaged */
         pick[slot].tenant = sqlite3_column_int64(scan, 0);
         snprintf(pick[slot].id, sizeof pick[slot].id, "%s", (const char *)sqlite3_column_text(scan, 1));
         if (slot >= n) n = slot + 1;
@@ -324,8 +346,9 @@ static void set_links(domain *d, fault *f, bool on)
         if (on) {
             switch (f->kind) {
             case FAULT_DEGRADE:
-                p.latency += s->link.latency;
-                p.jitter += s->link.jitter;
+                /* degradations stack; each is a supported duration, the sum is kept one too */
+                p.latency = p.latency > SIM_DURATION_MAX - s->link.latency ? SIM_DURATION_MAX : p.latency + s->link.latency;
+                p.jitter = p.jitter > SIM_DURATION_MAX - s->link.jitter ? SIM_DURATION_MAX : p.jitter + s->link.jitter;
                 if (s->link.loss > p.loss) p.loss = s->link.loss;
                 if (s->link.bandwidth > 0 && (p.bandwidth == 0 || s->link.bandwidth < p.bandwidth)) p.bandwidth = s->link.bandwidth;
                 break;
@@ -508,6 +531,10 @@ int fault_inject(domain *d, const fault_spec *spec, char *why, size_t n)
 {
     faults *fs = fault_records_get(d);
     if (!fs || spec->kind >= FAULT_KINDS) return snprintf(why, n, "unknown fault kind"), -EINVAL;
+    /* Every fault is kept to the end with its figures; the number is what bounds them. */
+    if (fs->n >= FAULTS_MAX)
+        return snprintf(why, n, "%s: refused: a run keeps at most %d faults (the limit is reached)", DEFS[spec->kind].name, FAULTS_MAX),
+               -ENOSPC;
     fault *f = calloc(1, sizeof *f);
     if (!f) return -ENOMEM;
     f->spec = *spec;
@@ -543,10 +570,12 @@ int fault_inject(domain *d, const fault_spec *spec, char *why, size_t n)
         end_fault(d, f);
         return rc;
     }
+    sim_time_t end = 0;
     if (DEFS[f->kind].one_shot)
         end_fault(d, f);
     else if (spec->duration > 0 &&
-             sim_world_schedule(d->w, f->start + spec->duration, end_event, d, (uint64_t)f->id, 0, &f->end_event) < 0)
+             (sim_time_add(f->start, spec->duration, &end) < 0 ||   /* check_spec made sure it fits */
+              sim_world_schedule(d->w, end, end_event, d, (uint64_t)f->id, 0, &f->end_event) < 0))
         domain_halt(d, "fault %d could not schedule its end (out of memory)", f->id);   /* it would never end */
     return f->id;
 }
@@ -586,13 +615,21 @@ static int json_duration(cJSON *o, const char *key, int64_t *out, char *why, siz
 {
     cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!v) return 0;
+    /* Checked before the conversion: a double past int64 has no defined conversion. */
     if (cJSON_IsNumber(v)) {
-        *out = (int64_t)(v->valuedouble * 1e6);   /* seconds */
+        double us = v->valuedouble * 1e6;   /* seconds */
+        if (!(us >= -(double)SIM_DURATION_MAX && us <= (double)SIM_DURATION_MAX)) goto range;
+        *out = (int64_t)us;
         return 0;
     }
-    if (cJSON_IsString(v) && sim_duration_parse(v->valuestring, out) == 0) return 0;
+    int rc = cJSON_IsString(v) ? sim_duration_parse(v->valuestring, out) : -EINVAL;
+    if (rc == -ERANGE || (rc == 0 && *out > SIM_DURATION_MAX)) goto range;
+    if (rc == 0) return 0;
     snprintf(why, n, "'%s': expected a duration like \"3h\" or seconds", key);
     return -EINVAL;
+range:
+    snprintf(why, n, "'%s': out of range (supported: " SIM_DURATION_RANGE ")", key);
+    return -ERANGE;
 }
 
 int fault_inject_json(sim_world *w, const char *json, char *err, size_t errlen)
@@ -639,7 +676,13 @@ int fault_inject_json(sim_world *w, const char *json, char *err, size_t errlen)
     if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "lose_state"))) s.lose_state = cJSON_IsTrue(v);
     if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "rate"))) s.rate = cJSON_IsNumber(v) ? v->valuedouble : -1;
     if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "loss"))) s.link.loss = cJSON_IsNumber(v) ? v->valuedouble : -1;
-    if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "count"))) s.count = cJSON_IsNumber(v) ? v->valueint : -1;
+    if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "count"))) {
+        /* checked before it is narrowed: cJSON's valueint saturates, and 2.5 is no count */
+        if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= INT_MAX && v->valuedouble == floor(v->valuedouble))
+            s.count = (int)v->valuedouble;
+        else
+            rc = (snprintf(err, errlen, "'count' must be an integer from 0 to %d", INT_MAX), -EINVAL);
+    }
     if (rc == 0 && (v = cJSON_GetObjectItemCaseSensitive(o, "bandwidth"))) s.link.bandwidth = cJSON_IsNumber(v) ? v->valuedouble : -1;
     if (rc == 0 && (s.link.loss < 0 || s.link.loss > 1 || s.link.bandwidth < 0))
         rc = (snprintf(err, errlen, "loss must be within [0, 1] and bandwidth (bits/s) not negative"), -EINVAL);

@@ -110,7 +110,9 @@ int fault_kind_of(const char *name);
 bool fault_kind_takes(fault_kind k, const char *option);   /* an option the kind accepts */
 int fault_kind_arity(fault_kind k);                        /* 0 no target, 1 one set, 2 two sides */
 /* Inject: the fault's id (> 0), or a negative errno with a one-line reason in why. The spec's
- * target arrays are copied. */
+ * target arrays are copied. A run keeps every fault it had, with its figures, up to
+ * FAULTS_MAX; past that an injection is refused (-ENOSPC) and a nemesis stops. */
+enum { FAULTS_MAX = 10000 };
 int fault_inject(domain *d, const fault_spec *spec, char *why, size_t n);
 int fault_clear(domain *d, int id, char *why, size_t n);
 fault *fault_find(domain *d, int id);

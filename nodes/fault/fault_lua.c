@@ -4,6 +4,7 @@
  * and the operator's commands. Documented in scripts/README.md; every argument is checked
  * and a bad one raises an error naming the script's file and line. */
 #include <errno.h>
+#include <limits.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <math.h>
@@ -78,7 +79,13 @@ static void read_options(lua_State *L, int idx, fault_spec *s, const char *what)
     if (lua_getfield(L, idx, "lose_state") != LUA_TNIL) s->lose_state = lua_toboolean(L, -1);
     if (lua_getfield(L, idx, "rate") != LUA_TNIL) s->rate = luaL_checknumber(L, -1);
     if (lua_getfield(L, idx, "loss") != LUA_TNIL) s->link.loss = luaL_checknumber(L, -1);
-    if (lua_getfield(L, idx, "count") != LUA_TNIL) s->count = (int)luaL_checkinteger(L, -1);
+    if (lua_getfield(L, idx, "count") != LUA_TNIL) {
+        /* checked before it is narrowed to the spec's int */
+        int isint;
+        lua_Integer c = lua_tointegerx(L, -1, &isint);
+        if (!isint || c < 0 || c > INT_MAX) luaL_error(L, "%s: 'count' must be an integer from 0 to %d", what, INT_MAX);
+        s->count = (int)c;
+    }
     lua_pop(L, 4);
     if (lua_getfield(L, idx, "bandwidth") != LUA_TNIL) {
         sim_link_params p = {0};
@@ -125,12 +132,19 @@ static int l_fault_kind(lua_State *L)
 
 static const char HANDLE_MT[] = "renkei.fault";
 
-static int fault_id_of(lua_State *L, int idx)
+/* A handle's or a number's fault id, as given (ids are 1..INT_MAX: callers check the range
+ * before narrowing, so 2^32 + 1 is no fault rather than fault 1). */
+static lua_Integer fault_id_of(lua_State *L, int idx)
 {
-    if (lua_isinteger(L, idx)) return (int)lua_tointeger(L, idx);
-    luaL_checktype(L, idx, LUA_TTABLE);
-    lua_getfield(L, idx, "id");
-    int id = (int)luaL_checkinteger(L, -1);
+    int isint;
+    if (lua_type(L, idx) != LUA_TNUMBER) {
+        luaL_checktype(L, idx, LUA_TTABLE);
+        lua_getfield(L, idx, "id");
+    } else {
+        lua_pushvalue(L, idx);
+    }
+    lua_Integer id = lua_tointegerx(L, -1, &isint);
+    if (!isint) luaL_error(L, "expected a fault (a handle or its id)");
     lua_pop(L, 1);
     return id;
 }
@@ -139,9 +153,10 @@ static int fault_id_of(lua_State *L, int idx)
 static int l_fault_clear(lua_State *L)
 {
     domain *d = dom(L);
-    int id = fault_id_of(L, 1);
+    lua_Integer id = fault_id_of(L, 1);
+    if (id < 1 || id > INT_MAX) return luaL_error(L, "fault.clear: no fault %I", id);
     char why[200];
-    int rc = fault_clear(d, id, why, sizeof why);
+    int rc = fault_clear(d, (int)id, why, sizeof why);
     if (rc == -ENOENT) return luaL_error(L, "fault.clear: %s", why);
     lua_pushboolean(L, rc == 0);
     if (rc == 0) return 1;
@@ -151,7 +166,8 @@ static int l_fault_clear(lua_State *L)
 
 static int l_handle_active(lua_State *L)
 {
-    fault *f = fault_find(dom(L), fault_id_of(L, 1));
+    lua_Integer id = fault_id_of(L, 1);
+    fault *f = id >= 1 && id <= INT_MAX ? fault_find(dom(L), (int)id) : NULL;
     lua_pushboolean(L, f && f->active);
     return 1;
 }
@@ -180,6 +196,8 @@ static int l_fault_list(lua_State *L)
 }
 
 /* ---- nemesis ------------------------------------------------------------------------------ */
+
+enum { NEMESIS_MAX_ENTRIES = 1000 };
 
 typedef struct nemesis_entry {
     fault_spec spec;
@@ -215,9 +233,13 @@ static void nemesis_fire(sim_world *w, void *ptr, uint64_t tag, uint32_t node);
 static void nemesis_next(nemesis *m, size_t index)
 {
     faults *fs = fault_records_get(m->d);
-    int64_t gap = (int64_t)(sim_rng_exponential(&fs->nemesis_rng, (double)m->mean));
-    sim_time_t at = sim_world_now(m->d->w) + (gap > 0 ? gap : 1);
-    if (at < m->until) sim_world_schedule(m->d->w, at, nemesis_fire, m, index, 0, NULL);
+    double draw = sim_rng_exponential(&fs->nemesis_rng, (double)m->mean);
+    /* a gap past the supported times (or no number at all) means no next fault */
+    if (!(draw < (double)SIM_DURATION_MAX)) return;
+    int64_t gap = (int64_t)draw;
+    sim_time_t at;
+    if (sim_time_add(sim_world_now(m->d->w), gap > 0 ? gap : 1, &at) == 0 && at < m->until)
+        sim_world_schedule(m->d->w, at, nemesis_fire, m, index, 0, NULL);
 }
 
 static void nemesis_fire(sim_world *w, void *ptr, uint64_t index, uint32_t node)
@@ -258,12 +280,13 @@ static void nemesis_fire(sim_world *w, void *ptr, uint64_t index, uint32_t node)
     s.from_nemesis = true;
     char why[200];
     m->fired++;
-    if (fault_inject(m->d, &s, why, sizeof why) < 0) {
+    int rc = fault_inject(m->d, &s, why, sizeof why);
+    if (rc < 0) {
         char text[256];
-        snprintf(text, sizeof text, "nemesis: %s", why);
+        snprintf(text, sizeof text, rc == -ENOSPC ? "nemesis stopped: %s" : "nemesis: %s", why);
         sim_world_note(w, "fault", NULL, text);
     }
-    nemesis_next(m, index);
+    if (rc != -ENOSPC) nemesis_next(m, index);
 }
 
 /* fault.nemesis{ every = "1h", duration = "7d", faults = { { kind = "crash", target = ...,
@@ -281,8 +304,11 @@ static int l_nemesis(lua_State *L)
     if (lua_getfield(L, 1, "faults") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
         return luaL_error(L, "fault.nemesis: 'faults' (a list of fault specifications) is required");
     int list = lua_gettop(L);
+    if (lua_rawlen(L, list) > NEMESIS_MAX_ENTRIES)
+        return luaL_error(L, "fault.nemesis: more than %d entries in 'faults'", NEMESIS_MAX_ENTRIES);
     int n = (int)lua_rawlen(L, list);
-    nemesis m = {.d = d, .mean = every, .until = span > 0 ? sim_world_now(d->w) + span : INT64_MAX};
+    nemesis m = {.d = d, .mean = every,
+                 .until = span > 0 ? sim_lua_time_add(L, sim_world_now(d->w), span, "fault.nemesis") : INT64_MAX};
     nemesis_entry *entries = lua_newuserdatauv(L, (size_t)n * sizeof *entries, 0);
     memset(entries, 0, (size_t)n * sizeof *entries);
     lua_newtable(L);   /* keeps the target arrays alive until they are copied */
@@ -306,7 +332,9 @@ static int l_nemesis(lua_State *L)
         lua_pushnil(L);
         while (lua_next(L, e)) {
             const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
-            if (!strcmp(key, "weight")) weight = luaL_checknumber(L, -1);
+            if (!strcmp(key, "weight") && !(lua_isnumber(L, -1) && isfinite(lua_tonumber(L, -1))))
+                return luaL_error(L, "%s: 'weight' must be a positive number", what);
+            if (!strcmp(key, "weight")) weight = lua_tonumber(L, -1);
             else if (strcmp(key, "kind") && strcmp(key, "target") && strcmp(key, "a") && strcmp(key, "b")) {
                 lua_pushvalue(L, -2);
                 lua_pushvalue(L, -2);

@@ -218,13 +218,18 @@ typedef struct ops {
     int nsites;
 } ops;
 
-static int ops_slot(ops *o, uint32_t site)
+/* The slot of a site at the operations centre, made on first mention. A site is taken as
+ * heard at the start of the run: until it has been silent for `detect` since, promoting its
+ * peer is refused as for a live site (at load time too, before any heartbeat). */
+static int ops_slot(sim_node *self, uint32_t site)
 {
+    ops *o = self->state;
     for (int i = 0; i < o->nsites; i++)
         if (o->site[i] == site) return i;
     if (o->nsites == MAX_SITES) return -1;
     o->site[o->nsites] = o->served_by[o->nsites] = site;
     o->gen[o->nsites] = 1;
+    o->heard[o->nsites] = sim_world_start(self->world);
     return o->nsites++;
 }
 
@@ -258,7 +263,7 @@ static int ops_promote(sim_node *self, uint32_t home, uint32_t to, char *why, si
     domain *d = domain_get(self->world);
     ha_world *h = platform_ha_world_get(d);
     ops *o = self->state;
-    int i = ops_slot(o, home);
+    int i = ops_slot(self, home);
     if (i < 0) return -ENOSPC;
     sim_time_t silent = sim_node_now(self) - o->heard[i];
     if (o->served_by[i] != home) {
@@ -287,7 +292,7 @@ static void ops_reply_promote(sim_node *self, uint32_t home, uint32_t to, int rc
     ops *o = self->state;
     ha_msg *r = platform_ha_msg_new(HA_PROMOTE_REPLY);
     if (!r) return;
-    int i = ops_slot(o, home);
+    int i = ops_slot(self, home);
     r->site = home;
     r->by = to;
     r->flag = rc == 0;
@@ -301,7 +306,7 @@ static int ops_failback(sim_node *self, uint32_t home, char *why, size_t n)
     domain *d = domain_get(self->world);
     ha_world *h = platform_ha_world_get(d);
     ops *o = self->state;
-    int i = ops_slot(o, home);
+    int i = ops_slot(self, home);
     if (i < 0) return -ENOSPC;
     if (o->served_by[i] == home) {
         snprintf(why, n, "the tenants of %s are served at home already", name_of(d, home));
@@ -359,7 +364,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
     uint32_t from = msg->src;
     msg->payload = NULL;
     sim_msg_free(self->world, msg);
-    int i = ops_slot(o, from);
+    int i = ops_slot(self, from);
     char why[160] = "";
     if (m->op == HA_HEARTBEAT && i >= 0) {
         o->heard[i] = sim_node_now(self);
@@ -369,7 +374,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
             r->site = from;
             r->by = o->served_by[i];
             r->gen = o->gen[i];
-            int p = m->site != from && m->site != UINT32_MAX ? ops_slot(o, m->site) : -1;
+            int p = m->site != from && m->site != UINT32_MAX ? ops_slot(self, m->site) : -1;
             if (p >= 0) {   /* does the sender serve its peer's tenants, as of which generation */
                 r->flag = o->served_by[p] == from;
                 r->epoch = o->gen[p];
@@ -380,7 +385,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
          * time, and neither has the home: so its lease has run out) takes them back now:
          * waiting for a failback that the lost holder can never release would leave them
          * unserved while a current copy is up. */
-        int holder = o->served_by[i] != from ? ops_slot(o, o->served_by[i]) : -1;
+        int holder = o->served_by[i] != from ? ops_slot(self, o->served_by[i]) : -1;
         if (holder >= 0 && m->flag && m->peer_lost && sim_node_now(self) - o->heard[holder] >= h->s.detect)
             ops_return_home(self, i, ": the site serving them is lost");
         else if (h->s.auto_failback && o->served_by[i] != from && m->flag && !o->failback_due[i]) {
@@ -392,7 +397,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
         if (rc < 0) ops_log(self, "refused: %s", why);
         ops_reply_promote(self, m->site, from, rc, why);
     } else if (m->op == HA_RELEASED) {
-        int k = ops_slot(o, m->site);
+        int k = ops_slot(self, m->site);
         if (k >= 0 && o->served_by[k] == from) ops_return_home(self, k, "");
     }
     platform_ha_msg_free(m);

@@ -194,12 +194,19 @@ static int l_agency(lua_State *L)
     return 1;
 }
 
-static int agency_index(domain *d, const char *name)
+/* The agency's index (added on first sight), or -1 for "lg" (local governments); raises
+ * when the table names more agencies than the domain holds, or a name it cannot hold. */
+static int agency_index(lua_State *L, domain *d, const char *name)
 {
     if (strcmp(name, "lg") == 0) return -1;
     for (int i = 0; i < d->nagencies; i++)
         if (strcmp(d->agencies[i], name) == 0) return i;
-    if (d->nagencies == (int)(sizeof d->agencies / sizeof d->agencies[0])) return -2;
+    int max = (int)(sizeof d->agencies / sizeof d->agencies[0]);
+    if (strlen(name) >= sizeof d->agencies[0])
+        luaL_error(L, "permissions: agency '%s': the name is too long (at most %d bytes)", name,
+                   (int)sizeof d->agencies[0] - 1);
+    if (d->nagencies == max)
+        luaL_error(L, "permissions: more than %d agencies (the %dth would be '%s')", max, max + 1, name);
     snprintf(d->agencies[d->nagencies], sizeof d->agencies[0], "%s", name);
     return d->nagencies++;
 }
@@ -233,7 +240,7 @@ static int l_permissions(lua_State *L)
         copy_field(L, -1, "code", it->code, sizeof it->code, true);
         copy_field(L, -1, "name_ja", it->name_ja, sizeof it->name_ja, false);
         copy_field(L, -1, "name_en", it->name_en, sizeof it->name_en, false);
-        it->holder_agency = agency_index(d, field_string(L, -1, "holder", "lg"));
+        it->holder_agency = agency_index(L, d, field_string(L, -1, "holder", "lg"));
         if (domain_item(d, it->code) >= 0) return luaL_error(L, "permissions: item %s twice", it->code);
         d->nitems++;
         lua_pop(L, 1);
@@ -244,8 +251,8 @@ static int l_permissions(lua_State *L)
         copy_field(L, -1, "id", p->id, sizeof p->id, true);
         copy_field(L, -1, "name_ja", p->name_ja, sizeof p->name_ja, false);
         copy_field(L, -1, "name_en", p->name_en, sizeof p->name_en, false);
-        p->inquirer_agency = agency_index(d, field_string(L, -1, "inquirer", "lg"));
-        p->provider_agency = agency_index(d, field_string(L, -1, "provider", "lg"));
+        p->inquirer_agency = agency_index(L, d, field_string(L, -1, "inquirer", "lg"));
+        p->provider_agency = agency_index(L, d, field_string(L, -1, "provider", "lg"));
         const char *item = field_string(L, -1, "item", "");
         int it = domain_item(d, item);
         if (it < 0) return luaL_error(L, "permissions: procedure %s names an unknown item '%s'", p->id, item);
@@ -282,7 +289,7 @@ static body *check_body(lua_State *L, int idx)
     return b;
 }
 
-static uint64_t connect_check_addressee(lua_State *L, int idx, body *b)
+static uint64_t check_addressee(lua_State *L, int idx, body *b)
 {
     lua_Integer a = luaL_checkinteger(L, idx);
     if (a < 1 || (uint64_t)a > (uint64_t)b->nresidents + b->nextra)
@@ -301,7 +308,10 @@ static int push_flow(lua_State *L, uint64_t flow)
 static int l_acquire_code(lua_State *L)
 {
     body *b = check_body(L, 1);
-    uint64_t a = connect_check_addressee(L, 2, b);
+    if (b->kind != BODY_LG)
+        return luaL_error(L, "acquire_code: '%s' is an agency: agencies' codes are set up with them, "
+                             "only local governments acquire codes through J-LIS", b->code);
+    uint64_t a = check_addressee(L, 2, b);
     return push_flow(L, node_body_acquire_code(sim_world_node(sim_lua_world(L), b->node), a));
 }
 
@@ -322,7 +332,7 @@ static void check_replica_args(lua_State *L, domain *d, body *b, const char *fn,
     luaL_checktype(L, 2, LUA_TTABLE);
     sim_lua_check_options(L, 2, fn, known);
     lua_getfield(L, 2, "addressee");
-    r->addressee = connect_check_addressee(L, -1, b);
+    r->addressee = check_addressee(L, -1, b);
     const char *item = field_string(L, 2, "item", "");
     r->item = domain_item(d, item);
     if (r->item < 0) luaL_error(L, "%s: unknown item '%s'", fn, item);
@@ -410,15 +420,18 @@ static int l_inquire(lua_State *L)
     lua_getfield(L, 1, "from");
     body *b = check_body(L, -1);
     lua_getfield(L, 1, "addressee");
-    uint64_t a = connect_check_addressee(L, -1, b);
+    uint64_t a = check_addressee(L, -1, b);
     const char *proc = field_string(L, 1, "procedure", "");
     int p = domain_procedure(d, proc);
     if (p < 0) return luaL_error(L, "inquire: unknown procedure '%s'", proc);
     lua_getfield(L, 1, "provider");
     body *prov = check_body(L, -1);
     lua_getfield(L, 1, "staff");
-    lua_Integer staff = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
-    if (staff < 0 || staff > UINT32_MAX) return luaL_error(L, "inquire: bad staff id");
+    int isint = 1;
+    lua_Integer staff = lua_isnil(L, -1) ? 0 : lua_type(L, -1) == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : -1;
+    if (!isint || staff < 0 || staff > UINT32_MAX)
+        return luaL_error(L, "inquire: 'staff' must be a staff number (an integer from 0 to %I), not %s",
+                          (lua_Integer)UINT32_MAX, luaL_tolstring(L, -1, NULL));
     return push_flow(L, node_body_inquire(sim_world_node(sim_lua_world(L), b->node), a, p, prov->node,
                                      (uint32_t)staff));
 }
@@ -477,7 +490,7 @@ static int l_on_flow_end(lua_State *L)
 static int l_resident(lua_State *L)
 {
     body *b = check_body(L, 1);
-    uint64_t a = connect_check_addressee(L, 2, b);
+    uint64_t a = check_addressee(L, 2, b);
     const resident *r = &b->residents[a - 1];
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, r->person);
