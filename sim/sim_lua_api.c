@@ -344,7 +344,8 @@ static int link_set_up(lua_State *L, bool up)
     sim_node *a, *b;
     check_link(L, &a, &b);
     const char *why = luaL_optstring(L, 2, "script");
-    sim_link_set_up(sim_lua_from(L)->w, a->id, b->id, up, why);
+    int rc = sim_link_set_up(sim_lua_from(L)->w, a->id, b->id, up, why);
+    if (rc < 0) return luaL_error(L, "link: %s", strerror(-rc));
     return 0;
 }
 
@@ -359,7 +360,8 @@ static int link_set(lua_State *L)
     sim_link_params p;
     sim_link_get(w, a->id, b->id, &p);
     sim_lua_read_link_options(L, 2, "link", &p);
-    sim_link_set(w, a->id, b->id, &p);
+    int rc = sim_link_set(w, a->id, b->id, &p);
+    if (rc < 0) return luaL_error(L, "link: %s", strerror(-rc));
     return 0;
 }
 
@@ -626,7 +628,9 @@ static void always_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
     if (evaluate(sl, tag) < 0) return;
     if (!e->passed) return;   /* the first failure is what matters; stop checking */
     sim_time_t next;
-    if (sim_time_add(sim_world_now(w), e->every, &next) == 0 && next <= e->until) sim_world_schedule(w, next, always_event, NULL, tag, 0, NULL);
+    if (sim_time_add(sim_world_now(w), e->every, &next) == 0 && next <= e->until &&
+        sim_world_schedule(w, next, always_event, NULL, tag, 0, NULL) < 0)
+        sim_world_halt(w, SIM_HALT_INTERNAL, "an 'always' expectation could not be scheduled again (out of memory)");
 }
 
 int sim_lua_begin_run(sim_lua *sl, sim_time_t until)

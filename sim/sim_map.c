@@ -29,7 +29,10 @@ static int grow(sim_map *m)
         return -ENOMEM;
     }
     for (size_t i = 0; i < m->cap; i++)
-        if (m->keys[i]) sim_map_put(&bigger, m->keys[i], m->vals[i]);
+        if (m->keys[i] && sim_map_put(&bigger, m->keys[i], m->vals[i]) < 0) {   /* cannot: it has room */
+            sim_map_free(&bigger);
+            return -ENOMEM;
+        }
     sim_map_free(m);
     *m = bigger;
     return 0;

@@ -4,6 +4,8 @@
 #ifndef RENKEI_SIM_MAP_H
 #define RENKEI_SIM_MAP_H
 
+#include "sim_must.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +17,7 @@ typedef struct sim_map {
 
 void sim_map_free(sim_map *m);
 /* Insert or replace. 0, -EINVAL for key 0, -ENOMEM. */
-int  sim_map_put(sim_map *m, uint64_t key, uint64_t val);
+SIM_MUST_CHECK int sim_map_put(sim_map *m, uint64_t key, uint64_t val);
 bool sim_map_get(const sim_map *m, uint64_t key, uint64_t *val);
 bool sim_map_del(sim_map *m, uint64_t key, uint64_t *val);   /* val may be NULL */
 static inline size_t sim_map_len(const sim_map *m) { return m->len; }

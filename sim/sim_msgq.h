@@ -4,6 +4,8 @@
 #ifndef RENKEI_SIM_MSGQ_H
 #define RENKEI_SIM_MSGQ_H
 
+#include "sim_must.h"
+
 #include <stddef.h>
 
 #include "sim_msg.h"
@@ -20,7 +22,7 @@ typedef struct sim_msgq {
 sim_time_t sim_msgq_release_at(sim_msgq *q, sim_time_t now, int64_t delay);
 
 /* 0, or -ENOMEM (and then m is freed: the caller never leaks). */
-int sim_msgq_push(sim_world *w, sim_msgq *q, sim_msg *m);
+SIM_MUST_CHECK int sim_msgq_push(sim_world *w, sim_msgq *q, sim_msg *m);
 sim_msg *sim_msgq_pop(sim_msgq *q);   /* NULL when empty */
 /* Free every message held (a crash, the end of the run); the queue stays usable. */
 void sim_msgq_clear(sim_world *w, sim_msgq *q);

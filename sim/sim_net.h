@@ -7,6 +7,8 @@
 #ifndef RENKEI_SIM_NET_H
 #define RENKEI_SIM_NET_H
 
+#include "sim_must.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,10 +31,10 @@ typedef struct sim_link_params {
  * -EINVAL for a == b or bad parameters, -ENOENT for an unknown node. */
 int sim_link_add(sim_world *w, uint32_t a, uint32_t b, const sim_link_params *p);
 /* Change both directions' parameters, or only a->b's with sim_link_set_dir(). */
-int sim_link_set(sim_world *w, uint32_t a, uint32_t b, const sim_link_params *p);
+SIM_MUST_CHECK int sim_link_set(sim_world *w, uint32_t a, uint32_t b, const sim_link_params *p);
 int sim_link_get(const sim_world *w, uint32_t a, uint32_t b, sim_link_params *out);
 /* Up/down on both directions; traced. Going down loses what is in flight. */
-int sim_link_set_up(sim_world *w, uint32_t a, uint32_t b, bool up, const char *why);
+SIM_MUST_CHECK int sim_link_set_up(sim_world *w, uint32_t a, uint32_t b, bool up, const char *why);
 uint32_t sim_link_count(const sim_world *w);   /* links (pairs), not directions */
 
 #endif

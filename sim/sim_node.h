@@ -7,6 +7,8 @@
 #ifndef RENKEI_SIM_NODE_H
 #define RENKEI_SIM_NODE_H
 
+#include "sim_must.h"
+
 #include "sim_msg.h"
 #include "sim_rng.h"
 #include "sim_world.h"
@@ -37,8 +39,8 @@ struct sim_node {
 /* Fire n->kind->timer(n, tag, arg) after `delay` (>= 0), unless the node crashes first.
  * `tag` must fit in 32 bits (-ERANGE otherwise): the engine keeps the node's epoch beside it.
  * *id (may be NULL) receives a handle for sim_world_cancel(). */
-int sim_node_after(sim_node *n, int64_t delay, uint64_t tag, void *arg, sim_event_id *id);
-int sim_node_at(sim_node *n, sim_time_t at, uint64_t tag, void *arg, sim_event_id *id);
+SIM_MUST_CHECK int sim_node_after(sim_node *n, int64_t delay, uint64_t tag, void *arg, sim_event_id *id);
+SIM_MUST_CHECK int sim_node_at(sim_node *n, sim_time_t at, uint64_t tag, void *arg, sim_event_id *id);
 
 /* Send `m` from `self` to node `to` over their link. Always consumes m: a message that
  * cannot go (no link, link down, lost) is dropped, traced and freed, and the reason is

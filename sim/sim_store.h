@@ -17,6 +17,8 @@
 #ifndef RENKEI_SIM_STORE_H
 #define RENKEI_SIM_STORE_H
 
+#include "sim_must.h"
+
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -39,7 +41,7 @@ void sim_store_close(sim_store *s);
 
 /* Runs one or more SQL statements (schema, pragmas, one-off fixes). Does not open the batch
  * transaction: outside a batch each statement commits on its own. 0 or -EIO. */
-int sim_store_exec(sim_store *s, const char *sql);
+SIM_MUST_CHECK int sim_store_exec(sim_store *s, const char *sql);
 
 /* The statement cached in slot (0..SIM_STORE_SLOTS-1), compiled from sql on first use and
  * returned reset, with its bindings cleared, ready to bind. sql must be one statement.
@@ -54,7 +56,7 @@ sqlite3_stmt *sim_store_stmt(sim_store *s, int slot, const char *sql);
  * violation (duplicate key, NOT NULL, CHECK, ...); -ENOSPC when the disk is full, really or
  * through the fault seam; -EIO otherwise. A failed write undoes only itself: the batch's
  * earlier writes stay and the next flush commits them. */
-int sim_store_write(sim_store *s, sqlite3_stmt *st);
+SIM_MUST_CHECK int sim_store_write(sim_store *s, sqlite3_stmt *st);
 
 /* Steps a read statement: 1 when a row is available (read it with sqlite3_column_*), 0 when
  * there are no more rows (the statement is then reset), -EIO on error. */

@@ -8,6 +8,8 @@
 #ifndef RENKEI_SIM_WORLD_H
 #define RENKEI_SIM_WORLD_H
 
+#include "sim_must.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,7 +52,7 @@ int sim_world_set_start(sim_world *w, sim_time_t start);
 const sim_world_stats *sim_world_stats_get(const sim_world *w);
 
 /* Schedule fn at absolute time `at` (>= now). Returns 0 and the handle in *id (may be NULL). */
-int sim_world_schedule(sim_world *w, sim_time_t at, sim_event_fn fn, void *ptr, uint64_t tag,
+SIM_MUST_CHECK int sim_world_schedule(sim_world *w, sim_time_t at, sim_event_fn fn, void *ptr, uint64_t tag,
                        uint32_t node, sim_event_id *id);
 int sim_world_cancel(sim_world *w, sim_event_id id);
 size_t sim_world_pending(const sim_world *w);   /* live pending events */
@@ -62,6 +64,8 @@ uint64_t sim_world_run(sim_world *w, sim_time_t limit, uint64_t max_events);
 /* Stop the current sim_world_run() after the event being dispatched (a script error, an
  * engine error). The reason is kept; the first one wins. */
 void sim_world_halt(sim_world *w, int status, const char *reason);
+/* The status of a halt for an internal failure (not the script's): the run exits with it. */
+enum { SIM_HALT_INTERNAL = 3 };
 /* Make the current sim_world_run() return after the event being dispatched, without halting
  * (the driver paused or stopped the run from inside a callback). */
 void sim_world_yield(sim_world *w);
@@ -107,7 +111,7 @@ typedef struct sim_world_ext_key {
 } sim_world_ext_key;
 void *sim_world_ext(const sim_world *w, const sim_world_ext_key *key);   /* NULL: none */
 /* -EEXIST when the key is attached already; -ENOMEM. */
-int   sim_world_ext_attach(sim_world *w, const sim_world_ext_key *key, void *p, void (*free_fn)(void *));
+SIM_MUST_CHECK int   sim_world_ext_attach(sim_world *w, const sim_world_ext_key *key, void *p, void (*free_fn)(void *));
 /* Take the extension out without freeing it: its pointer, or NULL. */
 void *sim_world_ext_detach(sim_world *w, const sim_world_ext_key *key);
 

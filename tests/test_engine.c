@@ -780,7 +780,7 @@ static void chat_log(chat *c, sim_node *n, uint32_t what, uint64_t value)
 
 static void chat_start(sim_node *self)
 {
-    sim_node_after(self, 1 + sim_rng_below(&self->rng, 5000), 0, NULL, NULL);
+    CHECK_INT(sim_node_after(self, 1 + sim_rng_below(&self->rng, 5000), 0, NULL, NULL), 0);
 }
 
 static void chat_timer(sim_node *self, uint64_t tag, void *arg)
@@ -792,7 +792,7 @@ static void chat_timer(sim_node *self, uint64_t tag, void *arg)
     uint32_t size = 100 + sim_rng_below(&self->rng, 1000);
     sim_msg *m = sim_msg_new(c->w, (uint16_t)c->msg_type, NULL, size);
     sim_node_send(self, to, m);
-    sim_node_after(self, 1 + sim_rng_below(&self->rng, 5000), tag + 1, NULL, NULL);
+    CHECK_INT(sim_node_after(self, 1 + sim_rng_below(&self->rng, 5000), tag + 1, NULL, NULL), 0);
 }
 
 static void chat_receive(sim_node *self, sim_msg *m)

@@ -182,7 +182,7 @@ domain *domain_find(const sim_world *w); /* NULL when the world has no domain: n
 /* An internal failure the run cannot go on from (no memory for a timer, a record that could
  * not be kept): the run halts after the current event with this reason, and exits with
  * DOMAIN_EXIT_INTERNAL. Never for bad input, which is refused where it comes in. */
-enum { DOMAIN_EXIT_INTERNAL = 3 };
+enum { DOMAIN_EXIT_INTERNAL = SIM_HALT_INTERNAL };
 void domain_halt(domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A node's timer at `at` / after `delay` (sim_node_at/after) that must not be lost: a lost
  * heartbeat or workload timer would silently change what the run shows, so a failure to

@@ -257,10 +257,14 @@ static void link_hold_down(domain *d, uint32_t a, uint32_t b, int delta, const c
     sim_map_get(&fs->link_cuts, k, &held);
     if (delta < 0 && held == 0) return;
     held = (uint64_t)((int64_t)held + delta);
-    if (held) sim_map_put(&fs->link_cuts, k, held);
-    else sim_map_del(&fs->link_cuts, k, NULL);
-    if (delta > 0 && held == 1) sim_link_set_up(d->w, a, b, false, why);
-    if (delta < 0 && held == 0) sim_link_set_up(d->w, a, b, true, why);
+    if (held && sim_map_put(&fs->link_cuts, k, held) < 0) {   /* the count of faults holding it down */
+        domain_halt(d, "a fault could not count the faults holding a link down (out of memory)");
+        return;
+    }
+    if (!held) sim_map_del(&fs->link_cuts, k, NULL);
+    /* the pair came from an existing link, so setting it cannot fail but for a bug */
+    if (((delta > 0 && held == 1) || (delta < 0 && held == 0)) && sim_link_set_up(d->w, a, b, delta < 0, why) < 0)
+        domain_halt(d, "a fault could not take the link %u-%u %s", a, b, delta < 0 ? "up" : "down");
 }
 
 /* The pairs of a x b that have a link, and their parameters now. */
@@ -328,8 +332,7 @@ static void corrupt_rows(domain *d, fault *f, sim_node *site)
     for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(spoil, 1, pick[i].tenant);
         sqlite3_bind_text(spoil, 2, pick[i].id, -1, SQLITE_TRANSIENT);
-        /* a row that could not be damaged (the store is full) is simply not damaged: benign */
-        (void)sim_store_write(t->store, spoil);
+        if (sim_store_write(t->store, spoil) < 0) continue;   /* benign: the full store keeps the row whole */
     }
     free(pick);
 }

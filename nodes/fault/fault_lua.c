@@ -238,8 +238,9 @@ static void nemesis_next(nemesis *m, size_t index)
     if (!(draw < (double)SIM_DURATION_MAX)) return;
     int64_t gap = (int64_t)draw;
     sim_time_t at;
-    if (sim_time_add(sim_world_now(m->d->w), gap > 0 ? gap : 1, &at) == 0 && at < m->until)
-        sim_world_schedule(m->d->w, at, nemesis_fire, m, index, 0, NULL);
+    if (sim_time_add(sim_world_now(m->d->w), gap > 0 ? gap : 1, &at) == 0 && at < m->until &&
+        sim_world_schedule(m->d->w, at, nemesis_fire, m, index, 0, NULL) < 0)
+        domain_halt(m->d, "the nemesis could not schedule its next fault (out of memory)");
 }
 
 static void nemesis_fire(sim_world *w, void *ptr, uint64_t index, uint32_t node)
