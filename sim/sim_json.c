@@ -62,6 +62,13 @@ size_t sim_json_utf8_valid(const char *s, size_t n)
     return n;
 }
 
+char *sim_json_utf8_trim(char *s)
+{
+    size_t n = strlen(s);
+    s[sim_json_utf8_valid(s, n)] = '\0';
+    return s;
+}
+
 /* ---- SipHash-2-4 ----------------------------------------------------------------------- */
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -400,7 +407,7 @@ static int add_key(scanner *s, const frame *f, size_t at, size_t raw, bool escap
             size_t used = 0;
             shown[0] = '\0';
             put_text(shown, sizeof shown, &used, (const char *)s->t + at + 1, raw);
-            return fail(s, at, "duplicate_key", "duplicate key \"%s\" (first at byte %zu): a key appears once in an object",
+            return fail(s, at, "duplicate_key", "duplicate key '%s' (first at byte %zu): a key appears once in an object",
                         shown, o->at);
         }
     }

@@ -47,5 +47,9 @@ int sim_json_read_file(const char *path, size_t max_bytes, cJSON **out, char *wh
 /* How many bytes from the start of s[0, n) are valid UTF-8 (n when all of it is); NUL is
  * valid UTF-8 here: callers that refuse it look for it themselves. */
 size_t sim_json_utf8_valid(const char *s, size_t n);
+/* Cut the string s at its first byte that is not valid UTF-8: what snprintf leaves when it
+ * truncates text in the middle of a character, so that text stays UTF-8 when it is written out
+ * as JSON (and read back by this reader). Returns s. */
+char *sim_json_utf8_trim(char *s);
 
 #endif

@@ -130,7 +130,7 @@ static void test_refuses(void)
     refused("\"\\u12\"", "syntax", 1, "");
     /* duplicate keys, at any depth, however spelled */
     refused("{\"a\":1,\"a\":2}", "duplicate_key", 7, "a");
-    CHECK(strstr(last.why, "duplicate key \"a\" (first at byte 1)") != NULL);
+    CHECK(strstr(last.why, "duplicate key 'a' (first at byte 1)") != NULL);
     refused("{\"p\":{\"x\":1,\"y\":2,\"x\":3}}", "duplicate_key", 18, "p.x");
     refused("[{\"a\":1},{\"b\":1,\"b\":1}]", "duplicate_key", 16, "[1].b");
     refused("{\"a\":1,\"\\u0061\":2}", "duplicate_key", 7, "\\u0061");

@@ -6,6 +6,7 @@
  * Written to summary.json ("connection_test"), to the summary on stdout, and as a section of
  * report.html, which is drawn from the summary so that `renkei report` draws it again. */
 #include "connect/connect_internal.h"
+#include "sim_json.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,9 +41,14 @@ static void lat_add(latency_set *s, double v)
     s->v[s->n++] = v;
 }
 
+/* Error groups are bounded: past ERROR_GROUPS_MAX, a new field joins the group of its status,
+ * code and rule under the field "*" (the fields of unknown_field problems are the client's to
+ * choose, and a report must not grow with them). Every error is still counted. */
 static void group_add(connect_report *r, connect_op op, int status, const char *code, const char *field,
                       const char *rule, const char *example)
 {
+    bool folded = false;
+again:
     for (size_t i = 0; i < r->nerrors; i++) {
         error_group *g = &r->errors[i];
         if (g->status == status && strcmp(g->code, code) == 0 && strcmp(g->field, field) == 0 && strcmp(g->rule, rule) == 0) {
@@ -50,6 +56,11 @@ static void group_add(connect_report *r, connect_op op, int status, const char *
             g->ops |= 1u << op;
             return;
         }
+    }
+    if (r->nerrors >= ERROR_GROUPS_MAX && !folded) {
+        field = "*";
+        folded = true;
+        goto again;
     }
     if (r->nerrors == r->cap_errors) {
         size_t cap = r->cap_errors ? r->cap_errors * 2 : 16;
@@ -64,6 +75,10 @@ static void group_add(connect_report *r, connect_op op, int status, const char *
     snprintf(g->field, sizeof g->field, "%s", field);
     snprintf(g->rule, sizeof g->rule, "%s", rule);
     snprintf(g->example, sizeof g->example, "%s", example);
+    sim_json_utf8_trim(g->code);   /* cut short in the middle of a character: cut before it */
+    sim_json_utf8_trim(g->field);
+    sim_json_utf8_trim(g->rule);
+    sim_json_utf8_trim(g->example);
 }
 
 static const char *str_of(const cJSON *o, const char *key)
