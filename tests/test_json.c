@@ -3,7 +3,8 @@
  * value, invalid UTF-8, NUL (raw or escaped), raw control characters, lone surrogates,
  * duplicate keys at any depth (also when spelled with escapes), numbers outside JSON's grammar
  * or beyond a double, nesting too deep. A body of 80,000 members is checked in linear time
- * (the bound is generous: quadratic time took tens of seconds). Also sim_json_read_file. */
+ * (the bound is generous: quadratic time took tens of seconds). Also sim_json_read_file, and
+ * the summary.json that `renkei report` reads (node_report_read_summary). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "report/report_html.h"
 #include "sim_json.h"
 
 static sim_json_error last;
@@ -202,6 +204,32 @@ static void test_file(void)
     CHECK(j == NULL);
 }
 
+static void test_summary(void)
+{
+    char path[] = "/tmp/renkei-summary-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    const char *text = "{\"trace_hash\":\"ab\",\"flows\":{\"ok\":1,\"ok\":2}}";
+    CHECK_INT(write(fd, text, strlen(text)), (long long)strlen(text));
+    close(fd);
+    cJSON *j = NULL;
+    char why[400];
+    CHECK_INT(node_report_read_summary(path, &j, why, sizeof why), -EINVAL);
+    CHECK(strstr(why, "(at flows.ok): duplicate key 'ok'") != NULL);
+    FILE *f = fopen(path, "w");
+    fputs("[1]", f);
+    fclose(f);
+    CHECK_INT(node_report_read_summary(path, &j, why, sizeof why), -EINVAL);
+    CHECK(strstr(why, "not a JSON object") != NULL);
+    f = fopen(path, "w");
+    fputs("{\"trace_hash\":\"ab\"}\n", f);
+    fclose(f);
+    CHECK_INT(node_report_read_summary(path, &j, why, sizeof why), 0);
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "trace_hash")), "ab");
+    cJSON_Delete(j);
+    unlink(path);
+}
+
 static void test_utf8(void)
 {
     CHECK_INT(sim_json_utf8_valid("abc", 3), 3);
@@ -216,6 +244,7 @@ int main(void)
     test_refuses();
     test_linear();
     test_file();
+    test_summary();
     test_utf8();
     CHECK_DONE();
 }

@@ -753,6 +753,7 @@ int node_dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash
     d->token = cfg->token ? strdup(cfg->token) : NULL;
     sim_http_config hc = {.host = cfg->host, .port = cfg->port, .static_root = cfg->web_root,
                           .token = cfg->token, .loopback_hosts_only = cfg->loopback,
+                          .trust_any_request = true,   /* reads need no token: any request the page makes */
                           .routes = routes, .nroutes = sizeof routes / sizeof routes[0], .ud = d,
                           .tick_ms = TICK_MS, .tick = on_tick};
     rc = sim_http_create(loop, &hc, &d->http);
