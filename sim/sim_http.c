@@ -537,6 +537,7 @@ int sim_http_respond_error(sim_http_req *r, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    sim_json_utf8_trim(msg);   /* a path or a reason cut short stays UTF-8 */
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddStringToObject(o, "error", msg) || !cJSON_AddNumberToObject(o, "status", status)) {
         cJSON_Delete(o);

@@ -30,7 +30,7 @@ typedef struct sim_json_error {
      * "number" (not finite, or too long), "trailing" (more after the value), "depth", "memory". */
     const char *rule;
     char path[128];             /* where in the value: "" for the value itself, "a.b[3]", "a.b" */
-    char why[300];              /* one line: "byte 17 (at a.b): duplicate key "b" (first at byte 9)" */
+    char why[384];              /* one line: "byte 17 (at a.b): duplicate key 'b' (first at byte 9)" */
 } sim_json_error;
 
 /* Check and parse text[0, len). 0 and *out set (the caller deletes it), or -EINVAL (the rule
