@@ -186,7 +186,7 @@ cJSON *connect_body_object(const connect_call *call, connect_answer *a, bool emp
         field_errors fe;
         fe_init(&fe);
         fe_add(&fe, e.path, "duplicate_field", "%s is given twice in one object (%s)", e.path, e.why);
-        fe_answer(&fe, a, "the request");
+        fe_answer(&fe, a, "request");
         fe_free(&fe);
         return NULL;
     }
