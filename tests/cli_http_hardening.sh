@@ -219,6 +219,7 @@ set -e
 PID=""
 [ "$STATUS" -eq 0 ] || fail "the session ended with $STATUS (its invariants: no individual number on the network): $(tail -3 "$OUT/renkei.err")"
 expect_match "$OUT/renkei.out" 'ended: session_end'
+expect_match "$OUT/summary.json" '"evicted_connections":[[:space:]]*[1-9]'   # the idle ones made room
 live=$(sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$OUT/renkei.out")
 # bodies that were not UTF-8 are logged as hex, so the strict reader reads the log back
 expect_match "$OUT/connect_session.jsonl" '"body_hex":'

@@ -287,6 +287,7 @@ void node_connect_close(node_connect *c)
     const sim_http_stats *st = sim_http_stats_get(c->http);
     c->rep.http_accepted = st->accepted;
     c->rep.http_refused = st->refused;
+    c->rep.http_evicted = st->evicted;
     c->rep.http_requests = st->requests;
     c->rep.http_4xx = st->errors_4xx;
     sim_http_close(c->http, NULL, NULL);

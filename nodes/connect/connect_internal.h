@@ -105,6 +105,7 @@ typedef struct connect_report {
     uint64_t requests;          /* that reached the API (refusals included) */
     uint64_t own_4xx;           /* 4xx answers of ours (the rest are the HTTP layer's) */
     uint64_t http_accepted, http_refused, http_requests, http_4xx;   /* from sim_http */
+    uint64_t http_evicted;      /* token-less connections closed to make room */
     bool bulk_file_fetched;     /* a bulk result file came back complete */
     uint64_t replayed, diverged;
     char first_divergence[300];

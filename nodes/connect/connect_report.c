@@ -309,6 +309,8 @@ cJSON *node_connect_report_json(node_connect *c)
         uint64_t e4 = st ? st->errors_4xx : r->http_4xx;
         cJSON_AddNumberToObject(h, "connections", (double)(st ? st->accepted : r->http_accepted));
         cJSON_AddNumberToObject(h, "refused_connections", (double)(st ? st->refused : r->http_refused));
+        /* token-less connections closed to make room for newcomers */
+        cJSON_AddNumberToObject(h, "evicted_connections", (double)(st ? st->evicted : r->http_evicted));
         cJSON_AddNumberToObject(h, "requests", (double)(st ? st->requests : r->http_requests));
         /* malformed HTTP, heads or bodies too large, requests that never arrived whole */
         cJSON_AddNumberToObject(h, "transport_errors_4xx", (double)(e4 > r->own_4xx ? e4 - r->own_4xx : 0));
