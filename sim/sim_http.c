@@ -1,6 +1,12 @@
 /* sim_http.c - the HTTP server of sim_http.h: connections on libuv, requests parsed by
  * http_parser, routes, static files and event streams with bounded per-client queues.
  *
+ * A request's head is checked and routed by route_request (Host, the target, the query, the
+ * route, the token): at the end of the head when it expects 100-continue or its Host is wrong
+ * (so a refusal comes before the body), and again when the request is whole. Connections are
+ * trusted once they have made a request with the token; until then they have a short
+ * deadline and are the first closed when the server, or their address, is full.
+ *
  * A connection owns two handles (its socket and its timer) and is freed when both have
  * closed. Responses are written whole from the handler; a write that libuv cannot finish at
  * once waits in the socket's write queue, and that queue is what the limits bound. The wall
@@ -414,14 +420,14 @@ int sim_http_req_query_check(const sim_http_req *r, char *name, size_t name_n, c
         char *key = NULL, *val = NULL;
         size_t bad = 0;
         int rc = decode_alloc(p, key_len, true, &key, &bad);
-        if (rc == -ENOMEM) return rc;
         if (rc == 0 && eq) {
             rc = decode_alloc(eq + 1, len - key_len - 1, true, &val, &bad);
-            if (rc == -ENOMEM) {
-                free(key);
-                return rc;
-            }
             bad += key_len + 1;
+        }
+        if (rc == -ENOMEM) {
+            free(key);
+            snprintf(why, why_n, "out of memory");
+            return rc;
         }
         if (rc < 0) {
             /* the name as far as it is readable: its raw text, printable ASCII only */
