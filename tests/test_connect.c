@@ -1,4 +1,4 @@
-/* test_connect.c - the connection test's API driven without HTTP (node_connect_call), in two
+/* test_connect.c - the connection test's API driven without HTTP (connect_request_call), in two
  * worlds at once. Both get the same good requests at the same simulated moments; one also gets
  * every kind of bad request, and reads, in between. Refusals and reads change nothing, not even
  * the trace: both end with the same trace hash. Accepted operations run their flows to the
@@ -32,14 +32,14 @@ static int open_twin(twin *t)
     char why[300];
     if (sim_world_create(&(sim_world_config){.seed = 1, .trace_fd = -1}, &t->w) < 0 ||
         sim_lua_create(t->w, &(sim_lua_config){.quiet = true}, &t->sl) < 0 ||
-        node_connect_attach(t->w, "271004", &t->c) < 0 || sim_lua_open_lib(t->sl, node_domain_open_lua) < 0 ||
-        sim_lua_open_lib(t->sl, node_connect_open_lua) < 0)
+        connect_attach(t->w, "271004", &t->c) < 0 || sim_lua_open_lib(t->sl, script_open_lua) < 0 ||
+        sim_lua_open_lib(t->sl, connect_open_lua) < 0)
         return -1;
     if (sim_lua_load_file(t->sl, "topologies/small.lua") < 0 || sim_lua_load_file(t->sl, "scripts/connect/vendor_plain.lua") < 0) {
         fprintf(stderr, "%s\n", sim_lua_error(t->sl));
         return -1;
     }
-    if (node_connect_prepare(t->c, why, sizeof why) < 0) {
+    if (connect_prepare(t->c, why, sizeof why) < 0) {
         fprintf(stderr, "%s\n", why);
         return -1;
     }
@@ -51,7 +51,7 @@ static void close_twin(twin *t)
 {
     sim_world_destroy(t->w);
     sim_lua_destroy(t->sl);
-    node_connect_destroy(t->c);
+    connect_destroy(t->c);
 }
 
 static void run_to(twin *t, int64_t after_start)
@@ -64,7 +64,7 @@ static void run_to(twin *t, int64_t after_start)
 static int call(twin *t, const char *method, const char *path, const char *req, cJSON **answer)
 {
     char *text = NULL;
-    int status = node_connect_call(t->c, method, path, NULL, req, req ? strlen(req) : 0, &text);
+    int status = connect_request_call(t->c, method, path, NULL, req, req ? strlen(req) : 0, &text);
     cJSON *j = text ? cJSON_Parse(text) : NULL;
     free(text);
     if (answer) *answer = j;
@@ -319,7 +319,7 @@ int main(void)
     CHECK_INT(sim_world_stats_get(a.w)->events, sim_world_stats_get(b.w)->events);
 
     /* the report counts what was done in a */
-    cJSON *rep = node_connect_report_json(a.c);
+    cJSON *rep = connect_report_json(a.c);
     cJSON *ops = cJSON_GetObjectItem(rep, "operations");
     CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "inquiry"), "succeeded")->valueint, 1);
     CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "code_acquisition"), "succeeded")->valueint, 1);
@@ -331,7 +331,7 @@ int main(void)
     CHECK_INT(groups, 25);   /* one per (status, code, field, rule) refused above (bad_json: empty and syntax) */
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(rep, "verdict")), "complete");   /* every required operation, and each succeeded */
     cJSON_Delete(rep);
-    cJSON *brep = node_connect_report_json(b.c);
+    cJSON *brep = connect_report_json(b.c);
     CHECK_INT(cJSON_GetObjectItem(brep, "operations_accepted")->valueint, 5);   /* C, Q, R, U and a bulk line */
     cJSON_Delete(brep);
 
@@ -347,16 +347,16 @@ int main(void)
     /* --listen */
     char host[64];
     int port;
-    CHECK_INT(node_connect_parse_listen("8080", host, sizeof host, &port), 0);
+    CHECK_INT(connect_parse_listen("8080", host, sizeof host, &port), 0);
     CHECK_STR(host, "127.0.0.1");
     CHECK_INT(port, 8080);
-    CHECK_INT(node_connect_parse_listen("localhost:0", host, sizeof host, &port), 0);
+    CHECK_INT(connect_parse_listen("localhost:0", host, sizeof host, &port), 0);
     CHECK_STR(host, "127.0.0.1");
-    CHECK_INT(node_connect_parse_listen("[::1]:9", host, sizeof host, &port), 0);
+    CHECK_INT(connect_parse_listen("[::1]:9", host, sizeof host, &port), 0);
     CHECK_STR(host, "::1");
-    CHECK(node_connect_parse_listen("70000", host, sizeof host, &port) < 0);
-    CHECK(node_connect_parse_listen(":80", host, sizeof host, &port) < 0);
-    CHECK(node_connect_parse_listen("x:", host, sizeof host, &port) < 0);
+    CHECK(connect_parse_listen("70000", host, sizeof host, &port) < 0);
+    CHECK(connect_parse_listen(":80", host, sizeof host, &port) < 0);
+    CHECK(connect_parse_listen("x:", host, sizeof host, &port) < 0);
 
     close_twin(&a);
     close_twin(&b);

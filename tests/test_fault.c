@@ -15,7 +15,7 @@
 
 static int fault_count(sim_world *w)
 {
-    cJSON *list = node_fault_list_json(w);
+    cJSON *list = fault_list_json(w);
     int n = cJSON_GetArraySize(list);
     cJSON_Delete(list);
     return n;
@@ -25,7 +25,7 @@ static void refused(sim_world *w, const char *json, const char *why)
 {
     char err[200] = "";
     int before = fault_count(w);
-    int rc = node_fault_inject_json(w, json, err, sizeof err);
+    int rc = fault_inject_json(w, json, err, sizeof err);
     CHECK(rc < 0);
     if (!strstr(err, why)) {
         fprintf(stderr, "for %s: expected '%s' in '%s'\n", json, why, err);
@@ -41,14 +41,14 @@ int main(void)
     sim_lua *sl;
     CHECK_INT(sim_world_create(&(sim_world_config){.seed = 5, .trace_fd = -1}, &w), 0);
     CHECK_INT(sim_lua_create(w, &(sim_lua_config){.quiet = true}, &sl), 0);
-    CHECK_INT(sim_lua_open_lib(sl, node_domain_open_lua), 0);
+    CHECK_INT(sim_lua_open_lib(sl, script_open_lua), 0);
     if (sim_lua_load_file(sl, "topologies/small.lua") < 0) {
         fprintf(stderr, "%s\n", sim_lua_error(sl));
         return 1;
     }
     CHECK_INT(sim_world_start_nodes(w), 0);
 
-    cJSON *cat = node_fault_catalogue_json();
+    cJSON *cat = fault_catalogue_json();
     CHECK_INT(cJSON_GetArraySize(cat), FAULT_KINDS);
     for (cJSON *k = cat ? cat->child : NULL; k; k = k->next) {
         CHECK(cJSON_IsString(cJSON_GetObjectItem(k, "en")));
@@ -79,44 +79,44 @@ int main(void)
 
     sim_node *east = sim_world_find_node(w, "east"), *ifs = sim_world_find_node(w, "east.ifs");
     char err[200];
-    int id = node_fault_inject_json(w, "{\"kind\":\"site_down\",\"target\":\"east\",\"duration\":\"1h\"}", err, sizeof err);
+    int id = fault_inject_json(w, "{\"kind\":\"site_down\",\"target\":\"east\",\"duration\":\"1h\"}", err, sizeof err);
     CHECK_INT(id, 1);
     CHECK(!east->up && !ifs->up);
-    cJSON *list = node_fault_list_json(w);
+    cJSON *list = fault_list_json(w);
     cJSON *f = cJSON_GetArrayItem(list, 0);
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(f, "kind")), "site_down");
     CHECK(cJSON_IsNull(cJSON_GetObjectItem(f, "end")));
     cJSON_Delete(list);
-    CHECK_INT(node_fault_clear(w, id, err, sizeof err), 0);
+    CHECK_INT(fault_clear_json(w, id, err, sizeof err), 0);
     CHECK(east->up && ifs->up);
-    CHECK_INT(node_fault_clear(w, id, err, sizeof err), -EALREADY);
-    CHECK_INT(node_fault_clear(w, 99, err, sizeof err), -ENOENT);
+    CHECK_INT(fault_clear_json(w, id, err, sizeof err), -EALREADY);
+    CHECK_INT(fault_clear_json(w, 99, err, sizeof err), -ENOENT);
 
     /* two faults hold one link: it comes up only when both have ended */
     sim_node *west = sim_world_find_node(w, "west");
     sim_link_params p;
-    int a = node_fault_inject_json(w, "{\"kind\":\"link_cut\",\"target\":\"east\",\"peer\":\"west\"}", err, sizeof err);
-    int b = node_fault_inject_json(w, "{\"kind\":\"partition\",\"target\":[\"east\"],\"peer\":[\"west\",\"ops\"]}", err, sizeof err);
+    int a = fault_inject_json(w, "{\"kind\":\"link_cut\",\"target\":\"east\",\"peer\":\"west\"}", err, sizeof err);
+    int b = fault_inject_json(w, "{\"kind\":\"partition\",\"target\":[\"east\"],\"peer\":[\"west\",\"ops\"]}", err, sizeof err);
     CHECK(a > 0 && b > 0);
     sim_link_get(w, east->id, west->id, &p);
     CHECK(!p.up);
-    node_fault_clear(w, a, err, sizeof err);
+    fault_clear_json(w, a, err, sizeof err);
     sim_link_get(w, east->id, west->id, &p);
     CHECK(!p.up);
-    node_fault_clear(w, b, err, sizeof err);
+    fault_clear_json(w, b, err, sizeof err);
     sim_link_get(w, east->id, west->id, &p);
     CHECK(p.up);
 
     /* a degraded link gets its parameters back at the end */
     sim_link_params before;
     sim_link_get(w, east->id, west->id, &before);
-    int c = node_fault_inject_json(w, "{\"kind\":\"degrade\",\"target\":\"east\",\"peer\":\"west\",\"latency\":\"200ms\",\"loss\":0.1}",
+    int c = fault_inject_json(w, "{\"kind\":\"degrade\",\"target\":\"east\",\"peer\":\"west\",\"latency\":\"200ms\",\"loss\":0.1}",
                                    err, sizeof err);
     CHECK(c > 0);
     sim_link_get(w, east->id, west->id, &p);
     CHECK_INT(p.latency, before.latency + 200000);
     CHECK(p.loss == 0.1);
-    node_fault_clear(w, c, err, sizeof err);
+    fault_clear_json(w, c, err, sizeof err);
     sim_link_get(w, east->id, west->id, &p);
     CHECK_INT(p.latency, before.latency);
     CHECK(p.loss == before.loss);

@@ -21,14 +21,14 @@ static int twin_open(twin *t, uint64_t seed)
 {
     if (sim_world_create(&(sim_world_config){.seed = seed, .trace_fd = -1}, &t->w) < 0) return -1;
     if (sim_lua_create(t->w, &(sim_lua_config){.quiet = true}, &t->sl) < 0) return -1;
-    if (sim_lua_open_lib(t->sl, node_domain_open_lua) < 0 || sim_lua_open_lib(t->sl, node_rollout_open_lua) < 0) return -1;
+    if (sim_lua_open_lib(t->sl, script_open_lua) < 0 || sim_lua_open_lib(t->sl, rollout_open_lua) < 0) return -1;
     const char *files[] = {"topologies/small.lua", "tests/lua/rollout_known.lua", "tests/lua/rollout_invariants.lua"};
     for (int i = 0; i < 3; i++)
         if (sim_lua_load_file(t->sl, files[i]) < 0) {
             fprintf(stderr, "load: %s\n", sim_lua_error(t->sl));
             return -1;
         }
-    if (sim_lua_open_lib(t->sl, node_rollout_prepare) < 0) {
+    if (sim_lua_open_lib(t->sl, rollout_prepare) < 0) {
         fprintf(stderr, "prepare: %s\n", sim_lua_error(t->sl));
         return -1;
     }
@@ -46,7 +46,7 @@ static void twin_close(twin *t)
 static char *schedule_text(twin *t)
 {
     cJSON *root = cJSON_CreateObject();
-    node_rollout_json(t->w, root);
+    rollout_json(t->w, root);
     char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(root, "schedule"));
     cJSON_Delete(root);
     return text;
@@ -78,12 +78,12 @@ int main(void)
     cJSON_free(sa);
     cJSON_free(sb);
     /* the record Monte Carlo folds */
-    cJSON *rec = node_rollout_record(a.w);
+    cJSON *rec = rollout_record(a.w);
     CHECK(rec && cJSON_GetArraySize(cJSON_GetObjectItem(rec, "milestones")) == 3);
-    node_rollout_mc *mc = node_rollout_mc_new();
-    CHECK_INT(node_rollout_mc_add(mc, rec), 0);
-    CHECK_INT(node_rollout_mc_runs(mc), 1);
-    node_rollout_mc_free(mc);
+    node_rollout_mc *mc = rollout_mc_new();
+    CHECK_INT(rollout_mc_add(mc, rec), 0);
+    CHECK_INT(rollout_mc_runs(mc), 1);
+    rollout_mc_free(mc);
     cJSON_Delete(rec);
     twin_close(&a);
     twin_close(&b);

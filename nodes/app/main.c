@@ -253,11 +253,11 @@ static char *out_file(session *s, const char *name)
 
 static void session_close(session *s)
 {
-    node_dash_destroy(s->dash);
+    dash_destroy(s->dash);
     sim_world_destroy(s->w);    /* the world first: its messages use the Lua side's types */
     sim_lua_destroy(s->sl);
-    node_connect_destroy(s->connect);   /* after the world, which told it of flows */
-    node_connect_session_free(s->replay);
+    connect_destroy(s->connect);   /* after the world, which told it of flows */
+    connect_session_free(s->replay);
     if (s->trace_fd >= 0) close(s->trace_fd);
     free(s->out_path);
     free_run_opts(&s->o);
@@ -291,25 +291,25 @@ static int session_open(session *s, bool with_trace)
     sim_lua_config lc = {.mem_cap = (size_t)s->o.lua_mem_mib << 20, .budget = s->o.lua_budget,
                          .quiet = s->o.quiet};
     if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0 ||
-        node_dash_attach(s->w, &s->dash) < 0) {
+        dash_attach(s->w, &s->dash) < 0) {
         fprintf(stderr, "renkei: out of memory\n");
         return EXIT_USAGE;
     }
     char why[700];
     const char *lg = s->o.connect;
     if (s->o.replay_session) {
-        if (node_connect_session_load(s->o.replay_session, &s->replay, why, sizeof why) < 0) {
+        if (connect_session_load(s->o.replay_session, &s->replay, why, sizeof why) < 0) {
             fprintf(stderr, "renkei: %s\n", why);
             return EXIT_USAGE;
         }
-        lg = node_connect_session_lg(s->replay);
+        lg = connect_session_lg(s->replay);
     }
-    if (lg && node_connect_attach(s->w, lg, &s->connect) < 0) {
+    if (lg && connect_attach(s->w, lg, &s->connect) < 0) {
         fprintf(stderr, "renkei: out of memory\n");
         return EXIT_USAGE;
     }
-    if (sim_lua_open_lib(s->sl, node_domain_open_lua) < 0 || sim_lua_open_lib(s->sl, node_rollout_open_lua) < 0 ||
-        sim_lua_open_lib(s->sl, node_dash_open_lua) < 0 || sim_lua_open_lib(s->sl, node_connect_open_lua) < 0) {
+    if (sim_lua_open_lib(s->sl, script_open_lua) < 0 || sim_lua_open_lib(s->sl, rollout_open_lua) < 0 ||
+        sim_lua_open_lib(s->sl, dash_open_lua) < 0 || sim_lua_open_lib(s->sl, connect_open_lua) < 0) {
         fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
         return EXIT_USAGE;
     }
@@ -329,7 +329,7 @@ static int session_open(session *s, bool with_trace)
         }
     }
     /* Everything is declared: the rollout schedule (if any) checks its plan and starts. */
-    if (sim_lua_open_lib(s->sl, node_rollout_prepare) < 0) {
+    if (sim_lua_open_lib(s->sl, rollout_prepare) < 0) {
         fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
         return EXIT_USAGE;
     }
@@ -339,11 +339,11 @@ static int session_open(session *s, bool with_trace)
         return EXIT_USAGE;
     }
     node_connect_run_info info = run_info(s);
-    if (s->replay && node_connect_session_check(s->replay, &info, why, sizeof why) < 0) {
+    if (s->replay && connect_session_check(s->replay, &info, why, sizeof why) < 0) {
         fprintf(stderr, "renkei: %s\n", why);
         return EXIT_USAGE;
     }
-    if (s->connect && node_connect_prepare(s->connect, why, sizeof why) < 0) {
+    if (s->connect && connect_prepare(s->connect, why, sizeof why) < 0) {
         fprintf(stderr, "renkei: %s\n", why);
         return EXIT_USAGE;
     }
@@ -451,7 +451,7 @@ static char *replay_seed(const run_opts *o, uint64_t seed)
 /* "monte_carlo" in summary.json: the schedule's odds (node_rollout_mc.c) and the runs. */
 static void runs_json(runs_ctx *c, cJSON *root)
 {
-    node_rollout_mc_json(c->mc, root);
+    rollout_mc_json(c->mc, root);
     cJSON *mc = cJSON_GetObjectItem(root, "monte_carlo");
     if (!mc) mc = cJSON_AddObjectToObject(root, "monte_carlo");
     cJSON_DeleteItemFromObject(mc, "runs");
@@ -492,7 +492,7 @@ static void runs_print(runs_ctx *c)
         free(cmd);
     }
     if (c->first_error) printf("    error in seed %" PRIu64 ": %s\n", c->first_error_seed, c->first_error);
-    node_rollout_mc_print(c->mc, stdout);
+    rollout_mc_print(c->mc, stdout);
 }
 
 static int write_summary(session *s, const run_result *r, sim_time_t until, int status)
@@ -529,8 +529,8 @@ static int write_summary(session *s, const run_result *r, sim_time_t until, int 
     cJSON_AddNumberToObject(drops, "node_down", (double)st->drops_node_down);
     cJSON_AddNumberToObject(drops, "sender_down", (double)st->drops_sender_down);
     cJSON_AddNumberToObject(root, "nodes", sim_world_node_count(s->w));
-    node_report_json(s->w, root);
-    node_rollout_json(s->w, root);
+    report_json(s->w, root);
+    rollout_json(s->w, root);
     if (s->runs) runs_json(s->runs, root);
     cJSON *ex = cJSON_AddArrayToObject(root, "expectations");
     for (size_t i = 0; i < sim_lua_expectation_count(s->sl); i++) {
@@ -552,10 +552,10 @@ static int write_summary(session *s, const run_result *r, sim_time_t until, int 
     if (replay) cJSON_AddStringToObject(root, "replay", replay);
     free(replay);
     cJSON_AddNumberToObject(root, "exit_status", status);
-    if (s->dash) cJSON_AddItemToObject(root, "series", node_dash_series_json(s->dash));
-    if (s->connect) cJSON_AddItemToObject(root, "connection_test", node_connect_report_json(s->connect));
+    if (s->dash) cJSON_AddItemToObject(root, "series", dash_series_json(s->dash));
+    if (s->connect) cJSON_AddItemToObject(root, "connection_test", connect_report_json(s->connect));
     const char *report = out_file(s, "report.html");
-    int report_rc = report ? node_report_html_write(report, root) : -ENOMEM;
+    int report_rc = report ? report_html_write(report, root) : -ENOMEM;
     if (report_rc < 0) fprintf(stderr, "renkei: cannot write %s: %s\n", report ? report : "report.html", strerror(-report_rc));
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -601,9 +601,9 @@ static void print_summary(session *s, const run_result *r, int status)
         printf(" (no link %" PRIu64 ", link down %" PRIu64 ", loss %" PRIu64 ", node down %" PRIu64 ")",
                st->drops_no_link, st->drops_link_down, st->drops_loss, st->drops_node_down + st->drops_sender_down);
     printf("\n  nodes      %u\n", sim_world_node_count(s->w));
-    node_report_print(s->w, stdout);
-    node_rollout_print(s->w, stdout);
-    if (s->connect) node_connect_print(s->connect, stdout);
+    report_print(s->w, stdout);
+    rollout_print(s->w, stdout);
+    if (s->connect) connect_print(s->connect, stdout);
     size_t n = sim_lua_expectation_count(s->sl);
     if (n) printf("  expectations\n");
     for (size_t i = 0; i < n; i++) {
@@ -650,7 +650,7 @@ static void conclude(loop_ctx *ctx)
     if (ctx->concluded) return;
     ctx->concluded = true;
     *r = (run_result){.end = sim_run_get_end(ctx->run), .wall_s = (double)(uv_hrtime() - ctx->t0) / 1e9};
-    if (r->end == SIM_END_STOPPED && node_connect_ended_run(s->connect)) r->ended_by = "session_end";
+    if (r->end == SIM_END_STOPPED && connect_ended_run(s->connect)) r->ended_by = "session_end";
     if (r->end == SIM_END_HALTED) {
         r->failed = -1;
         ctx->status = EXIT_USAGE;
@@ -660,7 +660,7 @@ static void conclude(loop_ctx *ctx)
     } else {
         r->failed = sim_lua_check_expectations(s->sl);
         if (r->failed < 0) fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
-        else r->failed += node_report_failed(s->w) + node_connect_failed(s->connect);
+        else r->failed += report_failed(s->w) + connect_failed(s->connect);
         ctx->status = r->failed < 0 ? EXIT_USAGE : r->failed > 0 ? EXIT_FAIL : EXIT_PASS;
     }
 }
@@ -669,16 +669,16 @@ static void stop_serving(loop_ctx *ctx)
 {
     if (!ctx->serving) return;
     ctx->serving = false;
-    node_dash_close(ctx->s->dash);
+    dash_close(ctx->s->dash);
 }
 
 static void on_done(sim_run *r, void *arg)
 {
     loop_ctx *ctx = arg;
     conclude(ctx);
-    node_connect_close(ctx->s->connect);   /* the session is over: no more requests */
+    connect_close(ctx->s->connect);   /* the session is over: no more requests */
     if (ctx->serving) {
-        node_dash_run_ended(ctx->s->dash, end_name(ctx->r.end), ctx->status);
+        dash_run_ended(ctx->s->dash, end_name(ctx->r.end), ctx->status);
         if (!ctx->s->o.exit_at_end && ctx->r.end != SIM_END_STOPPED) {
             printf("renkei: the run ended (%s); still serving the dashboard until Ctrl-C\n", end_name(ctx->r.end));
             return;   /* the page can still be inspected */
@@ -741,7 +741,7 @@ static int start_serving(loop_ctx *ctx, uv_loop_t *loop)
     for (int i = 0; i < 16; i++) snprintf(token + 2 * i, 3, "%02x", raw[i]);
     node_dash_serve_config cfg = {.host = host, .port = (int)port, .web_root = web, .token = token,
                                   .loopback = is_loopback(host)};
-    int rc = node_dash_serve(s->dash, ctx->run, loop, &cfg);
+    int rc = dash_serve(s->dash, ctx->run, loop, &cfg);
     if (rc < 0) {
         fprintf(stderr, "renkei: --serve %s: %s\n", s->o.serve, uv_strerror(rc));
         return EXIT_USAGE;
@@ -749,7 +749,7 @@ static int start_serving(loop_ctx *ctx, uv_loop_t *loop)
     ctx->serving = true;
     bool v6 = strchr(host, ':') != NULL;
     printf("renkei: dashboard at http://%s%s%s:%d/#token=%s\n", v6 ? "[" : "", host, v6 ? "]" : "",
-           node_dash_port(s->dash), token);
+           dash_port(s->dash), token);
     printf("renkei: access token %s (needed to pause, step, change the speed or inject faults)\n", token);
     printf("renkei: the run %s; Ctrl-C quits\n", s->o.play ? "is running" : "starts paused: press play on the page");
     return 0;
@@ -761,7 +761,7 @@ static int start_connect(loop_ctx *ctx, uv_loop_t *loop)
     session *s = ctx->s;
     char host[64];
     int port;
-    if (node_connect_parse_listen(s->o.listen, host, sizeof host, &port) < 0)
+    if (connect_parse_listen(s->o.listen, host, sizeof host, &port) < 0)
         return usage_error("--listen %s: expected [HOST:]PORT with a port from 0 to 65535", s->o.listen);
     if (!is_loopback(host) && !s->o.listen_any)
         return usage_error("--listen %s: only loopback addresses unless --listen-any is given (anyone who can reach it drives the tenant)", s->o.listen);
@@ -769,7 +769,7 @@ static int start_connect(loop_ctx *ctx, uv_loop_t *loop)
     char *log_path = log ? strdup(log) : NULL;
     node_connect_serve_config cfg = {.host = host, .port = port, .loopback = is_loopback(host),
                                      .rate = s->o.connect_rate, .session_log = log_path, .info = run_info(s)};
-    int rc = node_connect_serve(s->connect, ctx->run, loop, &cfg);
+    int rc = connect_serve(s->connect, ctx->run, loop, &cfg);
     if (rc < 0) {
         fprintf(stderr, "renkei: --listen %s: %s\n", s->o.listen, rc == -EADDRINUSE || rc == -EACCES || rc == -EINVAL ? uv_strerror(rc) : strerror(-rc));
         free(log_path);
@@ -777,8 +777,8 @@ static int start_connect(loop_ctx *ctx, uv_loop_t *loop)
     }
     bool v6 = strchr(host, ':') != NULL;
     printf("renkei: connection test of %s %s: API at http://%s%s%s:%d/connect/v1/\n", s->o.connect,
-           node_connect_lg_name(s->connect), v6 ? "[" : "", host, v6 ? "]" : "", node_connect_port(s->connect));
-    printf("renkei: access token %s (every request: header Authorization: Bearer TOKEN)\n", node_connect_token(s->connect));
+           connect_lg_name(s->connect), v6 ? "[" : "", host, v6 ? "]" : "", connect_port(s->connect));
+    printf("renkei: access token %s (every request: header Authorization: Bearer TOKEN)\n", connect_token(s->connect));
     printf("renkei: paced at %g simulated seconds a wall second; POST /connect/v1/session/end or Ctrl-C ends the session\n", s->o.speed);
     if (log_path) printf("renkei: session log %s (replay: --replay-session %s)\n", log_path, log_path);
     else printf("renkei: no --out: the session is not recorded and cannot be replayed\n");
@@ -802,7 +802,7 @@ static int run_session(session *sp)
         session_close(&s);
         return status;
     }
-    node_dash_begin(s.dash);
+    dash_begin(s.dash);
     if (sim_world_start_nodes(s.w) < 0 || sim_lua_begin_run(s.sl, until) < 0) {
         fprintf(stderr, "renkei: cannot schedule the start of the run\n");
         session_close(&s);
@@ -824,7 +824,7 @@ static int run_session(session *sp)
         ctx.t0 = uv_hrtime();
         node_connect_session *rs = s.replay;
         s.replay = NULL;   /* the connection test takes it */
-        replayed = node_connect_replay(s.connect, rs, why, sizeof why);
+        replayed = connect_replay(s.connect, rs, why, sizeof why);
         if (replayed < 0) fprintf(stderr, "renkei: --replay-session: %s\n", why);
     }
     if (status == 0) {
@@ -847,7 +847,7 @@ static int run_session(session *sp)
     }
 
     run_result r = ctx.r;
-    node_connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : end_name(r.end));
+    connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : end_name(r.end));
     int hrc = sim_world_trace_hash(s.w, r.hash);
     r.hash_ok = hrc == 0 || hrc == -EIO;
     if (hrc == -EIO) fprintf(stderr, "renkei: writing the trace failed (the hash is still right)\n");
@@ -893,7 +893,7 @@ static int run_one(uint64_t seed, void *ud, char **text)
         } else {
             sim_world_advance(s.w, until);   /* as the driver does at the end */
             int failed = sim_lua_check_expectations(s.sl);
-            invariants = failed < 0 ? 0 : node_report_failed(s.w);
+            invariants = failed < 0 ? 0 : report_failed(s.w);
             status = failed < 0 ? EXIT_USAGE : failed + invariants > 0 ? EXIT_FAIL : EXIT_PASS;
         }
     }
@@ -907,7 +907,7 @@ static int run_one(uint64_t seed, void *ud, char **text)
         if (e->evaluated && !e->passed) cJSON_AddItemToArray(failed, cJSON_CreateString(e->name));
     }
     if (invariants) cJSON_AddItemToArray(failed, cJSON_CreateString("(an invariant of the national flow)"));
-    cJSON *sched = status != EXIT_USAGE && s.w ? node_rollout_record(s.w) : NULL;
+    cJSON *sched = status != EXIT_USAGE && s.w ? rollout_record(s.w) : NULL;
     if (sched) cJSON_AddItemToObject(rec, "schedule", sched);
     char *line = cJSON_PrintUnformatted(rec);
     *text = line ? strdup(line) : NULL;
@@ -951,7 +951,7 @@ static void runs_collect(uint64_t seed, const char *text, void *ud)
         c->ex[i].failed++;
     }
     const cJSON *sched = cJSON_GetObjectItem(rec, "schedule");
-    if (sched) node_rollout_mc_add(c->mc, sched);
+    if (sched) rollout_mc_add(c->mc, sched);
     cJSON_Delete(rec);
 }
 
@@ -963,7 +963,7 @@ static void runs_progress(uint64_t done, uint64_t count, void *ud)
 
 static void runs_free(runs_ctx *c)
 {
-    node_rollout_mc_free(c->mc);
+    rollout_mc_free(c->mc);
     for (size_t i = 0; i < c->nex; i++) free(c->ex[i].name);
     free(c->ex);
     free(c->first_error);
@@ -988,7 +988,7 @@ static int cmd_runs(session *s)
         session_close(s);
         return status;
     }
-    runs_ctx c = {.o = &s->o, .mc = node_rollout_mc_new(), .progress = isatty(STDERR_FILENO)};
+    runs_ctx c = {.o = &s->o, .mc = rollout_mc_new(), .progress = isatty(STDERR_FILENO)};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     c.jobs = s->o.jobs ? (int)s->o.jobs : cpus > 0 ? (int)cpus : 1;
     if ((uint64_t)c.jobs > s->o.runs) c.jobs = (int)s->o.runs;
@@ -1097,7 +1097,7 @@ static int cmd_report(int argc, char **argv)
         fprintf(stderr, "renkei: %s: not a JSON object\n", argv[0]);
         return EXIT_USAGE;
     }
-    int rc = node_report_html_write(argv[1], summary);
+    int rc = report_html_write(argv[1], summary);
     cJSON_Delete(summary);
     if (rc < 0) {
         fprintf(stderr, "renkei: %s: %s\n", argv[1], strerror(-rc));
@@ -1136,7 +1136,7 @@ static int cmd_bench(int argc, char **argv)
         i++;
     }
     node_phold_result r;
-    int rc = node_phold_bench(&cfg, &r);
+    int rc = phold_bench(&cfg, &r);
     if (rc < 0) {
         fprintf(stderr, "renkei: bench phold: %s\n", strerror(-rc));
         return EXIT_USAGE;

@@ -30,17 +30,17 @@ uint64_t connect_wall_ns(const node_connect *c)
     return sim_http_wall_ns();
 }
 
-int node_connect_attach(sim_world *w, const char *lg_code, node_connect **out)
+int connect_attach(sim_world *w, const char *lg_code, node_connect **out)
 {
     node_connect *c = calloc(1, sizeof *c);
     if (!c) return -ENOMEM;
     c->w = w;
     snprintf(c->lg_code, sizeof c->lg_code, "%s", lg_code);
     c->rate = 20;
-    report_init(&c->rep);
+    connect_report_init(&c->rep);
     int rc = sim_world_ext_attach(w, &connect_ext_key, c, NULL);
     if (rc < 0) {
-        report_free(&c->rep);
+        connect_report_free(&c->rep);
         free(c);
         return rc;
     }
@@ -77,11 +77,11 @@ static void on_flow_end(void *ud, const domain_flow_end *ev)
     if (m && kind == FLOW_INQUIRY && e == FLOW_OK && m->data_len && !m->sealed)
         q->payload = strndup((const char *)m->data, m->data_len);   /* decrypted by our side */
     remove_inflight(c, slot - 1);
-    report_completed(&c->rep, q, (double)(q->ended_at - q->accepted_at) / 1e3,
+    connect_report_completed(&c->rep, q, (double)(q->ended_at - q->accepted_at) / 1e3,
                      (double)(q->ended_wall_ns - q->accepted_wall_ns) / 1e6);
 }
 
-int node_connect_prepare(node_connect *c, char *why, size_t n)
+int connect_prepare(node_connect *c, char *why, size_t n)
 {
     sim_node *node = sim_world_find_node(c->w, c->lg_code);
     domain *d = domain_find(c->w);
@@ -106,7 +106,7 @@ int node_connect_prepare(node_connect *c, char *why, size_t n)
     return 0;
 }
 
-const char *node_connect_lg_name(const node_connect *c) { return c->b ? c->b->name : c->lg_code; }
+const char *connect_lg_name(const node_connect *c) { return c->b ? c->b->name : c->lg_code; }
 
 /* ---- operations in flight -------------------------------------------------------------- */
 
@@ -204,7 +204,7 @@ bool connect_tenant_available(node_connect *c, char *why, size_t n)
         snprintf(why, n, "the line to site %s is down", server->name);
         return false;
     }
-    if (server->kind == &node_site_kind && !ha_serves(server, c->b)) {
+    if (server->kind == &platform_site_kind && !platform_ha_serves(server, c->b)) {
         snprintf(why, n, "site %s does not serve this tenant now (a failover is in progress)", server->name);
         return false;
     }
@@ -224,7 +224,7 @@ static int l_connected(lua_State *L)
     return 1;
 }
 
-int node_connect_open_lua(lua_State *L)
+int connect_open_lua(lua_State *L)
 {
     lua_pushcfunction(L, l_connected);
     lua_setglobal(L, "connected");
@@ -233,10 +233,10 @@ int node_connect_open_lua(lua_State *L)
 
 /* ---- the end --------------------------------------------------------------------------- */
 
-bool node_connect_ended_run(const node_connect *c) { return c && c->ended_by_session; }
-int node_connect_failed(const node_connect *c) { return c ? (int)c->rep.diverged : 0; }
+bool connect_ended_run(const node_connect *c) { return c && c->ended_by_session; }
+int connect_failed(const node_connect *c) { return c ? (int)c->rep.diverged : 0; }
 
-void node_connect_finish(node_connect *c, const char *end)
+void connect_finish(node_connect *c, const char *end)
 {
     if (!c || !c->log) return;
     char at[SIM_TIME_BUFSZ];
@@ -274,7 +274,7 @@ void node_connect_finish(node_connect *c, const char *end)
     c->log = NULL;
 }
 
-void node_connect_destroy(node_connect *c)
+void connect_destroy(node_connect *c)
 {
     if (!c) return;
     if (c->log) fclose(c->log);
@@ -284,6 +284,6 @@ void node_connect_destroy(node_connect *c)
     free(c->bulks);
     free(c->staff);
     sim_map_free(&c->by_flow);
-    report_free(&c->rep);
+    connect_report_free(&c->rep);
     free(c);
 }

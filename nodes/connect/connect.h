@@ -39,11 +39,11 @@ typedef struct node_connect node_connect;
 typedef struct lua_State lua_State;
 
 /* Attach to w before its scripts load (so that `connected()` answers in them), for the local
- * government with this 6-digit code. Nothing is checked until node_connect_prepare. */
-int  node_connect_attach(sim_world *w, const char *lg_code, node_connect **out);
+ * government with this 6-digit code. Nothing is checked until connect_prepare. */
+int  connect_attach(sim_world *w, const char *lg_code, node_connect **out);
 /* The scripts are loaded: the code names a local government of the topology, which leaves
  * the workload; the connection test listens to its flows. -EINVAL with a one-line reason. */
-int  node_connect_prepare(node_connect *c, char *why, size_t n);
+int  connect_prepare(node_connect *c, char *why, size_t n);
 
 /* What the session log's first line records, so that a replay can check it is the same run. */
 typedef struct node_connect_run_info {
@@ -65,56 +65,56 @@ typedef struct node_connect_serve_config {
 } node_connect_serve_config;
 
 /* Serve the API for run on loop; draws the access token. */
-int  node_connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const node_connect_serve_config *cfg);
-int  node_connect_port(const node_connect *c);
-const char *node_connect_token(const node_connect *c);
-const char *node_connect_lg_name(const node_connect *c);
+int  connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const node_connect_serve_config *cfg);
+int  connect_port(const node_connect *c);
+const char *connect_token(const node_connect *c);
+const char *connect_lg_name(const node_connect *c);
 /* Stop listening (the loop ends once the handles have closed). */
-void node_connect_close(node_connect *c);
+void connect_close(node_connect *c);
 
 /* [HOST:]PORT as given to --listen: the host (127.0.0.1 when none; "localhost" too) and the
  * port. -EINVAL when malformed. */
-int  node_connect_parse_listen(const char *spec, char *host, size_t n, int *port);
+int  connect_parse_listen(const char *spec, char *host, size_t n, int *port);
 
 /* Replay. Read a session log: the local government and the run it was recorded in. */
 typedef struct node_connect_session node_connect_session;
-int  node_connect_session_load(const char *path, node_connect_session **out, char *why, size_t n);
-const char *node_connect_session_lg(const node_connect_session *s);
+int  connect_session_load(const char *path, node_connect_session **out, char *why, size_t n);
+const char *connect_session_lg(const node_connect_session *s);
 /* Does this run match the recorded one (seed, scripts, --set, --until)? 0 or -EINVAL. */
-int  node_connect_session_check(const node_connect_session *s, const node_connect_run_info *info,
+int  connect_session_check(const node_connect_session *s, const node_connect_run_info *info,
                                 char *why, size_t n);
-void node_connect_session_free(node_connect_session *s);
+void connect_session_free(node_connect_session *s);
 /* Re-execute every recorded request at its recorded point, before the run is started
  * (c takes s). Returns 1 when the recorded session ended by itself (the API or Ctrl-C): the
  * driver stops the run as soon as it starts; 0 when it ran to the scripts' end; -EPROTO
  * when the run diverged from the record (why says where), or the world halted. */
-int  node_connect_replay(node_connect *c, node_connect_session *s, char *why, size_t n);
+int  connect_replay(node_connect *c, node_connect_session *s, char *why, size_t n);
 
 /* The session ended it (an API request, or the end of a replayed session), rather than
  * Ctrl-C or the scripts' end: its expectations are checked as at an end. */
-bool node_connect_ended_run(const node_connect *c);
+bool connect_ended_run(const node_connect *c);
 /* The run is over (end: "api", "interrupted", "until", "drained", "error"): the session
  * log's last line. */
-void node_connect_finish(node_connect *c, const char *end);
+void connect_finish(node_connect *c, const char *end);
 /* Answers that differed from the recorded ones at replay (a failure of the run). */
-int  node_connect_failed(const node_connect *c);
+int  connect_failed(const node_connect *c);
 
 /* The conformance report: summary.json's "connection_test", the summary's lines, and
  * report.html's section (from a summary, so `renkei report` draws it too). */
-cJSON *node_connect_report_json(node_connect *c);
-void node_connect_print(node_connect *c, FILE *f);
-int  node_connect_report_html(FILE *f, const cJSON *summary);
+cJSON *connect_report_json(node_connect *c);
+void connect_print(node_connect *c, FILE *f);
+int  connect_report_html(FILE *f, const cJSON *summary);
 
 /* Lua: connected() -> the local government under test (a node), or nil. */
-int  node_connect_open_lua(lua_State *L);
+int  connect_open_lua(lua_State *L);
 
 /* Free (after the world: nothing of the world is touched). */
-void node_connect_destroy(node_connect *c);
+void connect_destroy(node_connect *c);
 
 /* One API request without HTTP, as the replay and the tests make them: method "GET" or
  * "POST", the path, the query parameters (an object of strings, may be NULL), the body.
  * Returns the status; *answer (caller frees) is the body of the answer. */
-int  node_connect_call(node_connect *c, const char *method, const char *path, const cJSON *query,
+int  connect_request_call(node_connect *c, const char *method, const char *path, const cJSON *query,
                        const char *body, size_t len, char **answer);
 
 #endif

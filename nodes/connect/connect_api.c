@@ -84,7 +84,7 @@ void connect_add_time(cJSON *o, const char *key, sim_time_t t)
 void connect_add_addressee(cJSON *o, const char *key, uint64_t a)
 {
     char buf[ADDRESSEE_DIGITS + 1];
-    format_addressee(a, buf);
+    connect_format_addressee(a, buf);
     cJSON_AddStringToObject(o, key, buf);
 }
 
@@ -184,10 +184,10 @@ cJSON *connect_body_object(const connect_call *call, connect_answer *a, bool emp
     }
     if (rc < 0 && strcmp(e.rule, "duplicate_key") == 0) {
         field_errors fe;
-        fe_init(&fe);
-        fe_add(&fe, e.path, "duplicate_field", "%s is given twice in one object (%s)", e.path, e.why);
-        fe_answer(&fe, a, "request");
-        fe_free(&fe);
+        connect_fe_init(&fe);
+        connect_fe_add(&fe, e.path, "duplicate_field", "%s is given twice in one object (%s)", e.path, e.why);
+        connect_fe_answer(&fe, a, "request");
+        connect_fe_free(&fe);
         return NULL;
     }
     if (rc < 0) {
@@ -250,7 +250,7 @@ cJSON *connect_request_json(node_connect *c, const connect_req *q)
     if (!q->done) return o;
     connect_add_time(o, "completed_at", q->ended_at);
     cJSON_AddNumberToObject(o, "latency_ms", (double)(q->ended_at - q->accepted_at) / 1e3);
-    cJSON_AddStringToObject(o, "outcome", flow_error_name(q->outcome));
+    cJSON_AddStringToObject(o, "outcome", domain_error_name(q->outcome));
     cJSON_AddStringToObject(o, "message", outcome_message(q->op, q->outcome));
     if (q->serial_no) cJSON_AddNumberToObject(o, "serial_no", (double)q->serial_no);
     if (q->payload) connect_add_payload(o, q->payload, strlen(q->payload));
@@ -262,7 +262,7 @@ void connect_mark_seen(node_connect *c, connect_req *q)
 {
     if (!q->done || q->seen) return;
     q->seen = true;
-    report_seen(&c->rep, q, (double)(connect_wall_ns(c) - q->accepted_wall_ns) / 1e6);
+    connect_report_seen(&c->rep, q, (double)(connect_wall_ns(c) - q->accepted_wall_ns) / 1e6);
 }
 
 /* ---- routing --------------------------------------------------------------------------- */
@@ -399,7 +399,7 @@ void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a)
     case OP_FIXTURES: connect_op_fixtures(c, a); break;
     case OP_SESSION: connect_op_session(c, a); break;
     case OP_SESSION_END: connect_op_session_end(c, call, a); break;
-    case OP_CONFORMANCE: connect_answer_json(a, 200, node_connect_report_json(c)); break;
+    case OP_CONFORMANCE: connect_answer_json(a, 200, connect_report_json(c)); break;
     default: connect_answer_error(a, 404, "not_found", "no such operation"); break;
     }
     if (!a->json && !a->text) connect_answer_error(a, 500, "internal", "out of memory");

@@ -174,7 +174,7 @@ static void h_api(sim_http_req *r, void *ud)
     if (a.status == 405 && a.allow[0]) sim_http_req_add_header(r, "Allow", a.allow);
     if (text) sim_http_respond(r, a.status, ctype, text, len);
     else sim_http_respond_error(r, 500, "out of memory");
-    report_request(&c->rep, a.op, a.status, a.json, (double)(sim_http_wall_ns() - t0) / 1e6);
+    connect_report_request(&c->rep, a.op, a.status, a.json, (double)(sim_http_wall_ns() - t0) / 1e6);
     if (c->log && refused && c->refusals_logged >= REFUSALS_LOGGED) {
         count_unlogged(c, a.op, a.status, refused);
     } else if (c->log) {
@@ -253,7 +253,7 @@ static int write_header(node_connect *c, const node_connect_serve_config *cfg)
     return ferror(c->log) ? -EIO : 0;
 }
 
-int node_connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const node_connect_serve_config *cfg)
+int connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const node_connect_serve_config *cfg)
 {
     if (!c->b) return -EINVAL;
     if (c->http) return -EALREADY;
@@ -278,10 +278,10 @@ int node_connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const nod
     return sim_http_create(loop, &hc, &c->http);
 }
 
-int node_connect_port(const node_connect *c) { return c->http ? sim_http_port(c->http) : -1; }
-const char *node_connect_token(const node_connect *c) { return c->token; }
+int connect_port(const node_connect *c) { return c->http ? sim_http_port(c->http) : -1; }
+const char *connect_token(const node_connect *c) { return c->token; }
 
-void node_connect_close(node_connect *c)
+void connect_close(node_connect *c)
 {
     if (!c || !c->http) return;
     const sim_http_stats *st = sim_http_stats_get(c->http);
@@ -294,7 +294,7 @@ void node_connect_close(node_connect *c)
     c->http = NULL;
 }
 
-int node_connect_parse_listen(const char *spec, char *host, size_t n, int *port)
+int connect_parse_listen(const char *spec, char *host, size_t n, int *port)
 {
     snprintf(host, n, "127.0.0.1");
     const char *port_text = spec;

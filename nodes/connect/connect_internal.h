@@ -22,7 +22,7 @@
 #include "sim_map.h"
 
 /* The connection test's slot among the world's extensions (attached without a free function:
- * node_connect_destroy frees it after the world). */
+ * connect_destroy frees it after the world). */
 extern const sim_world_ext_key connect_ext_key;
 /* Statement slots of the connection test's reads in tenant stores (platform/site.c numbers
  * 0-10, replication 40-44, faults 46-47, the reconciliation 60). */
@@ -133,7 +133,7 @@ struct node_connect {
     sim_world *w;
     domain *d;
     char lg_code[8];
-    body *b;                    /* set by node_connect_prepare */
+    body *b;                    /* set by connect_prepare */
     sim_node *n;
     /* operations */
     connect_req *reqs;
@@ -251,41 +251,41 @@ typedef struct field_errors {
     int n;
 } field_errors;
 
-void fe_init(field_errors *fe);
-void fe_add(field_errors *fe, const char *field, const char *rule, const char *fmt, ...)
+void connect_fe_init(field_errors *fe);
+void connect_fe_add(field_errors *fe, const char *field, const char *rule, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* 409 when every problem is a conflict with the tenant's state, else 422; answers a. */
-void fe_answer(field_errors *fe, connect_answer *a, const char *what);
-void fe_free(field_errors *fe);
+void connect_fe_answer(field_errors *fe, connect_answer *a, const char *what);
+void connect_fe_free(field_errors *fe);
 /* Fields not in known (or in immutable: "not_updatable") are problems. */
-void check_fields(field_errors *fe, const cJSON *obj, const char *const known[], const char *const immutable[]);
-const char *check_string(field_errors *fe, const cJSON *obj, const char *name, bool required, size_t max,
+void connect_check_fields(field_errors *fe, const cJSON *obj, const char *const known[], const char *const immutable[]);
+const char *connect_check_string(field_errors *fe, const cJSON *obj, const char *name, bool required, size_t max,
                          const char *allowed, const char *allowed_text);
-bool check_addressee(node_connect *c, field_errors *fe, const cJSON *obj, uint64_t *out);
+bool connect_check_addressee(node_connect *c, field_errors *fe, const cJSON *obj, uint64_t *out);
 /* "YYYY-MM-DD" -> JST midnight of that day; *present false when absent (and not required). */
-bool check_date(field_errors *fe, const cJSON *obj, const char *name, bool required, sim_time_t *out, bool *present);
-int  check_item(node_connect *c, field_errors *fe, const cJSON *obj, bool required);
-bool check_staff(field_errors *fe, const cJSON *obj, bool required, const char **out);
+bool connect_check_date(field_errors *fe, const cJSON *obj, const char *name, bool required, sim_time_t *out, bool *present);
+int  connect_check_item(node_connect *c, field_errors *fe, const cJSON *obj, bool required);
+bool connect_check_staff(field_errors *fe, const cJSON *obj, bool required, const char **out);
 /* The payload as compact JSON text (caller frees with cJSON_free), or NULL. */
-char *check_payload(field_errors *fe, const cJSON *obj, bool partial);
+char *connect_check_payload(field_errors *fe, const cJSON *obj, bool partial);
 /* Every individual number anywhere in a body (its keys, strings and numbers, at any depth),
  * each a problem of its own (rule individual_no, the field its path). */
 void check_individual_nos(node_connect *c, field_errors *fe, const cJSON *obj);
-void format_addressee(uint64_t a, char out[ADDRESSEE_DIGITS + 1]);
+void connect_format_addressee(uint64_t a, char out[ADDRESSEE_DIGITS + 1]);
 /* Record ids and staff ids: these characters (and the words for them, for messages). */
 extern const char CONNECT_ID_CHARS[], CONNECT_ID_CHARS_TEXT[];
-void format_date(sim_time_t t, char out[16]);
+void connect_format_date(sim_time_t t, char out[16]);
 
 /* The first 16 bytes of the SHA-256 of an answer, in hex: what the replay compares. */
 void connect_digest(const char *text, size_t len, char out[33]);
 
 /* The conformance report's accounting (connect/connect_report.c). */
-void report_init(connect_report *r);
-void report_free(connect_report *r);
-void report_request(connect_report *r, connect_op op, int status, const cJSON *answer, double http_ms);
-void report_accepted(connect_report *r, connect_op op, uint64_t items);
-void report_completed(connect_report *r, const connect_req *q, double sim_ms, double wall_ms);
-void report_seen(connect_report *r, const connect_req *q, double wall_ms);
-void report_bulk_fetched(connect_report *r);
+void connect_report_init(connect_report *r);
+void connect_report_free(connect_report *r);
+void connect_report_request(connect_report *r, connect_op op, int status, const cJSON *answer, double http_ms);
+void connect_report_accepted(connect_report *r, connect_op op, uint64_t items);
+void connect_report_completed(connect_report *r, const connect_req *q, double sim_ms, double wall_ms);
+void connect_report_seen(connect_report *r, const connect_req *q, double wall_ms);
+void connect_report_bulk_fetched(connect_report *r);
 
 #endif

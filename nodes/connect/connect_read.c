@@ -36,12 +36,12 @@ static void param_number(const connect_call *call, field_errors *fe, const char 
     }
     size_t len = rc == 0 ? strlen(buf) : 0;
     if (rc < 0 || len == 0 || len > 12 || strspn(buf, DIGITS) != len) {
-        fe_add(fe, name, "type", "%s must be a whole number", name);
+        connect_fe_add(fe, name, "type", "%s must be a whole number", name);
         return;
     }
     uint64_t v = strtoull(buf, NULL, 10);
     if (v < lo || v > hi) {
-        fe_add(fe, name, "range", "%s must be from %llu to %llu", name, (unsigned long long)lo, (unsigned long long)hi);
+        connect_fe_add(fe, name, "range", "%s must be from %llu to %llu", name, (unsigned long long)lo, (unsigned long long)hi);
         return;
     }
     *out = v;
@@ -51,15 +51,15 @@ void connect_op_provisions(node_connect *c, const connect_call *call, connect_an
 {
     uint64_t from = 0, limit = 100;
     field_errors fe;
-    fe_init(&fe);
+    connect_fe_init(&fe);
     param_number(call, &fe, "from", 0, UINT32_MAX, &from);
     param_number(call, &fe, "limit", 1, PAGE_MAX, &limit);
     if (fe.n) {
-        fe_answer(&fe, a, "provision records");
-        fe_free(&fe);
+        connect_fe_answer(&fe, a, "provision records");
+        connect_fe_free(&fe);
         return;
     }
-    fe_free(&fe);
+    connect_fe_free(&fe);
     tenant_db *t = connect_tenant_db(c);
     sqlite3_stmt *st = t ? sim_store_stmt(t->store, TENANT_ST_CONNECT_PROVISIONS,
         "SELECT serial_no, t, inquirer, item, outcome FROM provision_log WHERE tenant = ?1"
@@ -144,7 +144,7 @@ void connect_op_bulk_result(node_connect *c, const char *id, connect_answer *a)
         cJSON_free(line);
     }
     c->rep.ops[OP_BULK_RESULT].done_fetches++;
-    report_bulk_fetched(&c->rep);
+    connect_report_bulk_fetched(&c->rep);
     cJSON_Delete(a->json);
     a->json = NULL;
     a->status = 200;
@@ -172,13 +172,13 @@ void connect_op_replica_read(node_connect *c, const char *id, connect_answer *a)
     cJSON_AddStringToObject(o, "item", (const char *)sqlite3_column_text(st, 1));
     cJSON_AddNumberToObject(o, "schema_version", sqlite3_column_int(st, 2));
     char day[16];
-    format_date(sqlite3_column_int64(st, 3), day);
+    connect_format_date(sqlite3_column_int64(st, 3), day);
     cJSON_AddStringToObject(o, "pub_start", day);
     sim_time_t end = sqlite3_column_int64(st, 4);
     if (end == INT64_MAX) {
         cJSON_AddNullToObject(o, "pub_end");
     } else {
-        format_date(end - SIM_DAY, day);
+        connect_format_date(end - SIM_DAY, day);
         cJSON_AddStringToObject(o, "pub_end", day);
     }
     connect_add_payload(o, (const char *)sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5));
@@ -189,22 +189,22 @@ void connect_op_replica_read(node_connect *c, const char *id, connect_answer *a)
 void connect_op_addressee_read(node_connect *c, const char *arg, connect_answer *a)
 {
     field_errors fe;
-    fe_init(&fe);
+    connect_fe_init(&fe);
     cJSON *probe = cJSON_CreateObject();
     cJSON_AddStringToObject(probe, "addressee_no", arg);
     uint64_t addressee = 0;
-    bool ok = check_addressee(c, &fe, probe, &addressee);
+    bool ok = connect_check_addressee(c, &fe, probe, &addressee);
     cJSON_Delete(probe);
     if (!ok) {
         const cJSON *e = cJSON_GetArrayItem(fe.list, 0);
         if (e && strcmp(cJSON_GetObjectItem(e, "rule")->valuestring, "unknown") == 0)
             connect_answer_error(a, 404, "not_found", "%s", cJSON_GetObjectItem(e, "message")->valuestring);
         else
-            fe_answer(&fe, a, "addressee lookup");
-        fe_free(&fe);
+            connect_fe_answer(&fe, a, "addressee lookup");
+        connect_fe_free(&fe);
         return;
     }
-    fe_free(&fe);
+    connect_fe_free(&fe);
     const resident *r = &c->b->residents[addressee - 1];
     cJSON *o = cJSON_CreateObject();
     connect_add_addressee(o, "addressee_no", addressee);
@@ -232,13 +232,13 @@ void connect_op_addressee_read(node_connect *c, const char *arg, connect_answer 
             char day[16];
             cJSON_AddStringToObject(x, "record_id", (const char *)sqlite3_column_text(st, 0));
             cJSON_AddStringToObject(x, "item", (const char *)sqlite3_column_text(st, 1));
-            format_date(sqlite3_column_int64(st, 2), day);
+            connect_format_date(sqlite3_column_int64(st, 2), day);
             cJSON_AddStringToObject(x, "pub_start", day);
             sim_time_t end = sqlite3_column_int64(st, 3);
             if (end == INT64_MAX) {
                 cJSON_AddNullToObject(x, "pub_end");
             } else {
-                format_date(end - SIM_DAY, day);
+                connect_format_date(end - SIM_DAY, day);
                 cJSON_AddStringToObject(x, "pub_end", day);
             }
             cJSON_AddItemToArray(list, x);
@@ -276,7 +276,7 @@ void connect_op_code_lists(node_connect *c, connect_answer *a)
     cJSON *versions = cJSON_AddArrayToObject(o, "schema_versions");
     cJSON_AddItemToArray(versions, cJSON_CreateNumber(1));
     cJSON *outcomes = cJSON_AddArrayToObject(o, "outcomes");
-    for (int e = 0; e < FLOW_ERRORS; e++) cJSON_AddItemToArray(outcomes, cJSON_CreateString(flow_error_name((flow_error)e)));
+    for (int e = 0; e < FLOW_ERRORS; e++) cJSON_AddItemToArray(outcomes, cJSON_CreateString(domain_error_name((flow_error)e)));
     connect_answer_json(a, 200, o);
 }
 
@@ -316,7 +316,7 @@ void connect_op_fixtures(node_connect *c, connect_answer *a)
     for (uint64_t i = 1; i <= last && cJSON_GetArraySize(nocode) < FIXTURES_LISTED; i++) {
         if (connect_has_code(c, i) || connect_pending(c, OP_CODE_ACQUISITION, i, NULL)) continue;
         char s[ADDRESSEE_DIGITS + 1];
-        format_addressee(i, s);
+        connect_format_addressee(i, s);
         cJSON_AddItemToArray(nocode, cJSON_CreateString(s));
     }
     connect_answer_json(a, 200, o);

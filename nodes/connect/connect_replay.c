@@ -7,7 +7,7 @@
  * to the same API: the world changes exactly as it did live, so the trace hash is the same,
  * and each answer's digest is compared with the recorded one. Refusals (rate limit, token)
  * never reached the world: they only count again in the report. Requests come in through
- * node_connect_call too, which the tests use to drive the API without HTTP. The log is read by
+ * connect_request_call too, which the tests use to drive the API without HTTP. The log is read by
  * the strict reader (sim_json.h): a line it refuses is named with its byte and rule. */
 #include "connect/connect_internal.h"
 #include "sim_json.h"
@@ -26,7 +26,7 @@ struct node_connect_session {
     char lg[8];
 };
 
-void node_connect_session_free(node_connect_session *s)
+void connect_session_free(node_connect_session *s)
 {
     if (!s) return;
     for (size_t i = 0; i < s->n; i++) cJSON_Delete(s->lines[i]);
@@ -62,7 +62,7 @@ static char *read_all(FILE *f, size_t *len)
     return text;
 }
 
-int node_connect_session_load(const char *path, node_connect_session **out, char *why, size_t n)
+int connect_session_load(const char *path, node_connect_session **out, char *why, size_t n)
 {
     *out = NULL;
     FILE *f = fopen(path, "r");
@@ -76,7 +76,7 @@ int node_connect_session_load(const char *path, node_connect_session **out, char
     node_connect_session *s = calloc(1, sizeof *s);
     if (!text || !s || !(s->path = strdup(path))) {
         free(text);
-        node_connect_session_free(s);
+        connect_session_free(s);
         snprintf(why, n, "--replay-session %s: out of memory", path);
         return -ENOMEM;
     }
@@ -142,14 +142,14 @@ int node_connect_session_load(const char *path, node_connect_session **out, char
         rc = -EINVAL;
     }
     if (rc < 0) {
-        node_connect_session_free(s);
+        connect_session_free(s);
         return rc;
     }
     *out = s;
     return 0;
 }
 
-const char *node_connect_session_lg(const node_connect_session *s) { return s->lg; }
+const char *connect_session_lg(const node_connect_session *s) { return s->lg; }
 
 static bool same_strings(const cJSON *list, const char *const *v, int n)
 {
@@ -160,7 +160,7 @@ static bool same_strings(const cJSON *list, const char *const *v, int n)
     return true;
 }
 
-int node_connect_session_check(const node_connect_session *s, const node_connect_run_info *info, char *why, size_t n)
+int connect_session_check(const node_connect_session *s, const node_connect_run_info *info, char *why, size_t n)
 {
     const cJSON *h = s->header;
     const cJSON *seed = cJSON_GetObjectItem(h, "seed"), *until = cJSON_GetObjectItem(h, "until");
@@ -213,10 +213,10 @@ static void execute(node_connect *c, unsigned method, const char *path, const cJ
     *a = (connect_answer){.compare = true};
     connect_api_handle(c, &call, a);
     *text = connect_answer_text(a, text_len, &ctype);
-    report_request(&c->rep, a->op, a->status, a->json, -1);
+    connect_report_request(&c->rep, a->op, a->status, a->json, -1);
 }
 
-int node_connect_call(node_connect *c, const char *method, const char *path, const cJSON *query, const char *req_body,
+int connect_request_call(node_connect *c, const char *method, const char *path, const cJSON *query, const char *req_body,
                       size_t len, char **answer)
 {
     connect_answer a;
@@ -283,11 +283,11 @@ static void count_refusals(node_connect *c, connect_op op, int status, const cha
     cJSON *a = cJSON_CreateObject();
     cJSON_AddStringToObject(a, "code", code);
     cJSON_AddStringToObject(a, "error", "refused before the API (recorded)");
-    for (uint64_t i = 0; i < count; i++) report_request(&c->rep, op, status, a, -1);
+    for (uint64_t i = 0; i < count; i++) connect_report_request(&c->rep, op, status, a, -1);
     cJSON_Delete(a);
 }
 
-int node_connect_replay(node_connect *c, node_connect_session *s, char *why, size_t n)
+int connect_replay(node_connect *c, node_connect_session *s, char *why, size_t n)
 {
     c->replaying = true;
     int rc = 0;
@@ -358,6 +358,6 @@ int node_connect_replay(node_connect *c, node_connect_session *s, char *why, siz
         sim_json_utf8_trim(c->rep.first_divergence);
         c->ended_by_session = true;
     }
-    node_connect_session_free(s);
+    connect_session_free(s);
     return rc;
 }

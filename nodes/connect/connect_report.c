@@ -16,9 +16,9 @@
 
 /* ---- accounting ------------------------------------------------------------------------ */
 
-void report_init(connect_report *r) { *r = (connect_report){0}; }
+void connect_report_init(connect_report *r) { *r = (connect_report){0}; }
 
-void report_free(connect_report *r)
+void connect_report_free(connect_report *r)
 {
     for (int i = 0; i < OP_COUNT; i++) {
         free(r->ops[i].http_ms.v);
@@ -87,7 +87,7 @@ static const char *str_of(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-void report_request(connect_report *r, connect_op op, int status, const cJSON *answer, double http_ms)
+void connect_report_request(connect_report *r, connect_op op, int status, const cJSON *answer, double http_ms)
 {
     op_stats *s = &r->ops[op];
     r->requests++;
@@ -107,7 +107,7 @@ void report_request(connect_report *r, connect_op op, int status, const cJSON *a
         group_add(r, op, status, code, str_of(e, "field"), str_of(e, "rule"), str_of(e, "message"));
 }
 
-void report_accepted(connect_report *r, connect_op op, uint64_t items)
+void connect_report_accepted(connect_report *r, connect_op op, uint64_t items)
 {
     r->ops[op].accepted += items;
     if (op == OP_BULK_INQUIRY || op == OP_BULK_REPLICA) r->ops[op].lines += items;
@@ -120,7 +120,7 @@ static connect_op stat_op(const connect_req *q)
     return q->op == OP_INQUIRY ? OP_BULK_INQUIRY : OP_BULK_REPLICA;
 }
 
-void report_completed(connect_report *r, const connect_req *q, double sim_ms, double wall_ms)
+void connect_report_completed(connect_report *r, const connect_req *q, double sim_ms, double wall_ms)
 {
     op_stats *s = &r->ops[stat_op(q)];
     s->completed++;
@@ -130,8 +130,8 @@ void report_completed(connect_report *r, const connect_req *q, double sim_ms, do
     lat_add(&s->done_wall_ms, wall_ms);
 }
 
-void report_seen(connect_report *r, const connect_req *q, double wall_ms) { lat_add(&r->ops[stat_op(q)].seen_wall_ms, wall_ms); }
-void report_bulk_fetched(connect_report *r) { r->bulk_file_fetched = true; }
+void connect_report_seen(connect_report *r, const connect_req *q, double wall_ms) { lat_add(&r->ops[stat_op(q)].seen_wall_ms, wall_ms); }
+void connect_report_bulk_fetched(connect_report *r) { r->bulk_file_fetched = true; }
 
 /* ---- what was required ----------------------------------------------------------------- */
 
@@ -214,7 +214,7 @@ static cJSON *op_json(const op_stats *s, connect_op op, bool wall)
         cJSON_AddNumberToObject(o, "succeeded", (double)s->completed_ok);
         cJSON *outcomes = cJSON_AddObjectToObject(o, "outcomes");
         for (int e = 0; e < FLOW_ERRORS; e++)
-            if (s->outcome[e]) cJSON_AddNumberToObject(outcomes, flow_error_name((flow_error)e), (double)s->outcome[e]);
+            if (s->outcome[e]) cJSON_AddNumberToObject(outcomes, domain_error_name((flow_error)e), (double)s->outcome[e]);
     } else {
         cJSON_AddNumberToObject(o, "succeeded", (double)s->answered);
     }
@@ -246,13 +246,13 @@ static const char *outcome_meaning(flow_error e)
     }
 }
 
-cJSON *node_connect_report_json(node_connect *c)
+cJSON *connect_report_json(node_connect *c)
 {
     const connect_report *r = &c->rep;
     bool wall = !c->replaying;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "lg", c->lg_code);
-    cJSON_AddStringToObject(o, "name", node_connect_lg_name(c));
+    cJSON_AddStringToObject(o, "name", connect_lg_name(c));
     cJSON_AddStringToObject(o, "mode", c->replaying ? "replay" : "live");
     cJSON_AddNumberToObject(o, "requests", (double)r->requests);
     cJSON_AddNumberToObject(o, "operations_accepted", (double)c->nreqs);
@@ -297,7 +297,7 @@ cJSON *node_connect_report_json(node_connect *c)
             if (!r->ops[k].outcome[e]) continue;
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "operation", connect_op_name((connect_op)k));
-            cJSON_AddStringToObject(x, "outcome", flow_error_name((flow_error)e));
+            cJSON_AddStringToObject(x, "outcome", domain_error_name((flow_error)e));
             cJSON_AddNumberToObject(x, "count", (double)r->ops[k].outcome[e]);
             cJSON_AddStringToObject(x, "meaning", outcome_meaning((flow_error)e));
             cJSON_AddItemToArray(flow_errors, x);
@@ -340,11 +340,11 @@ static double pct(const latency_set *s, double q)
     return x;
 }
 
-void node_connect_print(node_connect *c, FILE *f)
+void connect_print(node_connect *c, FILE *f)
 {
     const connect_report *r = &c->rep;
     fprintf(f, "  connection test of %s %s (%s): %llu requests, %zu operations accepted\n", c->lg_code,
-            node_connect_lg_name(c), c->replaying ? "replay" : "live", (unsigned long long)r->requests, c->nreqs);
+            connect_lg_name(c), c->replaying ? "replay" : "live", (unsigned long long)r->requests, c->nreqs);
     fprintf(f, "    %-22s %8s %8s %8s %9s  %s\n", "operation", "requests", "answered", "rejected", "succeeded",
             "latency p50/p95 ms (simulated)");
     for (int k = 0; k < OP_COUNT; k++) {
@@ -416,7 +416,7 @@ static void cell_latency(FILE *f, const cJSON *lat, const char *key)
             cJSON_GetObjectItem(l, "p95")->valuedouble, cJSON_GetObjectItem(l, "max")->valuedouble);
 }
 
-int node_connect_report_html(FILE *f, const cJSON *summary)
+int connect_report_html(FILE *f, const cJSON *summary)
 {
     const cJSON *ct = cJSON_GetObjectItemCaseSensitive(summary, "connection_test");
     if (!cJSON_IsObject(ct)) return 0;

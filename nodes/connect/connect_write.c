@@ -39,11 +39,11 @@ static void check_schema(field_errors *fe, const cJSON *j)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "schema_version");
     if (!v || cJSON_IsNull(v))
-        fe_add(fe, "schema_version", "required", "schema_version (the layout version of the payload) is required");
+        connect_fe_add(fe, "schema_version", "required", "schema_version (the layout version of the payload) is required");
     else if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble)
-        fe_add(fe, "schema_version", "type", "schema_version must be a whole number");
+        connect_fe_add(fe, "schema_version", "type", "schema_version must be a whole number");
     else if (v->valueint != 1)
-        fe_add(fe, "schema_version", "code_list", "schema_version %d is not a published layout version (published: 1)",
+        connect_fe_add(fe, "schema_version", "code_list", "schema_version %d is not a published layout version (published: 1)",
                v->valueint);
 }
 
@@ -52,34 +52,34 @@ static void check_registration(node_connect *c, field_errors *fe, const cJSON *j
     static const char *const known[] = {"record_id", "addressee_no", "item", "schema_version", "pub_start",
                                         "pub_end", "payload", "staff", NULL};
     *r = (reg_fields){.item = -1, .pub_end = INT64_MAX};
-    check_fields(fe, j, known, NULL);
-    r->record_id = check_string(fe, j, "record_id", true, RECORD_ID_MAX, CONNECT_ID_CHARS, CONNECT_ID_CHARS_TEXT);
+    connect_check_fields(fe, j, known, NULL);
+    r->record_id = connect_check_string(fe, j, "record_id", true, RECORD_ID_MAX, CONNECT_ID_CHARS, CONNECT_ID_CHARS_TEXT);
     if (r->record_id) {
         const connect_req *p = connect_pending(c, OP_REPLICA_REGISTRATION, 0, r->record_id);
         sqlite3_stmt *st = p ? NULL : connect_stored_record(c, r->record_id);
         if (st) sqlite3_reset(st);
         if (p)
-            fe_add(fe, "record_id", "duplicate", "record %s is being registered (request %s)", r->record_id, p->id);
+            connect_fe_add(fe, "record_id", "duplicate", "record %s is being registered (request %s)", r->record_id, p->id);
         else if (st)
-            fe_add(fe, "record_id", "duplicate", "record %s is already registered (to change it: POST /connect/v1/replicas/partial)",
+            connect_fe_add(fe, "record_id", "duplicate", "record %s is already registered (to change it: POST /connect/v1/replicas/partial)",
                    r->record_id);
     }
-    if (check_addressee(c, fe, j, &r->addressee) && !connect_has_code(c, r->addressee)) {
+    if (connect_check_addressee(c, fe, j, &r->addressee) && !connect_has_code(c, r->addressee)) {
         char a[ADDRESSEE_DIGITS + 1];
-        format_addressee(r->addressee, a);
-        fe_add(fe, "addressee_no", "no_code", "%s has no agency code yet (符号が未取得): acquire it first (POST /connect/v1/codes)", a);
+        connect_format_addressee(r->addressee, a);
+        connect_fe_add(fe, "addressee_no", "no_code", "%s has no agency code yet (符号が未取得): acquire it first (POST /connect/v1/codes)", a);
     }
-    r->item = check_item(c, fe, j, true);
+    r->item = connect_check_item(c, fe, j, true);
     check_schema(fe, j);
     sim_time_t end = 0;
     bool have_start, have_end;
-    bool start_ok = check_date(fe, j, "pub_start", true, &r->pub_start, &have_start) && have_start;
-    bool end_ok = check_date(fe, j, "pub_end", false, &end, &have_end) && have_end;
+    bool start_ok = connect_check_date(fe, j, "pub_start", true, &r->pub_start, &have_start) && have_start;
+    bool end_ok = connect_check_date(fe, j, "pub_end", false, &end, &have_end) && have_end;
     if (end_ok) r->pub_end = end + SIM_DAY;   /* the last day published, inclusive */
     if (start_ok && end_ok && end < r->pub_start)
-        fe_add(fe, "pub_end", "date_order", "pub_end must not be before pub_start");
-    r->payload = check_payload(fe, j, false);
-    check_staff(fe, j, false, &r->staff);
+        connect_fe_add(fe, "pub_end", "date_order", "pub_end must not be before pub_start");
+    r->payload = connect_check_payload(fe, j, false);
+    connect_check_staff(fe, j, false, &r->staff);
     check_individual_nos(c, fe, j);
 }
 
@@ -93,33 +93,33 @@ static int lg_check_digit(const char *code)
 
 static body *check_provider(node_connect *c, field_errors *fe, const cJSON *j, int procedure)
 {
-    const char *s = check_string(fe, j, "provider", true, 23, NULL, NULL);
+    const char *s = connect_check_string(fe, j, "provider", true, 23, NULL, NULL);
     if (!s) return NULL;
     bool lg_code = strlen(s) == 6 && strspn(s, DIGITS) == 6;
     if (lg_code && lg_check_digit(s) != s[5] - '0') {
-        fe_add(fe, "provider", "check_digit", "%s has a wrong check digit (a local-government code %.5s ends in %d)", s, s,
+        connect_fe_add(fe, "provider", "check_digit", "%s has a wrong check digit (a local-government code %.5s ends in %d)", s, s,
                lg_check_digit(s));
         return NULL;
     }
     sim_node *n = sim_world_find_node(c->w, s);
     body *p = n ? domain_body(c->d, n->id) : NULL;
     if (!p || (lg_code && p->kind != BODY_LG) || (!lg_code && p->kind != BODY_AGENCY)) {
-        if (lg_code) fe_add(fe, "provider", "unknown", "no local government %s in this network", s);
-        else fe_add(fe, "provider", "unknown", "no agency called '%.30s' in this network (local governments are named by their 6-digit code)", s);
+        if (lg_code) connect_fe_add(fe, "provider", "unknown", "no local government %s in this network", s);
+        else connect_fe_add(fe, "provider", "unknown", "no agency called '%.30s' in this network (local governments are named by their 6-digit code)", s);
         return NULL;
     }
     if (p == c->b) {
-        fe_add(fe, "provider", "self", "a local government does not inquire of itself");
+        connect_fe_add(fe, "provider", "self", "a local government does not inquire of itself");
         return NULL;
     }
     if (procedure < 0) return p;
     const permission *perm = &c->d->procs[procedure];
     if (perm->provider_agency < 0 && p->kind != BODY_LG) {
-        fe_add(fe, "provider", "not_permitted", "procedure %s asks local governments, not %s", perm->id, s);
+        connect_fe_add(fe, "provider", "not_permitted", "procedure %s asks local governments, not %s", perm->id, s);
         return NULL;
     }
     if (perm->provider_agency >= 0 && (p->kind != BODY_AGENCY || p->agency_index != perm->provider_agency)) {
-        fe_add(fe, "provider", "not_permitted", "procedure %s asks %s, not %s", perm->id,
+        connect_fe_add(fe, "provider", "not_permitted", "procedure %s asks %s, not %s", perm->id,
                c->d->agencies[perm->provider_agency], s);
         return NULL;
     }
@@ -130,31 +130,31 @@ static void check_inquiry(node_connect *c, field_errors *fe, const cJSON *j, inq
 {
     static const char *const known[] = {"addressee_no", "procedure", "item", "provider", "staff", NULL};
     *q = (inq_fields){.procedure = -1, .item = -1, .provider = UINT32_MAX};
-    check_fields(fe, j, known, NULL);
-    if (check_addressee(c, fe, j, &q->addressee) && !connect_has_code(c, q->addressee)) {
+    connect_check_fields(fe, j, known, NULL);
+    if (connect_check_addressee(c, fe, j, &q->addressee) && !connect_has_code(c, q->addressee)) {
         char a[ADDRESSEE_DIGITS + 1];
-        format_addressee(q->addressee, a);
-        fe_add(fe, "addressee_no", "no_code", "%s has no agency code yet (符号が未取得): acquire it first (POST /connect/v1/codes)", a);
+        connect_format_addressee(q->addressee, a);
+        connect_fe_add(fe, "addressee_no", "no_code", "%s has no agency code yet (符号が未取得): acquire it first (POST /connect/v1/codes)", a);
     }
-    const char *proc = check_string(fe, j, "procedure", true, 47, "abcdefghijklmnopqrstuvwxyz0123456789_",
+    const char *proc = connect_check_string(fe, j, "procedure", true, 47, "abcdefghijklmnopqrstuvwxyz0123456789_",
                                     "lower-case letters, digits and '_'");
     if (proc) {
         int p = domain_procedure(c->d, proc);
         if (p < 0)
-            fe_add(fe, "procedure", "code_list", "%s is not a procedure of the permission table (the list: GET /connect/v1/code-lists)", proc);
+            connect_fe_add(fe, "procedure", "code_list", "%s is not a procedure of the permission table (the list: GET /connect/v1/code-lists)", proc);
         else if (c->d->procs[p].inquirer_agency >= 0)
-            fe_add(fe, "procedure", "not_permitted", "procedure %s is asked by %s, not by local governments", proc,
+            connect_fe_add(fe, "procedure", "not_permitted", "procedure %s is asked by %s, not by local governments", proc,
                    c->d->agencies[c->d->procs[p].inquirer_agency]);
         else
             q->procedure = p;
     }
-    q->item = check_item(c, fe, j, false);
+    q->item = connect_check_item(c, fe, j, false);
     if (q->procedure >= 0 && q->item >= 0 && c->d->procs[q->procedure].item != q->item)
-        fe_add(fe, "item", "not_permitted", "procedure %s may ask for %s only, not %s", c->d->procs[q->procedure].id,
+        connect_fe_add(fe, "item", "not_permitted", "procedure %s may ask for %s only, not %s", c->d->procs[q->procedure].id,
                c->d->items[c->d->procs[q->procedure].item].code, c->d->items[q->item].code);
     body *p = check_provider(c, fe, j, q->procedure);
     if (p) q->provider = p->node;
-    check_staff(fe, j, true, &q->staff);
+    connect_check_staff(fe, j, true, &q->staff);
     check_individual_nos(c, fe, j);
 }
 
@@ -171,7 +171,7 @@ static connect_req *start_registration(node_connect *c, const reg_fields *r)
     connect_staff_number(c, r->staff);
     connect_note(c, "%s replica registration accepted: record %s, addressee %llu, %s", q->id, q->record_id,
          (unsigned long long)q->addressee, c->d->items[q->item].code);
-    connect_track_flow(c, q, body_register_replica(c->n, r->addressee, r->item, r->record_id, r->pub_start,
+    connect_track_flow(c, q, node_body_register_replica(c->n, r->addressee, r->item, r->record_id, r->pub_start,
                                                    r->pub_end, r->payload));
     return q;
 }
@@ -187,7 +187,7 @@ static connect_req *start_inquiry(node_connect *c, const inq_fields *f)
     uint32_t staff = connect_staff_number(c, f->staff);
     connect_note(c, "%s inquiry accepted: addressee %llu, %s, provider %s, staff %u", q->id, (unsigned long long)q->addressee,
          c->d->procs[q->procedure].id, connect_body_label(domain_body(c->d, q->provider)), staff);
-    connect_track_flow(c, q, body_inquire(c->n, f->addressee, f->procedure, f->provider, staff));
+    connect_track_flow(c, q, node_body_inquire(c->n, f->addressee, f->procedure, f->provider, staff));
     return q;
 }
 
@@ -199,21 +199,21 @@ void connect_op_code(node_connect *c, const connect_call *call, connect_answer *
     if (!j) return;
     static const char *const known[] = {"addressee_no", "staff", NULL};
     field_errors fe;
-    fe_init(&fe);
-    check_fields(&fe, j, known, NULL);
+    connect_fe_init(&fe);
+    connect_check_fields(&fe, j, known, NULL);
     uint64_t addressee = 0;
     const char *staff;
-    if (check_addressee(c, &fe, j, &addressee)) {
+    if (connect_check_addressee(c, &fe, j, &addressee)) {
         const connect_req *p = connect_pending(c, OP_CODE_ACQUISITION, addressee, NULL);
         if (connect_has_code(c, addressee))
-            fe_add(&fe, "addressee_no", "already_acquired", "this addressee already has an agency code: it is never acquired twice");
+            connect_fe_add(&fe, "addressee_no", "already_acquired", "this addressee already has an agency code: it is never acquired twice");
         else if (p)
-            fe_add(&fe, "addressee_no", "in_progress", "the code of this addressee is being acquired (request %s)", p->id);
+            connect_fe_add(&fe, "addressee_no", "in_progress", "the code of this addressee is being acquired (request %s)", p->id);
     }
-    check_staff(&fe, j, false, &staff);
+    connect_check_staff(&fe, j, false, &staff);
     check_individual_nos(c, &fe, j);
     if (fe.n) {
-        fe_answer(&fe, a, "code acquisition");
+        connect_fe_answer(&fe, a, "code acquisition");
     } else {
         connect_req *q = connect_new_req(c, OP_CODE_ACQUISITION, staff);
         if (!q) {
@@ -222,12 +222,12 @@ void connect_op_code(node_connect *c, const connect_call *call, connect_answer *
             q->addressee = addressee;
             connect_staff_number(c, staff);
             connect_note(c, "%s code acquisition accepted: addressee %llu", q->id, (unsigned long long)addressee);
-            connect_track_flow(c, q, body_acquire_code(c->n, addressee));
-            report_accepted(&c->rep, OP_CODE_ACQUISITION, 1);
+            connect_track_flow(c, q, node_body_acquire_code(c->n, addressee));
+            connect_report_accepted(&c->rep, OP_CODE_ACQUISITION, 1);
             connect_answer_json(a, 202, connect_request_json(c, q));
         }
     }
-    fe_free(&fe);
+    connect_fe_free(&fe);
     cJSON_Delete(j);
 }
 
@@ -236,22 +236,22 @@ void connect_op_register(node_connect *c, const connect_call *call, connect_answ
     cJSON *j = connect_body_object(call, a, false);
     if (!j) return;
     field_errors fe;
-    fe_init(&fe);
+    connect_fe_init(&fe);
     reg_fields r;
     check_registration(c, &fe, j, &r);
     if (fe.n) {
-        fe_answer(&fe, a, "replica registration");
+        connect_fe_answer(&fe, a, "replica registration");
     } else {
         connect_req *q = start_registration(c, &r);
         if (!q) {
             connect_answer_error(a, 500, "internal", "out of memory");
         } else {
-            report_accepted(&c->rep, OP_REPLICA_REGISTRATION, 1);
+            connect_report_accepted(&c->rep, OP_REPLICA_REGISTRATION, 1);
             connect_answer_json(a, 202, connect_request_json(c, q));
         }
     }
     cJSON_free(r.payload);
-    fe_free(&fe);
+    connect_fe_free(&fe);
     cJSON_Delete(j);
 }
 
@@ -262,9 +262,9 @@ void connect_op_update(node_connect *c, const connect_call *call, connect_answer
     static const char *const known[] = {"record_id", "payload", "pub_end", "staff", NULL};
     static const char *const fixed[] = {"addressee_no", "item", "schema_version", "pub_start", NULL};
     field_errors fe;
-    fe_init(&fe);
-    check_fields(&fe, j, known, fixed);
-    const char *record = check_string(&fe, j, "record_id", true, RECORD_ID_MAX, CONNECT_ID_CHARS, CONNECT_ID_CHARS_TEXT);
+    connect_fe_init(&fe);
+    connect_check_fields(&fe, j, known, fixed);
+    const char *record = connect_check_string(&fe, j, "record_id", true, RECORD_ID_MAX, CONNECT_ID_CHARS, CONNECT_ID_CHARS_TEXT);
     bool known_record = false;
     sim_time_t pub_start = 0;
     if (record) {
@@ -277,23 +277,23 @@ void connect_op_update(node_connect *c, const connect_call *call, connect_answer
             sqlite3_reset(st);
         }
         if (!known_record)
-            fe_add(&fe, "record_id", "unknown", "no record %s in this tenant's provision database", record);
+            connect_fe_add(&fe, "record_id", "unknown", "no record %s in this tenant's provision database", record);
     }
     const cJSON *given = cJSON_GetObjectItemCaseSensitive(j, "payload");
     bool payload_given = given && !cJSON_IsNull(given);
-    char *payload = check_payload(&fe, j, true);
+    char *payload = connect_check_payload(&fe, j, true);
     sim_time_t end = 0;
     bool have_end;
-    bool end_ok = check_date(&fe, j, "pub_end", false, &end, &have_end) && have_end;
+    bool end_ok = connect_check_date(&fe, j, "pub_end", false, &end, &have_end) && have_end;
     if (end_ok && known_record && end < pub_start)
-        fe_add(&fe, "pub_end", "date_order", "pub_end must not be before the record's pub_start");
+        connect_fe_add(&fe, "pub_end", "date_order", "pub_end must not be before the record's pub_start");
     if (!payload_given && !have_end)
-        fe_add(&fe, "payload", "empty", "a partial update changes at least one thing: payload fields or pub_end");
+        connect_fe_add(&fe, "payload", "empty", "a partial update changes at least one thing: payload fields or pub_end");
     const char *staff;
-    check_staff(&fe, j, false, &staff);
+    connect_check_staff(&fe, j, false, &staff);
     check_individual_nos(c, &fe, j);
     if (fe.n) {
-        fe_answer(&fe, a, "partial update");
+        connect_fe_answer(&fe, a, "partial update");
     } else {
         connect_req *q = connect_new_req(c, OP_REPLICA_UPDATE, staff);
         if (!q) {
@@ -302,13 +302,13 @@ void connect_op_update(node_connect *c, const connect_call *call, connect_answer
             snprintf(q->record_id, sizeof q->record_id, "%s", record);
             connect_staff_number(c, staff);
             connect_note(c, "%s partial update accepted: record %s", q->id, record);
-            connect_track_flow(c, q, body_update_replica(c->n, record, payload ? payload : "{}", end_ok ? end + SIM_DAY : 0));
-            report_accepted(&c->rep, OP_REPLICA_UPDATE, 1);
+            connect_track_flow(c, q, node_body_update_replica(c->n, record, payload ? payload : "{}", end_ok ? end + SIM_DAY : 0));
+            connect_report_accepted(&c->rep, OP_REPLICA_UPDATE, 1);
             connect_answer_json(a, 202, connect_request_json(c, q));
         }
     }
     cJSON_free(payload);
-    fe_free(&fe);
+    connect_fe_free(&fe);
     cJSON_Delete(j);
 }
 
@@ -317,21 +317,21 @@ void connect_op_inquire(node_connect *c, const connect_call *call, connect_answe
     cJSON *j = connect_body_object(call, a, false);
     if (!j) return;
     field_errors fe;
-    fe_init(&fe);
+    connect_fe_init(&fe);
     inq_fields f;
     check_inquiry(c, &fe, j, &f);
     if (fe.n) {
-        fe_answer(&fe, a, "inquiry");
+        connect_fe_answer(&fe, a, "inquiry");
     } else {
         connect_req *q = start_inquiry(c, &f);
         if (!q) {
             connect_answer_error(a, 500, "internal", "out of memory");
         } else {
-            report_accepted(&c->rep, OP_INQUIRY, 1);
+            connect_report_accepted(&c->rep, OP_INQUIRY, 1);
             connect_answer_json(a, 202, connect_request_json(c, q));
         }
     }
-    fe_free(&fe);
+    connect_fe_free(&fe);
     cJSON_Delete(j);
 }
 
@@ -363,7 +363,7 @@ static size_t split_lines(const char *text, size_t len, line_span *out, size_t m
 void connect_op_bulk(node_connect *c, const connect_call *call, connect_answer *a, bool inquiries)
 {
     field_errors fe;
-    fe_init(&fe);
+    connect_fe_init(&fe);
     line_span *lines = calloc(BULK_MAX_LINES, sizeof *lines);
     cJSON **objs = calloc(BULK_MAX_LINES, sizeof *objs);
     reg_fields *regs = inquiries ? NULL : calloc(BULK_MAX_LINES, sizeof *regs);
@@ -375,13 +375,13 @@ void connect_op_bulk(node_connect *c, const connect_call *call, connect_answer *
         goto out;
     }
     if (too_many)
-        fe_add(&fe, "body", "too_many_lines", "a bulk file has at most %d lines", BULK_MAX_LINES);
+        connect_fe_add(&fe, "body", "too_many_lines", "a bulk file has at most %d lines", BULK_MAX_LINES);
     else if (n == 0)
-        fe_add(&fe, "body", "empty", "the bulk file has no lines (one JSON object a line)");
+        connect_fe_add(&fe, "body", "empty", "the bulk file has no lines (one JSON object a line)");
     for (size_t i = 0; i < n && !too_many; i++) {
         fe.line = (int)i + 1;
         if (lines[i].len == 0) {
-            fe_add(&fe, "line", "empty", "line %zu is empty", i + 1);
+            connect_fe_add(&fe, "line", "empty", "line %zu is empty", i + 1);
             continue;
         }
         sim_json_error e;
@@ -391,15 +391,15 @@ void connect_op_bulk(node_connect *c, const connect_call *call, connect_answer *
             goto out;
         }
         if (rc < 0 && strcmp(e.rule, "duplicate_key") == 0) {
-            fe_add(&fe, e.path, "duplicate_field", "line %zu: %s is given twice in one object (%s)", i + 1, e.path, e.why);
+            connect_fe_add(&fe, e.path, "duplicate_field", "line %zu: %s is given twice in one object (%s)", i + 1, e.path, e.why);
             continue;
         }
         if (rc < 0) {
-            fe_add(&fe, "line", "json", "line %zu is not valid JSON (rule %s): %s", i + 1, e.rule, e.why);
+            connect_fe_add(&fe, "line", "json", "line %zu is not valid JSON (rule %s): %s", i + 1, e.rule, e.why);
             continue;
         }
         if (!cJSON_IsObject(objs[i])) {
-            fe_add(&fe, "line", "type", "line %zu must be a JSON object", i + 1);
+            connect_fe_add(&fe, "line", "type", "line %zu must be a JSON object", i + 1);
             continue;
         }
         if (inquiries) {
@@ -409,14 +409,14 @@ void connect_op_bulk(node_connect *c, const connect_call *call, connect_answer *
         check_registration(c, &fe, objs[i], &regs[i]);
         for (size_t k = 0; k < i && regs[i].record_id; k++) {
             if (regs[k].record_id && strcmp(regs[k].record_id, regs[i].record_id) == 0) {
-                fe_add(&fe, "record_id", "duplicate", "record %s is also on line %zu of this file", regs[i].record_id, k + 1);
+                connect_fe_add(&fe, "record_id", "duplicate", "record %s is also on line %zu of this file", regs[i].record_id, k + 1);
                 break;
             }
         }
     }
     fe.line = 0;
     if (fe.n) {
-        fe_answer(&fe, a, inquiries ? "inquiry file" : "replica file");
+        connect_fe_answer(&fe, a, inquiries ? "inquiry file" : "replica file");
         goto out;
     }
     if (c->nbulks == c->cap_bulks) {
@@ -447,7 +447,7 @@ void connect_op_bulk(node_connect *c, const connect_call *call, connect_answer *
         q->bulk = index;
         cJSON_AddItemToArray(ids, cJSON_CreateString(q->id));
     }
-    report_accepted(&c->rep, bk->op, n);
+    connect_report_accepted(&c->rep, bk->op, n);
     connect_answer_json(a, 202, o);
 out:
     for (size_t i = 0; i < n; i++) {
@@ -458,7 +458,7 @@ out:
     free(objs);
     free(regs);
     free(inqs);
-    fe_free(&fe);
+    connect_fe_free(&fe);
 }
 
 void connect_op_addressee_new(node_connect *c, const connect_call *call, connect_answer *a)
@@ -467,15 +467,15 @@ void connect_op_addressee_new(node_connect *c, const connect_call *call, connect
     if (!j) return;
     static const char *const known[] = {"staff", NULL};
     field_errors fe;
-    fe_init(&fe);
+    connect_fe_init(&fe);
     const char *staff;
-    check_fields(&fe, j, known, NULL);
-    check_staff(&fe, j, false, &staff);
+    connect_check_fields(&fe, j, known, NULL);
+    connect_check_staff(&fe, j, false, &staff);
     check_individual_nos(c, &fe, j);
     if (fe.n) {
-        fe_answer(&fe, a, "new addressee");
+        connect_fe_answer(&fe, a, "new addressee");
     } else {
-        uint32_t addressee = body_new_resident(c->d, c->b);
+        uint32_t addressee = node_body_new_resident(c->d, c->b);
         if (!addressee) {
             connect_answer_error(a, 500, "internal", "out of memory");
         } else {
@@ -487,7 +487,7 @@ void connect_op_addressee_new(node_connect *c, const connect_call *call, connect
             connect_answer_json(a, 201, o);
         }
     }
-    fe_free(&fe);
+    connect_fe_free(&fe);
     cJSON_Delete(j);
 }
 
@@ -496,17 +496,17 @@ void connect_op_session_end(node_connect *c, const connect_call *call, connect_a
     cJSON *j = connect_body_object(call, a, true);
     if (!j) return;
     field_errors fe;
-    fe_init(&fe);
+    connect_fe_init(&fe);
     static const char *const none[] = {NULL};
-    check_fields(&fe, j, none, NULL);
+    connect_check_fields(&fe, j, none, NULL);
     check_individual_nos(c, &fe, j);
     cJSON_Delete(j);
     if (fe.n) {
-        fe_answer(&fe, a, "session end");
-        fe_free(&fe);
+        connect_fe_answer(&fe, a, "session end");
+        connect_fe_free(&fe);
         return;
     }
-    fe_free(&fe);
+    connect_fe_free(&fe);
     if (!c->end_requested) {
         c->end_requested = true;
         /* No event runs between this answer and the end (the listener's tick stops the run). */

@@ -38,39 +38,39 @@ node_dash *dash_of(sim_world *w) { return sim_world_ext(w, &dash_ext_key); }
 static void obs_sent(void *ud, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m)
 {
     node_dash *d = ud;
-    if (d->http) flows_sent(&d->flows, d->d, from, to, kind, m);   /* only the page reads them */
+    if (d->http) dash_flows_sent(&d->flows, d->d, from, to, kind, m);   /* only the page reads them */
 }
 
 static void obs_started(void *ud, flow_kind kind)
 {
     node_dash *d = ud;
-    series_started(&d->series, sim_world_now(d->w), kind);
+    dash_series_started(&d->series, sim_world_now(d->w), kind);
 }
 
 static void obs_ended(void *ud, const domain_flow_end *ev)
 {
     node_dash *d = ud;
-    series_ended(&d->series, sim_world_now(d->w), ev->kind, ev->error, ev->latency);
+    dash_series_ended(&d->series, sim_world_now(d->w), ev->kind, ev->error, ev->latency);
 }
 
 static void trace_tap(void *ud, const char *line, size_t len)
 {
     node_dash *d = ud;
-    if (d->log.lines) log_add(&d->log, line, len);
+    if (d->log.lines) dash_log_add(&d->log, line, len);
 }
 
-int node_dash_attach(sim_world *w, node_dash **out)
+int dash_attach(sim_world *w, node_dash **out)
 {
     node_dash *d = calloc(1, sizeof *d);
     if (!d) return -ENOMEM;
     d->w = w;
-    series_init(&d->series, sim_world_start(w));
-    flows_init(&d->flows);
+    dash_series_init(&d->series, sim_world_start(w));
+    dash_flows_init(&d->flows);
     d->pause_at_captions = true;
     int rc = sim_world_ext_attach(w, &dash_ext_key, d, NULL);
     if (rc < 0) {
-        series_free(&d->series);
-        flows_free(&d->flows);
+        dash_series_free(&d->series);
+        dash_flows_free(&d->flows);
         free(d);
         return rc;
     }
@@ -78,11 +78,11 @@ int node_dash_attach(sim_world *w, node_dash **out)
     return 0;
 }
 
-void node_dash_begin(node_dash *d)
+void dash_begin(node_dash *d)
 {
     d->d = domain_find(d->w);
-    series_free(&d->series);
-    series_init(&d->series, sim_world_start(d->w));   /* the scripts may have moved the start */
+    dash_series_free(&d->series);
+    dash_series_init(&d->series, sim_world_start(d->w));   /* the scripts may have moved the start */
     /* The dashboard only reads what it is told: a run served gives the trace of one that is not. */
     if (d->d && domain_listen(d->d, &(domain_flow_listener){obs_sent, obs_started, obs_ended, d}) < 0)
         d->d = NULL;   /* no memory to listen: the page shows no flows rather than wrong ones */
@@ -196,8 +196,8 @@ static void refresh_checks(node_dash *d)
  * the highest lag seen in each bucket's minutes (platform/ha.c keeps it per simulated minute). */
 static cJSON *figures_json(node_dash *d, uint32_t from, bool with_rates)
 {
-    cJSON *o = series_json(&d->series, from, with_rates);
-    const ha_stats *st = d->d ? ha_stats_find(d->d) : NULL;   /* never create it */
+    cJSON *o = dash_series_window_json(&d->series, from, with_rates);
+    const ha_stats *st = d->d ? platform_ha_stats_find(d->d) : NULL;   /* never create it */
     if (!o || !st || !st->nlag) return o;
     cJSON *lag = cJSON_AddArrayToObject(o, "replication_lag_ms");
     uint64_t per = (uint64_t)(d->series.width / SIM_MIN);
@@ -214,7 +214,7 @@ static cJSON *figures_json(node_dash *d, uint32_t from, bool with_rates)
 /* How many faults were injected and how many are active, to tell the page when to look. */
 static void add_fault_counts(node_dash *d, cJSON *o)
 {
-    const faults *fs = d->d ? faults_find(d->d) : NULL;   /* read, never create */
+    const faults *fs = d->d ? fault_records_find(d->d) : NULL;   /* read, never create */
     unsigned active = 0;
     for (size_t i = 0; fs && i < fs->n; i++) active += fs->list[i]->active;
     cJSON *x = cJSON_AddObjectToObject(o, "faults");
@@ -232,7 +232,7 @@ static int ensure_views(node_dash *d)
     if (!v) return -ENOMEM;
     for (uint32_t i = d->nviews; i < n; i++) {
         sim_node *node = sim_world_node(d->w, i);
-        v[i] = (node_view){.state = topo_state(d, i), .received = node ? node->received : 0};
+        v[i] = (node_view){.state = dash_topo_state(d, i), .received = node ? node->received : 0};
     }
     d->views = v;
     d->nviews = n;
@@ -258,7 +258,7 @@ static void add_nodes(node_dash *d, cJSON *o)
     for (uint32_t i = 0; i < d->nviews; i++) {
         sim_node *n = sim_world_node(d->w, i);
         node_view *v = &d->views[i];
-        uint8_t state = topo_state(d, i);
+        uint8_t state = dash_topo_state(d, i);
         if (state != v->state) {
             if (!changed) changed = cJSON_AddArrayToObject(o, "node_states");
             cJSON *pair = cJSON_CreateArray();
@@ -287,7 +287,7 @@ static void publish(node_dash *d, bool force_checks)
         d->series.dirty_from = d->series.n;
         ensure_views(d);
         for (uint32_t i = 0; i < d->nviews; i++) {
-            d->views[i].state = topo_state(d, i);
+            d->views[i].state = dash_topo_state(d, i);
             d->views[i].received = sim_world_node(d->w, i)->received;
             d->views[i].load = 0;
         }
@@ -300,7 +300,7 @@ static void publish(node_dash *d, bool force_checks)
         cJSON_AddItemToObject(o, "series", figures_json(d, d->series.dirty_from, false));
     d->series.dirty_from = d->series.n ? d->series.n - 1 : 0;   /* the last one keeps filling */
     uint64_t skipped;
-    cJSON_AddItemToObject(o, "log", log_take_new(&d->log, LOG_PER_TICK, &skipped));
+    cJSON_AddItemToObject(o, "log", dash_log_take_new(&d->log, LOG_PER_TICK, &skipped));
     if (skipped) cJSON_AddNumberToObject(o, "log_skipped", (double)skipped);
     cJSON_AddNumberToObject(o, "flows_version", (double)d->flows.changed);
     add_fault_counts(d, o);
@@ -327,7 +327,7 @@ static void on_tick(void *ud)
     if (dt * 1000 >= RATE_EVERY_MS) {
         d->eps = (double)(events - d->last_events) / dt;
         d->ratio = (double)(sim - d->last_sim) / 1e6 / dt;
-        if (d->run && sim_run_get_state(d->run) == SIM_RUN_RUNNING) series_rate(&d->series, sim, d->eps, d->ratio);
+        if (d->run && sim_run_get_state(d->run) == SIM_RUN_RUNNING) dash_series_rate(&d->series, sim, d->eps, d->ratio);
         d->last_wall_ns = now_ns;
         d->last_events = events;
         d->last_sim = sim;
@@ -344,7 +344,7 @@ static void h_state(sim_http_req *r, void *ud)
     sim_http_respond_json(r, 200, o);
 }
 
-static void h_topology(sim_http_req *r, void *ud) { sim_http_respond_json(r, 200, topo_json(ud)); }
+static void h_topology(sim_http_req *r, void *ud) { sim_http_respond_json(r, 200, dash_topo_json(ud)); }
 
 static bool query_u64(sim_http_req *r, const char *name, uint64_t *out, bool *bad)
 {
@@ -409,7 +409,7 @@ static void h_events(sim_http_req *r, void *ud)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "total", (double)d->log.total);
     cJSON_AddNumberToObject(o, "kept", (double)(d->log.total < LOG_LINES ? d->log.total : LOG_LINES));
-    cJSON_AddItemToObject(o, "events", log_json(&d->log, &f, (uint32_t)limit));
+    cJSON_AddItemToObject(o, "events", dash_log_json(&d->log, &f, (uint32_t)limit));
     sim_http_respond_json(r, 200, o);
 }
 
@@ -424,13 +424,13 @@ static void h_flows(sim_http_req *r, void *ud)
     if (!*rest || strcmp(rest, "/") == 0) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "version", (double)d->flows.changed);
-        cJSON_AddItemToObject(o, "flows", flows_list_json(&d->flows, d->d));
+        cJSON_AddItemToObject(o, "flows", dash_flows_list_json(&d->flows, d->d));
         sim_http_respond_json(r, 200, o);
         return;
     }
     uint64_t id = 0;
     if (strcmp(rest, "/pick") == 0) {
-        id = flows_pick(&d->flows);
+        id = dash_flows_pick(&d->flows);
         if (!id) {
             sim_http_respond_error(r, 404, "no inquiry has been recorded yet: run the simulation a little");
             return;
@@ -444,7 +444,7 @@ static void h_flows(sim_http_req *r, void *ud)
             return;
         }
     }
-    cJSON *o = flows_one_json(&d->flows, d->d, id);
+    cJSON *o = dash_flows_one_json(&d->flows, d->d, id);
     if (!o) sim_http_respond_error(r, 404, "flow %llu is not recorded (only the latest %d and pinned ones are)",
                                    (unsigned long long)id, FLOWS_KEPT);
     else sim_http_respond_json(r, 200, o);
@@ -652,7 +652,7 @@ static void h_follow(sim_http_req *r, void *ud)
         sim_http_respond_error(r, 400, "expected {\"body\": NAME} or {\"flow\": ID, \"pinned\": true|false}");
         return;
     }
-    int rc = flows_pin(&d->flows, (uint64_t)flow->valuedouble, !pinned || cJSON_IsTrue(pinned));
+    int rc = dash_flows_pin(&d->flows, (uint64_t)flow->valuedouble, !pinned || cJSON_IsTrue(pinned));
     cJSON_Delete(j);
     if (rc == -ENOENT) sim_http_respond_error(r, 404, "that flow is not recorded");
     else if (rc == -ENOSPC) sim_http_respond_error(r, 409, "too many pinned flows: unpin one first");
@@ -661,14 +661,14 @@ static void h_follow(sim_http_req *r, void *ud)
 
 /* ---- handlers: faults (fault/fault.h) ---------------------------------------------------- */
 
-static void h_fault_catalogue(sim_http_req *r, void *ud) { sim_http_respond_json(r, 200, node_fault_catalogue_json()); }
+static void h_fault_catalogue(sim_http_req *r, void *ud) { sim_http_respond_json(r, 200, fault_catalogue_json()); }
 
 static void h_faults(sim_http_req *r, void *ud)
 {
     node_dash *d = ud;
     if (sim_http_req_method(r) == SIM_HTTP_GET) {
-        bool any = d->d && (faults_find(d->d) || ha_stats_find(d->d));   /* reading must not create them */
-        sim_http_respond_json(r, 200, any ? node_fault_list_json(d->w) : cJSON_CreateArray());
+        bool any = d->d && (fault_records_find(d->d) || platform_ha_stats_find(d->d));   /* reading must not create them */
+        sim_http_respond_json(r, 200, any ? fault_list_json(d->w) : cJSON_CreateArray());
         return;
     }
     size_t len;
@@ -683,7 +683,7 @@ static void h_faults(sim_http_req *r, void *ud)
     if (run_over(r, d)) return;
     char *text = strndup(text_in, len);
     char err[256] = "";
-    int id = text ? node_fault_inject_json(d->w, text, err, sizeof err) : -ENOMEM;
+    int id = text ? fault_inject_json(d->w, text, err, sizeof err) : -ENOMEM;
     free(text);
     if (id < 0) {
         sim_http_respond_error(r, 400, "%s", err[0] ? err : "the fault was refused");
@@ -706,13 +706,13 @@ static void h_fault_clear(sim_http_req *r, void *ud)
         sim_http_respond_error(r, 400, "expected /api/faults/ID with a fault id");
         return;
     }
-    if (!d->d || !faults_find(d->d)) {
+    if (!d->d || !fault_records_find(d->d)) {
         sim_http_respond_error(r, 404, "no fault %ld", id);
         return;
     }
     if (run_over(r, d)) return;
     char err[256] = "";
-    int rc = node_fault_clear(d->w, (int)id, err, sizeof err);
+    int rc = fault_clear_json(d->w, (int)id, err, sizeof err);
     if (rc < 0) {
         sim_http_respond_error(r, rc == -ENOENT ? 404 : 400, "%s", err[0] ? err : "cannot clear that fault");
         return;
@@ -751,14 +751,14 @@ static void run_closing(void *arg)
 {
     node_dash *d = arg;
     d->run_watched = false;
-    node_dash_close(d);
+    dash_close(d);
     d->run = NULL;
 }
 
-int node_dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash_serve_config *cfg)
+int dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash_serve_config *cfg)
 {
     if (d->http) return -EALREADY;
-    int rc = log_init(&d->log);
+    int rc = dash_log_init(&d->log);
     if (rc < 0) return rc;
     d->run = run;
     d->token = cfg->token ? strdup(cfg->token) : NULL;
@@ -769,7 +769,7 @@ int node_dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash
                           .tick_ms = TICK_MS, .tick = on_tick};
     rc = sim_http_create(loop, &hc, &d->http);
     if (rc < 0) {
-        log_free(&d->log);
+        dash_log_free(&d->log);
         d->run = NULL;
         return rc;
     }
@@ -781,9 +781,9 @@ int node_dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash
     return 0;
 }
 
-int node_dash_port(const node_dash *d) { return d->http ? sim_http_port(d->http) : -1; }
+int dash_port(const node_dash *d) { return d->http ? sim_http_port(d->http) : -1; }
 
-void node_dash_run_ended(node_dash *d, const char *end_reason, int exit_status)
+void dash_run_ended(node_dash *d, const char *end_reason, int exit_status)
 {
     d->ended = true;
     snprintf(d->end_reason, sizeof d->end_reason, "%s", end_reason);
@@ -795,7 +795,7 @@ void node_dash_run_ended(node_dash *d, const char *end_reason, int exit_status)
     sim_http_sse_broadcast(d->http, CHANNEL_LIVE, "ended", text, (size_t)n);
 }
 
-void node_dash_close(node_dash *d)
+void dash_close(node_dash *d)
 {
     if (!d->http) return;
     if (d->run_watched) sim_run_off_close(d->run, run_closing, d);   /* the run is still there */
@@ -805,15 +805,15 @@ void node_dash_close(node_dash *d)
     d->http = NULL;
 }
 
-void node_dash_destroy(node_dash *d)
+void dash_destroy(node_dash *d)
 {
     if (!d) return;
-    node_dash_close(d);
+    dash_close(d);
     if (d->d) domain_unlisten(d->d, d);
     sim_world_ext_detach(d->w, &dash_ext_key);
-    series_free(&d->series);
-    flows_free(&d->flows);
-    log_free(&d->log);
+    dash_series_free(&d->series);
+    dash_flows_free(&d->flows);
+    dash_log_free(&d->log);
     cJSON_Delete(d->checks);
     free(d->views);
     free(d->token);
@@ -822,7 +822,7 @@ void node_dash_destroy(node_dash *d)
     free(d);
 }
 
-cJSON *node_dash_series_json(node_dash *d) { return figures_json(d, 0, false); }
+cJSON *dash_series_json(node_dash *d) { return figures_json(d, 0, false); }
 
 /* ---- narration (from dash/dash_lua.c) -------------------------------------------------- */
 

@@ -32,25 +32,25 @@ typedef struct node_dash_serve_config {
 } node_dash_serve_config;
 
 /* Attach to w before its scripts load (so it sees their captions); the dashboard hangs off
- * the world until node_dash_destroy. */
-int  node_dash_attach(sim_world *w, node_dash **out);
+ * the world until dash_destroy. */
+int  dash_attach(sim_world *w, node_dash **out);
 /* The scripts are loaded and the run about to begin: collect the figures from now on
  * (nothing to collect without domain nodes, and then the figures are empty). */
-void node_dash_begin(node_dash *d);
+void dash_begin(node_dash *d);
 /* Serve the page and the API for run on loop. */
-int  node_dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash_serve_config *cfg);
-int  node_dash_port(const node_dash *d);
+int  dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash_serve_config *cfg);
+int  dash_port(const node_dash *d);
 /* The run ended (exit status as `renkei run` reports it): final checks to the page. */
-void node_dash_run_ended(node_dash *d, const char *end_reason, int exit_status);
+void dash_run_ended(node_dash *d, const char *end_reason, int exit_status);
 /* Stop serving (the loop can end once the handles have closed). */
-void node_dash_close(node_dash *d);
+void dash_close(node_dash *d);
 /* Detach from the world and free (after the loop has run the close callbacks). */
-void node_dash_destroy(node_dash *d);
+void dash_destroy(node_dash *d);
 
 /* The time series for summary.json ("series") and report.html. */
-cJSON *node_dash_series_json(node_dash *d);
+cJSON *dash_series_json(node_dash *d);
 
 /* Lua: caption { ja = ..., en = ... } and pause_here() (scripts/README.md, "Training"). */
-int node_dash_open_lua(lua_State *L);
+int dash_open_lua(lua_State *L);
 
 #endif

@@ -14,13 +14,13 @@
 
 enum { MAX_PINNED = FLOWS_KEPT / 2 };
 
-void flows_init(dash_flows *f)
+void dash_flows_init(dash_flows *f)
 {
     memset(f, 0, sizeof *f);
     f->follow_body = UINT32_MAX;
 }
 
-void flows_free(dash_flows *f) { sim_map_free(&f->by_flow); }
+void dash_flows_free(dash_flows *f) { sim_map_free(&f->by_flow); }
 
 static dash_flow *take_slot(dash_flows *f, bool pin)
 {
@@ -62,7 +62,7 @@ static void capture_data(dash_hop *h, const flow_msg *m)
     h->data[n] = '\0';
 }
 
-void flows_sent(dash_flows *f, domain *d, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m)
+void dash_flows_sent(dash_flows *f, domain *d, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m)
 {
     if (!m->flow) return;
     uint64_t slot;
@@ -186,7 +186,7 @@ static cJSON *summary_json(const dash_flow *fl, domain *d)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "flow", (double)fl->flow);
-    cJSON_AddStringToObject(o, "kind", flow_kind_name((flow_kind)fl->kind));
+    cJSON_AddStringToObject(o, "kind", domain_kind_name((flow_kind)fl->kind));
     add_body(o, "inquirer", d, fl->inquirer);
     if (fl->kind == FLOW_INQUIRY) {
         add_body(o, "provider", d, fl->provider);
@@ -209,7 +209,7 @@ static cJSON *summary_json(const dash_flow *fl, domain *d)
     add_time(o, "started", fl->started);
     cJSON_AddBoolToObject(o, "ended", fl->ended);
     if (fl->ended) {
-        cJSON_AddStringToObject(o, "outcome", flow_error_name((flow_error)fl->outcome));
+        cJSON_AddStringToObject(o, "outcome", domain_error_name((flow_error)fl->outcome));
         cJSON_AddNumberToObject(o, "latency_ms", (double)(fl->ended_at - fl->started) / 1e3);
     } else if (sim_world_now(d->w) > fl->started + d->timeout) {
         cJSON_AddBoolToObject(o, "overdue", true);   /* no answer within the timeout */
@@ -219,7 +219,7 @@ static cJSON *summary_json(const dash_flow *fl, domain *d)
     return o;
 }
 
-cJSON *flows_list_json(dash_flows *f, domain *d)
+cJSON *dash_flows_list_json(dash_flows *f, domain *d)
 {
     const dash_flow *order[FLOWS_KEPT];
     int n = 0;
@@ -236,7 +236,7 @@ cJSON *flows_list_json(dash_flows *f, domain *d)
     return a;
 }
 
-cJSON *flows_one_json(dash_flows *f, domain *d, uint64_t flow)
+cJSON *dash_flows_one_json(dash_flows *f, domain *d, uint64_t flow)
 {
     uint64_t slot;
     if (!flow || !sim_map_get(&f->by_flow, flow, &slot)) return NULL;
@@ -270,13 +270,13 @@ cJSON *flows_one_json(dash_flows *f, domain *d, uint64_t flow)
         char lane[32];
         cJSON_AddStringToObject(x, "from_lane", lane_of(d, fl, h->from, from_side, lane));
         cJSON_AddStringToObject(x, "to_lane", lane_of(d, fl, h->to, to_side, lane));
-        cJSON_AddStringToObject(x, "kind", flow_kind_name((flow_kind)h->kind));
+        cJSON_AddStringToObject(x, "kind", domain_kind_name((flow_kind)h->kind));
         cJSON_AddStringToObject(x, "step", step_of(d, fl, h, after));
         cJSON *seen = cJSON_AddObjectToObject(x, "seen");
         add_u64(seen, "addressee_no", h->addressee_no);
         if (h->code) {
             char text[CODE_TEXT_LEN + 1];
-            code_text(h->code, text);
+            domain_code_text(h->code, text);
             cJSON_AddStringToObject(seen, "agency_code", text);
         }
         add_u64(seen, "serial_no", h->serial_no);
@@ -284,7 +284,7 @@ cJSON *flows_one_json(dash_flows *f, domain *d, uint64_t flow)
         add_u64(seen, "acquisition_no", h->acquisition_no);
         add_u64(seen, "resident_code", h->resident_code);
         if (h->person_key) cJSON_AddStringToObject(seen, "person_key", "(J-LIS)");
-        if (h->error) cJSON_AddStringToObject(seen, "error", flow_error_name((flow_error)h->error));
+        if (h->error) cJSON_AddStringToObject(seen, "error", domain_error_name((flow_error)h->error));
         if (h->data_len && h->sealed) {
             cJSON_AddStringToObject(seen, "ciphertext", h->data);
             cJSON_AddNumberToObject(seen, "ciphertext_bytes", h->data_len);
@@ -302,7 +302,7 @@ cJSON *flows_one_json(dash_flows *f, domain *d, uint64_t flow)
     return o;
 }
 
-uint64_t flows_pick(const dash_flows *f)
+uint64_t dash_flows_pick(const dash_flows *f)
 {
     const dash_flow *best = NULL, *any = NULL;
     for (int i = 0; i < FLOWS_KEPT; i++) {
@@ -314,7 +314,7 @@ uint64_t flows_pick(const dash_flows *f)
     return best ? best->flow : any ? any->flow : 0;
 }
 
-int flows_pin(dash_flows *f, uint64_t flow, bool pinned)
+int dash_flows_pin(dash_flows *f, uint64_t flow, bool pinned)
 {
     uint64_t slot;
     if (!flow || !sim_map_get(&f->by_flow, flow, &slot)) return -ENOENT;

@@ -13,7 +13,7 @@
 #include "sim_map.h"
 
 /* The dashboard's slot among the world's extensions (attached without a free function: the
- * dashboard closes its server in the loop, and node_dash_destroy detaches it). */
+ * dashboard closes its server in the loop, and dash_destroy detaches it). */
 extern const sim_world_ext_key dash_ext_key;
 
 /* ---- figures by simulated time (dash/dash_series.c) ------------------------------------ */
@@ -41,13 +41,13 @@ typedef struct dash_series {
     uint32_t nrates, rates_head;
 } dash_series;
 
-void   series_init(dash_series *s, sim_time_t origin);
-void   series_free(dash_series *s);
-void   series_started(dash_series *s, sim_time_t now, flow_kind k);
-void   series_ended(dash_series *s, sim_time_t now, flow_kind k, flow_error e, int64_t latency);
-void   series_rate(dash_series *s, sim_time_t now, double eps, double ratio);
+void   dash_series_init(dash_series *s, sim_time_t origin);
+void   dash_series_free(dash_series *s);
+void   dash_series_started(dash_series *s, sim_time_t now, flow_kind k);
+void   dash_series_ended(dash_series *s, sim_time_t now, flow_kind k, flow_error e, int64_t latency);
+void   dash_series_rate(dash_series *s, sim_time_t now, double eps, double ratio);
 /* Buckets from index `from` on, and the rate samples when with_rates. */
-cJSON *series_json(const dash_series *s, uint32_t from, bool with_rates);
+cJSON *dash_series_window_json(const dash_series *s, uint32_t from, bool with_rates);
 
 /* ---- recorded flows, hop by hop (dash/dash_flows.c) ------------------------------------ */
 
@@ -85,15 +85,15 @@ typedef struct dash_flows {
     uint64_t changed;           /* bumped when a recorded flow changes */
 } dash_flows;
 
-void   flows_init(dash_flows *f);
-void   flows_free(dash_flows *f);
-void   flows_sent(dash_flows *f, domain *d, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m);
-cJSON *flows_list_json(dash_flows *f, domain *d);
+void   dash_flows_init(dash_flows *f);
+void   dash_flows_free(dash_flows *f);
+void   dash_flows_sent(dash_flows *f, domain *d, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m);
+cJSON *dash_flows_list_json(dash_flows *f, domain *d);
 /* One flow with its hops; NULL when it is not recorded. */
-cJSON *flows_one_json(dash_flows *f, domain *d, uint64_t flow);
+cJSON *dash_flows_one_json(dash_flows *f, domain *d, uint64_t flow);
 /* The most recent ended inquiry that was answered, else the most recent inquiry; 0 if none. */
-uint64_t flows_pick(const dash_flows *f);
-int    flows_pin(dash_flows *f, uint64_t flow, bool pinned);
+uint64_t dash_flows_pick(const dash_flows *f);
+int    dash_flows_pin(dash_flows *f, uint64_t flow, bool pinned);
 
 /* ---- the event log: the latest trace lines (dash/dash_log.c) --------------------------- */
 
@@ -106,17 +106,17 @@ typedef struct dash_log {
     uint64_t published;         /* lines sent in live updates so far */
 } dash_log;
 
-int    log_init(dash_log *l);
-void   log_free(dash_log *l);
-void   log_add(dash_log *l, const char *line, size_t len);
+int    dash_log_init(dash_log *l);
+void   dash_log_free(dash_log *l);
+void   dash_log_add(dash_log *l, const char *line, size_t len);
 typedef struct log_filter {
     const char *node, *kind;
     uint64_t msg, flow;
 } log_filter;
 /* The newest lines matching the filter, oldest first, at most limit. */
-cJSON *log_json(const dash_log *l, const log_filter *f, uint32_t limit);
+cJSON *dash_log_json(const dash_log *l, const log_filter *f, uint32_t limit);
 /* Lines since the last call, at most limit (the rest are counted in *skipped). */
-cJSON *log_take_new(dash_log *l, uint32_t limit, uint64_t *skipped);
+cJSON *dash_log_take_new(dash_log *l, uint32_t limit, uint64_t *skipped);
 
 /* ---- the dashboard --------------------------------------------------------------------- */
 
@@ -158,9 +158,9 @@ struct node_dash {
 
 node_dash *dash_of(sim_world *w);   /* NULL when none is attached */
 /* Topology and node states (dash/dash_topo.c). */
-cJSON *topo_json(node_dash *d);
+cJSON *dash_topo_json(node_dash *d);
 /* 0 up, 1 down (the node or its server), 2 failed over; for every node. */
-uint8_t topo_state(node_dash *d, uint32_t node);
+uint8_t dash_topo_state(node_dash *d, uint32_t node);
 /* Lua (dash/dash_lua.c) to the dashboard. */
 void dash_caption(node_dash *d, const char *ja, const char *en);
 void dash_pause_here(node_dash *d);

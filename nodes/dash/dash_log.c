@@ -10,19 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-int log_init(dash_log *l)
+int dash_log_init(dash_log *l)
 {
     memset(l, 0, sizeof *l);
     l->lines = malloc((size_t)LOG_LINES * LOG_LINE_MAX);
     l->lens = calloc(LOG_LINES, sizeof *l->lens);
     if (!l->lines || !l->lens) {
-        log_free(l);
+        dash_log_free(l);
         return -ENOMEM;
     }
     return 0;
 }
 
-void log_free(dash_log *l)
+void dash_log_free(dash_log *l)
 {
     free(l->lines);
     free(l->lens);
@@ -30,7 +30,7 @@ void log_free(dash_log *l)
     l->lens = NULL;
 }
 
-void log_add(dash_log *l, const char *line, size_t len)
+void dash_log_add(dash_log *l, const char *line, size_t len)
 {
     size_t at = (size_t)(l->total++ % LOG_LINES);
     if (len >= LOG_LINE_MAX) len = LOG_LINE_MAX;   /* truncated: kept as text */
@@ -86,7 +86,7 @@ static cJSON *line_item(const dash_log *l, size_t at)
     return r;
 }
 
-cJSON *log_json(const dash_log *l, const log_filter *f, uint32_t limit)
+cJSON *dash_log_json(const dash_log *l, const log_filter *f, uint32_t limit)
 {
     uint64_t first = l->total > LOG_LINES ? l->total - LOG_LINES : 0;
     uint64_t picked[512];
@@ -101,7 +101,7 @@ cJSON *log_json(const dash_log *l, const log_filter *f, uint32_t limit)
     return a;
 }
 
-cJSON *log_take_new(dash_log *l, uint32_t limit, uint64_t *skipped)
+cJSON *dash_log_take_new(dash_log *l, uint32_t limit, uint64_t *skipped)
 {
     uint64_t from = l->published;
     if (l->total - from > limit) from = l->total - limit;

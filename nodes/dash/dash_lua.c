@@ -61,7 +61,7 @@ static int l_pause_here(lua_State *L)
     return 0;
 }
 
-int node_dash_open_lua(lua_State *L)
+int dash_open_lua(lua_State *L)
 {
     static const luaL_Reg globals[] = {{"caption", l_caption}, {"pause_here", l_pause_here}, {NULL, NULL}};
     lua_pushglobaltable(L);

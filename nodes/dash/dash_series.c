@@ -12,14 +12,14 @@
 #define LATENCY_BASE_US 1000.0      /* bin 0 ends at 1 ms */
 #define LATENCY_FACTOR 1.3          /* each bin 30% wider than the last */
 
-void series_init(dash_series *s, sim_time_t origin)
+void dash_series_init(dash_series *s, sim_time_t origin)
 {
     memset(s, 0, sizeof *s);
     s->origin = origin;
     s->width = SIM_MIN;
 }
 
-void series_free(dash_series *s)
+void dash_series_free(dash_series *s)
 {
     free(s->b);
     s->b = NULL;
@@ -78,7 +78,7 @@ static series_bucket *bucket_at(dash_series *s, sim_time_t now)
     return &s->b[i];
 }
 
-void series_started(dash_series *s, sim_time_t now, flow_kind k)
+void dash_series_started(dash_series *s, sim_time_t now, flow_kind k)
 {
     series_bucket *b = bucket_at(s, now);
     if (b) b->started[k]++;
@@ -99,7 +99,7 @@ static double bin_ms(int bin)
     return sqrt(lo * hi) / 1e3;
 }
 
-void series_ended(dash_series *s, sim_time_t now, flow_kind k, flow_error e, int64_t latency)
+void dash_series_ended(dash_series *s, sim_time_t now, flow_kind k, flow_error e, int64_t latency)
 {
     series_bucket *b = bucket_at(s, now);
     if (!b) return;
@@ -109,7 +109,7 @@ void series_ended(dash_series *s, sim_time_t now, flow_kind k, flow_error e, int
     if (latency >= 0) b->latency[latency_bin(latency)]++;
 }
 
-void series_rate(dash_series *s, sim_time_t now, double eps, double ratio)
+void dash_series_rate(dash_series *s, sim_time_t now, double eps, double ratio)
 {
     uint32_t cap = sizeof s->rates / sizeof s->rates[0];
     uint32_t at = (s->rates_head + s->nrates) % cap;
@@ -139,7 +139,7 @@ static cJSON *column(void)
 
 static void push(cJSON *col, double v) { cJSON_AddItemToArray(col, cJSON_CreateNumber(v)); }
 
-cJSON *series_json(const dash_series *s, uint32_t from, bool with_rates)
+cJSON *dash_series_window_json(const dash_series *s, uint32_t from, bool with_rates)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
@@ -156,7 +156,7 @@ cJSON *series_json(const dash_series *s, uint32_t from, bool with_rates)
         for (int e = 1; e < FLOW_ERRORS; e++) any[e] |= s->b[i].outcome[e] != 0;
     cJSON *err_cols[FLOW_ERRORS] = {0};
     for (int e = 1; e < FLOW_ERRORS; e++)
-        if (any[e]) cJSON_AddItemToObject(errors, flow_error_name((flow_error)e), err_cols[e] = column());
+        if (any[e]) cJSON_AddItemToObject(errors, domain_error_name((flow_error)e), err_cols[e] = column());
     for (uint32_t i = from; i < s->n; i++) {
         const series_bucket *b = &s->b[i];
         push(t, (double)(s->origin + (sim_time_t)i * s->width) / 1e3);   /* ms since the epoch */

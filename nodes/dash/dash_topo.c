@@ -9,7 +9,7 @@
 
 enum { STATE_UP = 0, STATE_DOWN = 1, STATE_FAILED_OVER = 2, STATE_SITE_DOWN = 3 };
 
-uint8_t topo_state(node_dash *d, uint32_t id)
+uint8_t dash_topo_state(node_dash *d, uint32_t id)
 {
     sim_node *n = sim_world_node(d->w, id);
     if (!n) return STATE_DOWN;
@@ -48,7 +48,7 @@ static void add_name(cJSON *o, const char *key, sim_world *w, uint32_t id)
     if (n) cJSON_AddStringToObject(o, key, n->name);
 }
 
-cJSON *topo_json(node_dash *d)
+cJSON *dash_topo_json(node_dash *d)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
@@ -62,7 +62,7 @@ cJSON *topo_json(node_dash *d)
         cJSON_AddNumberToObject(o, "id", i);
         cJSON_AddStringToObject(o, "name", n->name);
         cJSON_AddStringToObject(o, "kind", kind);
-        cJSON_AddNumberToObject(o, "state", topo_state(d, i));
+        cJSON_AddNumberToObject(o, "state", dash_topo_state(d, i));
         if (b) {
             cJSON_AddStringToObject(o, "label", b->name ? b->name : b->code);
             cJSON_AddNumberToObject(o, "population", (double)b->population);

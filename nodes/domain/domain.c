@@ -16,13 +16,13 @@ static const char *const error_names[FLOW_ERRORS] = {
 static const char *const kind_names[FLOW_KINDS] = {"code_request", "code_response", "inquiry",
                                                    "provision", "replica", "replica_ack"};
 
-const char *flow_error_name(flow_error e) { return e < FLOW_ERRORS ? error_names[e] : "?"; }
+const char *domain_error_name(flow_error e) { return e < FLOW_ERRORS ? error_names[e] : "?"; }
 
 /* ---- messages -------------------------------------------------------------------------- */
 
-flow_msg *flow_msg_new(void) { return calloc(1, sizeof(flow_msg)); }
+flow_msg *domain_msg_new(void) { return calloc(1, sizeof(flow_msg)); }
 
-void flow_msg_free(void *p)
+void domain_msg_free(void *p)
 {
     flow_msg *m = p;
     if (!m) return;
@@ -30,7 +30,7 @@ void flow_msg_free(void *p)
     free(m);
 }
 
-flow_msg *flow_copy(const flow_msg *m)
+flow_msg *domain_msg_copy(const flow_msg *m)
 {
     flow_msg *c = malloc(sizeof *c);
     if (!c) return NULL;
@@ -65,7 +65,7 @@ static void flow_write_json(const void *p, sim_buf *b)
     put_number(b, ",\"serial_no\":", m->serial_no);
     if (m->code) {
         char text[CODE_TEXT_LEN + 1];
-        code_text(m->code, text);
+        domain_code_text(m->code, text);
         sim_buf_puts(b, ",\"agency_code\":\"");
         sim_buf_puts(b, text);
         sim_buf_puts(b, "\"");
@@ -75,7 +75,7 @@ static void flow_write_json(const void *p, sim_buf *b)
     put_number(b, ",\"staff\":", m->staff);
     if (m->error) {
         sim_buf_puts(b, ",\"error\":\"");
-        sim_buf_puts(b, flow_error_name(m->error));
+        sim_buf_puts(b, domain_error_name(m->error));
         sim_buf_puts(b, "\"");
     }
     if (m->data_len && m->sealed) {
@@ -96,7 +96,7 @@ static void flow_write_json(const void *p, sim_buf *b)
     sim_buf_puts(b, "}");
 }
 
-static void *flow_copy_any(const void *p) { return flow_copy(p); }
+static void *flow_copy_any(const void *p) { return domain_msg_copy(p); }
 
 /* A bit error in flight: in the payload when there is one (a sealed one then fails to open:
  * integrity), else in the agency code (which then matches no one: not found, no code), else
@@ -111,12 +111,12 @@ static void flow_corrupt(void *p, uint64_t r)
 }
 
 static const sim_msg_type msg_types[FLOW_KINDS] = {
-    {"code_request", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
-    {"code_response", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
-    {"inquiry", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
-    {"provision", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
-    {"replica", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
-    {"replica_ack", flow_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"code_request", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"code_response", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"inquiry", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"provision", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"replica", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"replica_ack", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
 };
 
 static bool digits_have_known_no(const domain *d, const char *text, size_t len)
@@ -139,7 +139,7 @@ static bool digits_have_known_no(const domain *d, const char *text, size_t len)
     return false;
 }
 
-bool flow_msg_has_individual_no(const domain *d, const flow_msg *m)
+bool domain_msg_has_individual_no(const domain *d, const flow_msg *m)
 {
     if (!sim_map_len(&d->individual_nos)) return false;
     const uint64_t numbers[] = {m->addressee_no, m->acquisition_no, m->person_key, m->resident_code,
@@ -152,15 +152,15 @@ bool flow_msg_has_individual_no(const domain *d, const flow_msg *m)
            (!m->sealed && m->data_len && digits_have_known_no(d, (const char *)m->data, m->data_len));
 }
 
-int flow_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t size)
+int domain_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t size)
 {
     domain *d = domain_get(from->world);
-    if (flow_msg_has_individual_no(d, m)) d->stats.individual_no_seen++;
+    if (domain_msg_has_individual_no(d, m)) d->stats.individual_no_seen++;
     for (size_t i = 0; i < d->nlisteners; i++)
         if (d->listeners[i].sent) d->listeners[i].sent(d->listeners[i].ud, from, to, kind, m);
     sim_msg *msg = sim_msg_new(from->world, (uint16_t)d->msg_type[kind], m, size + m->data_len);
     if (!msg) {   /* sim_msg_new freed m */
-        domain_halt(d, "%s could not send a %s message (out of memory)", from->name, flow_kind_name(kind));
+        domain_halt(d, "%s could not send a %s message (out of memory)", from->name, domain_kind_name(kind));
         return -ENOMEM;
     }
     return sim_node_send(from, to, msg);
@@ -288,7 +288,7 @@ int domain_procedure(const domain *d, const char *id)
 
 /* ---- statistics ------------------------------------------------------------------------ */
 
-void flow_started(domain *d, flow_kind k)
+void domain_flow_started(domain *d, flow_kind k)
 {
     d->stats.started[k]++;
     for (size_t i = 0; i < d->nlisteners; i++)
@@ -302,7 +302,7 @@ static void note_latency(domain *d, flow_stats *s, flow_kind k, int64_t latency)
         size_t cap = s->cap_latency[k] ? s->cap_latency[k] * 2 : 1024;
         int64_t *p = realloc(s->latency[k], cap * sizeof *p);
         if (!p) {   /* percentiles over part of the flows would be wrong without saying so */
-            domain_halt(d, "the latencies of %s flows cannot grow (out of memory)", flow_kind_name(k));
+            domain_halt(d, "the latencies of %s flows cannot grow (out of memory)", domain_kind_name(k));
             return;
         }
         s->latency[k] = p;
@@ -330,7 +330,7 @@ uint64_t domain_new_code(sim_rng *r)
     return c;
 }
 
-void code_text(uint64_t code, char out[CODE_TEXT_LEN + 1])
+void domain_code_text(uint64_t code, char out[CODE_TEXT_LEN + 1])
 {
     static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";   /* Crockford's */
     for (int i = CODE_TEXT_LEN - 1; i >= 0; i--, code >>= 5) out[i] = alphabet[code & 31];
@@ -340,7 +340,7 @@ void code_text(uint64_t code, char out[CODE_TEXT_LEN + 1])
 /* 個人番号の検査用数字 (総務省令): weights Qn = n + 1 for n = 1..6, n - 5 for n = 7..11, over
  * the digits Pn counted from the right of the first eleven; r = sum mod 11; check = 0 when
  * r <= 1, else 11 - r. */
-int individual_no_check_digit(uint64_t first11)
+int domain_individual_no_check_digit(uint64_t first11)
 {
     unsigned sum = 0;
     for (unsigned n = 1; n <= 11; n++) {
@@ -353,9 +353,9 @@ int individual_no_check_digit(uint64_t first11)
 }
 
 
-const char *flow_kind_name(flow_kind k) { return k < FLOW_KINDS ? kind_names[k] : "?"; }
+const char *domain_kind_name(flow_kind k) { return k < FLOW_KINDS ? kind_names[k] : "?"; }
 
-flow_kind flow_kind_of(const domain *d, uint16_t msg_type)
+flow_kind domain_kind_of(const domain *d, uint16_t msg_type)
 {
     for (int k = 0; k < FLOW_KINDS; k++)
         if (d->msg_type[k] == msg_type) return (flow_kind)k;

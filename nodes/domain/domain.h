@@ -38,13 +38,13 @@ typedef enum flow_error {
     FLOW_ERRORS
 } flow_error;
 
-const char *flow_error_name(flow_error e);
+const char *domain_error_name(flow_error e);
 
 typedef enum flow_kind {
     FLOW_CODE_REQUEST, FLOW_CODE_RESPONSE, FLOW_INQUIRY, FLOW_PROVISION, FLOW_REPLICA,
     FLOW_REPLICA_ACK, FLOW_KINDS
 } flow_kind;
-const char *flow_kind_name(flow_kind k);
+const char *domain_kind_name(flow_kind k);
 
 /* One message of a flow. Only the fields of the hop are set (see the header comment). */
 typedef struct flow_msg {
@@ -191,7 +191,7 @@ int domain_timer_at(sim_node *n, sim_time_t at, uint64_t tag, void *arg);
 int domain_timer_after(sim_node *n, int64_t delay, uint64_t tag, void *arg);
 body *domain_body(domain *d, uint32_t node);
 /* The flow kind of a message type, or FLOW_KINDS for a message that is not a flow's. */
-flow_kind flow_kind_of(const domain *d, uint16_t msg_type);
+flow_kind domain_kind_of(const domain *d, uint16_t msg_type);
 /* The tenant store held by node: a site's, or an agency's own; NULL for any other node. */
 tenant_db *platform_node_db(domain *d, uint32_t node);
 int domain_add_body(domain *d, body *b);
@@ -206,28 +206,28 @@ void domain_unlisten(domain *d, void *ud);
 void domain_flow_ended(domain *d, const domain_flow_end *ev);
 
 /* Messages */
-flow_msg *flow_msg_new(void);
-void flow_msg_free(void *p);
+flow_msg *domain_msg_new(void);
+void domain_msg_free(void *p);
 /* Send m (a flow message of `kind`) from `from` to node `to`; the message owns m. A message
  * that cannot be sent for want of memory halts the run (domain_halt); one the network drops
  * (no link, link or node down) is the modelled loss: its -errno is returned and the flow ends
  * by its timeout or the sender's own handling. */
-int flow_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t size);
-flow_msg *flow_copy(const flow_msg *m);
+int domain_send(sim_node *from, uint32_t to, flow_kind kind, flow_msg *m, uint32_t size);
+flow_msg *domain_msg_copy(const flow_msg *m);
 
 /* The invariant: no individual number in any field of a message that crosses a link. */
-bool flow_msg_has_individual_no(const domain *d, const flow_msg *m);
+bool domain_msg_has_individual_no(const domain *d, const flow_msg *m);
 /* Latency percentiles of the answered flows of a kind, for summary.json. */
 void domain_latency(domain *d, flow_kind k, double *p50, double *p95, double *p99);
 
 /* A body started a flow: counted, and told to the listeners. */
-void flow_started(domain *d, flow_kind k);
+void domain_flow_started(domain *d, flow_kind k);
 
 /* Agency codes: 63 random bits from the issuer's stream (never 0), kept as integers (fast
  * keys in SQLite) and shown as 13 characters of Crockford base 32 at the edges. */
 uint64_t domain_new_code(sim_rng *r);
-void code_text(uint64_t code, char out[CODE_TEXT_LEN + 1]);
+void domain_code_text(uint64_t code, char out[CODE_TEXT_LEN + 1]);
 /* The official check digit of a 12-digit individual number (the first 11 digits given). */
-int individual_no_check_digit(uint64_t first11);
+int domain_individual_no_check_digit(uint64_t first11);
 
 #endif

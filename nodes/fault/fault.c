@@ -109,15 +109,15 @@ static void faults_free(void *p)
     sim_map_free(&fs->link_cuts);
     free(fs->ledger);
     sim_map_free(&fs->ledger_by_flow);
-    nemesis_free_all(fs);
+    fault_nemesis_free_all(fs);
     free(fs);
 }
 
 static const sim_world_ext_key faults_key = {"faults"};
 
-faults *faults_find(const domain *d) { return sim_world_ext(d->w, &faults_key); }
+faults *fault_records_find(const domain *d) { return sim_world_ext(d->w, &faults_key); }
 
-faults *faults_get(domain *d)
+faults *fault_records_get(domain *d)
 {
     faults *fs = sim_world_ext(d->w, &faults_key);
     if (fs) return fs;
@@ -128,15 +128,15 @@ faults *faults_get(domain *d)
         faults_free(fs);
         return NULL;
     }
-    if (recovery_attach(d) < 0) return NULL;   /* the world frees fs */
+    if (fault_recovery_attach(d) < 0) return NULL;   /* the world frees fs */
     return fs;
 }
 
-int fault_attach(domain *d) { return faults_get(d) ? 0 : -ENOMEM; }
+int fault_attach(domain *d) { return fault_records_get(d) ? 0 : -ENOMEM; }
 
 fault *fault_find(domain *d, int id)
 {
-    faults *fs = faults_get(d);
+    faults *fs = fault_records_get(d);
     return fs && id > 0 && (size_t)id <= fs->n ? fs->list[id - 1] : NULL;
 }
 
@@ -186,14 +186,14 @@ static int check_spec(domain *d, fault_spec *s, char *why, size_t n)
     for (size_t i = 0; i < s->na; i++) {
         sim_node *t = sim_world_node(w, s->a[i]);
         if (!t) return snprintf(why, n, "%s: unknown node %u", def->name, s->a[i]), -ENOENT;
-        if (def->on == ON_SITE && t->kind != &node_site_kind)
+        if (def->on == ON_SITE && t->kind != &platform_site_kind)
             return snprintf(why, n, "%s: '%s' is not a site", def->name, t->name), -EINVAL;
         if (def->on == ON_IFS) {
             sim_node *ifs = ifs_of(w, t);
             if (!ifs) return snprintf(why, n, "%s: '%s' has no interface system", def->name, t->name), -EINVAL;
             s->a[i] = ifs->id;
         }
-        if (s->lose_state && t->kind != &node_site_kind)
+        if (s->lose_state && t->kind != &platform_site_kind)
             return snprintf(why, n, "%s: lose_state applies to sites only ('%s' is not one)", def->name, t->name), -EINVAL;
     }
     if (def->arity == ARITY_PAIR) {
@@ -241,7 +241,7 @@ static uint64_t pair_key(uint32_t a, uint32_t b) { return a < b ? (uint64_t)a <<
 
 static void link_hold_down(domain *d, uint32_t a, uint32_t b, int delta, const char *why)
 {
-    faults *fs = faults_get(d);
+    faults *fs = fault_records_get(d);
     uint64_t k = pair_key(a, b), held = 0;
     sim_map_get(&fs->link_cuts, k, &held);
     if (delta < 0 && held == 0) return;
@@ -274,7 +274,7 @@ static void crash_nodes(domain *d, fault *f, const uint32_t *ids, size_t n)
     for (size_t i = 0; i < n; i++) {
         sim_node *t = sim_world_node(d->w, ids[i]);
         if (!t || !t->up) continue;
-        if (t->kind == &node_site_kind && f->spec.lose_state) ha_of(t)->lose_state = true;
+        if (t->kind == &platform_site_kind && f->spec.lose_state) platform_ha_of(t)->lose_state = true;
         if (sim_node_crash(t, why) == 0) f->downed[f->ndowned++] = t->id;
     }
 }
@@ -283,7 +283,7 @@ static void crash_nodes(domain *d, fault *f, const uint32_t *ids, size_t n)
  * reservoir sampling in one pass over the table, from the faults' own random stream. */
 static void corrupt_rows(domain *d, fault *f, sim_node *site)
 {
-    faults *fs = faults_get(d);
+    faults *fs = fault_records_get(d);
     tenant_db *t = platform_node_db(d, site->id);
     size_t want = f->spec.count > 0 ? (size_t)f->spec.count : 1, seen = 0, n = 0;
     sqlite3_stmt *scan = sim_store_stmt(t->store, TENANT_ST_FAULT_SCAN, "SELECT tenant, record_id FROM replica WHERE ?1 = 0 OR tenant = ?1");
@@ -405,7 +405,7 @@ static int apply(domain *d, fault *f)
                                      s->grace);
         break;
     case FAULT_DISK_SLOW:
-        for (size_t i = 0; i < s->na; i++) ha_of(sim_world_node(d->w, s->a[i]))->disk_delay = s->delay;
+        for (size_t i = 0; i < s->na; i++) platform_ha_of(sim_world_node(d->w, s->a[i]))->disk_delay = s->delay;
         break;
     case FAULT_CORRUPT_REPLICA:
         for (size_t i = 0; i < s->na; i++) corrupt_rows(d, f, sim_world_node(d->w, s->a[i]));
@@ -451,7 +451,7 @@ static void undo(domain *d, fault *f)
                                      f->kind == FAULT_KEY_EXPIRY ? NODE_IFS_CERT_RENEWED : NODE_IFS_RIGHT_KEY, 0);
         break;
     case FAULT_DISK_SLOW:
-        for (size_t i = 0; i < s->na; i++) ha_of(sim_world_node(d->w, s->a[i]))->disk_delay = 0;
+        for (size_t i = 0; i < s->na; i++) platform_ha_of(sim_world_node(d->w, s->a[i]))->disk_delay = 0;
         break;
     case FAULT_DISK_FULL:
         for (size_t i = 0; i < s->na; i++) sim_store_set_fault(platform_node_db(d, s->a[i])->store, SIM_STORE_FAULT_NONE);
@@ -507,7 +507,7 @@ static uint32_t *copy_ids(const uint32_t *ids, size_t n)
 
 int fault_inject(domain *d, const fault_spec *spec, char *why, size_t n)
 {
-    faults *fs = faults_get(d);
+    faults *fs = fault_records_get(d);
     if (!fs || spec->kind >= FAULT_KINDS) return snprintf(why, n, "unknown fault kind"), -EINVAL;
     fault *f = calloc(1, sizeof *f);
     if (!f) return -ENOMEM;
@@ -537,7 +537,7 @@ int fault_inject(domain *d, const fault_spec *spec, char *why, size_t n)
     f->active = true;
     describe(d, f);
     note(d, f, DEFS[f->kind].one_shot ? "injected (at once)" : "injected");
-    recovery_fault_started(d, f);   /* before the damage: it counts what is in flight */
+    fault_recovery_fault_started(d, f);   /* before the damage: it counts what is in flight */
     rc = apply(d, f);
     if (rc < 0) {
         snprintf(why, n, "%s: %s", DEFS[f->kind].name, strerror(-rc));
@@ -596,7 +596,7 @@ static int json_duration(cJSON *o, const char *key, int64_t *out, char *why, siz
     return -EINVAL;
 }
 
-int node_fault_inject_json(sim_world *w, const char *json, char *err, size_t errlen)
+int fault_inject_json(sim_world *w, const char *json, char *err, size_t errlen)
 {
     domain *d = domain_get(w);
     cJSON *o = NULL;
@@ -656,13 +656,13 @@ int node_fault_inject_json(sim_world *w, const char *json, char *err, size_t err
     return rc;
 }
 
-int node_fault_clear(sim_world *w, int id, char *err, size_t errlen)
+int fault_clear_json(sim_world *w, int id, char *err, size_t errlen)
 {
     domain *d = domain_get(w);
     return d ? fault_clear(d, id, err, errlen) : -ENOMEM;
 }
 
-cJSON *node_fault_catalogue_json(void)
+cJSON *fault_catalogue_json(void)
 {
     static const char *const targets[] = {[ON_ANY] = "any", [ON_SITE] = "site", [ON_IFS] = "ifs", [ON_NWS] = "nws"};
     static const char *const arity[] = {[ARITY_NONE] = "none", [ARITY_ONE] = "one", [ARITY_PAIR] = "pair"};
@@ -685,11 +685,11 @@ cJSON *node_fault_catalogue_json(void)
     return list;
 }
 
-cJSON *node_fault_list_json(sim_world *w)
+cJSON *fault_list_json(sim_world *w)
 {
     domain *d = domain_get(w);
     cJSON *root = cJSON_CreateObject();
-    if (d && root) recovery_report_json(d, root);
+    if (d && root) fault_recovery_report_json(d, root);
     cJSON *list = root ? cJSON_DetachItemFromObject(root, "faults") : NULL;
     cJSON_Delete(root);
     return list ? list : cJSON_CreateArray();

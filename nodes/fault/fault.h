@@ -101,9 +101,9 @@ typedef struct faults {
 /* The fault records of the world: created on first use (and with them the measurement of
  * what faults cost, which listens to the flows and the platform from then on), freed with the
  * world. fault_attach creates them before the run, so that every acknowledged write is in the
- * ledger; faults_find never creates them. */
-faults *faults_get(domain *d);
-faults *faults_find(const domain *d);
+ * ledger; fault_records_find never creates them. */
+faults *fault_records_get(domain *d);
+faults *fault_records_find(const domain *d);
 int fault_attach(domain *d);
 const char *fault_kind_name(fault_kind k);
 int fault_kind_of(const char *name);
@@ -117,17 +117,17 @@ fault *fault_find(domain *d, int id);
 
 /* The dashboard's entry points. json: {"kind":"site_down","target":"east","duration":"3h"}
  * (target: a node name or a list; "peer": the other side for link kinds; options as in Lua). */
-int node_fault_inject_json(sim_world *w, const char *json, char *err, size_t errlen);
-int node_fault_clear(sim_world *w, int id, char *err, size_t errlen);
-cJSON *node_fault_catalogue_json(void);
-cJSON *node_fault_list_json(sim_world *w);
+int fault_inject_json(sim_world *w, const char *json, char *err, size_t errlen);
+int fault_clear_json(sim_world *w, int id, char *err, size_t errlen);
+cJSON *fault_catalogue_json(void);
+cJSON *fault_list_json(sim_world *w);
 
 /* recovery.c: the figures of the faults, appended to summary.json's root / printed. */
-void recovery_report_json(domain *d, cJSON *root);
-void recovery_report_print(domain *d, FILE *out);
+void fault_recovery_report_json(domain *d, cJSON *root);
+void fault_recovery_report_print(domain *d, FILE *out);
 
 /* The Lua API: fault.*, operator.*, nodes_where, failover_settings, serving (fault_lua.c). */
 struct lua_State;
-int node_fault_open_lua(struct lua_State *L);
+int fault_open_lua(struct lua_State *L);
 
 #endif

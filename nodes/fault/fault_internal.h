@@ -8,16 +8,16 @@
 struct lua_State;
 
 /* fault_lua.c */
-void nemesis_free_all(faults *fs);
+void fault_nemesis_free_all(faults *fs);
 
 /* recovery.c */
 /* Start measuring: listen to the platform and the flows, register the invariant about lost
  * writes. Called once, when the fault records are created. */
-int recovery_attach(domain *d);
-void recovery_fault_started(domain *d, fault *f);
+int fault_recovery_attach(domain *d);
+void fault_recovery_fault_started(domain *d, fault *f);
 /* Push the faults' figures to Lua (results of expectations). */
-void recovery_push_results(struct lua_State *L, domain *d);
+void fault_recovery_push_results(struct lua_State *L, domain *d);
 /* Set id, kind, target, start, end (once ended) and active on the table at the top. */
-void recovery_push_fault_head(struct lua_State *L, const fault *f);
+void fault_recovery_push_fault_head(struct lua_State *L, const fault *f);
 
 #endif

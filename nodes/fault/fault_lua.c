@@ -18,7 +18,7 @@
 static domain *dom(lua_State *L)
 {
     domain *d = domain_get(sim_lua_world(L));
-    if (!d || !faults_get(d) || !ha_settings_get(d)) luaL_error(L, "out of memory");
+    if (!d || !fault_records_get(d) || !platform_ha_settings_get(d)) luaL_error(L, "out of memory");
     return d;
 }
 
@@ -169,11 +169,11 @@ static void push_handle(lua_State *L, int id, fault_kind kind)
 /* fault.list() -> { { id, kind, target, start, ["end"], active }, ... } */
 static int l_fault_list(lua_State *L)
 {
-    faults *fs = faults_get(dom(L));
+    faults *fs = fault_records_get(dom(L));
     lua_createtable(L, (int)fs->n, 0);
     for (size_t i = 0; i < fs->n; i++) {
         lua_createtable(L, 0, 6);
-        recovery_push_fault_head(L, fs->list[i]);
+        fault_recovery_push_fault_head(L, fs->list[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
@@ -196,7 +196,7 @@ typedef struct nemesis {
     uint64_t fired;
 } nemesis;
 
-void nemesis_free_all(faults *fs)
+void fault_nemesis_free_all(faults *fs)
 {
     for (size_t i = 0; i < fs->nnemeses; i++) {
         nemesis *m = fs->nemeses[i];
@@ -214,7 +214,7 @@ static void nemesis_fire(sim_world *w, void *ptr, uint64_t tag, uint32_t node);
 
 static void nemesis_next(nemesis *m, size_t index)
 {
-    faults *fs = faults_get(m->d);
+    faults *fs = fault_records_get(m->d);
     int64_t gap = (int64_t)(sim_rng_exponential(&fs->nemesis_rng, (double)m->mean));
     sim_time_t at = sim_world_now(m->d->w) + (gap > 0 ? gap : 1);
     if (at < m->until) sim_world_schedule(m->d->w, at, nemesis_fire, m, index, 0, NULL);
@@ -224,7 +224,7 @@ static void nemesis_fire(sim_world *w, void *ptr, uint64_t index, uint32_t node)
 {
     (void)node;
     nemesis *m = ptr;
-    faults *fs = faults_get(m->d);
+    faults *fs = fault_records_get(m->d);
     double u = sim_rng_uniform(&fs->nemesis_rng) * m->total;
     int k = 0;
     while (k < m->n - 1 && u >= m->e[k].weight) u -= m->e[k++].weight;
@@ -271,7 +271,7 @@ static void nemesis_fire(sim_world *w, void *ptr, uint64_t index, uint32_t node)
 static int l_nemesis(lua_State *L)
 {
     domain *d = dom(L);
-    faults *fs = faults_get(d);
+    faults *fs = fault_records_get(d);
     static const char *const known[] = {"every", "duration", "faults", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "fault.nemesis", known);
@@ -439,7 +439,7 @@ static int l_select(lua_State *L)
 static int l_failover_settings(lua_State *L)
 {
     domain *d = dom(L);
-    ha_settings *s = ha_settings_get(d);
+    ha_settings *s = platform_ha_settings_get(d);
     static const char *const known[] = {"replication", "heartbeat", "lease", "detect", "batch", "promote",
                                         "operator_delay", "failback", "failback_delay", "retransmit", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -486,7 +486,7 @@ static int l_failover_settings(lua_State *L)
 static sim_node *check_site(lua_State *L, int idx, const char *what)
 {
     sim_node *n = sim_lua_check_node(L, idx);
-    if (n->kind != &node_site_kind) luaL_error(L, "%s: '%s' is not a site", what, n->name);
+    if (n->kind != &platform_site_kind) luaL_error(L, "%s: '%s' is not a site", what, n->name);
     return n;
 }
 
@@ -496,7 +496,7 @@ static int l_operator(lua_State *L, bool failback)
     domain *d = dom(L);
     sim_node *home = check_site(L, 1, failback ? "operator.failback" : "operator.promote");
     char why[200];
-    int rc = failback ? ha_operator_failback(d, home, why, sizeof why) : ha_operator_promote(d, home, why, sizeof why);
+    int rc = failback ? platform_ha_operator_failback(d, home, why, sizeof why) : platform_ha_operator_promote(d, home, why, sizeof why);
     lua_pushboolean(L, rc == 0);
     if (rc == 0) return 1;
     lua_pushstring(L, why);
@@ -521,10 +521,10 @@ static void push_recovery(lua_State *L, void *ud)
 {
     (void)ud;
     domain *d = domain_find(sim_lua_world(L));
-    if (d) recovery_push_results(L, d);
+    if (d) fault_recovery_push_results(L, d);
 }
 
-int node_fault_open_lua(lua_State *L)
+int fault_open_lua(lua_State *L)
 {
     sim_lua_add_results(L, push_recovery, NULL);
     luaL_newmetatable(L, HANDLE_MT);

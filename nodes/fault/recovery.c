@@ -31,7 +31,7 @@ static void on_write_acked(void *ud, uint64_t flow, uint32_t tenant, repl_op op,
                            const char *record_id, uint64_t digest)
 {
     domain *d = ud;
-    faults *fs = faults_find(d);
+    faults *fs = fault_records_find(d);
     if (!fs) return;
     if (fs->nledger == fs->cap_ledger) {
         size_t cap = fs->cap_ledger ? fs->cap_ledger * 2 : 4096;
@@ -75,13 +75,13 @@ static uint64_t stored_digest(tenant_db *t, const ledger_entry *e, uint64_t *wri
         return v;
     }
     *written = 0;
-    return tenant_replica_digest(t, e->tenant, e->record_id, &v, written) == 0 ? v : 0;
+    return platform_tenant_replica_digest(t, e->tenant, e->record_id, &v, written) == 0 ? v : 0;
 }
 
 /* The fault that took `home` out of service last (promoted: the one whose failover it is). */
 static fault *site_fault(domain *d, uint32_t home, bool promoted)
 {
-    faults *fs = faults_get(d);
+    faults *fs = fault_records_get(d);
     for (size_t i = fs ? fs->n : 0; i-- > 0;)
         if (fs->list[i]->home_lost == home && (!promoted || fs->list[i]->promoted_at)) return fs->list[i];
     return NULL;
@@ -89,9 +89,9 @@ static fault *site_fault(domain *d, uint32_t home, bool promoted)
 
 static void audit(domain *d, uint32_t home, uint32_t site, const char *when)
 {
-    faults *fs = faults_get(d);
+    faults *fs = fault_records_get(d);
     sim_node *n = sim_world_node(d->w, site);
-    if (!fs || !n || n->kind != &node_site_kind) return;
+    if (!fs || !n || n->kind != &platform_site_kind) return;
     tenant_db *t = platform_node_db(d, n->id);
     bool failback = strcmp(when, "failback") == 0;
     fault *f = site_fault(d, home, failback);
@@ -169,7 +169,7 @@ static int add_tenant(fault *f, uint32_t tenant)
 static bool is_site_node(domain *d, uint32_t id)
 {
     sim_node *n = sim_world_node(d->w, id);
-    return n && n->kind == &node_site_kind;
+    return n && n->kind == &platform_site_kind;
 }
 
 static uint32_t site_behind(domain *d, uint32_t id)
@@ -209,17 +209,17 @@ static void affected(domain *d, fault *f)
     f->measuring = f->ntenants > 0;
 }
 
-void recovery_fault_started(domain *d, fault *f)
+void fault_recovery_fault_started(domain *d, fault *f)
 {
     affected(d, f);
     bool site_loss = f->kind == FAULT_SITE_DOWN || (f->kind == FAULT_CRASH && f->spec.na == 1 && is_site_node(d, f->spec.a[0]));
     if (!site_loss) return;
     sim_node *site = sim_world_node(d->w, f->spec.a[0]);
-    if (!site->up || !ha_of(site)->serving_own) return;   /* standing by: nothing fails over */
+    if (!site->up || !platform_ha_of(site)->serving_own) return;   /* standing by: nothing fails over */
     f->home_lost = site->id;
     /* Acknowledged writes still waiting for the backup: what an asynchronous loss loses. */
-    faults *fs = faults_get(d);
-    repl_stream *out = &ha_of(site)->out;
+    faults *fs = fault_records_get(d);
+    repl_stream *out = &platform_ha_of(site)->out;
     for (size_t i = 0; i < out->len; i++) {
         const repl_rec *r = &out->recs[(out->head + i) % out->cap];
         uint64_t idx;
@@ -245,7 +245,7 @@ static void on_flow_ended(void *ud, const domain_flow_end *ev)
     uint64_t flow = ev->flow;
     flow_error e = ev->error;
     const flow_msg *m = ev->m;
-    faults *fs = faults_find(d);
+    faults *fs = fault_records_find(d);
     if (!fs) return;
     sim_time_t now = sim_world_now(d->w);
     uint64_t idx;
@@ -320,11 +320,11 @@ static void add_time(cJSON *o, const char *key, sim_time_t t)
 
 static const char *const OP_NAMES[] = {"code", "replica", "inquiry_log", "provision_log", "receipt_log"};
 
-void recovery_report_json(domain *d, cJSON *root)
+void fault_recovery_report_json(domain *d, cJSON *root)
 {
-    faults *fs = faults_find(d);
-    const ha_settings *hs = ha_settings_find(d);
-    const ha_stats *hst = ha_stats_find(d);
+    faults *fs = fault_records_find(d);
+    const ha_settings *hs = platform_ha_settings_find(d);
+    const ha_stats *hst = platform_ha_stats_find(d);
     cJSON *list = cJSON_AddArrayToObject(root, "faults");
     for (size_t i = 0; fs && i < fs->n; i++) {
         const fault *f = fs->list[i];
@@ -340,9 +340,9 @@ void recovery_report_json(domain *d, cJSON *root)
         for (int k = 0; k < FLOW_KINDS; k++)
             for (int e = 1; e < FLOW_ERRORS; e++) {
                 if (!f->failed[k][e]) continue;
-                cJSON *byk = cJSON_GetObjectItemCaseSensitive(failed, flow_kind_name((flow_kind)k));
-                if (!byk) byk = cJSON_AddObjectToObject(failed, flow_kind_name((flow_kind)k));
-                cJSON_AddNumberToObject(byk, flow_error_name((flow_error)e), (double)f->failed[k][e]);
+                cJSON *byk = cJSON_GetObjectItemCaseSensitive(failed, domain_kind_name((flow_kind)k));
+                if (!byk) byk = cJSON_AddObjectToObject(failed, domain_kind_name((flow_kind)k));
+                cJSON_AddNumberToObject(byk, domain_error_name((flow_error)e), (double)f->failed[k][e]);
             }
         rto_figures r = rto_of(f);
         cJSON *rto = cJSON_AddObjectToObject(o, "rto");
@@ -391,7 +391,7 @@ void recovery_report_json(domain *d, cJSON *root)
     if (!hs) return;
     cJSON *fo = cJSON_AddObjectToObject(root, "failover");
     const ha_stats *st = hst;
-    cJSON_AddStringToObject(fo, "replication", ha_mode_name(hs));
+    cJSON_AddStringToObject(fo, "replication", platform_ha_mode_name(hs));
     cJSON_AddStringToObject(fo, "promote", hs->promote == HA_PROMOTE_AUTO ? "auto" : hs->promote == HA_PROMOTE_OPERATOR ? "operator" : "manual");
     cJSON_AddNumberToObject(fo, "promotions", (double)st->promotions);
     cJSON_AddNumberToObject(fo, "failbacks", (double)st->failbacks);
@@ -410,15 +410,15 @@ void recovery_report_json(domain *d, cJSON *root)
     for (size_t i = 0; i < st->nlag; i++) cJSON_AddItemToArray(lag, cJSON_CreateNumber(round((double)st->lag_ms[i] * 1000) / 1000));
 }
 
-void recovery_report_print(domain *d, FILE *out)
+void fault_recovery_report_print(domain *d, FILE *out)
 {
-    faults *fs = faults_find(d);
-    const ha_settings *hs = ha_settings_find(d);
-    const ha_stats *hst = ha_stats_find(d);
+    faults *fs = fault_records_find(d);
+    const ha_settings *hs = platform_ha_settings_find(d);
+    const ha_stats *hst = platform_ha_stats_find(d);
     if (hs && (hst->promotions || hst->refused_promotions || hst->refused_requests || (fs && fs->n)))
         fprintf(out, "  failover   %s replication; %llu promotion(s), %llu failback(s), %llu refused promotion(s), "
                      "%llu request(s) refused by a site not serving, split brain seen %llu, max lag %.1f ms\n",
-                ha_mode_name(hs), (unsigned long long)hst->promotions, (unsigned long long)hst->failbacks,
+                platform_ha_mode_name(hs), (unsigned long long)hst->promotions, (unsigned long long)hst->failbacks,
                 (unsigned long long)hst->refused_promotions, (unsigned long long)hst->refused_requests,
                 (unsigned long long)hst->split_brain_seen, hst->max_lag_ms);
     if (!fs || !fs->n) return;
@@ -453,7 +453,7 @@ void recovery_report_print(domain *d, FILE *out)
     if (shown < fs->n) fprintf(out, "    ... and %zu more (summary.json lists all)\n", fs->n - shown);
 }
 
-void recovery_push_fault_head(lua_State *L, const fault *f)
+void fault_recovery_push_fault_head(lua_State *L, const fault *f)
 {
     lua_pushinteger(L, f->id);
     lua_setfield(L, -2, "id");
@@ -474,9 +474,9 @@ void recovery_push_fault_head(lua_State *L, const fault *f)
 /* r.faults[i] = { id, kind, target, start, ["end"], rto_max, rto_p50, restored, rpo_writes,
  * unshipped, failed = n, failed_by = { inquiry = { timeout = n } } }; r.failover = {...};
  * r.rpo_writes, r.rto_max, r.split_brain over all faults. */
-void recovery_push_results(lua_State *L, domain *d)
+void fault_recovery_push_results(lua_State *L, domain *d)
 {
-    faults *fs = faults_find(d);
+    faults *fs = fault_records_find(d);
     uint64_t rpo = 0;
     int64_t rto_max = 0, restored_max = 0;
     lua_createtable(L, fs ? (int)fs->n : 0, 0);
@@ -484,7 +484,7 @@ void recovery_push_results(lua_State *L, domain *d)
         const fault *f = fs->list[i];
         rto_figures r = rto_of(f);
         lua_createtable(L, 0, 17);
-        recovery_push_fault_head(L, f);
+        fault_recovery_push_fault_head(L, f);
         lua_pushinteger(L, r.max);
         lua_setfield(L, -2, "rto_max");
         lua_pushinteger(L, r.p50);
@@ -518,9 +518,9 @@ void recovery_push_results(lua_State *L, domain *d)
                 if (!f->failed[k][e]) continue;
                 failed += f->failed[k][e];
                 lua_pushinteger(L, (lua_Integer)f->failed[k][e]);
-                lua_setfield(L, -2, flow_error_name((flow_error)e));
+                lua_setfield(L, -2, domain_error_name((flow_error)e));
             }
-            lua_setfield(L, -2, flow_kind_name((flow_kind)k));
+            lua_setfield(L, -2, domain_kind_name((flow_kind)k));
         }
         lua_setfield(L, -2, "failed_by");
         lua_pushinteger(L, (lua_Integer)failed);
@@ -536,8 +536,8 @@ void recovery_push_results(lua_State *L, domain *d)
     lua_setfield(L, -2, "rto_max");
     lua_pushinteger(L, restored_max);
     lua_setfield(L, -2, "restored_max");
-    const ha_settings *hs = ha_settings_find(d);
-    const ha_stats *hst = ha_stats_find(d);
+    const ha_settings *hs = platform_ha_settings_find(d);
+    const ha_stats *hst = platform_ha_stats_find(d);
     if (!hs) return;
     lua_pushinteger(L, (lua_Integer)hst->split_brain_seen);
     lua_setfield(L, -2, "split_brain");
@@ -564,9 +564,9 @@ static void on_audit(void *ud, uint32_t home, uint32_t site, const char *when) {
 /* The invariant about lost writes (domain/checker.h): shown once there is a platform. */
 static int check_writes_survive(domain *d, void *ud, char *detail, size_t n)
 {
-    const ha_settings *hs = ha_settings_find(d);
+    const ha_settings *hs = platform_ha_settings_find(d);
     if (!hs) return DOMAIN_CHECK_NOT_APPLICABLE;
-    const faults *fs = faults_find(d);
+    const faults *fs = fault_records_find(d);
     uint64_t lost = 0, at_failback = 0;
     for (size_t i = 0; fs && i < fs->n; i++) {
         lost += fs->list[i]->rpo_writes;
@@ -579,7 +579,7 @@ static int check_writes_survive(domain *d, void *ud, char *detail, size_t n)
     return (!sync || lost == 0) && at_failback == 0;
 }
 
-int recovery_attach(domain *d)
+int fault_recovery_attach(domain *d)
 {
     int rc = platform_listen(d, &(platform_listener){on_write_acked, on_promoted, on_audit, d});
     if (rc == 0) rc = domain_listen(d, &(domain_flow_listener){.ended = on_flow_ended, .ud = d});

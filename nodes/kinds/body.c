@@ -23,15 +23,15 @@ static uint64_t mix(uint64_t x)
 }
 
 /* 11 digits; unique per person in practice (a collision only merges two synthetic people). */
-uint64_t person_resident_code(uint64_t seed, uint32_t person)
+uint64_t node_person_resident_code(uint64_t seed, uint32_t person)
 {
     return 10000000000ull + mix(seed ^ mix(person)) % 90000000000ull;
 }
 
-uint64_t person_individual_no(uint64_t seed, uint32_t person)
+uint64_t node_person_individual_no(uint64_t seed, uint32_t person)
 {
     uint64_t first11 = 10000000000ull + mix(~seed ^ mix(person + 0x5bd1e995u)) % 90000000000ull;
-    return first11 * 10 + (uint64_t)individual_no_check_digit(first11);
+    return first11 * 10 + (uint64_t)domain_individual_no_check_digit(first11);
 }
 
 static body *self_body(sim_node *n) { return n->state; }
@@ -47,26 +47,26 @@ static uint64_t start_flow(sim_node *n, flow_kind kind, flow_msg *m)
     /* The flow's id rides in the timer's argument: flows are numbered from 1, below 2^63. */
     if (sim_node_after(n, d->timeout, (uint32_t)kind, (void *)(uintptr_t)m->flow, &timeout) < 0 ||
         sim_map_put(&b->pending, m->flow, timeout) < 0) {
-        flow_msg_free(m);
+        domain_msg_free(m);
         return 0;
     }
-    flow_started(d, kind);
+    domain_flow_started(d, kind);
     uint64_t flow = m->flow;
     if (b->own_db)
-        tenant_receive(n, b->own_db, b, kind, m);
+        platform_tenant_receive(n, b->own_db, b, kind, m);
     else
-        flow_send(n, b->server, kind, m, kind == FLOW_REPLICA ? 512 + m->data_len : 512);
+        domain_send(n, b->server, kind, m, kind == FLOW_REPLICA ? 512 + m->data_len : 512);
     return flow;
 }
 
-uint64_t body_acquire_code(sim_node *n, uint64_t addressee_no)
+uint64_t node_body_acquire_code(sim_node *n, uint64_t addressee_no)
 {
     body *b = self_body(n);
     if (addressee_no == 0 || addressee_no > (uint64_t)b->nresidents + b->nextra) return 0;
-    flow_msg *m = flow_msg_new();
+    flow_msg *m = domain_msg_new();
     if (!m) return 0;
     m->addressee_no = addressee_no;
-    m->resident_code = person_resident_code(sim_world_seed(n->world), b->residents[addressee_no - 1].person);
+    m->resident_code = node_person_resident_code(sim_world_seed(n->world), b->residents[addressee_no - 1].person);
     m->acquisition_no = 1 + sim_rng_next(&n->rng) % 999999999999ull;   /* one-time */
     return start_flow(n, FLOW_CODE_REQUEST, m);
 }
@@ -74,20 +74,20 @@ uint64_t body_acquire_code(sim_node *n, uint64_t addressee_no)
 /* A replica message for record_id carrying payload (copied); NULL on ENOMEM. */
 static flow_msg *replica_msg(const char *record_id, const char *payload, sim_time_t pub_end)
 {
-    flow_msg *m = flow_msg_new();
+    flow_msg *m = domain_msg_new();
     if (!m) return NULL;
     m->pub_end = pub_end;
     snprintf(m->record_id, sizeof m->record_id, "%s", record_id);
     m->data_len = (uint32_t)strlen(payload);
     m->data = (uint8_t *)strdup(payload);
     if (!m->data) {
-        flow_msg_free(m);
+        domain_msg_free(m);
         return NULL;
     }
     return m;
 }
 
-uint64_t body_register_replica(sim_node *n, uint64_t addressee_no, int item, const char *record_id,
+uint64_t node_body_register_replica(sim_node *n, uint64_t addressee_no, int item, const char *record_id,
                                sim_time_t pub_start, sim_time_t pub_end, const char *payload)
 {
     flow_msg *m = replica_msg(record_id, payload, pub_end);
@@ -99,7 +99,7 @@ uint64_t body_register_replica(sim_node *n, uint64_t addressee_no, int item, con
     return start_flow(n, FLOW_REPLICA, m);
 }
 
-uint64_t body_update_replica(sim_node *n, const char *record_id, const char *payload, sim_time_t pub_end)
+uint64_t node_body_update_replica(sim_node *n, const char *record_id, const char *payload, sim_time_t pub_end)
 {
     flow_msg *m = replica_msg(record_id, payload, pub_end);
     if (!m) return 0;
@@ -107,12 +107,12 @@ uint64_t body_update_replica(sim_node *n, const char *record_id, const char *pay
     return start_flow(n, FLOW_REPLICA, m);
 }
 
-uint64_t body_inquire(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
+uint64_t node_body_inquire(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
                       uint32_t staff)
 {
     domain *d = domain_get(n->world);
     if (procedure < 0 || procedure >= d->nprocs) return 0;
-    flow_msg *m = flow_msg_new();
+    flow_msg *m = domain_msg_new();
     if (!m) return 0;
     m->addressee_no = addressee_no;
     m->procedure = (uint16_t)procedure;
@@ -140,7 +140,7 @@ static void end_flow(sim_node *n, flow_kind started_as, uint64_t flow, flow_erro
 static void body_timer(sim_node *self, uint64_t tag, void *arg)
 {
     if (tag >= WORKLOAD_INQUIRY) {
-        workload_fire(self, tag, arg);
+        node_workload_fire(self, tag, arg);
         return;
     }
     end_flow(self, (flow_kind)tag, (uint64_t)(uintptr_t)arg, FLOW_TIMEOUT, NULL);
@@ -152,15 +152,15 @@ static void body_receive(sim_node *self, sim_msg *msg)
     body *b = self_body(self);
     flow_msg *m = msg->payload;
     msg->payload = NULL;
-    flow_kind kind = flow_kind_of(d, msg->type);
+    flow_kind kind = domain_kind_of(d, msg->type);
     uint32_t src = msg->src;
     sim_msg_free(self->world, msg);
     if (kind == FLOW_KINDS) {
-        flow_msg_free(m);
+        domain_msg_free(m);
         return;
     }
     if (b->own_db && src == b->ifs) {   /* an agency's own server at work */
-        tenant_receive(self, b->own_db, b, kind, m);
+        platform_tenant_receive(self, b->own_db, b, kind, m);
         return;
     }
     static const flow_kind started_as[FLOW_KINDS] = {
@@ -168,7 +168,7 @@ static void body_receive(sim_node *self, sim_msg *msg)
         [FLOW_REPLICA_ACK] = FLOW_REPLICA};
     if (kind == FLOW_CODE_RESPONSE || kind == FLOW_PROVISION || kind == FLOW_REPLICA_ACK)
         end_flow(self, started_as[kind], m->flow, (flow_error)m->error, m);
-    flow_msg_free(m);
+    domain_msg_free(m);
 }
 
 /* The body's own systems went down: the flows they were waiting for end now, explicitly,
@@ -187,7 +187,7 @@ static void body_crash(sim_node *self)
 }
 
 /* Back up: the workload's timers died with the crash; start them again from now. */
-static void body_recover(sim_node *self) { workload_resume(self); }
+static void body_recover(sim_node *self) { node_workload_resume(self); }
 
 static void body_destroy(sim_node *self)
 {
@@ -195,7 +195,7 @@ static void body_destroy(sim_node *self)
     if (!b) return;
     sim_map_free(&b->pending);
     if (b->own_db) {
-        tenant_db_close(b->own_db);
+        platform_tenant_db_close(b->own_db);
         free(b->own_db);
     }
     free(b->residents);

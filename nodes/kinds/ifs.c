@@ -196,7 +196,7 @@ static void ifs_receive(sim_node *self, sim_msg *msg)
     bool is_inquiry = msg->type == d->msg_type[FLOW_INQUIRY];
     sim_msg_free(self->world, msg);
     if (!is_provision && !is_inquiry) {
-        flow_msg_free(m);
+        domain_msg_free(m);
         return;
     }
     flow_kind kind = is_provision ? FLOW_PROVISION : FLOW_INQUIRY;
@@ -207,11 +207,11 @@ static void ifs_receive(sim_node *self, sim_msg *msg)
             m->data_len = 0;
             m->error = FLOW_INTEGRITY;
         }
-        flow_send(self, d->nws, kind, m, 256);
+        domain_send(self, d->nws, kind, m, 256);
         return;
     }
     if (is_provision && m->sealed) open_sealed(self, m);
-    flow_send(self, s->server, kind, m, 256);
+    domain_send(self, s->server, kind, m, 256);
 }
 
 static void ifs_destroy(sim_node *self)

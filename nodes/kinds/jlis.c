@@ -37,15 +37,15 @@ static void jlis_receive(sim_node *self, sim_msg *msg)
     if (msg->type == d->msg_type[FLOW_CODE_REQUEST] && sim_map_put(&j->asked, m->flow, msg->src) == 0) {
         m->person_key = node_jlis_person_key(self, m->resident_code);
         m->resident_code = 0;
-        flow_send(self, d->nws, FLOW_CODE_REQUEST, m, 256);
+        domain_send(self, d->nws, FLOW_CODE_REQUEST, m, 256);
     } else if (msg->type == d->msg_type[FLOW_CODE_RESPONSE]) {
         uint64_t server;
         if (sim_map_del(&j->asked, m->flow, &server))
-            flow_send(self, (uint32_t)server, FLOW_CODE_RESPONSE, m, 256);
+            domain_send(self, (uint32_t)server, FLOW_CODE_RESPONSE, m, 256);
         else
-            flow_msg_free(m);
+            domain_msg_free(m);
     } else {
-        flow_msg_free(m);
+        domain_msg_free(m);
     }
     sim_msg_free(self->world, msg);
 }

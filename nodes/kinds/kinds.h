@@ -53,23 +53,23 @@ typedef enum node_ifs_key_event {
 int node_ifs_key_event_apply(sim_node *n, node_ifs_key_event what, int64_t grace);
 
 /* Existing systems of a body (body.c): start flows; returns the flow id or 0. */
-uint64_t body_acquire_code(sim_node *n, uint64_t addressee_no);
-uint64_t body_register_replica(sim_node *n, uint64_t addressee_no, int item, const char *record_id,
+uint64_t node_body_acquire_code(sim_node *n, uint64_t addressee_no);
+uint64_t node_body_register_replica(sim_node *n, uint64_t addressee_no, int item, const char *record_id,
                                sim_time_t pub_start, sim_time_t pub_end, const char *payload);
 /* Partial update of the record `record_id`: the payload's fields replace or add to the
  * stored ones (a JSON object), and pub_end changes when given (> 0). */
-uint64_t body_update_replica(sim_node *n, const char *record_id, const char *payload, sim_time_t pub_end);
-uint64_t body_inquire(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
+uint64_t node_body_update_replica(sim_node *n, const char *record_id, const char *payload, sim_time_t pub_end);
+uint64_t node_body_inquire(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
                       uint32_t staff);
-uint64_t person_resident_code(uint64_t seed, uint32_t person);
-uint64_t person_individual_no(uint64_t seed, uint32_t person);
+uint64_t node_person_resident_code(uint64_t seed, uint32_t person);
+uint64_t node_person_individual_no(uint64_t seed, uint32_t person);
 
 /* The daily workload's next inquiry (population.c), from the body's timer. */
 enum { WORKLOAD_INQUIRY = 100, WORKLOAD_NEW_RESIDENT, WORKLOAD_REPLICA_BATCH, WORKLOAD_REPLICA_UPDATE };
-void workload_fire(sim_node *n, uint64_t tag, void *arg);
-void workload_resume(sim_node *n);
+void node_workload_fire(sim_node *n, uint64_t tag, void *arg);
+void node_workload_resume(sim_node *n);
 /* A new person (born, or from abroad) at b, without a code yet: the addressee number, or 0. */
-uint32_t body_new_resident(domain *d, body *b);
+uint32_t node_body_new_resident(domain *d, body *b);
 
 /* residents{} and workload{} in Lua (population.c). */
 typedef struct lua_State lua_State;

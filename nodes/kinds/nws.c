@@ -190,13 +190,13 @@ static void refuse(sim_node *self, flow_msg *m, flow_error e)
     domain *d = domain_get(self->world);
     /* The refusal is the answer whether or not its outcome could be recorded: the inquiry
      * was not forwarded, so no provision can be missing from the records. */
-    if (m->serial_no) (void)set_outcome(self, m->serial_no, flow_error_name(e));
+    if (m->serial_no) (void)set_outcome(self, m->serial_no, domain_error_name(e));
     m->error = (uint8_t)e;
     m->code = 0;
     free(m->data);
     m->data = NULL;
     m->data_len = 0;
-    flow_send(self, route_to(d, m->inquirer), FLOW_PROVISION, m, 256);
+    domain_send(self, route_to(d, m->inquirer), FLOW_PROVISION, m, 256);
 }
 
 static void inquiry(sim_node *self, flow_msg *m)
@@ -219,7 +219,7 @@ static void inquiry(sim_node *self, flow_msg *m)
     }
     m->serial_no = s->next_serial++;
     if (code_for(self, person, m->provider, &m->code, false) < 0) {
-        refuse(self, m, access_record(self, m, flow_error_name(FLOW_NOT_FOUND)) == 0 ? FLOW_NOT_FOUND : FLOW_SERVER_ERROR);
+        refuse(self, m, access_record(self, m, domain_error_name(FLOW_NOT_FOUND)) == 0 ? FLOW_NOT_FOUND : FLOW_SERVER_ERROR);
         return;
     }
     if (access_record(self, m, "forwarded") < 0) {   /* no record, no forwarding */
@@ -227,19 +227,19 @@ static void inquiry(sim_node *self, flow_msg *m)
         return;
     }
     uint32_t to = route_to(d, m->provider);
-    flow_msg *copy = flow_copy(m);   /* kept to answer "unreachable" if it cannot leave */
-    int rc = flow_send(self, to, FLOW_INQUIRY, m, 512);
+    flow_msg *copy = domain_msg_copy(m);   /* kept to answer "unreachable" if it cannot leave */
+    int rc = domain_send(self, to, FLOW_INQUIRY, m, 512);
     if (rc == -ENETDOWN || rc == -ENOLINK || rc == -EHOSTDOWN) {
         if (copy) refuse(self, copy, FLOW_UNREACHABLE);
         return;
     }
-    flow_msg_free(copy);
+    domain_msg_free(copy);
 }
 
 static void provision(sim_node *self, flow_msg *m)
 {
     domain *d = domain_get(self->world);
-    if (set_outcome(self, m->serial_no, m->error ? flow_error_name(m->error) : "provided") < 0) {
+    if (set_outcome(self, m->serial_no, m->error ? domain_error_name(m->error) : "provided") < 0) {
         /* not passed on unrecorded: the inquirer gets server_error, and the provision is not
          * in the NWS's records (the reconciliation's nesting holds) */
         refuse(self, m, FLOW_SERVER_ERROR);
@@ -249,14 +249,14 @@ static void provision(sim_node *self, flow_msg *m)
         m->data[SIM_CRYPTO_NONCE_LEN] ^= 0x01;   /* a fault injected by a scenario: tamper{} */
         d->tamper--;
     }
-    flow_send(self, route_to(d, m->inquirer), FLOW_PROVISION, m, 256);
+    domain_send(self, route_to(d, m->inquirer), FLOW_PROVISION, m, 256);
 }
 
 static void code_request(sim_node *self, sim_msg *msg, flow_msg *m)
 {
     m->error = code_for(self, m->person_key, m->inquirer, &m->code, true) == 0 ? FLOW_OK : FLOW_UNREACHABLE;
     m->person_key = 0;
-    flow_send(self, msg->src, FLOW_CODE_RESPONSE, m, 256);
+    domain_send(self, msg->src, FLOW_CODE_RESPONSE, m, 256);
 }
 
 /* Built after the day-before codes are loaded (sorting once beats growing it row by row);
@@ -307,7 +307,7 @@ static void nws_process(sim_node *self, sim_msg *msg)
     else if (msg->type == d->msg_type[FLOW_CODE_REQUEST])
         code_request(self, msg, m);
     else
-        flow_msg_free(m);
+        domain_msg_free(m);
     sim_msg_free(self->world, msg);
 }
 

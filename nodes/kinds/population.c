@@ -62,13 +62,13 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, 
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
-    uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
+    uint64_t key = node_jlis_person_key(jlis, node_person_resident_code(sim_world_seed(w), person));
     uint64_t code;
     tenant_db *t = platform_node_db(d, pair.a != UINT32_MAX ? pair.a : b->server);   /* an agency is its own server */
     tenant_db *copy = pair.a == UINT32_MAX && b->backup != b->home ? platform_node_db(d, b->backup) : NULL;
     int rc = node_nws_seed_code(nws, key, b->node, &code);
-    if (rc == 0) rc = tenant_seed_code(t, b, addressee, code);
-    if (rc == 0 && copy) rc = tenant_seed_code(copy, b, addressee, code);
+    if (rc == 0) rc = platform_tenant_seed_code(t, b, addressee, code);
+    if (rc == 0 && copy) rc = platform_tenant_seed_code(copy, b, addressee, code);
     if (rc < 0) return rc;
     /* Replicas of the two items every municipality holds for everyone (if the table has them). */
     static const char *const items[] = {"TM00000000000001", "TM00000000000002"};
@@ -88,8 +88,8 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, 
                      "{\"item\":\"%s\",\"tax_year\":2016,\"taxable_income\":%llu,\"municipal_tax\":%llu,\"prefectural_tax\":%llu}",
                      items[k], (unsigned long long)income, (unsigned long long)(income * 6 / 100),
                      (unsigned long long)(income * 4 / 100));
-        rc = tenant_seed_replica(d, t, b, addressee, item, record, 0, INT64_MAX, payload);
-        if (rc == 0 && copy) rc = tenant_seed_replica(d, copy, b, addressee, item, record, 0, INT64_MAX, payload);
+        rc = platform_tenant_seed_replica(d, t, b, addressee, item, record, 0, INT64_MAX, payload);
+        if (rc == 0 && copy) rc = platform_tenant_seed_replica(d, copy, b, addressee, item, record, 0, INT64_MAX, payload);
         if (rc < 0) return rc;
     }
     return 0;
@@ -101,16 +101,16 @@ static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
     /* An agency knows the people it serves: 30% here, each with a benefit record. */
     if (item < 0 || sim_rng_below(r, 10) >= 3) return 0;
-    uint64_t key = node_jlis_person_key(jlis, person_resident_code(sim_world_seed(w), person));
+    uint64_t key = node_jlis_person_key(jlis, node_person_resident_code(sim_world_seed(w), person));
     uint64_t code;
     int rc = node_nws_seed_code(nws, key, b->node, &code);
-    if (rc == 0) rc = tenant_seed_code(b->own_db, b, (uint64_t)person + 1, code);
+    if (rc == 0) rc = platform_tenant_seed_code(b->own_db, b, (uint64_t)person + 1, code);
     if (rc < 0) return rc;
     char record[24], payload[160];
     snprintf(record, sizeof record, "%s-%u", b->code, person + 1);
     snprintf(payload, sizeof payload, "{\"item\":\"%s\",\"benefit_monthly\":%u,\"since\":\"2010-04-01\"}",
              d->items[item].code, 50000 + sim_rng_below(r, 150000));
-    return tenant_seed_replica(d, b->own_db, b, (uint64_t)person + 1, item, record, 0, INT64_MAX, payload);
+    return platform_tenant_seed_replica(d, b->own_db, b, (uint64_t)person + 1, item, record, 0, INT64_MAX, payload);
 }
 
 /* residents { scale = 0.001, moved = 0.3 } */
@@ -174,7 +174,7 @@ static int l_residents(lua_State *L)
         }
     }
     for (uint32_t p = 0; p < d->npersons; p++)
-        if (sim_map_put(&d->individual_nos, person_individual_no(sim_world_seed(w), p), (uint64_t)p + 1) < 0)
+        if (sim_map_put(&d->individual_nos, node_person_individual_no(sim_world_seed(w), p), (uint64_t)p + 1) < 0)
             return luaL_error(L, "residents: out of memory");
     /* Pass 2: former residents, then the state of the day before. */
     for (uint32_t i = 0; i < n; i++) {
@@ -223,12 +223,12 @@ static int l_residents(lua_State *L)
         return luaL_error(L, "residents: two agency codes clashed; try another --seed");
     for (uint32_t i = 0; i < cap; i++) {
         tenant_db *t = platform_node_db(d, i);
-        if (t && (pair.a == UINT32_MAX || i != pair.b) && tenant_db_index(t) < 0)
+        if (t && (pair.a == UINT32_MAX || i != pair.b) && platform_tenant_db_index(t) < 0)
             return luaL_error(L, "residents: indexing %s failed", sim_world_node(w, i)->name);
     }
     if (pair.a != UINT32_MAX) {
         tenant_db *from = platform_node_db(d, pair.a), *to = platform_node_db(d, pair.b);
-        if (sim_store_copy(to->store, from->store) < 0 || tenant_reload_index(to) < 0)
+        if (sim_store_copy(to->store, from->store) < 0 || platform_tenant_reload_index(to) < 0)
             return luaL_error(L, "residents: copying %s's store failed", sim_world_node(w, pair.a)->name);
         to->indexed = true;
     }
@@ -288,15 +288,15 @@ static const char LOCAL_TAX[] = "TM00000000000002", RESIDENT_RECORD[] = "TM00000
 /* A new resident: a code through J-LIS, and the resident-record replica. */
 static void new_resident(sim_node *n, domain *d, body *b)
 {
-    uint32_t a = body_new_resident(d, b);
+    uint32_t a = node_body_new_resident(d, b);
     int item = domain_item(d, RESIDENT_RECORD);
     if (!a) return;
-    body_acquire_code(n, a);
+    node_body_acquire_code(n, a);
     if (item < 0) return;
     char record[24], payload[128];
     snprintf(record, sizeof record, "%s-%u-new", b->code, a);
     snprintf(payload, sizeof payload, "{\"item\":\"%s\",\"household_head\":false,\"household_size\":1}", RESIDENT_RECORD);
-    body_register_replica(n, a, item, record, sim_node_now(n), INT64_MAX, payload);
+    node_body_register_replica(n, a, item, record, sim_node_now(n), INT64_MAX, payload);
 }
 
 /* The nightly batch: this year's local-tax figures for a share of the residents, as new
@@ -314,13 +314,13 @@ static void replica_batch(sim_node *n, domain *d, body *b, workload *wl)
         snprintf(payload, sizeof payload,
                  "{\"item\":\"%s\",\"tax_year\":%d,\"taxable_income\":%llu,\"municipal_tax\":%llu}",
                  LOCAL_TAX, c.year - 1, (unsigned long long)income, (unsigned long long)(income * 6 / 100));
-        body_register_replica(n, a, item, record, sim_node_now(n), INT64_MAX, payload);
+        node_body_register_replica(n, a, item, record, sim_node_now(n), INT64_MAX, payload);
     }
     schedule_batch(n, wl);
 }
 
 /* One event of the daily workload, then the next one. Called by kinds/body.c's timer. */
-void workload_fire(sim_node *n, uint64_t tag, void *arg)
+void node_workload_fire(sim_node *n, uint64_t tag, void *arg)
 {
     workload *wl = arg;
     domain *d = domain_get(n->world);
@@ -343,7 +343,7 @@ void workload_fire(sim_node *n, uint64_t tag, void *arg)
         snprintf(record, sizeof record, "%s-%u-1", b->code, a);
         snprintf(payload, sizeof payload, "{\"municipal_tax\":%llu,\"corrected\":true}",
                  (unsigned long long)(60000 + sim_rng_below(&n->rng, 540) * 1000));
-        body_update_replica(n, record, payload, 0);
+        node_body_update_replica(n, record, payload, 0);
         return;
     }
     schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
@@ -364,7 +364,7 @@ void workload_fire(sim_node *n, uint64_t tag, void *arg)
         provider = wl->agency_body[p->provider_agency];
         if (provider == UINT32_MAX) return;
     }
-    body_inquire(n, addressee, wl->proc_index[k], provider, 1 + sim_rng_below(&n->rng, 40));
+    node_body_inquire(n, addressee, wl->proc_index[k], provider, 1 + sim_rng_below(&n->rng, 40));
 }
 
 static void workload_free(void *p)
@@ -466,13 +466,13 @@ static int l_workload(lua_State *L)
         b->rate = per_day * (double)b->population / total / business_seconds;
         b->new_rate = new_per_day * (double)b->population / total / business_seconds;
         b->update_rate = updates * (double)b->population / total / business_seconds;
-        workload_resume(n);
+        node_workload_resume(n);
     }
     return 0;
 }
 
 /* Start (or, after a crash voided its timers, restart) a body's share of the workload. */
-void workload_resume(sim_node *n)
+void node_workload_resume(sim_node *n)
 {
     domain *d = domain_get(n->world);
     workload *wl = d ? workload_of(d) : NULL;
@@ -492,13 +492,13 @@ static body *check_lg(lua_State *L, int idx)
     return b;
 }
 
-uint32_t body_new_resident(domain *d, body *b)
+uint32_t node_body_new_resident(domain *d, body *b)
 {
     resident *all = realloc(b->residents, ((size_t)b->nresidents + b->nextra + 1) * sizeof *all);
     if (!all) return 0;
     b->residents = all;
     uint32_t person = d->npersons;
-    if (sim_map_put(&d->individual_nos, person_individual_no(sim_world_seed(d->w), person), (uint64_t)person + 1) < 0)
+    if (sim_map_put(&d->individual_nos, node_person_individual_no(sim_world_seed(d->w), person), (uint64_t)person + 1) < 0)
         return 0;
     d->npersons++;
     all[b->nresidents + b->nextra++] = (resident){.person = person, .prev_body = UINT32_MAX, .current = true};
@@ -511,7 +511,7 @@ static int l_new_resident(lua_State *L)
     body *b = check_lg(L, 1);
     domain *d = domain_get(sim_lua_world(L));
     if (!d->npersons) return luaL_error(L, "new_resident: set up residents{} first");
-    uint32_t a = body_new_resident(d, b);
+    uint32_t a = node_body_new_resident(d, b);
     if (!a) return luaL_error(L, "out of memory");
     lua_pushinteger(L, a);
     return 1;
@@ -525,7 +525,7 @@ static int l_individual_no(lua_State *L)
     if (a < 1 || a > (lua_Integer)b->nresidents + b->nextra) return luaL_error(L, "%s has no addressee %I", b->code, a);
     char text[16];
     snprintf(text, sizeof text, "%012llu",
-             (unsigned long long)person_individual_no(sim_world_seed(sim_lua_world(L)), b->residents[a - 1].person));
+             (unsigned long long)node_person_individual_no(sim_world_seed(sim_lua_world(L)), b->residents[a - 1].person));
     lua_pushstring(L, text);
     return 1;
 }

@@ -35,7 +35,7 @@ static void phold_timer(sim_node *self, uint64_t tag, void *arg)
 
 static const sim_node_kind phold_kind = {.name = "phold", .timer = phold_timer};
 
-int node_phold_bench(const node_phold_config *cfg, node_phold_result *out)
+int phold_bench(const node_phold_config *cfg, node_phold_result *out)
 {
     if (cfg->lps == 0 || !(cfg->end > 0) || !(cfg->lookahead >= 0)) return -EINVAL;
     uint64_t t0 = uv_hrtime();

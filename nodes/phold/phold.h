@@ -25,6 +25,6 @@ typedef struct node_phold_result {
     size_t event_bytes;        /* engine memory for events (slab + queue) at the end */
 } node_phold_result;
 
-int node_phold_bench(const node_phold_config *cfg, node_phold_result *out);
+int phold_bench(const node_phold_config *cfg, node_phold_result *out);
 
 #endif

@@ -25,18 +25,18 @@ static const char *const op_names[HA_OPS] = {
     "heartbeat", "heartbeat_ack", "replicate", "replicate_ack", "promote", "promote_reply",
     "release", "released", "serve", "resync", "snapshot", "repair", "repaired"};
 
-ha_msg *ha_msg_new(uint8_t op)
+ha_msg *platform_ha_msg_new(uint8_t op)
 {
     ha_msg *m = calloc(1, sizeof *m);
     if (m) m->op = op;
     return m;
 }
 
-void ha_msg_free(void *p)
+void platform_ha_msg_free(void *p)
 {
     ha_msg *m = p;
     if (!m) return;
-    for (uint32_t i = 0; i < m->nrecs; i++) repl_rec_clear(&m->recs[i]);
+    for (uint32_t i = 0; i < m->nrecs; i++) platform_repl_rec_clear(&m->recs[i]);
     free(m->recs);
     free(m);
 }
@@ -65,7 +65,7 @@ static void ha_write_json(const void *p, sim_buf *b)
 }
 
 static const sim_msg_type ha_types[HA_OPS] = {
-#define T(i) {op_names[i], ha_msg_free, NULL, ha_write_json, NULL, NULL}
+#define T(i) {op_names[i], platform_ha_msg_free, NULL, ha_write_json, NULL, NULL}
     T(0), T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), T(9), T(10), T(11), T(12)
 #undef T
 };
@@ -88,9 +88,9 @@ static int check_one_site_serves(domain *d, void *ud, char *detail, size_t n)
 
 static const sim_world_ext_key ha_key = {"platform"};
 
-ha_world *ha_world_find(const domain *d) { return sim_world_ext(d->w, &ha_key); }
+ha_world *platform_ha_world_find(const domain *d) { return sim_world_ext(d->w, &ha_key); }
 
-ha_world *ha_world_get(domain *d)
+ha_world *platform_ha_world_get(domain *d)
 {
     ha_world *h = sim_world_ext(d->w, &ha_key);
     if (h) return h;
@@ -149,48 +149,48 @@ void platform_tell_write_acked(domain *d, uint64_t flow, uint32_t tenant, repl_o
     if (l && l->write_acked) l->write_acked(l->ud, flow, tenant, op, addressee, record_id, digest);
 }
 
-ha_settings *ha_settings_get(domain *d)
+ha_settings *platform_ha_settings_get(domain *d)
 {
-    ha_world *h = ha_world_get(d);
+    ha_world *h = platform_ha_world_get(d);
     return h ? &h->s : NULL;
 }
 
-const ha_settings *ha_settings_find(const domain *d)
+const ha_settings *platform_ha_settings_find(const domain *d)
 {
-    const ha_world *h = ha_world_find(d);
+    const ha_world *h = platform_ha_world_find(d);
     return h ? &h->s : NULL;
 }
 
-const char *ha_mode_name(const ha_settings *s) { return !s->sync ? "async" : s->degrade ? "semisync" : "sync"; }
+const char *platform_ha_mode_name(const ha_settings *s) { return !s->sync ? "async" : s->degrade ? "semisync" : "sync"; }
 
-ha_stats *ha_stats_get(domain *d)
+ha_stats *platform_ha_stats_get(domain *d)
 {
-    ha_world *h = ha_world_get(d);
+    ha_world *h = platform_ha_world_get(d);
     return h ? &h->st : NULL;
 }
 
-const ha_stats *ha_stats_find(const domain *d)
+const ha_stats *platform_ha_stats_find(const domain *d)
 {
-    const ha_world *h = ha_world_find(d);
+    const ha_world *h = platform_ha_world_find(d);
     return h ? &h->st : NULL;
 }
 
-int ha_send(sim_node *from, uint32_t to, ha_msg *m, uint32_t size)
+int platform_ha_send(sim_node *from, uint32_t to, ha_msg *m, uint32_t size)
 {
     domain *d = domain_get(from->world);
-    ha_world *h = d ? ha_world_get(d) : NULL;
+    ha_world *h = d ? platform_ha_world_get(d) : NULL;
     sim_msg *msg = h ? sim_msg_new(from->world, (uint16_t)h->type[m->op], m, size) : NULL;
     if (!msg) {   /* a lost heartbeat or replication batch would fake a failure: halt instead */
-        if (!h) ha_msg_free(m);
+        if (!h) platform_ha_msg_free(m);
         if (d) domain_halt(d, "%s could not send an HA message (out of memory)", from->name);
         return -ENOMEM;
     }
     return sim_node_send(from, to, msg);
 }
 
-void ha_note_lag(domain *d, sim_time_t now, int64_t lag)
+void platform_ha_note_lag(domain *d, sim_time_t now, int64_t lag)
 {
-    ha_stats *st = ha_stats_get(d);
+    ha_stats *st = platform_ha_stats_get(d);
     double ms = (double)lag / 1e3;
     if (ms > st->max_lag_ms) st->max_lag_ms = ms;
     size_t minute = (size_t)((now - sim_world_start(d->w)) / SIM_MIN);
@@ -229,7 +229,7 @@ static int ops_slot(ops *o, uint32_t site)
 
 static sim_node *ops_node(domain *d)
 {
-    ha_world *h = ha_world_get(d);
+    ha_world *h = platform_ha_world_get(d);
     return h && h->ops != UINT32_MAX ? sim_world_node(d->w, h->ops) : NULL;
 }
 
@@ -255,7 +255,7 @@ static const char *name_of(domain *d, uint32_t node)
 static int ops_promote(sim_node *self, uint32_t home, uint32_t to, char *why, size_t n)
 {
     domain *d = domain_get(self->world);
-    ha_world *h = ha_world_get(d);
+    ha_world *h = platform_ha_world_get(d);
     ops *o = self->state;
     int i = ops_slot(o, home);
     if (i < 0) return -ENOSPC;
@@ -284,7 +284,7 @@ static int ops_promote(sim_node *self, uint32_t home, uint32_t to, char *why, si
 static void ops_reply_promote(sim_node *self, uint32_t home, uint32_t to, int rc, const char *why)
 {
     ops *o = self->state;
-    ha_msg *r = ha_msg_new(HA_PROMOTE_REPLY);
+    ha_msg *r = platform_ha_msg_new(HA_PROMOTE_REPLY);
     if (!r) return;
     int i = ops_slot(o, home);
     r->site = home;
@@ -292,13 +292,13 @@ static void ops_reply_promote(sim_node *self, uint32_t home, uint32_t to, int rc
     r->flag = rc == 0;
     r->gen = i >= 0 ? o->gen[i] : 0;
     if (rc < 0) snprintf(r->why, sizeof r->why, "%s", why);
-    ha_send(self, to, r, 96);
+    platform_ha_send(self, to, r, 96);
 }
 
 static int ops_failback(sim_node *self, uint32_t home, char *why, size_t n)
 {
     domain *d = domain_get(self->world);
-    ha_world *h = ha_world_get(d);
+    ha_world *h = platform_ha_world_get(d);
     ops *o = self->state;
     int i = ops_slot(o, home);
     if (i < 0) return -ENOSPC;
@@ -316,20 +316,20 @@ static int ops_failback(sim_node *self, uint32_t home, char *why, size_t n)
         h->st.refused_failbacks++;
         return -EAGAIN;
     }
-    ha_msg *r = ha_msg_new(HA_RELEASE);
+    ha_msg *r = platform_ha_msg_new(HA_RELEASE);
     if (!r) return -ENOMEM;
     r->site = home;
     r->gen = o->gen[i];
     ops_log(self, "failback of the tenants of %s: asking %s to release them", name_of(d, home),
             name_of(d, o->served_by[i]));
-    ha_send(self, o->served_by[i], r, 64);
+    platform_ha_send(self, o->served_by[i], r, 64);
     return 0;
 }
 
 static void ops_receive(sim_node *self, sim_msg *msg)
 {
     domain *d = domain_get(self->world);
-    ha_world *h = ha_world_get(d);
+    ha_world *h = platform_ha_world_get(d);
     ops *o = self->state;
     ha_msg *m = msg->payload;
     uint32_t from = msg->src;
@@ -340,7 +340,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
     if (m->op == HA_HEARTBEAT && i >= 0) {
         o->heard[i] = sim_node_now(self);
         o->synced[i] = m->flag;
-        ha_msg *r = ha_msg_new(HA_HEARTBEAT_ACK);
+        ha_msg *r = platform_ha_msg_new(HA_HEARTBEAT_ACK);
         if (r) {
             r->site = from;
             r->by = o->served_by[i];
@@ -350,7 +350,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
                 r->flag = o->served_by[p] == from;
                 r->epoch = o->gen[p];
             }
-            ha_send(self, from, r, 64);
+            platform_ha_send(self, from, r, 64);
         }
         if (h->s.auto_failback && o->served_by[i] != from && m->flag && !o->failback_due[i]) {
             o->failback_due[i] = true;
@@ -368,15 +368,15 @@ static void ops_receive(sim_node *self, sim_msg *msg)
             h->st.failbacks++;
             ops_log(self, "failback: the tenants of %s are served at home again (generation %" PRIu64 ")",
                     name_of(d, m->site), o->gen[k]);
-            ha_msg *r = ha_msg_new(HA_SERVE);
+            ha_msg *r = platform_ha_msg_new(HA_SERVE);
             if (r) {
                 r->site = m->site;
                 r->gen = o->gen[k];
-                ha_send(self, m->site, r, 64);
+                platform_ha_send(self, m->site, r, 64);
             }
         }
     }
-    ha_msg_free(m);
+    platform_ha_msg_free(m);
 }
 
 static void ops_timer(sim_node *self, uint64_t tag, void *arg)
@@ -398,19 +398,19 @@ static void ops_crash(sim_node *self)
 
 static void ops_destroy(sim_node *self) { free(self->state); }
 
-const sim_node_kind node_ops_kind = {.name = "ops", .receive = ops_receive, .timer = ops_timer,
+const sim_node_kind platform_ops_kind = {.name = "ops", .receive = ops_receive, .timer = ops_timer,
                                      .crash = ops_crash, .destroy = ops_destroy};
 
-int node_ops_create(sim_world *w, sim_node **out)
+int platform_ops_create(sim_world *w, sim_node **out)
 {
     domain *d = domain_get(w);
-    ha_world *h = d ? ha_world_get(d) : NULL;
+    ha_world *h = d ? platform_ha_world_get(d) : NULL;
     ops *o = calloc(1, sizeof *o);
     if (!h || !o) {
         free(o);
         return -ENOMEM;
     }
-    int rc = sim_world_add_node(w, &node_ops_kind, "ops", o, out);
+    int rc = sim_world_add_node(w, &platform_ops_kind, "ops", o, out);
     if (rc < 0) {
         free(o);
         return rc;
@@ -419,15 +419,15 @@ int node_ops_create(sim_world *w, sim_node **out)
     return 0;
 }
 
-int ha_operator_promote(domain *d, sim_node *home, char *why, size_t n)
+int platform_ha_operator_promote(domain *d, sim_node *home, char *why, size_t n)
 {
     sim_node *o = ops_node(d);
     if (!o || !o->up) {
         snprintf(why, n, "the operations centre is down or missing: no promotion without it");
-        if (o) ha_stats_get(d)->refused_promotions++;
+        if (o) platform_ha_stats_get(d)->refused_promotions++;
         return -EHOSTDOWN;
     }
-    uint32_t backup = ha_of(home)->peer;
+    uint32_t backup = platform_ha_of(home)->peer;
     if (backup == UINT32_MAX) {
         snprintf(why, n, "%s has no backup site", home->name);
         return -ENOENT;
@@ -438,7 +438,7 @@ int ha_operator_promote(domain *d, sim_node *home, char *why, size_t n)
     return rc;
 }
 
-int ha_operator_failback(domain *d, sim_node *home, char *why, size_t n)
+int platform_ha_operator_failback(domain *d, sim_node *home, char *why, size_t n)
 {
     sim_node *o = ops_node(d);
     if (!o || !o->up) {
@@ -474,17 +474,17 @@ static void reroute(sim_node *to, uint32_t home)
 
 static site_ha *peer_ha(sim_node *site)
 {
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     sim_node *p = h->peer != UINT32_MAX ? sim_world_node(site->world, h->peer) : NULL;
-    return p && p->up ? ha_of(p) : NULL;
+    return p && p->up ? platform_ha_of(p) : NULL;
 }
 
 /* God's eye: a moment where this site and its peer both serve the same tenants. */
 static void check_split_brain(sim_node *site)
 {
-    site_ha *h = ha_of(site), *p = peer_ha(site);
+    site_ha *h = platform_ha_of(site), *p = peer_ha(site);
     if (p && ((h->serving_own && p->serving_peer) || (h->serving_peer && p->serving_own)))
-        ha_stats_get(domain_get(site->world))->split_brain_seen++;
+        platform_ha_stats_get(domain_get(site->world))->split_brain_seen++;
 }
 
 static void site_log(sim_node *site, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -498,10 +498,10 @@ static void site_log(sim_node *site, const char *fmt, ...)
     sim_world_log(site->world, site->name, text);
 }
 
-void ha_site_init(sim_node *site, site_ha *h)
+void platform_ha_site_init(sim_node *site, site_ha *h)
 {
     *h = (site_ha){.peer = UINT32_MAX, .ifs = UINT32_MAX, .serving_own = true, .resynced = true, .releasing = UINT32_MAX};
-    repl_init(&h->out, UINT32_MAX);
+    platform_repl_init(&h->out, UINT32_MAX);
     (void)site;
 }
 
@@ -512,8 +512,8 @@ static void release_held(sim_node *site, site_ha *h, uint64_t upto)
         held_ack *a = &h->held[i];
         if (a->seq <= upto) {
             body *b = domain_body(domain_get(site->world), a->body);
-            if (b) site_reply_to_body(site, b, (flow_kind)a->kind, a->m, FLOW_OK);
-            else flow_msg_free(a->m);
+            if (b) platform_site_reply_to_body(site, b, (flow_kind)a->kind, a->m, FLOW_OK);
+            else domain_msg_free(a->m);
         } else {
             h->held[keep++] = *a;
         }
@@ -524,62 +524,62 @@ static void release_held(sim_node *site, site_ha *h, uint64_t upto)
 /* Answers held for the backup that will never be given: those writes were not acknowledged. */
 static void drop_held(site_ha *h)
 {
-    for (size_t i = 0; i < h->nheld; i++) flow_msg_free(h->held[i].m);
+    for (size_t i = 0; i < h->nheld; i++) domain_msg_free(h->held[i].m);
     h->nheld = 0;
 }
 
 static void drop_repairs(site_ha *h)
 {
     for (size_t i = 0; i < h->repairs.cap; i++)
-        if (h->repairs.keys[i]) flow_msg_free((flow_msg *)(uintptr_t)h->repairs.vals[i]);
+        if (h->repairs.keys[i]) domain_msg_free((flow_msg *)(uintptr_t)h->repairs.vals[i]);
     sim_map_free(&h->repairs);
 }
 
-void ha_site_free(sim_world *w, site_ha *h)
+void platform_ha_site_free(sim_world *w, site_ha *h)
 {
     drop_held(h);
     free(h->held);
     sim_msgq_free(w, &h->slow);
     drop_repairs(h);
-    repl_free(&h->out);
+    platform_repl_free(&h->out);
 }
 
 static void send_heartbeats(sim_node *site)
 {
     domain *d = domain_get(site->world);
-    ha_world *hw = ha_world_get(d);
-    site_ha *h = ha_of(site);
+    ha_world *hw = platform_ha_world_get(d);
+    site_ha *h = platform_ha_of(site);
     if (hw->ops != UINT32_MAX) {
-        ha_msg *m = ha_msg_new(HA_HEARTBEAT);
+        ha_msg *m = platform_ha_msg_new(HA_HEARTBEAT);
         if (m) {
             m->flag = h->resynced;
             m->gen = h->gen;
             m->site = h->peer;
-            ha_send(site, hw->ops, m, 64);
+            platform_ha_send(site, hw->ops, m, 64);
         }
     }
     if (h->peer != UINT32_MAX) {
-        ha_msg *m = ha_msg_new(HA_HEARTBEAT);
+        ha_msg *m = platform_ha_msg_new(HA_HEARTBEAT);
         if (m) {
             m->epoch = h->out.applied_epoch;   /* what we applied of the peer's stream */
             m->seq = h->out.applied;
             m->flag = h->resynced;
-            ha_send(site, h->peer, m, 64);
+            platform_ha_send(site, h->peer, m, 64);
         }
     }
 }
 
 static void ask_promotion(sim_node *site)
 {
-    ha_world *hw = ha_world_get(domain_get(site->world));
-    site_ha *h = ha_of(site);
-    ha_msg *m = ha_msg_new(HA_PROMOTE);
+    ha_world *hw = platform_ha_world_get(domain_get(site->world));
+    site_ha *h = platform_ha_of(site);
+    ha_msg *m = platform_ha_msg_new(HA_PROMOTE);
     if (!m || hw->ops == UINT32_MAX) {
-        ha_msg_free(m);
+        platform_ha_msg_free(m);
         return;
     }
     if (!h->resynced) {   /* a stale copy must not be served: better unavailable than wrong */
-        ha_msg_free(m);
+        platform_ha_msg_free(m);
         site_log(site, "cannot take over the tenants of %s: our copy is not current (waiting for a resync)",
                  sim_world_node(site->world, h->peer)->name);
         return;
@@ -587,14 +587,14 @@ static void ask_promotion(sim_node *site)
     m->site = h->peer;
     h->promote_asked = true;
     site_log(site, "asking ops to promote the tenants of %s here", sim_world_node(site->world, h->peer)->name);
-    ha_send(site, hw->ops, m, 64);
+    platform_ha_send(site, hw->ops, m, 64);
 }
 
 static void heartbeat_tick(sim_node *site)
 {
     domain *d = domain_get(site->world);
-    ha_world *hw = ha_world_get(d);
-    site_ha *h = ha_of(site);
+    ha_world *hw = platform_ha_world_get(d);
+    site_ha *h = platform_ha_of(site);
     sim_time_t now = sim_node_now(site);
     send_heartbeats(site);
     sim_time_t heard = h->heard_ops > h->heard_peer ? h->heard_ops : h->heard_peer;
@@ -630,16 +630,16 @@ static void heartbeat_tick(sim_node *site)
     repl_stream *s = &h->out;
     if (!h->peer_lost && s->shipped > s->acked && now - s->last_ship >= hw->s.retransmit) {
         s->shipped = s->acked;
-        repl_ship(site, s);
+        platform_repl_ship(site, s);
     }
     domain_timer_after(site, hw->s.heartbeat, TAG_HEARTBEAT, NULL);
 }
 
-void ha_site_start(sim_node *site)
+void platform_ha_site_start(sim_node *site)
 {
     domain *d = domain_get(site->world);
-    ha_world *hw = ha_world_get(d);
-    site_ha *h = ha_of(site);
+    ha_world *hw = platform_ha_world_get(d);
+    site_ha *h = platform_ha_of(site);
     h->heard_ops = h->heard_peer = sim_node_now(site);
     h->out.to = h->peer;
     domain_timer_after(site, hw->s.heartbeat, TAG_HEARTBEAT, NULL);
@@ -648,22 +648,22 @@ void ha_site_start(sim_node *site)
 
 static void slow_disk_next(sim_node *site);
 
-void ha_site_timer(sim_node *site, uint64_t tag, void *arg)
+void platform_ha_site_timer(sim_node *site, uint64_t tag, void *arg)
 {
     (void)arg;
     domain *d = domain_get(site->world);
-    ha_world *hw = ha_world_get(d);
-    site_ha *h = ha_of(site);
+    ha_world *hw = platform_ha_world_get(d);
+    site_ha *h = platform_ha_of(site);
     char why[160];
     switch (tag) {
     case TAG_HEARTBEAT: heartbeat_tick(site); break;
     case TAG_SHIP:
-        if (!h->peer_lost) repl_ship(site, &h->out);
+        if (!h->peer_lost) platform_repl_ship(site, &h->out);
         domain_timer_after(site, hw->s.batch, TAG_SHIP, NULL);
         break;
     case TAG_OPERATOR:
         if (h->peer_lost && !h->serving_peer && h->peer != UINT32_MAX &&
-            ha_operator_promote(d, sim_world_node(site->world, h->peer), why, sizeof why) < 0)
+            platform_ha_operator_promote(d, sim_world_node(site->world, h->peer), why, sizeof why) < 0)
             site_log(site, "the operator could not promote: %s", why);
         break;
     case TAG_SLOW_DISK: slow_disk_next(site); break;
@@ -671,9 +671,9 @@ void ha_site_timer(sim_node *site, uint64_t tag, void *arg)
     }
 }
 
-void ha_site_crash(sim_node *site)
+void platform_ha_site_crash(sim_node *site)
 {
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     /* Answers not yet sent die with the connections; the writes stay (or not: lose_state). */
     drop_held(h);
     sim_msgq_clear(site->world, &h->slow);
@@ -684,34 +684,34 @@ void ha_site_crash(sim_node *site)
     h->resync_asked = 0;
     h->peer_gen = 0;   /* what we knew died with us: ops's table decides */
     if (h->lose_state) {
-        repl_restart(&h->out);         /* the unshipped tail is gone */
+        platform_repl_restart(&h->out);         /* the unshipped tail is gone */
         h->resynced = false;
         h->lose_state = false;
         h->audit_on_serve = true;
     }
 }
 
-void ha_site_recover(sim_node *site)
+void platform_ha_site_recover(sim_node *site)
 {
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     /* Serve nothing until ops says what is ours (heartbeat ack). */
     h->heard_ops = h->heard_peer = sim_node_now(site);
     h->peer_lost = false;
-    ha_site_start(site);
+    platform_ha_site_start(site);
     send_heartbeats(site);
 }
 
-bool ha_write_allowed(sim_node *site, const body *b)
+bool platform_ha_write_allowed(sim_node *site, const body *b)
 {
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     bool replicated = b->kind == BODY_LG && b->home != b->backup && h->peer != UINT32_MAX;
-    const ha_settings *s = ha_settings_get(domain_get(site->world));
+    const ha_settings *s = platform_ha_settings_get(domain_get(site->world));
     return !replicated || !s->sync || s->degrade || !h->peer_lost;
 }
 
-bool ha_serves(sim_node *site, const body *b)
+bool platform_ha_serves(sim_node *site, const body *b)
 {
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     if (b->home == site->id) return h->serving_own;
     if (b->backup == site->id) return h->serving_peer;
     return false;
@@ -719,20 +719,20 @@ bool ha_serves(sim_node *site, const body *b)
 
 static void ask_resync(sim_node *site, uint32_t from)
 {
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     sim_time_t now = sim_node_now(site);
-    if (from == UINT32_MAX || (h->resync_asked && now - h->resync_asked < ha_settings_get(domain_get(site->world))->detect))
+    if (from == UINT32_MAX || (h->resync_asked && now - h->resync_asked < platform_ha_settings_get(domain_get(site->world))->detect))
         return;
-    ha_msg *m = ha_msg_new(HA_RESYNC);
+    ha_msg *m = platform_ha_msg_new(HA_RESYNC);
     if (!m) return;
     h->resync_asked = now;
     site_log(site, "asking %s for a resynchronisation", sim_world_node(site->world, from)->name);
-    ha_send(site, from, m, 64);
+    platform_ha_send(site, from, m, 64);
 }
 
 static void heartbeat_ack(sim_node *site, ha_msg *m)
 {
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     h->heard_ops = sim_node_now(site);
     h->gen = m->gen;
     /* Ops's table says whether we serve the peer's tenants (after a crash or a fence we
@@ -771,7 +771,7 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
         /* What we wrote that the peer never applied is the divergent tail: the tenants moved
          * on without it (it is what an asynchronous loss loses). Never ship it late. */
         size_t tail = h->out.len;
-        repl_restart(&h->out);
+        platform_repl_restart(&h->out);
         drop_held(h);
         site_log(site, "its tenants are served by %s: standing by (%zu unreplicated records discarded)",
                  sim_world_node(site->world, m->by)->name, tail);
@@ -783,19 +783,19 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
 /* Failback: tell ops we released home's tenants once the peer has applied all we wrote. */
 static void maybe_released(sim_node *site)
 {
-    site_ha *h = ha_of(site);
-    ha_world *hw = ha_world_get(domain_get(site->world));
+    site_ha *h = platform_ha_of(site);
+    ha_world *hw = platform_ha_world_get(domain_get(site->world));
     if (h->releasing == UINT32_MAX || h->out.acked < h->release_seq) return;
-    ha_msg *r = ha_msg_new(HA_RELEASED);
+    ha_msg *r = platform_ha_msg_new(HA_RELEASED);
     if (!r) return;
     r->site = h->releasing;
     h->releasing = UINT32_MAX;
-    ha_send(site, hw->ops, r, 64);
+    platform_ha_send(site, hw->ops, r, 64);
 }
 
 static void peer_heartbeat(sim_node *site, ha_msg *m)
 {
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     h->heard_peer = sim_node_now(site);
     if (h->peer_lost) {
         h->peer_lost = false;
@@ -803,15 +803,15 @@ static void peer_heartbeat(sim_node *site, ha_msg *m)
         site_log(site, "peer site %s is back", sim_world_node(site->world, h->peer)->name);
     }
     /* The peer's applied position acknowledges our stream, and shows what to resend. */
-    repl_acked(site, &h->out, m->epoch, m->seq);
+    platform_repl_acked(site, &h->out, m->epoch, m->seq);
     release_held(site, h, h->out.acked);
     maybe_released(site);
 }
 
-bool ha_site_receive(sim_node *site, sim_msg *msg)
+bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
 {
     domain *d = domain_get(site->world);
-    ha_world *hw = ha_world_get(d);
+    ha_world *hw = platform_ha_world_get(d);
     /* The HA types are registered together, so their ids are normally consecutive: one
      * subtraction tells a flow message (the common case) from an HA one. A script that took
      * one of the names first breaks the run of ids: then look them up. */
@@ -819,7 +819,7 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
     if (!hw->types_consecutive)
         for (op = HA_OPS - 1; op >= 0 && hw->type[op] != msg->type; op--) {}
     if (op < 0 || op >= HA_OPS || hw->type[op] != msg->type) return false;
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     ha_msg *m = msg->payload;
     uint32_t from = msg->src;
     msg->payload = NULL;
@@ -830,10 +830,10 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
         break;
     case HA_HEARTBEAT_ACK: heartbeat_ack(site, m); break;
     case HA_REPLICATE:
-        if (from == h->peer) repl_receive_batch(site, &h->out, m, from);
+        if (from == h->peer) platform_repl_receive_batch(site, &h->out, m, from);
         break;
     case HA_REPLICATE_ACK:
-        repl_acked(site, &h->out, m->epoch, m->seq);
+        platform_repl_acked(site, &h->out, m->epoch, m->seq);
         release_held(site, h, h->out.acked);
         maybe_released(site);
         break;
@@ -860,7 +860,7 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
         h->releasing = m->site;
         h->peer_gen = m->gen;
         h->release_seq = h->out.next_seq - 1;
-        repl_ship(site, &h->out);
+        platform_repl_ship(site, &h->out);
         maybe_released(site);
         break;
     case HA_SERVE:
@@ -878,20 +878,20 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
             site_log(site, "cannot resynchronise %s: our copy is not current either", sim_world_node(site->world, from)->name);
             break;
         }
-        ha_msg *snap = repl_snapshot(site, from);
+        ha_msg *snap = platform_repl_snapshot(site, from);
         if (snap) {
-            repl_restart(&h->out);         /* the snapshot covers all that was queued */
+            platform_repl_restart(&h->out);         /* the snapshot covers all that was queued */
             snap->epoch = h->out.epoch;
             snap->by = site->id;
             site_log(site, "sending a resynchronisation of %u rows to %s", snap->nrecs,
                      sim_world_node(site->world, from)->name);
-            ha_send(site, from, snap, 64 + snap->nrecs * 128);
+            platform_ha_send(site, from, snap, 64 + snap->nrecs * 128);
         }
         break;
     }
     case HA_SNAPSHOT:
     {
-        int rc = repl_apply_snapshot(site, m);
+        int rc = platform_repl_apply_snapshot(site, m);
         if (rc == 0) {
             h->out.applied_epoch = m->epoch;
             h->out.applied = 0;
@@ -902,34 +902,34 @@ bool ha_site_receive(sim_node *site, sim_msg *msg)
         }
         break;
     }
-    case HA_REPAIR: repl_serve_repair(site, m, from); break;
-    case HA_REPAIRED: repl_repaired(site, m); break;
+    case HA_REPAIR: platform_repl_serve_repair(site, m, from); break;
+    case HA_REPAIRED: platform_repl_repaired(site, m); break;
     default: break;
     }
-    ha_msg_free(m);
+    platform_ha_msg_free(m);
     return true;
 }
 
-void ha_record(sim_node *site, const body *b, repl_rec *rec)
+void platform_ha_record(sim_node *site, const body *b, repl_rec *rec)
 {
     domain *d = domain_get(site->world);
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     if (b->kind != BODY_LG || b->home == b->backup || h->peer == UINT32_MAX) {
-        repl_rec_clear(rec);
+        platform_repl_rec_clear(rec);
         return;
     }
     rec->tenant = b->tenant;
     bool write = rec->op == REC_CODE || rec->op == REC_REPLICA;
-    repl_append(site, &h->out, rec, write && ha_world_get(d)->s.sync && !h->peer_lost);
+    platform_repl_append(site, &h->out, rec, write && platform_ha_world_get(d)->s.sync && !h->peer_lost);
 }
 
-void ha_reply(sim_node *site, body *b, flow_kind kind, flow_msg *m, flow_error e,
+void platform_ha_reply(sim_node *site, body *b, flow_kind kind, flow_msg *m, flow_error e,
               void (*send)(sim_node *, body *, flow_kind, flow_msg *, flow_error))
 {
     domain *d = domain_get(site->world);
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     bool replicated = b->kind == BODY_LG && b->home != b->backup && h->peer != UINT32_MAX;
-    if (e != FLOW_OK || !replicated || !ha_world_get(d)->s.sync || h->peer_lost || h->out.acked + 1 >= h->out.next_seq) {
+    if (e != FLOW_OK || !replicated || !platform_ha_world_get(d)->s.sync || h->peer_lost || h->out.acked + 1 >= h->out.next_seq) {
         send(site, b, kind, m, e);
         return;
     }
@@ -947,18 +947,18 @@ void ha_reply(sim_node *site, body *b, flow_kind kind, flow_msg *m, flow_error e
     h->held[h->nheld++] = (held_ack){.seq = h->out.next_seq - 1, .body = b->node, .kind = (uint8_t)kind, .m = m};
 }
 
-void ha_repair(sim_node *site, body *b, flow_msg *m, const char *record_id)
+void platform_ha_repair(sim_node *site, body *b, flow_msg *m, const char *record_id)
 {
     domain *d = domain_get(site->world);
-    site_ha *h = ha_of(site);
-    ha_stats_get(d)->repairs_detected++;
+    site_ha *h = platform_ha_of(site);
+    platform_ha_stats_get(d)->repairs_detected++;
     site_log(site, "replica row %s failed its checksum: fetching it from the peer site", record_id);
     uint64_t id = ++h->next_repair;
-    ha_msg *r = h->peer != UINT32_MAX ? ha_msg_new(HA_REPAIR) : NULL;
+    ha_msg *r = h->peer != UINT32_MAX ? platform_ha_msg_new(HA_REPAIR) : NULL;
     if (r) r->recs = calloc(1, sizeof *r->recs);
     if (!r || !r->recs || sim_map_put(&h->repairs, id, (uint64_t)(uintptr_t)m) < 0) {
-        ha_msg_free(r);
-        site_answer_inquiry(site, b, m);   /* answered as it stands: an integrity error */
+        platform_ha_msg_free(r);
+        platform_site_answer_inquiry(site, b, m);   /* answered as it stands: an integrity error */
         return;
     }
     r->nrecs = 1;
@@ -966,20 +966,20 @@ void ha_repair(sim_node *site, body *b, flow_msg *m, const char *record_id)
     snprintf(r->recs[0].record_id, sizeof r->recs[0].record_id, "%s", record_id);
     r->id = id;
     r->site = b->node;
-    ha_send(site, h->peer, r, 128);
+    platform_ha_send(site, h->peer, r, 128);
 }
 
 /* ---- the slow-disk fault -------------------------------------------------------------- */
 
-void ha_site_defer(sim_node *site, sim_msg *msg)
+void platform_ha_site_defer(sim_node *site, sim_msg *msg)
 {
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     if (sim_msgq_push(site->world, &h->slow, msg) == 0)
         domain_timer_after(site, h->disk_delay > 0 ? h->disk_delay : 0, TAG_SLOW_DISK, NULL);
 }
 
 static void slow_disk_next(sim_node *site)
 {
-    sim_msg *msg = sim_msgq_pop(&ha_of(site)->slow);
-    if (msg) site_process(site, msg);
+    sim_msg *msg = sim_msgq_pop(&platform_ha_of(site)->slow);
+    if (msg) platform_site_process(site, msg);
 }

@@ -31,20 +31,20 @@ struct tenant_db {
     /* Write-through index of code management in memory (see platform/site.c). */
     sim_map code_by_addressee;  /* (tenant + 1) << 32 | addressee -> code */
     sim_map addressee_by_code;  /* code -> (tenant + 1) << 32 | addressee */
-    bool indexed;               /* secondary indexes built (see tenant_db_index) */
+    bool indexed;               /* secondary indexes built (see platform_tenant_db_index) */
     sim_map pending;            /* flow -> addressee_no, code acquisitions in progress */
 };
-int  tenant_db_open(domain *d, tenant_db *t, const char *name);
-void tenant_db_close(tenant_db *t);
-int  tenant_db_index(tenant_db *t);
+int  platform_tenant_db_open(domain *d, tenant_db *t, const char *name);
+void platform_tenant_db_close(tenant_db *t);
+int  platform_tenant_db_index(tenant_db *t);
 /* Rebuild the in-memory code index from the store (after rows were replaced wholesale). */
-int  tenant_reload_index(tenant_db *t);
+int  platform_tenant_reload_index(tenant_db *t);
 /* A flow message that reached the server of body b (from b itself or from its ifs). */
-void tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flow_msg *m);
+void platform_tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flow_msg *m);
 /* Bulk set-up before the run: a code and replicas without messages (the state of the day
  * before). */
-int tenant_seed_code(tenant_db *t, body *b, uint64_t addressee_no, uint64_t code);
-int tenant_seed_replica(domain *d, tenant_db *t, body *b, uint64_t addressee_no, int item,
+int platform_tenant_seed_code(tenant_db *t, body *b, uint64_t addressee_no, uint64_t code);
+int platform_tenant_seed_replica(domain *d, tenant_db *t, body *b, uint64_t addressee_no, int item,
                         const char *record_id, sim_time_t pub_start, sim_time_t pub_end,
                         const char *payload);
 
@@ -68,8 +68,8 @@ typedef enum tenant_stmt {
 _Static_assert(TENANT_STMTS <= SIM_STORE_SLOTS, "the tenant store has more statements than slots");
 
 /* The platform site node kind (site.c). */
-extern const sim_node_kind node_site_kind;
-int node_site_create(sim_world *w, const char *name, sim_node **out);
+extern const sim_node_kind platform_site_kind;
+int platform_site_create(sim_world *w, const char *name, sim_node **out);
 /* The tenant store held by node: a site's, or an agency's own; NULL for any other node. */
 tenant_db *platform_node_db(domain *d, uint32_t node);
 
@@ -99,7 +99,7 @@ typedef struct repl_rec {
     uint64_t flow;              /* the flow that wrote it (0: none) */
     uint32_t tenant;
     uint8_t op;
-    int64_t v[5];               /* per op: see tenant_apply in platform/site.c */
+    int64_t v[5];               /* per op: see platform_tenant_apply in platform/site.c */
     char record_id[24];
     char *text;                 /* replica payload or log outcome (owned) */
     uint64_t digest;            /* replicas: the checksum the row was first written with (0:
@@ -163,44 +163,44 @@ typedef struct ha_stats {
     size_t nlag;
 } ha_stats;
 
-ha_settings *ha_settings_get(domain *d);
-const char *ha_mode_name(const ha_settings *s);   /* "sync", "semisync" or "async" */
-ha_stats *ha_stats_get(domain *d);
+ha_settings *platform_ha_settings_get(domain *d);
+const char *platform_ha_mode_name(const ha_settings *s);   /* "sync", "semisync" or "async" */
+ha_stats *platform_ha_stats_get(domain *d);
 
 /* Sites (platform/site.c calls these). */
-void ha_site_init(sim_node *site, site_ha *h);
-void ha_site_free(sim_world *w, site_ha *h);
-void ha_site_start(sim_node *site);
-void ha_site_timer(sim_node *site, uint64_t tag, void *arg);
-void ha_site_crash(sim_node *site);
-void ha_site_recover(sim_node *site);
+void platform_ha_site_init(sim_node *site, site_ha *h);
+void platform_ha_site_free(sim_world *w, site_ha *h);
+void platform_ha_site_start(sim_node *site);
+void platform_ha_site_timer(sim_node *site, uint64_t tag, void *arg);
+void platform_ha_site_crash(sim_node *site);
+void platform_ha_site_recover(sim_node *site);
 /* An HA message (heartbeat, replication, promotion...) reached a site; consumes msg. */
-bool ha_site_receive(sim_node *site, struct sim_msg *msg);
+bool platform_ha_site_receive(sim_node *site, struct sim_msg *msg);
 /* The slow-disk fault: msg is handled after the site's disk delay, in order. */
-void ha_site_defer(sim_node *site, struct sim_msg *msg);
+void platform_ha_site_defer(sim_node *site, struct sim_msg *msg);
 /* Synchronous mode while the backup site is lost: writes are refused (unreachable) rather
  * than acknowledged without a copy, so a second failure loses nothing acknowledged; semisync
  * accepts them alone instead (available, and a second failure can lose them). */
-bool ha_write_allowed(sim_node *site, const body *b);
+bool platform_ha_write_allowed(sim_node *site, const body *b);
 /* Whether this site may serve tenant b now. */
-bool ha_serves(sim_node *site, const body *b);
+bool platform_ha_serves(sim_node *site, const body *b);
 /* Record a write of tenant b for replication to its other site. */
-void ha_record(sim_node *site, const body *b, repl_rec *rec);
+void platform_ha_record(sim_node *site, const body *b, repl_rec *rec);
 /* Answer the body; in synchronous mode an OK answer to a write waits for the backup. */
-void ha_reply(sim_node *site, body *b, flow_kind kind, flow_msg *m, flow_error e,
+void platform_ha_reply(sim_node *site, body *b, flow_kind kind, flow_msg *m, flow_error e,
               void (*send)(sim_node *, body *, flow_kind, flow_msg *, flow_error));
 /* A replica row failed its checksum: fetch it from the other site, then answer m. */
-void ha_repair(sim_node *site, body *b, flow_msg *m, const char *record_id);
-site_ha *ha_of(sim_node *site);
+void platform_ha_repair(sim_node *site, body *b, flow_msg *m, const char *record_id);
+site_ha *platform_ha_of(sim_node *site);
 
 /* The operations centre (node_ops in platform/ha.c) and the operator's commands. */
-extern const sim_node_kind node_ops_kind;
-int  node_ops_create(sim_world *w, sim_node **out);
+extern const sim_node_kind platform_ops_kind;
+int  platform_ops_create(sim_world *w, sim_node **out);
 /* Promote the tenants of `home` at their backup now / fail them back home. 0, or a negative
  * errno with a one-line reason in why (refused: the home site is alive, not resynced...). */
-int  ha_operator_promote(domain *d, sim_node *home, char *why, size_t n);
-int  ha_operator_failback(domain *d, sim_node *home, char *why, size_t n);
-void ha_note_lag(domain *d, sim_time_t now, int64_t lag);
+int  platform_ha_operator_promote(domain *d, sim_node *home, char *why, size_t n);
+int  platform_ha_operator_failback(domain *d, sim_node *home, char *why, size_t n);
+void platform_ha_note_lag(domain *d, sim_time_t now, int64_t lag);
 
 /* The one listener of what the platform does (fault/recovery.c measures RPO and RTO with it).
  * Each callback reads; none may change the world. */
@@ -217,11 +217,11 @@ typedef struct platform_listener {
 /* Set the listener; -EBUSY when one is set already (there is one measurer of the platform). */
 int platform_listen(domain *d, const platform_listener *l);
 
-uint64_t replica_digest(const char *payload, size_t len, int64_t pub_end);
-int tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, uint64_t *out, uint64_t *written);
+uint64_t platform_replica_digest(const char *payload, size_t len, int64_t pub_end);
+int platform_tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, uint64_t *out, uint64_t *written);
 
 /* Read-only views that never create the platform: NULL when the world has none. */
-const ha_settings *ha_settings_find(const domain *d);
-const ha_stats *ha_stats_find(const domain *d);
+const ha_settings *platform_ha_settings_find(const domain *d);
+const ha_stats *platform_ha_stats_find(const domain *d);
 
 #endif

@@ -42,41 +42,41 @@ typedef struct ha_world {
     uint32_t ops;              /* the operations centre, or UINT32_MAX */
 } ha_world;
 
-ha_world *ha_world_get(domain *d);       /* created on first use, freed with the world */
-ha_world *ha_world_find(const domain *d);   /* never creates it */
+ha_world *platform_ha_world_get(domain *d);       /* created on first use, freed with the world */
+ha_world *platform_ha_world_find(const domain *d);   /* never creates it */
 /* Tell the listener (platform_listen), if any. */
 void platform_tell_promoted(domain *d, uint32_t home, sim_time_t at, bool failback);
 void platform_tell_audit(domain *d, uint32_t home, uint32_t site, const char *when);
 void platform_tell_write_acked(domain *d, uint64_t flow, uint32_t tenant, repl_op op, uint64_t addressee,
                                const char *record_id, uint64_t digest);
-ha_msg *ha_msg_new(uint8_t op);
-void ha_msg_free(void *p);
-int ha_send(sim_node *from, uint32_t to, ha_msg *m, uint32_t size);
-void repl_rec_clear(repl_rec *r);
+ha_msg *platform_ha_msg_new(uint8_t op);
+void platform_ha_msg_free(void *p);
+int platform_ha_send(sim_node *from, uint32_t to, ha_msg *m, uint32_t size);
+void platform_repl_rec_clear(repl_rec *r);
 
 /* replication.c */
-void repl_init(repl_stream *s, uint32_t to);
-void repl_free(repl_stream *s);
+void platform_repl_init(repl_stream *s, uint32_t to);
+void platform_repl_free(repl_stream *s);
 /* Append a record (its text is moved into the stream); ship now when `now` says so. */
-uint64_t repl_append(sim_node *site, repl_stream *s, repl_rec *rec, bool ship_now);
-void repl_ship(sim_node *site, repl_stream *s);
+uint64_t platform_repl_append(sim_node *site, repl_stream *s, repl_rec *rec, bool ship_now);
+void platform_repl_ship(sim_node *site, repl_stream *s);
 /* Drop everything unacknowledged and start a new epoch (lost state, resync). */
-void repl_restart(repl_stream *s);
+void platform_repl_restart(repl_stream *s);
 /* Acknowledged up to seq (of the current epoch): returns the new acked seq. */
-uint64_t repl_acked(sim_node *site, repl_stream *s, uint64_t epoch, uint64_t seq);
-void repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uint32_t from);
+uint64_t platform_repl_acked(sim_node *site, repl_stream *s, uint64_t epoch, uint64_t seq);
+void platform_repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uint32_t from);
 /* Every row of the tenants shared by this site and `peer`, as one snapshot message. */
-ha_msg *repl_snapshot(sim_node *site, uint32_t peer);
-int  repl_apply_snapshot(sim_node *site, ha_msg *m);
-void repl_serve_repair(sim_node *site, ha_msg *m, uint32_t from);
-void repl_repaired(sim_node *site, ha_msg *m);
+ha_msg *platform_repl_snapshot(sim_node *site, uint32_t peer);
+int  platform_repl_apply_snapshot(sim_node *site, ha_msg *m);
+void platform_repl_serve_repair(sim_node *site, ha_msg *m, uint32_t from);
+void platform_repl_repaired(sim_node *site, ha_msg *m);
 
 /* site.c: the tenant logic the HA code calls back into. */
-tenant_db *site_db(sim_node *site);
+tenant_db *platform_site_db(sim_node *site);
 /* Handle a flow message at a site (after the slow-disk queue, if any). */
-void site_process(sim_node *site, struct sim_msg *msg);
-void site_answer_inquiry(sim_node *site, body *b, flow_msg *m);
-void site_reply_to_body(sim_node *server, body *b, flow_kind kind, flow_msg *m, flow_error e);
-int  tenant_apply(tenant_db *t, const repl_rec *r, const domain *d);
+void platform_site_process(sim_node *site, struct sim_msg *msg);
+void platform_site_answer_inquiry(sim_node *site, body *b, flow_msg *m);
+void platform_site_reply_to_body(sim_node *server, body *b, flow_kind kind, flow_msg *m, flow_error e);
+int  platform_tenant_apply(tenant_db *t, const repl_rec *r, const domain *d);
 
 #endif

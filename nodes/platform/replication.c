@@ -15,20 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-void repl_rec_clear(repl_rec *r)
+void platform_repl_rec_clear(repl_rec *r)
 {
     free(r->text);
     r->text = NULL;
 }
 
-void repl_init(repl_stream *s, uint32_t to)
+void platform_repl_init(repl_stream *s, uint32_t to)
 {
     *s = (repl_stream){.to = to, .epoch = 1, .next_seq = 1, .applied_epoch = 1};
 }
 
-void repl_free(repl_stream *s)
+void platform_repl_free(repl_stream *s)
 {
-    for (size_t i = 0; i < s->len; i++) repl_rec_clear(&s->recs[(s->head + i) % s->cap]);
+    for (size_t i = 0; i < s->len; i++) platform_repl_rec_clear(&s->recs[(s->head + i) % s->cap]);
     free(s->recs);
     s->recs = NULL;
     s->len = s->cap = s->head = 0;
@@ -49,34 +49,34 @@ static int grow(repl_stream *s)
     return 0;
 }
 
-uint64_t repl_append(sim_node *site, repl_stream *s, repl_rec *rec, bool ship_now)
+uint64_t platform_repl_append(sim_node *site, repl_stream *s, repl_rec *rec, bool ship_now)
 {
     if (s->len == s->cap && grow(s) < 0) {
-        repl_rec_clear(rec);
+        platform_repl_rec_clear(rec);
         return 0;
     }
     rec->seq = s->next_seq++;
     rec->written = sim_node_now(site);
     *rec_at(s, s->len++) = *rec;
     rec->text = NULL;
-    if (ship_now) repl_ship(site, s);
+    if (ship_now) platform_repl_ship(site, s);
     return s->next_seq - 1;
 }
 
 /* Send every record after `shipped` in one batch (the peer must be up to receive it). */
-void repl_ship(sim_node *site, repl_stream *s)
+void platform_repl_ship(sim_node *site, repl_stream *s)
 {
     if (s->to == UINT32_MAX || s->len == 0) return;
     uint64_t first = rec_at(s, 0)->seq;
     if (s->shipped + 1 < first) s->shipped = first - 1;
     size_t from = (size_t)(s->shipped + 1 - first);
     if (from >= s->len) return;
-    ha_msg *m = ha_msg_new(HA_REPLICATE);
+    ha_msg *m = platform_ha_msg_new(HA_REPLICATE);
     if (!m) return;
     m->nrecs = (uint32_t)(s->len - from);
     m->recs = calloc(m->nrecs, sizeof *m->recs);
     if (!m->recs) {
-        ha_msg_free(m);
+        platform_ha_msg_free(m);
         return;
     }
     uint32_t size = 64;
@@ -90,40 +90,40 @@ void repl_ship(sim_node *site, repl_stream *s)
     m->seq = m->recs[m->nrecs - 1].seq;
     s->shipped = m->seq;
     s->last_ship = sim_node_now(site);
-    ha_world_get(domain_get(site->world))->st.shipped += m->nrecs;
-    ha_send(site, s->to, m, size);
+    platform_ha_world_get(domain_get(site->world))->st.shipped += m->nrecs;
+    platform_ha_send(site, s->to, m, size);
 }
 
-void repl_restart(repl_stream *s)
+void platform_repl_restart(repl_stream *s)
 {
-    for (size_t i = 0; i < s->len; i++) repl_rec_clear(rec_at(s, i));
+    for (size_t i = 0; i < s->len; i++) platform_repl_rec_clear(rec_at(s, i));
     s->len = s->head = 0;
     s->epoch++;
     s->next_seq = 1;
     s->shipped = s->acked = 0;
 }
 
-uint64_t repl_acked(sim_node *site, repl_stream *s, uint64_t epoch, uint64_t seq)
+uint64_t platform_repl_acked(sim_node *site, repl_stream *s, uint64_t epoch, uint64_t seq)
 {
     if (epoch != s->epoch || seq <= s->acked) return s->acked;
     domain *d = domain_get(site->world);
     sim_time_t written = 0;
     while (s->len && rec_at(s, 0)->seq <= seq) {
         written = rec_at(s, 0)->written;
-        repl_rec_clear(rec_at(s, 0));
+        platform_repl_rec_clear(rec_at(s, 0));
         s->head = (s->head + 1) % s->cap;
         s->len--;
     }
     s->acked = seq;
     if (s->shipped < seq) s->shipped = seq;
-    if (written) ha_note_lag(d, sim_node_now(site), sim_node_now(site) - written);
+    if (written) platform_ha_note_lag(d, sim_node_now(site), sim_node_now(site) - written);
     return seq;
 }
 
-void repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uint32_t from)
+void platform_repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uint32_t from)
 {
     domain *d = domain_get(site->world);
-    tenant_db *t = site_db(site);
+    tenant_db *t = platform_site_db(site);
     if (m->epoch > in->applied_epoch) {   /* the sender restarted its stream */
         in->applied_epoch = m->epoch;
         in->applied = 0;
@@ -135,17 +135,17 @@ void repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uint32_t fro
             if (r->seq != in->applied + 1) break;   /* a gap: wait for the resend */
             /* A write that cannot be applied (our disk is full) is not acknowledged: the
              * sender keeps it and sends it again. */
-            int rc = tenant_apply(t, r, d);
+            int rc = platform_tenant_apply(t, r, d);
             if (rc == -ENOSPC || rc == -EIO || rc == -ENOMEM) break;
             in->applied = r->seq;
-            ha_world_get(d)->st.applied++;
+            platform_ha_world_get(d)->st.applied++;
         }
     }
-    ha_msg *ack = ha_msg_new(HA_REPLICATE_ACK);
+    ha_msg *ack = platform_ha_msg_new(HA_REPLICATE_ACK);
     if (!ack) return;
     ack->epoch = in->applied_epoch;
     ack->seq = in->applied;
-    ha_send(site, from, ack, 64);
+    platform_ha_send(site, from, ack, 64);
 }
 
 /* ---- snapshots and repair ------------------------------------------------------------- */
@@ -163,11 +163,11 @@ static int push_rec(ha_msg *m, size_t *cap, const repl_rec *r)
     return 0;
 }
 
-ha_msg *repl_snapshot(sim_node *site, uint32_t peer)
+ha_msg *platform_repl_snapshot(sim_node *site, uint32_t peer)
 {
     domain *d = domain_get(site->world);
-    tenant_db *t = site_db(site);
-    ha_msg *m = ha_msg_new(HA_SNAPSHOT);
+    tenant_db *t = platform_site_db(site);
+    ha_msg *m = platform_ha_msg_new(HA_SNAPSHOT);
     if (!m) return NULL;
     size_t cap = 0;
     sqlite3_stmt *codes = sim_store_stmt(t->store, TENANT_ST_SNAPSHOT_CODES, "SELECT addressee_no, code FROM code_mgmt WHERE tenant = ?1");
@@ -198,20 +198,20 @@ ha_msg *repl_snapshot(sim_node *site, uint32_t peer)
             }
         }
     }
-    ha_world_get(d)->st.snapshots++;
-    ha_world_get(d)->st.snapshot_rows += m->nrecs;
+    platform_ha_world_get(d)->st.snapshots++;
+    platform_ha_world_get(d)->st.snapshot_rows += m->nrecs;
     return m;
 fail:
     if (codes) sqlite3_reset(codes);
     if (reps) sqlite3_reset(reps);
-    ha_msg_free(m);
+    platform_ha_msg_free(m);
     return NULL;
 }
 
-int repl_apply_snapshot(sim_node *site, ha_msg *m)
+int platform_repl_apply_snapshot(sim_node *site, ha_msg *m)
 {
     domain *d = domain_get(site->world);
-    tenant_db *t = site_db(site);
+    tenant_db *t = platform_site_db(site);
     uint32_t peer = m->by;
     sqlite3_stmt *del_codes = sim_store_stmt(t->store, TENANT_ST_DROP_CODES, "DELETE FROM code_mgmt WHERE tenant = ?1");
     sqlite3_stmt *del_reps = sim_store_stmt(t->store, TENANT_ST_DROP_REPLICAS, "DELETE FROM replica WHERE tenant = ?1");
@@ -226,16 +226,16 @@ int repl_apply_snapshot(sim_node *site, ha_msg *m)
         if (rc == 0) rc = sim_store_write(t->store, del_reps);
         if (rc < 0) return rc;   /* a snapshot half applied is no copy: the caller refuses it */
     }
-    int rc = tenant_reload_index(t);
-    for (uint32_t i = 0; rc == 0 && i < m->nrecs; i++) rc = tenant_apply(t, &m->recs[i], d);
+    int rc = platform_tenant_reload_index(t);
+    for (uint32_t i = 0; rc == 0 && i < m->nrecs; i++) rc = platform_tenant_apply(t, &m->recs[i], d);
     return rc;
 }
 
-void repl_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
+void platform_repl_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
 {
     domain *d = domain_get(site->world);
-    tenant_db *t = site_db(site);
-    ha_msg *m = ha_msg_new(HA_REPAIRED);
+    tenant_db *t = platform_site_db(site);
+    ha_msg *m = platform_ha_msg_new(HA_REPAIRED);
     if (!m) return;
     m->id = req->id;
     m->site = req->site;
@@ -247,7 +247,7 @@ void repl_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
         sqlite3_bind_text(q, 2, want->record_id, -1, SQLITE_TRANSIENT);
         /* Only an intact row repairs: a damaged one here too means the record is lost. */
         bool intact = sim_store_read(t->store, q) == 1 &&
-                      replica_digest((const char *)sqlite3_column_text(q, 5), (size_t)sqlite3_column_bytes(q, 5),
+                      platform_replica_digest((const char *)sqlite3_column_text(q, 5), (size_t)sqlite3_column_bytes(q, 5),
                                      sqlite3_column_int64(q, 4)) == (uint64_t)sqlite3_column_int64(q, 6);
         if (intact) {
             m->recs = calloc(1, sizeof *m->recs);
@@ -264,21 +264,21 @@ void repl_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
         }
         sqlite3_reset(q);
     }
-    ha_send(site, from, m, 128 + (m->nrecs && m->recs[0].text ? (uint32_t)strlen(m->recs[0].text) : 0));
+    platform_ha_send(site, from, m, 128 + (m->nrecs && m->recs[0].text ? (uint32_t)strlen(m->recs[0].text) : 0));
 }
 
-void repl_repaired(sim_node *site, ha_msg *m)
+void platform_repl_repaired(sim_node *site, ha_msg *m)
 {
     domain *d = domain_get(site->world);
-    site_ha *h = ha_of(site);
+    site_ha *h = platform_ha_of(site);
     uint64_t held;
     if (!sim_map_del(&h->repairs, m->id, &held)) return;
     flow_msg *inq = (flow_msg *)(uintptr_t)held;
     body *b = domain_body(d, m->site);
-    if (m->flag && m->nrecs && tenant_apply(site_db(site), &m->recs[0], d) == 0) {
-        ha_world_get(d)->st.repairs_done++;
+    if (m->flag && m->nrecs && platform_tenant_apply(platform_site_db(site), &m->recs[0], d) == 0) {
+        platform_ha_world_get(d)->st.repairs_done++;
         sim_world_log(site->world, site->name, "replica row repaired from the peer site");
     }
-    if (b) site_answer_inquiry(site, b, inq);   /* from the repaired row, or not found */
-    else flow_msg_free(inq);
+    if (b) platform_site_answer_inquiry(site, b, inq);   /* from the repaired row, or not found */
+    else domain_msg_free(inq);
 }

@@ -35,12 +35,12 @@ static const char SCHEMA[] =
     "  outcome TEXT);";
 
 /* The secondary indexes are built once the day-before state is loaded: sorting them in one
- * go is several times faster than growing them row by row (tenant_db_index). */
+ * go is several times faster than growing them row by row (platform_tenant_db_index). */
 static const char INDEXES[] =
     "CREATE UNIQUE INDEX IF NOT EXISTS code_mgmt_code ON code_mgmt (tenant, code);"
     "CREATE UNIQUE INDEX IF NOT EXISTS replica_record ON replica (tenant, record_id);";
 
-int tenant_db_index(tenant_db *t)
+int platform_tenant_db_index(tenant_db *t)
 {
     if (t->indexed) return 0;
     int rc = sim_store_exec(t->store, INDEXES);
@@ -48,7 +48,7 @@ int tenant_db_index(tenant_db *t)
     return rc;
 }
 
-int tenant_db_open(domain *d, tenant_db *t, const char *name)
+int platform_tenant_db_open(domain *d, tenant_db *t, const char *name)
 {
     *t = (tenant_db){0};
     int rc = sim_store_open(d->db_dir, name, &t->store);
@@ -56,7 +56,7 @@ int tenant_db_open(domain *d, tenant_db *t, const char *name)
     return rc;
 }
 
-void tenant_db_close(tenant_db *t)
+void platform_tenant_db_close(tenant_db *t)
 {
     sim_store_close(t->store);
     sim_map_free(&t->code_by_addressee);
@@ -64,7 +64,7 @@ void tenant_db_close(tenant_db *t)
     sim_map_free(&t->pending);
 }
 
-int tenant_seed_code(tenant_db *t, body *b, uint64_t addressee_no, uint64_t code)
+int platform_tenant_seed_code(tenant_db *t, body *b, uint64_t addressee_no, uint64_t code)
 {
     sqlite3_stmt *st = sim_store_stmt(t->store, TENANT_ST_CODE_PUT,
                                       "INSERT INTO code_mgmt VALUES (?1, ?2, ?3)");
@@ -98,13 +98,13 @@ static int replica_put(tenant_db *t, body *b, uint64_t addressee_no, const char 
     sqlite3_bind_int64(st, 6, pub_start);
     sqlite3_bind_int64(st, 7, pub_end);
     sqlite3_bind_text(st, 8, payload, (int)payload_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, (sqlite3_int64)replica_digest(payload, payload_len, pub_end));
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)platform_replica_digest(payload, payload_len, pub_end));
     return sim_store_write(t->store, st);
 }
 
 /* FNV-1a over the payload and the end of publication: the row's checksum, and what the
  * recovery audit compares between sites. */
-uint64_t replica_digest(const char *payload, size_t len, int64_t pub_end)
+uint64_t platform_replica_digest(const char *payload, size_t len, int64_t pub_end)
 {
     uint64_t h = UINT64_C(0xcbf29ce484222325);
     for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)payload[i]) * UINT64_C(0x100000001b3);
@@ -114,7 +114,7 @@ uint64_t replica_digest(const char *payload, size_t len, int64_t pub_end)
 
 /* The digest of the row as stored now (payload and end), or -ENOENT; *written (may be NULL)
  * gets the checksum it was written with: they differ when the row was damaged since. */
-int tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, uint64_t *out, uint64_t *written)
+int platform_tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, uint64_t *out, uint64_t *written)
 {
     sqlite3_stmt *st = sim_store_stmt(t->store, TENANT_ST_REPLICA_DIGEST,
         "SELECT payload, pub_end, digest FROM replica WHERE tenant = ?1 AND record_id = ?2");
@@ -122,7 +122,7 @@ int tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, 
     sqlite3_bind_int64(st, 1, tenant);
     sqlite3_bind_text(st, 2, record_id, -1, SQLITE_TRANSIENT);
     if (sim_store_read(t->store, st) != 1) return -ENOENT;
-    *out = replica_digest((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+    *out = platform_replica_digest((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0),
                           sqlite3_column_int64(st, 1));
     if (written) *written = (uint64_t)sqlite3_column_int64(st, 2);
     sqlite3_reset(st);
@@ -130,7 +130,7 @@ int tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *record_id, 
 }
 
 /* Apply one replicated record (platform/replication.c): upserts and appends, each applied once. */
-int tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
+int platform_tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
 {
     static const char *const log_sql[] = {
         [REC_INQUIRY_LOG] = "INSERT INTO inquiry_log VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -142,7 +142,7 @@ int tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
         body b = {.tenant = r->tenant};
         uint64_t key = ((uint64_t)r->tenant + 1) << 32 | (uint64_t)r->v[0], old;
         if (sim_map_get(&t->code_by_addressee, key, &old)) return old == (uint64_t)r->v[1] ? 0 : -EEXIST;
-        return tenant_seed_code(t, &b, (uint64_t)r->v[0], (uint64_t)r->v[1]);
+        return platform_tenant_seed_code(t, &b, (uint64_t)r->v[0], (uint64_t)r->v[1]);
     }
     if (r->op == REC_REPLICA) {
         if (r->v[1] < 0 || r->v[1] >= d->nitems || !r->text) return -EINVAL;
@@ -159,7 +159,7 @@ int tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
         sqlite3_bind_int64(st, 6, r->v[3]);
         sqlite3_bind_int64(st, 7, r->v[4]);
         sqlite3_bind_text(st, 8, r->text, (int)len, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 9, (sqlite3_int64)(r->digest ? r->digest : replica_digest(r->text, len, r->v[4])));
+        sqlite3_bind_int64(st, 9, (sqlite3_int64)(r->digest ? r->digest : platform_replica_digest(r->text, len, r->v[4])));
         return sim_store_write(t->store, st);
     }
     if (r->op > REC_RECEIPT_LOG) return -EINVAL;
@@ -169,12 +169,12 @@ int tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
     int n = r->op == REC_RECEIPT_LOG ? 3 : r->op == REC_PROVISION_LOG ? 4 : 5;
     for (int i = 0; i < n; i++) sqlite3_bind_int64(st, 2 + i, r->v[i]);
     /* the outcome rides as a number (no string to copy per log record) */
-    if (r->op != REC_INQUIRY_LOG) sqlite3_bind_text(st, 2 + n, flow_error_name((flow_error)r->v[n]), -1, SQLITE_STATIC);
+    if (r->op != REC_INQUIRY_LOG) sqlite3_bind_text(st, 2 + n, domain_error_name((flow_error)r->v[n]), -1, SQLITE_STATIC);
     return sim_store_write(t->store, st);
 }
 
 /* Rebuild the in-memory code index from SQLite (after a resynchronisation replaced rows). */
-int tenant_reload_index(tenant_db *t)
+int platform_tenant_reload_index(tenant_db *t)
 {
     sim_map_free(&t->code_by_addressee);
     sim_map_free(&t->addressee_by_code);
@@ -191,7 +191,7 @@ int tenant_reload_index(tenant_db *t)
     return 0;
 }
 
-int tenant_seed_replica(domain *d, tenant_db *t, body *b, uint64_t addressee_no, int item,
+int platform_tenant_seed_replica(domain *d, tenant_db *t, body *b, uint64_t addressee_no, int item,
                         const char *record_id, sim_time_t pub_start, sim_time_t pub_end,
                         const char *payload)
 {
@@ -214,7 +214,7 @@ static bool addressee_of(tenant_db *t, body *b, uint64_t code, uint64_t *out)
 }
 
 /* Reply to the body's own systems with the same flow id and an outcome. */
-void site_reply_to_body(sim_node *server, body *b, flow_kind kind, flow_msg *m, flow_error e)
+void platform_site_reply_to_body(sim_node *server, body *b, flow_kind kind, flow_msg *m, flow_error e)
 {
     m->error = (uint8_t)e;
     if (b->node == server->id) {   /* an agency is its own server: handled by kinds/body.c */
@@ -224,15 +224,15 @@ void site_reply_to_body(sim_node *server, body *b, flow_kind kind, flow_msg *m, 
         server->kind->receive(server, msg);
         return;
     }
-    flow_send(server, b->node, kind, m, 256);
+    domain_send(server, b->node, kind, m, 256);
 }
 
-static bool is_site(const sim_node *n) { return n->kind == &node_site_kind; }
+static bool is_site(const sim_node *n) { return n->kind == &platform_site_kind; }
 
 /* A write for replication to the tenant's other site (sites only: an agency has no backup). */
 static void replicate(sim_node *server, const body *b, repl_rec rec)
 {
-    if (is_site(server)) ha_record(server, b, &rec);
+    if (is_site(server)) platform_ha_record(server, b, &rec);
     else free(rec.text);
 }
 
@@ -244,9 +244,9 @@ static void reply_write(sim_node *server, body *b, flow_kind kind, flow_msg *m, 
     domain *d = domain_get(server->world);
     if (e == FLOW_OK) platform_tell_write_acked(d, m->flow, b->tenant, op, addressee, m->record_id, digest);
     if (is_site(server))
-        ha_reply(server, b, kind, m, e, site_reply_to_body);
+        platform_ha_reply(server, b, kind, m, e, platform_site_reply_to_body);
     else
-        site_reply_to_body(server, b, kind, m, e);
+        platform_site_reply_to_body(server, b, kind, m, e);
 }
 
 static flow_error store_error(int rc) { return rc == -EEXIST ? FLOW_DUPLICATE : FLOW_SERVER_ERROR; }
@@ -291,7 +291,7 @@ static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, const domai
         sqlite3_bind_text(put, 2, m->record_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(put, 3, merged, -1, SQLITE_STATIC);
         sqlite3_bind_int64(put, 4, pub_end);
-        sqlite3_bind_int64(put, 5, (sqlite3_int64)replica_digest(merged, strlen(merged), pub_end));
+        sqlite3_bind_int64(put, 5, (sqlite3_int64)platform_replica_digest(merged, strlen(merged), pub_end));
         int rc = sim_store_write(t->store, put);
         if (rc == 0) {
             e = FLOW_OK;
@@ -312,11 +312,11 @@ static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *
     domain *d = domain_get(server->world);
     repl_rec rec = {0};
     flow_error e;
-    if (is_site(server) && !ha_write_allowed(server, b)) {
+    if (is_site(server) && !platform_ha_write_allowed(server, b)) {
         free(m->data);
         m->data = NULL;
         m->data_len = 0;
-        site_reply_to_body(server, b, FLOW_REPLICA_ACK, m, FLOW_UNREACHABLE);
+        platform_site_reply_to_body(server, b, FLOW_REPLICA_ACK, m, FLOW_UNREACHABLE);
         return;
     }
     if (m->partial) {
@@ -334,7 +334,7 @@ static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *
             snprintf(rec.record_id, sizeof rec.record_id, "%s", m->record_id);
         }
     }
-    uint64_t digest = rec.text ? replica_digest(rec.text, strlen(rec.text), rec.v[4]) : 0;
+    uint64_t digest = rec.text ? platform_replica_digest(rec.text, strlen(rec.text), rec.v[4]) : 0;
     uint64_t addressee = (uint64_t)rec.v[0];
     if (e == FLOW_OK) replicate(server, b, rec);
     else free(rec.text);
@@ -349,7 +349,7 @@ static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *
 static int log_write(sim_node *server, tenant_db *t, const body *b, repl_rec rec)
 {
     rec.tenant = b->tenant;
-    int rc = tenant_apply(t, &rec, domain_get(server->world));
+    int rc = platform_tenant_apply(t, &rec, domain_get(server->world));
     if (rc == 0) replicate(server, b, rec);
     else free(rec.text);
     return rc;
@@ -359,16 +359,16 @@ static int log_write(sim_node *server, tenant_db *t, const body *b, repl_rec rec
 static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
     if (!code_of(t, b, m->addressee_no, &m->code)) {
-        site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_NO_CODE);
+        platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_NO_CODE);
         return;
     }
     if (log_write(server, t, b, (repl_rec){.op = REC_INQUIRY_LOG,
                          .v = {(int64_t)m->flow, sim_node_now(server), m->procedure, m->item, m->staff}}) < 0) {
-        site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_SERVER_ERROR);
+        platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_SERVER_ERROR);
         return;
     }
     m->addressee_no = 0;   /* the addressee number stays inside the body */
-    flow_send(server, b->ifs, FLOW_INQUIRY, m, 512);
+    domain_send(server, b->ifs, FLOW_INQUIRY, m, 512);
 }
 
 /* Answer an inquiry from the NWS from the replicas. A row failing its checksum is repaired
@@ -390,13 +390,13 @@ static void answer_inquiry(sim_node *server, tenant_db *t, body *b, flow_msg *m,
             if (sim_store_read(t->store, st) == 1) {
                 int n = sqlite3_column_bytes(st, 0);
                 const char *payload = (const char *)sqlite3_column_text(st, 0);
-                bool intact = replica_digest(payload, (size_t)n, sqlite3_column_int64(st, 1)) ==
+                bool intact = platform_replica_digest(payload, (size_t)n, sqlite3_column_int64(st, 1)) ==
                               (uint64_t)sqlite3_column_int64(st, 2);
                 if (!intact && repair && is_site(server)) {
                     char record_id[24];
                     snprintf(record_id, sizeof record_id, "%s", (const char *)sqlite3_column_text(st, 3));
                     sqlite3_reset(st);
-                    ha_repair(server, b, m, record_id);
+                    platform_ha_repair(server, b, m, record_id);
                     return;
                 }
                 m->data = intact ? malloc((size_t)n + 1) : NULL;
@@ -420,12 +420,12 @@ static void answer_inquiry(sim_node *server, tenant_db *t, body *b, flow_msg *m,
     }
     m->code = 0;   /* the provider's code is not the inquirer's business */
     m->error = (uint8_t)e;
-    flow_send(server, b->ifs, FLOW_PROVISION, m, 512);
+    domain_send(server, b->ifs, FLOW_PROVISION, m, 512);
 }
 
-void site_answer_inquiry(sim_node *site, body *b, flow_msg *m)
+void platform_site_answer_inquiry(sim_node *site, body *b, flow_msg *m)
 {
-    answer_inquiry(site, site_db(site), b, m, false);
+    answer_inquiry(site, platform_site_db(site), b, m, false);
 }
 
 /* A provision (or an error) for one of our inquiries: log the serial number, hand it over. */
@@ -440,32 +440,32 @@ static void provision_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
         m->error = FLOW_SERVER_ERROR;
     }
     m->code = 0;
-    site_reply_to_body(server, b, FLOW_PROVISION, m, (flow_error)m->error);
+    platform_site_reply_to_body(server, b, FLOW_PROVISION, m, (flow_error)m->error);
 }
 
 static void code_request_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
     domain *d = domain_get(server->world);
     if (sim_map_put(&t->pending, m->flow, m->addressee_no) < 0 || d->jlis == UINT32_MAX) {
-        site_reply_to_body(server, b, FLOW_CODE_RESPONSE, m, FLOW_UNREACHABLE);
+        platform_site_reply_to_body(server, b, FLOW_CODE_RESPONSE, m, FLOW_UNREACHABLE);
         return;
     }
     m->addressee_no = 0;
-    flow_send(server, d->jlis, FLOW_CODE_REQUEST, m, 256);
+    domain_send(server, d->jlis, FLOW_CODE_REQUEST, m, 256);
 }
 
 static void code_response_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
     uint64_t addressee;
     if (!sim_map_del(&t->pending, m->flow, &addressee)) {
-        flow_msg_free(m);   /* an answer to nothing we asked: ignore */
+        domain_msg_free(m);   /* an answer to nothing we asked: ignore */
         return;
     }
     flow_error e = m->error;
     uint64_t code = m->code;
-    if (e == FLOW_OK && is_site(server) && !ha_write_allowed(server, b)) e = FLOW_UNREACHABLE;
+    if (e == FLOW_OK && is_site(server) && !platform_ha_write_allowed(server, b)) e = FLOW_UNREACHABLE;
     if (e == FLOW_OK) {
-        int rc = tenant_seed_code(t, b, addressee, code);
+        int rc = platform_tenant_seed_code(t, b, addressee, code);
         e = rc == 0 ? FLOW_OK : store_error(rc);
         if (rc == 0) replicate(server, b, (repl_rec){.op = REC_CODE, .flow = m->flow, .v = {(int64_t)addressee, (int64_t)code}});
     }
@@ -475,9 +475,9 @@ static void code_response_in(sim_node *server, tenant_db *t, body *b, flow_msg *
     reply_write(server, b, FLOW_CODE_RESPONSE, m, e, REC_CODE, addressee, code);
 }
 
-void tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flow_msg *m)
+void platform_tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flow_msg *m)
 {
-    tenant_db_index(t);   /* the run has begun: lookups and duplicate checks need them */
+    platform_tenant_db_index(t);   /* the run has begun: lookups and duplicate checks need them */
     bool from_body = m->addressee_no != 0 || kind == FLOW_REPLICA;
     switch (kind) {
     case FLOW_REPLICA: replica_register(server, t, b, m); break;
@@ -490,7 +490,7 @@ void tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flo
             answer_inquiry(server, t, b, m, true);
         break;
     case FLOW_PROVISION: provision_in(server, t, b, m); break;
-    default: flow_msg_free(m);
+    default: domain_msg_free(m);
     }
 }
 
@@ -501,8 +501,8 @@ typedef struct site_state {
     site_ha ha;
 } site_state;
 
-site_ha *ha_of(sim_node *site) { return &((site_state *)site->state)->ha; }
-tenant_db *site_db(sim_node *site) { return &((site_state *)site->state)->db; }
+site_ha *platform_ha_of(sim_node *site) { return &((site_state *)site->state)->ha; }
+tenant_db *platform_site_db(sim_node *site) { return &((site_state *)site->state)->db; }
 
 /* A request for a tenant this site does not serve now (it failed over, or this site is
  * fenced): refused with an explicit error, never silently dropped, and counted. Answers to
@@ -510,36 +510,36 @@ tenant_db *site_db(sim_node *site) { return &((site_state *)site->state)->db; }
 static bool refuse(sim_node *self, body *b, flow_kind kind, flow_msg *m, bool from_body)
 {
     domain *d = domain_get(self->world);
-    if (kind == FLOW_PROVISION || ha_serves(self, b)) return false;
-    ha_of(self)->refused++;
-    ha_stats_get(d)->refused_requests++;
+    if (kind == FLOW_PROVISION || platform_ha_serves(self, b)) return false;
+    platform_ha_of(self)->refused++;
+    platform_ha_stats_get(d)->refused_requests++;
     if (kind == FLOW_INQUIRY && !from_body) {   /* from the NWS: answer through our ifs */
         m->code = 0;
         m->error = FLOW_UNREACHABLE;
-        flow_send(self, ha_of(self)->ifs, FLOW_PROVISION, m, 256);
+        domain_send(self, platform_ha_of(self)->ifs, FLOW_PROVISION, m, 256);
         return true;
     }
-    if (kind == FLOW_CODE_RESPONSE) sim_map_del(&site_db(self)->pending, m->flow, &m->addressee_no);
+    if (kind == FLOW_CODE_RESPONSE) sim_map_del(&platform_site_db(self)->pending, m->flow, &m->addressee_no);
     static const flow_kind answer[FLOW_KINDS] = {[FLOW_CODE_REQUEST] = FLOW_CODE_RESPONSE,
                                                  [FLOW_CODE_RESPONSE] = FLOW_CODE_RESPONSE,
                                                  [FLOW_INQUIRY] = FLOW_PROVISION, [FLOW_REPLICA] = FLOW_REPLICA_ACK};
     if (kind == FLOW_REPLICA_ACK) {   /* never sent to a site */
-        flow_msg_free(m);
+        domain_msg_free(m);
         return true;
     }
     free(m->data);
     m->data = NULL;
     m->data_len = 0;
     m->code = 0;
-    site_reply_to_body(self, b, answer[kind], m, FLOW_UNREACHABLE);
+    platform_site_reply_to_body(self, b, answer[kind], m, FLOW_UNREACHABLE);
     return true;
 }
 
-void site_process(sim_node *self, sim_msg *msg)
+void platform_site_process(sim_node *self, sim_msg *msg)
 {
     domain *d = domain_get(self->world);
     flow_msg *m = msg->payload;
-    flow_kind kind = flow_kind_of(d, msg->type);
+    flow_kind kind = domain_kind_of(d, msg->type);
     /* Which tenant: the sender if it is a body; else the inquirer (answers) or provider. */
     body *b = domain_body(d, msg->src);
     bool from_body = b != NULL;
@@ -547,39 +547,39 @@ void site_process(sim_node *self, sim_msg *msg)
     msg->payload = NULL;
     sim_msg_free(self->world, msg);
     if (!b || kind == FLOW_KINDS) {
-        flow_msg_free(m);
+        domain_msg_free(m);
         return;
     }
     if (refuse(self, b, kind, m, from_body)) return;
-    tenant_receive(self, site_db(self), b, kind, m);
+    platform_tenant_receive(self, platform_site_db(self), b, kind, m);
 }
 
 static void site_receive(sim_node *self, sim_msg *msg)
 {
-    if (ha_site_receive(self, msg)) return;
-    site_ha *h = ha_of(self);
+    if (platform_ha_site_receive(self, msg)) return;
+    site_ha *h = platform_ha_of(self);
     if (h->disk_delay > 0 || h->slow.len) {   /* the slow-disk fault: in order, later */
-        ha_site_defer(self, msg);
+        platform_ha_site_defer(self, msg);
         return;
     }
-    site_process(self, msg);
+    platform_site_process(self, msg);
 }
 
 static void site_destroy(sim_node *self)
 {
     site_state *s = self->state;
     if (!s) return;
-    ha_site_free(self->world, &s->ha);
-    tenant_db_close(&s->db);
+    platform_ha_site_free(self->world, &s->ha);
+    platform_tenant_db_close(&s->db);
     free(s);
 }
 
-const sim_node_kind node_site_kind = {.name = "site", .start = ha_site_start, .receive = site_receive,
-                                      .timer = ha_site_timer, .crash = ha_site_crash,
-                                      .recover = ha_site_recover, .destroy = site_destroy};
+const sim_node_kind platform_site_kind = {.name = "site", .start = platform_ha_site_start, .receive = site_receive,
+                                      .timer = platform_ha_site_timer, .crash = platform_ha_site_crash,
+                                      .recover = platform_ha_site_recover, .destroy = site_destroy};
 
 /* Used by the Lua constructor: a site with its store. */
-int node_site_create(sim_world *w, const char *name, sim_node **out)
+int platform_site_create(sim_world *w, const char *name, sim_node **out)
 {
     domain *d = domain_get(w);
     site_state *s = calloc(1, sizeof *s);
@@ -587,11 +587,11 @@ int node_site_create(sim_world *w, const char *name, sim_node **out)
         free(s);
         return -ENOMEM;
     }
-    int rc = tenant_db_open(d, &s->db, name);
-    if (rc == 0) rc = sim_world_add_node(w, &node_site_kind, name, s, out);
-    if (rc == 0) ha_site_init(*out, &s->ha);
+    int rc = platform_tenant_db_open(d, &s->db, name);
+    if (rc == 0) rc = sim_world_add_node(w, &platform_site_kind, name, s, out);
+    if (rc == 0) platform_ha_site_init(*out, &s->ha);
     if (rc < 0) {
-        tenant_db_close(&s->db);
+        platform_tenant_db_close(&s->db);
         free(s);
     }
     return rc;
@@ -600,7 +600,7 @@ int node_site_create(sim_world *w, const char *name, sim_node **out)
 tenant_db *platform_node_db(domain *d, uint32_t node)
 {
     sim_node *n = sim_world_node(d->w, node);
-    if (n && n->kind == &node_site_kind) return &((site_state *)n->state)->db;
+    if (n && n->kind == &platform_site_kind) return &((site_state *)n->state)->db;
     body *b = domain_body(d, node);
     return b ? b->own_db : NULL;
 }

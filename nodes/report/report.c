@@ -6,20 +6,20 @@
 #include "domain/checker.h"
 #include "fault/fault.h"
 
-void node_report_json(sim_world *w, cJSON *root)
+void report_json(sim_world *w, cJSON *root)
 {
     domain *d = domain_find(w);
     if (!d) return;
     cJSON *flows = cJSON_AddObjectToObject(root, "flows");
     for (int k = 0; k < FLOW_KINDS; k++) {
         if (!d->stats.started[k]) continue;
-        cJSON *f = cJSON_AddObjectToObject(flows, flow_kind_name((flow_kind)k));
+        cJSON *f = cJSON_AddObjectToObject(flows, domain_kind_name((flow_kind)k));
         cJSON_AddNumberToObject(f, "started", (double)d->stats.started[k]);
         cJSON_AddNumberToObject(f, "ended", (double)d->stats.ended[k]);
         cJSON *out = cJSON_AddObjectToObject(f, "outcomes");
         for (int e = 0; e < FLOW_ERRORS; e++)
             if (d->stats.outcome[k][e])
-                cJSON_AddNumberToObject(out, flow_error_name((flow_error)e), (double)d->stats.outcome[k][e]);
+                cJSON_AddNumberToObject(out, domain_error_name((flow_error)e), (double)d->stats.outcome[k][e]);
         double p50, p95, p99;
         domain_latency(d, (flow_kind)k, &p50, &p95, &p99);
         cJSON *lat = cJSON_AddObjectToObject(f, "latency_ms");   /* of answered flows */
@@ -38,17 +38,17 @@ void node_report_json(sim_world *w, cJSON *root)
         cJSON_AddItemToArray(arr, o);
     }
     cJSON_AddNumberToObject(root, "persons", d->npersons);
-    recovery_report_json(d, root);
+    fault_recovery_report_json(d, root);
 }
 
-int node_report_failed(sim_world *w)
+int report_failed(sim_world *w)
 {
     domain *d = domain_find(w);
     if (!d) return 0;
     return domain_invariants_broken(d);
 }
 
-void node_report_print(sim_world *w, FILE *out)
+void report_print(sim_world *w, FILE *out)
 {
     domain *d = domain_find(w);
     if (!d) return;
@@ -56,11 +56,11 @@ void node_report_print(sim_world *w, FILE *out)
         if (!d->stats.started[k]) continue;
         double p50, p95, p99;
         domain_latency(d, (flow_kind)k, &p50, &p95, &p99);
-        fprintf(out, "  %-14s %llu started, %llu ended:", flow_kind_name((flow_kind)k),
+        fprintf(out, "  %-14s %llu started, %llu ended:", domain_kind_name((flow_kind)k),
                 (unsigned long long)d->stats.started[k], (unsigned long long)d->stats.ended[k]);
         for (int e = 0; e < FLOW_ERRORS; e++)
             if (d->stats.outcome[k][e])
-                fprintf(out, " %s %llu", flow_error_name((flow_error)e), (unsigned long long)d->stats.outcome[k][e]);
+                fprintf(out, " %s %llu", domain_error_name((flow_error)e), (unsigned long long)d->stats.outcome[k][e]);
         fprintf(out, "; latency p50 %.1f ms, p95 %.1f, p99 %.1f\n", p50, p95, p99);
     }
     invariant_result inv[DOMAIN_INVARIANTS];
@@ -68,5 +68,5 @@ void node_report_print(sim_world *w, FILE *out)
     fprintf(out, "  invariants\n");
     for (int i = 0; i < n; i++)
         fprintf(out, "  %s %s: %s\n", inv[i].held ? "  ok " : "  FAIL", inv[i].name, inv[i].detail);
-    recovery_report_print(d, out);
+    fault_recovery_report_print(d, out);
 }

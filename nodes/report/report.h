@@ -10,10 +10,10 @@
 #include "sim_world.h"
 
 /* Add "flows" and "invariants" to summary.json; nothing when the run has no domain nodes. */
-void node_report_json(sim_world *w, cJSON *root);
+void report_json(sim_world *w, cJSON *root);
 /* Print the same for people. */
-void node_report_print(sim_world *w, FILE *out);
+void report_print(sim_world *w, FILE *out);
 /* How many invariants failed (they fail the run like expectations: exit status 1). */
-int node_report_failed(sim_world *w);
+int report_failed(sim_world *w);
 
 #endif

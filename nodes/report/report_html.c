@@ -26,7 +26,7 @@ static int put_json(FILE *f, const char *text)
     return 0;
 }
 
-int node_report_html_write(const char *path, const cJSON *summary)
+int report_html_write(const char *path, const cJSON *summary)
 {
     char *json = cJSON_PrintUnformatted(summary);
     if (!json) return -ENOMEM;
@@ -44,7 +44,7 @@ int node_report_html_write(const char *path, const cJSON *summary)
               "<title>renkei report</title>\n<style>\n", f) < 0 ||
         fputs((const char *)node_report_asset_report_css, f) < 0 ||
         fputs("</style></head>\n<body><div id=\"report\"></div>\n", f) < 0 ||
-        node_connect_report_html(f, summary) < 0 ||   /* static: a connection test's report */
+        connect_report_html(f, summary) < 0 ||   /* static: a connection test's report */
         fputs("<script type=\"application/json\" id=\"summary\">", f) < 0 ||
         put_json(f, json) < 0 ||
         fputs("</script>\n<script type=\"module\">\n", f) < 0 ||

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /* Write the page for summary (the object written as summary.json) to path. */
-int node_report_html_write(const char *path, const cJSON *summary);
+int report_html_write(const char *path, const cJSON *summary);
 /* Read a summary.json for `renkei report` by the strict reader (sim_json.h): a JSON object
  * of at most 64 MiB. 0 and *out (the caller deletes it), or a negative errno with a one-line
  * reason in why naming the file (and the byte and the rule broken). */

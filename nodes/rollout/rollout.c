@@ -23,11 +23,11 @@
 #include "kinds/kinds.h"
 #include "sim_world.h"
 
-const char *const ro_slip_names[SLIP_CAUSES] = {"dependency", "capacity", "redo", "outage", "overrun"};
+const char *const rollout_slip_names[SLIP_CAUSES] = {"dependency", "capacity", "redo", "outage", "overrun"};
 
 /* ---- distributions --------------------------------------------------------------------- */
 
-double ro_dist_draw(const ro_dist *d, sim_rng *r)
+double rollout_dist_draw(const ro_dist *d, sim_rng *r)
 {
     double u = sim_rng_uniform(r), v = sim_rng_uniform(r);
     switch (d->kind) {
@@ -47,7 +47,7 @@ double ro_dist_draw(const ro_dist *d, sim_rng *r)
     }
 }
 
-double ro_dist_plan(const ro_dist *d)
+double rollout_dist_plan(const ro_dist *d)
 {
     switch (d->kind) {
     case DIST_TRIANGULAR: return d->b;
@@ -57,7 +57,7 @@ double ro_dist_plan(const ro_dist *d)
     }
 }
 
-bool ro_dist_random(const ro_dist *d)
+bool rollout_dist_random(const ro_dist *d)
 {
     switch (d->kind) {
     case DIST_TRIANGULAR: return d->c > d->a;
@@ -67,7 +67,7 @@ bool ro_dist_random(const ro_dist *d)
     }
 }
 
-const char *ro_scope_name(ro_scope s)
+const char *rollout_scope_name(ro_scope s)
 {
     static const char *const names[] = {"lg", "prefecture", "wave", "national", "site"};
     return s <= SCOPE_SITE ? names[s] : "?";
@@ -90,14 +90,14 @@ static void grow_days(ro *r, int upto)
     }
 }
 
-sim_date ro_date_of_day(ro *r, int day)
+sim_date rollout_date_of_day(ro *r, int day)
 {
     if (day < 0) day = 0;
     grow_days(r, day);
     return r->days[day];
 }
 
-int ro_day_of_date(ro *r, sim_date d)
+int rollout_day_of_date(ro *r, sim_date d)
 {
     grow_days(r, 0);
     if (d <= r->days[0]) return 0;
@@ -204,7 +204,7 @@ static void finish(ro *r, int i, int d)
             trace(r, "%s is ready for the live network", m->code);
         }
     }
-    trace(r, "finish %s %s", ph->name, ro_entity_label(r, in, buf));
+    trace(r, "finish %s %s", ph->name, rollout_entity_label(r, in, buf));
 }
 
 static void start(ro *r, int i, int d)
@@ -215,7 +215,7 @@ static void start(ro *r, int i, int d)
     in->start = d;
     r->act[r->nact++] = i;
     char buf[40];
-    trace(r, "start %s %s", r->phases[in->phase].name, ro_entity_label(r, in, buf));
+    trace(r, "start %s %s", r->phases[in->phase].name, rollout_entity_label(r, in, buf));
 }
 
 static bool events_done(const ro *r, const ro_inst *in, int d)
@@ -302,7 +302,7 @@ static void step(ro *r)
         } else {
             in->outage++;
             trace(r, "test of %s %s failed (%d of %d inquiries): again on the next business day",
-                  r->phases[in->phase].name, ro_entity_label(r, in, buf), in->test_failed + in->test_pending,
+                  r->phases[in->phase].name, rollout_entity_label(r, in, buf), in->test_failed + in->test_pending,
                   r->phases[in->phase].inquiries);
         }
     }
@@ -319,7 +319,7 @@ static void step(ro *r)
                 in->redo_days = in->redo_need;
                 char buf[40];
                 trace(r, "redo %s %s: %d more business days", r->phases[in->phase].name,
-                      ro_entity_label(r, in, buf), in->redo_need);
+                      rollout_entity_label(r, in, buf), in->redo_need);
             } else {
                 finish(r, i, d);
                 continue;
@@ -420,7 +420,7 @@ static void step(ro *r)
 
 static sim_time_t tick_time(ro *r, int day)
 {
-    sim_time_t t = sim_date_time(ro_date_of_day(r, day)) + r->cal.open;
+    sim_time_t t = sim_date_time(rollout_date_of_day(r, day)) + r->cal.open;
     return t < sim_world_start(r->w) ? sim_world_start(r->w) : t;
 }
 
@@ -429,9 +429,9 @@ static void check_milestones(ro *r)
     for (int k = 0; k < r->nms; k++) {
         ro_milestone *m = &r->ms[k];
         if (m->day >= 0 || (k < 64 && m->ndone < m->need)) continue;
-        if (ro_milestone_eval(r, m, false) < 0) continue;
+        if (rollout_milestone_eval(r, m, false) < 0) continue;
         char when[SIM_DATE_BUFSZ], target[SIM_DATE_BUFSZ];
-        sim_date_format(ro_date_of_day(r, m->day), when, sizeof when);
+        sim_date_format(rollout_date_of_day(r, m->day), when, sizeof when);
         sim_date_format(m->target, target, sizeof target);
         trace(r, "milestone '%s' reached on %s (target %s)", m->name, when, target);
     }
@@ -465,7 +465,7 @@ static void test_event(sim_world *w, void *ptr, uint64_t tag, uint32_t unused)
     uint32_t partner = ph->partner_node;
     if (partner == UINT32_MAX) {
         char code[8];
-        ro_pref_code(m->pref, code);
+        rollout_pref_code(m->pref, code);
         sim_node *p = sim_world_find_node(w, code);
         partner = p ? p->id : m->node;
     }
@@ -473,7 +473,7 @@ static void test_event(sim_world *w, void *ptr, uint64_t tag, uint32_t unused)
         uint64_t flow = 0;
         if (n && n->up && b && b->nresidents) {
             uint32_t addressee = 1 + (uint32_t)((unsigned)(in->test_day + k) % b->nresidents);
-            flow = body_inquire(n, addressee, ph->proc_index, partner, 1);
+            flow = node_body_inquire(n, addressee, ph->proc_index, partner, 1);
         }
         r->inquiries++;
         if (!flow) {   /* its own systems are down: the test cannot even start */
@@ -533,7 +533,7 @@ static bool ms_covers(const ro *r, const ro_milestone *m, const ro_inst *in)
     }
 }
 
-int ro_milestone_eval(ro *r, ro_milestone *m, bool planned)
+int rollout_milestone_eval(ro *r, ro_milestone *m, bool planned)
 {
     int day = 0, at = -1, at_event = -1, n = 0;
     for (int a = 0; a < m->nafter; a++) {
@@ -591,7 +591,7 @@ int ro_milestone_eval(ro *r, ro_milestone *m, bool planned)
     return day;
 }
 
-int ro_critical_path(ro *r, int end, int **out, const char **via)
+int rollout_critical_path(ro *r, int end, int **out, const char **via)
 {
     int n = 0, cap = 16;
     int *path = malloc((size_t)cap * sizeof *path);
@@ -648,7 +648,7 @@ int ro_critical_path(ro *r, int end, int **out, const char **via)
     return n;
 }
 
-void ro_inst_slips(ro *r, const ro_inst *in, int out[SLIP_CAUSES])
+void rollout_inst_slips(ro *r, const ro_inst *in, int out[SLIP_CAUSES])
 {
     memset(out, 0, SLIP_CAUSES * sizeof *out);
     if (in->ready >= 0) out[SLIP_DEPENDENCY] = in->ready > in->b_ready ? in->ready - in->b_ready : 0;
@@ -662,7 +662,7 @@ void ro_inst_slips(ro *r, const ro_inst *in, int out[SLIP_CAUSES])
 
 /* ---- entry points for prepare (rollout/rollout_plan.c) ------------------------------------ */
 
-int ro_index(ro *r)
+int rollout_index(ro *r)
 {
     size_t n = (size_t)(r->ninst ? r->ninst : 1);
     r->act = calloc(n, sizeof *r->act);
@@ -693,7 +693,7 @@ int ro_index(ro *r)
     return 0;
 }
 
-int ro_planned_pass(ro *r)
+int rollout_planned_pass(ro *r)
 {
     reset_pass(r, false);
     while (!r->done) {
@@ -707,11 +707,11 @@ int ro_planned_pass(ro *r)
         in->b_finish = in->finish;
         in->b_wait = in->cap_wait;
     }
-    for (int k = 0; k < r->nms; k++) ro_milestone_eval(r, &r->ms[k], true);
+    for (int k = 0; k < r->nms; k++) rollout_milestone_eval(r, &r->ms[k], true);
     return 0;
 }
 
-int ro_start_live(ro *r)
+int rollout_start_live(ro *r)
 {
     reset_pass(r, true);
     domain *d = domain_find(r->w);

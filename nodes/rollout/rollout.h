@@ -18,30 +18,30 @@
 typedef struct lua_State lua_State;
 
 /* Opens calendar.*, dist.* and the schedule constructors (rollout/rollout_lua.c). */
-int node_rollout_open_lua(lua_State *L);
+int rollout_open_lua(lua_State *L);
 /* After every script has loaded: resolve names, check the plan (cycles, unknown members,
  * capacities, partners), draw the durations, compute the planned schedule and schedule the
  * first business day. Raises a file:line error naming the declaration at fault. Does nothing
  * when no script declared a schedule. */
-int node_rollout_prepare(lua_State *L);
+int rollout_prepare(lua_State *L);
 
 /* "schedule" in summary.json; the schedule part of the printed summary. Nothing when the run
  * has no schedule (rollout/rollout_report.c). */
-void node_rollout_json(sim_world *w, cJSON *root);
-void node_rollout_print(sim_world *w, FILE *out);
+void rollout_json(sim_world *w, cJSON *root);
+void rollout_print(sim_world *w, FILE *out);
 /* One run's figures for Monte Carlo: milestone dates, the inputs drawn, the critical path.
  * NULL when the run has no schedule. */
-cJSON *node_rollout_record(sim_world *w);
+cJSON *rollout_record(sim_world *w);
 
 /* Monte Carlo over many runs' records (rollout/rollout_mc.c). */
 typedef struct node_rollout_mc node_rollout_mc;
-node_rollout_mc *node_rollout_mc_new(void);
-void node_rollout_mc_free(node_rollout_mc *mc);
-/* Add one run's record (from node_rollout_record, possibly through JSON text). */
-int node_rollout_mc_add(node_rollout_mc *mc, const cJSON *record);
-int node_rollout_mc_runs(const node_rollout_mc *mc);
+node_rollout_mc *rollout_mc_new(void);
+void rollout_mc_free(node_rollout_mc *mc);
+/* Add one run's record (from rollout_record, possibly through JSON text). */
+int rollout_mc_add(node_rollout_mc *mc, const cJSON *record);
+int rollout_mc_runs(const node_rollout_mc *mc);
 /* "monte_carlo" in summary.json, and p_meet/p50/p90 into "schedule"."milestones". */
-void node_rollout_mc_json(node_rollout_mc *mc, cJSON *root);
-void node_rollout_mc_print(node_rollout_mc *mc, FILE *out);
+void rollout_mc_json(node_rollout_mc *mc, cJSON *root);
+void rollout_mc_print(node_rollout_mc *mc, FILE *out);
 
 #endif

@@ -30,16 +30,16 @@ typedef struct ro_dist {
                            uniform: lo a, hi b */
 } ro_dist;
 
-double ro_dist_draw(const ro_dist *d, sim_rng *r);
-double ro_dist_plan(const ro_dist *d);       /* mode, median, the value, the midpoint */
-bool ro_dist_random(const ro_dist *d);       /* not a fixed value */
+double rollout_dist_draw(const ro_dist *d, sim_rng *r);
+double rollout_dist_plan(const ro_dist *d);       /* mode, median, the value, the midpoint */
+bool rollout_dist_random(const ro_dist *d);       /* not a fixed value */
 
 typedef enum ro_scope { SCOPE_LG, SCOPE_PREF, SCOPE_WAVE, SCOPE_NATIONAL, SCOPE_SITE } ro_scope;
-const char *ro_scope_name(ro_scope s);
+const char *rollout_scope_name(ro_scope s);
 
 enum { KIND_ANY = 0, KIND_MUNICIPALITY, KIND_PREFECTURE };
 enum { SLIP_DEPENDENCY, SLIP_CAPACITY, SLIP_REDO, SLIP_OUTAGE, SLIP_OVERRUN, SLIP_CAUSES };
-extern const char *const ro_slip_names[SLIP_CAUSES];
+extern const char *const rollout_slip_names[SLIP_CAUSES];
 
 /* A name in an `after` list: a phase or an external event, resolved by prepare. */
 typedef struct ro_ref {
@@ -250,42 +250,42 @@ typedef struct ro {
 } ro;
 
 /* rollout/rollout_lua.c */
-ro *ro_of_world(sim_world *w);
+ro *rollout_of_world(sim_world *w);
 /* rollout/rollout_report.c: r.schedule / schedule_result(), schedule_lg() */
-void ro_push_result(lua_State *L, ro *r);
-int ro_push_member(lua_State *L, ro *r, int member);
+void rollout_push_result(lua_State *L, ro *r);
+int rollout_push_member(lua_State *L, ro *r, int member);
 
 /* rollout/rollout.c */
 /* Once the instances are wired: the engine's worklists, readiness columns, plan order and
  * what each milestone counts. -ENOMEM. */
-int ro_index(ro *r);
+int rollout_index(ro *r);
 /* The planned pass (b_* of every instance, plan_day of every milestone); -ERANGE if it does
  * not finish within 200 years of business days. */
-int ro_planned_pass(ro *r);
+int rollout_planned_pass(ro *r);
 /* The live pass: listen to the test inquiries, schedule the first business day. */
-int ro_start_live(ro *r);
-int ro_day_of_date(ro *r, sim_date d);       /* first business day on or after d */
-sim_date ro_date_of_day(ro *r, int day);
+int rollout_start_live(ro *r);
+int rollout_day_of_date(ro *r, sim_date d);       /* first business day on or after d */
+sim_date rollout_date_of_day(ro *r, int day);
 /* rollout/rollout_plan.c */
-int ro_prepare(lua_State *L, ro *r);         /* raises on a bad plan */
-void ro_free(ro *r);
-void ro_free_phase(ro_phase *ph);
-void ro_free_event(ro_event *ev);
-void ro_free_wave(ro_wave *wv);
-void ro_free_capacity(ro_capacity *c);
-void ro_free_milestone(ro_milestone *m);
+int rollout_plan_prepare(lua_State *L, ro *r);         /* raises on a bad plan */
+void rollout_free(ro *r);
+void rollout_free_phase(ro_phase *ph);
+void rollout_free_event(ro_event *ev);
+void rollout_free_wave(ro_wave *wv);
+void rollout_free_capacity(ro_capacity *c);
+void rollout_free_milestone(ro_milestone *m);
 /* Slip days of an instance by cause (as of now). */
-void ro_inst_slips(ro *r, const ro_inst *in, int out[SLIP_CAUSES]);
+void rollout_inst_slips(ro *r, const ro_inst *in, int out[SLIP_CAUSES]);
 /* The milestone's day: -1 until reached. Updates m->day/at_inst/at_event. */
-int ro_milestone_eval(ro *r, ro_milestone *m, bool planned);
+int rollout_milestone_eval(ro *r, ro_milestone *m, bool planned);
 /* The critical path to instance `end` (or to event `ev` when end < 0): instance indices from
  * the start, the first element possibly -(event + 2) for an external event. Returns the count;
  * *out is malloc'd. */
-int ro_critical_path(ro *r, int end, int **out, const char **via);
+int rollout_critical_path(ro *r, int end, int **out, const char **via);
 /* The label of an instance's entity (a code, a prefecture code, a wave name, "national") and
  * its group for a grouping ("wave" or "prefecture"). */
-const char *ro_entity_label(ro *r, const ro_inst *in, char buf[40]);
-const char *ro_group_of(ro *r, const ro_inst *in, bool by_pref, char buf[40]);
-int ro_pref_code(int pref, char out[8]);     /* "130001" */
+const char *rollout_entity_label(ro *r, const ro_inst *in, char buf[40]);
+const char *rollout_group_of(ro *r, const ro_inst *in, bool by_pref, char buf[40]);
+int rollout_pref_code(int pref, char out[8]);     /* "130001" */
 
 #endif

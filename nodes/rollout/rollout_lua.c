@@ -5,7 +5,7 @@
  *
  * Declarations are checked as they are made (types, ranges, unknown options: a file:line
  * error at the call); what needs the whole plan (names used before they are declared,
- * cycles, wave members, capacities) is checked by node_rollout_prepare() once every script
+ * cycles, wave members, capacities) is checked by rollout_prepare() once every script
  * has loaded, and its errors name the declaration at fault. The schedule's state is a Lua
  * userdata (freed by its __gc when the Lua state closes) that the world also points to. */
 #include "rollout/rollout_internal.h"
@@ -27,12 +27,12 @@ static const char RO_MT[] = "renkei.rollout";
  * __gc when the Lua state closes, after the world), so it attaches without a free function. */
 static const sim_world_ext_key rollout_key = {"rollout"};
 
-ro *ro_of_world(sim_world *w) { return sim_world_ext(w, &rollout_key); }
+ro *rollout_of_world(sim_world *w) { return sim_world_ext(w, &rollout_key); }
 
 static int ro_gc(lua_State *L)
 {
     ro *r = luaL_checkudata(L, 1, RO_MT);
-    ro_free(r);
+    rollout_free(r);
     return 0;
 }
 
@@ -82,7 +82,7 @@ static char *where_of(lua_State *L)
 /* ---- dates ----------------------------------------------------------------------------- */
 
 /* A date: "YYYY-MM-DD", or a time (a time string or µs) taken as its JST date. */
-static sim_date check_date(lua_State *L, int idx)
+static sim_date connect_check_date(lua_State *L, int idx)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
         sim_date d;
@@ -116,7 +116,7 @@ static int range_error(lua_State *L, sim_date d)
 /* calendar.is_holiday(date) -> false | name_ja, name_en, kind */
 static int c_is_holiday(lua_State *L)
 {
-    sim_date d = check_date(L, 1);
+    sim_date d = connect_check_date(L, 1);
     sim_holiday h;
     int rc = sim_holiday_of(d, &h);
     if (rc < 0) return range_error(L, d);
@@ -160,20 +160,20 @@ static int c_holidays(lua_State *L)
 
 static int c_is_business_day(lua_State *L)
 {
-    lua_pushboolean(L, sim_calendar_is_business_day(cal(L), check_date(L, 1)));
+    lua_pushboolean(L, sim_calendar_is_business_day(cal(L), connect_check_date(L, 1)));
     return 1;
 }
 
 static int c_business_days(lua_State *L)
 {
-    sim_date a = check_date(L, 1), b = check_date(L, 2);
+    sim_date a = connect_check_date(L, 1), b = connect_check_date(L, 2);
     lua_pushinteger(L, sim_calendar_business_days(cal(L), a, b));
     return 1;
 }
 
 static int c_add_business_days(lua_State *L)
 {
-    sim_date d = check_date(L, 1);
+    sim_date d = connect_check_date(L, 1);
     lua_Integer n = luaL_checkinteger(L, 2);
     if (n > 100000 || n < -100000) return luaL_error(L, "calendar.add_business_days: %I is too many days", n);
     sim_date out = sim_calendar_add_business_days(cal(L), d, n);
@@ -186,19 +186,19 @@ static int c_add_business_days(lua_State *L)
 
 static int c_next_business_day(lua_State *L)
 {
-    push_date(L, sim_calendar_next_business_day(cal(L), check_date(L, 1)));
+    push_date(L, sim_calendar_next_business_day(cal(L), connect_check_date(L, 1)));
     return 1;
 }
 
 static int c_fiscal_year(lua_State *L)
 {
-    lua_pushinteger(L, sim_fiscal_year(check_date(L, 1)));
+    lua_pushinteger(L, sim_fiscal_year(connect_check_date(L, 1)));
     return 1;
 }
 
 static int c_weekday(lua_State *L)
 {
-    lua_pushinteger(L, sim_date_weekday(check_date(L, 1)));
+    lua_pushinteger(L, sim_date_weekday(connect_check_date(L, 1)));
     return 1;
 }
 
@@ -236,7 +236,7 @@ static void date_list(lua_State *L, int idx, const char *key, sim_calendar *c, b
     lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, -1, i);
-        sim_date d = check_date(L, -1);
+        sim_date d = connect_check_date(L, -1);
         if ((closed ? sim_calendar_set_closed(c, d) : sim_calendar_set_open(c, d)) < 0) luaL_error(L, "out of memory");
         lua_pop(L, 1);
     }
@@ -513,7 +513,7 @@ static int kind_of(lua_State *L, int idx, const char *what)
 static bool opt_date(lua_State *L, int idx, const char *key, sim_date *out)
 {
     bool has = lua_getfield(L, idx, key) != LUA_TNIL;
-    if (has) *out = check_date(L, -1);
+    if (has) *out = connect_check_date(L, -1);
     lua_pop(L, 1);
     return has;
 }
@@ -588,7 +588,7 @@ static int parse_pref_arg(const char *s)
     if (p < 1 || p > 47) return -1;
     if (n == 6) {
         char code[8];
-        ro_pref_code(p, code);
+        rollout_pref_code(p, code);
         if (strcmp(code, s) != 0) return -1;
     }
     return p;
@@ -653,7 +653,7 @@ static int declare_wave(lua_State *L, int replace)
     ro_wave *wv = &r->waves[r->nwaves];
     *wv = (ro_wave){.pop_min = pop_min, .pop_max = pop_max, .kind = kind, .start = start, .has_start = has_start};
     wv->name = xstrdup(L, name);
-    r->nwaves++;   /* from here on ro_free owns what the wave holds */
+    r->nwaves++;   /* from here on rollout_free owns what the wave holds */
     wv->where = where_of(L);
     wv->codes = string_list(L, 1, "codes", &wv->ncodes, what);
     wv->prefs = string_list(L, 1, "prefectures", &wv->nprefs, what);
@@ -669,7 +669,7 @@ static int declare_wave(lua_State *L, int replace)
     int old = place(r->waves, sizeof *r->waves, r->nwaves - 1, replace);
     if (old >= 0) {
         luaL_unref(L, LUA_REGISTRYINDEX, r->waves[old].ref);
-        ro_free_wave(&r->waves[old]);
+        rollout_free_wave(&r->waves[old]);
         r->nwaves--;
     }
     return 0;
@@ -709,7 +709,7 @@ static int declare_external(lua_State *L, int replace)
     int old = place(r->events, sizeof *r->events, r->nevents - 1, replace);
     if (old >= 0) {
         luaL_unref(L, LUA_REGISTRYINDEX, r->events[old].ref);
-        ro_free_event(&r->events[old]);
+        rollout_free_event(&r->events[old]);
         r->nevents--;
     }
     return 0;
@@ -807,7 +807,7 @@ static int declare_capacity(lua_State *L, int replace)
     int old = place(r->caps, sizeof *r->caps, r->ncaps - 1, replace);
     if (old >= 0) {
         luaL_unref(L, LUA_REGISTRYINDEX, r->caps[old].ref);
-        ro_free_capacity(&r->caps[old]);
+        rollout_free_capacity(&r->caps[old]);
         r->ncaps--;
     }
     return 0;
@@ -863,7 +863,7 @@ static int declare_milestone(lua_State *L, int replace)
     int old = place(r->ms, sizeof *r->ms, r->nms - 1, replace);
     if (old >= 0) {
         luaL_unref(L, LUA_REGISTRYINDEX, r->ms[old].ref);
-        ro_free_milestone(&r->ms[old]);
+        rollout_free_milestone(&r->ms[old]);
         r->nms--;
     }
     return 0;
@@ -908,7 +908,7 @@ static int declare_phase(lua_State *L, int replace)
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "duration") == LUA_TNIL) return luaL_error(L, "%s: 'duration' is required", what);
     ph.dur = check_dist(L, -1, what);
-    ph.plan = ro_dist_plan(&ph.dur);
+    ph.plan = rollout_dist_plan(&ph.dur);
     ph.redo = ph.dur;
     if (lua_getfield(L, 1, "plan") != LUA_TNIL) ph.plan = check_days(L, -1, what);
     lua_pop(L, 2);
@@ -918,8 +918,8 @@ static int declare_phase(lua_State *L, int replace)
         if (!lua_istable(L, -1)) return luaL_error(L, "%s: 'window' is { from, to }", what);
         lua_rawgeti(L, -1, 1);
         lua_rawgeti(L, -2, 2);
-        ph.not_before = check_date(L, -2);
-        ph.deadline = check_date(L, -1);
+        ph.not_before = connect_check_date(L, -2);
+        ph.deadline = connect_check_date(L, -1);
         ph.has_not_before = ph.has_deadline = true;
         lua_pop(L, 2);
     }
@@ -996,7 +996,7 @@ static int declare_phase(lua_State *L, int replace)
     ro_phase *np = &r->phases[r->nphases];
     *np = ph;
     np->name = xstrdup(L, name);
-    r->nphases++;   /* ro_free owns the rest */
+    r->nphases++;   /* rollout_free owns the rest */
     np->where = where_of(L);
     if (uses) np->uses = xstrdup(L, uses);
     if (partner) np->partner = xstrdup(L, partner);
@@ -1014,7 +1014,7 @@ static int declare_phase(lua_State *L, int replace)
     int old = place(r->phases, sizeof *r->phases, r->nphases - 1, replace);
     if (old >= 0) {
         luaL_unref(L, LUA_REGISTRYINDEX, r->phases[old].ref);
-        ro_free_phase(&r->phases[old]);
+        rollout_free_phase(&r->phases[old]);
         r->nphases--;
     }
     ro_phase *fresh = &r->phases[replace >= 0 ? replace : r->nphases - 1];
@@ -1114,7 +1114,7 @@ static void push_cached_result(lua_State *L, ro *r)
         lua_rawgeti(L, LUA_REGISTRYINDEX, r->result_ref);
         return;
     }
-    ro_push_result(L, r);
+    rollout_push_result(L, r);
     lua_pushvalue(L, -1);
     if (r->result_ref) luaL_unref(L, LUA_REGISTRYINDEX, r->result_ref);
     r->result_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1133,27 +1133,27 @@ static int l_schedule_lg(lua_State *L)
     ro *r = prepared(L);
     const char *code = luaL_checkstring(L, 1);
     for (int m = 0; m < r->nmembers; m++)
-        if (strcmp(r->members[m].code, code) == 0) return ro_push_member(L, r, m);
+        if (strcmp(r->members[m].code, code) == 0) return rollout_push_member(L, r, m);
     lua_pushnil(L);
     return 1;
 }
 
 static void push_results(lua_State *L, void *ud)
 {
-    ro *r = ro_of_world(sim_lua_world(L));
+    ro *r = rollout_of_world(sim_lua_world(L));
     if (!r || !r->prepared) return;
     push_cached_result(L, r);
     lua_setfield(L, -2, "schedule");
 }
 
-int node_rollout_prepare(lua_State *L)
+int rollout_prepare(lua_State *L)
 {
-    ro *r = ro_of_world(sim_lua_world(L));
+    ro *r = rollout_of_world(sim_lua_world(L));
     if (!r || !r->declared) return 0;
-    return ro_prepare(L, r);
+    return rollout_plan_prepare(L, r);
 }
 
-int node_rollout_open_lua(lua_State *L)
+int rollout_open_lua(lua_State *L)
 {
     luaL_newmetatable(L, RO_MT);
     lua_pushcfunction(L, ro_gc);

@@ -40,9 +40,9 @@ struct node_rollout_mc {
     double **values;              /* [input][run] */
 };
 
-node_rollout_mc *node_rollout_mc_new(void) { return calloc(1, sizeof(node_rollout_mc)); }
+node_rollout_mc *rollout_mc_new(void) { return calloc(1, sizeof(node_rollout_mc)); }
 
-void node_rollout_mc_free(node_rollout_mc *mc)
+void rollout_mc_free(node_rollout_mc *mc)
 {
     if (!mc) return;
     for (int k = 0; k < mc->nms; k++) {
@@ -64,7 +64,7 @@ void node_rollout_mc_free(node_rollout_mc *mc)
     free(mc);
 }
 
-int node_rollout_mc_runs(const node_rollout_mc *mc) { return mc ? mc->runs : 0; }
+int rollout_mc_runs(const node_rollout_mc *mc) { return mc ? mc->runs : 0; }
 
 static int grow(node_rollout_mc *mc)
 {
@@ -125,7 +125,7 @@ static void bump(mc_milestone *m, const char *key)
     p[m->ncrit++].n = 1;
 }
 
-int node_rollout_mc_add(node_rollout_mc *mc, const cJSON *rec)
+int rollout_mc_add(node_rollout_mc *mc, const cJSON *rec)
 {
     const cJSON *ms = cJSON_GetObjectItem(rec, "milestones");
     if (!cJSON_IsArray(ms)) return -1;
@@ -280,7 +280,7 @@ static double noise(int runs, int inputs)
     return lo / sqrt((double)runs);
 }
 
-void node_rollout_mc_json(node_rollout_mc *mc, cJSON *root)
+void rollout_mc_json(node_rollout_mc *mc, cJSON *root)
 {
     if (!mc || mc->runs == 0) return;
     cJSON *o = cJSON_AddObjectToObject(root, "monte_carlo");
@@ -361,7 +361,7 @@ void node_rollout_mc_json(node_rollout_mc *mc, cJSON *root)
     free(rk);
 }
 
-void node_rollout_mc_print(node_rollout_mc *mc, FILE *out)
+void rollout_mc_print(node_rollout_mc *mc, FILE *out)
 {
     if (!mc || mc->runs == 0) return;
     fprintf(out, "  monte carlo %d runs\n", mc->runs);

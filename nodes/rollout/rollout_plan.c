@@ -156,7 +156,7 @@ static void check_cycles(lua_State *L, ro *r)
 
 /* ---- members --------------------------------------------------------------------------- */
 
-int ro_pref_code(int pref, char out[8])
+int rollout_pref_code(int pref, char out[8])
 {
     int sum = (pref / 10) * 6 + (pref % 10) * 5;   /* digits 3-5 are zero */
     return snprintf(out, 8, "%02d000%d", pref, (11 - sum % 11) % 10);
@@ -170,7 +170,7 @@ static int parse_pref(const char *s)
     if (p < 1 || p > 47) return -1;
     if (n == 6) {
         char code[8];
-        ro_pref_code(p, code);
+        rollout_pref_code(p, code);
         if (strcmp(code, s) != 0) return -1;
     }
     return p;
@@ -316,7 +316,7 @@ static void make_pools(lua_State *L, ro *r)
                 ok = find_wave(r, key) >= 0;
             }
             if (!ok)
-                raise(L, cap->where, "capacity '%s': '%s' is not a %s%s", cap->name, key, ro_scope_name(cap->per),
+                raise(L, cap->where, "capacity '%s': '%s' is not a %s%s", cap->name, key, rollout_scope_name(cap->per),
                       cap->per == SCOPE_PREF ? " number like \"13\"" : "");
         }
         if (cap->per == SCOPE_NATIONAL) {
@@ -361,7 +361,7 @@ static int pool_for(lua_State *L, ro *r, const ro_inst *in, int cap, const char 
         snprintf(key, sizeof key, "%s", r->waves[in->entity].name);
     } else {
         raise(L, ph->where, "phase '%s' (scope %s) cannot %s capacity '%s', which is kept per %s", ph->name,
-              ro_scope_name(ph->scope), why, c->name, ro_scope_name(c->per));
+              rollout_scope_name(ph->scope), why, c->name, rollout_scope_name(c->per));
     }
     for (int p = c->first_pool; p < c->first_pool + c->npools; p++)
         if (strcmp(r->pools[p].key, key) == 0) return p;
@@ -386,28 +386,28 @@ static uint64_t hash_text(const char *s)
     return h;
 }
 
-const char *ro_entity_label(ro *r, const ro_inst *in, char buf[40])
+const char *rollout_entity_label(ro *r, const ro_inst *in, char buf[40])
 {
     switch (r->phases[in->phase].scope) {
     case SCOPE_LG: return r->members[in->entity].code;
-    case SCOPE_PREF: ro_pref_code(in->entity, buf); return buf;
+    case SCOPE_PREF: rollout_pref_code(in->entity, buf); return buf;
     case SCOPE_WAVE: return r->waves[in->entity].name;
     default: return "national";
     }
 }
 
-const char *ro_group_of(ro *r, const ro_inst *in, bool by_pref, char buf[40])
+const char *rollout_group_of(ro *r, const ro_inst *in, bool by_pref, char buf[40])
 {
     switch (r->phases[in->phase].scope) {
     case SCOPE_LG:
         if (by_pref) {
-            ro_pref_code(r->members[in->entity].pref, buf);
+            rollout_pref_code(r->members[in->entity].pref, buf);
             return buf;
         }
         return r->waves[r->members[in->entity].wave].name;
     case SCOPE_PREF:
         if (by_pref) {
-            ro_pref_code(in->entity, buf);
+            rollout_pref_code(in->entity, buf);
             return buf;
         }
         return NULL;
@@ -556,13 +556,13 @@ static void draw_all(lua_State *L, ro *r)
             ro_inst *in = &r->inst[i];
             char buf[40];
             sim_rng rng;
-            sim_rng_seed(&rng, mix64(phase_seed ^ hash_text(ro_entity_label(r, in, buf))));
-            in->draw = ro_dist_draw(&ph->dur, &rng);
+            sim_rng_seed(&rng, mix64(phase_seed ^ hash_text(rollout_entity_label(r, in, buf))));
+            in->draw = rollout_dist_draw(&ph->dur, &rng);
             ph->sum_draw += in->draw;
             in->need = whole_days(in->draw);
             in->plan_need = whole_days(ph->plan);
             in->redo = sim_rng_bernoulli(&rng, ph->redo_p);
-            in->redo_need = whole_days(ro_dist_draw(&ph->redo, &rng));
+            in->redo_need = whole_days(rollout_dist_draw(&ph->redo, &rng));
             if (in->redo && in->redo_need == 0) in->redo = false;
         }
     }
@@ -572,10 +572,10 @@ static void draw_all(lua_State *L, ro *r)
         snprintf(name, sizeof name, "rollout:event:%s", ev->name);
         sim_rng rng;
         sim_rng_derive(&rng, seed, name);
-        int late = whole_days(ro_dist_draw(&ev->late, &rng));   /* drawn even when unused */
-        ev->plan_day = ro_day_of_date(r, ev->date);
-        ev->day = ev->has_actual ? ro_day_of_date(r, ev->actual)
-                                 : ro_day_of_date(r, sim_calendar_add_business_days(
+        int late = whole_days(rollout_dist_draw(&ev->late, &rng));   /* drawn even when unused */
+        ev->plan_day = rollout_day_of_date(r, ev->date);
+        ev->day = ev->has_actual ? rollout_day_of_date(r, ev->actual)
+                                 : rollout_day_of_date(r, sim_calendar_add_business_days(
                                        &r->cal, sim_calendar_next_business_day(&r->cal, ev->date), late));
         ev->late_days = ev->day - ev->plan_day;
     }
@@ -663,7 +663,7 @@ static void resolve_capacities(lua_State *L, ro *r)
     }
 }
 
-int ro_prepare(lua_State *L, ro *r)
+int rollout_plan_prepare(lua_State *L, ro *r)
 {
     if (r->prepared) return luaL_error(L, "the schedule is already prepared");
     r->prepared = true;
@@ -721,10 +721,10 @@ int ro_prepare(lua_State *L, ro *r)
             }
             if (ph->slots_cap >= 0) in->slot_pool = pool_for(L, r, in, ph->slots_cap, "test in");
             in->earliest = 0;
-            if (ph->has_not_before) in->earliest = ro_day_of_date(r, ph->not_before);
+            if (ph->has_not_before) in->earliest = rollout_day_of_date(r, ph->not_before);
             int wave = ph->scope == SCOPE_LG ? r->members[in->entity].wave : ph->scope == SCOPE_WAVE ? in->entity : -1;
             if (wave >= 0 && r->waves[wave].has_start) {
-                int ws = ro_day_of_date(r, r->waves[wave].start);
+                int ws = rollout_day_of_date(r, r->waves[wave].start);
                 if (ws > in->earliest) in->earliest = ws;
             }
         }
@@ -733,15 +733,15 @@ int ro_prepare(lua_State *L, ro *r)
     r->lg_phases = xcalloc(L, (size_t)(r->nphases ? r->nphases : 1), sizeof *r->lg_phases);
     for (int p = 0; p < r->nphases; p++)
         if (r->phases[p].scope == SCOPE_LG) r->lg_phases[r->nlg_phases++] = p;
-    if (ro_index(r) < 0) return luaL_error(L, "out of memory");
+    if (rollout_index(r) < 0) return luaL_error(L, "out of memory");
     draw_all(L, r);
-    if (ro_planned_pass(r) < 0)
+    if (rollout_planned_pass(r) < 0)
         raise(L, r->where, "schedule: the plan does not finish within 200 years of business days");
-    if (ro_start_live(r) < 0) return luaL_error(L, "rollout: cannot start the schedule in the world");
+    if (rollout_start_live(r) < 0) return luaL_error(L, "rollout: cannot start the schedule in the world");
     return 0;
 }
 
-void ro_free_phase(ro_phase *ph)
+void rollout_free_phase(ro_phase *ph)
 {
     free(ph->name);
     free(ph->where);
@@ -756,13 +756,13 @@ void ro_free_phase(ro_phase *ph)
     free(ph->inst_of_member);
 }
 
-void ro_free_event(ro_event *ev)
+void rollout_free_event(ro_event *ev)
 {
     free(ev->name);
     free(ev->where);
 }
 
-void ro_free_wave(ro_wave *wv)
+void rollout_free_wave(ro_wave *wv)
 {
     free(wv->name);
     free(wv->where);
@@ -772,7 +772,7 @@ void ro_free_wave(ro_wave *wv)
     free(wv->codes);
 }
 
-void ro_free_capacity(ro_capacity *c)
+void rollout_free_capacity(ro_capacity *c)
 {
     free(c->name);
     free(c->where);
@@ -780,7 +780,7 @@ void ro_free_capacity(ro_capacity *c)
     free(c->over);
 }
 
-void ro_free_milestone(ro_milestone *m)
+void rollout_free_milestone(ro_milestone *m)
 {
     free(m->name);
     free(m->where);
@@ -789,18 +789,18 @@ void ro_free_milestone(ro_milestone *m)
     free(m->wave);
 }
 
-void ro_free(ro *r)
+void rollout_free(ro *r)
 {
-    for (int p = 0; p < r->nphases; p++) ro_free_phase(&r->phases[p]);
+    for (int p = 0; p < r->nphases; p++) rollout_free_phase(&r->phases[p]);
     free(r->phases);
-    for (int e = 0; e < r->nevents; e++) ro_free_event(&r->events[e]);
+    for (int e = 0; e < r->nevents; e++) rollout_free_event(&r->events[e]);
     free(r->events);
-    for (int w = 0; w < r->nwaves; w++) ro_free_wave(&r->waves[w]);
+    for (int w = 0; w < r->nwaves; w++) rollout_free_wave(&r->waves[w]);
     free(r->waves);
-    for (int c = 0; c < r->ncaps; c++) ro_free_capacity(&r->caps[c]);
+    for (int c = 0; c < r->ncaps; c++) rollout_free_capacity(&r->caps[c]);
     free(r->caps);
     free(r->pools);
-    for (int k = 0; k < r->nms; k++) ro_free_milestone(&r->ms[k]);
+    for (int k = 0; k < r->nms; k++) rollout_free_milestone(&r->ms[k]);
     free(r->ms);
     free(r->members);
     for (int i = 0; i < r->ninst; i++) {

@@ -24,7 +24,7 @@ static void add_date(ro *r, cJSON *o, const char *key, int day)
         return;
     }
     char buf[SIM_DATE_BUFSZ];
-    sim_date_format(ro_date_of_day(r, day), buf, sizeof buf);
+    sim_date_format(rollout_date_of_day(r, day), buf, sizeof buf);
     cJSON_AddStringToObject(o, key, buf);
 }
 
@@ -51,7 +51,7 @@ static const char *state_name(uint8_t s)
 static void add_slips(cJSON *o, const char *key, const int s[SLIP_CAUSES])
 {
     cJSON *slips = cJSON_AddObjectToObject(o, key);
-    for (int c = 0; c < SLIP_CAUSES; c++) cJSON_AddNumberToObject(slips, ro_slip_names[c], s[c]);
+    for (int c = 0; c < SLIP_CAUSES; c++) cJSON_AddNumberToObject(slips, rollout_slip_names[c], s[c]);
 }
 
 /* ---- Gantt rows ------------------------------------------------------------------------ */
@@ -107,13 +107,13 @@ static gantt_row *build_rows(ro *r, int *nrows)
                 if (in->finish > rw->finish) rw->finish = in->finish;
                 int last = last_day(in->start, in->finish);
                 if (last > rw->last) rw->last = last;
-                if (ph->has_deadline && ro_date_of_day(r, last) > ph->deadline) rw->late = true;
+                if (ph->has_deadline && rollout_date_of_day(r, last) > ph->deadline) rw->late = true;
             }
             if (rw->b_start < 0 || in->b_start < rw->b_start) rw->b_start = in->b_start;
             int b_last = last_day(in->b_start, in->b_finish);
             if (b_last > rw->b_last) rw->b_last = b_last;
             int s[SLIP_CAUSES];
-            ro_inst_slips(r, in, s);
+            rollout_inst_slips(r, in, s);
             for (int c = 0; c < SLIP_CAUSES; c++) rw->slips[c] += s[c];
         }
     }
@@ -132,7 +132,7 @@ static int row_cmp(const void *a, const void *b)
 static const char *group_name(ro *r, const gantt_row *rw, char buf[40])
 {
     if (rw->by_pref) {
-        ro_pref_code(rw->group, buf);
+        rollout_pref_code(rw->group, buf);
         return buf;
     }
     return rw->group == r->nwaves ? "national" : r->waves[rw->group].name;
@@ -146,17 +146,17 @@ static cJSON *inst_json(ro *r, const ro_inst *in)
     cJSON *o = cJSON_CreateObject();
     char buf[40];
     cJSON_AddStringToObject(o, "phase", ph->name);
-    cJSON_AddStringToObject(o, "scope", ro_scope_name(ph->scope));
-    const char *group = ro_group_of(r, in, ph->scope == SCOPE_PREF, buf);
+    cJSON_AddStringToObject(o, "scope", rollout_scope_name(ph->scope));
+    const char *group = rollout_group_of(r, in, ph->scope == SCOPE_PREF, buf);
     cJSON_AddStringToObject(o, "group", group ? group : "");
-    cJSON_AddStringToObject(o, "lg", ro_entity_label(r, in, buf));
+    cJSON_AddStringToObject(o, "lg", rollout_entity_label(r, in, buf));
     add_date(r, o, "ready", in->ready);
     add_date(r, o, "start", in->start);
     add_date(r, o, "end", in->state == ST_DONE ? last_day(in->start, in->finish) : -1);
     add_date(r, o, "planned_start", in->b_start);
     add_date(r, o, "planned_end", last_day(in->b_start, in->b_finish));
     int s[SLIP_CAUSES];
-    ro_inst_slips(r, in, s);
+    rollout_inst_slips(r, in, s);
     add_slips(o, "slips", s);
     return o;
 }
@@ -170,7 +170,7 @@ static void critical_key(ro *r, int elem, char *out, size_t n)
     }
     const ro_inst *in = &r->inst[elem];
     char buf[40];
-    const char *group = ro_group_of(r, in, r->phases[in->phase].scope == SCOPE_PREF, buf);
+    const char *group = rollout_group_of(r, in, r->phases[in->phase].scope == SCOPE_PREF, buf);
     snprintf(out, n, "%s@%s", r->phases[in->phase].name, group ? group : "");
 }
 
@@ -188,7 +188,7 @@ static cJSON *path_json(ro *r, int end, const char **via_out)
     *via_out = "start";
     int *path = NULL, n = 0;
     if (end >= 0) {
-        n = ro_critical_path(r, end, &path, via_out);
+        n = rollout_critical_path(r, end, &path, via_out);
     } else if (end < -1) {
         path = malloc(sizeof *path);
         if (path) {
@@ -263,7 +263,7 @@ static slip_entry *root_slips(ro *r, int *n, int64_t totals[SLIP_CAUSES])
             v[count++] = (slip_entry){-(e + 2), SLIP_DEPENDENCY, r->events[e].day - r->events[e].plan_day};
     for (int i = 0; i < r->ninst; i++) {
         int s[SLIP_CAUSES];
-        ro_inst_slips(r, &r->inst[i], s);
+        rollout_inst_slips(r, &r->inst[i], s);
         for (int c = 0; c < SLIP_CAUSES; c++) {
             totals[c] += s[c];
             if (c == SLIP_DEPENDENCY || s[c] <= 0) continue;
@@ -286,16 +286,16 @@ static cJSON *milestone_json(ro *r, ro_milestone *m)
     cJSON_AddStringToObject(o, "name", m->name);
     add_sim_date(o, "target", m->target);
     add_date(r, o, "date", m->day);
-    bool met = m->day >= 0 && ro_date_of_day(r, m->day) <= m->target;
+    bool met = m->day >= 0 && rollout_date_of_day(r, m->day) <= m->target;
     cJSON_AddBoolToObject(o, "met", met);
     cJSON_AddNumberToObject(o, "p_meet", met ? 1 : 0);
     add_date(r, o, "p50", m->day);
     add_date(r, o, "p90", m->day);
     add_date(r, o, "planned", m->plan_day);
-    bool planned_met = m->plan_day >= 0 && ro_date_of_day(r, m->plan_day) <= m->target;
+    bool planned_met = m->plan_day >= 0 && rollout_date_of_day(r, m->plan_day) <= m->target;
     cJSON_AddBoolToObject(o, "planned_met", planned_met);
     if (m->day >= 0) {
-        int target_day = ro_day_of_date(r, m->target);
+        int target_day = rollout_day_of_date(r, m->target);
         cJSON_AddNumberToObject(o, "days_late", m->day - target_day);
     }
     cJSON_AddNumberToObject(o, "share", m->share);
@@ -369,7 +369,7 @@ static cJSON *schedule_json(ro *r, int listed)
         cJSON_AddStringToObject(o, "group", group_name(r, rw, buf));
         cJSON_AddStringToObject(o, "by", rw->by_pref ? "prefecture" : "wave");
         cJSON_AddStringToObject(o, "phase", ph->name);
-        cJSON_AddStringToObject(o, "scope", ro_scope_name(ph->scope));
+        cJSON_AddStringToObject(o, "scope", rollout_scope_name(ph->scope));
         add_date(r, o, "start", rw->start);
         add_date(r, o, "end", rw->done == rw->members ? rw->last : -1);
         cJSON_AddNumberToObject(o, "members", rw->members);
@@ -399,7 +399,7 @@ static cJSON *schedule_json(ro *r, int listed)
     int64_t totals[SLIP_CAUSES];
     slip_entry *slips = root_slips(r, &n, totals);
     cJSON *days = cJSON_AddObjectToObject(s, "slip_days");
-    for (int c = 0; c < SLIP_CAUSES; c++) cJSON_AddNumberToObject(days, ro_slip_names[c], (double)totals[c]);
+    for (int c = 0; c < SLIP_CAUSES; c++) cJSON_AddNumberToObject(days, rollout_slip_names[c], (double)totals[c]);
     cJSON *arr = cJSON_AddArrayToObject(s, "slips");
     for (int i = 0; slips && i < n && i < listed; i++) {
         cJSON *o = cJSON_CreateObject();
@@ -409,10 +409,10 @@ static cJSON *schedule_json(ro *r, int listed)
             cJSON_AddStringToObject(o, "phase", r->events[-slips[i].inst - 2].name);
         } else {
             const ro_inst *in = &r->inst[slips[i].inst];
-            cJSON_AddStringToObject(o, "lg", ro_entity_label(r, in, buf));
+            cJSON_AddStringToObject(o, "lg", rollout_entity_label(r, in, buf));
             cJSON_AddStringToObject(o, "phase", r->phases[in->phase].name);
         }
-        cJSON_AddStringToObject(o, "cause", ro_slip_names[slips[i].cause]);
+        cJSON_AddStringToObject(o, "cause", rollout_slip_names[slips[i].cause]);
         cJSON_AddNumberToObject(o, "days", slips[i].days);
         cJSON_AddItemToArray(arr, o);
     }
@@ -424,7 +424,7 @@ static cJSON *schedule_json(ro *r, int listed)
         const ro_capacity *cap = &r->caps[c];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", cap->name);
-        cJSON_AddStringToObject(o, "per", ro_scope_name(cap->per));
+        cJSON_AddStringToObject(o, "per", rollout_scope_name(cap->per));
         cJSON_AddBoolToObject(o, "daily", cap->daily);
         bool exceeded = false;
         cJSON *pools = cJSON_AddArrayToObject(o, "pools");
@@ -454,9 +454,9 @@ static cJSON *schedule_json(ro *r, int listed)
     return s;
 }
 
-void node_rollout_json(sim_world *w, cJSON *root)
+void rollout_json(sim_world *w, cJSON *root)
 {
-    ro *r = ro_of_world(w);
+    ro *r = rollout_of_world(w);
     if (!r || !r->prepared) return;
     cJSON_AddItemToObject(root, "schedule", schedule_json(r, r->slips_listed));
 }
@@ -511,7 +511,7 @@ static void push_and_free(lua_State *L, cJSON *tree)
 }
 
 /* r.schedule: summary.json's "schedule", with milestones keyed by name and every slip. */
-void ro_push_result(lua_State *L, ro *r)
+void rollout_push_result(lua_State *L, ro *r)
 {
     cJSON *s = schedule_json(r, INT32_MAX);
     cJSON *ms = cJSON_DetachItemFromObject(s, "milestones");
@@ -524,14 +524,14 @@ void ro_push_result(lua_State *L, ro *r)
     push_and_free(L, s);
 }
 
-int ro_push_member(lua_State *L, ro *r, int mi)
+int rollout_push_member(lua_State *L, ro *r, int mi)
 {
     const ro_member *m = &r->members[mi];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "code", m->code);
     cJSON_AddStringToObject(o, "wave", r->waves[m->wave].name);
     char pref[8];
-    ro_pref_code(m->pref, pref);
+    rollout_pref_code(m->pref, pref);
     cJSON_AddStringToObject(o, "prefecture", pref);
     cJSON_AddStringToObject(o, "site", sim_world_node(r->w, m->site)->name);
     add_date(r, o, "live", m->live_day);
@@ -561,7 +561,7 @@ int ro_push_member(lua_State *L, ro *r, int mi)
             cJSON *days = cJSON_AddArrayToObject(e, "test_days");
             for (int k = 0; k < in->ntest_days; k++) {
                 char buf[SIM_DATE_BUFSZ];
-                sim_date_format(ro_date_of_day(r, in->test_days[k]), buf, sizeof buf);
+                sim_date_format(rollout_date_of_day(r, in->test_days[k]), buf, sizeof buf);
                 cJSON_AddItemToArray(days, cJSON_CreateString(buf));
             }
         }
@@ -571,7 +571,7 @@ int ro_push_member(lua_State *L, ro *r, int mi)
             const ro_inst *dep = &r->inst[in->deps[k]];
             cJSON *d = cJSON_CreateObject();
             cJSON_AddStringToObject(d, "phase", r->phases[dep->phase].name);
-            cJSON_AddStringToObject(d, "lg", ro_entity_label(r, dep, buf));
+            cJSON_AddStringToObject(d, "lg", rollout_entity_label(r, dep, buf));
             add_date(r, d, "finish", dep->state == ST_DONE ? dep->finish : -1);
             cJSON_AddItemToArray(deps, d);
         }
@@ -607,7 +607,7 @@ static void print_readiness_row(ro *r, FILE *out, int d)
     int cols = r->nlg_phases + 3;
     const int32_t *row = &r->readiness[(size_t)d * (size_t)cols];
     char date[SIM_DATE_BUFSZ], num[32];
-    sim_date_format(ro_date_of_day(r, d), date, sizeof date);
+    sim_date_format(rollout_date_of_day(r, d), date, sizeof date);
     fprintf(out, "    %s ", date);
     for (int c = 0; c < r->nlg_phases; c++) {
         if (!row[c]) continue;
@@ -624,9 +624,9 @@ static void print_readiness_row(ro *r, FILE *out, int d)
     fprintf(out, " live %s\n", num);
 }
 
-void node_rollout_print(sim_world *w, FILE *out)
+void rollout_print(sim_world *w, FILE *out)
 {
-    ro *r = ro_of_world(w);
+    ro *r = rollout_of_world(w);
     if (!r || !r->prepared) return;
     char a[32], b[32], c[32];
     int last;
@@ -643,7 +643,7 @@ void node_rollout_print(sim_world *w, FILE *out)
         thousands(b, sizeof b, (int64_t)r->inquiries);
         thousands(c, sizeof c, (int64_t)r->inquiries_failed);
         char when[SIM_DATE_BUFSZ] = "-";
-        if (last >= 0) sim_date_format(ro_date_of_day(r, last), when, sizeof when);
+        if (last >= 0) sim_date_format(rollout_date_of_day(r, last), when, sizeof when);
         fprintf(out, "             %s ready for the live network (the last on %s); %s test inquiries, %s failed\n", a,
                 when, b, c);
     }
@@ -652,12 +652,12 @@ void node_rollout_print(sim_world *w, FILE *out)
         ro_milestone *m = &r->ms[k];
         char target[SIM_DATE_BUFSZ], got[SIM_DATE_BUFSZ] = "not reached", plan[SIM_DATE_BUFSZ] = "-";
         sim_date_format(m->target, target, sizeof target);
-        if (m->day >= 0) sim_date_format(ro_date_of_day(r, m->day), got, sizeof got);
-        if (m->plan_day >= 0) sim_date_format(ro_date_of_day(r, m->plan_day), plan, sizeof plan);
-        bool met = m->day >= 0 && ro_date_of_day(r, m->day) <= m->target;
+        if (m->day >= 0) sim_date_format(rollout_date_of_day(r, m->day), got, sizeof got);
+        if (m->plan_day >= 0) sim_date_format(rollout_date_of_day(r, m->plan_day), plan, sizeof plan);
+        bool met = m->day >= 0 && rollout_date_of_day(r, m->day) <= m->target;
         fprintf(out, "  %s %-30.30s %s  %-11s %s", met ? "  met " : "  LATE", m->name, target, got, plan);
         if (m->day >= 0 && !met)
-            fprintf(out, "  (%d business days late)", m->day - ro_day_of_date(r, m->target));
+            fprintf(out, "  (%d business days late)", m->day - rollout_day_of_date(r, m->target));
         fprintf(out, "\n");
     }
     if (r->nreadiness && r->nmembers) {
@@ -665,7 +665,7 @@ void node_rollout_print(sim_world *w, FILE *out)
         int shown = -1, prev_month = 0;
         for (int d = 0; d < r->nreadiness; d++) {
             int month;
-            sim_date_ymd(ro_date_of_day(r, d), NULL, &month, NULL);
+            sim_date_ymd(rollout_date_of_day(r, d), NULL, &month, NULL);
             if (d == 0 || (month != prev_month && (month - 1) % 3 == 0)) {
                 print_readiness_row(r, out, d);
                 shown = d;
@@ -679,34 +679,34 @@ void node_rollout_print(sim_world *w, FILE *out)
     if (end != -1) {
         int *path = NULL, n = 0;
         const char *via = "start";
-        if (end >= 0) n = ro_critical_path(r, end, &path, &via);
+        if (end >= 0) n = rollout_critical_path(r, end, &path, &via);
         const char *from = strcmp(via, "not_before") == 0 ? "a not-before date"
                            : strcmp(via, "external") == 0 ? "an external event" : "the start of the schedule";
         fprintf(out, "  critical path%s%s%s (it begins at %s)\n", k >= 0 ? " to '" : "", k >= 0 ? r->ms[k].name : "",
                 k >= 0 ? "'" : "", from);
         if (end < -1) {
             const ro_event *ev = &r->events[-end - 2];
-            sim_date_format(ro_date_of_day(r, ev->day), a, sizeof a);
+            sim_date_format(rollout_date_of_day(r, ev->day), a, sizeof a);
             fprintf(out, "    external %s on %s (%d business days late)\n", ev->name, a, ev->late_days);
         }
         for (int i = 0; i < n; i++) {
             if (path[i] < 0) {
                 const ro_event *ev = &r->events[-path[i] - 2];
-                sim_date_format(ro_date_of_day(r, ev->day), a, sizeof a);
+                sim_date_format(rollout_date_of_day(r, ev->day), a, sizeof a);
                 fprintf(out, "    external %-24s on %s (%d business days late)\n", ev->name, a, ev->late_days);
                 continue;
             }
             const ro_inst *in = &r->inst[path[i]];
             char buf[40], s1[SIM_DATE_BUFSZ] = "-", s2[SIM_DATE_BUFSZ] = "-";
-            if (in->start >= 0) sim_date_format(ro_date_of_day(r, in->start), s1, sizeof s1);
-            if (in->state == ST_DONE) sim_date_format(ro_date_of_day(r, last_day(in->start, in->finish)), s2, sizeof s2);
+            if (in->start >= 0) sim_date_format(rollout_date_of_day(r, in->start), s1, sizeof s1);
+            if (in->state == ST_DONE) sim_date_format(rollout_date_of_day(r, last_day(in->start, in->finish)), s2, sizeof s2);
             int s[SLIP_CAUSES];
-            ro_inst_slips(r, in, s);
-            fprintf(out, "    %-24s %-10s %s .. %s", r->phases[in->phase].name, ro_entity_label(r, in, buf), s1, s2);
+            rollout_inst_slips(r, in, s);
+            fprintf(out, "    %-24s %-10s %s .. %s", r->phases[in->phase].name, rollout_entity_label(r, in, buf), s1, s2);
             bool any = false;
             for (int cidx = SLIP_CAPACITY; cidx < SLIP_CAUSES; cidx++)
                 if (s[cidx]) {
-                    fprintf(out, "%s%s %d", any ? ", " : "  (", ro_slip_names[cidx], s[cidx]);
+                    fprintf(out, "%s%s %d", any ? ", " : "  (", rollout_slip_names[cidx], s[cidx]);
                     any = true;
                 }
             fprintf(out, "%s\n", any ? ")" : "");
@@ -719,7 +719,7 @@ void node_rollout_print(sim_world *w, FILE *out)
     fprintf(out, "  slips      business days by cause:");
     for (int cidx = 0; cidx < SLIP_CAUSES; cidx++) {
         thousands(a, sizeof a, totals[cidx]);
-        fprintf(out, "%s %s %s", cidx ? "," : "", ro_slip_names[cidx], a);
+        fprintf(out, "%s %s %s", cidx ? "," : "", rollout_slip_names[cidx], a);
     }
     fprintf(out, "\n");
     for (int cidx = 0; cidx < SLIP_CAUSES; cidx++) {   /* the largest of each cause (sorted: the first) */
@@ -732,12 +732,12 @@ void node_rollout_print(sim_world *w, FILE *out)
             who = "external";
             what = r->events[-slips[i].inst - 2].name;
         } else {
-            who = ro_entity_label(r, &r->inst[slips[i].inst], buf);
+            who = rollout_entity_label(r, &r->inst[slips[i].inst], buf);
             what = r->phases[r->inst[slips[i].inst].phase].name;
         }
         int same = 0;
         for (int e = 0; e < n; e++) same += slips[e].cause == cidx;
-        fprintf(out, "    largest %-10s %-10s %-24s %d business days (%d slip%s of this cause)\n", ro_slip_names[cidx], who,
+        fprintf(out, "    largest %-10s %-10s %-24s %d business days (%d slip%s of this cause)\n", rollout_slip_names[cidx], who,
                 what, slips[i].days, same, same == 1 ? "" : "s");
     }
     free(slips);
@@ -754,7 +754,7 @@ void node_rollout_print(sim_world *w, FILE *out)
         }
         thousands(a, sizeof a, wait);
         fprintf(out, "  capacity   %-20s per %-10s busiest pool %d of %d %s, %s days waited\n", cap->name,
-                ro_scope_name(cap->per), peak, units, cap->daily ? "slots a day" : "units", a);
+                rollout_scope_name(cap->per), peak, units, cap->daily ? "slots a day" : "units", a);
     }
 }
 
@@ -767,9 +767,9 @@ static void add_input(cJSON *inputs, const char *kind, const char *name, const c
     cJSON_AddNumberToObject(inputs, key, v);
 }
 
-cJSON *node_rollout_record(sim_world *w)
+cJSON *rollout_record(sim_world *w)
 {
-    ro *r = ro_of_world(w);
+    ro *r = rollout_of_world(w);
     if (!r || !r->prepared) return NULL;
     cJSON *rec = cJSON_CreateObject();
     cJSON *ms = cJSON_AddArrayToObject(rec, "milestones");
@@ -778,7 +778,7 @@ cJSON *node_rollout_record(sim_world *w)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", m->name);
         add_sim_date(o, "target", m->target);
-        cJSON_AddNumberToObject(o, "target_day", ro_day_of_date(r, m->target));
+        cJSON_AddNumberToObject(o, "target_day", rollout_day_of_date(r, m->target));
         if (m->day >= 0) cJSON_AddNumberToObject(o, "day", m->day);
         else cJSON_AddNullToObject(o, "day");
         add_date(r, o, "date", m->day);
@@ -787,7 +787,7 @@ cJSON *node_rollout_record(sim_world *w)
         int end = milestone_end(m);
         int *path = NULL, n = 0;
         const char *via;
-        if (end >= 0) n = ro_critical_path(r, end, &path, &via);
+        if (end >= 0) n = rollout_critical_path(r, end, &path, &via);
         else if (end < -1) {
             char key[160];
             critical_key(r, end, key, sizeof key);
@@ -805,7 +805,7 @@ cJSON *node_rollout_record(sim_world *w)
     cJSON *inputs = cJSON_AddObjectToObject(rec, "inputs");
     for (int p = 0; p < r->nphases; p++) {
         const ro_phase *ph = &r->phases[p];
-        if (ph->ninst && ro_dist_random(&ph->dur)) {
+        if (ph->ninst && rollout_dist_random(&ph->dur)) {
             add_input(inputs, "duration", ph->name, NULL, ph->sum_draw / ph->ninst);
             double longest = 0;   /* "every body done" milestones follow the tail, not the mean */
             for (int i = ph->first_inst; i < ph->first_inst + ph->ninst; i++)
@@ -835,7 +835,7 @@ cJSON *node_rollout_record(sim_world *w)
         }
     }
     for (int e = 0; e < r->nevents; e++)
-        if (ro_dist_random(&r->events[e].late)) add_input(inputs, "late", r->events[e].name, NULL, r->events[e].late_days);
+        if (rollout_dist_random(&r->events[e].late)) add_input(inputs, "late", r->events[e].name, NULL, r->events[e].late_days);
     for (int c = 0; c < r->ncaps; c++) {
         int64_t wait = 0;
         for (int p = r->caps[c].first_pool; p < r->caps[c].first_pool + r->caps[c].npools; p++) wait += r->pools[p].wait_days;

@@ -110,14 +110,14 @@ static int l_site(lua_State *L)
     int opts = lua_gettop(L);
     sim_world *w = sim_lua_world(L);
     sim_node *site, *ifs;
-    int rc = node_site_create(w, name, &site);
+    int rc = platform_site_create(w, name, &site);
     if (rc == 0) rc = node_ifs_create(w, site, &ifs);
     if (rc < 0) return luaL_error(L, "site %s: %s", name, strerror(-rc));
     link_with(L, site, ifs, opts, "1ms");
-    ha_of(site)->ifs = ifs->id;
+    platform_ha_of(site)->ifs = ifs->id;
     sim_node *ops = sim_world_find_node(w, "ops");
-    if (!ops && (rc = node_ops_create(w, &ops)) < 0) return luaL_error(L, "site %s: %s", name, strerror(-rc));
-    if (ops->kind != &node_ops_kind) return luaL_error(L, "site %s: a node named 'ops' exists and is not the operations centre", name);
+    if (!ops && (rc = platform_ops_create(w, &ops)) < 0) return luaL_error(L, "site %s: %s", name, strerror(-rc));
+    if (ops->kind != &platform_ops_kind) return luaL_error(L, "site %s: a node named 'ops' exists and is not the operations centre", name);
     lua_getfield(L, 1, "ops_link");
     link_with(L, site, ops, lua_gettop(L), "3ms");
     sim_lua_push_node(L, site);
@@ -140,7 +140,7 @@ static body *new_body(lua_State *L, body_kind kind, const char *code, const char
 static sim_node *check_site(lua_State *L, int idx, const char *what)
 {
     sim_node *n = sim_lua_check_node(L, idx);
-    if (n->kind != &node_site_kind) luaL_error(L, "%s: '%s' is not a site", what, n->name);
+    if (n->kind != &platform_site_kind) luaL_error(L, "%s: '%s' is not a site", what, n->name);
     return n;
 }
 
@@ -187,7 +187,7 @@ static int l_lg(lua_State *L)
     b->home = home->id;
     b->backup = backup->id;
     if (backup != home) {   /* sites replicate in pairs: each has one peer */
-        site_ha *hh = ha_of(home), *hb = ha_of(backup);
+        site_ha *hh = platform_ha_of(home), *hb = platform_ha_of(backup);
         if ((hh->peer != UINT32_MAX && hh->peer != backup->id) || (hb->peer != UINT32_MAX && hb->peer != home->id))
             return luaL_error(L, "lg %s: site %s already backs up to another site (sites pair up: one peer each)",
                               code, home->name);
@@ -237,10 +237,10 @@ static int l_agency(lua_State *L)
     b->agency_index = index;
     b->own_db = calloc(1, sizeof *b->own_db);
     sim_node *n = NULL, *ifs;
-    int rc = b->own_db ? tenant_db_open(d, b->own_db, name) : -ENOMEM;
+    int rc = b->own_db ? platform_tenant_db_open(d, b->own_db, name) : -ENOMEM;
     if (rc == 0) rc = sim_world_add_node(w, &node_body_kind, name, b, &n);
     if (rc < 0) {
-        if (b->own_db) tenant_db_close(b->own_db);
+        if (b->own_db) platform_tenant_db_close(b->own_db);
         free(b->own_db);
         free(b->name);
         free(b);
@@ -343,7 +343,7 @@ static body *check_body(lua_State *L, int idx)
     return b;
 }
 
-static uint64_t check_addressee(lua_State *L, int idx, body *b)
+static uint64_t connect_check_addressee(lua_State *L, int idx, body *b)
 {
     lua_Integer a = luaL_checkinteger(L, idx);
     if (a < 1 || (uint64_t)a > (uint64_t)b->nresidents + b->nextra)
@@ -362,8 +362,8 @@ static int push_flow(lua_State *L, uint64_t flow)
 static int l_acquire_code(lua_State *L)
 {
     body *b = check_body(L, 1);
-    uint64_t a = check_addressee(L, 2, b);
-    return push_flow(L, body_acquire_code(sim_world_node(sim_lua_world(L), b->node), a));
+    uint64_t a = connect_check_addressee(L, 2, b);
+    return push_flow(L, node_body_acquire_code(sim_world_node(sim_lua_world(L), b->node), a));
 }
 
 /* register_replica(lg, { addressee = n, item = "TM…", record_id = "R1", payload = {...} or "…",
@@ -383,7 +383,7 @@ static void check_replica_args(lua_State *L, domain *d, body *b, const char *fn,
     luaL_checktype(L, 2, LUA_TTABLE);
     sim_lua_check_options(L, 2, fn, known);
     lua_getfield(L, 2, "addressee");
-    r->addressee = check_addressee(L, -1, b);
+    r->addressee = connect_check_addressee(L, -1, b);
     const char *item = field_string(L, 2, "item", "");
     r->item = domain_item(d, item);
     if (r->item < 0) luaL_error(L, "%s: unknown item '%s'", fn, item);
@@ -412,7 +412,7 @@ static int l_register_replica(lua_State *L)
     body *b = check_body(L, 1);
     replica_args r;
     check_replica_args(L, d, b, "register_replica", &r);
-    return push_flow(L, body_register_replica(sim_world_node(sim_lua_world(L), b->node), r.addressee, r.item,
+    return push_flow(L, node_body_register_replica(sim_world_node(sim_lua_world(L), b->node), r.addressee, r.item,
                                               r.record_id, r.from, r.to, r.payload));
 }
 
@@ -431,7 +431,7 @@ static int l_seed_replica(lua_State *L)
     uint32_t stores[2] = {b->server, b->kind == BODY_LG && b->backup != b->home ? b->backup : UINT32_MAX};
     for (int i = 0; i < 2 && stores[i] != UINT32_MAX; i++) {
         tenant_db *t = platform_node_db(d, stores[i]);
-        int rc = t ? tenant_seed_replica(d, t, b, r.addressee, r.item, r.record_id, r.from, r.to, r.payload) : -ENOENT;
+        int rc = t ? platform_tenant_seed_replica(d, t, b, r.addressee, r.item, r.record_id, r.from, r.to, r.payload) : -ENOENT;
         if (rc == -EEXIST) return luaL_error(L, "seed_replica: %s already holds a record '%s'", b->code, r.record_id);
         if (rc < 0) return luaL_error(L, "seed_replica: %s: %s", b->code, strerror(-rc));
     }
@@ -456,7 +456,7 @@ static int l_update_replica(lua_State *L)
     lua_getglobal(L, "json_encode");
     lua_pushvalue(L, -2);
     lua_call(L, 1, 1);
-    return push_flow(L, body_update_replica(sim_world_node(sim_lua_world(L), b->node), record,
+    return push_flow(L, node_body_update_replica(sim_world_node(sim_lua_world(L), b->node), record,
                                             lua_tostring(L, -1), to));
 }
 
@@ -471,7 +471,7 @@ static int l_inquire(lua_State *L)
     lua_getfield(L, 1, "from");
     body *b = check_body(L, -1);
     lua_getfield(L, 1, "addressee");
-    uint64_t a = check_addressee(L, -1, b);
+    uint64_t a = connect_check_addressee(L, -1, b);
     const char *proc = field_string(L, 1, "procedure", "");
     int p = domain_procedure(d, proc);
     if (p < 0) return luaL_error(L, "inquire: unknown procedure '%s'", proc);
@@ -480,7 +480,7 @@ static int l_inquire(lua_State *L)
     lua_getfield(L, 1, "staff");
     lua_Integer staff = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
     if (staff < 0 || staff > UINT32_MAX) return luaL_error(L, "inquire: bad staff id");
-    return push_flow(L, body_inquire(sim_world_node(sim_lua_world(L), b->node), a, p, prov->node,
+    return push_flow(L, node_body_inquire(sim_world_node(sim_lua_world(L), b->node), a, p, prov->node,
                                      (uint32_t)staff));
 }
 
@@ -503,9 +503,9 @@ static void call_on_end(void *ud, const domain_flow_end *ev)
     lua_setfield(L, -2, "flow");
     lua_pushstring(L, b->code);
     lua_setfield(L, -2, "body");
-    lua_pushstring(L, flow_kind_name(kind));
+    lua_pushstring(L, domain_kind_name(kind));
     lua_setfield(L, -2, "kind");
-    lua_pushstring(L, flow_error_name(e));
+    lua_pushstring(L, domain_error_name(e));
     lua_setfield(L, -2, "outcome");
     if (m && m->data_len && !m->sealed) {
         lua_pushlstring(L, (const char *)m->data, m->data_len);
@@ -538,7 +538,7 @@ static int l_on_flow_end(lua_State *L)
 static int l_resident(lua_State *L)
 {
     body *b = check_body(L, 1);
-    uint64_t a = check_addressee(L, 2, b);
+    uint64_t a = connect_check_addressee(L, 2, b);
     const resident *r = &b->residents[a - 1];
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, r->person);
@@ -569,7 +569,7 @@ static void push_results(lua_State *L, void *ud)
         lua_setfield(L, -2, "ended");
         for (int e = 0; e < FLOW_ERRORS; e++) {
             lua_pushinteger(L, (lua_Integer)d->stats.outcome[k][e]);
-            lua_setfield(L, -2, flow_error_name((flow_error)e));
+            lua_setfield(L, -2, domain_error_name((flow_error)e));
         }
         double p50, p95, p99;
         domain_latency(d, (flow_kind)k, &p50, &p95, &p99);
@@ -579,7 +579,7 @@ static void push_results(lua_State *L, void *ud)
         lua_setfield(L, -2, "p95_ms");
         lua_pushnumber(L, p99);
         lua_setfield(L, -2, "p99_ms");
-        lua_setfield(L, -2, flow_kind_name((flow_kind)k));
+        lua_setfield(L, -2, domain_kind_name((flow_kind)k));
     }
     lua_setfield(L, -2, "flows");
     lua_pushinteger(L, (lua_Integer)d->stats.late_answers);
@@ -594,7 +594,7 @@ static void push_results(lua_State *L, void *ud)
     lua_setfield(L, -2, "invariants");
 }
 
-int node_domain_open_lua(lua_State *L)
+int script_open_lua(lua_State *L)
 {
     sim_lua_add_results(L, push_results, NULL);
     static const luaL_Reg globals[] = {
@@ -611,6 +611,6 @@ int node_domain_open_lua(lua_State *L)
     lua_pushglobaltable(L);
     luaL_setfuncs(L, globals, 0);
     lua_pop(L, 1);
-    node_fault_open_lua(L);
+    fault_open_lua(L);
     return node_population_open_lua(L);
 }

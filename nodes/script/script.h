@@ -8,6 +8,6 @@
 #define RENKEI_SCRIPT_SCRIPT_H
 
 typedef struct lua_State lua_State;
-int node_domain_open_lua(lua_State *L);
+int script_open_lua(lua_State *L);
 
 #endif
