@@ -1,11 +1,18 @@
 /* sim_http.c - the HTTP server of sim_http.h: connections on libuv, requests parsed by
  * http_parser, routes, static files and event streams with bounded per-client queues.
  *
+ * A request's head is checked and routed by route_request (Host, the target, the query, the
+ * route, the token): at the end of the head when it expects 100-continue or its Host is wrong
+ * (so a refusal comes before the body), and again when the request is whole. Connections are
+ * trusted once they have made a request with the token; until then they have a short
+ * deadline and are the first closed when the server, or their address, is full.
+ *
  * A connection owns two handles (its socket and its timer) and is freed when both have
  * closed. Responses are written whole from the handler; a write that libuv cannot finish at
  * once waits in the socket's write queue, and that queue is what the limits bound. The wall
  * clock is used here (timeouts) and never reaches the simulation. */
 #include "sim_http.h"
+#include "sim_json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,8 +46,8 @@ typedef struct write_req {
 } write_req;
 
 /* The headers the server looks at; the rest are counted against the limit and skipped. */
-enum { HDR_NONE = -1, HDR_AUTHORIZATION, HDR_TOKEN, HDR_HOST, HDR_COUNT };
-static const char *const header_names[HDR_COUNT] = {"authorization", "x-renkei-token", "host"};
+enum { HDR_NONE = -1, HDR_AUTHORIZATION, HDR_TOKEN, HDR_HOST, HDR_EXPECT, HDR_COUNT };
+static const char *const header_names[HDR_COUNT] = {"authorization", "x-renkei-token", "host", "expect"};
 
 typedef struct conn conn;
 
@@ -50,6 +57,8 @@ struct sim_http_req {
     char *path;                 /* decoded */
     const char *query;          /* raw, inside the url buffer, NUL-terminated; "" when none */
     bool responded;
+    char extra[256];            /* header lines for the answer (sim_http_req_add_header) */
+    size_t extra_len;
 };
 
 struct conn {
@@ -72,7 +81,12 @@ struct conn {
     size_t hname_len;
     bool hname_long, last_was_value;
     char hval[HDR_COUNT][HEADER_VALUE_MAX];
+    unsigned hcount[HDR_COUNT]; /* how many times each was given */
     int fail_status;            /* set by a parser callback that stops the parse */
+    const char *fail_why;       /* and what to say, when not the status's usual words */
+    /* the client */
+    char addr[48];              /* its address, as text */
+    bool trusted;               /* made a complete request with the token (see sim_http.h) */
     /* event stream */
     bool sse;
     int channel;
@@ -91,7 +105,7 @@ struct sim_http {
     void *closed_arg;
     sim_http_limits lim;
     char *static_root, *token;
-    bool loopback_hosts_only;
+    bool loopback_hosts_only, trust_any_request, handlers_check_query;
     sim_http_route *routes;
     size_t nroutes;
     void *ud;
@@ -182,7 +196,18 @@ static void conn_reset_request(conn *c)
     c->hname_len = 0;
     c->hname_long = c->last_was_value = false;
     memset(c->hval, 0, sizeof c->hval);
+    memset(c->hcount, 0, sizeof c->hcount);
     c->fail_status = 0;
+    c->fail_why = NULL;
+}
+
+/* How long the connection may take now: to send the request under way whole, or to send
+ * another; shorter until it is trusted. */
+static unsigned conn_deadline_ms(const conn *c, bool in_request)
+{
+    const sim_http_limits *l = &c->h->lim;
+    unsigned ms = in_request ? l->request_timeout_ms : l->idle_timeout_ms;
+    return !c->trusted && l->unauth_timeout_ms < ms ? l->unauth_timeout_ms : ms;
 }
 
 static void on_conn_closed(uv_handle_t *handle)
@@ -215,8 +240,9 @@ static void on_conn_timer(uv_timer_t *t)
 {
     conn *c = t->data;
     if (c->in_request) {   /* a request that never finished arriving */
-        sim_http_req r = {.c = c};
-        sim_http_respond_error(&r, 408, "the request did not arrive within %u ms", c->h->lim.request_timeout_ms);
+        sim_http_req r = {.c = c, .query = ""};
+        sim_http_respond_error(&r, 408, "the request did not arrive within %u ms%s", conn_deadline_ms(c, true),
+                               c->trusted ? "" : " (a connection that has not yet made a request with the token)");
         return;
     }
     conn_close(c);
@@ -240,6 +266,7 @@ static const char *reason_phrase(int status)
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
     case 421: return "Misdirected Request";
     case 422: return "Unprocessable Content";
     case 429: return "Too Many Requests";
@@ -251,24 +278,29 @@ static const char *reason_phrase(int status)
     }
 }
 
-/* Write a whole response; close the connection after it when asked or when the client said
- * so. */
-static int write_response(conn *c, int status, const char *ctype, const char *body, size_t len, bool close)
+/* Write a whole response (with the extra header lines, each ending in CRLF); close the
+ * connection after it when asked or when the client said so. A HEAD request gets the head
+ * only. */
+static int write_response(conn *c, int status, const char *ctype, const char *body, size_t len, bool close,
+                          const char *extra, size_t extra_len)
 {
     if (!close && (c->parser.http_errno != HPE_OK || !http_should_keep_alive(&c->parser))) close = true;
+    if (c->in_request) close = true;   /* answered before the body was read: what follows is not a request */
     if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > MAX_RESPONSE_QUEUE) {
         conn_close(c);   /* the client asks and never reads the answers */
         return -ENOBUFS;
     }
-    char head[512];
+    char head[1024];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
                      "Referrer-Policy: no-referrer\r\n"
                      "Content-Security-Policy: default-src 'self'; style-src 'self' 'unsafe-inline'; "
                      "img-src 'self' data:; frame-ancestors 'none'\r\n"
-                     "Connection: %s\r\n\r\n",
-                     status, reason_phrase(status), ctype, len, close ? "close" : "keep-alive");
+                     "Connection: %s\r\n%.*s\r\n",
+                     status, reason_phrase(status), ctype, len, close ? "close" : "keep-alive", (int)extra_len, extra);
+    if (n < 0 || (size_t)n >= sizeof head) n = 0;
+    if (c->parser.method == HTTP_HEAD && c->head_done && c->parser.type == HTTP_REQUEST) len = 0;
     blob *b = blob_new((size_t)n + len);
     if (!b) {
         conn_close(c);
@@ -289,6 +321,16 @@ static int write_response(conn *c, int status, const char *ctype, const char *bo
 /* ---- requests -------------------------------------------------------------------------- */
 
 unsigned sim_http_req_method(const sim_http_req *r) { return r->method; }
+const char *sim_http_req_method_name(const sim_http_req *r) { return http_method_str(r->c->parser.method); }
+
+int sim_http_req_add_header(sim_http_req *r, const char *name, const char *value)
+{
+    if (r->responded || !*name || strpbrk(name, "\r\n: ") || strpbrk(value, "\r\n")) return -EINVAL;
+    size_t need = strlen(name) + 2 + strlen(value) + 2;
+    if (r->extra_len + need >= sizeof r->extra) return -ENOSPC;
+    r->extra_len += (size_t)snprintf(r->extra + r->extra_len, sizeof r->extra - r->extra_len, "%s: %s\r\n", name, value);
+    return 0;
+}
 const char *sim_http_req_path(const sim_http_req *r) { return r->path; }
 sim_http *sim_http_req_server(const sim_http_req *r) { return r->c->h; }
 
@@ -326,6 +368,93 @@ static int url_decode(const char *s, size_t n, char *out, size_t cap, bool plus_
         out[j++] = (char)ch;
     }
     out[j] = '\0';
+    return 0;
+}
+
+/* Percent-decode [s, s+n) into a new string (the caller frees): 0, -EINVAL (*bad: the offset
+ * in s of the bad escape), -EILSEQ (*bad: where the text stops being UTF-8), -ENOMEM. */
+static int decode_alloc(const char *s, size_t n, bool plus_space, char **out, size_t *bad)
+{
+    *out = malloc(n + 1);
+    if (!*out) return -ENOMEM;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        int ch = (unsigned char)s[i];
+        if (ch == '%') {
+            int hi = i + 1 < n ? hexval(s[i + 1]) : -1;
+            int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0 || (hi << 4 | lo) == 0) {
+                *bad = i;
+                free(*out);
+                *out = NULL;
+                return -EINVAL;
+            }
+            ch = hi << 4 | lo;
+            i += 2;
+        } else if (ch == '+' && plus_space) {
+            ch = ' ';
+        }
+        (*out)[j++] = (char)ch;
+    }
+    (*out)[j] = '\0';
+    size_t valid = sim_json_utf8_valid(*out, j);
+    if (valid != j) {   /* where that byte came from in s */
+        size_t i = 0;
+        for (size_t k = 0; k < valid; k++) i += s[i] == '%' ? 3 : 1;
+        *bad = i;
+        free(*out);
+        *out = NULL;
+        return -EILSEQ;
+    }
+    return 0;
+}
+
+int sim_http_req_query_check(const sim_http_req *r, char *name, size_t name_n, char *why, size_t why_n)
+{
+    if (name_n) name[0] = '\0';
+    for (const char *p = r->query; *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t key_len = eq ? (size_t)(eq - p) : len;
+        char *key = NULL, *val = NULL;
+        size_t bad = 0;
+        int rc = decode_alloc(p, key_len, true, &key, &bad);
+        if (rc == 0 && eq) {
+            rc = decode_alloc(eq + 1, len - key_len - 1, true, &val, &bad);
+            bad += key_len + 1;
+        }
+        if (rc == -ENOMEM) {
+            free(key);
+            snprintf(why, why_n, "out of memory");
+            return rc;
+        }
+        if (rc < 0) {
+            /* the name as far as it is readable: its raw text, printable ASCII only */
+            size_t k = 0;
+            for (size_t i = 0; i < key_len && k + 1 < name_n; i++)
+                if (p[i] > 0x20 && p[i] < 0x7f) name[k++] = p[i];
+            if (name_n) name[k] = '\0';
+            const char *at = p + bad;
+            char shown[8] = "";
+            size_t sl = 0;
+            for (size_t i = 0; i < 3 && at + i < p + len && sl + 1 < sizeof shown; i++)
+                if (at[i] > 0x20 && at[i] < 0x7f) shown[sl++] = at[i];
+            shown[sl] = '\0';
+            if (rc == -EINVAL)
+                snprintf(why, why_n, "query parameter '%s': '%s' (at byte %zu of the query) is not a %%-escape of a byte other than NUL",
+                         k ? name : "(unnamed)", shown, (size_t)(at - r->query));
+            else
+                snprintf(why, why_n, "query parameter '%s': not UTF-8 (at byte %zu of the query)", k ? name : "(unnamed)",
+                         (size_t)(at - r->query));
+            free(key);
+            free(val);
+            return -EINVAL;
+        }
+        free(key);
+        free(val);
+        p += len + (amp ? 1 : 0);
+    }
     return 0;
 }
 
@@ -369,21 +498,32 @@ static int token_state(const sim_http_req *r)
 bool sim_http_req_authorized(const sim_http_req *r) { return !r->c->h->token || token_state(r) == 1; }
 int sim_http_req_token(const sim_http_req *r) { return token_state(r); }
 
-int sim_http_req_peer(const sim_http_req *r, char *buf, size_t n)
+/* The peer's address as text, or -ENOTCONN. */
+static int peer_name(uv_tcp_t *tcp, char *buf, size_t n)
 {
     struct sockaddr_storage peer;
     int len = sizeof peer;
-    int rc = uv_tcp_getpeername(&r->c->tcp, (struct sockaddr *)&peer, &len);
-    if (rc < 0) return rc;
-    return peer.ss_family == AF_INET6 ? uv_ip6_name((struct sockaddr_in6 *)&peer, buf, n)
-                                      : uv_ip4_name((struct sockaddr_in *)&peer, buf, n);
+    int rc = uv_tcp_getpeername(tcp, (struct sockaddr *)&peer, &len);
+    if (rc < 0) return -ENOTCONN;
+    rc = peer.ss_family == AF_INET6 ? uv_ip6_name((struct sockaddr_in6 *)&peer, buf, n)
+                                    : uv_ip4_name((struct sockaddr_in *)&peer, buf, n);
+    return rc < 0 ? -ENOTCONN : 0;
+}
+
+int sim_http_req_peer(const sim_http_req *r, char *buf, size_t n)
+{
+    if (!r->c->addr[0]) return -ENOTCONN;
+    snprintf(buf, n, "%s", r->c->addr);
+    return 0;
 }
 
 int sim_http_respond(sim_http_req *r, int status, const char *content_type, const char *body, size_t len)
 {
     if (r->responded) return -EALREADY;
     r->responded = true;
-    return write_response(r->c, status, content_type, body, len, status == 408 || status == 413 || status == 431 || status == 503);
+    return write_response(r->c, status, content_type, body, len,
+                          status == 408 || status == 413 || status == 431 || status == 503 || status == 417,
+                          r->extra, r->extra_len);
 }
 
 int sim_http_respond_json(sim_http_req *r, int status, cJSON *json)
@@ -403,6 +543,7 @@ int sim_http_respond_error(sim_http_req *r, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    sim_json_utf8_trim(msg);   /* a path or a reason cut short stays UTF-8 */
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddStringToObject(o, "error", msg) || !cJSON_AddNumberToObject(o, "status", status)) {
         cJSON_Delete(o);
@@ -415,8 +556,11 @@ cJSON *sim_http_req_json(sim_http_req *r)
 {
     size_t len;
     const char *body = sim_http_req_body(r, &len);
-    cJSON *j = len ? cJSON_ParseWithLength(body, len) : NULL;
-    if (!j) sim_http_respond_error(r, 400, "the body is not valid JSON");
+    cJSON *j = NULL;
+    sim_json_error e;
+    int rc = sim_json_parse_ex(body, len, &j, &e);
+    if (rc == -ENOMEM) sim_http_respond_error(r, 500, "out of memory");
+    else if (rc < 0) sim_http_respond_error(r, 400, "the body is not valid JSON (rule %s): %s", e.rule, e.why);
     return j;
 }
 
@@ -609,8 +753,25 @@ static unsigned method_bit(unsigned m)
     case HTTP_GET: return SIM_HTTP_GET;
     case HTTP_POST: return SIM_HTTP_POST;
     case HTTP_DELETE: return SIM_HTTP_DELETE;
-    default: return 0;
+    case HTTP_PUT: return SIM_HTTP_PUT;
+    case HTTP_PATCH: return SIM_HTTP_PATCH;
+    case HTTP_HEAD: return SIM_HTTP_HEAD;
+    case HTTP_OPTIONS: return SIM_HTTP_OPTIONS;
+    default: return SIM_HTTP_OTHER;
     }
+}
+
+/* The methods of bits m as an Allow header's value: "GET, POST". */
+static void allow_list(unsigned m, char *out, size_t n)
+{
+    static const struct { unsigned bit; const char *name; } names[] = {
+        {SIM_HTTP_GET, "GET"}, {SIM_HTTP_HEAD, "HEAD"}, {SIM_HTTP_POST, "POST"}, {SIM_HTTP_PUT, "PUT"},
+        {SIM_HTTP_PATCH, "PATCH"}, {SIM_HTTP_DELETE, "DELETE"}, {SIM_HTTP_OPTIONS, "OPTIONS"}};
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (m & names[i].bit && used < n)
+            used += (size_t)snprintf(out + used, n - used, "%s%s", used ? ", " : "", names[i].name);
 }
 
 static bool host_is_loopback(const char *host)
@@ -631,57 +792,115 @@ static bool route_matches(const sim_http_route *rt, const char *path)
     return strcmp(path, rt->path) == 0;
 }
 
+static bool http11(const conn *c) { return c->parser.http_major == 1 && c->parser.http_minor >= 1; }
+
+/* The head of the request checked and routed: the route that takes it, or NULL when the
+ * request has been answered here (refused, or a static file). r->path and r->query are the
+ * request's own (free them with request_free), so this can run twice: on the head alone
+ * (Expect: 100-continue) and on the whole request. */
+static const sim_http_route *route_request(conn *c, sim_http_req *r)
+{
+    sim_http *h = c->h;
+    *r = (sim_http_req){.c = c, .method = method_bit(c->parser.method), .query = ""};
+    if (c->hcount[HDR_HOST] > 1) {
+        sim_http_respond_error(r, 400, "a request has one Host header, this one has %u (RFC 9112, section 3.2)",
+                               c->hcount[HDR_HOST]);
+        return NULL;
+    }
+    if (!c->hcount[HDR_HOST] && http11(c)) {
+        sim_http_respond_error(r, 400, "an HTTP/1.1 request must have a Host header (RFC 9112, section 3.2)");
+        return NULL;
+    }
+    struct http_parser_url u;
+    http_parser_url_init(&u);
+    if (!c->url || http_parser_parse_url(c->url, c->url_len, 0, &u) != 0 || !(u.field_set & (1 << UF_PATH))) {
+        sim_http_respond_error(r, 400, "bad request target");
+        return NULL;
+    }
+    size_t plen = u.field_data[UF_PATH].len;
+    r->path = malloc(plen + 1);
+    if (!r->path || url_decode(c->url + u.field_data[UF_PATH].off, plen, r->path, plen + 1, false) < 0) {
+        sim_http_respond_error(r, 400, "bad path: a %%-escape that is not one, or one of NUL");
+        return NULL;
+    }
+    if (sim_json_utf8_valid(r->path, strlen(r->path)) != strlen(r->path)) {
+        sim_http_respond_error(r, 400, "bad path: its %%-escapes decode to text that is not UTF-8");
+        return NULL;
+    }
+    if (u.field_set & (1 << UF_QUERY)) {
+        char *q = strndup(c->url + u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
+        if (!q) {
+            sim_http_respond_error(r, 500, "out of memory");
+            return NULL;
+        }
+        r->query = q;
+    }
+    char name[64], why[300];
+    if (!h->handlers_check_query && sim_http_req_query_check(r, name, sizeof name, why, sizeof why) < 0) {
+        sim_http_respond_error(r, 400, "%s", why);
+        return NULL;
+    }
+    if (h->loopback_hosts_only && !host_is_loopback(c->hval[HDR_HOST])) {
+        sim_http_respond_error(r, 421, "host '%s' is not served here (use 127.0.0.1)", c->hval[HDR_HOST]);
+        return NULL;
+    }
+    const sim_http_route *match = NULL;
+    unsigned allowed = 0;
+    for (size_t i = 0; i < h->nroutes; i++) {
+        if (!route_matches(&h->routes[i], r->path)) continue;
+        allowed |= h->routes[i].methods;
+        if (!match && (h->routes[i].methods & r->method)) match = &h->routes[i];
+    }
+    bool file = h->static_root && strncmp(r->path, "/api/", 5) != 0;
+    if (!match && !allowed && file && (r->method == SIM_HTTP_GET || r->method == SIM_HTTP_HEAD)) {
+        serve_file(r);
+        return NULL;
+    }
+    if (!match && allowed) {
+        char list[80];
+        allow_list(allowed, list, sizeof list);
+        sim_http_req_add_header(r, "Allow", list);
+        sim_http_respond_error(r, 405, "method %s is not allowed on %s (allowed: %s)", http_method_str(c->parser.method),
+                               r->path, list);
+        return NULL;
+    }
+    if (!match) {
+        sim_http_respond_error(r, 404, "no such resource: %s", r->path);
+        return NULL;
+    }
+    int tok = match->needs_token && h->token ? token_state(r) : 1;
+    if (tok == 0) {
+        sim_http_respond_error(r, 401, "this request needs the access token (header Authorization: Bearer TOKEN)");
+        return NULL;
+    }
+    if (tok < 0) {
+        sim_http_respond_error(r, 403, "wrong access token");
+        return NULL;
+    }
+    return match;
+}
+
+static void request_free(sim_http_req *r)
+{
+    free(r->path);
+    if (*r->query) free((char *)r->query);
+    r->path = NULL;
+    r->query = "";
+}
+
 static void dispatch(conn *c)
 {
     sim_http *h = c->h;
     h->stats.requests++;
-    sim_http_req r = {.c = c, .method = method_bit(c->parser.method), .query = ""};
-    struct http_parser_url u;
-    http_parser_url_init(&u);
-    if (!c->url || http_parser_parse_url(c->url, c->url_len, 0, &u) != 0 || !(u.field_set & (1 << UF_PATH))) {
-        sim_http_respond_error(&r, 400, "bad request target");
-        return;
-    }
-    char *url = c->url;
-    size_t plen = u.field_data[UF_PATH].len;
-    r.path = malloc(plen + 1);
-    if (!r.path || url_decode(url + u.field_data[UF_PATH].off, plen, r.path, plen + 1, false) < 0) {
-        sim_http_respond_error(&r, 400, "bad path");
-        free(r.path);
-        return;
-    }
-    if (u.field_set & (1 << UF_QUERY)) {
-        url[u.field_data[UF_QUERY].off + u.field_data[UF_QUERY].len] = '\0';
-        r.query = url + u.field_data[UF_QUERY].off;
-    }
-    if (h->loopback_hosts_only && !host_is_loopback(c->hval[HDR_HOST])) {
-        sim_http_respond_error(&r, 421, "host '%s' is not served here (use 127.0.0.1)", c->hval[HDR_HOST]);
-    } else if (!r.method) {
-        sim_http_respond_error(&r, 405, "method %s is not supported", http_method_str(c->parser.method));
-    } else {
-        const sim_http_route *match = NULL;
-        bool path_known = false;
-        for (size_t i = 0; i < h->nroutes && !match; i++) {
-            if (!route_matches(&h->routes[i], r.path)) continue;
-            path_known = true;
-            if (h->routes[i].methods & r.method) match = &h->routes[i];
-        }
-        int tok = match && match->needs_token && h->token ? token_state(&r) : 1;
-        if (match && tok == 0)
-            sim_http_respond_error(&r, 401, "this request needs the access token (header Authorization: Bearer TOKEN)");
-        else if (match && tok < 0)
-            sim_http_respond_error(&r, 403, "wrong access token");
-        else if (match)
-            match->fn(&r, h->ud);
-        else if (path_known)
-            sim_http_respond_error(&r, 405, "method %s is not allowed on %s", http_method_str(c->parser.method), r.path);
-        else if (h->static_root && r.method == SIM_HTTP_GET && strncmp(r.path, "/api/", 5) != 0)
-            serve_file(&r);
-        else
-            sim_http_respond_error(&r, 404, "no such resource: %s", r.path);
+    sim_http_req r;
+    const sim_http_route *match = route_request(c, &r);
+    if (match) {
+        /* a complete request the server takes: with the token, the connection is trusted */
+        if (!h->token || h->trust_any_request || token_state(&r) == 1) c->trusted = true;
+        match->fn(&r, h->ud);
         if (!r.responded && !c->closing) sim_http_respond_error(&r, 500, "the handler gave no answer");
     }
-    free(r.path);
+    request_free(&r);
 }
 
 /* ---- parser callbacks ------------------------------------------------------------------ */
@@ -703,7 +922,7 @@ static int on_message_begin(http_parser *p)
     conn *c = p->data;
     conn_reset_request(c);
     c->in_request = true;
-    uv_timer_start(&c->timer, on_conn_timer, c->h->lim.request_timeout_ms, 0);
+    uv_timer_start(&c->timer, on_conn_timer, conn_deadline_ms(c, true), 0);
     return 0;
 }
 
@@ -742,7 +961,10 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
         c->header = HDR_NONE;
         for (int i = 0; i < HDR_COUNT && !c->hname_long; i++)
             if (strcasecmp(c->hname, header_names[i]) == 0) c->header = i;
-        if (c->header != HDR_NONE) c->hval[c->header][0] = '\0';
+        if (c->header != HDR_NONE) {
+            c->hval[c->header][0] = '\0';
+            c->hcount[c->header]++;
+        }
     }
     if (c->header == HDR_NONE) return 0;
     char *v = c->hval[c->header];
@@ -753,11 +975,43 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
+static void send_continue(conn *c)
+{
+    static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    blob *b = blob_new(sizeof line - 1);
+    if (!b) return;
+    memcpy(b->data, line, sizeof line - 1);
+    conn_write(c, b, false);
+    blob_unref(b);
+}
+
+/* The head is whole. A request that can be refused from its head alone is, at once, when it
+ * has a bad Host or expects 100-continue (the body is then never read and the connection
+ * closes after the answer); one that expects 100-continue and is not refused gets it. */
 static int on_headers_complete(http_parser *p)
 {
     conn *c = p->data;
     c->head_done = true;
     if ((p->flags & F_CONTENTLENGTH) && p->content_length > c->h->lim.max_body_bytes) return fail(c, 413);
+    bool bad_host = c->hcount[HDR_HOST] > 1 || (!c->hcount[HDR_HOST] && http11(c));
+    bool expects = c->hcount[HDR_EXPECT] && http11(c);   /* HTTP/1.0: ignored (RFC 9110, 10.1.1) */
+    if (!bad_host && !expects) return 0;
+    sim_http_req r;
+    if (!bad_host && (c->hcount[HDR_EXPECT] > 1 || strcasecmp(c->hval[HDR_EXPECT], "100-continue") != 0)) {
+        r = (sim_http_req){.c = c, .query = ""};
+        c->h->stats.requests++;
+        sim_http_respond_error(&r, 417, "the only expectation understood is Expect: 100-continue");
+        http_parser_pause(p, 1);
+        return 0;
+    }
+    const sim_http_route *match = route_request(c, &r);
+    request_free(&r);
+    if (!match) {   /* answered (refused): the body will not be read */
+        c->h->stats.requests++;
+        http_parser_pause(p, 1);
+        return 0;
+    }
+    if ((p->flags & F_CHUNKED) || ((p->flags & F_CONTENTLENGTH) && p->content_length > 0)) send_continue(c);
     return 0;
 }
 
@@ -772,8 +1026,9 @@ static int on_message_complete(http_parser *p)
 {
     conn *c = p->data;
     c->in_request = false;
-    uv_timer_start(&c->timer, on_conn_timer, c->h->lim.idle_timeout_ms, 0);
+    uv_timer_stop(&c->timer);
     dispatch(c);
+    if (!c->closing && !c->sse) uv_timer_start(&c->timer, on_conn_timer, conn_deadline_ms(c, false), 0);
     /* Pause after each request: the rest of the read is parsed on return, in order. */
     if (c->closing || c->close_pending || c->sse) http_parser_pause(p, 1);
     return 0;
@@ -800,7 +1055,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
     if (err == HPE_PAUSED || c->closing || c->close_pending || c->sse) return;
     if (err != HPE_OK || done != (size_t)nread) {
-        sim_http_req r = {.c = c};
+        sim_http_req r = {.c = c, .query = ""};
         int status = c->fail_status ? c->fail_status : 400;
         if (status == 413)
             sim_http_respond_error(&r, 413, "the body is larger than %zu bytes", c->h->lim.max_body_bytes);
@@ -811,6 +1066,19 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         else
             sim_http_respond_error(&r, 400, "malformed request: %s", http_errno_description(err));
     }
+}
+
+/* Close the oldest untrusted connection (from addr, when given) other than keep, to make room
+ * for keep: false when there is none. */
+static bool evict_untrusted(sim_http *h, const conn *keep, const char *addr)
+{
+    conn *oldest = NULL;
+    for (conn *o = h->conns; o; o = o->next)   /* newest first */
+        if (o != keep && !o->trusted && !o->closing && (!addr || strcmp(o->addr, addr) == 0)) oldest = o;
+    if (!oldest) return false;
+    h->stats.evicted++;
+    conn_close(oldest);
+    return true;
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -838,13 +1106,26 @@ static void on_connection(uv_stream_t *server, int status)
     }
     h->stats.accepted++;
     uv_tcp_nodelay(&c->tcp, 1);
-    if (h->nconns > h->lim.max_conns) {   /* say so rather than hang up without a word */
+    peer_name(&c->tcp, c->addr, sizeof c->addr);
+    /* Room is made by closing untrusted connections: first within the address's share, then
+     * in the whole server. Only when every other one is trusted is the newcomer refused (and
+     * told so rather than hung up on without a word). */
+    unsigned from_addr = 0;
+    for (const conn *o = h->conns; o; o = o->next) from_addr += o != c && !o->closing && strcmp(o->addr, c->addr) == 0;
+    if (from_addr >= h->lim.max_conns_per_addr && !evict_untrusted(h, c, c->addr)) {
         h->stats.refused++;
-        sim_http_req r = {.c = c};
+        sim_http_req r = {.c = c, .query = ""};
+        sim_http_respond_error(&r, 503, "too many connections from %s (at most %u from one address)", c->addr,
+                               h->lim.max_conns_per_addr);
+        return;
+    }
+    if (h->nconns > h->lim.max_conns && !evict_untrusted(h, c, NULL)) {
+        h->stats.refused++;
+        sim_http_req r = {.c = c, .query = ""};
         sim_http_respond_error(&r, 503, "too many connections (at most %u)", h->lim.max_conns);
         return;
     }
-    uv_timer_start(&c->timer, on_conn_timer, h->lim.idle_timeout_ms, 0);
+    uv_timer_start(&c->timer, on_conn_timer, conn_deadline_ms(c, false), 0);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
@@ -886,11 +1167,15 @@ int sim_http_create(uv_loop_t *loop, const sim_http_config *cfg, sim_http **out)
     if (!h->lim.max_header_bytes) h->lim.max_header_bytes = 8 * 1024;
     if (!h->lim.max_body_bytes) h->lim.max_body_bytes = 64 * 1024;
     if (!h->lim.max_conns) h->lim.max_conns = 64;
+    if (!h->lim.max_conns_per_addr) h->lim.max_conns_per_addr = h->lim.max_conns > 1 ? h->lim.max_conns / 2 : 1;
+    if (!h->lim.unauth_timeout_ms) h->lim.unauth_timeout_ms = 5 * 1000;
     if (!h->lim.request_timeout_ms) h->lim.request_timeout_ms = 10 * 1000;
     if (!h->lim.idle_timeout_ms) h->lim.idle_timeout_ms = 60 * 1000;
     if (!h->lim.sse_queue_bytes) h->lim.sse_queue_bytes = 512 * 1024;
     if (!h->lim.max_file_bytes) h->lim.max_file_bytes = 8 << 20;
     h->loopback_hosts_only = cfg->loopback_hosts_only;
+    h->trust_any_request = cfg->trust_any_request;
+    h->handlers_check_query = cfg->handlers_check_query;
     h->ud = cfg->ud;
     h->static_root = dup_or_null(cfg->static_root);
     h->token = dup_or_null(cfg->token);

@@ -5,6 +5,7 @@
  * other field is the script's own state (self.count = self.count + 1). Message bodies cross
  * into C as cJSON trees; converting a Lua value never raises, so no tree is leaked. */
 #include "sim_lua_internal.h"
+#include "sim_json.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -644,10 +645,10 @@ static int l_json_decode(lua_State *L)
 {
     size_t n;
     const char *text = luaL_checklstring(L, 1, &n);
-    const char *end = NULL;
+    cJSON *j = NULL;
+    char why[300];
     sim_lua_charge(L, n / 16 + 1);   /* parsing is work the count hook cannot see */
-    cJSON *j = cJSON_ParseWithLengthOpts(text, n, &end, 0);
-    if (!j) return luaL_error(L, "json_decode: malformed JSON near byte %d", (int)(end ? end - text : 0));
+    if (sim_json_parse(text, n, &j, why, sizeof why) < 0) return luaL_error(L, "json_decode: %s", why);   /* strict */
     lua_pushcfunction(L, push_json_protected);
     lua_pushlightuserdata(L, j);
     int rc = lua_pcall(L, 1, 1, 0);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum {
     FAST_SLICE_NS = 8 * 1000 * 1000,    /* wall time per idle turn before yielding to I/O */
@@ -30,6 +31,8 @@ struct sim_run {
     sim_run_done_cb done;
     void *done_arg;
     int open_handles;
+    struct { void (*fn)(void *); void *arg; } watchers[SIM_RUN_WATCHERS];
+    int nwatchers;
 };
 
 int sim_run_create(sim_world *w, uv_loop_t *loop, sim_time_t until, double speed, sim_run **out)
@@ -222,8 +225,31 @@ static void on_close(uv_handle_t *h)
     if (--r->open_handles == 0) free(r);
 }
 
+int sim_run_on_close(sim_run *r, void (*fn)(void *arg), void *arg)
+{
+    if (r->nwatchers == SIM_RUN_WATCHERS) return -ENOSPC;
+    r->watchers[r->nwatchers].fn = fn;
+    r->watchers[r->nwatchers].arg = arg;
+    r->nwatchers++;
+    return 0;
+}
+
+void sim_run_off_close(sim_run *r, void (*fn)(void *arg), void *arg)
+{
+    for (int i = 0; i < r->nwatchers; i++) {
+        if (r->watchers[i].fn != fn || r->watchers[i].arg != arg) continue;
+        memmove(&r->watchers[i], &r->watchers[i + 1], (size_t)(r->nwatchers - i - 1) * sizeof r->watchers[0]);
+        r->nwatchers--;
+        return;
+    }
+}
+
 void sim_run_close(sim_run *r)
 {
+    while (r->nwatchers > 0) {   /* each is forgotten before it is called: it may call off_close */
+        r->nwatchers--;
+        r->watchers[r->nwatchers].fn(r->watchers[r->nwatchers].arg);
+    }
     stop_handles(r);
     uv_close((uv_handle_t *)&r->idle, on_close);
     uv_close((uv_handle_t *)&r->timer, on_close);

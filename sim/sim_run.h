@@ -42,8 +42,16 @@ int  sim_run_step(sim_run *r);
 int  sim_run_until(sim_run *r, sim_time_t t);
 int  sim_run_set_speed(sim_run *r, double speed);
 void sim_run_stop(sim_run *r);
-/* Close the handles; r is freed in the last close callback (after uv_run returns). */
+/* Close the handles; r is freed in the last close callback (after uv_run returns). First the
+ * watchers registered with sim_run_on_close are called, newest first. */
 void sim_run_close(sim_run *r);
+/* Call fn(arg) when r is closed, before it goes: for what drives the run from the same loop
+ * (a dashboard's server, whose timer would otherwise read r after it is freed and whose
+ * listener would keep the loop from ending) to close itself. At most SIM_RUN_WATCHERS:
+ * -ENOSPC. sim_run_off_close forgets one (fn and arg as given), for a watcher closed first. */
+enum { SIM_RUN_WATCHERS = 4 };
+int  sim_run_on_close(sim_run *r, void (*fn)(void *arg), void *arg);
+void sim_run_off_close(sim_run *r, void (*fn)(void *arg), void *arg);
 
 sim_run_state sim_run_get_state(const sim_run *r);
 sim_run_end   sim_run_get_end(const sim_run *r);

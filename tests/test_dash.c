@@ -1,7 +1,10 @@
 /* test_dash.c - the dashboard's bookkeeping without a browser: figures by simulated time stay
  * bounded (buckets merge, counts are kept), latency percentiles come from the histogram, the
- * event log keeps the newest lines and filters them by field. */
+ * event log keeps the newest lines and filters them by field. And its server goes when the
+ * run it drives is closed (a run that never began: another listener failed to open), so the
+ * loop ends and nothing reads the freed run. */
 #include <stdlib.h>
+#include <uv.h>
 
 #include "check.h"
 #include "dash/dash_internal.h"
@@ -102,8 +105,46 @@ static void test_log(void)
     dash_log_free(&l);
 }
 
+static void on_watchdog(uv_timer_t *h)
+{
+    fprintf(stderr, "watchdog: the loop did not end within 10 s (the server outlived its run)\n");
+    check_failures++;
+    uv_stop(h->loop);
+}
+
+static void test_closed_with_the_run(void)
+{
+    sim_world *w;
+    node_dash *d;
+    CHECK_INT(sim_world_create(&(sim_world_config){.seed = 1, .trace_fd = -1}, &w), 0);
+    CHECK_INT(dash_attach(w, &d), 0);
+    dash_begin(d);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    uv_timer_t wd;
+    uv_timer_init(&loop, &wd);
+    uv_timer_start(&wd, on_watchdog, 10000, 0);
+    uv_unref((uv_handle_t *)&wd);
+    sim_run *run;
+    CHECK_INT(sim_run_create(w, &loop, sim_world_start(w) + SIM_SEC, 0, &run), 0);
+    node_dash_serve_config cfg = {.host = "127.0.0.1", .port = 0, .token = "t", .loopback = true};
+    CHECK_INT(dash_serve(d, run, &loop, &cfg), 0);
+    CHECK(dash_port(d) > 0);
+    /* let its ticker fire once while the run is there */
+    uv_run(&loop, UV_RUN_NOWAIT);
+    sim_run_close(run);   /* what the app does when --listen then fails */
+    CHECK_INT(dash_port(d), -1);
+    CHECK_INT(uv_run(&loop, UV_RUN_DEFAULT), 0);
+    uv_close((uv_handle_t *)&wd, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK_INT(uv_loop_close(&loop), 0);
+    dash_destroy(d);
+    sim_world_destroy(w);
+}
+
 int main(void)
 {
+    test_closed_with_the_run();
     test_series();
     test_log();
     CHECK_DONE();

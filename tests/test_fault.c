@@ -1,6 +1,8 @@
 /* test_fault.c - the fault catalogue's JSON entry points (what the dashboard calls): every
  * bad request is refused with a one-line reason and changes nothing; a good one takes effect
- * on the world and its clearing undoes it; the catalogue lists every kind in both languages. */
+ * on the world and its clearing undoes it; the catalogue lists every kind in both languages.
+ * The JSON is read by the strict reader (sim_json.h): a key given twice, a number beyond a
+ * double, a second value, NUL or invalid UTF-8 are refused naming the byte. */
 #include "check.h"
 #include "fault/fault.h"
 #include "script/script.h"
@@ -68,6 +70,12 @@ int main(void)
     refused(w, "{\"kind\":\"link_cut\",\"target\":\"131016\",\"peer\":\"401307\"}", "no link between");
     refused(w, "{\"kind\":\"duplicate\",\"target\":\"east\",\"peer\":\"west\",\"rate\":2}", "rate must be within");
     refused(w, "{\"kind\":\"crash\"}", "no target");
+    /* the strict reader: one value, no key twice, finite numbers, UTF-8, no NUL */
+    refused(w, "{\"kind\":\"crash\",\"target\":\"east\",\"kind\":\"site_down\"}", "byte 32 (at kind): duplicate key 'kind'");
+    refused(w, "{\"kind\":\"crash\",\"target\":\"east\",\"duration\":1e999}", "(at duration): 1e999 is not a finite number");
+    refused(w, "{\"kind\":\"crash\",\"target\":\"east\"} {}", "after the JSON value");
+    refused(w, "{\"kind\":\"crash\",\"target\":\"ea\\u0000st\"}", "\\u0000 (NUL) is not allowed");
+    refused(w, "{\"kind\":\"crash\",\"target\":\"\xe9\"}", "invalid UTF-8");
 
     sim_node *east = sim_world_find_node(w, "east"), *ifs = sim_world_find_node(w, "east.ifs");
     char err[200];

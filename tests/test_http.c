@@ -1,5 +1,8 @@
 /* test_http.c - the HTTP layer (sim_http): routing, the token, limits, bad requests, static
- * files, event streams with a bounded queue, and that closing leaves no handle open.
+ * files, event streams with a bounded queue, and that closing leaves no handle open. RFC 9112
+ * and 9110: Host exactly once in HTTP/1.1, Expect: 100-continue, 405 with Allow, HEAD without a
+ * body, queries whose escapes do not decode; strict JSON bodies; the connection caps (per
+ * address and in all, untrusted connections making room, the deadline for untrusted ones).
  *
  * The server runs on the main thread's loop; a client thread speaks plain blocking sockets
  * to it, as a browser would, and ends the loop when it is done. Timeouts on the client's
@@ -20,11 +23,16 @@
 #include "check.h"
 #include "sim_http.h"
 
-enum { MAX_BODY = 1024, MAX_HEAD = 4096, MAX_CONNS = 6, SSE_QUEUE = 64 * 1024, FLOOD_MSG = 4096 };
+enum {
+    MAX_BODY = 1024, MAX_HEAD = 4096, MAX_CONNS = 6, MAX_PER_ADDR = 4, UNAUTH_MS = 250, SSE_QUEUE = 64 * 1024,
+    FLOOD_MSG = 4096,
+};
 
 typedef struct server_ctx {
     uv_loop_t *loop;
     sim_http *http;
+    sim_http *caps;             /* a second server for the connection caps (a long deadline) */
+    int caps_port;
     uv_async_t done;
     int port;
     int changes;                /* what the token-protected route changes */
@@ -108,9 +116,17 @@ static void sleep_ms(long ms)
 
 /* ---- a blocking client ----------------------------------------------------------------- */
 
-static int dial(int port)
+/* A connection to the server from the local address `from` (another loopback address is
+ * another client). */
+static int dial_from(int port, const char *from)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in me = {.sin_family = AF_INET};
+    inet_pton(AF_INET, from, &me.sin_addr);
+    if (bind(fd, (struct sockaddr *)&me, sizeof me) < 0) {
+        close(fd);
+        return -1;
+    }
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
     struct timeval tv = {.tv_sec = 20};   /* a hang guard, not an assertion */
@@ -121,6 +137,8 @@ static int dial(int port)
     }
     return fd;
 }
+
+static int dial(int port) { return dial_from(port, "127.0.0.1"); }
 
 static void send_all(int fd, const char *p, size_t n)
 {
@@ -177,6 +195,48 @@ static const char *body_of(const char *resp)
     return p ? p + 4 : "";
 }
 
+/* One response on a kept-alive connection (head and Content-Length bytes of body) into buf:
+ * its status, or -1. */
+static int read_response(int fd, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    const char *end = NULL;
+    while (!(end = strstr(buf, "\r\n\r\n"))) {
+        if (len + 1 >= cap) return -1;
+        ssize_t k = recv(fd, buf + len, cap - len - 1, 0);
+        if (k <= 0) return -1;
+        len += (size_t)k;
+        buf[len] = '\0';
+    }
+    const char *cl = strstr(buf, "Content-Length: ");
+    size_t want = (size_t)(end + 4 - buf) + (cl && cl < end ? (size_t)atol(cl + 16) : 0);
+    while (len < want && len + 1 < cap) {
+        ssize_t k = recv(fd, buf + len, (want < cap - 1 ? want : cap - 1) - len, 0);
+        if (k <= 0) break;
+        len += (size_t)k;
+        buf[len] = '\0';
+    }
+    int status = -1;
+    sscanf(buf, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+/* Whether the peer closes the connection within ms (reading whatever comes first). */
+static bool closed_within(int fd, long ms)
+{
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char b[4096];
+    ssize_t k;
+    while ((k = recv(fd, b, sizeof b, 0)) > 0) {}
+    bool closed = k == 0 || (k < 0 && errno == ECONNRESET);
+    tv.tv_sec = 20;
+    tv.tv_usec = 0;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return closed;
+}
+
 /* ---- the client's tests ---------------------------------------------------------------- */
 
 static void test_routing(server_ctx *s)
@@ -211,6 +271,119 @@ static void test_token(server_ctx *s)
     CHECK_INT(request(s->port, "POST", "/api/change", "X-Renkei-Token: s3cret\r\n", "{\"by\":\"x\"}", NULL), 400);
     CHECK_INT(request(s->port, "POST", "/api/change", "X-Renkei-Token: s3cret\r\n", "", NULL), 400);
     CHECK_INT(s->changes, 4);
+    /* the strict reader: each refused with 400 naming the byte and the rule, nothing changes */
+    char *r;
+    CHECK_INT(request(s->port, "POST", "/api/change", "X-Renkei-Token: s3cret\r\n", "{\"by\":1,\"by\":2}", &r), 400);
+    CHECK(strstr(body_of(r), "rule duplicate_key") && strstr(body_of(r), "byte 8 (at by): duplicate key"));
+    free(r);
+    CHECK_INT(request(s->port, "POST", "/api/change", "X-Renkei-Token: s3cret\r\n", "{\"by\":1e999}", &r), 400);
+    CHECK(strstr(body_of(r), "rule number") != NULL);
+    free(r);
+    CHECK_INT(request(s->port, "POST", "/api/change", "X-Renkei-Token: s3cret\r\n", "{\"by\":1} {}", &r), 400);
+    CHECK(strstr(body_of(r), "rule trailing") != NULL);
+    free(r);
+    CHECK_INT(request(s->port, "POST", "/api/change", "X-Renkei-Token: s3cret\r\n", "{\"by\":1,\"x\":\"\\u0000\"}", &r), 400);
+    CHECK(strstr(body_of(r), "rule nul") != NULL);
+    free(r);
+    CHECK_INT(request(s->port, "POST", "/api/change", "X-Renkei-Token: s3cret\r\n", "{\"by\":1,\"x\":\"\xff\"}", &r), 400);
+    CHECK(strstr(body_of(r), "rule utf8") != NULL);
+    free(r);
+    CHECK_INT(s->changes, 4);
+}
+
+/* RFC 9112, 3.2: an HTTP/1.1 request has exactly one Host; HTTP/1.0 may have none. */
+static void test_host(server_ctx *s)
+{
+    char *r;
+    const char *none = "GET /api/hello HTTP/1.1\r\nConnection: close\r\n\r\n";
+    CHECK_INT(exchange(s->port, none, strlen(none), &r), 400);
+    CHECK(strstr(body_of(r), "must have a Host header") != NULL);
+    free(r);
+    const char *two = "GET /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    CHECK_INT(exchange(s->port, two, strlen(two), &r), 400);
+    CHECK(strstr(body_of(r), "one Host header, this one has 2") != NULL);
+    free(r);
+    /* refused from its head: a body that follows is never taken for a request */
+    const char *post = "POST /api/change HTTP/1.1\r\nX-Renkei-Token: s3cret\r\nContent-Length: 8\r\n\r\n{\"by\":5}";
+    CHECK_INT(exchange(s->port, post, strlen(post), NULL), 400);
+    CHECK_INT(s->changes, 4);
+    const char *old = "GET /api/hello HTTP/1.0\r\n\r\n";
+    CHECK_INT(exchange(s->port, old, strlen(old), &r), 200);
+    CHECK(strncmp(r, "HTTP/1.1 200 OK", 15) == 0);
+    free(r);
+}
+
+/* RFC 9110, 10.1.1: 100 Continue before the body is sent, or the final status at once. */
+static void test_expect(server_ctx *s)
+{
+    const char *head = "POST /api/change HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Renkei-Token: s3cret\r\n"
+                       "Expect: 100-continue\r\nContent-Length: 8\r\nConnection: close\r\n\r\n";
+    int fd = dial(s->port);
+    send_all(fd, head, strlen(head));
+    char got[256] = "";
+    struct timeval tv = {.tv_sec = 5};   /* the body is held back: without 100 Continue this times out */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ssize_t k = recv(fd, got, sizeof got - 1, 0);
+    got[k > 0 ? k : 0] = '\0';
+    CHECK_STR(got, "HTTP/1.1 100 Continue\r\n\r\n");
+    send_all(fd, "{\"by\":1}", 8);
+    char *r = read_all(fd);
+    close(fd);
+    CHECK(strncmp(r, "HTTP/1.1 200", 12) == 0);
+    free(r);
+    CHECK_INT(s->changes, 5);
+    /* refused from the head: the final status at once, and the connection closes */
+    const char *untokened = "POST /api/change HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+                            "Content-Length: 8\r\n\r\n";
+    CHECK_INT(exchange(s->port, untokened, strlen(untokened), NULL), 401);
+    char big[256];
+    snprintf(big, sizeof big, "POST /api/change HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Renkei-Token: s3cret\r\n"
+                              "Expect: 100-continue\r\nContent-Length: %d\r\n\r\n", MAX_BODY + 1);
+    CHECK_INT(exchange(s->port, big, strlen(big), NULL), 413);
+    const char *nowhere = "POST /api/nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: 8\r\n\r\n";
+    CHECK_INT(exchange(s->port, nowhere, strlen(nowhere), NULL), 404);
+    const char *other = "POST /api/change HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Renkei-Token: s3cret\r\n"
+                        "Expect: something-else\r\nContent-Length: 8\r\n\r\n";
+    CHECK_INT(exchange(s->port, other, strlen(other), NULL), 417);
+    CHECK_INT(s->changes, 5);
+}
+
+/* RFC 9110, 15.5.6: 405 names what the path takes in Allow; HEAD gets no body. */
+static void test_methods(server_ctx *s)
+{
+    char *r;
+    CHECK_INT(request(s->port, "PUT", "/api/hello", NULL, "", &r), 405);
+    CHECK(strstr(r, "\r\nAllow: GET\r\n") != NULL);
+    free(r);
+    CHECK_INT(request(s->port, "PATCH", "/api/change", "X-Renkei-Token: s3cret\r\n", "{\"by\":1}", &r), 405);
+    CHECK(strstr(r, "\r\nAllow: POST\r\n") != NULL);
+    free(r);
+    CHECK_INT(request(s->port, "DELETE", "/api/echo", NULL, NULL, &r), 405);
+    CHECK(strstr(r, "\r\nAllow: GET\r\n") != NULL);
+    free(r);
+    CHECK_INT(request(s->port, "HEAD", "/api/hello", NULL, NULL, &r), 405);
+    CHECK_STR(body_of(r), "");
+    free(r);
+    CHECK_INT(s->changes, 5);
+}
+
+/* A query whose %-escapes do not decode is refused, naming the parameter (not dropped). */
+static void test_query(server_ctx *s)
+{
+    char *r;
+    CHECK_INT(request(s->port, "GET", "/api/hello?x=%zz", NULL, NULL, &r), 400);
+    CHECK(strstr(body_of(r), "query parameter 'x'") != NULL);
+    free(r);
+    CHECK_INT(request(s->port, "GET", "/api/echo?name=ok&filter=%e3%81", NULL, NULL, &r), 400);
+    CHECK(strstr(body_of(r), "query parameter 'filter': not UTF-8") != NULL);
+    free(r);
+    CHECK_INT(request(s->port, "GET", "/api/echo?name=a%00b", NULL, NULL, &r), 400);
+    CHECK(strstr(body_of(r), "query parameter 'name'") != NULL);
+    free(r);
+    CHECK_INT(request(s->port, "GET", "/api/echo?name=%e6%97%a5", NULL, NULL, &r), 200);
+    CHECK_STR(body_of(r), "\xe6\x97\xa5");
+    free(r);
+    CHECK_INT(request(s->port, "GET", "/api/%ff", NULL, NULL, NULL), 400);
 }
 
 static void test_limits(server_ctx *s)
@@ -284,23 +457,91 @@ static void test_static(server_ctx *s)
     CHECK_INT(request(s->port, "GET", "/api/missing", NULL, NULL, NULL), 404);
 }
 
+/* A connection that has made a request with the token (by 0: nothing changes): trusted. */
+static int trusted_conn(int port, const char *from)
+{
+    int fd = dial_from(port, from);
+    const char *req = "POST /api/change HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Renkei-Token: s3cret\r\nContent-Length: 8\r\n\r\n{\"by\":0}";
+    send_all(fd, req, strlen(req));
+    char buf[1024];
+    CHECK_INT(read_response(fd, buf, sizeof buf), 200);
+    return fd;
+}
+
+static int again(int fd)
+{
+    const char *req = "GET /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    send_all(fd, req, strlen(req));
+    char buf[1024];
+    return read_response(fd, buf, sizeof buf);
+}
+
+/* The caps (on the second server, whose untrusted connections have 30 s): MAX_PER_ADDR from
+ * one address, MAX_CONNS in all. Token-less connections make room for newcomers; only trusted
+ * ones fill a server, and then the newcomer is told 503. */
 static void test_connection_cap(server_ctx *s)
 {
-    int fds[MAX_CONNS];
-    for (int i = 0; i < MAX_CONNS; i++) fds[i] = dial(s->port);
-    /* The server accepts in order, so the next one is over the cap: told so, then closed. */
+    int port = s->caps_port;
     char *r;
-    CHECK_INT(request(s->port, "GET", "/api/hello", NULL, NULL, &r), 503);
-    CHECK(strstr(r, "too many connections") != NULL);
+    /* idle, token-less connections fill this address's share: a newcomer is still served */
+    int idle[MAX_PER_ADDR];
+    for (int i = 0; i < MAX_PER_ADDR; i++) idle[i] = dial(port);
+    CHECK_INT(request(port, "GET", "/api/hello", NULL, NULL, &r), 200);
     free(r);
-    for (int i = 0; i < MAX_CONNS; i++) close(fds[i]);
+    CHECK(closed_within(idle[0], 2000));        /* the oldest made room */
+    CHECK(!closed_within(idle[1], 100));        /* the others did not have to */
+    for (int i = 0; i < MAX_PER_ADDR; i++) close(idle[i]);
+    /* trusted connections fill it: the newcomer from that address is refused, another address is not */
+    int trusted[MAX_CONNS];
+    for (int i = 0; i < MAX_PER_ADDR; i++) trusted[i] = trusted_conn(port, "127.0.0.1");
+    int fd = dial(port);
+    char buf[1024];
+    const char *get = "GET /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    send_all(fd, get, strlen(get));
+    CHECK_INT(read_response(fd, buf, sizeof buf), 503);
+    CHECK(strstr(buf, "too many connections from 127.0.0.1 (at most 4 from one address)") != NULL);
+    close(fd);
+    /* idle token-less ones from another address fill the server: a third address still gets in */
+    int other[2];
+    for (int i = 0; i < 2; i++) other[i] = dial_from(port, "127.0.0.2");
+    fd = dial_from(port, "127.0.0.3");
+    send_all(fd, get, strlen(get));
+    CHECK_INT(read_response(fd, buf, sizeof buf), 200);
+    close(fd);
+    CHECK(closed_within(other[0], 2000));
+    for (int i = 0; i < 2; i++) close(other[i]);
+    for (int i = 0; i < MAX_PER_ADDR; i++) CHECK_INT(again(trusted[i]), 200);   /* never disturbed */
+    /* only trusted connections, as many as allowed: now the newcomer is refused */
+    for (int i = MAX_PER_ADDR; i < MAX_CONNS; i++) trusted[i] = trusted_conn(port, "127.0.0.2");
+    fd = dial_from(port, "127.0.0.3");
+    send_all(fd, get, strlen(get));
+    CHECK_INT(read_response(fd, buf, sizeof buf), 503);
+    CHECK(strstr(buf, "too many connections (at most 6)") != NULL);
+    close(fd);
+    for (int i = 0; i < MAX_CONNS; i++) close(trusted[i]);
     /* once they are gone, requests are served again */
     int status = 0;
     for (int attempt = 0; attempt < 200 && status != 200; attempt++) {
-        status = request(s->port, "GET", "/api/hello", NULL, NULL, NULL);
+        status = request(port, "GET", "/api/hello", NULL, NULL, NULL);
         if (status != 200) sleep_ms(10);
     }
     CHECK_INT(status, 200);
+}
+
+/* An untrusted connection has UNAUTH_MS to act; a trusted one the ordinary idle timeout. */
+static void test_deadline(server_ctx *s)
+{
+    int idle = dial(s->port);
+    CHECK(closed_within(idle, 5000));
+    close(idle);
+    int untokened = dial(s->port);   /* a request without the token does not make it trusted */
+    CHECK_INT(again(untokened), 200);
+    CHECK(closed_within(untokened, 5000));
+    close(untokened);
+    int trusted = trusted_conn(s->port, "127.0.0.1");
+    sleep_ms(4 * UNAUTH_MS);
+    CHECK_INT(again(trusted), 200);
+    close(trusted);
 }
 
 static unsigned sse_clients(server_ctx *s)
@@ -368,9 +609,14 @@ static void client_main(void *arg)
     test_routing(s);
     test_token(s);
     test_limits(s);
+    test_host(s);
+    test_expect(s);
+    test_methods(s);
+    test_query(s);
     test_keepalive(s);
     test_static(s);
     test_connection_cap(s);
+    test_deadline(s);
     test_sse(s);
     uv_async_send(&s->done);
 }
@@ -383,6 +629,7 @@ static void on_done(uv_async_t *a)
 {
     server_ctx *s = a->data;
     sim_http_close(s->http, on_http_closed, s);
+    sim_http_close(s->caps, NULL, NULL);
     uv_close((uv_handle_t *)&s->done, NULL);
 }
 
@@ -414,10 +661,15 @@ int main(void)
         .loopback_hosts_only = true, .routes = routes, .nroutes = sizeof routes / sizeof routes[0],
         .ud = &s,
         .limits = {.max_body_bytes = MAX_BODY, .max_header_bytes = MAX_HEAD, .max_conns = MAX_CONNS,
-                   .request_timeout_ms = 300, .sse_queue_bytes = SSE_QUEUE}};
+                   .max_conns_per_addr = MAX_PER_ADDR, .request_timeout_ms = 300, .unauth_timeout_ms = UNAUTH_MS,
+                   .sse_queue_bytes = SSE_QUEUE}};
     CHECK_INT(sim_http_create(&loop, &cfg, &s.http), 0);
     s.port = sim_http_port(s.http);
     CHECK(s.port > 0);
+    sim_http_config caps = cfg;
+    caps.limits.unauth_timeout_ms = 30 * 1000;
+    CHECK_INT(sim_http_create(&loop, &caps, &s.caps), 0);
+    s.caps_port = sim_http_port(s.caps);
 
     /* a port that is taken: an error, and nothing left open */
     sim_http *clash = NULL;

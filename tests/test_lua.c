@@ -104,6 +104,23 @@ int main(void)
     CHECK(strstr(sim_lua_traceback(t.sl), "stack traceback") != NULL);
     twin_close(&t);
 
+    /* json_decode is the strict reader: each refusal names the byte and the rule */
+    const char *strict = write_script("/tmp/renkei_test_lua_json.lua",
+                                      "local function refused(text, why)\n"
+                                      "  local ok, err = pcall(json_decode, text)\n"
+                                      "  assert(not ok and err:find(why, 1, true), text .. ' -> ' .. tostring(err))\n"
+                                      "end\n"
+                                      "refused('{\"a\":1,\"a\":2}', \"byte 7 (at a): duplicate key 'a'\")\n"
+                                      "refused('{\"a\":{\"b\":[1e999]}}', 'byte 11 (at a.b[0]): 1e999 is not a finite number')\n"
+                                      "refused('[1] 2', 'after the JSON value')\n"
+                                      "refused('\"\\\\u0000\"', 'NUL')\n"
+                                      "refused('\"\\255\"', 'invalid UTF-8')\n"
+                                      "assert(json_decode('{\"a\":[1,\"x\"]}').a[2] == 'x')\n");
+    CHECK(strict != NULL);
+    CHECK_INT(twin_open(&t, 1, strict), 0);
+    twin_close(&t);
+    remove(strict);
+
     /* torn down with repeating timers, node timers and messages in flight: ASan checks */
     const char *busy = write_script("/tmp/renkei_test_lua_busy.lua",
                                     "node { name = 'a', on_start = function(self)\n"

@@ -581,6 +581,39 @@ static void test_stop_from_loop(void)
     scen_free(&s);
 }
 
+/* ---- watchers of the close ------------------------------------------------------------------ */
+
+static void count_close(void *arg) { (*(int *)arg)++; }
+
+/* A server on the same loop is told when the run closes, once, even when the run never started
+ * (another listener failed to open); one that closed first and said so is not. */
+static void test_close_watchers(void)
+{
+    uv_loop_t loop;
+    uv_timer_t wd;
+    loop_open(&loop, &wd);
+    scen s;
+    scen_ticks(&s, 10);
+    sim_run *r = run_new(&s, &loop, s.t0 + SIM_SEC, 0);
+    int a = 0, b = 0, c = 0, d = 0, e = 0;
+    CHECK_INT(sim_run_on_close(r, count_close, &a), 0);
+    CHECK_INT(sim_run_on_close(r, count_close, &b), 0);
+    CHECK_INT(sim_run_on_close(r, count_close, &c), 0);
+    sim_run_off_close(r, count_close, &b);
+    CHECK_INT(sim_run_on_close(r, count_close, &b), 0);
+    CHECK_INT(sim_run_on_close(r, count_close, &d), 0);
+    CHECK_INT(sim_run_on_close(r, count_close, &e), -ENOSPC);   /* SIM_RUN_WATCHERS */
+    sim_run_off_close(r, count_close, &b);
+    CHECK_INT(a + b + c + d + e, 0);
+    loop_close(&loop, &wd, r, NULL);
+    CHECK_INT(a, 1);
+    CHECK_INT(b, 0);
+    CHECK_INT(c, 1);
+    CHECK_INT(d, 1);
+    CHECK_INT(e, 0);
+    scen_free(&s);
+}
+
 /* ---- two runs on one loop ------------------------------------------------------------------- */
 
 static void two_runs_case(double speed_a, double speed_b)
@@ -637,5 +670,6 @@ int main(void)
     test_pause_in_callback();
     test_stop_from_loop();
     test_two_runs_one_loop();
+    test_close_watchers();
     CHECK_DONE();
 }

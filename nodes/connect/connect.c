@@ -251,6 +251,7 @@ void connect_finish(node_connect *c, const char *end)
     cJSON *h = cJSON_AddObjectToObject(o, "http");
     cJSON_AddNumberToObject(h, "connections", (double)c->rep.http_accepted);
     cJSON_AddNumberToObject(h, "refused_connections", (double)c->rep.http_refused);
+    cJSON_AddNumberToObject(h, "evicted_connections", (double)c->rep.http_evicted);
     cJSON_AddNumberToObject(h, "requests", (double)c->rep.http_requests);
     cJSON_AddNumberToObject(h, "errors_4xx", (double)c->rep.http_4xx);
     cJSON_AddNumberToObject(h, "own_4xx", (double)c->rep.own_4xx);

@@ -5,6 +5,7 @@
  * Independent of HTTP: connect/connect_http.c carries requests here from the listener,
  * connect/connect_replay.c from a session log. */
 #include "connect/connect_internal.h"
+#include "sim_json.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@ void connect_answer_error(connect_answer *a, int status, const char *code, const
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    sim_json_utf8_trim(msg);
     cJSON_Delete(a->json);
     a->status = status;
     a->json = cJSON_CreateObject();
@@ -143,24 +145,58 @@ const char *connect_body_label(const body *b) { return b ? b->code : "?"; }
 
 /* ---- requests' bodies ------------------------------------------------------------------ */
 
-/* The body as a JSON object, or NULL with a 400 answered. An empty body is {} when allowed. */
+/* 400 bad_json, with the one problem as {field: "body", rule, message}. */
+static void bad_json(connect_answer *a, const char *rule, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void bad_json(connect_answer *a, const char *rule, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    connect_answer_error(a, 400, "bad_json", "%s", msg);
+    cJSON *errors = cJSON_AddArrayToObject(a->json, "errors");
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "field", "body");
+    cJSON_AddStringToObject(e, "rule", rule);
+    cJSON_AddStringToObject(e, "message", cJSON_GetObjectItem(a->json, "error")->valuestring);
+    cJSON_AddItemToArray(errors, e);
+}
+
+/* The body as a JSON object, read by the strict reader (sim_json.h), or NULL with the refusal
+ * answered: 400 bad_json naming the byte and the rule (empty, syntax, utf8, nul, number,
+ * trailing, depth; type: not an object), or 422 duplicate_field naming the key's path (a key
+ * twice in one object, at any depth). An empty body is {} when allowed. */
 cJSON *connect_body_object(const connect_call *call, connect_answer *a, bool empty_ok)
 {
     if (call->body_len == 0 && empty_ok) return cJSON_CreateObject();
     if (call->body_len == 0) {
-        connect_answer_error(a, 400, "bad_json", "the body must be a JSON object (it is empty)");
+        bad_json(a, "empty", "the body must be a JSON object (it is empty)");
         return NULL;
     }
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(call->body, call->body_len, &end, false);
-    if (!j) {
-        size_t at = end && end >= call->body ? (size_t)(end - call->body) : 0;
-        connect_answer_error(a, 400, "bad_json", "the body is not valid JSON (at byte %zu)", at);
+    cJSON *j = NULL;
+    sim_json_error e;
+    int rc = sim_json_parse_ex(call->body, call->body_len, &j, &e);
+    if (rc == -ENOMEM) {
+        connect_answer_error(a, 500, "internal", "out of memory");
+        return NULL;
+    }
+    if (rc < 0 && strcmp(e.rule, "duplicate_key") == 0) {
+        field_errors fe;
+        connect_fe_init(&fe);
+        connect_fe_add(&fe, e.path, "duplicate_field", "%s is given twice in one object (%s)", e.path, e.why);
+        connect_fe_answer(&fe, a, "request");
+        connect_fe_free(&fe);
+        return NULL;
+    }
+    if (rc < 0) {
+        bad_json(a, e.rule, "the body is not valid JSON: %s", e.why);
         return NULL;
     }
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
-        connect_answer_error(a, 400, "bad_json", "the body must be a JSON object");
+        bad_json(a, "type", "the body must be a JSON object");
         return NULL;
     }
     return j;
@@ -268,11 +304,13 @@ static bool pattern_match(const char *pattern, const char *rest, const char **ar
     return true;
 }
 
-static connect_op route(unsigned method, const char *path, const char **arg, bool *other_method)
+/* The operation of method and path; OP_UNKNOWN with *allowed the methods the path takes
+ * (0: no such path). */
+static connect_op route(unsigned method, const char *path, const char **arg, unsigned *allowed)
 {
     static const char base[] = "/connect/v1/";
     *arg = NULL;
-    *other_method = false;
+    *allowed = 0;
     if (strncmp(path, base, sizeof base - 1) != 0) return OP_UNKNOWN;
     const char *rest = path + sizeof base - 1;
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
@@ -282,7 +320,7 @@ static connect_op route(unsigned method, const char *path, const char **arg, boo
             *arg = a;
             return ROUTES[i].op;
         }
-        *other_method = true;
+        *allowed |= ROUTES[i].method;
     }
     return OP_UNKNOWN;
 }
@@ -290,8 +328,24 @@ static connect_op route(unsigned method, const char *path, const char **arg, boo
 connect_op connect_route_op(unsigned method, const char *path)
 {
     const char *arg;
-    bool other;
-    return route(method, path, &arg, &other);
+    unsigned allowed;
+    return route(method, path, &arg, &allowed);
+}
+
+const char *connect_method_name(unsigned m)
+{
+    return m == SIM_HTTP_GET ? "GET" : m == SIM_HTTP_POST ? "POST" : m == SIM_HTTP_DELETE ? "DELETE"
+         : m == SIM_HTTP_PUT ? "PUT" : m == SIM_HTTP_PATCH ? "PATCH" : m == SIM_HTTP_HEAD ? "HEAD"
+         : m == SIM_HTTP_OPTIONS ? "OPTIONS" : "OTHER";
+}
+
+unsigned connect_method_of(const char *name)
+{
+    static const unsigned bits[] = {SIM_HTTP_GET, SIM_HTTP_POST, SIM_HTTP_DELETE, SIM_HTTP_PUT, SIM_HTTP_PATCH,
+                                    SIM_HTTP_HEAD, SIM_HTTP_OPTIONS};
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (strcmp(name, connect_method_name(bits[i])) == 0) return bits[i];
+    return SIM_HTTP_OTHER;
 }
 
 /* Tool operations answer whatever the tenant's state; the tenant's own need it reachable. */
@@ -304,15 +358,22 @@ static bool needs_tenant(connect_op op)
 void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a)
 {
     const char *arg;
-    bool other_method;
-    connect_op op = route(call->method, call->path, &arg, &other_method);
+    unsigned allowed;
+    connect_op op = route(call->method, call->path, &arg, &allowed);
     a->op = op;
     a->compare = op != OP_CONFORMANCE;   /* the report holds wall-clock latencies */
     char why[160];
     if (op == OP_UNKNOWN) {
-        if (other_method)
-            connect_answer_error(a, 405, "method_not_allowed", "this method is not allowed on %.100s", call->path);
-        else
+        if (allowed) {
+            size_t n = 0;
+            a->allow[0] = '\0';
+            static const unsigned order[] = {SIM_HTTP_GET, SIM_HTTP_POST, SIM_HTTP_DELETE};
+            for (size_t i = 0; i < 3; i++)
+                if (allowed & order[i])
+                    n += (size_t)snprintf(a->allow + n, sizeof a->allow - n, "%s%s", n ? ", " : "", connect_method_name(order[i]));
+            connect_answer_error(a, 405, "method_not_allowed", "%s is not allowed on %.100s (allowed: %s)",
+                                 connect_method_name(call->method), call->path, a->allow);
+        } else
             connect_answer_error(a, 404, "not_found", "no such operation: %.100s (the reference: docs/connect-api.md)", call->path);
         return;
     }

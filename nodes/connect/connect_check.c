@@ -2,8 +2,11 @@
  * {field, rule, message} (and the line, in a bulk file): the rule is a word from a fixed
  * vocabulary that docs/connect-api.md lists with its meaning, so a vendor's system can act on
  * it, and the message says what was expected and what came. Checks collect every problem of
- * a request rather than stopping at the first, and never change anything. */
+ * a request rather than stopping at the first (the first FE_LISTED are listed, all are
+ * counted), and never change anything. The scan for individual numbers covers everything a
+ * body holds: every key, string and number at any depth. */
 #include "connect/connect_internal.h"
+#include "sim_json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,11 +22,16 @@ void connect_fe_free(field_errors *fe)
 
 void connect_fe_add(field_errors *fe, const char *field, const char *rule, const char *fmt, ...)
 {
+    if (fe->n >= FE_LISTED) {   /* counted, not listed: an answer stays small whatever came */
+        fe->n++;
+        return;
+    }
     char msg[300];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    sim_json_utf8_trim(msg);
     cJSON *e = cJSON_CreateObject();
     if (!e) return;
     if (fe->line) cJSON_AddNumberToObject(e, "line", fe->line);
@@ -64,6 +72,7 @@ void connect_fe_answer(field_errors *fe, connect_answer *a, const char *what)
     int status = conflict ? 409 : 422;
     connect_answer_error(a, status, conflict ? "conflict" : "validation", "%s refused: %d problem%s: %s%s", what,
                          fe->n, fe->n == 1 ? "" : "s", list, fe->n > shown ? ", ..." : "");
+    if (fe->n > FE_LISTED) cJSON_AddNumberToObject(a->json, "errors_not_listed", fe->n - FE_LISTED);
     cJSON_AddItemToObject(a->json, "errors", fe->list);
     fe->list = NULL;
 }
@@ -85,18 +94,13 @@ static const cJSON *member(const cJSON *obj, const char *name)
     return v && !cJSON_IsNull(v) ? v : NULL;
 }
 
+/* Duplicate fields never get here: the strict reader refuses them (connect_body_object). */
 void connect_check_fields(field_errors *fe, const cJSON *obj, const char *const known[], const char *const immutable[])
 {
     for (const cJSON *f = obj->child; f; f = f->next) {
         bool ok = false, fixed = false;
         for (size_t i = 0; known[i] && !ok; i++) ok = strcmp(f->string, known[i]) == 0;
         for (size_t i = 0; immutable && immutable[i] && !fixed; i++) fixed = strcmp(f->string, immutable[i]) == 0;
-        for (const cJSON *g = obj->child; g != f; g = g->next) {
-            if (strcmp(g->string, f->string) == 0) {
-                connect_fe_add(fe, f->string, "duplicate_field", "%s is given twice", f->string);
-                break;
-            }
-        }
         if (fixed)
             connect_fe_add(fe, f->string, "not_updatable", "%s cannot change in a partial update (register a new record instead)",
                    f->string);
@@ -274,41 +278,71 @@ static bool looks_like_individual_no(const char *digits)
     return domain_individual_no_check_digit(first11) == digits[11] - '0';
 }
 
-/* Scan the strings and numbers of the payload for runs of exactly 12 digits that could be an
- * individual number (which never enters the linkage network: DESIGN.md §2). */
-static bool scan_individual_no(field_errors *fe, const cJSON *v, char *path, size_t len, size_t cap)
+/* Each individual number in text: a run of exactly 12 digits with a valid check digit (the
+ * form), or 12 digits anywhere in a longer run that are a resident's number (what the network's
+ * own scan looks for: domain_msg_has_individual_no). what says where the text is. */
+static void scan_text(node_connect *c, field_errors *fe, const char *path, const char *what, const char *text)
+{
+    for (const char *p = text; *p;) {
+        size_t run = strspn(p, DIGITS);
+        if (!run) {
+            p++;
+            continue;
+        }
+        for (size_t k = 0; k + 12 <= run; k++) {
+            bool hit;
+            if (run == 12) {
+                hit = looks_like_individual_no(p);
+            } else {
+                uint64_t v = 0;
+                for (size_t i = k; i < k + 12; i++) v = v * 10 + (uint64_t)(p[i] - '0');
+                hit = sim_map_get(&c->d->individual_nos, v, NULL);
+            }
+            if (hit && run == 12)
+                connect_fe_add(fe, path[0] ? path : "(body)", "individual_no",
+                       "%s%s holds %.12s, which has the form of an individual number (12 digits with a valid check "
+                       "digit): individual numbers never enter the linkage network", what, path[0] ? path : "the body",
+                       p + k);
+            else if (hit)
+                connect_fe_add(fe, path[0] ? path : "(body)", "individual_no",
+                       "%s%s holds %.12s (digits %zu to %zu of a run of %zu), a resident's individual number: "
+                       "individual numbers never enter the linkage network", what, path[0] ? path : "the body", p + k,
+                       k + 1, k + 12, run);
+        }
+        p += run;
+    }
+}
+
+/* Scan v (at path, in a buffer of cap bytes whose first len are the path) and everything in it. */
+static void scan_value(node_connect *c, field_errors *fe, const cJSON *v, char *path, size_t len, size_t cap)
 {
     if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
-        int i = 0;
+        size_t i = 0;
         for (const cJSON *m = v->child; m; m = m->next, i++) {
-            int k = cJSON_IsObject(v) ? snprintf(path + len, cap - len, ".%s", m->string)
-                                      : snprintf(path + len, cap - len, "[%d]", i);
+            int k = cJSON_IsObject(v) ? snprintf(path + len, cap - len, "%s%s", len ? "." : "", m->string)
+                                      : snprintf(path + len, cap - len, "[%zu]", i);
             size_t next = len + (k > 0 ? (size_t)k : 0);
             if (next >= cap) next = cap - 1;
-            if (scan_individual_no(fe, m, path, next, cap)) return true;
+            next = strlen(sim_json_utf8_trim(path));
+            if (cJSON_IsObject(v)) scan_text(c, fe, path, "the name of ", m->string);
+            scan_value(c, fe, m, path, next, cap);
             path[len] = '\0';
         }
-        return false;
+        return;
     }
-    char buf[64];
-    const char *s = NULL;
     if (cJSON_IsString(v)) {
-        s = v->valuestring;
-    } else if (cJSON_IsNumber(v) && v->valuedouble >= 1e11 && v->valuedouble < 1e12) {
-        snprintf(buf, sizeof buf, "%.0f", v->valuedouble);
-        s = buf;
+        scan_text(c, fe, path, "", v->valuestring);
+    } else if (cJSON_IsNumber(v)) {   /* as it would travel: cJSON's printing, sign and all */
+        char *text = cJSON_PrintUnformatted(v);
+        if (text) scan_text(c, fe, path, "", text);
+        cJSON_free(text);
     }
-    for (const char *p = s; p && *p;) {
-        size_t run = strspn(p, DIGITS);
-        if (run == 12 && looks_like_individual_no(p)) {
-            connect_fe_add(fe, path, "individual_no",
-                   "%s holds %.12s, which has the form of an individual number (12 digits with a valid check digit): "
-                   "individual numbers never enter the linkage network", path, p);
-            return true;
-        }
-        p += run ? run : 1;
-    }
-    return false;
+}
+
+void connect_check_individual_nos(node_connect *c, field_errors *fe, const cJSON *obj)
+{
+    char path[160] = "";
+    scan_value(c, fe, obj, path, 0, sizeof path);
 }
 
 char *connect_check_payload(field_errors *fe, const cJSON *obj, bool partial)
@@ -333,10 +367,5 @@ char *connect_check_payload(field_errors *fe, const cJSON *obj, bool partial)
         cJSON_free(text);
         return NULL;
     }
-    char path[160] = "payload";
-    if (scan_individual_no(fe, v, path, strlen(path), sizeof path)) {
-        cJSON_free(text);
-        return NULL;
-    }
-    return text;
+    return text;   /* individual numbers in it: connect_check_individual_nos, over the whole body */
 }

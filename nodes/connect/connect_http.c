@@ -1,14 +1,18 @@
 /* connect/connect_http.c - the connection test's listener, on sim_http. Every request under
- * /connect/v1/ passes, in this order: the rate limit (per client address, by the wall clock:
- * 429 with the wait), the access token (401 without, 403 wrong), the session still open
- * (503 after its end); then it enters the simulation at the paced run's present and goes to
- * connect/connect_api.c. A misbehaving client costs the loop a little time and nothing else:
- * refusals never reach the world, and sim_http bounds sizes, connections and slow senders.
+ * /connect/v1/ (whatever its method) passes, in this order: the rate limit (per client
+ * address, by the wall clock: 429 with the wait), the access token (401 without, 403 wrong),
+ * the session still open (503 after its end), a query that decodes (400 bad_query); then it
+ * enters the simulation at the paced run's present and goes to connect/connect_api.c. A
+ * misbehaving client costs the loop a little time and nothing else: refusals never reach the
+ * world, and sim_http bounds sizes, connections (32, 16 from one address; a connection that
+ * has not yet made a request with the token has 5 s for each, and makes room for a newcomer
+ * when the listener is full) and slow senders.
  *
  * Each request that reached this handler is a line of the session log: when it entered
  * (simulated time and the count of events dispatched before it), what it was, and a digest
  * of the answer; refusals are logged too, for the report, and are not replayed. */
 #include "connect/connect_internal.h"
+#include "sim_json.h"
 
 #include <errno.h>
 #include <math.h>
@@ -22,7 +26,9 @@ enum {
     TICK_MS = 20,               /* how soon a requested end takes effect */
     MAX_BODY = 1 << 20,         /* bulk files: 1,000 lines of about 1 KiB */
     MAX_CONNS = 32,
+    MAX_CONNS_PER_ADDR = 16,
     REQUEST_TIMEOUT_MS = 10 * 1000,
+    UNAUTH_TIMEOUT_MS = 5 * 1000,   /* for connections that have not yet sent the token */
 };
 
 void connect_digest(const char *text, size_t len, char out[33])
@@ -81,16 +87,12 @@ static void log_line(node_connect *c, cJSON *o)
     cJSON_free(text);
 }
 
-static const char *method_name(unsigned m)
-{
-    return m == SIM_HTTP_GET ? "GET" : m == SIM_HTTP_POST ? "POST" : m == SIM_HTTP_DELETE ? "DELETE" : "?";
-}
-
-/* The body exactly as it came: text, or hex when it holds NUL bytes. */
+/* The body exactly as it came: text, or hex when it holds NUL bytes or is not UTF-8 (the log
+ * is read back by the strict reader). */
 static void add_body(cJSON *o, const char *req_body, size_t len)
 {
     if (!len) return;
-    if (!memchr(req_body, 0, len)) {
+    if (!memchr(req_body, 0, len) && sim_json_utf8_valid(req_body, len) == len) {
         cJSON_AddStringToObject(o, "body", req_body);
         return;
     }
@@ -133,6 +135,7 @@ static void h_api(sim_http_req *r, void *ud)
     sim_time_t entered = 0;
     uint64_t events = 0;
     cJSON *query = NULL;
+    char bad_param[64], why[300];
     if (!rate_allow(c, client, t0, &retry_ms)) {
         connect_answer_error(&a, 429, "rate_limited", "more than %g requests a second from %s: retry after %.0f ms",
                              c->rate, client, ceil(retry_ms));
@@ -148,6 +151,14 @@ static void h_api(sim_http_req *r, void *ud)
     } else if (c->end_requested || sim_run_get_state(c->run) == SIM_RUN_DONE) {
         connect_answer_error(&a, 503, "session_ended", "the session has ended: its report is being written");
         refused = "session_ended";
+    } else if (sim_http_req_query_check(r, bad_param, sizeof bad_param, why, sizeof why) < 0) {
+        connect_answer_error(&a, 400, "bad_query", "%s", why);
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "field", bad_param[0] ? bad_param : "(unnamed)");
+        cJSON_AddStringToObject(e, "rule", "escape");
+        cJSON_AddStringToObject(e, "message", why);
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(a.json, "errors"), e);
+        refused = "bad_query";
     } else {
         catch_up(c);
         entered = sim_world_now(c->w);
@@ -160,6 +171,7 @@ static void h_api(sim_http_req *r, void *ud)
     size_t len = 0;
     const char *ctype = "application/json";
     char *text = connect_answer_text(&a, &len, &ctype);
+    if (a.status == 405 && a.allow[0]) sim_http_req_add_header(r, "Allow", a.allow);
     if (text) sim_http_respond(r, a.status, ctype, text, len);
     else sim_http_respond_error(r, 500, "out of memory");
     connect_report_request(&c->rep, a.op, a.status, a.json, (double)(sim_http_wall_ns() - t0) / 1e6);
@@ -180,7 +192,7 @@ static void h_api(sim_http_req *r, void *ud)
         }
         cJSON_AddNumberToObject(o, "wall_ms", round((double)(t0 - c->rep.wall_start_ns) / 1e4) / 100);
         cJSON_AddStringToObject(o, "client", client);
-        cJSON_AddStringToObject(o, "method", method_name(method));
+        cJSON_AddStringToObject(o, "method", connect_method_name(method));
         cJSON_AddStringToObject(o, "path", path);
         if (query && query->child) {
             cJSON_AddItemToObject(o, "query", query);
@@ -215,7 +227,7 @@ static void on_tick(void *ud)
 }
 
 static const sim_http_route routes[] = {
-    {SIM_HTTP_GET | SIM_HTTP_POST | SIM_HTTP_DELETE, "/connect/v1/*", false, h_api},
+    {SIM_HTTP_ANY, "/connect/v1/*", false, h_api},   /* the API answers every method itself (405 with Allow) */
 };
 
 static int write_header(node_connect *c, const node_connect_serve_config *cfg)
@@ -258,8 +270,10 @@ int connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const node_con
     }
     sim_http_config hc = {.host = cfg->host, .port = cfg->port,
                           .limits = {.max_body_bytes = MAX_BODY, .max_conns = MAX_CONNS,
-                                     .request_timeout_ms = REQUEST_TIMEOUT_MS},
-                          .token = c->token, .loopback_hosts_only = cfg->loopback, .routes = routes,
+                                     .max_conns_per_addr = MAX_CONNS_PER_ADDR, .request_timeout_ms = REQUEST_TIMEOUT_MS,
+                                     .unauth_timeout_ms = UNAUTH_TIMEOUT_MS},
+                          .token = c->token, .loopback_hosts_only = cfg->loopback, .handlers_check_query = true,
+                          .routes = routes,
                           .nroutes = sizeof routes / sizeof routes[0], .ud = c, .tick_ms = TICK_MS, .tick = on_tick};
     return sim_http_create(loop, &hc, &c->http);
 }
@@ -273,6 +287,7 @@ void connect_close(node_connect *c)
     const sim_http_stats *st = sim_http_stats_get(c->http);
     c->rep.http_accepted = st->accepted;
     c->rep.http_refused = st->refused;
+    c->rep.http_evicted = st->evicted;
     c->rep.http_requests = st->requests;
     c->rep.http_4xx = st->errors_4xx;
     sim_http_close(c->http, NULL, NULL);

@@ -34,6 +34,8 @@ enum {
     ADDRESSEE_DIGITS = 15,      /* 団体内統合宛名番号: 15 digits */
     PAYLOAD_MAX = 4096,         /* a replica's payload, as compact JSON */
     BULK_MAX_LINES = 1000,
+    FE_LISTED = 1000,           /* problems listed in one answer (all are counted) */
+    ERROR_GROUPS_MAX = 256,     /* error groups in the report, before fields are folded into "*" */
     PAGE_MAX = 1000,            /* provision records per page */
 };
 
@@ -103,6 +105,7 @@ typedef struct connect_report {
     uint64_t requests;          /* that reached the API (refusals included) */
     uint64_t own_4xx;           /* 4xx answers of ours (the rest are the HTTP layer's) */
     uint64_t http_accepted, http_refused, http_requests, http_4xx;   /* from sim_http */
+    uint64_t http_evicted;      /* token-less connections closed to make room */
     bool bulk_file_fetched;     /* a bulk result file came back complete */
     uint64_t replayed, diverged;
     char first_divergence[300];
@@ -174,7 +177,7 @@ uint64_t connect_wall_ns(const node_connect *c);
 
 /* One request through the API (connect/connect_api.c), whatever carried it. */
 typedef struct connect_call {
-    unsigned method;            /* SIM_HTTP_GET, SIM_HTTP_POST, SIM_HTTP_DELETE */
+    unsigned method;            /* SIM_HTTP_GET, SIM_HTTP_POST, ... (sim_http.h) */
     const char *path;
     const char *body;
     size_t body_len;
@@ -191,9 +194,13 @@ typedef struct connect_answer {
     char *text;                 /* a result file (JSON lines) */
     size_t text_len;
     bool compare;               /* the same at replay (no wall clock in it) */
+    char allow[32];             /* 405: the methods the path takes ("GET, POST"), for Allow */
 } connect_answer;
 
 connect_op connect_route_op(unsigned method, const char *path);
+/* Method bits and their names, as the session log writes them ("OTHER" for any other). */
+const char *connect_method_name(unsigned method);
+unsigned connect_method_of(const char *name);
 void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a);
 void connect_answer_error(connect_answer *a, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -261,6 +268,9 @@ int  connect_check_item(node_connect *c, field_errors *fe, const cJSON *obj, boo
 bool connect_check_staff(field_errors *fe, const cJSON *obj, bool required, const char **out);
 /* The payload as compact JSON text (caller frees with cJSON_free), or NULL. */
 char *connect_check_payload(field_errors *fe, const cJSON *obj, bool partial);
+/* Every individual number anywhere in a body (its keys, strings and numbers, at any depth),
+ * each a problem of its own (rule individual_no, the field its path). */
+void connect_check_individual_nos(node_connect *c, field_errors *fe, const cJSON *obj);
 void connect_format_addressee(uint64_t a, char out[ADDRESSEE_DIGITS + 1]);
 /* Record ids and staff ids: these characters (and the words for them, for messages). */
 extern const char CONNECT_ID_CHARS[], CONNECT_ID_CHARS_TEXT[];

@@ -7,8 +7,10 @@
  * to the same API: the world changes exactly as it did live, so the trace hash is the same,
  * and each answer's digest is compared with the recorded one. Refusals (rate limit, token)
  * never reached the world: they only count again in the report. Requests come in through
- * connect_request_call too, which the tests use to drive the API without HTTP. */
+ * connect_request_call too, which the tests use to drive the API without HTTP. The log is read by
+ * the strict reader (sim_json.h): a line it refuses is named with its byte and rule. */
 #include "connect/connect_internal.h"
+#include "sim_json.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -80,16 +82,21 @@ int connect_session_load(const char *path, node_connect_session **out, char *why
     }
     int rc = 0;
     size_t lineno = 0, cap = 0;
-    for (char *p = text, *nl; *p && rc == 0; p = nl ? nl + 1 : p + strlen(p)) {
-        nl = strchr(p, '\n');
-        if (nl) *nl = '\0';
+    for (size_t off = 0; off < len && rc == 0;) {
+        char *p = text + off;
+        const char *nl = memchr(p, '\n', len - off);
+        size_t line_len = nl ? (size_t)(nl - p) : len - off;
+        off += line_len + (nl ? 1 : 0);
         lineno++;
-        if (!*p) continue;
-        cJSON *o = cJSON_Parse(p);
-        if (!cJSON_IsObject(o)) {
+        if (!line_len) continue;
+        cJSON *o = NULL;
+        sim_json_error e;
+        int prc = sim_json_parse_ex(p, line_len, &o, &e);
+        if (prc < 0 || !cJSON_IsObject(o)) {
             cJSON_Delete(o);
-            snprintf(why, n, "--replay-session %s:%zu: not a JSON object", path, lineno);
-            rc = -EINVAL;
+            if (prc < 0) snprintf(why, n, "--replay-session %s:%zu: not strict JSON: %s", path, lineno, e.why);
+            else snprintf(why, n, "--replay-session %s:%zu: not a JSON object", path, lineno);
+            rc = prc == -ENOMEM ? -ENOMEM : -EINVAL;
         } else if (!s->header) {
             s->header = o;
             const cJSON *lg = cJSON_GetObjectItem(o, "lg");
@@ -189,12 +196,6 @@ static int json_param(void *ctx, const char *name, char *buf, size_t n)
     return 0;
 }
 
-static unsigned method_of(const char *m)
-{
-    return strcmp(m, "GET") == 0 ? SIM_HTTP_GET : strcmp(m, "POST") == 0 ? SIM_HTTP_POST
-         : strcmp(m, "DELETE") == 0 ? SIM_HTTP_DELETE : 0;
-}
-
 static connect_op op_named(const char *name)
 {
     for (int k = 0; k < OP_COUNT; k++)
@@ -210,8 +211,7 @@ static void execute(node_connect *c, unsigned method, const char *path, const cJ
     connect_call call = {.method = method, .path = path, .body = req_body ? req_body : "", .body_len = req_body ? len : 0,
                          .param = json_param, .param_ctx = (void *)query};
     *a = (connect_answer){.compare = true};
-    if (!method) connect_answer_error(a, 405, "method_not_allowed", "method not supported");
-    else connect_api_handle(c, &call, a);
+    connect_api_handle(c, &call, a);
     *text = connect_answer_text(a, text_len, &ctype);
     connect_report_request(&c->rep, a->op, a->status, a->json, -1);
 }
@@ -221,7 +221,7 @@ int connect_request_call(node_connect *c, const char *method, const char *path, 
 {
     connect_answer a;
     size_t n;
-    execute(c, method_of(method), path, query, req_body, len, &a, answer, &n);
+    execute(c, connect_method_of(method), path, query, req_body, len, &a, answer, &n);
     int status = a.status;
     connect_answer_free(&a);
     return status;
@@ -307,7 +307,7 @@ int connect_replay(node_connect *c, node_connect_session *s, char *why, size_t n
         size_t len, text_len;
         char *req_body = recorded_body(line, &len), *text = NULL;
         connect_answer a;
-        execute(c, method_of(cJSON_GetObjectItem(line, "method")->valuestring), cJSON_GetObjectItem(line, "path")->valuestring,
+        execute(c, connect_method_of(cJSON_GetObjectItem(line, "method")->valuestring), cJSON_GetObjectItem(line, "path")->valuestring,
                 cJSON_GetObjectItem(line, "query"), req_body, len, &a, &text, &text_len);
         c->rep.replayed++;
         const cJSON *recorded = cJSON_GetObjectItem(line, "answer");
@@ -320,6 +320,7 @@ int connect_replay(node_connect *c, node_connect_session *s, char *why, size_t n
                          "request %zu (%s %s): answered %d (%s), recorded %d (%s)", i + 1,
                          cJSON_GetObjectItem(line, "method")->valuestring, cJSON_GetObjectItem(line, "path")->valuestring,
                          a.status, digest, status, cJSON_IsString(recorded) ? recorded->valuestring : "?");
+            sim_json_utf8_trim(c->rep.first_divergence);   /* a long path cut short */
         }
         free(text);
         free(req_body);
@@ -354,6 +355,7 @@ int connect_replay(node_connect *c, node_connect_session *s, char *why, size_t n
     if (rc < 0) {   /* the record cannot be followed further: a failure of the run, said once */
         c->rep.diverged++;
         snprintf(c->rep.first_divergence, sizeof c->rep.first_divergence, "%s", why);
+        sim_json_utf8_trim(c->rep.first_divergence);
         c->ended_by_session = true;
     }
     connect_session_free(s);

@@ -6,6 +6,7 @@
  * Written to summary.json ("connection_test"), to the summary on stdout, and as a section of
  * report.html, which is drawn from the summary so that `renkei report` draws it again. */
 #include "connect/connect_internal.h"
+#include "sim_json.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,9 +41,14 @@ static void lat_add(latency_set *s, double v)
     s->v[s->n++] = v;
 }
 
+/* Error groups are bounded: past ERROR_GROUPS_MAX, a new field joins the group of its status,
+ * code and rule under the field "*" (the fields of unknown_field problems are the client's to
+ * choose, and a report must not grow with them). Every error is still counted. */
 static void group_add(connect_report *r, connect_op op, int status, const char *code, const char *field,
                       const char *rule, const char *example)
 {
+    bool folded = false;
+again:
     for (size_t i = 0; i < r->nerrors; i++) {
         error_group *g = &r->errors[i];
         if (g->status == status && strcmp(g->code, code) == 0 && strcmp(g->field, field) == 0 && strcmp(g->rule, rule) == 0) {
@@ -50,6 +56,11 @@ static void group_add(connect_report *r, connect_op op, int status, const char *
             g->ops |= 1u << op;
             return;
         }
+    }
+    if (r->nerrors >= ERROR_GROUPS_MAX && !folded) {
+        field = "*";
+        folded = true;
+        goto again;
     }
     if (r->nerrors == r->cap_errors) {
         size_t cap = r->cap_errors ? r->cap_errors * 2 : 16;
@@ -64,6 +75,10 @@ static void group_add(connect_report *r, connect_op op, int status, const char *
     snprintf(g->field, sizeof g->field, "%s", field);
     snprintf(g->rule, sizeof g->rule, "%s", rule);
     snprintf(g->example, sizeof g->example, "%s", example);
+    sim_json_utf8_trim(g->code);   /* cut short in the middle of a character: cut before it */
+    sim_json_utf8_trim(g->field);
+    sim_json_utf8_trim(g->rule);
+    sim_json_utf8_trim(g->example);
 }
 
 static const char *str_of(const cJSON *o, const char *key)
@@ -294,6 +309,8 @@ cJSON *connect_report_json(node_connect *c)
         uint64_t e4 = st ? st->errors_4xx : r->http_4xx;
         cJSON_AddNumberToObject(h, "connections", (double)(st ? st->accepted : r->http_accepted));
         cJSON_AddNumberToObject(h, "refused_connections", (double)(st ? st->refused : r->http_refused));
+        /* token-less connections closed to make room for newcomers */
+        cJSON_AddNumberToObject(h, "evicted_connections", (double)(st ? st->evicted : r->http_evicted));
         cJSON_AddNumberToObject(h, "requests", (double)(st ? st->requests : r->http_requests));
         /* malformed HTTP, heads or bodies too large, requests that never arrived whole */
         cJSON_AddNumberToObject(h, "transport_errors_4xx", (double)(e4 > r->own_4xx ? e4 - r->own_4xx : 0));

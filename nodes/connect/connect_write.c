@@ -9,7 +9,9 @@
  * systems had sent it. An LG body's flows always leave through a link, so none ends before
  * its id is tracked here. */
 #include "connect/connect_internal.h"
+#include "sim_json.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,7 @@ static void check_registration(node_connect *c, field_errors *fe, const cJSON *j
         connect_fe_add(fe, "pub_end", "date_order", "pub_end must not be before pub_start");
     r->payload = connect_check_payload(fe, j, false);
     connect_check_staff(fe, j, false, &r->staff);
+    connect_check_individual_nos(c, fe, j);
 }
 
 /* The official check digit of a local-government code (the sixth digit). */
@@ -152,6 +155,7 @@ static void check_inquiry(node_connect *c, field_errors *fe, const cJSON *j, inq
     body *p = check_provider(c, fe, j, q->procedure);
     if (p) q->provider = p->node;
     connect_check_staff(fe, j, true, &q->staff);
+    connect_check_individual_nos(c, fe, j);
 }
 
 /* ---- starting operations (after every check passed) ------------------------------------ */
@@ -207,6 +211,7 @@ void connect_op_code(node_connect *c, const connect_call *call, connect_answer *
             connect_fe_add(&fe, "addressee_no", "in_progress", "the code of this addressee is being acquired (request %s)", p->id);
     }
     connect_check_staff(&fe, j, false, &staff);
+    connect_check_individual_nos(c, &fe, j);
     if (fe.n) {
         connect_fe_answer(&fe, a, "code acquisition");
     } else {
@@ -286,6 +291,7 @@ void connect_op_update(node_connect *c, const connect_call *call, connect_answer
         connect_fe_add(&fe, "payload", "empty", "a partial update changes at least one thing: payload fields or pub_end");
     const char *staff;
     connect_check_staff(&fe, j, false, &staff);
+    connect_check_individual_nos(c, &fe, j);
     if (fe.n) {
         connect_fe_answer(&fe, a, "partial update");
     } else {
@@ -378,11 +384,18 @@ void connect_op_bulk(node_connect *c, const connect_call *call, connect_answer *
             connect_fe_add(&fe, "line", "empty", "line %zu is empty", i + 1);
             continue;
         }
-        const char *end = NULL;
-        objs[i] = cJSON_ParseWithLengthOpts(lines[i].p, lines[i].len, &end, false);
-        if (!objs[i]) {
-            connect_fe_add(&fe, "line", "json", "line %zu is not valid JSON (at byte %zu)", i + 1,
-                   end && end >= lines[i].p ? (size_t)(end - lines[i].p) : 0);
+        sim_json_error e;
+        int rc = sim_json_parse_ex(lines[i].p, lines[i].len, &objs[i], &e);
+        if (rc == -ENOMEM) {
+            connect_answer_error(a, 500, "internal", "out of memory");
+            goto out;
+        }
+        if (rc < 0 && strcmp(e.rule, "duplicate_key") == 0) {
+            connect_fe_add(&fe, e.path, "duplicate_field", "line %zu: %s is given twice in one object (%s)", i + 1, e.path, e.why);
+            continue;
+        }
+        if (rc < 0) {
+            connect_fe_add(&fe, "line", "json", "line %zu is not valid JSON (rule %s): %s", i + 1, e.rule, e.why);
             continue;
         }
         if (!cJSON_IsObject(objs[i])) {
@@ -458,6 +471,7 @@ void connect_op_addressee_new(node_connect *c, const connect_call *call, connect
     const char *staff;
     connect_check_fields(&fe, j, known, NULL);
     connect_check_staff(&fe, j, false, &staff);
+    connect_check_individual_nos(c, &fe, j);
     if (fe.n) {
         connect_fe_answer(&fe, a, "new addressee");
     } else {
@@ -485,6 +499,7 @@ void connect_op_session_end(node_connect *c, const connect_call *call, connect_a
     connect_fe_init(&fe);
     static const char *const none[] = {NULL};
     connect_check_fields(&fe, j, none, NULL);
+    connect_check_individual_nos(c, &fe, j);
     cJSON_Delete(j);
     if (fe.n) {
         connect_fe_answer(&fe, a, "session end");

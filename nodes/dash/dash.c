@@ -749,6 +749,17 @@ static const sim_http_route routes[] = {
 
 /* ---- lifecycle ------------------------------------------------------------------------- */
 
+/* The run is being closed (sim_run_on_close): the server goes with it, so that its timer never
+ * reads the freed run and its listener does not keep the loop alive (a run closed before it
+ * ended: another listener that failed to open, say). */
+static void run_closing(void *arg)
+{
+    node_dash *d = arg;
+    d->run_watched = false;
+    dash_close(d);
+    d->run = NULL;
+}
+
 int dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash_serve_config *cfg)
 {
     if (d->http) return -EALREADY;
@@ -758,6 +769,7 @@ int dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash_serv
     d->token = cfg->token ? strdup(cfg->token) : NULL;
     sim_http_config hc = {.host = cfg->host, .port = cfg->port, .static_root = cfg->web_root,
                           .token = cfg->token, .loopback_hosts_only = cfg->loopback,
+                          .trust_any_request = true,   /* reads need no token: any request the page makes */
                           .routes = routes, .nroutes = sizeof routes / sizeof routes[0], .ud = d,
                           .tick_ms = TICK_MS, .tick = on_tick};
     rc = sim_http_create(loop, &hc, &d->http);
@@ -766,6 +778,7 @@ int dash_serve(node_dash *d, sim_run *run, uv_loop_t *loop, const node_dash_serv
         d->run = NULL;
         return rc;
     }
+    if (sim_run_on_close(run, run_closing, d) == 0) d->run_watched = true;
     sim_world_set_trace_tap(d->w, trace_tap, d);
     d->last_wall_ns = sim_http_wall_ns();
     d->last_sim = sim_world_now(d->w);
@@ -790,6 +803,8 @@ void dash_run_ended(node_dash *d, const char *end_reason, int exit_status)
 void dash_close(node_dash *d)
 {
     if (!d->http) return;
+    if (d->run_watched) sim_run_off_close(d->run, run_closing, d);   /* the run is still there */
+    d->run_watched = false;
     sim_world_set_trace_tap(d->w, NULL, NULL);
     sim_http_close(d->http, NULL, NULL);
     d->http = NULL;

@@ -134,6 +134,7 @@ struct node_dash {
     /* serving */
     sim_http *http;
     sim_run *run;
+    bool run_watched;           /* closing the run closes the server (sim_run_on_close) */
     char *token;
     node_view *views;
     uint32_t nviews;

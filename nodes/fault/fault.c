@@ -14,6 +14,7 @@
 
 #include "fault/fault_internal.h"
 #include "kinds/kinds.h"
+#include "sim_json.h"
 
 
 enum { ARITY_NONE, ARITY_ONE, ARITY_PAIR };
@@ -638,9 +639,14 @@ range:
 int fault_inject_json(sim_world *w, const char *json, char *err, size_t errlen)
 {
     domain *d = domain_get(w);
-    cJSON *o = cJSON_Parse(json);
-    int rc = 0;
+    cJSON *o = NULL;
+    char why[300];
+    int rc = sim_json_parse(json, strlen(json), &o, why, sizeof why);   /* the strict reader */
     fault_spec s = {0};
+    if (rc < 0) {
+        snprintf(err, errlen, "expected a JSON object: %s", why);
+        return rc;
+    }
     if (!d || !cJSON_IsObject(o)) {
         snprintf(err, errlen, "expected a JSON object");
         cJSON_Delete(o);

@@ -7,6 +7,7 @@
  * parts are built into the binary from web/ (web/embed.cmake). */
 #include "report/report_html.h"
 #include "connect/connect.h"
+#include "sim_json.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -54,4 +55,17 @@ int report_html_write(const char *path, const cJSON *summary)
     if (fclose(f) != 0) rc = -EIO;
     cJSON_free(json);
     return rc;
+}
+
+int report_read_summary(const char *path, cJSON **out, char *why, size_t n)
+{
+    int rc = sim_json_read_file(path, (size_t)64 << 20, out, why, n);
+    if (rc < 0) return rc;
+    if (!cJSON_IsObject(*out)) {
+        cJSON_Delete(*out);
+        *out = NULL;
+        snprintf(why, n, "%s: not a JSON object (a summary.json is one)", path);
+        return -EINVAL;
+    }
+    return 0;
 }

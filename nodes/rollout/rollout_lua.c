@@ -82,7 +82,7 @@ static char *where_of(lua_State *L)
 /* ---- dates ----------------------------------------------------------------------------- */
 
 /* A date: "YYYY-MM-DD", or a time (a time string or µs) taken as its JST date. */
-static sim_date check_date(lua_State *L, int idx)
+static sim_date connect_check_date(lua_State *L, int idx)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
         sim_date d;
@@ -116,7 +116,7 @@ static int range_error(lua_State *L, sim_date d)
 /* calendar.is_holiday(date) -> false | name_ja, name_en, kind */
 static int c_is_holiday(lua_State *L)
 {
-    sim_date d = check_date(L, 1);
+    sim_date d = connect_check_date(L, 1);
     sim_holiday h;
     int rc = sim_holiday_of(d, &h);
     if (rc < 0) return range_error(L, d);
@@ -160,20 +160,20 @@ static int c_holidays(lua_State *L)
 
 static int c_is_business_day(lua_State *L)
 {
-    lua_pushboolean(L, sim_calendar_is_business_day(cal(L), check_date(L, 1)));
+    lua_pushboolean(L, sim_calendar_is_business_day(cal(L), connect_check_date(L, 1)));
     return 1;
 }
 
 static int c_business_days(lua_State *L)
 {
-    sim_date a = check_date(L, 1), b = check_date(L, 2);
+    sim_date a = connect_check_date(L, 1), b = connect_check_date(L, 2);
     lua_pushinteger(L, sim_calendar_business_days(cal(L), a, b));
     return 1;
 }
 
 static int c_add_business_days(lua_State *L)
 {
-    sim_date d = check_date(L, 1);
+    sim_date d = connect_check_date(L, 1);
     lua_Integer n = luaL_checkinteger(L, 2);
     if (n > 100000 || n < -100000) return luaL_error(L, "calendar.add_business_days: %I is too many days", n);
     sim_date out = sim_calendar_add_business_days(cal(L), d, n);
@@ -186,19 +186,19 @@ static int c_add_business_days(lua_State *L)
 
 static int c_next_business_day(lua_State *L)
 {
-    push_date(L, sim_calendar_next_business_day(cal(L), check_date(L, 1)));
+    push_date(L, sim_calendar_next_business_day(cal(L), connect_check_date(L, 1)));
     return 1;
 }
 
 static int c_fiscal_year(lua_State *L)
 {
-    lua_pushinteger(L, sim_fiscal_year(check_date(L, 1)));
+    lua_pushinteger(L, sim_fiscal_year(connect_check_date(L, 1)));
     return 1;
 }
 
 static int c_weekday(lua_State *L)
 {
-    lua_pushinteger(L, sim_date_weekday(check_date(L, 1)));
+    lua_pushinteger(L, sim_date_weekday(connect_check_date(L, 1)));
     return 1;
 }
 
@@ -236,7 +236,7 @@ static void date_list(lua_State *L, int idx, const char *key, sim_calendar *c, b
     lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, -1, i);
-        sim_date d = check_date(L, -1);
+        sim_date d = connect_check_date(L, -1);
         if ((closed ? sim_calendar_set_closed(c, d) : sim_calendar_set_open(c, d)) < 0) luaL_error(L, "out of memory");
         lua_pop(L, 1);
     }
@@ -513,7 +513,7 @@ static int kind_of(lua_State *L, int idx, const char *what)
 static bool opt_date(lua_State *L, int idx, const char *key, sim_date *out)
 {
     bool has = lua_getfield(L, idx, key) != LUA_TNIL;
-    if (has) *out = check_date(L, -1);
+    if (has) *out = connect_check_date(L, -1);
     lua_pop(L, 1);
     return has;
 }
@@ -918,8 +918,8 @@ static int declare_phase(lua_State *L, int replace)
         if (!lua_istable(L, -1)) return luaL_error(L, "%s: 'window' is { from, to }", what);
         lua_rawgeti(L, -1, 1);
         lua_rawgeti(L, -2, 2);
-        ph.not_before = check_date(L, -2);
-        ph.deadline = check_date(L, -1);
+        ph.not_before = connect_check_date(L, -2);
+        ph.deadline = connect_check_date(L, -1);
         ph.has_not_before = ph.has_deadline = true;
         lua_pop(L, 2);
     }
