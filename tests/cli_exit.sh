@@ -39,6 +39,11 @@ expect_match "$TMP/err" "unknown option '--bogus'"
 expect_exit 2 run $L/pass.lua --until yesterday
 expect_match "$TMP/err" '--until yesterday'
 expect_exit 2 run $L/pass.lua --speed -3
+# issue 15: an infinite or absurd speed is refused (it crashed, or the run never advanced)
+for s in inf 1e309 1e300 nan 0; do
+    expect_exit 2 run $L/pass.lua --speed $s
+    expect_match "$TMP/err" "^renkei: --speed: expected a number from 0.000001 to 1000000000"
+done
 expect_exit 0 run $L/pass.lua --until 30m -q --out "$TMP/until"
 expect_json "$TMP/until/summary.json" .start 'startswith("2017-11-13T09:00:00")' "the run starts at 09:00"
 expect_json "$TMP/until/summary.json" .end 'startswith("2017-11-13T09:30:00")' "--until 30m ends it at 09:30"

@@ -73,7 +73,10 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
             if (!v) return app_usage_error("%s: expected a time or a duration", a);
             o->until = v;
         } else if (strcmp(a, "--speed") == 0) {
-            if (!app_parse_double(v, &o->speed) || !(o->speed > 0)) return app_usage_error("--speed: expected a positive number, got '%s'", v ? v : "");
+            /* paced from a millionth of real time to a billion times it: beyond, the wall-clock
+             * arithmetic of pacing loses its meaning (--fast is "as fast as possible") */
+            if (!app_parse_double(v, &o->speed) || !(o->speed >= 1e-6 && o->speed <= 1e9))
+                return app_usage_error("--speed: expected a number from 0.000001 to 1000000000 (or --fast), got '%s'", v ? v : "");
         } else if (strcmp(a, "--out") == 0) {
             if (!v) return app_usage_error("%s: expected a directory", a);
             o->out_dir = v;
