@@ -25,22 +25,6 @@ expect_match "$TMP/err" 'port from 0 to 65535'
 expect_exit 2 run $T -q --replay-session "$TMP/none.jsonl"
 expect_match "$TMP/err" 'none.jsonl'
 
-# connect OUT ARGS...: start a session in the background; sets PID, BASE, TOKEN (the address and
-# the token are only printed: no file holds them)
-connect() {
-    local out=$1; shift
-    mkdir -p "$out"
-    "$RENKEI" run "$@" --out "$out" >"$out/renkei.out" 2>"$out/renkei.err" &
-    PID=$!
-    for _ in $(seq 600); do
-        grep -q 'access token' "$out/renkei.out" 2>/dev/null && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    BASE=$(sed -n 's/^renkei: connection test of .* API at \(http:[^ ]*\)$/\1/p' "$out/renkei.out")
-    TOKEN=$(sed -n 's/^renkei: access token \([0-9a-f]*\) .*/\1/p' "$out/renkei.out")
-    [ -n "$BASE" ] && [ -n "$TOKEN" ] || { fail "no API address printed: $(cat "$out/renkei.out" "$out/renkei.err")"; finish; }
-}
 wait_renkei() {
     set +e
     wait "$PID"

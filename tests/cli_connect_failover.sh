@@ -13,18 +13,7 @@ T="topologies/small.lua scripts/connect/vendor_plain.lua scripts/connect/vendor_
 SETS=(--set "disturb_scale=$SCALE" --set timeout=3s)
 
 OUT="$TMP/live"
-mkdir -p "$OUT"
-"$RENKEI" run $T -q "${SETS[@]}" --connect-rate 50 --connect 271004 --listen 0 --out "$OUT" >"$OUT/renkei.out" 2>"$OUT/renkei.err" &
-PID=$!
-for _ in $(seq 600); do
-    grep -q 'access token' "$OUT/renkei.out" 2>/dev/null && break
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.05
-done
-# the API's address and token are only printed: no file holds them
-BASE=$(sed -n 's/^renkei: connection test of .* API at \(http:[^ ]*\)$/\1/p' "$OUT/renkei.out")
-TOKEN=$(sed -n 's/^renkei: access token \([0-9a-f]*\) .*/\1/p' "$OUT/renkei.out")
-[ -n "$BASE" ] && [ -n "$TOKEN" ] || { fail "no API address printed: $(cat "$OUT/renkei.out" "$OUT/renkei.err")"; finish; }
+connect "$OUT" $T -q "${SETS[@]}" --connect-rate 50 --connect 271004 --listen 0
 if ! (cd tests/connect && "$PY" failover.py "$BASE" "$TOKEN" "$OUT" "$SCALE"); then
     fail "the client's disturbed session failed (transcript: $(tail -5 "$OUT/client_transcript.txt" 2>/dev/null))"
     kill -INT "$PID" 2>/dev/null || true

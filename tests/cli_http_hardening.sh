@@ -25,17 +25,7 @@ expect_match "$TMP/err" "--listen $P: address already in use"
 
 # --- a connection-test session --------------------------------------------------------------
 OUT="$TMP/live"
-mkdir -p "$OUT"
-"$RENKEI" run $T -q --connect 271004 --listen 127.0.0.1:0 --connect-rate 0 --out "$OUT" >"$OUT/renkei.out" 2>"$OUT/renkei.err" &
-PID=$!
-for _ in $(seq 600); do
-    grep -q 'access token' "$OUT/renkei.out" 2>/dev/null && break
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.05
-done
-BASE=$(sed -n 's/^renkei: connection test of .* API at \(http:[^ ]*\)$/\1/p' "$OUT/renkei.out")
-TOKEN=$(sed -n 's/^renkei: access token \([0-9a-f]*\) .*/\1/p' "$OUT/renkei.out")
-[ -n "$BASE" ] && [ -n "$TOKEN" ] || { fail "no API address printed: $(cat "$OUT/renkei.out" "$OUT/renkei.err")"; finish; }
+connect "$OUT" $T -q --connect 271004 --listen 127.0.0.1:0 --connect-rate 0
 
 cat >"$TMP/hostile.py" <<'EOF'
 """The hostile client: each check prints FAIL: ... when it does not hold."""
@@ -234,17 +224,9 @@ expect_exit 2 run $T -q --replay-session "$TMP/bad.jsonl"
 expect_match "$TMP/err" "bad.jsonl:2: not strict JSON: byte 9 \(at seq\): duplicate key 'seq'"
 
 # --- the dashboard's API --------------------------------------------------------------------
-"$RENKEI" run topologies/small.lua scripts/training/child_allowance.lua -q --serve 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
-PID=$!
-for _ in $(seq 600); do
-    grep -q 'dashboard at' "$TMP/serve.out" 2>/dev/null && break
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.05
-done
-url=$(sed -n 's/^renkei: dashboard at \(http:[^#]*\)#token=\([0-9a-f]*\)$/\1 \2/p' "$TMP/serve.out")
-DASH=${url% *}
-DTOKEN=${url#* }
-[ -n "$DASH" ] || { fail "no dashboard URL: $(cat "$TMP/serve.out" "$TMP/serve.err")"; finish; }
+serve topologies/small.lua scripts/training/child_allowance.lua -q --serve 0
+DASH=$BASE
+DTOKEN=$TOKEN
 call() {   # call METHOD PATH [BODY]: status in $code, headers and body in $TMP/resp
     local args=(-s -D "$TMP/head" -o "$TMP/resp" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $DTOKEN" "$DASH${2#/}")
     [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")

@@ -79,21 +79,6 @@ f=$(script nemesis_far <<<'start "2017-11-13 08:30"
 fault.nemesis { every = "1h", duration = "2922000d", faults = { { kind = "crash", target = "east", duration = "1m" } } }')
 refused "$f" 2 "fault.nemesis: 2922000d after 2017-11-13 08:30:00 is $range" $T
 
-# serve RUN_ARGS...: start renkei serving in the background; sets PID, BASE, TOKEN
-serve() {
-    "$RENKEI" run "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
-    PID=$!
-    for _ in $(seq 3000); do   # a hang guard
-        grep -q 'dashboard at' "$TMP/serve.out" 2>/dev/null && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    local url
-    url=$(sed -n 's/^renkei: dashboard at \(http:[^#]*\)#token=\([0-9a-f]*\)$/\1 \2/p' "$TMP/serve.out")
-    BASE=${url% *}
-    TOKEN=${url#* }
-    [ -n "$BASE" ] || { fail "no dashboard URL printed: $(cat "$TMP/serve.out" "$TMP/serve.err")"; finish; }
-}
 # call METHOD PATH [BODY]: with the token; the status in $code, the body in $TMP/body
 call() {
     local args=(-s -o "$TMP/body" -w '%{http_code}' -X "$1" "$BASE${2#/}" -H "Authorization: Bearer $TOKEN")

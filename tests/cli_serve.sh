@@ -19,21 +19,6 @@ expect_match "$TMP/err" 'expected a port'
 expect_exit 2 run $T -q --serve 0 --web "$TMP"
 expect_match "$TMP/err" 'no index.html'
 
-# serve RUN_ARGS...: start renkei serving in the background; sets PID, BASE, TOKEN
-serve() {
-    "$RENKEI" run "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
-    PID=$!
-    for _ in $(seq 3000); do   # a hang guard
-        grep -q 'dashboard at' "$TMP/serve.out" 2>/dev/null && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    local url
-    url=$(sed -n 's/^renkei: dashboard at \(http:[^#]*\)#token=\([0-9a-f]*\)$/\1 \2/p' "$TMP/serve.out")
-    BASE=${url% *}
-    TOKEN=${url#* }
-    [ -n "$BASE" ] || { fail "no dashboard URL printed: $(cat "$TMP/serve.out" "$TMP/serve.err")"; finish; }
-}
 stop() {
     kill -INT "$PID" 2>/dev/null || true
     set +e

@@ -152,6 +152,39 @@ no_failures() {
         'length == 0' "every expectation passed and every invariant held"
 }
 
+# Servers in the background (the dashboard, a connection test): PID, BASE, TOKEN set.
+# serve RUN_ARGS...: start renkei serving in the background; sets PID, BASE, TOKEN
+serve() {
+    "$RENKEI" run "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
+    PID=$!
+    for _ in $(seq 3000); do   # a hang guard
+        grep -q 'dashboard at' "$TMP/serve.out" 2>/dev/null && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    local url
+    url=$(sed -n 's/^renkei: dashboard at \(http:[^#]*\)#token=\([0-9a-f]*\)$/\1 \2/p' "$TMP/serve.out")
+    BASE=${url% *}
+    TOKEN=${url#* }
+    [ -n "$BASE" ] || { fail "no dashboard URL printed: $(cat "$TMP/serve.out" "$TMP/serve.err")"; finish; }
+}
+# connect OUT ARGS...: start a session in the background; sets PID, BASE, TOKEN (the address and
+# the token are only printed: no file holds them)
+connect() {
+    local out=$1; shift
+    mkdir -p "$out"
+    "$RENKEI" run "$@" --out "$out" >"$out/renkei.out" 2>"$out/renkei.err" &
+    PID=$!
+    for _ in $(seq 600); do
+        grep -q 'access token' "$out/renkei.out" 2>/dev/null && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    BASE=$(sed -n 's/^renkei: connection test of .* API at \(http:[^ ]*\)$/\1/p' "$out/renkei.out")
+    TOKEN=$(sed -n 's/^renkei: access token \([0-9a-f]*\) .*/\1/p' "$out/renkei.out")
+    [ -n "$BASE" ] && [ -n "$TOKEN" ] || { fail "no API address printed: $(cat "$out/renkei.out" "$out/renkei.err")"; finish; }
+}
+
 finish() {
     if [ "$failures" -gt 0 ]; then
         echo "$failures failure(s)" >&2
