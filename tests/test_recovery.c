@@ -213,8 +213,75 @@ static void test_sync_in_flight_counted_unshipped(void)
     fx_close(&fx);
 }
 
+/* Two overlapping losses under semisync (issue 12, defect 2): west is lost and east serves
+ * every tenant, acknowledging alone; then east is lost with its state. West returns with a
+ * copy that is not current: nothing serves, a plain promotion is refused, and a forced one
+ * serves both sites' tenants from west's copy. The writes east acknowledged alone are lost,
+ * counted once each (b's too, whose tenants were never promoted back) and charged to east's
+ * loss; east then returns, resynchronises from west (no "not current either" deadlock) and
+ * fails back. */
+static void test_double_loss_forced(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){.replication = "semisync", .faults = true}), 0);
+    sim_time_t start = fx_now(&fx);
+    char why[200] = "";
+    fx_run_until(&fx, start + 62 * SEC);
+    int west_loss = site_down(&fx, fx.west, false);
+    fx_run_until(&fx, start + 120 * SEC);   /* detected and promoted: east serves b too */
+    CHECK(platform_ha_of(fx.east)->serving_peer);
+    uint64_t alone[K + 2];
+    for (int i = 0; i < K; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "A-alone-%d", i + 1);
+        alone[i] = fx_register(&fx, fx.a, 1 + (uint64_t)i % FX_RESIDENTS, id);
+    }
+    alone[K] = fx_register(&fx, fx.b, 1, "B-alone-1");
+    alone[K + 1] = fx_register(&fx, fx.b, 2, "B-alone-2");
+    fx_run_for(&fx, SEC);
+    for (int i = 0; i < K + 2; i++) CHECK(fx_end_of(&fx, alone[i]) && fx_end_of(&fx, alone[i])->error == FLOW_OK);
+    int east_loss = site_down(&fx, fx.east, true);
+    CHECK_INT(fault_clear(fx.d, west_loss, why, sizeof why), 0);
+    fx_run_for(&fx, 120 * SEC);   /* west back, not current; east lost for good */
+    CHECK(!platform_ha_serves(fx.west, fx.a) && !platform_ha_serves(fx.west, fx.b));
+    CHECK_INT(platform_ha_operator_promote(fx.d, fx.east, false, why, sizeof why), -ESTALE);
+    CHECK_INT(platform_ha_operator_promote(fx.d, fx.west, true, why, sizeof why), 0);
+    CHECK_INT(platform_ha_operator_promote(fx.d, fx.east, true, why, sizeof why), 0);
+    CHECK_INT(platform_ha_operator_promote(fx.d, fx.east, true, why, sizeof why), -EBUSY);   /* served now */
+    fx_run_for(&fx, SEC);
+    CHECK(platform_ha_serves(fx.west, fx.a) && platform_ha_serves(fx.west, fx.b));
+    CHECK_INT(platform_ha_stats_find(fx.d)->forced, 2);
+    fault *fe = fault_find(fx.d, east_loss), *fw = fault_find(fx.d, west_loss);
+    CHECK(fe && fw);
+    if (!fe || !fw) {
+        fx_close(&fx);
+        return;
+    }
+    CHECK_INT(fe->rpo_writes, K + 2);   /* a's and b's, once each */
+    CHECK_INT(fw->rpo_writes, 0);       /* west's loss lost nothing: it came back with its state */
+    faults *fs = fault_records_find(fx.d);
+    size_t lost = 0;
+    for (size_t i = 0; i < fs->nledger; i++) lost += fs->ledger[i].lost;
+    CHECK_INT(lost, K + 2);
+    uint64_t after = fx_register(&fx, fx.b, 3, "B-after-1");
+    fx_run_for(&fx, SEC);
+    CHECK(fx_end_of(&fx, after) && fx_end_of(&fx, after)->error == FLOW_OK);
+    CHECK_INT(fault_clear(fx.d, east_loss, why, sizeof why), 0);
+    fx_run_for(&fx, 60 * SEC);
+    CHECK(platform_ha_of(fx.east)->resynced);   /* from west's copy, now the reference */
+    CHECK_INT(platform_ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
+    fx_run_for(&fx, 10 * SEC);
+    CHECK(platform_ha_serves(fx.east, fx.a) && !platform_ha_serves(fx.west, fx.a));
+    CHECK_INT(fe->failback_lost, 0);
+    CHECK_INT(fe->rpo_writes, K + 2);
+    CHECK_INT(platform_ha_stats_find(fx.d)->split_brain_seen, 0);
+    CHECK_INT(fx_invariant(&fx, "acknowledged writes survive a failover", NULL, 0), 1);
+    fx_close(&fx);
+}
+
 int main(void)
 {
+    test_double_loss_forced();
     test_async_loss();
     test_sync_no_loss();
     test_sync_loss_breaks_invariant();

@@ -69,7 +69,7 @@ typedef struct fault {
     uint32_t home_lost;         /* site faults: the site whose tenants failed over */
     sim_time_t promoted_at, failed_back_at;
     uint64_t unshipped_acked;   /* at the loss: acknowledged writes not yet at the backup */
-    uint64_t rpo_writes;
+    uint64_t rpo_writes;        /* acknowledged writes found lost and charged to this fault */
     uint64_t failback_lost;     /* written since the promotion, missing after failback: must be 0 */
     uint64_t damaged_at_audit;  /* there, but damaged since (corrupt_replica): not replication's loss */
     int64_t rpo_time;           /* age of the oldest lost write at the fault */
@@ -80,7 +80,9 @@ typedef struct fault {
 typedef struct ledger_entry {
     uint64_t flow, digest, addressee;
     uint32_t tenant;
+    uint32_t site;              /* the server that acknowledged it */
     uint8_t op;
+    bool lost;                  /* counted lost by an audit (once: overlapping losses) */
     sim_time_t acked_at;        /* 0 until the body received the acknowledgement */
     char record_id[24];
 } ledger_entry;

@@ -27,8 +27,8 @@ static const int64_t RTO_WINDOW = SIM_DAY;   /* after the fault's end, unobserve
 
 /* ---- the ledger ------------------------------------------------------------------------ */
 
-static void on_write_acked(void *ud, uint64_t flow, uint32_t tenant, repl_op op, uint64_t addressee,
-                           const char *record_id, uint64_t digest)
+static void on_write_acked(void *ud, uint32_t site, uint64_t flow, uint32_t tenant, repl_op op,
+                           uint64_t addressee, const char *record_id, uint64_t digest)
 {
     domain *d = ud;
     faults *fs = fault_records_find(d);
@@ -44,7 +44,8 @@ static void on_write_acked(void *ud, uint64_t flow, uint32_t tenant, repl_op op,
         fs->cap_ledger = cap;
     }
     ledger_entry *e = &fs->ledger[fs->nledger];
-    *e = (ledger_entry){.flow = flow, .digest = digest, .addressee = addressee, .tenant = tenant, .op = (uint8_t)op};
+    *e = (ledger_entry){.flow = flow, .digest = digest, .addressee = addressee, .tenant = tenant, .site = site,
+                        .op = (uint8_t)op};
     if (op == REC_REPLICA) snprintf(e->record_id, sizeof e->record_id, "%s", record_id);
     if (sim_map_put(&fs->ledger_by_flow, flow, fs->nledger + 1) == 0) fs->nledger++;
 }
@@ -78,6 +79,21 @@ static uint64_t stored_digest(tenant_db *t, const ledger_entry *e, uint64_t *wri
     return platform_tenant_replica_digest(t, e->tenant, e->record_id, &v, written) == 0 ? v : 0;
 }
 
+/* The fault that lost write e: the first loss of the site that acknowledged it after it was
+ * acknowledged (its unshipped tail, or its state, went with that loss), else the fault that
+ * took the tenants' home out of service (fallback). */
+static fault *loser_of(domain *d, const ledger_entry *e, fault *fallback)
+{
+    faults *fs = fault_records_find(d);
+    for (size_t i = 0; fs && i < fs->n; i++) {
+        fault *f = fs->list[i];
+        if (f->start < e->acked_at) continue;
+        for (size_t k = 0; k < f->ndowned; k++)
+            if (f->downed[k] == e->site) return f;
+    }
+    return fallback;
+}
+
 /* The fault that took `home` out of service last (promoted: the one whose failover it is). */
 static fault *site_fault(domain *d, uint32_t home, bool promoted)
 {
@@ -105,7 +121,7 @@ static void audit(domain *d, uint32_t home, uint32_t site, const char *when)
      * holds. decided: 1 = a held version was found (every older write is held), 2 = lost so
      * far. */
     for (size_t i = fs->nledger; i-- > 0;) {
-        const ledger_entry *e = &fs->ledger[i];
+        ledger_entry *e = &fs->ledger[i];
         body *b = domain_body(d, e->tenant);
         if (!b || b->home != home) continue;
         uint64_t k = key_of(e), state = 0;
@@ -120,23 +136,29 @@ static void audit(domain *d, uint32_t home, uint32_t site, const char *when)
         if (!e->acked_at) continue;   /* never acknowledged: nobody was promised it */
         if (!state && sim_map_put(&decided, k, 2) < 0) goto out_of_memory;
         checked++;
-        if (e->acked_at < since) continue;
+        /* Counted once: overlapping losses audit the same tenants more than once. */
+        if (e->acked_at < since || e->lost) continue;
+        e->lost = true;
         lost++;
-        if (!f || failback) continue;
-        if (f->nlost < LOST_LISTED) {
-            lost_write *l = realloc(f->lost, (f->nlost + 1) * sizeof *l);
+        if (failback) {   /* written since the promotion and gone at failback: must not happen */
+            if (f) f->failback_lost++;
+            continue;
+        }
+        fault *c = loser_of(d, e, f);
+        if (!c) continue;
+        c->rpo_writes++;
+        if (c->nlost < LOST_LISTED) {
+            lost_write *l = realloc(c->lost, (c->nlost + 1) * sizeof *l);
             if (l) {
-                f->lost = l;
-                l[f->nlost++] = (lost_write){.tenant = e->tenant, .op = e->op, .addressee = e->addressee,
+                c->lost = l;
+                l[c->nlost++] = (lost_write){.tenant = e->tenant, .op = e->op, .addressee = e->addressee,
                                              .acked_at = e->acked_at};
-                memcpy(l[f->nlost - 1].record_id, e->record_id, sizeof e->record_id);
+                memcpy(l[c->nlost - 1].record_id, e->record_id, sizeof e->record_id);
             }
         }
-        if (f->start - e->acked_at > f->rpo_time) f->rpo_time = f->start - e->acked_at;
+        if (c->start - e->acked_at > c->rpo_time) c->rpo_time = c->start - e->acked_at;
     }
     sim_map_free(&decided);
-    if (f && failback) f->failback_lost += lost;
-    else if (f) f->rpo_writes += lost;
     char text[200];
     snprintf(text, sizeof text, "audit at %s: %llu acknowledged writes of %s's tenants checked at %s, %llu lost",
              when, (unsigned long long)checked, sim_world_node(d->w, home)->name, n->name, (unsigned long long)lost);
@@ -402,6 +424,7 @@ void fault_recovery_report_json(domain *d, cJSON *root)
     cJSON_AddStringToObject(fo, "replication", platform_ha_mode_name(hs));
     cJSON_AddStringToObject(fo, "promote", hs->promote == HA_PROMOTE_AUTO ? "auto" : hs->promote == HA_PROMOTE_OPERATOR ? "operator" : "manual");
     cJSON_AddNumberToObject(fo, "promotions", (double)st->promotions);
+    cJSON_AddNumberToObject(fo, "forced_promotions", (double)st->forced);
     cJSON_AddNumberToObject(fo, "failbacks", (double)st->failbacks);
     cJSON_AddNumberToObject(fo, "refused_promotions", (double)st->refused_promotions);
     cJSON_AddNumberToObject(fo, "refused_failbacks", (double)st->refused_failbacks);
@@ -551,7 +574,7 @@ void fault_recovery_push_results(lua_State *L, domain *d)
     lua_setfield(L, -2, "split_brain");
     lua_createtable(L, 0, 10);
     const struct { const char *k; uint64_t v; } f[] = {
-        {"promotions", hst->promotions}, {"failbacks", hst->failbacks},
+        {"promotions", hst->promotions}, {"forced_promotions", hst->forced}, {"failbacks", hst->failbacks},
         {"refused_promotions", hst->refused_promotions}, {"refused_failbacks", hst->refused_failbacks},
         {"refused_requests", hst->refused_requests}, {"split_brain_seen", hst->split_brain_seen},
         {"resyncs", hst->snapshots}, {"repairs_detected", hst->repairs_detected},

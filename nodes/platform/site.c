@@ -242,7 +242,7 @@ static void reply_write(sim_node *server, body *b, flow_kind kind, flow_msg *m, 
                         repl_op op, uint64_t addressee, uint64_t digest)
 {
     domain *d = domain_get(server->world);
-    if (e == FLOW_OK) platform_tell_write_acked(d, m->flow, b->tenant, op, addressee, m->record_id, digest);
+    if (e == FLOW_OK) platform_tell_write_acked(d, server->id, m->flow, b->tenant, op, addressee, m->record_id, digest);
     if (is_site(server))
         platform_ha_reply(server, b, kind, m, e, platform_site_reply_to_body);
     else
