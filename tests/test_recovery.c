@@ -279,8 +279,65 @@ static void test_double_loss_forced(void)
     fx_close(&fx);
 }
 
+/* Bit errors on the links to J-LIS during code acquisitions (issue 12, defect 4): every link
+ * is integrity-protected, so a damaged request or answer is discarded by its receiver and its
+ * flow fails, counted and charged to the corruption; a damaged agency code is never stored.
+ * First every message on J-LIS - NWS is damaged: nothing is acquired, nothing stored. Then a
+ * third of them, both ways: each acquisition either fails or stores exactly the code the NWS
+ * issued. */
+static void test_jlis_corruption(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){.faults = true}), 0);
+    char why[200] = "";
+    fx_run_for(&fx, SEC);
+    for (int phase = 0; phase < 2; phase++) {
+        enum { N = 40 };
+        fault_spec spec = {.kind = FAULT_CORRUPT, .a = &fx.jlis->id, .na = 1, .b = &fx.nws->id, .nb = 1,
+                           .rate = phase ? 0.33 : 1.0};
+        int id = fault_inject(fx.d, &spec, why, sizeof why);
+        CHECK(id > 0);
+        uint64_t before = fx.d->stats.damaged_discarded;
+        uint32_t fresh[N];
+        uint64_t flow[N];
+        for (int i = 0; i < N; i++) {
+            fresh[i] = node_body_new_resident(fx.d, fx.a);
+            flow[i] = node_body_acquire_code(fx.lg_a, fresh[i]);
+        }
+        fx_run_for(&fx, 70 * SEC);   /* past the timeout */
+        int ok = 0, failed = 0;
+        for (int i = 0; i < N; i++) {
+            const fx_end *e = fx_end_of(&fx, flow[i]);
+            CHECK(e != NULL);
+            if (!e) continue;
+            uint64_t stored = fx_site_code(&fx, fx.east, fx.a, fresh[i]);
+            uint64_t issued = fx_nws_code(&fx, fx.a->residents[fresh[i] - 1].person, fx.a->node);
+            if (e->error == FLOW_OK) {
+                ok++;
+                CHECK(stored != 0 && stored == issued);   /* never a damaged code */
+            } else {
+                failed++;
+                CHECK_INT(e->error, FLOW_TIMEOUT);
+                CHECK_INT(stored, 0);
+            }
+        }
+        fault *f = fault_find(fx.d, id);
+        CHECK(f != NULL);
+        if (f) CHECK_INT(f->failed[FLOW_CODE_REQUEST][FLOW_TIMEOUT], (uint64_t)failed);   /* charged to it */
+        CHECK(fx.d->stats.damaged_discarded - before >= (uint64_t)failed);
+        if (phase == 0) CHECK_INT(ok, 0);
+        else CHECK(ok > 0 && failed > 0);
+        CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
+    }
+    const faults *fs = fault_records_find(fx.d);
+    for (int k = 0; k < FLOW_KINDS; k++)
+        for (int e = 0; e < FLOW_ERRORS; e++) CHECK_INT(fs->uncharged[k][e], 0);
+    fx_close(&fx);
+}
+
 int main(void)
 {
+    test_jlis_corruption();
     test_double_loss_forced();
     test_async_loss();
     test_sync_no_loss();

@@ -60,8 +60,11 @@ typedef struct fault {
     sim_event_id end_event, flap_event;
     bool flap_down;
     /* what it cost (fault/recovery.c) */
-    uint64_t failed[FLOW_KINDS][FLOW_ERRORS];
-    uint32_t *tenants;          /* tenants whose RTO is measured */
+    uint64_t failed[FLOW_KINDS][FLOW_ERRORS];   /* flows that failed by its effect (their cause) */
+    uint32_t *tenants;          /* tenants it cut off: whose RTO is measured */
+    /* site losses: the first successful inquiry and provision of each tenant since the
+     * start; other faults: first_inquiry is the first success of any flow the tenant started
+     * after its last failure charged to this fault (first_provision unused) */
     sim_time_t *first_inquiry, *first_provision;
     size_t ntenants;
     sim_map tenant_index;       /* tenant node -> index + 1 */
@@ -90,7 +93,10 @@ typedef struct ledger_entry {
 typedef struct faults {
     fault **list;
     size_t n, cap;
+    sim_map charged;            /* pending flow -> id of the fault its last cause points at */
+    uint64_t uncharged[FLOW_KINDS][FLOW_ERRORS];   /* failures no fault explains */
     sim_map link_cuts;          /* (lo << 32 | hi) -> how many faults hold the link down */
+    sim_map slow_links;         /* (lo << 32 | hi) -> the newest active degrade or reorder on it */
     ledger_entry *ledger;
     size_t nledger, cap_ledger;
     sim_map ledger_by_flow;     /* flow -> index + 1 */

@@ -67,7 +67,7 @@ static void ha_write_json(const void *p, sim_buf *b)
 }
 
 static const sim_msg_type ha_types[HA_OPS] = {
-#define T(i) {op_names[i], platform_ha_msg_free, NULL, ha_write_json, NULL, NULL}
+#define T(i) {.name = op_names[i], .free = platform_ha_msg_free, .write_json = ha_write_json}
     T(0), T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), T(9), T(10), T(11), T(12)
 #undef T
 };
@@ -603,8 +603,20 @@ static void release_held(sim_node *site, site_ha *h, uint64_t upto)
     h->nheld = keep;
 }
 
-/* Answers held for the backup that will never be given: those writes were not acknowledged. */
-static void drop_held(site_ha *h)
+/* Answers held for the backup that will never be given: those writes were not acknowledged.
+ * Their flows end by their timeouts, with this cause. */
+static void drop_held(sim_node *site, site_ha *h, flow_cause c, uint32_t b)
+{
+    domain *d = domain_find(site->world);
+    for (size_t i = 0; i < h->nheld; i++) {
+        if (d) domain_flow_blame(d, h->held[i].m->inquirer, h->held[i].m->flow, c, site->id, b);
+        domain_msg_free(h->held[i].m);
+    }
+    h->nheld = 0;
+}
+
+/* The world is going: nothing to tell. */
+static void free_held(site_ha *h)
 {
     for (size_t i = 0; i < h->nheld; i++) domain_msg_free(h->held[i].m);
     h->nheld = 0;
@@ -619,7 +631,7 @@ static void drop_repairs(site_ha *h)
 
 void platform_ha_site_free(sim_world *w, site_ha *h)
 {
-    drop_held(h);
+    free_held(h);
     free(h->held);
     sim_msgq_free(w, &h->slow);
     drop_repairs(h);
@@ -693,7 +705,7 @@ static void heartbeat_tick(sim_node *site)
         h->serving_own = h->serving_peer = false;
         /* Answers waiting for the backup will not be given: those writes were never
          * acknowledged (and may be lost if the peer takes over). */
-        drop_held(h);
+        drop_held(site, h, CAUSE_NOT_SERVING, site->id);
         h->peer_gen = 0;
         site_log(site, "fenced: heard neither ops nor the peer site for the lease; serving nothing");
     }
@@ -705,7 +717,7 @@ static void heartbeat_tick(sim_node *site)
                         : hw->s.sync ? "writes are acknowledged without a copy until it is back (semisync)"
                                      : "replication to it is suspended");
         if (strict) {
-            drop_held(h);   /* never acknowledged */
+            drop_held(site, h, CAUSE_NO_BACKUP, h->peer);   /* never acknowledged */
         } else {
             release_held(site, h, UINT64_MAX);
         }
@@ -766,7 +778,7 @@ void platform_ha_site_crash(sim_node *site)
 {
     site_ha *h = platform_ha_of(site);
     /* Answers not yet sent die with the connections; the writes stay (or not: lose_state). */
-    drop_held(h);
+    drop_held(site, h, CAUSE_NODE_DOWN, UINT32_MAX);
     sim_msgq_clear(site->world, &h->slow);
     drop_repairs(h);
     h->serving_own = h->serving_peer = false;
@@ -866,7 +878,7 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
          * on without it (it is what an asynchronous loss loses). Never ship it late. */
         size_t tail = h->out.len;
         platform_repl_restart(&h->out);
-        drop_held(h);
+        drop_held(site, h, CAUSE_NOT_SERVING, site->id);
         site_log(site, "its tenants are served by %s: standing by (%zu unreplicated records discarded)",
                  sim_world_node(site->world, m->by)->name, tail);
     }
