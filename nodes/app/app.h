@@ -69,6 +69,10 @@ typedef struct run_opts {
 void app_print_usage(FILE *out);
 /* "renkei: <message>" and the usage on stderr; returns EXIT_USAGE. */
 int  app_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "renkei: <message>" alone, one line on stderr (a value out of range); returns EXIT_USAGE. */
+int  app_one_line_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --lua-mem's range in MiB (1 TiB). */
+enum { APP_LUA_MEM_MAX_MIB = 1048576 };
 /* A non-negative decimal integer / a number (not NaN), the whole string. */
 bool app_parse_u64(const char *s, uint64_t *out);
 bool app_parse_double(const char *s, double *out);

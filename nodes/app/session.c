@@ -14,6 +14,7 @@
 
 int app_make_dirs(const char *path)
 {
+    if (!path[0]) return -EINVAL;   /* "": the loop below would start past its end */
     char *p = strdup(path);
     if (!p) return -ENOMEM;
     for (char *s = p + 1; *s; s++) {
