@@ -14,6 +14,7 @@ typedef struct loop_ctx {
     sim_run *run;
     uv_signal_t sigint, sigterm;   /* both stop the run; its outputs are written, marked partial */
     int stop_signal;               /* the one that stopped it, or 0 */
+    uv_timer_t close_later;        /* closes the dashboard once the loop is back (on_done) */
     uint64_t t0;
     bool serving;              /* the dashboard is open */
     bool concluded;
@@ -67,6 +68,11 @@ static void stop_serving(loop_ctx *ctx)
     dash_close(ctx->s->dash);
 }
 
+static void on_close_later(uv_timer_t *t)
+{
+    stop_serving(t->data);
+}
+
 static void on_done(sim_run *r, void *arg)
 {
     loop_ctx *ctx = arg;
@@ -78,7 +84,10 @@ static void on_done(sim_run *r, void *arg)
             printf("renkei: the run ended (%s); still serving the dashboard until Ctrl-C\n", app_end_reason(&ctx->r));
             return;   /* the page can still be inspected */
         }
-        stop_serving(ctx);
+        /* The run may have ended inside a request (POST /api/step, /api/until under
+         * --exit-at-end): closing the server here would drop its answer. Close it once the
+         * loop is back, the answer written. */
+        if (uv_timer_start(&ctx->close_later, on_close_later, 0, 0) < 0) stop_serving(ctx);
     }
     uv_signal_stop(&ctx->sigint);
     uv_signal_stop(&ctx->sigterm);
@@ -128,7 +137,8 @@ int app_run_session(session *sp)
     sim_run_create(s.w, &loop, until, s.o.speed, &ctx.run);
     uv_signal_init(&loop, &ctx.sigint);
     uv_signal_init(&loop, &ctx.sigterm);
-    ctx.sigint.data = ctx.sigterm.data = &ctx;
+    uv_timer_init(&loop, &ctx.close_later);
+    ctx.sigint.data = ctx.sigterm.data = ctx.close_later.data = &ctx;
     /* before the URL is printed */
     if (uv_signal_start(&ctx.sigint, on_stop_signal, SIGINT) < 0 || uv_signal_start(&ctx.sigterm, on_stop_signal, SIGTERM) < 0) {
         fprintf(stderr, "renkei: cannot watch SIGINT and SIGTERM\n");
@@ -162,6 +172,8 @@ int app_run_session(session *sp)
     uv_signal_stop(&ctx.sigterm);
     uv_close((uv_handle_t *)&ctx.sigint, NULL);
     uv_close((uv_handle_t *)&ctx.sigterm, NULL);
+    uv_timer_stop(&ctx.close_later);
+    uv_close((uv_handle_t *)&ctx.close_later, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0) fprintf(stderr, "renkei: internal error: a libuv handle was left open\n");
     if (!ctx.concluded) {   /* --serve failed before the run began */
