@@ -8,6 +8,7 @@
  *   run.c         one run with outputs: the libuv loop, Ctrl-C, the run's conclusion
  *   serve.c       --serve (the dashboard) and --connect (the connection test's API)
  *   outputs.c     summary.json, the printed summary, the replay command
+ *   outdir.c      the --out directory's protocol: PARTIAL, NAME.part renamed when whole
  *   runs.c        the Monte Carlo over seeds (--runs)
  *   check.c, report_cmd.c, bench.c   the other commands */
 #ifndef RENKEI_APP_H
