@@ -66,11 +66,11 @@ int app_write_json(session *s, const char *name, const cJSON *root)
     const char *path = text ? app_out_part(s, name) : NULL;
     FILE *f = path ? fopen(path, "w") : NULL;
     int rc = !text || !path ? -ENOMEM : !f ? -errno : 0;
-    if (f && (fputs(text, f) < 0 || fputc('\n', f) == EOF)) rc = -errno;
-    if (f && fclose(f) != 0 && rc == 0) rc = -errno;
+    if (f && (fputs(text, f) < 0 || fputc('\n', f) == EOF)) rc = errno ? -errno : -EIO;
+    if (f && fclose(f) != 0 && rc == 0) rc = errno ? -errno : -EIO;
     cJSON_free(text);
     if (rc < 0) {
-        fprintf(stderr, "renkei: cannot write %s: %s\n", path ? path : name, strerror(rc == 0 ? EIO : -rc));
+        fprintf(stderr, "renkei: cannot write %s: %s\n", path ? path : name, strerror(-rc));
         return rc;
     }
     return app_out_commit(s, name);

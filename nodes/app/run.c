@@ -185,8 +185,8 @@ int app_run_session(session *sp)
     connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : app_end_reason(&r));
     int hrc = sim_world_trace_hash(s.w, r.hash);
     r.hash_ok = hrc == 0;
-    if (hrc == -EIO) {   /* a trace that is not there has no hash to give (issue 15) */
-        r.trace_errno = sim_world_trace_errno(s.w);
+    if (s.trace_fd >= 0 && (hrc == -EIO || hrc == -ENOMEM)) {   /* a trace that is not there has no hash to give (issue 15) */
+        r.trace_errno = hrc == -ENOMEM ? ENOMEM : sim_world_trace_errno(s.w);   /* ENOMEM: lines lost before the file */
         if (!r.trace_errno) r.trace_errno = EIO;
         const char *path = app_out_part(&s, "trace.jsonl");
         fprintf(stderr, "renkei: cannot write %s: %s\n", path ? path : "trace.jsonl", strerror(r.trace_errno));
