@@ -12,7 +12,10 @@
  *
  * Exit status: 0 every expectation held; 1 one failed; 2 bad usage or a bad script;
  * 3 an internal failure halted the run (the outputs say it is incomplete);
- * 130 interrupted (Ctrl-C; the outputs are still written). */
+ * 4 the run ended but an output under --out could not be written (the file named on stderr);
+ * 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the outputs are still written, marked
+ * partial (outdir.c). */
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +36,9 @@ static int cmd_run(int argc, char **argv)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* `renkei run ... | head -1`: a closed stdout must not kill the run before its files are
+     * written; writes to it fail with EPIPE instead, and the summary says it was lost. */
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) perror("renkei: SIGPIPE");
     /* SQLite's memory statistics take a global mutex on every allocation; nobody reads them. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (argc < 2) {

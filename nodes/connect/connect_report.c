@@ -412,8 +412,10 @@ static void cell_latency(FILE *f, const cJSON *lat, const char *key)
         fputs("<td></td>", f);
         return;
     }
-    fprintf(f, "<td>%.15g / %.15g / %.15g</td>", cJSON_GetObjectItem(l, "p50")->valuedouble,
-            cJSON_GetObjectItem(l, "p95")->valuedouble, cJSON_GetObjectItem(l, "max")->valuedouble);
+    /* a hand-written summary.json may lack a figure: an empty place, not a NULL read */
+    const cJSON *p50 = cJSON_GetObjectItem(l, "p50"), *p95 = cJSON_GetObjectItem(l, "p95"), *max = cJSON_GetObjectItem(l, "max");
+    fprintf(f, "<td>%.15g / %.15g / %.15g</td>", p50 ? p50->valuedouble : 0, p95 ? p95->valuedouble : 0,
+            max ? max->valuedouble : 0);
 }
 
 int connect_report_html(FILE *f, const cJSON *summary)
@@ -430,7 +432,10 @@ int connect_report_html(FILE *f, const cJSON *summary)
     fprintf(f, "<span class=\"badge %s\">%s</span> ", complete ? "ok" : "warn",
             complete ? "every required operation exercised and seen to succeed" : "incomplete");
     const cJSON *n = cJSON_GetObjectItem(ct, "requests");
-    fprintf(f, "%.15g requests (%s)</p>\n", cJSON_IsNumber(n) ? n->valuedouble : 0, str_of(ct, "mode"));
+    /* every string from summary.json is escaped: `renkei report` reads hand-written ones */
+    fprintf(f, "%.15g requests (", cJSON_IsNumber(n) ? n->valuedouble : 0);
+    put_escaped(f, str_of(ct, "mode"));
+    fputs(")</p>\n", f);
 
     fputs("<h3>Required operations</h3>\n<table><tr><th>operation</th><th>exercised</th><th>succeeded</th></tr>\n", f);
     const cJSON *x;
@@ -505,7 +510,11 @@ int connect_report_html(FILE *f, const cJSON *summary)
     const cJSON *h = cJSON_GetObjectItem(ct, "http_layer");
     if (h) {
         fputs("<p><small>HTTP layer: ", f);
-        cJSON_ArrayForEach(x, h) fprintf(f, "%s %.15g; ", x->string, x->valuedouble);
+        cJSON_ArrayForEach(x, h)
+        {
+            put_escaped(f, x->string);
+            fprintf(f, " %.15g; ", x->valuedouble);
+        }
         fputs("</small></p>\n", f);
     }
     const cJSON *rp = cJSON_GetObjectItem(ct, "replay");
@@ -513,7 +522,8 @@ int connect_report_html(FILE *f, const cJSON *summary)
         fputs("<p><small>Replay: ", f);
         cJSON_ArrayForEach(x, rp)
         {
-            fprintf(f, "%s ", x->string);
+            put_escaped(f, x->string);
+            fputc(' ', f);
             if (cJSON_IsNumber(x)) fprintf(f, "%.15g; ", x->valuedouble);
             else put_escaped(f, cJSON_IsString(x) ? x->valuestring : "");
         }
