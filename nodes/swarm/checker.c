@@ -15,6 +15,9 @@
  *   to take the tenants; one more and the sampling as slack);
  * - an accepted failback completes when every tenant of its home is served by its home, within
  *   2 x detect + 4 heartbeats + 2 batches + 1 min, unless its home goes down meanwhile;
+ * - stranded: unserved for 30 min up to the end of the run with both of its sites up and
+ *   reachable by ops, although the scenario's operators asked both sites' promotion at 16:30
+ *   (after a double loss an operator must be able to force a promotion from the best copy);
  * - an acknowledged write (a code acquisition or replica registration whose `ok` reached its
  *   body) is held when the tenant's serving store (or, with nobody serving, either of its
  *   sites that is up) has the record: the swarm's workload only creates records, so presence
@@ -40,7 +43,7 @@ static const char *const INV_NAMES[SWARM_INVARIANTS] = {
     [SWARM_INV_WRITES] = "writes_accounted",      [SWARM_INV_RPO_EXACT] = "rpo_exact",
     [SWARM_INV_FLOW_ONCE] = "flow_ends_once",     [SWARM_INV_FLOW_OUTCOME] = "flow_outcome",
     [SWARM_INV_FAILBACK] = "failback_completes",  [SWARM_INV_FIGURES] = "figures_match",
-    [SWARM_INV_PLANTED] = "planted_pair",
+    [SWARM_INV_STRANDED] = "not_stranded",        [SWARM_INV_PLANTED] = "planted_pair",
 };
 
 const char *swarm_invariant_name(swarm_invariant i) { return i < SWARM_INVARIANTS ? INV_NAMES[i] : "?"; }
@@ -62,6 +65,7 @@ typedef struct acked_write {
 typedef struct tenant_state {
     uint32_t tenant;
     sim_time_t unserved_since;  /* -1: served, or no current site could serve it */
+    sim_time_t stranded_since;  /* -1: served, or not both its sites up and reachable */
 } tenant_state;
 
 typedef struct failback_ask {
@@ -130,7 +134,7 @@ static tenant_state *tenant_of(swarm_checker *c, uint32_t tenant)
         c->t = p;
         c->cap_t = cap;
     }
-    c->t[c->nt] = (tenant_state){.tenant = tenant, .unserved_since = -1};
+    c->t[c->nt] = (tenant_state){.tenant = tenant, .unserved_since = -1, .stranded_since = -1};
     return &c->t[c->nt++];
 }
 
@@ -147,6 +151,8 @@ void swarm_checker_observe(swarm_checker *c, const swarm_observation *o)
         violation(c, SWARM_INV_ONE_SITE, o->at, "tenant %s served by %d sites at %s",
                   sim_world_node(c->d->w, o->tenant) ? sim_world_node(c->d->w, o->tenant)->name : "?", o->serving, when);
     }
+    if (o->serving > 0 || !o->all_reachable) t->stranded_since = -1;
+    else if (t->stranded_since < 0) t->stranded_since = o->at;
     if (o->serving > 0 || !o->current_reachable) {
         t->unserved_since = -1;
         return;
@@ -228,8 +234,10 @@ static void sample(swarm_checker *c)
         if (!b || b->kind != BODY_LG) continue;
         swarm_observation o = {.at = now, .tenant = b->tenant};
         o.serving = serves(w, b->home, b) + serves(w, b->backup, b);
-        o.current_reachable = (current(w, b->home) && reachable_by_ops(c, b->home)) ||
-                              (current(w, b->backup) && reachable_by_ops(c, b->backup));
+        bool home = reachable_by_ops(c, b->home) && sim_world_node(w, b->home)->up;
+        bool backup = reachable_by_ops(c, b->backup) && sim_world_node(w, b->backup)->up;
+        o.current_reachable = (current(w, b->home) && home) || (current(w, b->backup) && backup);
+        o.all_reachable = home && backup;
         swarm_checker_observe(c, &o);
     }
     check_failbacks(c, now);
@@ -373,6 +381,16 @@ void swarm_checker_finish(swarm_checker *c)
     for (uint32_t id = 0; id < c->d->nbodies_cap; id++)
         if (c->d->bodies[id]) pending += sim_map_len(&c->d->bodies[id]->pending);
     swarm_checker_compare(c, audit(c), rpo, started, ended, s_started, s_ended, pending);
+    for (size_t i = 0; i < c->nt; i++) {
+        const tenant_state *t = &c->t[i];
+        if (t->stranded_since < 0 || sim_world_now(w) - t->stranded_since < 30 * SIM_MIN) continue;
+        char since[SIM_TIME_BUFSZ];
+        at_text(t->stranded_since, since);
+        const sim_node *n = sim_world_node(w, t->tenant);
+        violation(c, SWARM_INV_STRANDED, sim_world_now(w),
+                  "tenant %s unserved from %s to the end with both its sites up and reachable by ops",
+                  n ? n->name : "?", since);
+    }
     if (c->cfg.plant && slow && rotation)
         violation(c, SWARM_INV_PLANTED, sim_world_now(w), "the planted pair (nws_slow and key_rotation) both happened");
     tock(c, t0);

@@ -115,6 +115,10 @@ char *swarm_render(const swarm_schedule *s, const swarm_render_opts *o)
     fprintf(f, "swarm_checker { plant = %s }\n", o->plant ? "true" : "false");
     for (size_t i = 0; i < s->n; i++)
         if (!o->keep || o->keep[i]) render_fault(f, &s->faults[i], i);
+    /* not a drawn fault (never shrunk away): the operators restore what is still down */
+    fprintf(f, "at(\"16:30:00\", function()   -- the operators' end-of-day drill: promote what is still unserved\n"
+               "  swarm_operator(\"promote\", \"east\", operator.promote(\"east\"))\n"
+               "  swarm_operator(\"promote\", \"west\", operator.promote(\"west\"))\nend)\n");
     fprintf(f, "expect(\"the swarm's checker saw no violation\", function() return swarm_verdict() end)\n");
     if (fclose(f) != 0) {
         free(text);

@@ -106,6 +106,9 @@ typedef enum swarm_invariant {
     SWARM_INV_FLOW_OUTCOME,      /* flow_outcome: every end has an explicit outcome */
     SWARM_INV_FAILBACK,          /* failback_completes: an accepted failback completes */
     SWARM_INV_FIGURES,           /* figures_match: summary's flow counts equal the checker's */
+    SWARM_INV_STRANDED,          /* not_stranded: at the end no tenant has been unserved for
+                                  * 30 min with both its sites up and reachable by ops (after
+                                  * the operators' end-of-day promotions) */
     SWARM_INV_PLANTED,           /* planted_pair: testing only */
     SWARM_INVARIANTS
 } swarm_invariant;
@@ -147,6 +150,7 @@ typedef struct swarm_observation {
     uint32_t tenant;
     int serving;                 /* sites serving it now */
     bool current_reachable;      /* a site with a current copy is up and reachable by ops */
+    bool all_reachable;          /* both its sites are up and reachable by ops */
 } swarm_observation;
 void swarm_checker_observe(swarm_checker *c, const swarm_observation *o);
 void swarm_checker_observe_end(swarm_checker *c, uint64_t flow, int outcome, int64_t at);
