@@ -8,8 +8,8 @@
  *              [--replay-session FILE]
  *   renkei check FILE.lua ...
  *   renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]
- *                [--faults-max K] [--out DIR] [--topology FILE] [--set KEY=VALUE ...]
- *                [--inquiries N] [--residents N] [--no-shrink]
+ *                [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]
+ *                [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]
  *   renkei report SUMMARY.json OUT.html
  *   renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L] [--seed S] [--json]
  *

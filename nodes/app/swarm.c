@@ -5,8 +5,8 @@
  * its replay command. swarm.json under --out sums it up.
  *
  *   renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]
- *                [--faults-max K] [--out DIR] [--topology FILE] [--set KEY=VALUE ...]
- *                [--inquiries N] [--residents N] [--no-shrink]
+ *                [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]
+ *                [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]
  *
  * Exit status: 0 no violation; 1 a violation in some seed; 2 bad usage, or a seed whose
  * scenario would not run (a bug of the generator: its error is in swarm.json); 3 an internal
@@ -28,7 +28,7 @@
 
 typedef struct swarm_opts {
     uint64_t seeds, first_seed, jobs;
-    uint32_t modes;
+    uint32_t modes, kinds;
     int faults_max;
     const char *out_dir, *topology;
     const char **sets;
@@ -59,8 +59,8 @@ typedef struct swarm_ctx {
 
 static const char USAGE[] =
     "usage: renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]\n"
-    "                    [--faults-max K] [--out DIR] [--topology FILE] [--set KEY=VALUE ...]\n"
-    "                    [--inquiries N] [--residents N] [--no-shrink]\n";
+    "                    [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]\n"
+    "                    [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]\n";
 
 static int swarm_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int swarm_usage(const char *fmt, ...)
@@ -78,6 +78,8 @@ static int swarm_usage(const char *fmt, ...)
 static int parse_modes(const char *v, uint32_t *out)
 {
     *out = 0;
+    size_t len = strlen(v);   /* strtok would skip empty items: "sync," is refused */
+    if (len == 0 || v[0] == ',' || v[len - 1] == ',' || strstr(v, ",,")) return -EINVAL;
     char *copy = strdup(v);
     if (!copy) return -ENOMEM;
     int rc = 0;
@@ -85,6 +87,23 @@ static int parse_modes(const char *v, uint32_t *out)
         int m = swarm_mode_of(t);
         if (m < 0) rc = -EINVAL;
         else *out |= 1u << m;
+    }
+    free(copy);
+    return rc < 0 || !*out ? -EINVAL : 0;
+}
+
+static int parse_kinds(const char *v, uint32_t *out)
+{
+    *out = 0;
+    size_t len = strlen(v);   /* strtok would skip empty items: "sync," is refused */
+    if (len == 0 || v[0] == ',' || v[len - 1] == ',' || strstr(v, ",,")) return -EINVAL;
+    char *copy = strdup(v);
+    if (!copy) return -ENOMEM;
+    int rc = 0;
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int k = swarm_kind_of(t);
+        if (k < 0) rc = -EINVAL;
+        else *out |= 1u << k;
     }
     free(copy);
     return rc < 0 || !*out ? -EINVAL : 0;
@@ -118,6 +137,9 @@ static int parse_opts(int argc, char **argv, swarm_opts *o)
         } else if (strcmp(a, "--modes") == 0) {
             if (!v || parse_modes(v, &o->modes) < 0)
                 return swarm_usage("--modes: expected a list of sync, semisync and async (sync,async), got '%s'", v ? v : "");
+        } else if (strcmp(a, "--kinds") == 0) {
+            if (!v || parse_kinds(v, &o->kinds) < 0)
+                return swarm_usage("--kinds: expected a list of fault kinds (site_down,site_loss,ops_down,partition_sites,partition_ops,flap,nws_down,nws_slow,jlis_down,jlis_corrupt,key_rotation,corrupt,duplicate,corrupt_replica,promote,failback), got '%s'", v ? v : "");
         } else if (strcmp(a, "--faults-max") == 0) {
             if (!app_parse_u64(v, &n) || n == 0 || n > 200)
                 return swarm_usage("--faults-max: expected a number of faults (1 to 200), got '%s'", v ? v : "");
@@ -331,7 +353,7 @@ static int swarm_one(uint64_t seed, void *ud, char **line)
     const swarm_opts *o = ud;
     *line = NULL;
     swarm_schedule s;
-    swarm_gen_config gc = {.modes = o->modes, .faults_max = o->faults_max, .plant = o->plant};
+    swarm_gen_config gc = {.modes = o->modes, .kinds = o->kinds, .faults_max = o->faults_max, .plant = o->plant};
     if (swarm_generate(seed, &gc, &s) < 0) return -ENOMEM;
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddNumberToObject(rec, "seed", (double)seed);
@@ -452,6 +474,9 @@ static int write_json(const swarm_ctx *c, double wall_s, bool interrupted, int s
     for (int m = 0; m < SWARM_MODES; m++)
         if (!o->modes || o->modes & (1u << m)) cJSON_AddNumberToObject(modes, swarm_mode_name((swarm_mode)m), (double)c->by_mode[m]);
     cJSON_AddNumberToObject(root, "faults_max", o->faults_max);
+    cJSON *kinds = cJSON_AddArrayToObject(root, "kinds");
+    for (int k = 0; k < SWARM_KINDS; k++)
+        if (!o->kinds || o->kinds & (1u << k)) cJSON_AddItemToArray(kinds, cJSON_CreateString(swarm_kind_name((swarm_kind)k)));
     cJSON_AddNumberToObject(root, "clean", (double)c->clean);
     cJSON_AddNumberToObject(root, "violating", (double)c->violating);
     cJSON_AddNumberToObject(root, "errors", (double)c->errors);

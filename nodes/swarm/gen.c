@@ -36,6 +36,13 @@ int swarm_mode_of(const char *name)
     return -EINVAL;
 }
 
+int swarm_kind_of(const char *name)
+{
+    for (int k = 0; k < SWARM_KINDS; k++)
+        if (strcmp(name, KIND_NAMES[k]) == 0) return k;
+    return -EINVAL;
+}
+
 /* The window faults start in: the business day's core hours, so that every fault meets
  * traffic and the longest ones still end before the day does (17:15). */
 enum { WINDOW_FROM_MIN = 9 * 60, WINDOW_TO_MIN = 15 * 60 + 30 };
@@ -122,10 +129,21 @@ int swarm_generate(uint64_t seed, const swarm_gen_config *cfg, swarm_schedule *o
         out->weight[k] = 0.2 + sim_rng_uniform(&r);
         on += out->enabled[k];
     }
-    if (cfg->plant) out->enabled[SWARM_NWS_SLOW] = out->enabled[SWARM_KEY_ROTATION] = false;
+    uint32_t allowed = cfg->kinds & ((1u << SWARM_KINDS) - 1);
+    if (!allowed) allowed = (1u << SWARM_KINDS) - 1;
+    if (cfg->plant) allowed &= ~(1u << SWARM_NWS_SLOW | 1u << SWARM_KEY_ROTATION);
     on = 0;
-    for (int k = 0; k < SWARM_KINDS; k++) on += out->enabled[k];
-    if (on == 0) out->enabled[cfg->plant ? SWARM_SITE_DOWN : sim_rng_below(&r, SWARM_KINDS)] = true;
+    for (int k = 0; k < SWARM_KINDS; k++) {
+        out->enabled[k] = out->enabled[k] && allowed & (1u << k);
+        on += out->enabled[k];
+    }
+    if (on == 0 && allowed) {   /* none drawn on: one of the allowed, drawn */
+        int one = (int)sim_rng_below(&r, (uint32_t)__builtin_popcount(allowed));
+        for (int k = 0; k < SWARM_KINDS; k++)
+            if (allowed & (1u << k) && one-- == 0) out->enabled[k] = true;
+    } else if (on == 0) {
+        out->enabled[SWARM_SITE_DOWN] = true;   /* --plant with only the pair allowed */
+    }
     int max = cfg->faults_max > 0 ? cfg->faults_max : 1;
     size_t n = cfg->plant ? (size_t)(max < 2 ? 2 : max) : 1 + sim_rng_below(&r, (uint32_t)max);
     out->faults = calloc(n, sizeof *out->faults);

@@ -68,6 +68,7 @@ typedef struct swarm_schedule {
 
 typedef struct swarm_gen_config {
     uint32_t modes;              /* bit per swarm_mode to draw from (0: all) */
+    uint32_t kinds;              /* bit per swarm_kind that may be drawn (0: all) */
     int faults_max;              /* at most this many faults (at least 1) */
     bool plant;                  /* testing only: exactly faults_max faults, with one nws_slow
                                   * and one key_rotation (the planted pair), none other of those */
@@ -79,6 +80,7 @@ void swarm_schedule_free(swarm_schedule *s);
 const char *swarm_kind_name(swarm_kind k);
 const char *swarm_mode_name(swarm_mode m);
 int  swarm_mode_of(const char *name);   /* a swarm_mode, or -EINVAL */
+int  swarm_kind_of(const char *name);   /* a swarm_kind, or -EINVAL */
 
 /* ---- render.c: the scenario ----------------------------------------------------------------- */
 
