@@ -85,7 +85,7 @@ struct swarm_checker {
     size_t nacked, cap_acked;
     tenant_state *t;
     size_t nt, cap_t;
-    bool tenants_listed;
+    sim_map tenant_index;       /* tenant + 1 -> index in t + 1 (the national topology has 1,788) */
     failback_ask *fb;
     size_t nfb, cap_fb;
     swarm_violation v[SWARM_INVARIANTS];
@@ -125,8 +125,9 @@ static void at_text(int64_t at, char out[SIM_TIME_BUFSZ])
 
 static tenant_state *tenant_of(swarm_checker *c, uint32_t tenant)
 {
-    for (size_t i = 0; i < c->nt; i++)
-        if (c->t[i].tenant == tenant) return &c->t[i];
+    uint64_t i;
+    if (sim_map_get(&c->tenant_index, (uint64_t)tenant + 1, &i)) return &c->t[i - 1];
+    if (sim_map_put(&c->tenant_index, (uint64_t)tenant + 1, c->nt + 1) < 0) return NULL;
     if (c->nt == c->cap_t) {
         size_t cap = c->cap_t ? 2 * c->cap_t : 16;
         tenant_state *p = realloc(c->t, cap * sizeof *p);
@@ -225,22 +226,42 @@ static void check_failbacks(swarm_checker *c, sim_time_t now)
     }
 }
 
+/* What a sample needs of a site, read once per sample (a few sites, many tenants). */
+typedef struct site_view {
+    uint32_t id;
+    bool reachable, current;
+} site_view;
+enum { SITE_VIEWS = 8 };
+
+static const site_view *view_of(swarm_checker *c, site_view *v, size_t *n, uint32_t site)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (v[i].id == site) return &v[i];
+    static const site_view none = {.id = UINT32_MAX};
+    if (*n == SITE_VIEWS) return &none;   /* more sites than the platform has: seen as down */
+    const sim_node *node = sim_world_node(c->d->w, site);
+    v[*n] = (site_view){.id = site, .reachable = node && node->up && reachable_by_ops(c, site),
+                        .current = current(c->d->w, site)};
+    return &v[(*n)++];
+}
+
 static void sample(swarm_checker *c)
 {
     sim_world *w = c->d->w;
     sim_time_t now = sim_world_now(w);
+    site_view views[SITE_VIEWS];
+    size_t nviews = 0;
     for (uint32_t id = 0; id < c->d->nbodies_cap; id++) {
         const body *b = c->d->bodies[id];
         if (!b || b->kind != BODY_LG) continue;
         swarm_observation o = {.at = now, .tenant = b->tenant};
         o.serving = serves(w, b->home, b) + serves(w, b->backup, b);
-        bool home = reachable_by_ops(c, b->home) && sim_world_node(w, b->home)->up;
-        bool backup = reachable_by_ops(c, b->backup) && sim_world_node(w, b->backup)->up;
-        o.current_reachable = (current(w, b->home) && home) || (current(w, b->backup) && backup);
-        o.all_reachable = home && backup;
+        const site_view *home = view_of(c, views, &nviews, b->home), *backup = view_of(c, views, &nviews, b->backup);
+        o.current_reachable = (home->current && home->reachable) || (backup->current && backup->reachable);
+        o.all_reachable = home->reachable && backup->reachable;
         swarm_checker_observe(c, &o);
     }
-    check_failbacks(c, now);
+    if (c->nfb) check_failbacks(c, now);
 }
 
 static void sample_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
@@ -402,6 +423,7 @@ static void checker_free(void *p)
 {
     swarm_checker *c = p;
     sim_map_free(&c->ended);
+    sim_map_free(&c->tenant_index);
     free(c->acked);
     free(c->t);
     free(c->fb);
