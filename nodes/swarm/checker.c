@@ -94,6 +94,10 @@ struct swarm_checker {
     bool finished;
     uint64_t (*now_ns)(void);
     uint64_t ns;
+    /* served_when_current: the stretch that broke it, told in full once it ends */
+    uint32_t unserved_tenant;
+    sim_time_t unserved_from;
+    bool unserved_open;
 };
 
 static const sim_world_ext_key checker_key = {"swarm checker"};
@@ -122,6 +126,8 @@ static void at_text(int64_t at, char out[SIM_TIME_BUFSZ])
 }
 
 /* ---- what a tenant looks like at a moment -------------------------------------------------- */
+
+static void close_unserved(swarm_checker *c, sim_time_t at, const char *how);
 
 static tenant_state *tenant_of(swarm_checker *c, uint32_t tenant)
 {
@@ -155,6 +161,7 @@ void swarm_checker_observe(swarm_checker *c, const swarm_observation *o)
     if (o->serving > 0 || !o->all_reachable) t->stranded_since = -1;
     else if (t->stranded_since < 0) t->stranded_since = o->at;
     if (o->serving > 0 || !o->current_reachable) {
+        if (c->unserved_open && c->unserved_tenant == o->tenant) close_unserved(c, o->at, o->serving > 0 ? "served again" : "no current site reachable");
         t->unserved_since = -1;
         return;
     }
@@ -164,9 +171,30 @@ void swarm_checker_observe(swarm_checker *c, const swarm_observation *o)
         at_text(t->unserved_since, since);
         at_text(o->at, when);
         const sim_node *n = sim_world_node(c->d->w, o->tenant);
+        if (!c->seen[SWARM_INV_SERVED]) {
+            c->unserved_open = true;
+            c->unserved_tenant = o->tenant;
+            c->unserved_from = t->unserved_since;
+        }
         violation(c, SWARM_INV_SERVED, o->at,
                   "tenant %s unserved from %s to at least %s while a site with a current copy was up and reachable by ops (bound %" PRId64 " s)",
                   n ? n->name : "?", since, when, c->bound_served / SIM_SEC);
+    }
+}
+
+/* The unserved stretch that broke served_when_current ended (or the run did): say how long. */
+static void close_unserved(swarm_checker *c, sim_time_t at, const char *how)
+{
+    c->unserved_open = false;
+    for (size_t i = 0; i < c->nv; i++) {
+        if (c->v[i].inv != SWARM_INV_SERVED) continue;
+        char from[SIM_TIME_BUFSZ], to[SIM_TIME_BUFSZ];
+        at_text(c->unserved_from, from);
+        at_text(at, to);
+        const sim_node *n = sim_world_node(c->d->w, c->unserved_tenant);
+        snprintf(c->v[i].detail, sizeof c->v[i].detail,
+                 "tenant %s unserved from %s to %s (%" PRId64 " s, %s) while a site with a current copy was up and reachable by ops (bound %" PRId64 " s)",
+                 n ? n->name : "?", from, to, (at - c->unserved_from) / SIM_SEC, how, c->bound_served / SIM_SEC);
     }
 }
 
@@ -383,6 +411,7 @@ void swarm_checker_finish(swarm_checker *c)
     uint64_t t0 = tick(c);
     sim_world *w = c->d->w;
     check_failbacks(c, sim_world_now(w));
+    if (c->unserved_open) close_unserved(c, sim_world_now(w), "the end of the run");
     c->finished = true;
     uint64_t rpo = 0;
     bool slow = false, rotation = false;
