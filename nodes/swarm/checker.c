@@ -16,8 +16,9 @@
  * - an accepted failback completes when every tenant of its home is served by its home, within
  *   2 x detect + 4 heartbeats + 2 batches + 1 min, unless its home goes down meanwhile;
  * - stranded: unserved for 30 min up to the end of the run with both of its sites up and
- *   reachable by ops, although the scenario's operators asked both sites' promotion at 16:30
- *   (after a double loss an operator must be able to force a promotion from the best copy);
+ *   reachable by ops, although the scenario's operators asked both sites' promotion at 16:30,
+ *   with force where a plain one was refused (after a double loss an operator must be able to
+ *   restore service from the best copy);
  * - an acknowledged write (a code acquisition or replica registration whose `ok` reached its
  *   body) is held when the tenant's serving store (or, with nobody serving, either of its
  *   sites that is up) has the record: the swarm's workload only creates records, so presence

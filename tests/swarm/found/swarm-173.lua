@@ -8,7 +8,10 @@ swarm_checker { plant = false }
 at("10:53:27", function() fault.flap("east", "west", { duration = "1440s", period = "264s" }) end)   -- #3 flap
 at("11:08:19", function() fault.partition("east", "ops", { duration = "1380s" }) end)   -- #4 partition_ops
 at("16:30:00", function()   -- the operators' end-of-day drill: promote what is still unserved
-  swarm_operator("promote", "east", operator.promote("east"))
-  swarm_operator("promote", "west", operator.promote("west"))
+  for _, site in ipairs { "east", "west" } do
+    local ok, why = operator.promote(site)
+    if not ok then ok, why = operator.promote(site, { force = true }) end
+    swarm_operator("promote", site, ok, why)
+  end
 end)
 expect("the swarm's checker saw no violation", function() return swarm_verdict() end)
