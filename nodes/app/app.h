@@ -10,6 +10,7 @@
  *   outputs.c     summary.json, the printed summary, the replay command
  *   outdir.c      the --out directory's protocol: PARTIAL, NAME.part renamed when whole
  *   runs.c        the Monte Carlo over seeds (--runs)
+ *   swarm.c       `renkei swarm`: compound fault schedules over seeds, checked and shrunk
  *   check.c, report_cmd.c, bench.c   the other commands */
 #ifndef RENKEI_APP_H
 #define RENKEI_APP_H
@@ -190,5 +191,6 @@ int  app_cmd_runs(session *s);
 int app_cmd_check(int argc, char **argv);    /* check.c */
 int app_cmd_report(int argc, char **argv);   /* report_cmd.c */
 int app_cmd_bench(int argc, char **argv);    /* bench.c */
+int app_cmd_swarm(int argc, char **argv);    /* swarm.c */
 
 #endif

@@ -7,6 +7,9 @@
  *              [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]
  *              [--replay-session FILE]
  *   renkei check FILE.lua ...
+ *   renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]
+ *                [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]
+ *                [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]
  *   renkei report SUMMARY.json OUT.html
  *   renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L] [--seed S] [--json]
  *
@@ -49,6 +52,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return app_cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return app_cmd_bench(argc - 2, argv + 2);
+    if (strcmp(cmd, "swarm") == 0) return app_cmd_swarm(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0) return app_cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("renkei %s\n", RENKEI_VERSION);

@@ -11,6 +11,7 @@
 #include "app/app.h"
 #include "rollout/rollout.h"
 #include "script/script.h"
+#include "swarm/swarm.h"
 
 int app_make_dirs(const char *path)
 {
@@ -92,7 +93,8 @@ int app_session_open(session *s, bool with_trace)
         return EXIT_USAGE;
     }
     if (sim_lua_open_lib(s->sl, script_open_lua) < 0 || sim_lua_open_lib(s->sl, rollout_open_lua) < 0 ||
-        sim_lua_open_lib(s->sl, dash_open_lua) < 0 || sim_lua_open_lib(s->sl, connect_open_lua) < 0) {
+        sim_lua_open_lib(s->sl, dash_open_lua) < 0 || sim_lua_open_lib(s->sl, connect_open_lua) < 0 ||
+        sim_lua_open_lib(s->sl, swarm_open_lua) < 0) {
         fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
         return EXIT_USAGE;
     }
