@@ -135,6 +135,8 @@ typedef struct site_ha {
     bool serving_own;           /* may serve the tenants whose home this is */
     bool serving_peer;          /* ops granted us the peer's tenants */
     bool peer_lost;             /* peer declared lost: standalone (sync acks released) */
+    bool peer_fenced;           /* the peer's last heartbeat said it serves nothing (fenced or
+                                 * standing by): it serves again only when ops tells it to */
     bool promote_asked;
     bool standby;               /* ops says our own tenants are served by the peer */
     bool resynced;              /* our copy of the shared tenants is current (no lost state) */
