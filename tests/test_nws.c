@@ -72,26 +72,47 @@ static void test_code_issuance(void)
     CHECK(fx_site_code(&fx, fx.west, fx.b, at_b) == cb);
     CHECK(fx_site_code(&fx, fx.east, fx.b, at_b) == cb);
 
-    /* the path: site -> J-LIS with the resident-record code and no addressee number; J-LIS ->
-     * NWS with the person key only; the NWS answers the code; the body hears no code */
-    const fx_sent *to_jlis = sent_of(&fx, f1, FLOW_CODE_REQUEST, fx.east->id, fx.jlis->id);
+    /* the path (Art. 21-2): body -> server with the addressee number; the server issues the
+     * acquisition number to the body; body -> J-LIS (住基ネット) with the resident-record code
+     * and the acquisition number, no addressee number; J-LIS -> NWS with the person key; the
+     * NWS -> the server's interface system -> the server with the code and the acquisition
+     * number; the body hears no code */
+    uint32_t east_ifs = node_id(&fx, "east.ifs");
+    const fx_sent *issued = sent_of(&fx, f1, FLOW_CODE_REQUEST, fx.east->id, fx.lg_a->id);
+    const fx_sent *to_jlis = sent_of(&fx, f1, FLOW_CODE_REQUEST, fx.lg_a->id, fx.jlis->id);
     const fx_sent *to_nws = sent_of(&fx, f1, FLOW_CODE_REQUEST, fx.jlis->id, fx.nws->id);
-    const fx_sent *answer = sent_of(&fx, f1, FLOW_CODE_RESPONSE, fx.nws->id, fx.jlis->id);
+    const fx_sent *answer = sent_of(&fx, f1, FLOW_CODE_RESPONSE, fx.nws->id, east_ifs);
+    const fx_sent *to_server = sent_of(&fx, f1, FLOW_CODE_RESPONSE, east_ifs, fx.east->id);
     const fx_sent *to_body = sent_of(&fx, f1, FLOW_CODE_RESPONSE, fx.east->id, fx.lg_a->id);
-    CHECK(to_jlis && to_nws && answer && to_body);
-    if (to_jlis && to_nws && answer && to_body) {
+    CHECK(issued && to_jlis && to_nws && answer && to_server && to_body);
+    CHECK(sent_of(&fx, f1, FLOW_CODE_REQUEST, fx.east->id, fx.jlis->id) == NULL);   /* not via the server */
+    CHECK(sent_of(&fx, f1, FLOW_CODE_RESPONSE, UINT32_MAX, fx.jlis->id) == NULL);   /* nothing back to J-LIS */
+    CHECK(sent_of(&fx, f1, FLOW_CODE_RESPONSE, fx.jlis->id, UINT32_MAX) == NULL);
+    if (issued && to_jlis && to_nws && answer && to_server && to_body) {
+        CHECK(issued->acquisition_no != 0);
+        CHECK_INT(issued->code, 0);
         CHECK_INT(to_jlis->addressee_no, 0);
         CHECK_INT(to_jlis->person_key, 0);
+        CHECK(to_jlis->resident_code != 0);
+        CHECK(to_jlis->acquisition_no == issued->acquisition_no);
+        CHECK_INT(to_jlis->code, 0);
         CHECK(to_nws->person_key == fx_person_key(&fx, person));
+        CHECK_INT(to_nws->resident_code, 0);
+        CHECK(to_nws->acquisition_no == issued->acquisition_no);
         CHECK(answer->code == ca);
+        CHECK(answer->acquisition_no == issued->acquisition_no);
+        CHECK_INT(answer->person_key, 0);
+        CHECK(to_server->code == ca);
         CHECK_INT(to_body->code, 0);
+        CHECK_INT(to_body->acquisition_no, 0);   /* matched, forgotten */
         CHECK_INT(to_body->addressee_no, at_a);
     }
+    CHECK_INT(sim_map_len(&platform_node_db(fx.d, fx.east->id)->pending), 0);
 
     /* the same person at the same body again: the NWS answers the code it issued */
     uint64_t f3 = node_body_acquire_code(fx.lg_a, at_a);
     fx_run_for(&fx, SEC);
-    const fx_sent *again = sent_of(&fx, f3, FLOW_CODE_RESPONSE, fx.nws->id, fx.jlis->id);
+    const fx_sent *again = sent_of(&fx, f3, FLOW_CODE_RESPONSE, fx.nws->id, east_ifs);
     CHECK(again && again->code == ca);
     char where[128];
     snprintf(where, sizeof where, "SELECT COUNT(*) FROM codes WHERE person = %lld AND body = %u",
@@ -112,6 +133,7 @@ static void test_code_issuance(void)
     CHECK(fx_site_code(&fx, fx.pension, fx.agency, 5) == s3);
     CHECK_INT(fx_invariant(&fx, "codes differ across bodies for the same person", NULL, 0), 1);
     CHECK_INT(fx_invariant(&fx, "no individual number on the network", NULL, 0), 1);
+    CHECK_INT(fx_invariant(&fx, FX_INV_UNLINKABLE, NULL, 0), 1);
     all_ended_once(&fx);
     CHECK(!fx.oom);
     fx_close(&fx);

@@ -21,6 +21,8 @@ typedef enum domain_invariant {
     DOMAIN_INV_CODES_DIFFER,        /* kinds: codes differ across bodies for a person */
     DOMAIN_INV_ONE_SITE_SERVES,     /* platform: no tenant served by two sites at once */
     DOMAIN_INV_WRITES_SURVIVE,      /* fault: acknowledged writes survive a failover */
+    DOMAIN_INV_UNLINKABLE,          /* kinds: no node but the NWS holds a resident-derived key
+                                     * and an agency code of one person */
     DOMAIN_INVARIANTS
 } domain_invariant;
 

@@ -12,7 +12,7 @@
 
 static const char *const error_names[FLOW_ERRORS] = {
     "ok", "no_code", "not_permitted", "unreachable", "timeout", "integrity", "not_found",
-    "duplicate", "no_staff", "server_error"};
+    "duplicate", "no_staff", "server_error", "unknown_acquisition_no"};
 static const char *const kind_names[FLOW_KINDS] = {"code_request", "code_response", "inquiry",
                                                    "provision", "replica", "replica_ack"};
 

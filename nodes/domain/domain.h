@@ -35,6 +35,8 @@ typedef enum flow_error {
     FLOW_DUPLICATE,        /* replica registration: the record id exists */
     FLOW_NO_STAFF,         /* an inquiry that names no staff member */
     FLOW_SERVER_ERROR,     /* the server could not store the write (disk full, I/O) */
+    FLOW_UNKNOWN_ACQUISITION, /* code acquisition: the answer's acquisition number matches
+                                 * none the intermediate server issued and still waits for */
     FLOW_ERRORS
 } flow_error;
 
@@ -55,9 +57,11 @@ typedef struct flow_msg {
     uint32_t staff;             /* staff member of the inquirer (0: none named) */
     uint64_t serial_no;         /* 処理通番, issued by the NWS */
     uint64_t addressee_no;      /* only between a body's systems and its intermediate server */
-    uint64_t acquisition_no;    /* 取得番号: one-time, code acquisition only */
-    uint64_t person_key;        /* J-LIS -> NWS only: the person, derived from the resident code */
-    uint64_t resident_code;     /* tenant -> J-LIS only: 住民票コード */
+    uint64_t acquisition_no;    /* 取得番号: issued by the intermediate server, one-time; rides
+                                 * server -> body -> J-LIS -> NWS -> ifs -> server (Art. 21-2) */
+    uint64_t person_key;        /* J-LIS -> NWS only: J-LIS's keyed hash of the resident-record
+                                 * code (not an agency code: that is what the NWS issues) */
+    uint64_t resident_code;     /* body -> J-LIS only (住基ネット): 住民票コード */
     uint64_t code;              /* the agency code valid at this hop (0: none) */
     char record_id[24];         /* replica registration: the record id */
     uint16_t schema;            /* replica registration: schema version */
@@ -122,6 +126,7 @@ typedef struct flow_stats {
     uint64_t started[FLOW_KINDS], ended[FLOW_KINDS];
     uint64_t outcome[FLOW_KINDS][FLOW_ERRORS];
     uint64_t late_answers, unnamed_staff, individual_no_seen;
+    uint64_t unknown_acquisitions;  /* code answers whose acquisition number matched nothing */
     int64_t *latency[FLOW_KINDS];   /* µs, one per answered flow */
     size_t nlatency[FLOW_KINDS], cap_latency[FLOW_KINDS];
     size_t sorted[FLOW_KINDS];      /* latency[k][0..sorted) is in order */

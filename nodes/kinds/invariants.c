@@ -79,5 +79,6 @@ int node_kinds_check_register(domain *d)
     if (rc == 0)
         rc = domain_check_register(d, DOMAIN_INV_CODES_DIFFER, "codes differ across bodies for the same person",
                                    check_codes_differ, NULL);
+    if (rc == 0) rc = node_unlinkable_register(d);   /* unlinkable.c */
     return rc;
 }

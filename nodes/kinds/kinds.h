@@ -34,10 +34,14 @@ typedef enum nws_stmt {
 } nws_stmt;
 _Static_assert(NWS_STMTS <= SIM_STORE_SLOTS, "the NWS store has more statements than slots");
 uint64_t node_nws_serials(sim_node *n);   /* the last serial number issued */
+/* The person (J-LIS's person key) an agency code was issued for: 0, or -ENOENT. For the
+ * checker, which may know what no node but the NWS knows. */
+int node_nws_person_of(sim_node *n, uint64_t code, uint64_t *person);
 
 /* J-LIS (jlis.c) */
 int node_jlis_create(sim_world *w, const char *name, sim_node **out);
-/* The person key J-LIS hands the NWS for a resident-record code (keyed, one-way). */
+/* The person key J-LIS hands the NWS for a resident-record code (keyed, one-way; the
+ * 住民票コード-derived key, not an agency code). */
 uint64_t node_jlis_person_key(sim_node *n, uint64_t resident_code);
 
 /* The interface systems (ifs.c) */
@@ -88,6 +92,9 @@ typedef struct node_site_spec {
 int node_lg_check_digit(const char *code);
 int node_body_create_lg(sim_world *w, const node_lg_spec *spec, sim_node **out, char *why, size_t n);
 int node_body_create_agency(sim_world *w, const node_agency_spec *spec, sim_node **out, char *why, size_t n);
+/* The local government's 住基ネット connection to J-LIS (a link, 10 ms): 0 also when there is
+ * no J-LIS yet (node_jlis_create links the local governments made before it). */
+int node_lg_join_jlis(sim_world *w, sim_node *lg, char *why, size_t n);
 int node_site_create_with_ifs(sim_world *w, const node_site_spec *spec, sim_node **out, char *why, size_t n);
 /* The checks alone (the constructors call them first): the Lua constructors call them before
  * reading their link options, so that a scenario's errors come in the order they always did.
@@ -121,5 +128,7 @@ int node_population_open_lua(lua_State *L);
 
 /* Register the invariants about the node kinds with the checker (idempotent). */
 int node_kinds_check_register(domain *d);
+/* The unlinkability invariant and its watch over every message (unlinkable.c; idempotent). */
+int node_unlinkable_register(domain *d);
 
 #endif

@@ -1,7 +1,8 @@
 /* kinds/nws.c - the information-provision network system (情報提供ネットワークシステム).
  *
- * Issues agency codes: one per person and body, random, unlinkable (only this node's table
- * maps a person to them). Checks each inquiry against the permission table, issues the
+ * Issues agency codes (機関別符号, in the Act 情報提供用個人識別符号): one per person and body,
+ * random, unlinkable (only this node's table maps a person to them), sent with the acquisition
+ * number to the body's intermediate server through the interface systems (Art. 21-2). Checks each inquiry against the permission table, issues the
  * processing serial number, converts the inquirer's code into the provider's and forwards
  * the inquiry; passes provisions back (it sees only ciphertext); keeps the access records
  * (情報提供等記録) in SQLite. */
@@ -252,11 +253,31 @@ static void provision(sim_node *self, flow_msg *m)
     domain_send(self, route_to(d, m->inquirer), FLOW_PROVISION, m, 256);
 }
 
+/* Code acquisition (Art. 21-2): J-LIS hands the person key and the acquisition number; the
+ * code of that person at the inquiring body goes back with the acquisition number to the
+ * body's intermediate server through the interface systems, never through J-LIS. */
 static void code_request(sim_node *self, sim_msg *msg, flow_msg *m)
 {
-    m->error = code_for(self, m->person_key, m->inquirer, &m->code, true) == 0 ? FLOW_OK : FLOW_UNREACHABLE;
+    domain *d = domain_get(self->world);
+    if (msg->src != d->jlis || !m->person_key) {   /* only J-LIS asks for codes */
+        domain_msg_free(m);
+        return;
+    }
+    m->error = code_for(self, m->person_key, m->inquirer, &m->code, true) == 0 ? FLOW_OK : FLOW_SERVER_ERROR;
+    if (m->error) m->code = 0;
     m->person_key = 0;
-    domain_send(self, msg->src, FLOW_CODE_RESPONSE, m, 256);
+    uint32_t to = route_to(d, m->inquirer);
+    if (to == UINT32_MAX) {
+        domain_msg_free(m);
+        return;
+    }
+    domain_send(self, to, FLOW_CODE_RESPONSE, m, 256);
+}
+
+int node_nws_person_of(sim_node *n, uint64_t code, uint64_t *person)
+{
+    int rc = person_of(n->state, code, 0, person);
+    return rc == -EPERM ? 0 : rc;
 }
 
 /* Built after the day-before codes are loaded (sorting once beats growing it row by row);

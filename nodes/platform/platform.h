@@ -32,7 +32,7 @@ struct tenant_db {
     sim_map code_by_addressee;  /* (tenant + 1) << 32 | addressee -> code */
     sim_map addressee_by_code;  /* code -> (tenant + 1) << 32 | addressee */
     bool indexed;               /* secondary indexes built (see platform_tenant_db_index) */
-    sim_map pending;            /* flow -> addressee_no, code acquisitions in progress */
+    sim_map pending;            /* acquisition number -> addressee_no, code acquisitions in progress */
 };
 int  platform_tenant_db_open(domain *d, tenant_db *t, const char *name);
 void platform_tenant_db_close(tenant_db *t);

@@ -3,8 +3,9 @@
  *
  * Per tenant, in the site's SQLite store: code management (addressee number <-> agency code),
  * the provision database of replicas, and the inquiry and provision logs with serial numbers.
- * Inquiries from the body's existing systems are converted to its code and sent through the
- * interface system; inquiries from the NWS are answered automatically from replicas.
+ * Code acquisition (Art. 21-2): the server issues the one-time acquisition number and matches
+ * the NWS's answer on it. Inquiries from the body's existing systems are converted to its code
+ * and sent through the interface system; inquiries from the NWS are answered automatically from replicas.
  * Every write is also recorded for replication to the tenant's other site (platform/ha.c), and a
  * site answers only for the tenants it serves now. Replica rows carry a checksum: a row that
  * fails it is fetched back from the other site before the inquiry is answered. */
@@ -443,22 +444,38 @@ static void provision_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
     platform_site_reply_to_body(server, b, FLOW_PROVISION, m, (flow_error)m->error);
 }
 
+/* Code acquisition, step 1 (Art. 21-2): the body asks for a code for an addressee. The server
+ * issues a one-time acquisition number (取得番号), remembers which addressee it stands for, and
+ * hands it back to the body's integrated addressee system, which sends it with the
+ * resident-record code through its own 住基ネット connection to J-LIS: the resident-record code
+ * never passes through the intermediate server, and the addressee number never leaves it. */
 static void code_request_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
-    domain *d = domain_get(server->world);
-    if (sim_map_put(&t->pending, m->flow, m->addressee_no) < 0 || d->jlis == UINT32_MAX) {
-        platform_site_reply_to_body(server, b, FLOW_CODE_RESPONSE, m, FLOW_UNREACHABLE);
+    uint64_t acq = 0;
+    for (int attempt = 0; attempt < 8 && !acq; attempt++) {   /* one-time: never one still waiting */
+        acq = 1 + sim_rng_next(&server->rng) % 999999999999ull;
+        if (sim_map_get(&t->pending, acq, NULL)) acq = 0;
+    }
+    if (!acq || sim_map_put(&t->pending, acq, m->addressee_no) < 0) {
+        platform_site_reply_to_body(server, b, FLOW_CODE_RESPONSE, m, FLOW_SERVER_ERROR);
         return;
     }
-    m->addressee_no = 0;
-    domain_send(server, d->jlis, FLOW_CODE_REQUEST, m, 256);
+    m->acquisition_no = acq;
+    platform_site_reply_to_body(server, b, FLOW_CODE_REQUEST, m, FLOW_OK);
 }
 
+/* Code acquisition, last step: the NWS's answer arrives through the interface system with the
+ * acquisition number. It is matched on that number alone, which is then forgotten; an answer
+ * that matches nothing is counted and answered explicitly (the body's flow ends with it). */
 static void code_response_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
+    domain *d = domain_get(server->world);
     uint64_t addressee;
-    if (!sim_map_del(&t->pending, m->flow, &addressee)) {
-        domain_msg_free(m);   /* an answer to nothing we asked: ignore */
+    if (!m->acquisition_no || !sim_map_del(&t->pending, m->acquisition_no, &addressee)) {
+        d->stats.unknown_acquisitions++;
+        m->code = 0;   /* a code for no addressee of ours: not kept, not passed on */
+        m->acquisition_no = 0;
+        platform_site_reply_to_body(server, b, FLOW_CODE_RESPONSE, m, FLOW_UNKNOWN_ACQUISITION);
         return;
     }
     flow_error e = m->error;
@@ -470,7 +487,7 @@ static void code_response_in(sim_node *server, tenant_db *t, body *b, flow_msg *
         if (rc == 0) replicate(server, b, (repl_rec){.op = REC_CODE, .flow = m->flow, .v = {(int64_t)addressee, (int64_t)code}});
     }
     m->addressee_no = addressee;
-    m->acquisition_no = 0;   /* nobody keeps the acquisition number */
+    m->acquisition_no = 0;   /* matched: forgotten */
     m->code = 0;       /* the existing systems never see the code */
     reply_write(server, b, FLOW_CODE_RESPONSE, m, e, REC_CODE, addressee, code);
 }
@@ -519,7 +536,11 @@ static bool refuse(sim_node *self, body *b, flow_kind kind, flow_msg *m, bool fr
         domain_send(self, platform_ha_of(self)->ifs, FLOW_PROVISION, m, 256);
         return true;
     }
-    if (kind == FLOW_CODE_RESPONSE) sim_map_del(&platform_site_db(self)->pending, m->flow, &m->addressee_no);
+    if (kind == FLOW_CODE_RESPONSE) {   /* its acquisition number is spent either way */
+        if (!m->acquisition_no || !sim_map_del(&platform_site_db(self)->pending, m->acquisition_no, &m->addressee_no))
+            m->addressee_no = 0;
+        m->acquisition_no = 0;
+    }
     static const flow_kind answer[FLOW_KINDS] = {[FLOW_CODE_REQUEST] = FLOW_CODE_RESPONSE,
                                                  [FLOW_CODE_RESPONSE] = FLOW_CODE_RESPONSE,
                                                  [FLOW_INQUIRY] = FLOW_PROVISION, [FLOW_REPLICA] = FLOW_REPLICA_ACK};

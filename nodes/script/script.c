@@ -536,6 +536,8 @@ static void push_results(lua_State *L, void *ud)
     lua_setfield(L, -2, "flows");
     lua_pushinteger(L, (lua_Integer)d->stats.late_answers);
     lua_setfield(L, -2, "late_answers");   /* answers after the flow ended (duplicates, timeouts) */
+    lua_pushinteger(L, (lua_Integer)d->stats.unknown_acquisitions);
+    lua_setfield(L, -2, "unknown_acquisitions");   /* code answers matching no acquisition number */
     invariant_result inv[DOMAIN_INVARIANTS];
     int n = domain_invariants(d, inv);
     lua_createtable(L, 0, n);
