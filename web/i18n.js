@@ -53,6 +53,7 @@ const STRINGS = {
     outcome_unreachable: 'provider unreachable', outcome_timeout: 'timed out', outcome_integrity: 'integrity failure',
     outcome_not_found: 'nothing held for that person and item', outcome_duplicate: 'duplicate record id', outcome_no_staff: 'no staff member named',
     outcome_server_error: 'server could not store it', outcome_unknown_acquisition_no: 'acquisition number matched nothing',
+    outcome_staff_not_permitted: 'staff member not authorised for the procedure',
   },
   ja: {
     title: 'renkei — マイナンバー情報連携ネットワーク ライブ',
@@ -105,6 +106,7 @@ const STRINGS = {
     outcome_unreachable: '提供者に到達できない', outcome_timeout: 'タイムアウト', outcome_integrity: '完全性エラー',
     outcome_not_found: '該当なし', outcome_duplicate: 'レコードIDの重複', outcome_no_staff: '職員の指定なし',
     outcome_server_error: 'サーバーが記録できない', outcome_unknown_acquisition_no: '取得番号が一致しない',
+    outcome_staff_not_permitted: '職員にその事務の権限がない',
   },
 };
 
@@ -112,7 +114,7 @@ const STRINGS = {
 const STEPS = {
   en: {
     inquiry_request: ['Inquiry from the existing system', 'The desk\'s existing system asks its own intermediate server, keyed by the integrated addressee number (an internal number of this local government). It names the staff member, the procedure and the item. The individual number never leaves the body.'],
-    inquiry_converted: ['Converted to the agency code', 'The intermediate server (the body\'s tenant at its platform site) logs the inquiry and replaces the addressee number with this body\'s agency-specific code. The addressee number stays inside the body.'],
+    inquiry_converted: ['Converted to the agency code', 'The intermediate server (the body\'s tenant at its platform site) identifies the staff member and checks that this account may use the procedure (the inquirer\'s duty), logs the inquiry with the staff member, and replaces the addressee number with this body\'s agency-specific code. The addressee number and the staff id stay inside the body: the NWS and the provider only learn that the staff member was checked.'],
     inquiry_to_nws: ['Through the interface system to the NWS', 'The interface system is the gateway between the platform site and the information-provision network system.'],
     inquiry_nws_converted: ['NWS: permission, serial number, code conversion', 'The NWS checks the permission table (may this inquirer ask this provider for this item under this procedure?), issues the processing serial number, records the access and converts the inquirer\'s agency code into the provider\'s: only the NWS can link two bodies\' codes, so codes are unlinkable anywhere else.'],
     inquiry_to_provider: ['To the provider\'s intermediate server', 'The provider\'s interface system passes the inquiry, now carrying the provider\'s own agency code and the serial number.'],
@@ -123,7 +125,7 @@ const STEPS = {
     provision_error_to_nws: ['Error answer to the NWS', 'An error travels back without payload.'],
     provision_nws_relay: ['NWS relays the ciphertext', 'The NWS records the outcome against the serial number and forwards the sealed answer. It sees only ciphertext.'],
     provision_nws_error: ['NWS relays the error', 'The NWS records the outcome against the serial number and forwards the error.'],
-    provision_nws_refused: ['Refused by the NWS', 'The NWS refused the inquiry before any provider was asked (not permitted, no code, or no staff member named) and answers the inquirer directly.'],
+    provision_nws_refused: ['Refused by the NWS', 'The NWS refused the inquiry before any provider was asked (not permitted by the permission table, or no code) and answers the inquirer directly. Staff members are checked earlier, at the inquirer\'s own server.'],
     provision_opened: ['Opened by the inquirer\'s interface system', 'The inquirer\'s interface system decrypts and authenticates the answer: plaintext again, inside the inquirer\'s side only.'],
     provision_integrity: ['Integrity failure', 'The answer failed to decrypt or authenticate (tampered or wrong key): it becomes an explicit integrity error, never silence.'],
     provision_delivered: ['Delivered to the desk', 'The intermediate server logs the receipt with the serial number (so the three records reconcile) and hands the answer to the existing system.'],
@@ -143,7 +145,7 @@ const STEPS = {
   },
   ja: {
     inquiry_request: ['既存システムからの照会', '窓口の既存システムが、自団体の中間サーバーへ団体内統合宛名番号で照会します。職員・事務手続・特定個人情報を指定します。個人番号は団体の外に出ません。'],
-    inquiry_converted: ['機関別符号への変換', '中間サーバー (プラットフォーム上のテナント) が照会を記録し、宛名番号を自団体の機関別符号に置き換えます。宛名番号は団体内にとどまります。'],
+    inquiry_converted: ['機関別符号への変換', '中間サーバー (プラットフォーム上のテナント) が職員を識別し、その職員にこの事務の権限があるか確認します (照会者の責務)。職員とともに照会を記録し、宛名番号を自団体の機関別符号に置き換えます。宛名番号と職員IDは団体内にとどまり、情報提供NWSと提供者には確認済みであることだけが伝わります。'],
     inquiry_to_nws: ['インターフェイスシステムから情報提供NWSへ', 'インターフェイスシステムはプラットフォームと情報提供ネットワークシステムの間の出入口です。'],
     inquiry_nws_converted: ['情報提供NWS: 許可・処理通番・符号変換', '情報提供NWSは情報提供ネットワークシステムの許可表 (この照会者がこの事務でこの提供者にこの情報を照会できるか) を確認し、処理通番を発行して情報提供等記録を残し、照会者の機関別符号を提供者の符号に変換します。符号を結び付けられるのは情報提供NWSだけです。'],
     inquiry_to_provider: ['提供者の中間サーバーへ', '提供者のインターフェイスシステムが、提供者の機関別符号と処理通番を付けた照会を渡します。'],
@@ -154,7 +156,7 @@ const STEPS = {
     provision_error_to_nws: ['エラー応答を情報提供NWSへ', 'エラーはデータなしで戻ります。'],
     provision_nws_relay: ['情報提供NWSが暗号文を中継', '情報提供NWSは処理通番に結果を記録し、暗号化された応答を転送します。見えるのは暗号文だけです。'],
     provision_nws_error: ['情報提供NWSがエラーを中継', '情報提供NWSは処理通番に結果を記録し、エラーを転送します。'],
-    provision_nws_refused: ['情報提供NWSが拒否', '情報提供NWSが提供者に問い合わせる前に照会を拒否し (許可なし・符号なし・職員の指定なし)、照会者へ直接応答します。'],
+    provision_nws_refused: ['情報提供NWSが拒否', '情報提供NWSが提供者に問い合わせる前に照会を拒否し (許可なし・符号なし)、照会者へ直接応答します。職員の確認はその前に照会者自身の中間サーバーで行われます。'],
     provision_opened: ['照会者のインターフェイスシステムで復号', '照会者のインターフェイスシステムが応答を復号・検証します。平文に戻るのは照会者側の中だけです。'],
     provision_integrity: ['完全性エラー', '応答の復号・検証に失敗しました (改ざんや鍵の誤り)。沈黙ではなく、明示的な完全性エラーになります。'],
     provision_delivered: ['窓口へ届く', '中間サーバーが処理通番付きで受領を記録し (三者の記録が突合できる)、既存システムへ応答を渡します。'],

@@ -12,7 +12,8 @@
 
 static const char *const error_names[FLOW_ERRORS] = {
     "ok", "no_code", "not_permitted", "unreachable", "timeout", "integrity", "not_found",
-    "duplicate", "no_staff", "server_error", "unknown_acquisition_no"};
+    "duplicate", "no_staff", "server_error", "unknown_acquisition_no",
+    "staff_not_permitted"};
 static const char *const kind_names[FLOW_KINDS] = {"code_request", "code_response", "inquiry",
                                                    "provision", "replica", "replica_ack"};
 
@@ -72,7 +73,10 @@ static void flow_write_json(const void *p, sim_buf *b)
     }
     put_number(b, ",\"addressee_no\":", m->addressee_no);
     put_number(b, ",\"acquisition_no\":", m->acquisition_no);
+    put_number(b, ",\"resident_code\":", m->resident_code);   /* code acquisition: body -> J-LIS */
+    put_number(b, ",\"person_key\":", m->person_key);         /* J-LIS -> NWS */
     put_number(b, ",\"staff\":", m->staff);
+    if (m->staff_checked) sim_buf_puts(b, ",\"staff_checked\":true");
     if (m->error) {
         sim_buf_puts(b, ",\"error\":\"");
         sim_buf_puts(b, domain_error_name(m->error));

@@ -37,6 +37,8 @@ typedef enum flow_error {
     FLOW_SERVER_ERROR,     /* the server could not store the write (disk full, I/O) */
     FLOW_UNKNOWN_ACQUISITION, /* code acquisition: the answer's acquisition number matches
                                  * none the intermediate server issued and still waits for */
+    FLOW_STAFF_NOT_PERMITTED, /* the inquirer's server: the staff member has no account there,
+                                 * or the account may not use the procedure */
     FLOW_ERRORS
 } flow_error;
 
@@ -54,7 +56,10 @@ typedef struct flow_msg {
     uint32_t inquirer;          /* node id of the asking body */
     uint32_t provider;          /* node id of the body asked */
     uint16_t procedure, item;   /* indices into the permission table */
-    uint32_t staff;             /* staff member of the inquirer (0: none named) */
+    uint32_t staff;             /* staff member of the inquirer (0: none named): only between the
+                                 * body and its own intermediate server, which checks it */
+    uint8_t staff_checked;      /* the inquirer's server identified and authorised the staff
+                                 * member (seed slide 14): what the NWS requires, without the id */
     uint64_t serial_no;         /* 処理通番, issued by the NWS */
     uint64_t addressee_no;      /* only between a body's systems and its intermediate server */
     uint64_t acquisition_no;    /* 取得番号: issued by the intermediate server, one-time; rides
@@ -113,6 +118,8 @@ typedef struct body {
     double new_rate;            /* workload: new residents per business second */
     double update_rate;         /* workload: replica updates per business second */
     bool external;              /* driven from outside (connection test): no workload here */
+    struct domain_staff *staff; /* staff accounts of its intermediate server (staff.c); NULL:
+                                 * none declared, every named staff member may inquire */
 } body;
 
 typedef struct resident {
@@ -209,6 +216,20 @@ int  domain_listen(domain *d, const domain_flow_listener *l);
 void domain_unlisten(domain *d, void *ud);
 /* A flow a body started ended: counted in the statistics, then told to every listener. */
 void domain_flow_ended(domain *d, const domain_flow_end *ev);
+
+/* Staff accounts of a body's intermediate server (domain/staff.c): the staff members and the
+ * procedures each may use. The inquirer's server checks each inquiry against them (seed
+ * slide 14: identifying the staff member is the inquirer's duty). */
+/* Add an account (or give an existing one more procedures): 0, -EINVAL (staff 0, procedure out
+ * of range), -ENOMEM. */
+int domain_staff_add(body *b, uint32_t staff, int procedure);
+/* FLOW_OK, FLOW_NO_STAFF (staff 0) or FLOW_STAFF_NOT_PERMITTED. Without accounts, any named
+ * staff member may use any procedure. */
+flow_error domain_staff_check(const body *b, uint32_t staff, int procedure);
+/* A staff member of b who may use the procedure, drawn from r (the workload's desk); without
+ * accounts, one of staff 1..40 as before; 0 when no account may. */
+uint32_t domain_staff_pick(const body *b, int procedure, sim_rng *r);
+void domain_staff_free(body *b);
 
 /* Messages */
 flow_msg *domain_msg_new(void);

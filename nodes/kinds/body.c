@@ -229,6 +229,7 @@ static void body_destroy(sim_node *self)
         platform_tenant_db_close(b->own_db);
         free(b->own_db);
     }
+    domain_staff_free(b);
     free(b->residents);
     free(b->name);
     free(b);

@@ -125,6 +125,8 @@ uint32_t node_body_new_resident(domain *d, body *b);
 /* residents{} and workload{} in Lua (population.c). */
 typedef struct lua_State lua_State;
 int node_population_open_lua(lua_State *L);
+/* staff{} in Lua (staff_lua.c): a body's staff accounts. */
+int node_staff_open_lua(lua_State *L);
 
 /* Register the invariants about the node kinds with the checker (idempotent). */
 int node_kinds_check_register(domain *d);

@@ -204,7 +204,7 @@ static void inquiry(sim_node *self, flow_msg *m)
 {
     domain *d = domain_get(self->world);
     nws *s = self->state;
-    if (!m->staff) {
+    if (!m->staff_checked || m->staff) {   /* not vouched for, or a staff id that should not travel */
         d->stats.unnamed_staff++;
         refuse(self, m, FLOW_NO_STAFF);
         return;

@@ -364,7 +364,7 @@ void node_workload_fire(sim_node *n, uint64_t tag, void *arg)
         provider = wl->agency_body[p->provider_agency];
         if (provider == UINT32_MAX) return;
     }
-    node_body_inquire(n, addressee, wl->proc_index[k], provider, 1 + sim_rng_below(&n->rng, 40));
+    node_body_inquire(n, addressee, wl->proc_index[k], provider, domain_staff_pick(b, wl->proc_index[k], &n->rng));
 }
 
 static void workload_free(void *p)
@@ -550,5 +550,5 @@ int node_population_open_lua(lua_State *L)
     lua_register(L, "tamper", l_tamper);
     lua_register(L, "residents", l_residents);
     lua_register(L, "workload", l_workload);
-    return 0;
+    return node_staff_open_lua(L);
 }

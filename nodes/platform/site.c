@@ -356,9 +356,16 @@ static int log_write(sim_node *server, tenant_db *t, const body *b, repl_rec rec
     return rc;
 }
 
-/* An inquiry from the body's existing systems: convert to the body's code, log, send on. */
+/* An inquiry from the body's existing systems: identify and authorise the staff member (the
+ * inquirer's duty, seed slide 14: refused here, never at the NWS), convert to the body's code,
+ * log with the staff member, send on without the staff id. */
 static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
+    flow_error staff = domain_staff_check(b, m->staff, m->procedure);
+    if (staff != FLOW_OK) {
+        platform_site_reply_to_body(server, b, FLOW_PROVISION, m, staff);
+        return;
+    }
     if (!code_of(t, b, m->addressee_no, &m->code)) {
         platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_NO_CODE);
         return;
@@ -369,6 +376,8 @@ static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
         return;
     }
     m->addressee_no = 0;   /* the addressee number stays inside the body */
+    m->staff = 0;          /* so does the staff member: the inquiry log above holds it */
+    m->staff_checked = 1;
     domain_send(server, b->ifs, FLOW_INQUIRY, m, 512);
 }
 
