@@ -74,4 +74,16 @@ expectation_held "$TMP/staff/summary.json" "staff 8 has no account at Osaka"
 expect_json "$TMP/staff/summary.json" '.flows.inquiry.outcomes.staff_not_permitted // .flows.inquiry.staff_not_permitted' '. == 1' \
     "counted as staff_not_permitted"
 
+# --- who inquires: agencies at their weight, prefecture-only procedures from prefectures ----
+# (the scripts read data/permissions.lua beside them: run from a copy with the table)
+mkdir -p "$TMP/who/data"
+cp tests/lua/who/*.lua "$TMP/who/"
+cp topologies/data/permissions.lua "$TMP/who/data/"
+expect_exit 0 run "$TMP/who/topology.lua" "$TMP/who/who_inquires.lua" -q --out "$TMP/who/out"
+W="$TMP/who/out/summary.json"
+expectation_held "$W" "pension inquires at its weight (within 5 standard errors)"
+expectation_held "$W" "Tokyo prefecture inquires"
+expectation_held "$W" "no municipality asks a prefecture-only procedure (the NWS would refuse it)"
+expectation_held "$W" "a municipality's prefecture-only inquiry is not permitted"
+
 finish

@@ -11,7 +11,8 @@
 --     住基ネット connection to J-LIS 10 ms (made by lg{}: code acquisition, Art. 21-2);
 --   * residents: population x resident_scale (default 1/1000: about 126,000 people), 30%
 --     of them moved in from another municipality; prefectures hold no residents of their own
---     here (their inquiries are not in the default workload).
+--     here, so the prefecture-only procedures (inquirer_lg_kind = "prefecture"), which only
+--     prefectures may ask, find nobody to ask about: their share of the day is not asked.
 
 start "2017-11-13 08:00"
 finish "2017-11-13 19:00"

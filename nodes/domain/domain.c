@@ -276,6 +276,11 @@ void domain_unlisten(domain *d, void *ud)
     }
 }
 
+bool domain_is_prefecture(const body *b)
+{
+    return b->kind == BODY_LG && b->code[2] == '0' && b->code[3] == '0' && b->code[4] == '0';
+}
+
 int domain_item(const domain *d, const char *code)
 {
     for (int i = 0; i < d->nitems; i++)

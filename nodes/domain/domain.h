@@ -83,6 +83,7 @@ typedef struct permission {
     char id[48];                /* procedure id */
     char name_ja[160], name_en[160];
     int inquirer_agency;        /* -1: local governments inquire; else index of the agency */
+    bool inquirer_prefecture;   /* local governments: only prefectures ask (inquirer_lg_kind) */
     int provider_agency;        /* -1: a local government provides; else index of the agency */
     uint16_t item;
     double weight;
@@ -207,6 +208,8 @@ flow_kind domain_kind_of(const domain *d, uint16_t msg_type);
 /* The tenant store held by node: a site's, or an agency's own; NULL for any other node. */
 tenant_db *platform_node_db(domain *d, uint32_t node);
 int domain_add_body(domain *d, body *b);
+/* A prefecture: a local government whose code is its prefecture number, then 000. */
+bool domain_is_prefecture(const body *b);
 int domain_item(const domain *d, const char *code);
 int domain_procedure(const domain *d, const char *id);
 

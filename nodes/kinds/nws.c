@@ -180,7 +180,8 @@ static bool permitted(const domain *d, const flow_msg *m)
     const permission *p = &d->procs[m->procedure];
     const body *in = domain_body((domain *)d, m->inquirer), *pr = domain_body((domain *)d, m->provider);
     if (!in || !pr || p->item != m->item) return false;
-    bool in_ok = p->inquirer_agency < 0 ? in->kind == BODY_LG : in->agency_index == p->inquirer_agency;
+    bool in_ok = p->inquirer_agency < 0 ? in->kind == BODY_LG && (!p->inquirer_prefecture || domain_is_prefecture(in))
+                                        : in->kind == BODY_AGENCY && in->agency_index == p->inquirer_agency;
     bool pr_ok = p->provider_agency < 0 ? pr->kind == BODY_LG : pr->agency_index == p->provider_agency;
     return in_ok && pr_ok && m->inquirer != m->provider;
 }

@@ -253,6 +253,10 @@ static int l_permissions(lua_State *L)
         copy_field(L, -1, "name_en", p->name_en, sizeof p->name_en, false);
         p->inquirer_agency = agency_index(L, d, field_string(L, -1, "inquirer", "lg"));
         p->provider_agency = agency_index(L, d, field_string(L, -1, "provider", "lg"));
+        const char *lg_kind = field_string(L, -1, "inquirer_lg_kind", "municipality");
+        if (strcmp(lg_kind, "municipality") != 0 && strcmp(lg_kind, "prefecture") != 0)
+            return luaL_error(L, "permissions: procedure %s: inquirer_lg_kind must be \"municipality\" or \"prefecture\"", p->id);
+        p->inquirer_prefecture = p->inquirer_agency < 0 && strcmp(lg_kind, "prefecture") == 0;
         const char *item = field_string(L, -1, "item", "");
         int it = domain_item(d, item);
         if (it < 0) return luaL_error(L, "permissions: procedure %s names an unknown item '%s'", p->id, item);
