@@ -74,6 +74,19 @@ expectation_held "$TMP/staff/summary.json" "staff 8 has no account at Osaka"
 expect_json "$TMP/staff/summary.json" '.flows.inquiry.outcomes.staff_not_permitted // .flows.inquiry.staff_not_permitted' '. == 1' \
     "counted as staff_not_permitted"
 
+# --- the calendar: a national holiday brings no inquiry, no new resident, no batch; outside
+# operating hours, an explicit answer ---------------------------------------------------------
+expect_exit 0 run "$T" tests/lua/calendar_days.lua -q --out "$TMP/cal"
+C="$TMP/cal/summary.json"
+expectation_held "$C" "the holiday: no inquiry, no new resident, no batch"
+expectation_held "$C" "the days around it: inquiries, new residents, the batch"
+expectation_held "$C" "an inquiry at 20:00 is answered outside_operating_hours"
+expect_json "$C" .flows.inquiry.outcomes.outside_operating_hours '. == 1' "counted as outside_operating_hours"
+f=$(script hours_bad <<<'operating_hours { open = "18:00", close = "09:00" }')
+refused "$f" 1 "operating_hours: open and close must be times of day" "$T"
+f=$(script cal_bad <<<'workload { holidays = "no" }')
+refused "$f" 1 "workload: holidays must be true" "$T"
+
 # --- who inquires: agencies at their weight, prefecture-only procedures from prefectures ----
 # (the scripts read data/permissions.lua beside them: run from a copy with the table)
 mkdir -p "$TMP/who/data"

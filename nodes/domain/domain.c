@@ -13,7 +13,7 @@
 static const char *const error_names[FLOW_ERRORS] = {
     "ok", "no_code", "not_permitted", "unreachable", "timeout", "integrity", "not_found",
     "duplicate", "no_staff", "server_error", "unknown_acquisition_no",
-    "staff_not_permitted"};
+    "staff_not_permitted", "outside_operating_hours"};
 static const char *const kind_names[FLOW_KINDS] = {"code_request", "code_response", "inquiry",
                                                    "provision", "replica", "replica_ack"};
 
@@ -179,6 +179,8 @@ static void domain_free(void *p)
     sim_map_free(&d->individual_nos);
     for (int k = 0; k < FLOW_KINDS; k++) free(d->stats.latency[k]);
     free(d->listeners);
+    if (d->hours) sim_calendar_free(d->hours);
+    free(d->hours);
     domain_checker_free(d);
     sim_crypto_destroy(d->crypto);
     free(d->db_dir);

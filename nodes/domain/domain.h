@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sim_calendar.h"
 #include "sim_crypto.h"
 #include "sim_map.h"
 #include "sim_node.h"
@@ -39,6 +40,7 @@ typedef enum flow_error {
                                  * none the intermediate server issued and still waits for */
     FLOW_STAFF_NOT_PERMITTED, /* the inquirer's server: the staff member has no account there,
                                  * or the account may not use the procedure */
+    FLOW_OUT_OF_HOURS,     /* an inquiry outside the network's operating hours (operating_hours{}) */
     FLOW_ERRORS
 } flow_error;
 
@@ -179,6 +181,8 @@ typedef struct domain {
     sim_crypto *crypto;
     int64_t timeout;            /* inquirer's wait for an answer */
     int64_t key_rotation;       /* session-key lifetime at the interface systems */
+    sim_calendar *hours;        /* the network's operating hours for inquiries (operating_hours{});
+                                 * NULL: always open */
     char *db_dir;               /* NULL: stores in memory */
     flow_stats stats;
     uint64_t next_flow;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "platform/platform.h"
+#include "sim_calendar.h"
 #include "sim_lua.h"
 
 
@@ -36,6 +37,8 @@ typedef struct workload {
     int64_t batch_at;           /* nightly batch, µs after midnight; < 0: none */
     double updates_per_day;     /* daytime partial updates of replicas, nationally */
     int64_t open, close;        /* µs after midnight JST */
+    sim_calendar cal;           /* business days: weekends, national holidays and 12/29-1/3
+                                 * closed (unless the scenario says otherwise) */
     /* Who inquires (the permission table's inquirer): municipalities, prefectures (procedures
      * marked inquirer_lg_kind = "prefecture") and each agency draw their own procedures by
      * weight; draws[0] municipalities, [1] prefectures, [2 + a] agency a. */
@@ -261,20 +264,18 @@ static int l_residents(lua_State *L)
 
 /* ---- workload -------------------------------------------------------------------------- */
 
-static bool is_business_day(sim_time_t t)
+static bool is_business_day(workload *wl, sim_time_t t)
 {
-    struct sim_civil c;
-    sim_time_split(t, &c);
-    return c.weekday != 0 && c.weekday != 6;
+    return sim_calendar_is_business_day(&wl->cal, sim_date_of(t));
 }
 
-/* Advance `t` by `gap` µs of business time (weekdays, open..close JST). */
-static sim_time_t business_after(const workload *wl, sim_time_t t, int64_t gap)
+/* Advance `t` by `gap` µs of business time (business days, open..close JST). */
+static sim_time_t business_after(workload *wl, sim_time_t t, int64_t gap)
 {
     for (int guard = 0; guard < 10000; guard++) {
         sim_time_t day = sim_time_day_start(t);
         sim_time_t open = day + wl->open, close = day + wl->close;
-        if (!is_business_day(t) || t >= close) {
+        if (!is_business_day(wl, t) || t >= close) {
             t = day + SIM_DAY + wl->open;
             continue;
         }
@@ -325,7 +326,9 @@ static void new_resident(sim_node *n, domain *d, body *b)
  * replicas published from now (the newest publication is the one provided). */
 static void replica_batch(sim_node *n, domain *d, body *b, workload *wl)
 {
-    int item = domain_item(d, LOCAL_TAX);
+    /* the nightly batch runs in the night before a business day: none before a weekend day,
+     * a national holiday or a day of the year-end closure */
+    int item = is_business_day(wl, sim_node_now(n)) ? domain_item(d, LOCAL_TAX) : -1;
     struct sim_civil c;
     sim_time_split(sim_node_now(n), &c);
     for (uint32_t a = 1; item >= 0 && a <= b->nresidents; a++) {
@@ -409,6 +412,7 @@ void node_workload_fire(sim_node *n, uint64_t tag, void *arg)
 static void workload_free(void *p)
 {
     workload *wl = p;
+    sim_calendar_free(&wl->cal);
     for (size_t i = 0; i < sizeof wl->draws / sizeof wl->draws[0]; i++) {
         free(wl->draws[i].cum);
         free(wl->draws[i].index);
@@ -430,7 +434,8 @@ static workload *workload_of(domain *d) { return sim_world_ext(d->w, &workload_k
 static int l_workload(lua_State *L)
 {
     static const char *const known[] = {"inquiries_per_day", "business_hours", "new_residents_per_day",
-                                        "replica_batch", "batch_share", "replica_updates_per_day", NULL};
+                                        "replica_batch", "batch_share", "replica_updates_per_day",
+                                        "holidays", "year_end_closure", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "workload", known);
     sim_world *w = sim_lua_world(L);
@@ -461,6 +466,15 @@ static int l_workload(lua_State *L)
     double updates = lua_isnil(L, -1) ? 0 : luaL_checknumber(L, -1);
     if (!(new_per_day >= 0) || !(share >= 0 && share <= 1) || !(updates >= 0))
         return luaL_error(L, "workload: new_residents_per_day >= 0, replica_updates_per_day >= 0 and 0 <= batch_share <= 1");
+    bool holidays = true, year_end = true;   /* closed on national holidays, and 12/29-1/3 */
+    if (lua_getfield(L, 1, "holidays") != LUA_TNIL) {
+        if (!lua_isboolean(L, -1)) return luaL_error(L, "workload: holidays must be true (closed) or false");
+        holidays = lua_toboolean(L, -1);
+    }
+    if (lua_getfield(L, 1, "year_end_closure") != LUA_TNIL) {
+        if (!lua_isboolean(L, -1)) return luaL_error(L, "workload: year_end_closure must be true (12/29-1/3 closed) or false");
+        year_end = lua_toboolean(L, -1);
+    }
     int nlg = 0;
     for (int i = 0; i < d->nprocs; i++) nlg += d->procs[i].inquirer_agency < 0;
     if (nlg == 0) return luaL_error(L, "workload: the permission table has no procedure local governments ask");
@@ -472,6 +486,11 @@ static int l_workload(lua_State *L)
     wl->batch_at = batch_at;
     wl->open = open;
     wl->close = close;
+    sim_calendar_init(&wl->cal);
+    wl->cal.open = open;
+    wl->cal.close = close;
+    wl->cal.holidays_closed = holidays;
+    wl->cal.year_end_closed = year_end;
     bool ok = true;
     for (size_t i = 0; i < sizeof wl->draws / sizeof wl->draws[0]; i++) {
         wl->draws[i].cum = calloc((size_t)d->nprocs + 1, sizeof *wl->draws[i].cum);

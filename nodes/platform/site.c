@@ -361,6 +361,11 @@ static int log_write(sim_node *server, tenant_db *t, const body *b, repl_rec rec
  * log with the staff member, send on without the staff id. */
 static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
+    domain *d = domain_get(server->world);
+    if (d->hours && !sim_calendar_is_open(d->hours, sim_node_now(server))) {   /* an answer, not silence */
+        platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_OUT_OF_HOURS);
+        return;
+    }
     flow_error staff = domain_staff_check(b, m->staff, m->procedure);
     if (staff != FLOW_OK) {
         platform_site_reply_to_body(server, b, FLOW_PROVISION, m, staff);

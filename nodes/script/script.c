@@ -285,6 +285,40 @@ static int l_flow_settings(lua_State *L)
     return 0;
 }
 
+/* operating_hours { open = "08:30", close = "17:15", weekends = false, holidays = false,
+ *                   year_end = false }: when the network takes inquiries; the flags say
+ * whether it is open on weekends, national holidays and 12/29-1/3. Not called: always open. */
+static int l_operating_hours(lua_State *L)
+{
+    static const char *const known[] = {"open", "close", "weekends", "holidays", "year_end", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "operating_hours", known);
+    domain *d = dom(L);
+    sim_calendar c;
+    sim_calendar_init(&c);
+    const char *open = field_string(L, 1, "open", "08:30"), *close = field_string(L, 1, "close", "17:15");
+    if (sim_time_parse_clock(open, &c.open) < 0 || sim_time_parse_clock(close, &c.close) < 0 || c.close <= c.open)
+        return luaL_error(L, "operating_hours: open and close must be times of day 'HH:MM', open first");
+    static const char *const flags[] = {"weekends", "holidays", "year_end"};
+    bool open_on[3] = {false, false, false};
+    for (int i = 0; i < 3; i++) {
+        if (lua_getfield(L, 1, flags[i]) != LUA_TNIL) {
+            if (!lua_isboolean(L, -1)) return luaL_error(L, "operating_hours: %s must be true (open) or false", flags[i]);
+            open_on[i] = lua_toboolean(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    c.closed_weekdays = open_on[0] ? 0 : (uint8_t)(1u << 0 | 1u << 6);
+    c.holidays_closed = !open_on[1];
+    c.year_end_closed = !open_on[2];
+    if (d->hours)   /* operating_hours{} again: the last one wins */
+        sim_calendar_free(d->hours);
+    else if (!(d->hours = malloc(sizeof *d->hours)))
+        return luaL_error(L, "out of memory");
+    *d->hours = c;
+    return 0;
+}
+
 static body *check_body(lua_State *L, int idx)
 {
     sim_node *n = sim_lua_check_node(L, idx);
@@ -556,7 +590,7 @@ int script_open_lua(lua_State *L)
 {
     sim_lua_add_results(L, push_results, NULL);
     static const luaL_Reg globals[] = {
-        {"nws", l_nws},          {"jlis", l_jlis},
+        {"nws", l_nws},          {"jlis", l_jlis},          {"operating_hours", l_operating_hours},
         {"site", l_site},        {"lg", l_lg},
         {"agency", l_agency},    {"permissions", l_permissions},
         {"flow_settings", l_flow_settings},
