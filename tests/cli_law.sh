@@ -87,6 +87,84 @@ refused "$f" 1 "operating_hours: open and close must be times of day" "$T"
 f=$(script cal_bad <<<'workload { holidays = "no" }')
 refused "$f" 1 "workload: holidays must be true" "$T"
 
+# --- the citizen's view: disclose(person), 不開示 withheld, bad input refused and harmless ----
+f=$(script disclose <<'LUA'
+mynaportal {}
+ASK_BAD = ASK_BAD or false
+local mover
+for a = 1, 5000 do
+  local r = resident("271004", a)
+  if r.current and r.moved_from and r.moved_from.name == "131016" then mover = a break end
+end
+local person = resident("271004", mover).person
+local open, hidden, rows
+on_flow_end(function(ev) end)
+at("09:00", function()
+  inquire { from = "271004", addressee = mover, procedure = "child_allowance", provider = "131016", staff = 7 }
+  inquire { from = "271004", addressee = mover, procedure = "child_allowance", provider = "131016", staff = 7, withheld = true }
+end)
+local errors = {}
+at("10:00", function()
+  rows = disclose(person)
+  if ASK_BAD then
+    errors[1] = select(2, pcall(disclose, "131016"))
+    errors[2] = select(2, pcall(disclose, 10000000))
+  end
+end)
+expect("one row disclosed, the 不開示 one withheld", function()
+  return #rows == 1 and rows[1].provider == "131016" and rows[1].procedure == "child_allowance"
+         and rows[1].outcome == "provided", json_encode(rows)
+end)
+if ASK_BAD then
+  expect("a body is refused", function() return string.find(errors[1], "a body has no disclosure", 1, true) ~= nil, errors[1] end)
+  expect("an unknown person is refused", function() return string.find(errors[2], "no person 10000000", 1, true) ~= nil, errors[2] end)
+end
+LUA
+)
+{ echo "ASK_BAD = true"; cat "$f"; } >"$TMP/disclose_bad.lua"
+expect_exit 0 run "$T" "$f" -q --out "$TMP/disc"
+expect_exit 0 run "$T" "$TMP/disclose_bad.lua" -q --out "$TMP/disc_bad"
+expectation_held "$TMP/disc/summary.json" "one row disclosed, the 不開示 one withheld"
+expectation_held "$TMP/disc_bad/summary.json" "a body is refused"
+expectation_held "$TMP/disc_bad/summary.json" "an unknown person is refused"
+invariant_held "$TMP/disc/summary.json" "every provision appears in the person's disclosure unless marked 不開示"
+expect_json "$TMP/disc_bad/summary.json" .trace_hash ". == \"$(trace_hash "$TMP/disc")\"" \
+    "refused disclosures change nothing (same trace hash)"
+f=$(script disclose_body <<<'mynaportal {}
+disclose("131016")')
+refused "$f" 2 "disclose: give a person .*a body has no disclosure" "$T"
+f=$(script disclose_none <<<'disclose(1)')
+refused "$f" 1 "disclose: there is no マイナポータル in this run" "$T"
+
+# the dashboard API: GET /api/disclosure?person=N, at the end of the same run served
+PID=""
+trap 'if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$TMP"' EXIT
+{ cat "$TMP/disclose.lua"; echo 'at("10:01", function() log("disclosure of person " .. person) end)'; } >"$TMP/disc_api.lua"
+serve "$T" "$TMP/disc_api.lua" --serve 127.0.0.1:0
+call() { code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$1" "$BASE${2#/}" ${3:+-H "$3"} ${3:+--data-binary '{}'} ${3:+-H 'Content-Type: application/json'}); }
+for _ in $(seq 3000); do   # a hang guard, not a time limit
+    call GET /api/state
+    state=$(jq -r .state "$TMP/body")
+    [ "$state" = ended ] && break
+    [ "$state" = paused ] && call POST /api/resume "Authorization: Bearer $TOKEN"
+    sleep 0.05
+done
+P=$(sed -n 's/.*disclosure of person \([0-9]*\).*/\1/p' "$TMP/serve.out" | head -1)
+[ -n "$P" ] || fail "the script did not say whose disclosure"
+call GET "/api/disclosure?person=$P"
+[ "$code" = 200 ] || fail "GET /api/disclosure: $code"
+expect_json "$TMP/body" '[.rows[] | {provider, procedure, outcome}]' \
+    '. == [{"provider": "131016", "procedure": "child_allowance", "outcome": "provided"}]' "the API shows the one row"
+call GET "/api/disclosure?person=99999999"
+[ "$code" = 404 ] || fail "an unknown person: $code, expected 404"
+call GET "/api/disclosure?person=131016x"
+[ "$code" = 400 ] || fail "a malformed person: $code, expected 400"
+call GET "/api/disclosure"
+[ "$code" = 400 ] || fail "no person: $code, expected 400"
+kill "$PID" 2>/dev/null || true
+wait "$PID" 2>/dev/null || true
+PID=""
+
 # --- who inquires: agencies at their weight, prefecture-only procedures from prefectures ----
 # (the scripts read data/permissions.lua beside them: run from a copy with the table)
 mkdir -p "$TMP/who/data"

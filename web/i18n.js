@@ -186,6 +186,7 @@ const INVARIANTS_JA = {
   'no tenant served by two sites at once': '一つのテナントを二つのサイトが同時に提供しない',
   'acknowledged writes survive a failover': '応答済みの書き込みが切替後も失われない',
   'no node but the NWS holds a resident-derived key and an agency code of one person': '情報提供NWS以外のどのノードも、同じ人の住民票コード由来の鍵と機関別符号を併せ持たない',
+  "every provision appears in the person's disclosure unless marked 不開示": 'すべての情報提供が、不開示とされたものを除き本人の開示 (マイナポータル) に現れる',
 };
 
 export function invariantName(name) { return lang === 'ja' ? INVARIANTS_JA[name] || name : name; }

@@ -23,6 +23,8 @@ typedef enum domain_invariant {
     DOMAIN_INV_WRITES_SURVIVE,      /* fault: acknowledged writes survive a failover */
     DOMAIN_INV_UNLINKABLE,          /* kinds: no node but the NWS holds a resident-derived key
                                      * and an agency code of one person */
+    DOMAIN_INV_DISCLOSED,           /* kinds: every provision is in the person's disclosure
+                                     * unless marked 不開示 */
     DOMAIN_INVARIANTS
 } domain_invariant;
 

@@ -77,6 +77,7 @@ static void flow_write_json(const void *p, sim_buf *b)
     put_number(b, ",\"person_key\":", m->person_key);         /* J-LIS -> NWS */
     put_number(b, ",\"staff\":", m->staff);
     if (m->staff_checked) sim_buf_puts(b, ",\"staff_checked\":true");
+    if (m->withheld) sim_buf_puts(b, ",\"withheld\":true");
     if (m->error) {
         sim_buf_puts(b, ",\"error\":\"");
         sim_buf_puts(b, domain_error_name(m->error));
@@ -225,9 +226,10 @@ domain *domain_get(sim_world *w)
     d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->w = w;
-    d->nws = d->jlis = UINT32_MAX;
+    d->nws = d->jlis = d->mynaportal = UINT32_MAX;
     d->timeout = 60 * SIM_SEC;
     d->key_rotation = SIM_DAY;
+    d->retention = 7 * 365 * SIM_DAY;   /* seven years (an assumption, as 番号法施行令 has it) */
     d->next_flow = 1;
     if (sim_crypto_create(&d->crypto) < 0 || domain_checker_init(d) < 0 ||
         sim_world_ext_attach(w, &domain_key, d, domain_free) < 0) {

@@ -62,6 +62,8 @@ typedef struct flow_msg {
                                  * body and its own intermediate server, which checks it */
     uint8_t staff_checked;      /* the inquirer's server identified and authorised the staff
                                  * member (seed slide 14): what the NWS requires, without the id */
+    uint8_t withheld;           /* 不開示: the inquirer marked the inquiry to be withheld from the
+                                 * person's disclosure; every holder records the mark (Art. 23) */
     uint64_t serial_no;         /* 処理通番, issued by the NWS */
     uint64_t addressee_no;      /* only between a body's systems and its intermediate server */
     uint64_t acquisition_no;    /* 取得番号: issued by the intermediate server, one-time; rides
@@ -168,7 +170,7 @@ struct domain_checker;
 
 typedef struct domain {
     sim_world *w;
-    uint32_t nws, jlis;
+    uint32_t nws, jlis, mynaportal;
     body **bodies;              /* by node id; NULL for nodes that are not bodies */
     uint32_t nbodies_cap;
     permission procs[MAX_PROCEDURES];
@@ -181,6 +183,7 @@ typedef struct domain {
     sim_crypto *crypto;
     int64_t timeout;            /* inquirer's wait for an answer */
     int64_t key_rotation;       /* session-key lifetime at the interface systems */
+    int64_t retention;          /* access records are kept (and disclosed) this long (µs) */
     sim_calendar *hours;        /* the network's operating hours for inquiries (operating_hours{});
                                  * NULL: always open */
     char *db_dir;               /* NULL: stores in memory */

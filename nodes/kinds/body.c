@@ -137,6 +137,12 @@ uint64_t node_body_update_replica(sim_node *n, const char *record_id, const char
 uint64_t node_body_inquire(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
                       uint32_t staff)
 {
+    return node_body_inquire_marked(n, addressee_no, procedure, provider, staff, false);
+}
+
+uint64_t node_body_inquire_marked(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
+                                  uint32_t staff, bool withheld)
+{
     domain *d = domain_get(n->world);
     if (procedure < 0 || procedure >= d->nprocs) return 0;
     flow_msg *m = domain_msg_new();
@@ -146,6 +152,7 @@ uint64_t node_body_inquire(sim_node *n, uint64_t addressee_no, int procedure, ui
     m->item = d->procs[procedure].item;
     m->provider = provider;
     m->staff = staff;
+    m->withheld = withheld;
     return start_flow(n, FLOW_INQUIRY, m);
 }
 

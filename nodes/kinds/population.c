@@ -648,5 +648,6 @@ int node_population_open_lua(lua_State *L)
     lua_register(L, "tamper", l_tamper);
     lua_register(L, "residents", l_residents);
     lua_register(L, "workload", l_workload);
-    return node_staff_open_lua(L);
+    int rc = node_staff_open_lua(L);
+    return rc == 0 ? node_mynaportal_open_lua(L) : rc;
 }

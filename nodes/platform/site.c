@@ -28,12 +28,21 @@ static const char SCHEMA[] =
     "  PRIMARY KEY (tenant, addressee_no, item, pub_start, record_id)) WITHOUT ROWID;"
     /* The logs are appended to during the run and read once at its end (reconciliation):
      * plain rowid tables, so an insert is an append rather than a search. */
+    /* With the receipts, they are the servers' access records (情報提供等記録, Art. 23): the
+     * person as this holder's own pseudonym (its addressee number), who asked whom, when,
+     * under which procedure, for which item, the serial number, the outcome, and the 不開示
+     * mark (withheld). */
     "CREATE TABLE inquiry_log (tenant INTEGER, flow INTEGER, t INTEGER, procedure INTEGER,"
-    "  item INTEGER, staff INTEGER);"
+    "  item INTEGER, staff INTEGER, addressee_no INTEGER, provider INTEGER, withheld INTEGER);"
     "CREATE TABLE provision_log (tenant INTEGER, serial_no INTEGER, t INTEGER, inquirer INTEGER,"
-    "  item INTEGER, outcome TEXT);"
+    "  item INTEGER, outcome TEXT, addressee_no INTEGER, procedure INTEGER, withheld INTEGER);"
     "CREATE TABLE receipt_log (tenant INTEGER, serial_no INTEGER, flow INTEGER, t INTEGER,"
-    "  outcome TEXT);";
+    "  outcome TEXT);"
+    "CREATE VIEW inquirer_records AS SELECT i.tenant, r.serial_no, i.t, i.addressee_no AS person,"
+    "  i.provider, i.procedure, i.item, i.staff, coalesce(r.outcome, 'pending') AS outcome, i.withheld"
+    "  FROM inquiry_log i LEFT JOIN receipt_log r ON r.tenant = i.tenant AND r.flow = i.flow;"
+    "CREATE VIEW provider_records AS SELECT tenant, serial_no, t, addressee_no AS person, inquirer,"
+    "  procedure, item, outcome, withheld FROM provision_log;";
 
 /* The secondary indexes are built once the day-before state is loaded: sorting them in one
  * go is several times faster than growing them row by row (platform_tenant_db_index). */
@@ -134,8 +143,8 @@ int platform_tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *re
 int platform_tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
 {
     static const char *const log_sql[] = {
-        [REC_INQUIRY_LOG] = "INSERT INTO inquiry_log VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        [REC_PROVISION_LOG] = "INSERT INTO provision_log VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [REC_INQUIRY_LOG] = "INSERT INTO inquiry_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        [REC_PROVISION_LOG] = "INSERT INTO provision_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         [REC_RECEIPT_LOG] = "INSERT INTO receipt_log VALUES (?1, ?2, ?3, ?4, ?5)"};
     static const int log_slot[] = {[REC_INQUIRY_LOG] = TENANT_ST_INQUIRY_LOG, [REC_PROVISION_LOG] = TENANT_ST_PROVISION_LOG,
                                    [REC_RECEIPT_LOG] = TENANT_ST_RECEIPT_LOG};
@@ -167,10 +176,15 @@ int platform_tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
     sqlite3_stmt *st = sim_store_stmt(t->store, log_slot[r->op], log_sql[r->op]);
     if (!st) return -EIO;
     sqlite3_bind_int64(st, 1, r->tenant);
-    int n = r->op == REC_RECEIPT_LOG ? 3 : r->op == REC_PROVISION_LOG ? 4 : 5;
+    /* inquiry log: flow, t, procedure, item, staff, addressee, provider, withheld;
+     * provision log: serial, t, inquirer, item, outcome, addressee, procedure, withheld;
+     * receipt log: serial, flow, t, outcome */
+    int n = r->op == REC_RECEIPT_LOG ? 3 : r->op == REC_PROVISION_LOG ? 4 : 8;
     for (int i = 0; i < n; i++) sqlite3_bind_int64(st, 2 + i, r->v[i]);
     /* the outcome rides as a number (no string to copy per log record) */
     if (r->op != REC_INQUIRY_LOG) sqlite3_bind_text(st, 2 + n, domain_error_name((flow_error)r->v[n]), -1, SQLITE_STATIC);
+    if (r->op == REC_PROVISION_LOG)
+        for (int i = 5; i < 8; i++) sqlite3_bind_int64(st, 2 + i, r->v[i]);
     return sim_store_write(t->store, st);
 }
 
@@ -376,7 +390,8 @@ static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
         return;
     }
     if (log_write(server, t, b, (repl_rec){.op = REC_INQUIRY_LOG,
-                         .v = {(int64_t)m->flow, sim_node_now(server), m->procedure, m->item, m->staff}}) < 0) {
+                         .v = {(int64_t)m->flow, sim_node_now(server), m->procedure, m->item, m->staff,
+                               (int64_t)m->addressee_no, m->provider, m->withheld}}) < 0) {
         platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_SERVER_ERROR);
         return;
     }
@@ -392,8 +407,9 @@ static void answer_inquiry(sim_node *server, tenant_db *t, body *b, flow_msg *m,
 {
     domain *d = domain_get(server->world);
     flow_error e = FLOW_NOT_FOUND;
-    uint64_t addressee;
-    if (addressee_of(t, b, m->code, &addressee)) {
+    uint64_t addressee = 0;
+    bool found = addressee_of(t, b, m->code, &addressee);
+    if (found) {
         sqlite3_stmt *st = sim_store_stmt(t->store, TENANT_ST_REPLICA_GET,
             "SELECT payload, pub_end, digest, record_id FROM replica WHERE tenant = ?1 AND addressee_no = ?2"
             " AND item = ?3 AND pub_start <= ?4 AND ?4 < pub_end ORDER BY pub_start DESC LIMIT 1");
@@ -427,7 +443,8 @@ static void answer_inquiry(sim_node *server, tenant_db *t, body *b, flow_msg *m,
         }
     }
     if (log_write(server, t, b, (repl_rec){.op = REC_PROVISION_LOG,
-                         .v = {(int64_t)m->serial_no, sim_node_now(server), m->inquirer, m->item, e}}) < 0) {
+                         .v = {(int64_t)m->serial_no, sim_node_now(server), m->inquirer, m->item, e,
+                               found ? (int64_t)addressee : 0, m->procedure, m->withheld}}) < 0) {
         free(m->data);   /* unrecorded, so not provided */
         m->data = NULL;
         m->data_len = 0;

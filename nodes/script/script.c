@@ -272,16 +272,18 @@ static int l_permissions(lua_State *L)
     return 1;
 }
 
-/* flow_settings { timeout = "60s", key_rotation = "1d" } */
+/* flow_settings { timeout = "60s", key_rotation = "1d", retention = "2555d" } */
 static int l_flow_settings(lua_State *L)
 {
-    static const char *const known[] = {"timeout", "key_rotation", NULL};
+    static const char *const known[] = {"timeout", "key_rotation", "retention", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "flow_settings", known);
     domain *d = dom(L);
     if (lua_getfield(L, 1, "timeout") != LUA_TNIL) d->timeout = sim_lua_check_duration(L, -1);
     if (lua_getfield(L, 1, "key_rotation") != LUA_TNIL) d->key_rotation = sim_lua_check_duration(L, -1);
-    if (d->timeout <= 0 || d->key_rotation <= 0) return luaL_error(L, "flow_settings: durations must be positive");
+    if (lua_getfield(L, 1, "retention") != LUA_TNIL) d->retention = sim_lua_check_duration(L, -1);
+    if (d->timeout <= 0 || d->key_rotation <= 0 || d->retention <= 0)
+        return luaL_error(L, "flow_settings: durations must be positive");
     return 0;
 }
 
@@ -448,13 +450,17 @@ static int l_update_replica(lua_State *L)
 }
 
 /* inquire { from = lg, addressee = n, procedure = "child_allowance", provider = lg or agency,
- *           staff = 17 } -> flow id */
+ *           staff = 17, withheld = false } -> flow id */
 static int l_inquire(lua_State *L)
 {
-    static const char *const known[] = {"from", "addressee", "procedure", "provider", "staff", NULL};
+    static const char *const known[] = {"from", "addressee", "procedure", "provider", "staff", "withheld", NULL};
     domain *d = dom(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "inquire", known);
+    if (lua_getfield(L, 1, "withheld") != LUA_TNIL && !lua_isboolean(L, -1))
+        return luaL_error(L, "inquire: 'withheld' (不開示) must be true or false");
+    bool withheld = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     lua_getfield(L, 1, "from");
     body *b = check_body(L, -1);
     lua_getfield(L, 1, "addressee");
@@ -470,8 +476,8 @@ static int l_inquire(lua_State *L)
     if (!isint || staff < 0 || staff > UINT32_MAX)
         return luaL_error(L, "inquire: 'staff' must be a staff number (an integer from 0 to %I), not %s",
                           (lua_Integer)UINT32_MAX, luaL_tolstring(L, -1, NULL));
-    return push_flow(L, node_body_inquire(sim_world_node(sim_lua_world(L), b->node), a, p, prov->node,
-                                     (uint32_t)staff));
+    return push_flow(L, node_body_inquire_marked(sim_world_node(sim_lua_world(L), b->node), a, p, prov->node,
+                                                (uint32_t)staff, withheld));
 }
 
 /* on_flow_end(function(ev) ... end): ev = { flow, body, kind, outcome, payload, serial_no, latency } */
