@@ -49,6 +49,23 @@ expect_json "$J" '[.[] | select(.kind == "send" and .node == "nws" and .detail.t
 expect_json "$J" '[.[] | select(.kind == "send" and .detail.type == "code_response" and .detail.body.acquisition_no != null) | .node] | unique' \
     '. == ["east.ifs", "nws"]' "the code comes back with its acquisition number, as far as the server"
 
+# the code-acquisition walkthrough: the real three-party path, hop by hop
+expect_exit 0 run "$T" scripts/training/code_acquisition.lua -q --out "$TMP/walk"
+expect_json "$TMP/walk/trace.jsonl" \
+    '[.[] | select(.kind == "send" and (.detail.type == "code_request" or .detail.type == "code_response"))
+       | [.node, .peer, .detail.type, (.detail.body | del(.flow) | keys)]]' \
+    '. == [["131016", "east", "code_request", ["addressee_no"]],
+           ["east", "131016", "code_request", ["acquisition_no", "addressee_no"]],
+           ["131016", "jlis", "code_request", ["acquisition_no", "resident_code"]],
+           ["jlis", "nws", "code_request", ["acquisition_no", "person_key"]],
+           ["nws", "east.ifs", "code_response", ["acquisition_no", "agency_code"]],
+           ["east.ifs", "east", "code_response", ["acquisition_no", "agency_code"]],
+           ["east", "131016", "code_response", ["addressee_no"]]]' \
+    "the walkthrough's hops: server, 住基ネット to J-LIS, NWS, interface system, server"
+expectation_held "$TMP/walk/summary.json" "the code was acquired"
+expect_exit 0 run "$T" scripts/training/child_allowance.lua -q --out "$TMP/child"
+expectation_held "$TMP/child/summary.json" "the family's disclosure shows the inquiry"
+
 # --- staff accounts: bad input is refused with file:line -----------------------------------
 f=$(script staff_proc <<<'staff { body = "271004", id = 7, procedures = { "no_such_procedure" } }')
 refused "$f" 1 "staff: procedure no_such_procedure is not in the permission table" "$T"
