@@ -384,9 +384,12 @@ void node_workload_fire(sim_node *n, uint64_t tag, void *arg)
     if (b->kind == BODY_AGENCY) {
         /* an agency asks about someone it knows (holds a code for), where they live now */
         uint64_t code;
-        for (int tries = 0; tries < 16 && !sim_map_get(&b->own_db->code_by_addressee,
-                                                         ((uint64_t)b->tenant + 1) << 32 | addressee, &code); tries++)
-            addressee = 1 + sim_rng_below(&n->rng, b->nresidents);
+        bool known = false;
+        for (int tries = 0; tries < 16 && !known; tries++) {
+            known = sim_map_get(&b->own_db->code_by_addressee, ((uint64_t)b->tenant + 1) << 32 | addressee, &code);
+            if (!known) addressee = 1 + sim_rng_below(&n->rng, b->nresidents);
+        }
+        if (!known) return;   /* nobody it serves drawn this time */
         uint32_t person = addressee - 1;
         if (p->provider_agency >= 0)
             provider = wl->agency_body[p->provider_agency];
