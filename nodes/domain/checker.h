@@ -1,8 +1,9 @@
 /* domain/checker.h - the invariants of a run, checked by a checker that observes and never
  * steers (TigerBeetle's state_checker): the list of invariants is named here, in the order
  * they are shown; the subsystem that holds what an invariant is about registers the check for
- * it (the domain its own three, the node kinds the serial numbers and codes, the platform and
- * the fault records theirs), so the checker knows none of them. A check reads; it must never
+ * it (the domain its own three, the node kinds the serial numbers, codes, unlinkability and
+ * disclosure, the platform and the fault records theirs), so the checker knows none of them.
+ * A new invariant goes at the end (the order is what summary.json shows). A check reads; it must never
  * change the world. */
 #ifndef RENKEI_DOMAIN_CHECKER_H
 #define RENKEI_DOMAIN_CHECKER_H

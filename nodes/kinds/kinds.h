@@ -1,8 +1,9 @@
 /* kinds/kinds.h - the node kinds of the linkage network: the NWS (information-provision
- * network system), J-LIS, the interface systems, and the bodies (local governments and
- * agencies: their existing systems, and for agencies their own intermediate server); the
- * residents and the daily workload; and the invariants about them (serial numbers reconcile,
- * codes differ across bodies).
+ * network system), J-LIS, the interface systems, the bodies (local governments and agencies:
+ * their existing systems, and for agencies their own intermediate server) with their staff
+ * accounts, and マイナポータル; the residents and the daily workload; and the invariants about
+ * them (serial numbers reconcile, codes differ across bodies, no node but the NWS links a
+ * resident-derived key to an agency code, every provision is disclosed unless 不開示).
  *
  * Failures: a node that cannot store a record or schedule a timer halts the run with the
  * reason (sim_world_halt); the benign ones are named where they happen (a late answer after
