@@ -5,7 +5,8 @@
  * invariant (no node but the NWS holds a resident-derived key and an agency code of one person)
  * holds on every message, and breaks when a planted leak routes a code through J-LIS. The
  * faults of the flow: the 住基ネット link down, J-LIS down, an answer whose acquisition number
- * matches nothing. Each flow ends exactly once, never in silence. */
+ * matches nothing, a resident who moves out mid-flight. Each flow ends exactly once, never in
+ * silence. */
 #include "check.h"
 #include "world_fixture.h"
 
@@ -165,8 +166,37 @@ static void test_one_time(void)
     fx_close(&fx);
 }
 
+/* A resident who moves out while the acquisition is in flight: the acquisition was asked for
+ * while they lived here, and a former resident keeps its code (the next municipality asks
+ * about them with it), so the answer is matched and stored as usual, exactly once. */
+static void test_moved_out_mid_flight(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){0}), 0);
+    fx_run_for(&fx, SEC);
+    uint32_t at_a = newborn(&fx);
+    uint32_t person = fx.d->npersons - 1;
+    uint64_t f = node_body_acquire_code(fx.lg_a, at_a);
+    fx_run_for(&fx, 6 * SIM_MS);   /* the resident-record code is on its way to J-LIS */
+    CHECK(sent_of(&fx, f, FLOW_CODE_REQUEST, fx.lg_a->id, fx.jlis->id) != NULL);
+    CHECK(fx_end_of(&fx, f) == NULL);
+    fx.a->residents[at_a - 1].current = false;   /* moved out */
+    uint32_t at_b = fx_add_resident(&fx, fx.b, person, true, fx.a->node, at_a);
+    CHECK(at_b != 0);
+    fx_run_for(&fx, SEC);
+    const fx_end *e = fx_end_of(&fx, f);
+    CHECK(e && e->error == FLOW_OK);
+    CHECK_INT(fx_end_count(&fx, f), 1);
+    uint64_t code = fx_nws_code(&fx, person, fx.a->node);
+    CHECK(code != 0 && fx_site_code(&fx, fx.east, fx.a, at_a) == code);
+    CHECK_INT(sim_map_len(&platform_node_db(fx.d, fx.east->id)->pending), 0);
+    CHECK_INT(fx_invariant(&fx, FX_INV_UNLINKABLE, NULL, 0), 1);
+    fx_close(&fx);
+}
+
 int main(void)
 {
+    test_moved_out_mid_flight();
     test_planted_leak();
     test_juki_link_down();
     test_jlis_down();
