@@ -84,7 +84,7 @@ static void render_fault(FILE *f, const swarm_fault *x, size_t index)
         break;
     case SWARM_JLIS_CORRUPT: case SWARM_CORRUPT: case SWARM_DUPLICATE:
         if (x->kind == SWARM_JLIS_CORRUPT)
-            fprintf(f, "fault.corrupt(\"%s\", \"jlis\", { duration = ", site);
+            fprintf(f, "fault.corrupt(\"jlis\", \"nws\", { duration = ");   /* every acquisition crosses it */
         else
             fprintf(f, "fault.%s(\"%s.ifs\", \"nws\", { duration = ", x->kind == SWARM_CORRUPT ? "corrupt" : "duplicate", site);
         secs(f, x->duration);

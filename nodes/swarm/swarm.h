@@ -37,7 +37,7 @@ typedef enum swarm_kind {
     SWARM_NWS_DOWN,         /* fault.nws_down */
     SWARM_NWS_SLOW,         /* fault.nws_slow */
     SWARM_JLIS_DOWN,        /* fault.crash("jlis") */
-    SWARM_JLIS_CORRUPT,     /* fault.corrupt(site, jlis): bit errors on a J-LIS link */
+    SWARM_JLIS_CORRUPT,     /* fault.corrupt(jlis, nws): bit errors on the J-LIS - NWS link */
     SWARM_KEY_ROTATION,     /* fault.key_rotation(site.ifs) */
     SWARM_CORRUPT,          /* fault.corrupt(site.ifs, nws) */
     SWARM_DUPLICATE,        /* fault.duplicate(site.ifs, nws) */
