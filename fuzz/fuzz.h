@@ -1,0 +1,60 @@
+/* fuzz/fuzz.h - what the libFuzzer drivers of fuzz/ share: libFuzzer's entry points (declared
+ * here so that -Wmissing-prototypes holds for them) and the connection-test world that the
+ * connection-test and replay drivers open, as tests/test_connect.c does.
+ *
+ * A driver is one program (fuzz_<target>.c) built only with -DRENKEI_FUZZ=ON (clang,
+ * -fsanitize=fuzzer,address,undefined); `./dev fuzz-ci` runs each for a fixed budget over its
+ * seed corpus (fuzz/corpus/<target>/), `./dev fuzz TARGET [SECONDS]` runs one longer.
+ *
+ * libFuzzer calls LLVMFuzzerTestOneInput with no context argument, so a driver that keeps a
+ * world between inputs (opening one costs milliseconds) keeps it in one static of its own: the
+ * only process state in the tree, and only in these programs. */
+#ifndef RENKEI_FUZZ_FUZZ_H
+#define RENKEI_FUZZ_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "connect/connect.h"
+#include "script/script.h"
+#include "sim_lua.h"
+#include "sim_world.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* A world of topologies/small.lua with scripts/connect/vendor_plain.lua, Osaka city (271004)
+ * under test, started; the paths are relative to the source tree (the drivers run there). */
+typedef struct fuzz_twin {
+    sim_world *w;
+    sim_lua *sl;
+    node_connect *c;
+} fuzz_twin;
+
+static inline void fuzz_twin_close(fuzz_twin *t)
+{
+    sim_world_destroy(t->w);
+    sim_lua_destroy(t->sl);
+    connect_destroy(t->c);
+    *t = (fuzz_twin){0};
+}
+
+static inline int fuzz_twin_open(fuzz_twin *t, uint64_t seed)
+{
+    *t = (fuzz_twin){0};
+    char why[300];
+    if (sim_world_create(&(sim_world_config){.seed = seed, .trace_fd = -1}, &t->w) < 0 ||
+        sim_lua_create(t->w, &(sim_lua_config){.quiet = true}, &t->sl) < 0 ||
+        connect_attach(t->w, "271004", &t->c) < 0 || sim_lua_open_lib(t->sl, script_open_lua) < 0 ||
+        sim_lua_open_lib(t->sl, connect_open_lua) < 0 || sim_lua_load_file(t->sl, "topologies/small.lua") < 0 ||
+        sim_lua_load_file(t->sl, "scripts/connect/vendor_plain.lua") < 0 || connect_prepare(t->c, why, sizeof why) < 0 ||
+        sim_world_start_nodes(t->w) < 0 || sim_lua_begin_run(t->sl, sim_world_start(t->w) + SIM_DAY) < 0) {
+        fprintf(stderr, "fuzz: cannot open the connection-test world (run from the source tree)\n");
+        fuzz_twin_close(t);
+        return -1;
+    }
+    return 0;
+}
+
+#endif
