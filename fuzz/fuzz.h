@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "connect/connect.h"
 #include "script/script.h"
@@ -55,6 +56,18 @@ static inline int fuzz_twin_open(fuzz_twin *t, uint64_t seed)
         return -1;
     }
     return 0;
+}
+
+/* The readers under test take a path: the input goes to a file of this process's own in
+ * /tmp, made at the first input and rewritten for each (path holds at least 64 bytes).
+ * 0, or -1 when it cannot be written. */
+static inline int fuzz_write_file(char *path, size_t n, const char *stem, const uint8_t *data, size_t size)
+{
+    if (!path[0]) snprintf(path, n, "/tmp/renkei-fuzz-%s-%ld", stem, (long)getpid());
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t put = fwrite(data, 1, size, f);
+    return fclose(f) == 0 && put == size ? 0 : -1;
 }
 
 #endif

@@ -412,8 +412,16 @@ static void cell_latency(FILE *f, const cJSON *lat, const char *key)
         fputs("<td></td>", f);
         return;
     }
-    fprintf(f, "<td>%.15g / %.15g / %.15g</td>", cJSON_GetObjectItem(l, "p50")->valuedouble,
-            cJSON_GetObjectItem(l, "p95")->valuedouble, cJSON_GetObjectItem(l, "max")->valuedouble);
+    /* The summary may be written by hand (`renkei report`): a figure that is missing or not a
+     * number is left blank rather than read through a NULL (fuzz/corpus/report). */
+    static const char *const keys[] = {"p50", "p95", "max"};
+    fputs("<td>", f);
+    for (size_t i = 0; i < 3; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(l, keys[i]);
+        if (i) fputs(" / ", f);
+        if (cJSON_IsNumber(v)) fprintf(f, "%.15g", v->valuedouble);
+    }
+    fputs("</td>", f);
 }
 
 int connect_report_html(FILE *f, const cJSON *summary)
@@ -505,7 +513,12 @@ int connect_report_html(FILE *f, const cJSON *summary)
     const cJSON *h = cJSON_GetObjectItem(ct, "http_layer");
     if (h) {
         fputs("<p><small>HTTP layer: ", f);
-        cJSON_ArrayForEach(x, h) fprintf(f, "%s %.15g; ", x->string, x->valuedouble);
+        cJSON_ArrayForEach(x, h)
+        {
+            /* keys from the summary are text like any other: escaped */
+            put_escaped(f, x->string);
+            fprintf(f, " %.15g; ", cJSON_IsNumber(x) ? x->valuedouble : 0);
+        }
         fputs("</small></p>\n", f);
     }
     const cJSON *rp = cJSON_GetObjectItem(ct, "replay");
@@ -513,7 +526,8 @@ int connect_report_html(FILE *f, const cJSON *summary)
         fputs("<p><small>Replay: ", f);
         cJSON_ArrayForEach(x, rp)
         {
-            fprintf(f, "%s ", x->string);
+            put_escaped(f, x->string);
+            fputc(' ', f);
             if (cJSON_IsNumber(x)) fprintf(f, "%.15g; ", x->valuedouble);
             else put_escaped(f, cJSON_IsString(x) ? x->valuestring : "");
         }
