@@ -167,7 +167,10 @@ static void gen_arg(bytes *b, text *t, char kind, int depth)
     if (hostile) kind = 'v';
     switch (kind) {
     case 't': put(t, "%s", STRINGS[1 + pick(b, 8)]); break;
-    case 'd': put(t, "%s", STRINGS[9 + pick(b, 14)]); break;
+    case 'd':   /* a time or a duration: as text, or as a number (seconds, or microseconds) */
+        if (pick(b, 2)) put(t, "%s", STRINGS[9 + pick(b, 14)]);
+        else put(t, "%s", NUMBERS[pick(b, sizeof NUMBERS / sizeof NUMBERS[0])]);
+        break;
     case 'f': gen_func(b, t, depth); break;
     case 'o': gen_table(b, t, depth); break;
     case 's': put(t, "%s", STRINGS[pick(b, sizeof STRINGS / sizeof STRINGS[0])]); break;
