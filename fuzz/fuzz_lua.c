@@ -78,7 +78,7 @@ static const char *const STRINGS[] = {
     "\"site_down\"", "\"lg\"", "\"site\"", "\"agency\"", "\"ifs\"", "\"auto\"", "\"manual\"", "\"123456789018\"",
     "\"\\0\"", "\"\\xff\\xfe\"", "\"%s%n%s\"", "\"../../etc/passwd\"", "BIG", "string.rep('a', 300)", "\"S-0001\""};
 static const char *const KEYS[] = {
-    "target", "peer", "duration", "every", "at", "kind", "count", "rate", "loss", "delay", "jitter", "until",
+    "target", "peer", "duration", "every", "at", "kind", "count", "rate", "loss", "delay", "jitter", "[\"until\"]",
     "name", "code", "home", "backup", "population", "timeout", "retries", "per_hour", "scale", "staff", "item",
     "procedure", "provider", "probability", "faults", "min", "max", "mode", "sites", "lease", "heartbeat",
     "detect", "promote_after", "failback", "prefecture", "ja", "en", "start", "day_scale", "inquiries",
@@ -134,7 +134,12 @@ static void gen_value(bytes *b, text *t, int depth)
     case 2: case 3: put(t, "%s", STRINGS[pick(b, sizeof STRINGS / sizeof STRINGS[0])]); break;
     case 4: case 5: gen_table(b, t, depth); break;
     case 6: gen_func(b, t, depth); break;
-    case 7: put(t, "%s", (const char *[]){"nil", "true", "false", "CYC", "MT", "DEEP", "setmetatable({}, {__gc = function() while true do end end})"}[pick(b, 7)]); break;
+    case 7:
+        /* a finalizer is refused for the whole script (it cannot be caught), so it comes rarely */
+        put(t, "%s", (const char *[]){"nil", "true", "false", "CYC", "MT", "DEEP", "nil", "CYC", "MT", "DEEP", "nil",
+                                      "CYC", "MT", "DEEP", "nil",
+                                      "setmetatable({}, {__gc = function() while true do end end})"}[pick(b, 16)]);
+        break;
     case 8: put(t, "find(%s)", STRINGS[pick(b, 8)]); break;
     case 9: put(t, "{%s, %s}", STRINGS[pick(b, 8)], STRINGS[pick(b, 8)]); break;
     case 10: put(t, "%u", pick(b, 256) * 1000u); break;
@@ -192,7 +197,7 @@ static void gen_call(bytes *b, text *t, int depth)
 static void gen_statement(bytes *b, text *t, int depth)
 {
     /* most calls protected, so one refusal does not end the script before the next call */
-    if (pick(b, 4)) {
+    if (pick(b, 8)) {
         put(t, "pcall(function() return ");
         gen_call(b, t, depth);
         put(t, " end)");
@@ -240,7 +245,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     sim_time_t until = sim_world_start(w) + SIM_HOURS * SIM_HOUR;
-    if (sim_lua_load_file(sl, path) == 0 && sim_lua_open_lib(sl, rollout_prepare) == 0) {
+    int loaded = sim_lua_load_file(sl, path);
+    if (loaded < 0 && getenv("FUZZ_LUA_PRINT")) fprintf(stderr, "fuzz_lua: refused: %s\n", sim_lua_error(sl));
+    if (loaded == 0 && sim_lua_open_lib(sl, rollout_prepare) == 0) {
         dash_begin(d);
         sim_time_t end;
         if (sim_lua_finish_time(sl, &end) && end < until) until = end;
