@@ -471,6 +471,7 @@ static void open_sandbox(lua_State *L)
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
     lua_pop(L, 1);
+    sim_lua_open_patterns(L);   /* Lua's matcher backtracks outside the budget */
     lua_getglobal(L, "table");
     lua_getfield(L, -1, "sort");
     lua_pushvalue(L, -1);

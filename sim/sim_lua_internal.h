@@ -60,6 +60,8 @@ void sim_lua_timer_fire(sim_lua *sl, void *timer);
 /* log(): arguments from idx joined as print() would; a trace line, stdout unless quiet. */
 void sim_lua_join_args(lua_State *L, int idx, luaL_Buffer *b);
 void sim_lua_log(sim_lua *sl, const sim_node *n, const char *text);
+/* sim_lua_pattern.c: string.find/match/gmatch/gsub counted against the budget */
+void sim_lua_open_patterns(lua_State *L);
 /* sim_lua_node.c: the "script" node kind, messages as Lua tables, node objects */
 void sim_lua_open_nodes(lua_State *L);
 int  sim_lua_register_script_kind(sim_world *w);

@@ -12,6 +12,13 @@
 #include "sim_buf.h"
 #include "sim_world.h"
 
+/* Why the network dropped a message (sim_net.c). */
+typedef enum sim_drop_reason {
+    SIM_DROP_SENDER_DOWN, SIM_DROP_NO_LINK, SIM_DROP_LINK_DOWN, SIM_DROP_LOSS, SIM_DROP_NODE_DOWN
+} sim_drop_reason;
+
+struct sim_msg;
+
 typedef struct sim_msg_type {
     const char *name;
     void (*free)(void *payload);                 /* NULL: the payload is not owned */
@@ -23,6 +30,9 @@ typedef struct sim_msg_type {
      * place driven by the random word `r` (what a bit error does to this payload). */
     void *(*copy)(const void *payload);
     void (*corrupt)(void *payload, uint64_t r);
+    /* Optional: told of every message of the type the network drops, before it is freed
+     * (so that a failure can be charged to its cause). Reads; must not send or schedule. */
+    void (*dropped)(sim_world *w, const struct sim_msg *m, sim_drop_reason why);
 } sim_msg_type;
 
 typedef struct sim_msg {

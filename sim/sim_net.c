@@ -190,12 +190,15 @@ static void fault_note(sim_world *w, const sim_msg *m, const char *what)
     sim_trace_end(t);
 }
 
-static void drop(sim_world *w, sim_msg *m, const char *reason, uint64_t *counter)
+static void drop(sim_world *w, sim_msg *m, sim_drop_reason why, uint64_t *counter)
 {
+    static const char *const reasons[] = {"sender_down", "no_link", "link_down", "loss", "node_down"};
     w->stats.msgs_dropped++;
     (*counter)++;
     w->nodes[m->src]->dropped++;
-    trace_msg(w, "drop", m, reason);
+    trace_msg(w, "drop", m, reasons[why]);
+    const sim_msg_type *type = sim_msg_type_get(w, m->type);
+    if (type && type->dropped) type->dropped(w, m, why);
     sim_msg_free(w, m);
 }
 
@@ -205,11 +208,11 @@ void sim_net_deliver_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
     sim_node *to = w->nodes[m->dst];
     const sim_dlink *d = dlink_find(w, m->src, m->dst);
     if (!d->p.up || d->epoch != m->link_epoch) {
-        drop(w, m, "link_down", &w->stats.drops_link_down);
+        drop(w, m, SIM_DROP_LINK_DOWN, &w->stats.drops_link_down);
         return;
     }
     if (!to->up) {
-        drop(w, m, "node_down", &w->stats.drops_node_down);
+        drop(w, m, SIM_DROP_NODE_DOWN, &w->stats.drops_node_down);
         return;
     }
     w->stats.msgs_delivered++;
@@ -236,20 +239,20 @@ int sim_node_send(sim_node *self, uint32_t to, sim_msg *m)
     self->sent++;
     sim_dlink *d = dlink_find(w, self->id, to);
     if (!self->up) {
-        drop(w, m, "sender_down", &w->stats.drops_sender_down);
+        drop(w, m, SIM_DROP_SENDER_DOWN, &w->stats.drops_sender_down);
         return -EHOSTDOWN;
     }
     if (!d) {
-        drop(w, m, "no_link", &w->stats.drops_no_link);
+        drop(w, m, SIM_DROP_NO_LINK, &w->stats.drops_no_link);
         return -ENOLINK;
     }
     if (!d->p.up) {
-        drop(w, m, "link_down", &w->stats.drops_link_down);
+        drop(w, m, SIM_DROP_LINK_DOWN, &w->stats.drops_link_down);
         return -ENETDOWN;
     }
     trace_msg(w, "send", m, NULL);
     if (d->p.loss > 0 && sim_rng_uniform(&d->rng) < d->p.loss) {
-        drop(w, m, "loss", &w->stats.drops_loss);
+        drop(w, m, SIM_DROP_LOSS, &w->stats.drops_loss);
         return 0;
     }
     sim_time_t start = d->busy_until > w->now ? d->busy_until : w->now;

@@ -45,6 +45,7 @@ static void hash_and_write(sim_trace *t, sim_buf *b)
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             t->write_failed = true;
+            t->write_errno = n < 0 ? errno : EIO;   /* what to tell: ENOSPC, EIO, ... */
             break;
         }
         p += n;

@@ -21,6 +21,7 @@ typedef struct sim_trace {
     int fd;                 /* -1: hash only */
     bool off;               /* no trace, no hash (benchmarks) */
     bool write_failed;
+    int write_errno;        /* why it failed (read after sim_trace_finish) */
     uint64_t records;
     sim_buf pending;        /* lines not yet hashed/written; the last one may be in progress */
     sim_time_t cached_sec;  /* the second whose JST text is in cached_jst */

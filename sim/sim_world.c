@@ -273,6 +273,7 @@ void sim_world_note(sim_world *w, const char *kind, const char *node, const char
 void sim_world_log(sim_world *w, const char *node, const char *text) { sim_world_note(w, "log", node, text); }
 
 int sim_world_trace_hash(sim_world *w, char hex[65]) { return sim_trace_finish(&w->trace, hex); }
+int sim_world_trace_errno(const sim_world *w) { return w->trace.write_errno; }
 uint64_t sim_world_trace_records(const sim_world *w) { return w->trace.records; }
 
 void sim_world_set_trace_tap(sim_world *w, void (*tap)(void *ud, const char *line, size_t len), void *ud)

@@ -81,6 +81,8 @@ void sim_world_note(sim_world *w, const char *kind, const char *node, const char
  * file could not be written (the hash is still right). */
 int sim_world_trace_hash(sim_world *w, char hex[65]);
 uint64_t sim_world_trace_records(const sim_world *w);
+/* After sim_world_trace_hash said -EIO: the errno of the write that failed (ENOSPC, EIO...). */
+int sim_world_trace_errno(const sim_world *w);
 /* A passive listener of trace lines (the dashboard's event log): called with each finished
  * line, without its newline. It must not change the world. NULL removes it. */
 void sim_world_set_trace_tap(sim_world *w, void (*tap)(void *ud, const char *line, size_t len), void *ud);

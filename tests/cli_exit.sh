@@ -72,4 +72,19 @@ expect_json "$TMP/always/summary.json" '.expectations[] | select(.name == "a sta
 
 expect_exit 0 run $L/timers.lua -q
 expect_exit 1 run $L/pass.lua -q --until 5ms   # the pong would arrive at 10ms
+
+# issue 15: --out "" overflowed the heap making the directory; refused in one line
+expect_exit 2 run $L/pass.lua -q --out ""
+expect_match "$TMP/err" "^renkei: --out: expected a directory"
+expect_one_line "$TMP/err"
+# issue 15: --lua-mem 2^44 MiB wrapped to 0 bytes, the default; out of range is refused
+expect_exit 2 run $L/pass.lua -q --lua-mem 17592186044416
+expect_match "$TMP/err" "^renkei: --lua-mem: expected MiB from 1 to 1048576"
+expect_one_line "$TMP/err"
+expect_exit 2 run $L/pass.lua -q --lua-mem 1048577
+expect_exit 0 run $L/pass.lua -q --lua-mem 1048576
+# issue 15: a population of 2^32 gave the body no residents; refused where it is written
+expect_exit 2 run $L/bad/population_2_32.lua
+expect_match "$TMP/err" "^renkei: tests/lua/bad/population_2_32.lua:4: lg 131016: population must be from 0 to 200000000"
+expect_one_line "$TMP/err"
 finish

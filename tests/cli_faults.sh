@@ -11,6 +11,22 @@ expect_match "$TMP/each/summary.json" '"kind":[[:space:]]*"corrupt_replica"'
 expect_match "$TMP/each/trace.jsonl" '"kind":"fault","detail":"fault 1 crash injected: east"'
 expect_match "$TMP/each/trace.jsonl" '"kind":"msg_fault".*"detail":"duplicated"'
 
+# failures are charged by cause (issue 12, defects 6 and 7): nothing is left uncharged; a slow
+# disk and a harmless degradation active at the same time as a partition are charged nothing
+# and cut off no tenant (no RTO); the partition cuts off 大阪市 only, which serves again; a
+# crashed body never serves again, so its fault's maximum RTO is "never" (null)
+expect_exit 0 run $T tests/lua/fault_causes.lua -q --out "$TMP/causes"
+C="$TMP/causes/summary.json"
+expect_json "$C" '.failures_uncharged' '. == {}' "every failure charged to a fault"
+expect_json "$C" '.failures_by_cause' '.link_down > 0' "the partition's failures are link_down"
+expect_json "$C" '.faults[0] | [.kind, (.failed.inquiry.timeout > 0), .rto.tenants, (.rto.per_tenant_s | keys)]' \
+    '. == ["partition", true, 1, ["271004"]]' "the partition cut off 大阪市 alone"
+expect_json "$C" '.faults[0].rto | [.never, (.max_s > 7200)]' '. == [0, true]' "大阪市 served again after the partition"
+expect_json "$C" '[.faults[1,2] | [.kind, .failed, .rto.tenants, .rto.max_s]]' \
+    '. == [["disk_slow", {}, 0, null], ["degrade", {}, 0, null]]' "the slow disk and the degradation cost nothing"
+expect_json "$C" '.faults[3] | [.kind, .rto.tenants, .rto.never, .rto.max_s, .rto.per_tenant_s["401307"]]' \
+    '. == ["crash", 1, 1, null, null]' "the crashed body never serves again: RTO never"
+
 # site loss at a random moment (the seed draws it): synchronous loses nothing acknowledged;
 # asynchronous loses exactly the unshipped tail, and across the seeds some loss is seen
 # $rpo: the RPO figures (acknowledged writes lost) of the faults that lost a site's tenants

@@ -252,4 +252,19 @@ wait "$PID"
 set -e
 PID=""
 
+# issue 15: a step that ends the run under --exit-at-end is answered before the process exits
+serve tests/lua/pass.lua -q --serve 0 --exit-at-end --out "$TMP/step_end"
+code=$(curl -s -o "$TMP/resp" -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/json' --data-binary '{"events":100000}' "${BASE}api/step" || true)
+[ "$code" = 200 ] || fail "a step that ends the run: HTTP $code (no answer)"
+expect_json "$TMP/resp" . '.stepped == 4 and .state == "ended" and .end_reason == "drained" and .exit_status == 0' \
+    "the step's answer says the run ended"
+set +e
+wait "$PID"
+st=$?
+set -e
+PID=""
+[ "$st" -eq 0 ] || fail "--exit-at-end after the last step exited $st"
+expect_json "$TMP/step_end/summary.json" '[.complete, .events]' '. == [true, 4]' "and its outputs are written"
+
 finish

@@ -198,6 +198,39 @@ for i = 1, 2000 do table.sort(t) end')
 refused_within 30 "$f" 3 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
 f=$(script rep_loop <<<'for i = 1, 2000 do local s = string.rep("x", 64 << 20) end')
 refused_within 30 "$f" 1 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
+# string patterns backtrack in C: each step is counted (issue 15; they ran for hours in one
+# instruction), in find, match, gmatch and gsub alike, and pcall does not catch it
+f=$(script pattern_find <<<'local s = string.rep("a", 100000)
+local ok = pcall(string.find, s, "a*a*a*b")')
+refused_within 60 "$f" 2 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
+f=$(script pattern_match <<<'local s = string.rep("a", 20000)
+local x = s:match("(a-)(a-)(a-)b")')
+refused_within 60 "$f" 2 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
+f=$(script pattern_gmatch <<<'local s = string.rep("a", 20000)
+for x in s:gmatch("a*a*b") do end')
+refused_within 60 "$f" 2 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
+f=$(script pattern_gsub <<<'local s = string.rep("a", 20000)
+local t = s:gsub("a*a*b", "x")')
+refused_within 60 "$f" 2 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
+# ... a plain search is quadratic too
+f=$(script pattern_plain <<<'local s = string.rep("a", 1000000)
+for i = 1, 100 do s:find(string.rep("a", 50000) .. "b", 1, true) end')
+refused_within 60 "$f" 2 "instruction budget exceeded \(10000000 instructions in one call\)" --lua-budget 10000000
+# the issue's pattern: too complex for the matcher's recursion (as in Lua), an error at its line
+f=$(script pattern_issue <<<'local s = string.rep("a", 100000)
+s:find(string.rep("a?", 100000) .. string.rep("a", 100000))')
+refused_within 60 "$f" 2 "pattern too complex" --lua-budget 10000000
+# ordinary patterns behave as Lua's
+f=$(script pattern_ok <<<'local k, v = ("  key = value  "):match("^%s*(%w+)%s*=%s*(.-)%s*$")
+assert(k == "key" and v == "value")
+assert(select(2, ("x=1, y=22"):gsub("%d+", "<%0>")) == 2)
+assert(("f(a(b)c)d"):match("%b()") == "(a(b)c)")
+assert(("THE (quick) fox"):find("%f[%a]%a+", 5) == 6)
+local n = 0 for a, b in ("a=1,b=2"):gmatch("(%w)=(%w)") do n = n + 1 end
+assert(n == 2)
+assert(("hello"):gsub("l", { l = "L" }) == "heLLo")
+log("patterns ok")')
+expect_exit 0 run "$f" -q
 # pairs keeps its order whatever a script does to table.sort
 f=$(script pairs_order <<<'table.sort = function() end
 local t, seen = {}, {}

@@ -130,7 +130,7 @@ static void test_failover_and_failback(void)
     char why[200] = "";
     fx_run_until(&fx, start + 62 * SEC);
     /* ops refuses to promote a site it hears: that would be split brain */
-    CHECK_INT(platform_ha_operator_promote(fx.d, fx.east, why, sizeof why), -EBUSY);
+    CHECK_INT(platform_ha_operator_promote(fx.d, fx.east, false, why, sizeof why), -EBUSY);
     CHECK(strstr(why, "is alive") != NULL);
     CHECK_INT(st->refused_promotions, 1);
 

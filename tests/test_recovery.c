@@ -213,8 +213,132 @@ static void test_sync_in_flight_counted_unshipped(void)
     fx_close(&fx);
 }
 
+/* Two overlapping losses under semisync (issue 12, defect 2): west is lost and east serves
+ * every tenant, acknowledging alone; then east is lost with its state. West returns with a
+ * copy that is not current: nothing serves, a plain promotion is refused, and a forced one
+ * serves both sites' tenants from west's copy. The writes east acknowledged alone are lost,
+ * counted once each (b's too, whose tenants were never promoted back) and charged to east's
+ * loss; east then returns, resynchronises from west (no "not current either" deadlock) and
+ * fails back. */
+static void test_double_loss_forced(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){.replication = "semisync", .faults = true}), 0);
+    sim_time_t start = fx_now(&fx);
+    char why[200] = "";
+    fx_run_until(&fx, start + 62 * SEC);
+    int west_loss = site_down(&fx, fx.west, false);
+    fx_run_until(&fx, start + 120 * SEC);   /* detected and promoted: east serves b too */
+    CHECK(platform_ha_of(fx.east)->serving_peer);
+    uint64_t alone[K + 2];
+    for (int i = 0; i < K; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "A-alone-%d", i + 1);
+        alone[i] = fx_register(&fx, fx.a, 1 + (uint64_t)i % FX_RESIDENTS, id);
+    }
+    alone[K] = fx_register(&fx, fx.b, 1, "B-alone-1");
+    alone[K + 1] = fx_register(&fx, fx.b, 2, "B-alone-2");
+    fx_run_for(&fx, SEC);
+    for (int i = 0; i < K + 2; i++) CHECK(fx_end_of(&fx, alone[i]) && fx_end_of(&fx, alone[i])->error == FLOW_OK);
+    int east_loss = site_down(&fx, fx.east, true);
+    CHECK_INT(fault_clear(fx.d, west_loss, why, sizeof why), 0);
+    fx_run_for(&fx, 120 * SEC);   /* west back, not current; east lost for good */
+    CHECK(!platform_ha_serves(fx.west, fx.a) && !platform_ha_serves(fx.west, fx.b));
+    CHECK_INT(platform_ha_operator_promote(fx.d, fx.east, false, why, sizeof why), -ESTALE);
+    CHECK_INT(platform_ha_operator_promote(fx.d, fx.west, true, why, sizeof why), 0);
+    CHECK_INT(platform_ha_operator_promote(fx.d, fx.east, true, why, sizeof why), 0);
+    CHECK_INT(platform_ha_operator_promote(fx.d, fx.east, true, why, sizeof why), -EBUSY);   /* served now */
+    fx_run_for(&fx, SEC);
+    CHECK(platform_ha_serves(fx.west, fx.a) && platform_ha_serves(fx.west, fx.b));
+    CHECK_INT(platform_ha_stats_find(fx.d)->forced, 2);
+    fault *fe = fault_find(fx.d, east_loss), *fw = fault_find(fx.d, west_loss);
+    CHECK(fe && fw);
+    if (!fe || !fw) {
+        fx_close(&fx);
+        return;
+    }
+    CHECK_INT(fe->rpo_writes, K + 2);   /* a's and b's, once each */
+    CHECK_INT(fw->rpo_writes, 0);       /* west's loss lost nothing: it came back with its state */
+    faults *fs = fault_records_find(fx.d);
+    size_t lost = 0;
+    for (size_t i = 0; i < fs->nledger; i++) lost += fs->ledger[i].lost;
+    CHECK_INT(lost, K + 2);
+    uint64_t after = fx_register(&fx, fx.b, 3, "B-after-1");
+    fx_run_for(&fx, SEC);
+    CHECK(fx_end_of(&fx, after) && fx_end_of(&fx, after)->error == FLOW_OK);
+    CHECK_INT(fault_clear(fx.d, east_loss, why, sizeof why), 0);
+    fx_run_for(&fx, 60 * SEC);
+    CHECK(platform_ha_of(fx.east)->resynced);   /* from west's copy, now the reference */
+    CHECK_INT(platform_ha_operator_failback(fx.d, fx.east, why, sizeof why), 0);
+    fx_run_for(&fx, 10 * SEC);
+    CHECK(platform_ha_serves(fx.east, fx.a) && !platform_ha_serves(fx.west, fx.a));
+    CHECK_INT(fe->failback_lost, 0);
+    CHECK_INT(fe->rpo_writes, K + 2);
+    CHECK_INT(platform_ha_stats_find(fx.d)->split_brain_seen, 0);
+    CHECK_INT(fx_invariant(&fx, "acknowledged writes survive a failover", NULL, 0), 1);
+    fx_close(&fx);
+}
+
+/* Bit errors on the links to J-LIS during code acquisitions (issue 12, defect 4): every link
+ * is integrity-protected, so a damaged request or answer is discarded by its receiver and its
+ * flow fails, counted and charged to the corruption; a damaged agency code is never stored.
+ * First every message on J-LIS - NWS is damaged: nothing is acquired, nothing stored. Then a
+ * third of them, both ways: each acquisition either fails or stores exactly the code the NWS
+ * issued. */
+static void test_jlis_corruption(void)
+{
+    fixture fx;
+    CHECK_INT(fx_open(&fx, &(fixture_options){.faults = true}), 0);
+    char why[200] = "";
+    fx_run_for(&fx, SEC);
+    for (int phase = 0; phase < 2; phase++) {
+        enum { N = 40 };
+        fault_spec spec = {.kind = FAULT_CORRUPT, .a = &fx.jlis->id, .na = 1, .b = &fx.nws->id, .nb = 1,
+                           .rate = phase ? 0.33 : 1.0};
+        int id = fault_inject(fx.d, &spec, why, sizeof why);
+        CHECK(id > 0);
+        uint64_t before = fx.d->stats.damaged_discarded;
+        uint32_t fresh[N];
+        uint64_t flow[N];
+        for (int i = 0; i < N; i++) {
+            fresh[i] = node_body_new_resident(fx.d, fx.a);
+            flow[i] = node_body_acquire_code(fx.lg_a, fresh[i]);
+        }
+        fx_run_for(&fx, 70 * SEC);   /* past the timeout */
+        int ok = 0, failed = 0;
+        for (int i = 0; i < N; i++) {
+            const fx_end *e = fx_end_of(&fx, flow[i]);
+            CHECK(e != NULL);
+            if (!e) continue;
+            uint64_t stored = fx_site_code(&fx, fx.east, fx.a, fresh[i]);
+            uint64_t issued = fx_nws_code(&fx, fx.a->residents[fresh[i] - 1].person, fx.a->node);
+            if (e->error == FLOW_OK) {
+                ok++;
+                CHECK(stored != 0 && stored == issued);   /* never a damaged code */
+            } else {
+                failed++;
+                CHECK_INT(e->error, FLOW_TIMEOUT);
+                CHECK_INT(stored, 0);
+            }
+        }
+        fault *f = fault_find(fx.d, id);
+        CHECK(f != NULL);
+        if (f) CHECK_INT(f->failed[FLOW_CODE_REQUEST][FLOW_TIMEOUT], (uint64_t)failed);   /* charged to it */
+        CHECK(fx.d->stats.damaged_discarded - before >= (uint64_t)failed);
+        if (phase == 0) CHECK_INT(ok, 0);
+        else CHECK(ok > 0 && failed > 0);
+        CHECK_INT(fault_clear(fx.d, id, why, sizeof why), 0);
+    }
+    const faults *fs = fault_records_find(fx.d);
+    for (int k = 0; k < FLOW_KINDS; k++)
+        for (int e = 0; e < FLOW_ERRORS; e++) CHECK_INT(fs->uncharged[k][e], 0);
+    fx_close(&fx);
+}
+
 int main(void)
 {
+    test_jlis_corruption();
+    test_double_loss_forced();
     test_async_loss();
     test_sync_no_loss();
     test_sync_loss_breaks_invariant();

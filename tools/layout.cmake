@@ -15,18 +15,19 @@
 # Inputs: ROOT (the source tree), STAMP (touched when the tree passes).
 
 cmake_policy(VERSION 3.25)
-set(LAYERS domain kinds platform fault script rollout connect report dash phold app)
+set(LAYERS domain kinds platform fault swarm script rollout connect report dash phold app)
 set(USES_domain "")
 set(USES_phold "")
 set(USES_platform domain)
 set(USES_kinds domain platform)
 set(USES_fault domain platform kinds)
+set(USES_swarm domain platform kinds fault)
 set(USES_script domain platform kinds fault)
 set(USES_rollout domain platform kinds)
 set(USES_connect domain platform kinds)
 set(USES_report domain platform kinds fault rollout connect)
 set(USES_dash domain platform kinds fault report)
-set(USES_app domain platform kinds fault script rollout connect report dash phold)
+set(USES_app domain platform kinds fault swarm script rollout connect report dash phold)
 
 set(errors "")
 

@@ -8,7 +8,9 @@
  *   run.c         one run with outputs: the libuv loop, Ctrl-C, the run's conclusion
  *   serve.c       --serve (the dashboard) and --connect (the connection test's API)
  *   outputs.c     summary.json, the printed summary, the replay command
+ *   outdir.c      the --out directory's protocol: PARTIAL, NAME.part renamed when whole
  *   runs.c        the Monte Carlo over seeds (--runs)
+ *   swarm.c       `renkei swarm`: compound fault schedules over seeds, checked and shrunk
  *   check.c, report_cmd.c, bench.c   the other commands */
 #ifndef RENKEI_APP_H
 #define RENKEI_APP_H
@@ -35,7 +37,10 @@
 /* The exit statuses; EXIT_INTERNAL is the status the domain halts an internal failure with
  * (DOMAIN_EXIT_INTERNAL: an allocation or a timer that failed), the outputs marking the run
  * incomplete. */
-enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3, EXIT_INTERRUPTED = 130 };
+/* EXIT_OUTPUT: the run itself ended, but an output under --out could not be written (the
+ * file and the errno on stderr); EXIT_TERMINATED: SIGTERM, as EXIT_INTERRUPTED is SIGINT. */
+enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3, EXIT_OUTPUT = 4,
+       EXIT_INTERRUPTED = 130, EXIT_TERMINATED = 143 };
 
 /* ---- cli.c: the options ------------------------------------------------------------- */
 
@@ -69,6 +74,10 @@ typedef struct run_opts {
 void app_print_usage(FILE *out);
 /* "renkei: <message>" and the usage on stderr; returns EXIT_USAGE. */
 int  app_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "renkei: <message>" alone, one line on stderr (a value out of range); returns EXIT_USAGE. */
+int  app_one_line_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --lua-mem's range in MiB (1 TiB). */
+enum { APP_LUA_MEM_MAX_MIB = 1048576 };
 /* A non-negative decimal integer / a number (not NaN), the whole string. */
 bool app_parse_u64(const char *s, uint64_t *out);
 bool app_parse_double(const char *s, double *out);
@@ -98,6 +107,18 @@ typedef struct session {
 int  app_make_dirs(const char *path);
 /* DIR/name under --out, in the session's scratch (valid until the next call), or NULL. */
 char *app_out_file(session *s, const char *name);
+/* ---- outdir.c: the --out directory's protocol (PARTIAL, NAME.part, rename) ------------------ */
+
+/* Make --out, write its PARTIAL marker and remove the previous run's outputs. Returns 0 or
+ * -errno (printed). */
+int  app_outdir_begin(session *s);
+/* DIR/NAME.part, where NAME is written before app_out_commit renames it (app_out_file's scratch). */
+char *app_out_part(session *s, const char *name);
+/* Rename DIR/NAME.part to DIR/NAME. Returns 0 or -errno (printed). */
+int  app_out_commit(session *s, const char *name);
+/* The run is over: a complete one removes PARTIAL. Returns 0 or -errno (printed). */
+int  app_outdir_end(session *s, bool complete);
+
 /* Create the world and load every script (with_trace: open --out and its trace). Returns 0
  * or an exit status, the error printed. */
 int  app_session_open(session *s, bool with_trace);
@@ -132,8 +153,10 @@ typedef struct run_result {
     double wall_s;
     int failed;                /* expectations failed, or -1 for a script error */
     const char *halt_reason;   /* an internal failure halted the run: why */
+    bool terminated;           /* SIGTERM stopped it (else SIGINT, when interrupted) */
     char hash[65];
     bool hash_ok;
+    int trace_errno;           /* trace.jsonl could not be written: why (0: it was, or none) */
 } run_result;
 
 /* How a run ended, as summary.json and the summary say it: the driver's end (app_end_name),
@@ -142,8 +165,13 @@ const char *app_end_name(sim_run_end e);
 const char *app_end_reason(const run_result *r);
 /* The command that replays the run (malloc'd), or NULL. */
 char *app_replay_command(const session *s);
-/* summary.json and report.html under --out. Returns 0 or -EIO (the error printed). */
-int  app_write_summary(session *s, const run_result *r, sim_time_t until, int status);
+/* The outputs under --out: trace.jsonl renamed into place, report.html and summary.json
+ * written whole, PARTIAL removed when the run is complete. *status is the run's exit status,
+ * made EXIT_OUTPUT when a file could not be written (each failure printed, naming the file).
+ * Returns 0 or -EIO. */
+int  app_write_summary(session *s, const run_result *r, sim_time_t until, int *status);
+/* root as DIR/name, written under name.part and renamed. Returns 0 or -errno (printed). */
+int  app_write_json(session *s, const char *name, const cJSON *root);
 /* The summary on stdout. */
 void app_print_summary(session *s, const run_result *r, int status);
 
@@ -152,6 +180,9 @@ void app_print_summary(session *s, const run_result *r, int status);
 /* "monte_carlo" in summary.json, and the same printed. */
 void app_runs_json(struct runs_ctx *c, cJSON *root);
 void app_runs_print(struct runs_ctx *c);
+/* The exit status of the whole Monte Carlo from the base run's (the worst over every run;
+ * seeds a dead worker never reported make it EXIT_INTERNAL). */
+int  app_runs_status(struct runs_ctx *c, int status);
 /* --runs N: the seeds over worker processes, then the base seed in full. Closes s. */
 int  app_cmd_runs(session *s);
 
@@ -160,5 +191,6 @@ int  app_cmd_runs(session *s);
 int app_cmd_check(int argc, char **argv);    /* check.c */
 int app_cmd_report(int argc, char **argv);   /* report_cmd.c */
 int app_cmd_bench(int argc, char **argv);    /* bench.c */
+int app_cmd_swarm(int argc, char **argv);    /* swarm.c */
 
 #endif

@@ -15,6 +15,9 @@ static const char USAGE[] =
     "                  [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]\n"
     "                  [--replay-session FILE]\n"
     "       renkei check FILE.lua ...\n"
+    "       renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]\n"
+    "                    [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]\n"
+    "                    [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]\n"
     "       renkei report SUMMARY.json OUT.html\n"
     "       renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L]\n"
     "                          [--seed S] [--json]\n"
@@ -33,6 +36,17 @@ int app_usage_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\n%s", USAGE);
+    return EXIT_USAGE;
+}
+
+int app_one_line_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "renkei: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
     return EXIT_USAGE;
 }
 
@@ -79,6 +93,7 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
                 return app_usage_error("--speed: expected a number from 0.000001 to 1000000000 (or --fast), got '%s'", v ? v : "");
         } else if (strcmp(a, "--out") == 0) {
             if (!v) return app_usage_error("%s: expected a directory", a);
+            if (!*v) return app_one_line_error("%s", "--out: expected a directory, got ''");
             o->out_dir = v;
         } else if (strcmp(a, "--set") == 0) {
             if (!v || !strchr(v, '=') || v[0] == '=') return app_usage_error("--set: expected KEY=VALUE, got '%s'", v ? v : "");
@@ -101,7 +116,10 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
             if (!v) return app_usage_error("%s: expected a session log (connect_session.jsonl)", a);
             o->replay_session = v;
         } else if (strcmp(a, "--lua-mem") == 0) {
-            if (!app_parse_u64(v, &o->lua_mem_mib) || o->lua_mem_mib == 0) return app_usage_error("--lua-mem: expected MiB, got '%s'", v ? v : "");
+            /* MiB shifted into bytes: past 2^44 it wrapped to 0, the default; 1 TiB is more
+             * than any machine this runs on gives one Lua state */
+            if (!app_parse_u64(v, &o->lua_mem_mib) || o->lua_mem_mib == 0 || o->lua_mem_mib > APP_LUA_MEM_MAX_MIB)
+                return app_one_line_error("--lua-mem: expected MiB from 1 to %d, got '%s'", APP_LUA_MEM_MAX_MIB, v ? v : "");
         } else if (strcmp(a, "--runs") == 0) {
             if (!app_parse_u64(v, &o->runs) || o->runs == 0 || o->runs > 1000000) return app_usage_error("--runs: expected a number of runs (1 to 1000000), got '%s'", v ? v : "");
         } else if (strcmp(a, "--jobs") == 0) {

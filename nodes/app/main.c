@@ -7,12 +7,18 @@
  *              [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]
  *              [--replay-session FILE]
  *   renkei check FILE.lua ...
+ *   renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]
+ *                [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]
+ *                [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]
  *   renkei report SUMMARY.json OUT.html
  *   renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L] [--seed S] [--json]
  *
  * Exit status: 0 every expectation held; 1 one failed; 2 bad usage or a bad script;
  * 3 an internal failure halted the run (the outputs say it is incomplete);
- * 130 interrupted (Ctrl-C; the outputs are still written). */
+ * 4 the run ended but an output under --out could not be written (the file named on stderr);
+ * 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the outputs are still written, marked
+ * partial (outdir.c). */
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +39,9 @@ static int cmd_run(int argc, char **argv)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* `renkei run ... | head -1`: a closed stdout must not kill the run before its files are
+     * written; writes to it fail with EPIPE instead, and the summary says it was lost. */
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) perror("renkei: SIGPIPE");
     /* SQLite's memory statistics take a global mutex on every allocation; nobody reads them. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (argc < 2) {
@@ -43,6 +52,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return app_cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return app_cmd_bench(argc - 2, argv + 2);
+    if (strcmp(cmd, "swarm") == 0) return app_cmd_swarm(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0) return app_cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("renkei %s\n", RENKEI_VERSION);

@@ -55,10 +55,41 @@ const char *app_end_name(sim_run_end e)
 
 const char *app_end_reason(const run_result *r)
 {
-    return r->ended_by ? r->ended_by : r->halt_reason ? "internal_failure" : app_end_name(r->end);
+    if (r->ended_by) return r->ended_by;
+    if (r->halt_reason) return "internal_failure";
+    return r->terminated ? "terminated" : app_end_name(r->end);
 }
 
-int app_write_summary(session *s, const run_result *r, sim_time_t until, int status)
+int app_write_json(session *s, const char *name, const cJSON *root)
+{
+    char *text = cJSON_Print(root);
+    const char *path = text ? app_out_part(s, name) : NULL;
+    FILE *f = path ? fopen(path, "w") : NULL;
+    int rc = !text || !path ? -ENOMEM : !f ? -errno : 0;
+    if (f && (fputs(text, f) < 0 || fputc('\n', f) == EOF)) rc = errno ? -errno : -EIO;
+    if (f && fclose(f) != 0 && rc == 0) rc = errno ? -errno : -EIO;
+    cJSON_free(text);
+    if (rc < 0) {
+        fprintf(stderr, "renkei: cannot write %s: %s\n", path ? path : name, strerror(-rc));
+        return rc;
+    }
+    return app_out_commit(s, name);
+}
+
+/* A failure of one output, in summary.json ("trace", "report"): {"complete": false, "error"}. */
+static void output_state(cJSON *root, const char *key, const char *file, int err)
+{
+    cJSON *o = cJSON_AddObjectToObject(root, key);
+    cJSON_AddStringToObject(o, "file", file);
+    cJSON_AddBoolToObject(o, "complete", err == 0);
+    if (err) {
+        char why[300];
+        snprintf(why, sizeof why, "cannot write %s: %s", file, strerror(err));
+        cJSON_AddStringToObject(o, "error", why);
+    }
+}
+
+int app_write_summary(session *s, const run_result *r, sim_time_t until, int *status)
 {
     const sim_world_stats *st = sim_world_stats_get(s->w);
     cJSON *root = cJSON_CreateObject();
@@ -80,8 +111,11 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int sta
     cJSON_AddNumberToObject(root, "wall_s", r->wall_s);
     cJSON_AddNumberToObject(root, "events_per_s", r->wall_s > 0 ? (double)st->events / r->wall_s : 0);
     cJSON_AddNumberToObject(root, "sim_per_wall", r->wall_s > 0 ? (double)(sim_world_now(s->w) - sim_world_start(s->w)) / 1e6 / r->wall_s : 0);
-    cJSON_AddStringToObject(root, "trace_hash", r->hash_ok ? r->hash : "");
-    cJSON_AddNumberToObject(root, "trace_records", (double)sim_world_trace_records(s->w));
+    /* a hash and a count only for a trace that is there to check them against */
+    bool trace_ok = r->hash_ok && !r->trace_errno;
+    cJSON_AddStringToObject(root, "trace_hash", trace_ok ? r->hash : "");
+    if (trace_ok) cJSON_AddNumberToObject(root, "trace_records", (double)sim_world_trace_records(s->w));
+    else cJSON_AddNullToObject(root, "trace_records");
     cJSON *msgs = cJSON_AddObjectToObject(root, "messages");
     cJSON_AddNumberToObject(msgs, "sent", (double)st->msgs_sent);
     cJSON_AddNumberToObject(msgs, "delivered", (double)st->msgs_delivered);
@@ -115,22 +149,39 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int sta
     char *replay = app_replay_command(s);
     if (replay) cJSON_AddStringToObject(root, "replay", replay);
     free(replay);
-    cJSON_AddNumberToObject(root, "exit_status", status);
     if (s->dash) cJSON_AddItemToObject(root, "series", dash_series_json(s->dash));
     if (s->connect) cJSON_AddItemToObject(root, "connection_test", connect_report_json(s->connect));
-    const char *report = app_out_file(s, "report.html");
+
+    /* trace.jsonl: written as trace.jsonl.part during the run; into place when it is whole */
+    int trace_err = r->trace_errno;
+    if (s->trace_fd >= 0 && !trace_err && app_out_commit(s, "trace.jsonl") < 0) trace_err = EIO;
+    if (s->trace_fd >= 0) output_state(root, "trace", trace_err ? "trace.jsonl.part" : "trace.jsonl", trace_err);
+    if (trace_err && (*status == EXIT_PASS || *status == EXIT_FAIL)) *status = EXIT_OUTPUT;
+
+    /* report.html embeds the summary: written with the status as it stands, and if it fails
+     * the summary says so (and the status changes) before summary.json is written */
+    bool done = *status == EXIT_PASS || *status == EXIT_FAIL;
+    cJSON_AddBoolToObject(root, "complete", done);
+    cJSON_AddNumberToObject(root, "exit_status", *status);
+    const char *report = app_out_part(s, "report.html");
     int report_rc = report ? report_html_write(report, root) : -ENOMEM;
     if (report_rc < 0) fprintf(stderr, "renkei: cannot write %s: %s\n", report ? report : "report.html", strerror(-report_rc));
-    char *text = cJSON_Print(root);
+    else report_rc = app_out_commit(s, "report.html");
+    if (report_rc < 0) {
+        output_state(root, "report", "report.html", -report_rc);
+        if (done) *status = EXIT_OUTPUT;
+        done = false;
+        cJSON_ReplaceItemInObject(root, "complete", cJSON_CreateBool(false));
+        cJSON_ReplaceItemInObject(root, "exit_status", cJSON_CreateNumber(*status));
+    }
+    int rc = app_write_json(s, "summary.json", root);
     cJSON_Delete(root);
-    const char *path = app_out_file(s, "summary.json");
-    FILE *f = path && text ? fopen(path, "w") : NULL;
-    int rc = report_rc < 0 ? -EIO : 0;
-    if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0) rc = -EIO;
-    if (f && fclose(f) != 0) rc = -EIO;
-    if (rc < 0) fprintf(stderr, "renkei: cannot write %s\n", path ? path : "summary.json");
-    cJSON_free(text);
-    return rc;
+    if (rc < 0) {
+        if (done) *status = EXIT_OUTPUT;
+        done = false;
+    }
+    if (app_outdir_end(s, done) < 0 && *status == EXIT_PASS) *status = EXIT_OUTPUT;
+    return rc < 0 || report_rc < 0 || trace_err ? -EIO : 0;
 }
 
 static void group(char *buf, size_t n, uint64_t v)
@@ -184,14 +235,20 @@ void app_print_summary(session *s, const run_result *r, int status)
     if (sim_lua_error(s->sl)) printf("  error      %s\n", sim_lua_error(s->sl));
     if (r->halt_reason) printf("  error      internal failure: %s (the run is incomplete)\n", r->halt_reason);
     if (s->runs) app_runs_print(s->runs);
-    printf("  trace      sha256 %s (%" PRIu64 " records)\n", r->hash_ok ? r->hash : "(unavailable)",
-           sim_world_trace_records(s->w));
+    if (r->trace_errno)
+        printf("  trace      (not written: %s)\n", strerror(r->trace_errno));
+    else
+        printf("  trace      sha256 %s (%" PRIu64 " records)\n", r->hash_ok ? r->hash : "(unavailable)",
+               sim_world_trace_records(s->w));
     if (s->o.out_dir)
         printf("  outputs    %s/summary.json, %s/trace.jsonl, %s/report.html\n", s->o.out_dir, s->o.out_dir, s->o.out_dir);
-    if (status == EXIT_FAIL || status == EXIT_USAGE || status == EXIT_INTERNAL) {
+    if (status == EXIT_FAIL || status == EXIT_USAGE || status == EXIT_INTERNAL || status == EXIT_OUTPUT) {
         char *cmd = app_replay_command(s);
         if (cmd) printf("  replay     %s\n", cmd);
         free(cmd);
     }
-    fflush(stdout);
+    /* stdout may be gone (`renkei run ... | head -1`: SIGPIPE is ignored, main.c): the
+     * summary is then only in the files, which are written all the same */
+    if (fflush(stdout) == EOF || ferror(stdout))
+        fprintf(stderr, "renkei: stdout failed or was closed early: the printed summary is lost (the files under --out are written)\n");
 }

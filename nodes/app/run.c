@@ -12,7 +12,9 @@
 typedef struct loop_ctx {
     session *s;
     sim_run *run;
-    uv_signal_t sigint;
+    uv_signal_t sigint, sigterm;   /* both stop the run; its outputs are written, marked partial */
+    int stop_signal;               /* the one that stopped it, or 0 */
+    uv_timer_t close_later;        /* closes the dashboard once the loop is back (on_done) */
     uint64_t t0;
     bool serving;              /* the dashboard is open */
     bool concluded;
@@ -49,7 +51,8 @@ static void conclude(loop_ctx *ctx)
             fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl) ? sim_lua_error(s->sl) : "halted");
         }
     } else if (r->end == SIM_END_STOPPED && !r->ended_by) {
-        ctx->status = EXIT_INTERRUPTED;
+        r->terminated = ctx->stop_signal == SIGTERM;
+        ctx->status = r->terminated ? EXIT_TERMINATED : EXIT_INTERRUPTED;
     } else {
         r->failed = sim_lua_check_expectations(s->sl);
         if (r->failed < 0) fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
@@ -65,6 +68,11 @@ static void stop_serving(loop_ctx *ctx)
     dash_close(ctx->s->dash);
 }
 
+static void on_close_later(uv_timer_t *t)
+{
+    stop_serving(t->data);
+}
+
 static void on_done(sim_run *r, void *arg)
 {
     loop_ctx *ctx = arg;
@@ -76,20 +84,28 @@ static void on_done(sim_run *r, void *arg)
             printf("renkei: the run ended (%s); still serving the dashboard until Ctrl-C\n", app_end_reason(&ctx->r));
             return;   /* the page can still be inspected */
         }
-        stop_serving(ctx);
+        /* The run may have ended inside a request (POST /api/step, /api/until under
+         * --exit-at-end): closing the server here would drop its answer. Close it once the
+         * loop is back, the answer written. */
+        if (uv_timer_start(&ctx->close_later, on_close_later, 0, 0) < 0) stop_serving(ctx);
     }
     uv_signal_stop(&ctx->sigint);
+    uv_signal_stop(&ctx->sigterm);
 }
 
-static void on_sigint(uv_signal_t *h, int signum)
+/* Ctrl-C or SIGTERM: stop the run (its outputs are still written, and say it was stopped),
+ * or, once it has ended, stop serving the dashboard. */
+static void on_stop_signal(uv_signal_t *h, int signum)
 {
     loop_ctx *ctx = h->data;
     if (sim_run_get_state(ctx->run) != SIM_RUN_DONE) {
+        if (!ctx->stop_signal) ctx->stop_signal = signum;
         sim_run_stop(ctx->run);   /* on_done closes the rest */
         return;
     }
     stop_serving(ctx);
     uv_signal_stop(&ctx->sigint);
+    uv_signal_stop(&ctx->sigterm);
 }
 
 /* One run with outputs, from the parsed options in s to the exit status; closes s. */
@@ -103,7 +119,7 @@ int app_run_session(session *sp)
         if (s.w && s.o.out_dir && sim_lua_error(s.sl)) {
             run_result r = {.end = SIM_END_HALTED, .failed = -1};
             r.hash_ok = sim_world_trace_hash(s.w, r.hash) == 0;
-            app_write_summary(&s, &r, until, status);
+            app_write_summary(&s, &r, until, &status);   /* PARTIAL stays: not complete */
         }
         app_session_close(&s);
         return status;
@@ -120,9 +136,15 @@ int app_run_session(session *sp)
     loop_ctx ctx = {.s = &s};
     sim_run_create(s.w, &loop, until, s.o.speed, &ctx.run);
     uv_signal_init(&loop, &ctx.sigint);
-    ctx.sigint.data = &ctx;
-    uv_signal_start(&ctx.sigint, on_sigint, SIGINT);   /* before the URL is printed */
-    if (s.o.serve) {
+    uv_signal_init(&loop, &ctx.sigterm);
+    uv_timer_init(&loop, &ctx.close_later);
+    ctx.sigint.data = ctx.sigterm.data = ctx.close_later.data = &ctx;
+    /* before the URL is printed */
+    if (uv_signal_start(&ctx.sigint, on_stop_signal, SIGINT) < 0 || uv_signal_start(&ctx.sigterm, on_stop_signal, SIGTERM) < 0) {
+        fprintf(stderr, "renkei: cannot watch SIGINT and SIGTERM\n");
+        status = EXIT_INTERNAL;
+    }
+    if (status == 0 && s.o.serve) {
         status = app_start_serving(&s, ctx.run, &loop);
         ctx.serving = status == 0;
     }
@@ -147,7 +169,11 @@ int app_run_session(session *sp)
     }
     sim_run_close(ctx.run);
     uv_signal_stop(&ctx.sigint);
+    uv_signal_stop(&ctx.sigterm);
     uv_close((uv_handle_t *)&ctx.sigint, NULL);
+    uv_close((uv_handle_t *)&ctx.sigterm, NULL);
+    uv_timer_stop(&ctx.close_later);
+    uv_close((uv_handle_t *)&ctx.close_later, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0) fprintf(stderr, "renkei: internal error: a libuv handle was left open\n");
     if (!ctx.concluded) {   /* --serve failed before the run began */
@@ -158,10 +184,17 @@ int app_run_session(session *sp)
     run_result r = ctx.r;
     connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : app_end_reason(&r));
     int hrc = sim_world_trace_hash(s.w, r.hash);
-    r.hash_ok = hrc == 0 || hrc == -EIO;
-    if (hrc == -EIO) fprintf(stderr, "renkei: writing the trace failed (the hash is still right)\n");
+    r.hash_ok = hrc == 0;
+    if (s.trace_fd >= 0 && (hrc == -EIO || hrc == -ENOMEM)) {   /* a trace that is not there has no hash to give (issue 15) */
+        r.trace_errno = hrc == -ENOMEM ? ENOMEM : sim_world_trace_errno(s.w);   /* ENOMEM: lines lost before the file */
+        if (!r.trace_errno) r.trace_errno = EIO;
+        const char *path = app_out_part(&s, "trace.jsonl");
+        fprintf(stderr, "renkei: cannot write %s: %s\n", path ? path : "trace.jsonl", strerror(r.trace_errno));
+        if (status == EXIT_PASS || status == EXIT_FAIL) status = EXIT_OUTPUT;
+    }
+    if (s.runs) status = app_runs_status(s.runs, status);
     app_print_summary(&s, &r, status);
-    if (s.o.out_dir && app_write_summary(&s, &r, until, status) < 0 && status == EXIT_PASS) status = EXIT_USAGE;
+    if (s.o.out_dir) app_write_summary(&s, &r, until, &status);   /* failures printed, in status */
     app_session_close(&s);
     return status;
 }

@@ -27,6 +27,7 @@ typedef struct runs_ctx {
     bool progress;                 /* stderr is a terminal: show how far it got */
     uint64_t done, passed, failed, errors, first_error_seed;
     uint64_t internal;             /* of the errors, runs an internal failure halted */
+    uint64_t not_run, first_not_run_seed;   /* seeds a worker died before reporting: no result */
     char *first_error;
     runs_expectation *ex;
     size_t nex;
@@ -47,7 +48,14 @@ void app_runs_json(runs_ctx *c, cJSON *root)
     cJSON *mc = cJSON_GetObjectItem(root, "monte_carlo");
     if (!mc) mc = cJSON_AddObjectToObject(root, "monte_carlo");
     cJSON_DeleteItemFromObject(mc, "runs");
+    /* "runs" counts the seeds that have a result; "requested" - "runs" = "not_run" */
     cJSON_AddNumberToObject(mc, "runs", (double)c->done);
+    cJSON_AddNumberToObject(mc, "requested", (double)c->o->runs);
+    cJSON_AddNumberToObject(mc, "not_run", (double)c->not_run);
+    if (c->not_run) {
+        cJSON_AddStringToObject(mc, "not_run_reason", "the worker process running them died (killed or crashed) before reporting them");
+        cJSON_AddNumberToObject(mc, "first_not_run_seed", (double)c->first_not_run_seed);
+    }
     cJSON_AddNumberToObject(mc, "first_seed", (double)c->o->seed);
     cJSON_AddNumberToObject(mc, "last_seed", (double)(c->o->seed + c->o->runs - 1));
     cJSON_AddNumberToObject(mc, "jobs", c->jobs);
@@ -86,6 +94,9 @@ void app_runs_print(runs_ctx *c)
         free(cmd);
     }
     if (c->first_error) printf("    error in seed %" PRIu64 ": %s\n", c->first_error_seed, c->first_error);
+    if (c->not_run)
+        printf("    %" PRIu64 " seed(s) not run (the first: %" PRIu64 "): their worker process died before reporting them\n",
+               c->not_run, c->first_not_run_seed);
     rollout_mc_print(c->mc, stdout);
 }
 
@@ -144,7 +155,11 @@ static int run_one(uint64_t seed, void *ud, char **text)
 static void runs_collect(uint64_t seed, const char *text, void *ud)
 {
     runs_ctx *c = ud;
-    cJSON *rec = text[0] ? cJSON_Parse(text) : NULL;
+    if (!text[0]) {   /* its worker died first: no result, so neither a run nor an error of one */
+        if (!c->not_run++) c->first_not_run_seed = seed;
+        return;
+    }
+    cJSON *rec = cJSON_Parse(text);
     const cJSON *st = cJSON_GetObjectItem(rec, "status");
     int status = cJSON_IsNumber(st) ? (int)st->valuedouble : EXIT_USAGE;
     c->done++;
@@ -154,7 +169,7 @@ static void runs_collect(uint64_t seed, const char *text, void *ud)
     if (status == EXIT_INTERNAL) c->internal++;
     if ((status == EXIT_USAGE || status == EXIT_INTERNAL) && !c->first_error) {
         const cJSON *err = cJSON_GetObjectItem(rec, "error");
-        c->first_error = strdup(cJSON_IsString(err) ? err->valuestring : "the worker running this seed died");
+        c->first_error = strdup(cJSON_IsString(err) ? err->valuestring : "the worker's record of this seed is unreadable");
         c->first_error_seed = seed;
     }
     const cJSON *failed = cJSON_GetObjectItem(rec, "failed");
@@ -194,6 +209,19 @@ static void runs_free(runs_ctx *c)
     free(c->first_error);
 }
 
+int app_runs_status(runs_ctx *c, int status)
+{
+    if (status == EXIT_INTERRUPTED || status == EXIT_TERMINATED) return status;
+    if (c->not_run)
+        fprintf(stderr, "renkei: --runs: %" PRIu64 " of %" PRIu64 " seeds not run: their worker process died\n", c->not_run,
+                c->o->runs);
+    if (c->internal || c->not_run || status == EXIT_INTERNAL) return EXIT_INTERNAL;
+    if (c->errors || status == EXIT_USAGE) return EXIT_USAGE;
+    if (status == EXIT_OUTPUT) return status;
+    if (c->failed && status == EXIT_PASS) return EXIT_FAIL;
+    return status;
+}
+
 /* --runs N: seeds seed .. seed + N - 1 over worker processes, then the base seed once more
  * in full (its trace, summary and report) with the Monte Carlo added. The exit status is
  * the worst over every run: 3 if an internal failure halted any, else 2 if any had a script
@@ -212,6 +240,12 @@ int app_cmd_runs(session *s)
     if (status != 0) {
         app_session_close(s);
         return status;
+    }
+    /* the previous run's outputs go now, not after the workers: killed meanwhile, the
+     * directory must not show them as this run's */
+    if (s->o.out_dir && app_outdir_begin(s) < 0) {
+        app_session_close(s);
+        return EXIT_USAGE;
     }
     runs_ctx c = {.o = &s->o, .mc = rollout_mc_new(), .progress = isatty(STDERR_FILENO)};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -234,20 +268,14 @@ int app_cmd_runs(session *s)
     if (rc == -EINTR) {
         printf("\nrenkei: interrupted after %" PRIu64 " of %" PRIu64 " runs\n", c.done, s->o.runs);
         app_runs_print(&c);
-        if (s->o.out_dir && app_make_dirs(s->o.out_dir) == 0) {
+        if (s->o.out_dir) {   /* PARTIAL stays: the Monte Carlo is incomplete */
             cJSON *root = cJSON_CreateObject();
             cJSON_AddBoolToObject(root, "interrupted", true);
+            cJSON_AddStringToObject(root, "end_reason", "interrupted");
+            cJSON_AddBoolToObject(root, "complete", false);
             app_runs_json(&c, root);
             cJSON_AddNumberToObject(root, "exit_status", EXIT_INTERRUPTED);
-            char *text = cJSON_Print(root);
-            char *path = app_out_file(s, "summary.json");
-            FILE *f = text && path ? fopen(path, "w") : NULL;
-            if (f) {
-                fputs(text, f);
-                fputc('\n', f);
-                fclose(f);
-            }
-            cJSON_free(text);
+            app_write_json(s, "summary.json", root);   /* a failure is printed */
             cJSON_Delete(root);
         }
         runs_free(&c);
@@ -255,12 +283,7 @@ int app_cmd_runs(session *s)
         return EXIT_INTERRUPTED;
     }
     s->runs = &c;
-    status = app_run_session(s);
-    if (status != EXIT_INTERRUPTED) {
-        if (c.internal || status == EXIT_INTERNAL) status = EXIT_INTERNAL;
-        else if (c.errors) status = EXIT_USAGE;
-        else if (c.failed && status == EXIT_PASS) status = EXIT_FAIL;
-    }
+    status = app_run_session(s);   /* with app_runs_status: the summary's status is the process's */
     runs_free(&c);
     return status;
 }

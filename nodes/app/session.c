@@ -11,9 +11,11 @@
 #include "app/app.h"
 #include "rollout/rollout.h"
 #include "script/script.h"
+#include "swarm/swarm.h"
 
 int app_make_dirs(const char *path)
 {
+    if (!path[0]) return -EINVAL;   /* "": the loop below would start past its end */
     char *p = strdup(path);
     if (!p) return -ENOMEM;
     for (char *s = p + 1; *s; s++) {
@@ -60,12 +62,9 @@ int app_session_open(session *s, bool with_trace)
 {
     s->trace_fd = -1;
     if (with_trace && s->o.out_dir) {
-        int rc = app_make_dirs(s->o.out_dir);
-        if (rc < 0) {
-            fprintf(stderr, "renkei: --out %s: %s\n", s->o.out_dir, strerror(-rc));
-            return EXIT_USAGE;
-        }
-        const char *path = app_out_file(s, "trace.jsonl");
+        if (app_outdir_begin(s) < 0) return EXIT_USAGE;   /* printed */
+        /* under its .part name until the run is over (outdir.c) */
+        const char *path = app_out_part(s, "trace.jsonl");
         s->trace_fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
         if (s->trace_fd < 0) {
             fprintf(stderr, "renkei: %s: %s\n", path ? path : "trace", strerror(errno));
@@ -94,7 +93,8 @@ int app_session_open(session *s, bool with_trace)
         return EXIT_USAGE;
     }
     if (sim_lua_open_lib(s->sl, script_open_lua) < 0 || sim_lua_open_lib(s->sl, rollout_open_lua) < 0 ||
-        sim_lua_open_lib(s->sl, dash_open_lua) < 0 || sim_lua_open_lib(s->sl, connect_open_lua) < 0) {
+        sim_lua_open_lib(s->sl, dash_open_lua) < 0 || sim_lua_open_lib(s->sl, connect_open_lua) < 0 ||
+        sim_lua_open_lib(s->sl, swarm_open_lua) < 0) {
         fprintf(stderr, "renkei: %s\n", sim_lua_error(s->sl));
         return EXIT_USAGE;
     }

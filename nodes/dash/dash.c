@@ -84,7 +84,7 @@ void dash_begin(node_dash *d)
     dash_series_free(&d->series);
     dash_series_init(&d->series, sim_world_start(d->w));   /* the scripts may have moved the start */
     /* The dashboard only reads what it is told: a run served gives the trace of one that is not. */
-    if (d->d && domain_listen(d->d, &(domain_flow_listener){obs_sent, obs_started, obs_ended, d}) < 0)
+    if (d->d && domain_listen(d->d, &(domain_flow_listener){.sent = obs_sent, .started = obs_started, .ended = obs_ended, .ud = d}) < 0)
         d->d = NULL;   /* no memory to listen: the page shows no flows rather than wrong ones */
 }
 

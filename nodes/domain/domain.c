@@ -98,25 +98,27 @@ static void flow_write_json(const void *p, sim_buf *b)
 
 static void *flow_copy_any(const void *p) { return domain_msg_copy(p); }
 
-/* A bit error in flight: in the payload when there is one (a sealed one then fails to open:
- * integrity), else in the agency code (which then matches no one: not found, no code), else
- * in the acquisition number. Serial numbers and flow ids are left alone: the transport's
- * framing carries them, and the records that reconcile on them are not what is tested. */
+/* A bit error in flight: in the payload when there is one, else in the agency code, else in
+ * the acquisition number; and the damage mark. Every real link is integrity-protected, so the
+ * next receiver's transport check finds it and discards the message
+ * (domain_msg_discard_damaged): nothing damaged is stored or answered on. The bits are
+ * flipped too so that the trace shows what arrived. */
 static void flow_corrupt(void *p, uint64_t r)
 {
     flow_msg *m = p;
     if (m->data_len) m->data[(r >> 8) % m->data_len] ^= (uint8_t)(1u << (r & 7));
     else if (m->code) m->code ^= UINT64_C(1) << (r % 62);
     else if (m->acquisition_no) m->acquisition_no ^= UINT64_C(1) << (r % 39);
+    m->damaged = 1;   /* what the transport's checksum will find at the next receiver */
 }
 
 static const sim_msg_type msg_types[FLOW_KINDS] = {
-    {"code_request", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
-    {"code_response", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
-    {"inquiry", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
-    {"provision", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
-    {"replica", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
-    {"replica_ack", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt},
+    {"code_request", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt, domain_msg_dropped},
+    {"code_response", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt, domain_msg_dropped},
+    {"inquiry", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt, domain_msg_dropped},
+    {"provision", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt, domain_msg_dropped},
+    {"replica", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt, domain_msg_dropped},
+    {"replica_ack", domain_msg_free, NULL, flow_write_json, flow_copy_any, flow_corrupt, domain_msg_dropped},
 };
 
 static bool digits_have_known_no(const domain *d, const char *text, size_t len)
@@ -173,6 +175,7 @@ static void domain_free(void *p)
     domain *d = p;
     free(d->bodies);   /* the bodies themselves belong to their nodes */
     sim_map_free(&d->individual_nos);
+    sim_map_free(&d->blame);
     for (int k = 0; k < FLOW_KINDS; k++) free(d->stats.latency[k]);
     free(d->listeners);
     domain_checker_free(d);
@@ -311,11 +314,14 @@ static void note_latency(domain *d, flow_stats *s, flow_kind k, int64_t latency)
     s->latency[k][s->nlatency[k]++] = latency;
 }
 
-void domain_flow_ended(domain *d, const domain_flow_end *ev)
+void domain_flow_ended(domain *d, const domain_flow_end *ended)
 {
+    domain_flow_end e = *ended, *ev = &e;
+    e.cause = domain_flow_take_blame(d, e.flow);
     flow_stats *s = &d->stats;
     s->ended[ev->kind]++;
     s->outcome[ev->kind][ev->error]++;
+    if (domain_error_is_failure(ev->error)) s->failed_by_cause[ev->cause.cause]++;
     if (ev->latency >= 0) note_latency(d, s, ev->kind, ev->latency);   /* answered flows only */
     for (size_t i = 0; i < d->nlisteners; i++)
         if (d->listeners[i].ended) d->listeners[i].ended(d->listeners[i].ud, ev);

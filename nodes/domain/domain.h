@@ -16,6 +16,7 @@
 
 #include "sim_crypto.h"
 #include "sim_map.h"
+#include "sim_msg.h"
 #include "sim_node.h"
 #include "sim_store.h"
 
@@ -39,6 +40,43 @@ typedef enum flow_error {
 } flow_error;
 
 const char *domain_error_name(flow_error e);
+
+/* Whether an outcome is a service failure (the system did not answer as it should), rather
+ * than the system answering (not_found, duplicate, not_permitted...). */
+static inline bool domain_error_is_failure(flow_error e)
+{
+    return e == FLOW_UNREACHABLE || e == FLOW_TIMEOUT || e == FLOW_INTEGRITY || e == FLOW_SERVER_ERROR;
+}
+
+/* Why a flow failed, as the element that failed it saw it (domain/blame.c). Every failure
+ * point names its cause — a message the network dropped, one discarded as damaged, a refusal,
+ * a check that failed — so that what a fault costs is charged to the fault that caused it,
+ * not to whatever fault was active at the time (fault/recovery.c). The last cause a flow was
+ * given before it ended is the one it ends with. */
+typedef enum flow_cause {
+    CAUSE_NONE,
+    CAUSE_NODE_DOWN,     /* a: the node that was down (the sender's or the receiver's side) */
+    CAUSE_LINK_DOWN,     /* a -> b: the link was down, or went down in flight */
+    CAUSE_LOSS,          /* a -> b: lost on the link (its loss rate) */
+    CAUSE_NO_LINK,       /* a -> b: no such link */
+    CAUSE_CORRUPT,       /* a -> b: damaged on the link, discarded by the receiver's check */
+    CAUSE_NOT_SERVING,   /* a: a site not serving the tenant now; b: the tenant's home site */
+    CAUSE_NO_BACKUP,     /* a: a site refusing writes without a copy; b: its lost peer */
+    CAUSE_DISK,          /* a: the site whose store failed the write, or was slow */
+    CAUSE_KEY,           /* a: the interface system that could not seal or open it; b: the
+                          * sealer's, when a could not open it */
+    CAUSE_SLOW,          /* a: a node that held the message back (slowed down), or a -> b: a
+                          * slowed link it crossed */
+    CAUSE_DAMAGED_ROW,   /* a: the site whose stored replica failed its checksum, unrepaired */
+    CAUSES
+} flow_cause;
+
+typedef struct flow_blame {
+    flow_cause cause;
+    uint32_t a, b;
+} flow_blame;
+
+const char *domain_cause_name(flow_cause c);
 
 typedef enum flow_kind {
     FLOW_CODE_REQUEST, FLOW_CODE_RESPONSE, FLOW_INQUIRY, FLOW_PROVISION, FLOW_REPLICA,
@@ -66,6 +104,8 @@ typedef struct flow_msg {
     uint8_t error;              /* flow_error */
     uint8_t sealed;             /* data is nonce || ciphertext || tag */
     uint8_t partial;            /* replica registration: update fields of an existing record */
+    uint8_t damaged;            /* damaged in flight: the transport's check fails at the next
+                                 * receiver, which discards it (domain_msg_discard_damaged) */
     uint32_t data_len;
     uint8_t *data;              /* provision payload: JSON text, or sealed */
 } flow_msg;
@@ -122,6 +162,8 @@ typedef struct flow_stats {
     uint64_t started[FLOW_KINDS], ended[FLOW_KINDS];
     uint64_t outcome[FLOW_KINDS][FLOW_ERRORS];
     uint64_t late_answers, unnamed_staff, individual_no_seen;
+    uint64_t damaged_discarded;     /* messages damaged in flight and discarded on receipt */
+    uint64_t failed_by_cause[CAUSES];   /* service failures, by the cause they ended with */
     int64_t *latency[FLOW_KINDS];   /* µs, one per answered flow */
     size_t nlatency[FLOW_KINDS], cap_latency[FLOW_KINDS];
     size_t sorted[FLOW_KINDS];      /* latency[k][0..sorted) is in order */
@@ -136,6 +178,7 @@ typedef struct domain_flow_end {
     flow_error error;
     const flow_msg *m;
     int64_t latency;            /* µs; -1 when unanswered */
+    flow_blame cause;           /* set by domain_flow_ended: the last cause the flow was given */
 } domain_flow_end;
 
 /* A listener of the flows: every callback may be NULL. Listeners are told in the order they
@@ -147,6 +190,9 @@ typedef struct domain_flow_listener {
     void (*started)(void *ud, flow_kind kind);
     void (*ended)(void *ud, const domain_flow_end *ev);
     void *ud;
+    /* A pending flow was given a cause (domain_flow_blame), now, while the state that
+     * explains it (which fault holds the node or link down) is current. */
+    void (*blamed)(void *ud, uint64_t flow, const flow_blame *why);
 } domain_flow_listener;
 
 struct domain_checker;
@@ -175,6 +221,7 @@ typedef struct domain {
     domain_flow_listener *listeners;   /* domain_listen: in the order added */
     size_t nlisteners, cap_listeners;
     struct domain_checker *checker;    /* domain/checker.c: the invariants */
+    sim_map blame;                     /* pending flow -> its last cause, packed (blame.c) */
 } domain;
 
 domain *domain_get(sim_world *w);        /* created on first use, freed with the world */
@@ -204,6 +251,19 @@ int  domain_listen(domain *d, const domain_flow_listener *l);
 void domain_unlisten(domain *d, void *ud);
 /* A flow a body started ended: counted in the statistics, then told to every listener. */
 void domain_flow_ended(domain *d, const domain_flow_end *ev);
+
+/* Give the pending flow `flow`, started by the body at node `starter`, a cause (see
+ * flow_cause): kept until the flow ends, told to the listeners now. A flow that has ended
+ * already (a late message) is left alone. */
+void domain_flow_blame(domain *d, uint32_t starter, uint64_t flow, flow_cause c, uint32_t a, uint32_t b);
+/* The network dropped a flow message (the message types' `dropped` callback). */
+void domain_msg_dropped(sim_world *w, const struct sim_msg *msg, sim_drop_reason why);
+/* A receiver's transport check: a flow message damaged in flight is discarded (freed,
+ * counted, its flow given CAUSE_CORRUPT) and true returned; else false and nothing done.
+ * Every node that receives flow messages calls it first: nothing damaged is ever stored. */
+bool domain_msg_discard_damaged(sim_node *self, struct sim_msg *msg);
+/* The cause recorded for a pending flow, taken out (domain_flow_ended). */
+flow_blame domain_flow_take_blame(domain *d, uint64_t flow);
 
 /* Messages */
 flow_msg *domain_msg_new(void);

@@ -109,8 +109,10 @@ static void faults_free(void *p)
     for (size_t i = 0; i < fs->n; i++) fault_free(fs->list[i]);
     free(fs->list);
     sim_map_free(&fs->link_cuts);
+    sim_map_free(&fs->slow_links);
     free(fs->ledger);
     sim_map_free(&fs->ledger_by_flow);
+    sim_map_free(&fs->charged);
     fault_nemesis_free_all(fs);
     free(fs);
 }
@@ -268,6 +270,30 @@ static void link_hold_down(domain *d, uint32_t a, uint32_t b, int delta, const c
         domain_halt(d, "a fault could not take the link %u-%u %s", a, b, delta < 0 ? "up" : "down");
 }
 
+/* A degraded or reordering link delays what crosses it: the newest such fault on it is the one
+ * a flow that timed out after crossing it is charged to (fault/recovery.c). */
+static void mark_slow(domain *d, fault *f, uint64_t k, bool on)
+{
+    faults *fs = fault_records_get(d);
+    uint64_t id = 0;
+    if (!on) {
+        if (!sim_map_get(&fs->slow_links, k, &id) || id != (uint64_t)f->id) return;
+        sim_map_del(&fs->slow_links, k, NULL);
+        id = 0;
+        for (size_t i = fs->n; i-- > 0 && !id;) {   /* another still slows it: the newest */
+            const fault *g = fs->list[i];
+            if (g == f || !g->active || (g->kind != FAULT_DEGRADE && g->kind != FAULT_REORDER)) continue;
+            for (size_t j = 0; j < g->nlinks && !id; j++)
+                if (pair_key((uint32_t)(g->links[j] >> 32), (uint32_t)g->links[j]) == k) id = (uint64_t)g->id;
+        }
+        if (!id) return;
+    } else {
+        id = (uint64_t)f->id;
+    }
+    if (sim_map_put(&fs->slow_links, k, id) < 0)
+        domain_halt(d, "a fault could not record the links it slows (out of memory)");
+}
+
 /* The pairs of a x b that have a link, and their parameters now. */
 static int collect_links(domain *d, fault *f)
 {
@@ -367,6 +393,7 @@ static void set_links(domain *d, fault *f, bool on)
         }
         if (sim_link_set(d->w, a, b, &p) < 0)   /* the pair came from an existing link */
             domain_halt(d, "a fault could not change the link %u-%u", a, b);
+        if (f->kind == FAULT_DEGRADE || f->kind == FAULT_REORDER) mark_slow(d, f, pair_key(a, b), on);
     }
 }
 

@@ -60,8 +60,11 @@ typedef struct fault {
     sim_event_id end_event, flap_event;
     bool flap_down;
     /* what it cost (fault/recovery.c) */
-    uint64_t failed[FLOW_KINDS][FLOW_ERRORS];
-    uint32_t *tenants;          /* tenants whose RTO is measured */
+    uint64_t failed[FLOW_KINDS][FLOW_ERRORS];   /* flows that failed by its effect (their cause) */
+    uint32_t *tenants;          /* tenants it cut off: whose RTO is measured */
+    /* site losses: the first successful inquiry and provision of each tenant since the
+     * start; other faults: first_inquiry is the first success of any flow the tenant started
+     * after its last failure charged to this fault (first_provision unused) */
     sim_time_t *first_inquiry, *first_provision;
     size_t ntenants;
     sim_map tenant_index;       /* tenant node -> index + 1 */
@@ -69,7 +72,7 @@ typedef struct fault {
     uint32_t home_lost;         /* site faults: the site whose tenants failed over */
     sim_time_t promoted_at, failed_back_at;
     uint64_t unshipped_acked;   /* at the loss: acknowledged writes not yet at the backup */
-    uint64_t rpo_writes;
+    uint64_t rpo_writes;        /* acknowledged writes found lost and charged to this fault */
     uint64_t failback_lost;     /* written since the promotion, missing after failback: must be 0 */
     uint64_t damaged_at_audit;  /* there, but damaged since (corrupt_replica): not replication's loss */
     int64_t rpo_time;           /* age of the oldest lost write at the fault */
@@ -80,7 +83,9 @@ typedef struct fault {
 typedef struct ledger_entry {
     uint64_t flow, digest, addressee;
     uint32_t tenant;
+    uint32_t site;              /* the server that acknowledged it */
     uint8_t op;
+    bool lost;                  /* counted lost by an audit (once: overlapping losses) */
     sim_time_t acked_at;        /* 0 until the body received the acknowledgement */
     char record_id[24];
 } ledger_entry;
@@ -88,7 +93,10 @@ typedef struct ledger_entry {
 typedef struct faults {
     fault **list;
     size_t n, cap;
+    sim_map charged;            /* pending flow -> id of the fault its last cause points at */
+    uint64_t uncharged[FLOW_KINDS][FLOW_ERRORS];   /* failures no fault explains */
     sim_map link_cuts;          /* (lo << 32 | hi) -> how many faults hold the link down */
+    sim_map slow_links;         /* (lo << 32 | hi) -> the newest active degrade or reorder on it */
     ledger_entry *ledger;
     size_t nledger, cap_ledger;
     sim_map ledger_by_flow;     /* flow -> index + 1 */

@@ -519,13 +519,30 @@ static sim_node *check_site(lua_State *L, int idx, const char *what)
     return n;
 }
 
-/* operator.promote(home) / operator.failback(home): true, or false and why (refused). */
+/* operator.promote(home [, {force = true}]) / operator.failback(home): true, or false and why
+ * (refused). */
 static int l_operator(lua_State *L, bool failback)
 {
     domain *d = dom(L);
-    sim_node *home = check_site(L, 1, failback ? "operator.failback" : "operator.promote");
+    const char *what = failback ? "operator.failback" : "operator.promote";
+    sim_node *home = check_site(L, 1, what);
+    bool force = false;
+    if (!failback && !lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+            if (!key || strcmp(key, "force") != 0) return luaL_error(L, "%s: unknown option '%s'", what, key ? key : "?");
+            if (!lua_isboolean(L, -1)) return luaL_error(L, "%s: force must be true or false", what);
+            force = lua_toboolean(L, -1);
+            lua_pop(L, 1);
+        }
+    } else if (failback && !lua_isnoneornil(L, 2)) {
+        return luaL_error(L, "%s takes one argument, the site", what);
+    }
     char why[200];
-    int rc = failback ? platform_ha_operator_failback(d, home, why, sizeof why) : platform_ha_operator_promote(d, home, why, sizeof why);
+    int rc = failback ? platform_ha_operator_failback(d, home, why, sizeof why)
+                      : platform_ha_operator_promote(d, home, force, why, sizeof why);
     lua_pushboolean(L, rc == 0);
     if (rc == 0) return 1;
     lua_pushstring(L, why);

@@ -134,7 +134,7 @@ static void end_flow(sim_node *n, flow_kind started_as, uint64_t flow, flow_erro
     }
     if (m) sim_world_cancel(n->world, timer);
     int64_t latency = m ? sim_node_now(n) - m->started : -1;   /* answered flows only */
-    domain_flow_ended(d, &(domain_flow_end){b, started_as, flow, e, m, latency});
+    domain_flow_ended(d, &(domain_flow_end){.b = b, .kind = started_as, .flow = flow, .error = e, .m = m, .latency = latency});
 }
 
 static void body_timer(sim_node *self, uint64_t tag, void *arg)
@@ -148,6 +148,7 @@ static void body_timer(sim_node *self, uint64_t tag, void *arg)
 
 static void body_receive(sim_node *self, sim_msg *msg)
 {
+    if (domain_msg_discard_damaged(self, msg)) return;
     domain *d = domain_get(self->world);
     body *b = self_body(self);
     flow_msg *m = msg->payload;
@@ -181,7 +182,8 @@ static void body_crash(sim_node *self)
         uint64_t flow = b->pending.keys[i];
         if (!flow) continue;
         flow_kind kind = (flow_kind)(flow & 7);
-        domain_flow_ended(d, &(domain_flow_end){b, kind, flow, FLOW_UNREACHABLE, NULL, -1});
+        domain_flow_blame(d, self->id, flow, CAUSE_NODE_DOWN, self->id, UINT32_MAX);
+        domain_flow_ended(d, &(domain_flow_end){.b = b, .kind = kind, .flow = flow, .error = FLOW_UNREACHABLE, .latency = -1});
     }
     sim_map_free(&b->pending);
 }

@@ -196,6 +196,7 @@ static void open_sealed(sim_node *self, flow_msg *m)
         m->data_len = 0;
         m->error = FLOW_INTEGRITY;
         s->rejected++;
+        domain_flow_blame(d, m->inquirer, m->flow, CAUSE_KEY, self->id, prov ? prov->ifs : UINT32_MAX);
         return;
     }
     m->data = plain;
@@ -205,6 +206,7 @@ static void open_sealed(sim_node *self, flow_msg *m)
 
 static void ifs_receive(sim_node *self, sim_msg *msg)
 {
+    if (domain_msg_discard_damaged(self, msg)) return;
     domain *d = domain_get(self->world);
     ifs *s = self->state;
     flow_msg *m = msg->payload;
@@ -224,6 +226,7 @@ static void ifs_receive(sim_node *self, sim_msg *msg)
             m->data = NULL;
             m->data_len = 0;
             m->error = FLOW_INTEGRITY;
+            domain_flow_blame(d, m->inquirer, m->flow, CAUSE_KEY, self->id, UINT32_MAX);
         }
         domain_send(self, d->nws, kind, m, 256);
         return;

@@ -30,6 +30,7 @@ uint64_t node_jlis_person_key(sim_node *n, uint64_t resident_code)
 
 static void jlis_receive(sim_node *self, sim_msg *msg)
 {
+    if (domain_msg_discard_damaged(self, msg)) return;
     domain *d = domain_get(self->world);
     jlis *j = self->state;
     flow_msg *m = msg->payload;

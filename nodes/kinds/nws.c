@@ -275,7 +275,11 @@ static void nws_process(sim_node *self, sim_msg *msg);
 static void nws_receive(sim_node *self, sim_msg *msg)
 {
     nws *s = self->state;
+    if (domain_msg_discard_damaged(self, msg)) return;
     if (s->delay > 0 || s->slow.len) {   /* slowed down: in order, later */
+        const flow_msg *m = msg->payload;
+        if (m && domain_kind_of(domain_get(self->world), msg->type) != FLOW_KINDS)
+            domain_flow_blame(domain_get(self->world), m->inquirer, m->flow, CAUSE_SLOW, self->id, UINT32_MAX);
         if (sim_msgq_push(self->world, &s->slow, msg) == 0)
             domain_timer_at(self, sim_msgq_release_at(&s->slow, sim_node_now(self), s->delay), 1, NULL);
         return;

@@ -61,6 +61,7 @@ static void ha_write_json(const void *p, sim_buf *b)
     }
     if (m->flag) sim_buf_puts(b, ",\"flag\":true");
     if (m->peer_lost) sim_buf_puts(b, ",\"peer_lost\":true");
+    if (m->force) sim_buf_puts(b, ",\"force\":true");
     if (m->why[0]) {
         sim_buf_puts(b, ",\"why\":");
         sim_buf_json_string(b, m->why);
@@ -69,7 +70,7 @@ static void ha_write_json(const void *p, sim_buf *b)
 }
 
 static const sim_msg_type ha_types[HA_OPS] = {
-#define T(s) {s, platform_ha_msg_free, NULL, ha_write_json, NULL, NULL},
+#define T(s) {.name = s, .free = platform_ha_msg_free, .write_json = ha_write_json},
     HA_OP_NAMES(T)
 #undef T
 };
@@ -146,11 +147,11 @@ void platform_tell_audit(domain *d, uint32_t home, uint32_t site, const char *wh
     if (l && l->audit) l->audit(l->ud, home, site, when);
 }
 
-void platform_tell_write_acked(domain *d, uint64_t flow, uint32_t tenant, repl_op op, uint64_t addressee,
-                               const char *record_id, uint64_t digest)
+void platform_tell_write_acked(domain *d, uint32_t site, uint64_t flow, uint32_t tenant, repl_op op,
+                               uint64_t addressee, const char *record_id, uint64_t digest)
 {
     const platform_listener *l = sim_world_ext(d->w, &listener_key);
-    if (l && l->write_acked) l->write_acked(l->ud, flow, tenant, op, addressee, record_id, digest);
+    if (l && l->write_acked) l->write_acked(l->ud, site, flow, tenant, op, addressee, record_id, digest);
 }
 
 ha_settings *platform_ha_settings_get(domain *d)
@@ -232,6 +233,7 @@ static int ops_slot(sim_node *self, uint32_t site)
     if (o->nsites == MAX_SITES) return -1;
     o->site[o->nsites] = o->served_by[o->nsites] = site;
     o->gen[o->nsites] = 1;
+    o->synced[o->nsites] = true;   /* every site starts current */
     o->heard[o->nsites] = sim_world_start(self->world);
     return o->nsites++;
 }
@@ -290,11 +292,12 @@ static int ops_promote(sim_node *self, uint32_t home, uint32_t to, char *why, si
     return 0;
 }
 
-static void ops_reply_promote(sim_node *self, uint32_t home, uint32_t to, int rc, const char *why)
+static void ops_reply_promote(sim_node *self, uint32_t home, uint32_t to, int rc, const char *why, bool force)
 {
     ops *o = self->state;
     ha_msg *r = platform_ha_msg_new(HA_PROMOTE_REPLY);
     if (!r) return;
+    r->force = force;
     int i = ops_slot(self, home);
     r->site = home;
     r->by = to;
@@ -337,7 +340,7 @@ static int ops_failback(sim_node *self, uint32_t home, char *why, size_t n)
 
 /* The tenants of o->site[i] are served at home again (generation bumped): a failback that
  * completed, or their holder was lost while home is current. */
-static void ops_return_home(sim_node *self, int i, const char *how)
+static void ops_return_home(sim_node *self, int i, const char *how, bool force)
 {
     domain *d = domain_get(self->world);
     ha_world *h = platform_ha_world_get(d);
@@ -355,6 +358,7 @@ static void ops_return_home(sim_node *self, int i, const char *how)
     }
     r->site = home;
     r->gen = o->gen[i];
+    r->force = force;
     platform_ha_send(self, home, r, 64);
 }
 
@@ -390,7 +394,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
          * unserved while a current copy is up. */
         int holder = o->served_by[i] != from ? ops_slot(self, o->served_by[i]) : -1;
         if (holder >= 0 && m->flag && m->peer_lost && sim_node_now(self) - o->heard[holder] >= h->s.detect)
-            ops_return_home(self, i, ": the site serving them is lost");
+            ops_return_home(self, i, ": the site serving them is lost", false);
         else if (h->s.auto_failback && o->served_by[i] != from && m->flag && !o->failback_due[i]) {
             o->failback_due[i] = true;
             domain_timer_after(self, h->s.failback_delay, TAG_FAILBACK + (uint64_t)i, NULL);
@@ -398,10 +402,10 @@ static void ops_receive(sim_node *self, sim_msg *msg)
     } else if (m->op == HA_PROMOTE) {
         int rc = ops_promote(self, m->site, from, why, sizeof why);
         if (rc < 0) ops_log(self, "refused: %s", why);
-        ops_reply_promote(self, m->site, from, rc, why);
+        ops_reply_promote(self, m->site, from, rc, why, false);
     } else if (m->op == HA_RELEASED) {
         int k = ops_slot(self, m->site);
-        if (k >= 0 && o->served_by[k] == from) ops_return_home(self, k, "");
+        if (k >= 0 && o->served_by[k] == from) ops_return_home(self, k, "", false);
     }
     platform_ha_msg_free(m);
 }
@@ -446,7 +450,48 @@ int platform_ops_create(sim_world *w, sim_node **out)
     return 0;
 }
 
-int platform_ha_operator_promote(domain *d, sim_node *home, char *why, size_t n)
+/* A forced promotion: the holder of home's tenants is lost and no current copy is up, so the
+ * operator serves them from the copy the pair still has (home's, or else its backup's), and
+ * accepts the loss of what it lacks. The chosen site is the only candidate: the other one of
+ * the pair is the lost holder. */
+static int ops_force(sim_node *self, uint32_t home, uint32_t backup, char *why, size_t n)
+{
+    domain *d = domain_get(self->world);
+    ha_world *h = platform_ha_world_get(d);
+    ops *o = self->state;
+    int i = ops_slot(self, home), holder = i >= 0 ? ops_slot(self, o->served_by[i]) : -1;
+    int b = ops_slot(self, backup);
+    if (i < 0 || holder < 0 || b < 0) return -ENOSPC;
+    sim_time_t now = sim_node_now(self);
+    if (now - o->heard[holder] < h->s.detect) {
+        snprintf(why, n, "the tenants of %s are served by %s, which is alive: nothing to force", name_of(d, home),
+                 name_of(d, o->served_by[i]));
+        h->st.refused_promotions++;
+        return -EBUSY;
+    }
+    uint32_t to = o->served_by[i] != home && now - o->heard[i] < h->s.lease ? home
+                  : o->served_by[i] != backup && now - o->heard[b] < h->s.lease ? backup : UINT32_MAX;
+    if (to == UINT32_MAX) {
+        snprintf(why, n, "no site holding a copy of the tenants of %s is up and heard by ops", name_of(d, home));
+        h->st.refused_promotions++;
+        return -EHOSTDOWN;
+    }
+    h->st.forced++;
+    ops_log(self, "forced by the operator: the tenants of %s are served from the copy at %s%s", name_of(d, home),
+            name_of(d, to), o->synced[ops_slot(self, to)] ? "" : ", which was not current");
+    if (to == home) {
+        ops_return_home(self, i, ": forced by the operator", true);
+        return 0;
+    }
+    o->served_by[i] = to;
+    o->gen[i]++;
+    o->synced[i] = false;
+    h->st.promotions++;
+    ops_reply_promote(self, home, to, 0, "", true);
+    return 0;
+}
+
+int platform_ha_operator_promote(domain *d, sim_node *home, bool force, char *why, size_t n)
 {
     sim_node *o = ops_node(d);
     if (!o || !o->up) {
@@ -459,9 +504,22 @@ int platform_ha_operator_promote(domain *d, sim_node *home, char *why, size_t n)
         snprintf(why, n, "%s has no backup site", home->name);
         return -ENOENT;
     }
-    int rc = ops_promote(o, home->id, backup, why, n);
+    ops *st = o->state;
+    int b = ops_slot(o, backup);
+    int rc;
+    if (force) {
+        rc = ops_force(o, home->id, backup, why, n);
+    } else if (b >= 0 && !st->synced[b]) {
+        /* Serving a stale copy loses writes: only when the operator says so (force). */
+        snprintf(why, n, "the copy at %s is not current: promote with force = true to serve from it and lose "
+                         "what it lacks", name_of(d, backup));
+        platform_ha_stats_get(d)->refused_promotions++;
+        rc = -ESTALE;
+    } else {
+        rc = ops_promote(o, home->id, backup, why, n);
+        if (rc == 0) ops_reply_promote(o, home->id, backup, 0, "", false);
+    }
     if (rc < 0) ops_log(o, "operator promotion refused: %s", why);
-    else ops_reply_promote(o, home->id, backup, 0, "");
     return rc;
 }
 
@@ -548,8 +606,20 @@ static void release_held(sim_node *site, site_ha *h, uint64_t upto)
     h->nheld = keep;
 }
 
-/* Answers held for the backup that will never be given: those writes were not acknowledged. */
-static void drop_held(site_ha *h)
+/* Answers held for the backup that will never be given: those writes were not acknowledged.
+ * Their flows end by their timeouts, with this cause. */
+static void drop_held(sim_node *site, site_ha *h, flow_cause c, uint32_t b)
+{
+    domain *d = domain_find(site->world);
+    for (size_t i = 0; i < h->nheld; i++) {
+        if (d) domain_flow_blame(d, h->held[i].m->inquirer, h->held[i].m->flow, c, site->id, b);
+        domain_msg_free(h->held[i].m);
+    }
+    h->nheld = 0;
+}
+
+/* The world is going: nothing to tell. */
+static void free_held(site_ha *h)
 {
     for (size_t i = 0; i < h->nheld; i++) domain_msg_free(h->held[i].m);
     h->nheld = 0;
@@ -564,7 +634,7 @@ static void drop_repairs(site_ha *h)
 
 void platform_ha_site_free(sim_world *w, site_ha *h)
 {
-    drop_held(h);
+    free_held(h);
     free(h->held);
     sim_msgq_free(w, &h->slow);
     drop_repairs(h);
@@ -638,7 +708,7 @@ static void heartbeat_tick(sim_node *site)
         h->serving_own = h->serving_peer = false;
         /* Answers waiting for the backup will not be given: those writes were never
          * acknowledged (and may be lost if the peer takes over). */
-        drop_held(h);
+        drop_held(site, h, CAUSE_NOT_SERVING, site->id);
         h->peer_gen = 0;
         site_log(site, "fenced: heard neither ops nor the peer site for the lease; serving nothing");
     }
@@ -650,7 +720,7 @@ static void heartbeat_tick(sim_node *site)
                         : hw->s.sync ? "writes are acknowledged without a copy until it is back (semisync)"
                                      : "replication to it is suspended");
         if (strict) {
-            drop_held(h);   /* never acknowledged */
+            drop_held(site, h, CAUSE_NO_BACKUP, h->peer);   /* never acknowledged */
         } else {
             release_held(site, h, UINT64_MAX);
         }
@@ -699,7 +769,7 @@ void platform_ha_site_timer(sim_node *site, uint64_t tag, void *arg)
         break;
     case TAG_OPERATOR:
         if (h->peer_lost && !h->serving_peer && h->peer != UINT32_MAX &&
-            platform_ha_operator_promote(d, sim_world_node(site->world, h->peer), why, sizeof why) < 0)
+            platform_ha_operator_promote(d, sim_world_node(site->world, h->peer), false, why, sizeof why) < 0)
             site_log(site, "the operator could not promote: %s", why);
         break;
     case TAG_SLOW_DISK: slow_disk_next(site); break;
@@ -711,7 +781,7 @@ void platform_ha_site_crash(sim_node *site)
 {
     site_ha *h = platform_ha_of(site);
     /* Answers not yet sent die with the connections; the writes stay (or not: lose_state). */
-    drop_held(h);
+    drop_held(site, h, CAUSE_NODE_DOWN, UINT32_MAX);
     sim_msgq_clear(site->world, &h->slow);
     drop_repairs(h);
     h->serving_own = h->serving_peer = false;
@@ -762,8 +832,9 @@ static void ask_resync(sim_node *site, uint32_t from)
         return;
     ha_msg *m = platform_ha_msg_new(HA_RESYNC);
     if (!m) return;
+    if (!h->resync_asked)   /* asked again every detection time until answered: say it once */
+        site_log(site, "asking %s for a resynchronisation", sim_world_node(site->world, from)->name);
     h->resync_asked = now;
-    site_log(site, "asking %s for a resynchronisation", sim_world_node(site->world, from)->name);
     platform_ha_send(site, from, m, 64);
 }
 
@@ -810,12 +881,26 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
          * on without it (it is what an asynchronous loss loses). Never ship it late. */
         size_t tail = h->out.len;
         platform_repl_restart(&h->out);
-        drop_held(h);
+        drop_held(site, h, CAUSE_NOT_SERVING, site->id);
         site_log(site, "its tenants are served by %s: standing by (%zu unreplicated records discarded)",
                  sim_world_node(site->world, m->by)->name, tail);
     }
     h->serving_own = false;
     if (!h->resynced) ask_resync(site, m->by);
+}
+
+/* A forced promotion made our copy the pair's reference: it is current by decree (what it
+ * lacks is lost, and audited), so we serve it and resynchronise the peer from it. */
+static void become_reference(sim_node *site)
+{
+    site_ha *h = platform_ha_of(site);
+    h->awaiting_ops = false;
+    h->standby = false;
+    h->audit_on_serve = false;   /* the forced audit covers it */
+    if (h->resynced) return;
+    h->resynced = true;
+    h->said_not_current = false;
+    site_log(site, "forced: our copy becomes the reference of the pair");
 }
 
 /* Failback: tell ops we released home's tenants once the peer has applied all we wrote. */
@@ -880,12 +965,13 @@ bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
         if (m->flag) {
             h->serving_peer = true;
             h->peer_gen = m->gen;
+            if (m->force) become_reference(site);
             reroute(site, m->site);
             site_log(site, "promoted: serving the tenants of %s (generation %" PRIu64 ")",
                      sim_world_node(site->world, m->site)->name, m->gen);
             check_split_brain(site);
             platform_tell_promoted(d, m->site, sim_node_now(site), false);
-            platform_tell_audit(d, m->site, site->id, "promotion");
+            platform_tell_audit(d, m->site, site->id, m->force ? "forced" : "promotion");
         } else {
             site_log(site, "promotion refused: %s", m->why);
         }
@@ -905,15 +991,19 @@ bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
         h->serving_own = true;
         h->standby = false;
         h->gen = m->gen;
+        if (m->force) become_reference(site);
         reroute(site, site->id);
         site_log(site, "failed back: serving its own tenants again (generation %" PRIu64 ")", m->gen);
         check_split_brain(site);
         platform_tell_promoted(d, site->id, sim_node_now(site), true);
-        platform_tell_audit(d, site->id, site->id, "failback");
+        platform_tell_audit(d, site->id, site->id, m->force ? "forced" : "failback");
         break;
     case HA_RESYNC: {
         if (!h->resynced) {   /* our own copy is stale: sending it would spread the loss */
-            site_log(site, "cannot resynchronise %s: our copy is not current either", sim_world_node(site->world, from)->name);
+            if (!h->said_not_current)   /* asked every detection time: say it once */
+                site_log(site, "cannot resynchronise %s: our copy is not current either (an operator can force a "
+                               "promotion from the best copy)", sim_world_node(site->world, from)->name);
+            h->said_not_current = true;
             break;
         }
         ha_msg *snap = platform_repl_snapshot(site, from);
@@ -934,6 +1024,7 @@ bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
             h->out.applied_epoch = m->epoch;
             h->out.applied = 0;
             h->resynced = true;
+            h->said_not_current = false;
             site_log(site, "resynchronised from %s: %u rows", sim_world_node(site->world, from)->name, m->nrecs);
         } else {   /* not resynced: it stays so (failback is refused) and asks again later */
             site_log(site, "resynchronisation from %s failed: %s", sim_world_node(site->world, from)->name, strerror(-rc));

@@ -138,6 +138,7 @@ typedef struct site_ha {
     bool promote_asked;
     bool standby;               /* ops says our own tenants are served by the peer */
     bool resynced;              /* our copy of the shared tenants is current (no lost state) */
+    bool said_not_current;      /* a resync was refused for that and logged: say it once */
     bool awaiting_ops;          /* back from a crash: whether our copy is still current is
                                  * unknown until ops says who served our tenants meanwhile */
     sim_time_t resync_asked;
@@ -158,6 +159,7 @@ typedef struct site_ha {
 typedef struct ha_stats {
     uint64_t shipped, applied, snapshots, snapshot_rows;
     uint64_t promotions, failbacks, refused_promotions, refused_failbacks, refused_requests;
+    uint64_t forced;            /* forced promotions (operator.promote{force}) */
     uint64_t repairs_detected, repairs_done;
     uint64_t split_brain_seen;  /* moments two sites served one tenant: must stay 0 */
     double max_lag_ms;
@@ -199,8 +201,12 @@ site_ha *platform_ha_of(sim_node *site);
 extern const sim_node_kind platform_ops_kind;
 int  platform_ops_create(sim_world *w, sim_node **out);
 /* Promote the tenants of `home` at their backup now / fail them back home. 0, or a negative
- * errno with a one-line reason in why (refused: the home site is alive, not resynced...). */
-int  platform_ha_operator_promote(domain *d, sim_node *home, char *why, size_t n);
+ * errno with a one-line reason in why (refused: the home site is alive, the backup's copy is
+ * not current, not resynced...). With force, the tenants of `home`, whose holder is lost, are
+ * served now by the one site of the pair that ops hears (home itself, or its backup) even if
+ * its copy is not current: that copy becomes the reference of the pair, and the acknowledged
+ * writes it lacks are lost (audited "forced" and counted in the RPO). */
+int  platform_ha_operator_promote(domain *d, sim_node *home, bool force, char *why, size_t n);
 int  platform_ha_operator_failback(domain *d, sim_node *home, char *why, size_t n);
 void platform_ha_note_lag(domain *d, sim_time_t now, int64_t lag);
 
@@ -208,11 +214,12 @@ void platform_ha_note_lag(domain *d, sim_time_t now, int64_t lag);
  * Each callback reads; none may change the world. */
 typedef struct platform_listener {
     /* A write of a tenant was acknowledged to its body (before the answer leaves). */
-    void (*write_acked)(void *ud, uint64_t flow, uint32_t tenant, repl_op op, uint64_t addressee,
-                        const char *record_id, uint64_t digest);
+    void (*write_acked)(void *ud, uint32_t site, uint64_t flow, uint32_t tenant, repl_op op,
+                        uint64_t addressee, const char *record_id, uint64_t digest);
     /* The tenants of `home` are now served by their backup (failback: by home again). */
     void (*promoted)(void *ud, uint32_t home, sim_time_t at, bool failback);
-    /* Audit every acknowledged write of the tenants of `home` against `site`'s store now. */
+    /* Audit every acknowledged write of the tenants of `home` against `site`'s store now
+     * (when: "promotion", "forced", "failback" or "restart"). */
     void (*audit)(void *ud, uint32_t home, uint32_t site, const char *when);
     void *ud;
 } platform_listener;

@@ -26,6 +26,8 @@ typedef struct ha_msg {
     uint8_t op;
     uint8_t flag;              /* granted / serving / synced / found */
     uint8_t peer_lost;         /* heartbeat to ops: the sender has declared its peer lost */
+    uint8_t force;             /* promote_reply, serve: the operator forced it (a copy that was not
+                                * current becomes the reference; what it lacks is lost) */
     uint32_t site;             /* the site whose tenants are concerned (home) */
     uint32_t by;               /* who serves them */
     uint64_t gen, epoch, seq;
@@ -48,8 +50,8 @@ ha_world *platform_ha_world_find(const domain *d);   /* never creates it */
 /* Tell the listener (platform_listen), if any. */
 void platform_tell_promoted(domain *d, uint32_t home, sim_time_t at, bool failback);
 void platform_tell_audit(domain *d, uint32_t home, uint32_t site, const char *when);
-void platform_tell_write_acked(domain *d, uint64_t flow, uint32_t tenant, repl_op op, uint64_t addressee,
-                               const char *record_id, uint64_t digest);
+void platform_tell_write_acked(domain *d, uint32_t site, uint64_t flow, uint32_t tenant, repl_op op,
+                               uint64_t addressee, const char *record_id, uint64_t digest);
 ha_msg *platform_ha_msg_new(uint8_t op);
 void platform_ha_msg_free(void *p);
 int platform_ha_send(sim_node *from, uint32_t to, ha_msg *m, uint32_t size);

@@ -137,7 +137,14 @@ void platform_repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uin
             /* A write that cannot be applied (our disk is full) is not acknowledged: the
              * sender keeps it and sends it again. */
             int rc = platform_tenant_apply(t, r, d);
-            if (rc == -ENOSPC || rc == -EIO || rc == -ENOMEM) break;
+            if (rc == -ENOSPC || rc == -EIO || rc == -ENOMEM) {
+                /* The writes whose answers wait for this backup (synchronous mode) will time
+                 * out for our disk, unless it recovers first. */
+                for (uint32_t k = i; k < m->nrecs; k++)
+                    if (m->recs[k].flow)
+                        domain_flow_blame(d, m->recs[k].tenant, m->recs[k].flow, CAUSE_DISK, site->id, UINT32_MAX);
+                break;
+            }
             in->applied = r->seq;
             platform_ha_world_get(d)->st.applied++;
         }

@@ -229,6 +229,13 @@ void platform_site_reply_to_body(sim_node *server, body *b, flow_kind kind, flow
 
 static bool is_site(const sim_node *n) { return n->kind == &platform_site_kind; }
 
+/* This server's store refused a write of m's flow (disk full, I/O): the cause it fails with.
+ * Only where the store failed: a server relaying an error from elsewhere names no cause. */
+static void store_failed(sim_node *server, const flow_msg *m)
+{
+    domain_flow_blame(domain_get(server->world), m->inquirer, m->flow, CAUSE_DISK, server->id, UINT32_MAX);
+}
+
 /* A write for replication to the tenant's other site (sites only: an agency has no backup). */
 static void replicate(sim_node *server, const body *b, repl_rec rec)
 {
@@ -242,7 +249,8 @@ static void reply_write(sim_node *server, body *b, flow_kind kind, flow_msg *m, 
                         repl_op op, uint64_t addressee, uint64_t digest)
 {
     domain *d = domain_get(server->world);
-    if (e == FLOW_OK) platform_tell_write_acked(d, m->flow, b->tenant, op, addressee, m->record_id, digest);
+    if (e == FLOW_SERVER_ERROR) store_failed(server, m);
+    if (e == FLOW_OK) platform_tell_write_acked(d, server->id, m->flow, b->tenant, op, addressee, m->record_id, digest);
     if (is_site(server))
         platform_ha_reply(server, b, kind, m, e, platform_site_reply_to_body);
     else
@@ -254,7 +262,7 @@ static flow_error store_error(int rc) { return rc == -EEXIST ? FLOW_DUPLICATE : 
 /* Merge the update's fields into the stored record; not_found if there is none, duplicate
  * never. Both payloads must be JSON objects (else the update is refused as malformed). On
  * success *rec is the record's new image, for replication. */
-static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, const domain *d, repl_rec *rec)
+static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, domain *d, repl_rec *rec)
 {
     sqlite3_stmt *get = sim_store_stmt(t->store, TENANT_ST_REPLICA_BY_RECORD,
         "SELECT payload, pub_end, addressee_no, item, schema, pub_start FROM replica"
@@ -273,6 +281,11 @@ static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, const domai
     cJSON *update = cJSON_ParseWithLength((const char *)m->data, m->data_len);
     flow_error e = FLOW_SERVER_ERROR;
     char *merged = NULL;
+    if (!cJSON_IsObject(stored) && cJSON_IsObject(update)) {
+        /* The stored row is damaged (corrupt_replica): merging into it would store garbage. */
+        e = FLOW_INTEGRITY;
+        domain_flow_blame(d, m->inquirer, m->flow, CAUSE_DAMAGED_ROW, b->server, UINT32_MAX);
+    }
     if (cJSON_IsObject(stored) && cJSON_IsObject(update)) {
         for (cJSON *f = update->child; f; f = f->next) {
             cJSON *copy = cJSON_Duplicate(f, 1);
@@ -313,6 +326,7 @@ static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *
     repl_rec rec = {0};
     flow_error e;
     if (is_site(server) && !platform_ha_write_allowed(server, b)) {
+        domain_flow_blame(d, m->inquirer, m->flow, CAUSE_NO_BACKUP, server->id, platform_ha_of(server)->peer);
         free(m->data);
         m->data = NULL;
         m->data_len = 0;
@@ -364,6 +378,7 @@ static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
     }
     if (log_write(server, t, b, (repl_rec){.op = REC_INQUIRY_LOG,
                          .v = {(int64_t)m->flow, sim_node_now(server), m->procedure, m->item, m->staff}}) < 0) {
+        store_failed(server, m);
         platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_SERVER_ERROR);
         return;
     }
@@ -418,6 +433,9 @@ static void answer_inquiry(sim_node *server, tenant_db *t, body *b, flow_msg *m,
         m->data_len = 0;
         e = FLOW_SERVER_ERROR;
     }
+    if (e == FLOW_INTEGRITY || e == FLOW_SERVER_ERROR)
+        domain_flow_blame(domain_get(server->world), m->inquirer, m->flow,
+                          e == FLOW_INTEGRITY ? CAUSE_DAMAGED_ROW : CAUSE_DISK, server->id, UINT32_MAX);
     m->code = 0;   /* the provider's code is not the inquirer's business */
     m->error = (uint8_t)e;
     domain_send(server, b->ifs, FLOW_PROVISION, m, 512);
@@ -438,6 +456,7 @@ static void provision_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
         m->data = NULL;
         m->data_len = 0;
         m->error = FLOW_SERVER_ERROR;
+        store_failed(server, m);
     }
     m->code = 0;
     platform_site_reply_to_body(server, b, FLOW_PROVISION, m, (flow_error)m->error);
@@ -463,7 +482,11 @@ static void code_response_in(sim_node *server, tenant_db *t, body *b, flow_msg *
     }
     flow_error e = m->error;
     uint64_t code = m->code;
-    if (e == FLOW_OK && is_site(server) && !platform_ha_write_allowed(server, b)) e = FLOW_UNREACHABLE;
+    if (e == FLOW_OK && is_site(server) && !platform_ha_write_allowed(server, b)) {
+        e = FLOW_UNREACHABLE;
+        domain_flow_blame(domain_get(server->world), m->inquirer, m->flow, CAUSE_NO_BACKUP, server->id,
+                          platform_ha_of(server)->peer);
+    }
     if (e == FLOW_OK) {
         int rc = platform_tenant_seed_code(t, b, addressee, code);
         e = rc == 0 ? FLOW_OK : store_error(rc);
@@ -511,6 +534,7 @@ static bool refuse(sim_node *self, body *b, flow_kind kind, flow_msg *m, bool fr
 {
     domain *d = domain_get(self->world);
     if (kind == FLOW_PROVISION || platform_ha_serves(self, b)) return false;
+    domain_flow_blame(d, m->inquirer, m->flow, CAUSE_NOT_SERVING, self->id, b->home);
     platform_ha_of(self)->refused++;
     platform_ha_stats_get(d)->refused_requests++;
     if (kind == FLOW_INQUIRY && !from_body) {   /* from the NWS: answer through our ifs */
@@ -557,8 +581,13 @@ void platform_site_process(sim_node *self, sim_msg *msg)
 static void site_receive(sim_node *self, sim_msg *msg)
 {
     if (platform_ha_site_receive(self, msg)) return;
+    if (domain_msg_discard_damaged(self, msg)) return;
     site_ha *h = platform_ha_of(self);
     if (h->disk_delay > 0 || h->slow.len) {   /* the slow-disk fault: in order, later */
+        const flow_msg *m = msg->payload;
+        domain *d = domain_get(self->world);
+        if (m && domain_kind_of(d, msg->type) != FLOW_KINDS)
+            domain_flow_blame(d, m->inquirer, m->flow, CAUSE_DISK, self->id, UINT32_MAX);
         platform_ha_site_defer(self, msg);
         return;
     }

@@ -130,6 +130,9 @@ static sim_node *check_site(lua_State *L, int idx, const char *what)
     return n;
 }
 
+/* The largest population lg{} takes: above Japan's (about 125 million), below 2^32. */
+enum { LG_POPULATION_MAX = 200000000 };
+
 /* lg { code = "131016", name = "千代田区", home = east, backup = west, population = 66680,
  *      link = { latency = "2ms" } } (node_body_create_lg) */
 static int l_lg(lua_State *L)
@@ -152,7 +155,10 @@ static int l_lg(lua_State *L)
     sim_node *backup = lua_isnil(L, -1) ? home : check_site(L, -1, code);
     lua_getfield(L, 1, "population");
     lua_Integer pop = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
-    if (pop < 0) return luaL_error(L, "lg %s: population must not be negative", code);
+    /* residents{} keeps a body's residents in 32 bits: 2^32 would wrap to none. A bound well
+     * above Japan's whole population refuses that before any arithmetic. */
+    if (pop < 0 || pop > LG_POPULATION_MAX)
+        return luaL_error(L, "lg %s: population must be from 0 to %d", code, LG_POPULATION_MAX);
     lua_getfield(L, 1, "link");
     int opts = lua_gettop(L);
 

@@ -34,8 +34,16 @@ local function case(name, inject, during, opts)
   at(slot + duration("20m"), function() p.after = (opts.probe_after or opts.probe or ask)() end)
   expect(name .. " takes effect (" .. during .. ")", function(r)
     local got = outcome[p.during]
-    if opts.check then return opts.check(p, got, r) end
-    return got == during, tostring(got)
+    local ok, why
+    if opts.check then ok, why = opts.check(p, got, r) else ok, why = got == during, tostring(got) end
+    -- a service failure is charged to the fault that caused it (its cause), not to the slot
+    local failure = got == "timeout" or got == "unreachable" or got == "integrity" or got == "server_error"
+    if ok and failure and type(p.fault) == "table" then
+      local f = r.faults[p.fault.id]
+      ok = f.failed >= 1 and f.tenants >= 1
+      why = why .. "; charged to it: " .. f.failed .. " failure(s), " .. f.tenants .. " tenant(s) cut off"
+    end
+    return ok, why
   end)
   expect(name .. " ends and service returns", function()
     return outcome[p.after] == (opts.after or "ok"), tostring(outcome[p.after])
@@ -70,13 +78,18 @@ case("duplicate", function() return fault.duplicate("west.ifs", "nws", { rate = 
   { check = function(p, got, r) return got == "ok" and r.late_answers > 0, tostring(got) .. ", late answers " .. r.late_answers end })
 case("reorder", function() return fault.reorder("west.ifs", "nws", { rate = 1, delay = "2s", duration = "10m" }) end, "ok, later",
   { check = function(p, got) return got == "ok" and latency[p.during] > duration("100ms"), tostring(got) .. " in " .. fmt_duration(latency[p.during] or 0) end })
--- a bit error on the link damages the inquiry's agency code on its way to the NWS (both
--- directions are affected): the NWS finds no such code
-case("corrupt", function() return fault.corrupt("nws", "west.ifs", { rate = 1, duration = "10m" }) end, "no_code")
--- on the provider's side the inquiry reaches Chiyoda's server with a damaged code (nobody
--- there) or its sealed answer fails to open: either way an explicit error, never a wrong answer
+-- a bit error on the link damages the inquiry on its way to the NWS (both directions are
+-- affected): the receiver's integrity check discards it, so the inquiry times out, counted
+-- and charged to the fault; never a damaged code acted on
+local function discarded(p, got, r)
+  return got == "timeout" and r.damaged_discarded > 0, tostring(got) .. ", " .. r.damaged_discarded .. " discarded"
+end
+case("corrupt", function() return fault.corrupt("nws", "west.ifs", { rate = 1, duration = "10m" }) end, "timeout",
+  { check = discarded })
+-- on the provider's side likewise: the inquiry or its sealed answer is discarded, never a
+-- wrong answer
 case("corrupt (provider side)", function() return fault.corrupt("nws", "east.ifs", { rate = 1, duration = "10m" }) end,
-  "not_found or integrity", { check = function(p, got) return got == "not_found" or got == "integrity", tostring(got) end })
+  "timeout", { check = discarded })
 
 -- key rotation mid-flight: the inquirer's interface system (west.ifs) gets a new key pair
 -- after Chiyoda's side sealed the answer for the old one and before it arrives. Without a
