@@ -3,15 +3,17 @@
 set -euo pipefail
 source tests/lib.sh "$@"
 
-# flow_e2e.lua breaks two invariants on purpose (a leaked individual number, an inquiry with
-# no staff member): exit 1, and those are the only failures.
+# flow_e2e.lua breaks one invariant on purpose (a leaked individual number): exit 1, and that
+# is the only failure. Its inquiry with no staff member is refused at Osaka's own server
+# (no_staff), so the staff invariant holds: nothing unchecked reached the network.
 expect_exit 1 run topologies/small.lua tests/lua/flow_e2e.lua -q --out "$TMP/e2e"
 S="$TMP/e2e/summary.json"
 expect_json "$S" '[(.expectations[] | select(.passed != true)), (.invariants[] | select(.held != true))] | map(.name)' \
-    '. == ["no individual number on the network", "every inquiry names a staff member"]' \
-    "exactly the two deliberate invariant failures"
+    '. == ["no individual number on the network"]' \
+    "exactly the one deliberate invariant failure"
 invariant_failed "$S" "no individual number on the network" '^1 message'
-invariant_failed "$S" "every inquiry names a staff member" '^1 inquiries'
+expect_json "$S" '[.invariants[] | select(.name == "no node but the NWS holds a resident-derived key and an agency code of one person")][0].held' \
+    '. == true' "the unlinkability invariant is checked and holds"
 expect_json "$S" .exit_status '. == 1' "a broken invariant: exit status 1"
 expectation_held "$S" "the provision is exactly what Chiyoda registered"
 for outcome in no_code duplicate not_permitted no_staff integrity not_found timeout unreachable; do
@@ -68,7 +70,9 @@ expect_match "$TMP/err" "bad_code.lua:1: lg 131017: wrong check digit \(expected
 
 # two days of workload: inquiries on business days only, new residents, the nightly batch
 expect_exit 0 run topologies/small.lua tests/lua/workload_days.lua -q --set key_rotation=1h --out "$TMP/days"
-expect_json "$TMP/days/summary.json" .flows.inquiry.started '. >= 700 and . <= 799' "about 750 inquiries started"
+# 400 a day over two business days, at the share of the permission table's weight whose inquirer
+# and provider small.lua has (municipalities and the pension service; no prefecture, no other agency)
+expect_json "$TMP/days/summary.json" .flows.inquiry.started '. >= 550 and . <= 680' "about 615 inquiries started"
 expect_json "$TMP/days/summary.json" .flows.code_request '.started >= 1 and .outcomes.ok >= 1' \
     "new residents' codes requested and obtained"
 

@@ -59,6 +59,13 @@ h1=$(trace_hash "$TMP/replay")
 expect_exit 1 run topologies/small.lua "$scenario" --seed 7 -q --out "$TMP/replay2"
 expect_json "$TMP/replay2/summary.json" .trace_hash ". == \"$h1\"" "the replay gives the same trace hash"
 
+# ---- every violation the swarm ever found and shrank replays clean now (tests/swarm/found) ------
+for f in tests/swarm/found/swarm-*.lua; do
+    seed=$(basename "$f" .lua); seed=${seed#swarm-}
+    expect_exit 0 run topologies/small.lua "$f" --seed "$seed" -q --out "$TMP/found$seed"
+    expectation_held "$TMP/found$seed/summary.json" "the swarm's checker saw no violation"
+done
+
 # ---- the swarm: 200 seeds, every kind and mode, no violation -------------------------------------
 expect_exit 0 swarm --seeds 200 --jobs 2 --out "$TMP/ci"
 S="$TMP/ci/swarm.json"

@@ -72,26 +72,47 @@ static void test_code_issuance(void)
     CHECK(fx_site_code(&fx, fx.west, fx.b, at_b) == cb);
     CHECK(fx_site_code(&fx, fx.east, fx.b, at_b) == cb);
 
-    /* the path: site -> J-LIS with the resident-record code and no addressee number; J-LIS ->
-     * NWS with the person key only; the NWS answers the code; the body hears no code */
-    const fx_sent *to_jlis = sent_of(&fx, f1, FLOW_CODE_REQUEST, fx.east->id, fx.jlis->id);
+    /* the path (Art. 21-2): body -> server with the addressee number; the server issues the
+     * acquisition number to the body; body -> J-LIS (住基ネット) with the resident-record code
+     * and the acquisition number, no addressee number; J-LIS -> NWS with the person key; the
+     * NWS -> the server's interface system -> the server with the code and the acquisition
+     * number; the body hears no code */
+    uint32_t east_ifs = node_id(&fx, "east.ifs");
+    const fx_sent *issued = sent_of(&fx, f1, FLOW_CODE_REQUEST, fx.east->id, fx.lg_a->id);
+    const fx_sent *to_jlis = sent_of(&fx, f1, FLOW_CODE_REQUEST, fx.lg_a->id, fx.jlis->id);
     const fx_sent *to_nws = sent_of(&fx, f1, FLOW_CODE_REQUEST, fx.jlis->id, fx.nws->id);
-    const fx_sent *answer = sent_of(&fx, f1, FLOW_CODE_RESPONSE, fx.nws->id, fx.jlis->id);
+    const fx_sent *answer = sent_of(&fx, f1, FLOW_CODE_RESPONSE, fx.nws->id, east_ifs);
+    const fx_sent *to_server = sent_of(&fx, f1, FLOW_CODE_RESPONSE, east_ifs, fx.east->id);
     const fx_sent *to_body = sent_of(&fx, f1, FLOW_CODE_RESPONSE, fx.east->id, fx.lg_a->id);
-    CHECK(to_jlis && to_nws && answer && to_body);
-    if (to_jlis && to_nws && answer && to_body) {
+    CHECK(issued && to_jlis && to_nws && answer && to_server && to_body);
+    CHECK(sent_of(&fx, f1, FLOW_CODE_REQUEST, fx.east->id, fx.jlis->id) == NULL);   /* not via the server */
+    CHECK(sent_of(&fx, f1, FLOW_CODE_RESPONSE, UINT32_MAX, fx.jlis->id) == NULL);   /* nothing back to J-LIS */
+    CHECK(sent_of(&fx, f1, FLOW_CODE_RESPONSE, fx.jlis->id, UINT32_MAX) == NULL);
+    if (issued && to_jlis && to_nws && answer && to_server && to_body) {
+        CHECK(issued->acquisition_no != 0);
+        CHECK_INT(issued->code, 0);
         CHECK_INT(to_jlis->addressee_no, 0);
         CHECK_INT(to_jlis->person_key, 0);
+        CHECK(to_jlis->resident_code != 0);
+        CHECK(to_jlis->acquisition_no == issued->acquisition_no);
+        CHECK_INT(to_jlis->code, 0);
         CHECK(to_nws->person_key == fx_person_key(&fx, person));
+        CHECK_INT(to_nws->resident_code, 0);
+        CHECK(to_nws->acquisition_no == issued->acquisition_no);
         CHECK(answer->code == ca);
+        CHECK(answer->acquisition_no == issued->acquisition_no);
+        CHECK_INT(answer->person_key, 0);
+        CHECK(to_server->code == ca);
         CHECK_INT(to_body->code, 0);
+        CHECK_INT(to_body->acquisition_no, 0);   /* matched, forgotten */
         CHECK_INT(to_body->addressee_no, at_a);
     }
+    CHECK_INT(sim_map_len(&platform_node_db(fx.d, fx.east->id)->pending), 0);
 
     /* the same person at the same body again: the NWS answers the code it issued */
     uint64_t f3 = node_body_acquire_code(fx.lg_a, at_a);
     fx_run_for(&fx, SEC);
-    const fx_sent *again = sent_of(&fx, f3, FLOW_CODE_RESPONSE, fx.nws->id, fx.jlis->id);
+    const fx_sent *again = sent_of(&fx, f3, FLOW_CODE_RESPONSE, fx.nws->id, east_ifs);
     CHECK(again && again->code == ca);
     char where[128];
     snprintf(where, sizeof where, "SELECT COUNT(*) FROM codes WHERE person = %lld AND body = %u",
@@ -112,6 +133,7 @@ static void test_code_issuance(void)
     CHECK(fx_site_code(&fx, fx.pension, fx.agency, 5) == s3);
     CHECK_INT(fx_invariant(&fx, "codes differ across bodies for the same person", NULL, 0), 1);
     CHECK_INT(fx_invariant(&fx, "no individual number on the network", NULL, 0), 1);
+    CHECK_INT(fx_invariant(&fx, FX_INV_UNLINKABLE, NULL, 0), 1);
     all_ended_once(&fx);
     CHECK(!fx.oom);
     fx_close(&fx);
@@ -167,7 +189,9 @@ static void test_inquiry_routing(void)
     snprintf(where, sizeof where, "inquirer = %u AND provider = %u AND procedure = %d AND outcome = 'provided'",
              fx.lg_b->id, fx.lg_a->id, FX_PROC_CHILD_ALLOWANCE);
     CHECK_INT(nws_count(&fx, where), 3);
-    CHECK_INT(fx_store_int(node_nws_store(fx.nws), "SELECT staff FROM access_records WHERE serial_no = 2"), 8);
+    /* the staff member is in the inquirer's own log, and went no further */
+    snprintf(where, sizeof where, "SELECT COUNT(*) FROM inquiry_log WHERE tenant = %u AND staff = 8", fx.b->tenant);
+    CHECK_INT(fx_store_int(platform_node_db(fx.d, fx.west->id)->store, where), 1);
     CHECK_INT(fx_store_int(node_nws_store(fx.nws), "SELECT item FROM access_records WHERE serial_no = 3"), FX_ITEM_TAX);
     /* the provider logged what it answered, the inquirer what it received, by serial number */
     snprintf(where, sizeof where, "SELECT COUNT(*) FROM provision_log WHERE tenant = %u AND outcome = 'ok'", fx.a->tenant);
@@ -224,14 +248,16 @@ static void test_refusals(void)
     CHECK_INT(nws_count(&fx, "1"), 0);
     CHECK_INT(fx.d->stats.outcome[FLOW_INQUIRY][FLOW_NOT_PERMITTED], 4);
 
-    /* an inquiry that names no staff member: refused, and the invariant about it breaks */
+    /* an inquiry that names no staff member: refused at the inquirer's own server (seed slide
+     * 14), before the NWS; the invariant holds (nothing unchecked reached the network) */
     CHECK_INT(fx_invariant(&fx, "every inquiry names a staff member", NULL, 0), 1);
     uint64_t g = node_body_inquire(fx.lg_b, 1, FX_PROC_CHILD_ALLOWANCE, fx.lg_a->id, 0);
     fx_run_for(&fx, SEC);
     const fx_end *e = fx_end_of(&fx, g);
     CHECK(e && e->error == FLOW_NO_STAFF);
-    CHECK_INT(fx.d->stats.unnamed_staff, 1);
-    CHECK_INT(fx_invariant(&fx, "every inquiry names a staff member", NULL, 0), 0);
+    CHECK(!sent_of(&fx, g, FLOW_INQUIRY, fx.west->id, UINT32_MAX));
+    CHECK_INT(fx.d->stats.unnamed_staff, 0);
+    CHECK_INT(fx_invariant(&fx, "every inquiry names a staff member", NULL, 0), 1);
 
     /* a new resident with no code yet: b's own site answers no_code; the NWS never sees it */
     uint32_t fresh = node_body_new_resident(fx.d, fx.b);

@@ -1,6 +1,7 @@
 -- topologies/small.lua - the national flow in miniature, for training and tests: the NWS,
 -- J-LIS, two platform sites with their interface systems, four municipalities and the
--- pension service. Latencies are assumptions (DESIGN.md §2: unknown real parameters are
+-- pension service. Each municipality reaches J-LIS by its own 住基ネット connection (lg{}
+-- makes it, 10 ms). Latencies are assumptions (DESIGN.md §2: unknown real parameters are
 -- scenario parameters).
 
 start "2017-11-13 08:30"
@@ -17,8 +18,6 @@ local east = site { name = "east" }
 local west = site { name = "west" }
 link("east.ifs", hub, { latency = "4ms", bandwidth = "1Gbps" })
 link("west.ifs", hub, { latency = "7ms", bandwidth = "1Gbps" })
-link(east, "jlis", { latency = "5ms" })
-link(west, "jlis", { latency = "8ms" })
 link(east, west, { latency = "8ms", bandwidth = "10Gbps" })
 
 lg { code = "131016", name = "千代田区", home = east, backup = west, population = 66680 }

@@ -222,6 +222,7 @@ static const char *outcome_message(connect_op op, flow_error e)
     case FLOW_DUPLICATE: return op == OP_CODE_ACQUISITION ? "the addressee already has a code" : "the record id exists";
     case FLOW_NO_STAFF: return "the inquiry named no staff member";
     case FLOW_SERVER_ERROR: return "the intermediate server could not store it (disk full or I/O error)";
+    case FLOW_UNKNOWN_ACQUISITION: return "the answer's acquisition number matched none the intermediate server issued: no code stored";
     default: return "";
     }
 }

@@ -380,6 +380,57 @@ static void h_checks(sim_http_req *r, void *ud)
     sim_http_respond_json(r, 200, cJSON_Duplicate(d->checks, 1));
 }
 
+/* GET /api/disclosure?person=N: what the person sees in マイナポータル (kinds/mynaportal.c):
+ * who asked whom, when and why; 不開示 rows withheld. Reading it changes nothing in the run. */
+static void h_disclosure(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    uint64_t person = 0;
+    bool bad = false;
+    if (!query_u64(r, "person", &person, &bad)) {
+        if (!bad) sim_http_respond_error(r, 400, "'person' (a person number: resident(lg, addressee).person) is required");
+        return;
+    }
+    node_disclosure_row *rows;
+    size_t nrows;
+    char why[160];
+    int rc = node_mynaportal_disclose(d->w, person > INT64_MAX ? -1 : (int64_t)person, &rows, &nrows, why, sizeof why);
+    if (rc < 0) {
+        sim_http_respond_error(r, rc == -ENOENT ? 404 : rc == -ENODEV ? 409 : 500, "%s", why);
+        return;
+    }
+    domain *dom = domain_find(d->w);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "person", (double)person);
+    cJSON *list = cJSON_AddArrayToObject(o, "rows");
+    for (size_t i = 0; list && i < nrows; i++) {
+        const node_disclosure_row *x = &rows[i];
+        cJSON *row = cJSON_CreateObject();
+        char at[40];
+        sim_time_format_iso(x->t, at, sizeof at);
+        cJSON_AddNumberToObject(row, "serial_no", (double)x->serial_no);
+        cJSON_AddStringToObject(row, "time", at);
+        const uint32_t who[2] = {x->inquirer, x->provider};
+        static const char *const key[2] = {"inquirer", "provider"}, *const key_name[2] = {"inquirer_name", "provider_name"};
+        for (int k = 0; k < 2; k++) {
+            sim_node *n = sim_world_node(d->w, who[k]);
+            body *b = domain_body(dom, who[k]);
+            cJSON_AddStringToObject(row, key[k], n ? n->name : "?");
+            cJSON_AddStringToObject(row, key_name[k], b && b->name ? b->name : n ? n->name : "?");
+        }
+        if (x->procedure >= 0 && x->procedure < dom->nprocs) {
+            cJSON_AddStringToObject(row, "procedure", dom->procs[x->procedure].id);
+            cJSON_AddStringToObject(row, "procedure_ja", dom->procs[x->procedure].name_ja);
+            cJSON_AddStringToObject(row, "procedure_en", dom->procs[x->procedure].name_en);
+        }
+        if (x->item >= 0 && x->item < dom->nitems) cJSON_AddStringToObject(row, "item", dom->items[x->item].code);
+        cJSON_AddStringToObject(row, "outcome", x->outcome);
+        cJSON_AddItemToArray(list, row);
+    }
+    free(rows);
+    sim_http_respond_json(r, 200, o);
+}
+
 static void h_events(sim_http_req *r, void *ud)
 {
     node_dash *d = ud;
@@ -734,6 +785,7 @@ static const sim_http_route routes[] = {
     {SIM_HTTP_GET, "/api/topology", false, h_topology},
     {SIM_HTTP_GET, "/api/series", false, h_series},
     {SIM_HTTP_GET, "/api/checks", false, h_checks},
+    {SIM_HTTP_GET, "/api/disclosure", false, h_disclosure},
     {SIM_HTTP_GET, "/api/events", false, h_events},
     {SIM_HTTP_GET, "/api/flows", false, h_flows},
     {SIM_HTTP_GET, "/api/flows/*", false, h_flows},

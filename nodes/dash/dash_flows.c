@@ -145,13 +145,15 @@ static const char *step_of(domain *d, const dash_flow *fl, const dash_hop *h, bo
         if (inq && h->from == inq->ifs) return h->error == FLOW_INTEGRITY ? "provision_integrity" : "provision_opened";
         if (h->to == fl->inquirer) return h->error ? "provision_error" : "provision_delivered";
         return "provision";
-    case FLOW_CODE_REQUEST:
+    case FLOW_CODE_REQUEST:   /* Art. 21-2: server -> body -> J-LIS (住基ネット) -> NWS */
         if (h->to == d->jlis) return "code_to_jlis";
         if (h->to == d->nws) return "code_to_nws";
+        if (h->to == fl->inquirer) return h->error ? "code_error" : "code_acquisition_no";
         return "code_request";
-    case FLOW_CODE_RESPONSE:
+    case FLOW_CODE_RESPONSE:   /* NWS -> interface system -> server -> body */
         if (h->from == d->nws) return "code_issued";
-        if (h->from == d->jlis) return "code_back";
+        if (inq && h->from == inq->ifs) return "code_via_ifs";
+        if (h->from == d->jlis) return "code_response";   /* never, by the unlinkability invariant */
         return h->error ? "code_error" : "code_stored";
     case FLOW_REPLICA: return "replica_register";
     case FLOW_REPLICA_ACK: return h->error ? "replica_refused" : "replica_stored";

@@ -1,8 +1,9 @@
 /* domain/checker.h - the invariants of a run, checked by a checker that observes and never
  * steers (TigerBeetle's state_checker): the list of invariants is named here, in the order
  * they are shown; the subsystem that holds what an invariant is about registers the check for
- * it (the domain its own three, the node kinds the serial numbers and codes, the platform and
- * the fault records theirs), so the checker knows none of them. A check reads; it must never
+ * it (the domain its own three, the node kinds the serial numbers, codes, unlinkability and
+ * disclosure, the platform and the fault records theirs), so the checker knows none of them.
+ * A new invariant goes at the end (the order is what summary.json shows). A check reads; it must never
  * change the world. */
 #ifndef RENKEI_DOMAIN_CHECKER_H
 #define RENKEI_DOMAIN_CHECKER_H
@@ -21,6 +22,10 @@ typedef enum domain_invariant {
     DOMAIN_INV_CODES_DIFFER,        /* kinds: codes differ across bodies for a person */
     DOMAIN_INV_ONE_SITE_SERVES,     /* platform: no tenant served by two sites at once */
     DOMAIN_INV_WRITES_SURVIVE,      /* fault: acknowledged writes survive a failover */
+    DOMAIN_INV_UNLINKABLE,          /* kinds: no node but the NWS holds a resident-derived key
+                                     * and an agency code of one person */
+    DOMAIN_INV_DISCLOSED,           /* kinds: every provision is in the person's disclosure
+                                     * unless marked 不開示 */
     DOMAIN_INVARIANTS
 } domain_invariant;
 

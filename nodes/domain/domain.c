@@ -12,7 +12,8 @@
 
 static const char *const error_names[FLOW_ERRORS] = {
     "ok", "no_code", "not_permitted", "unreachable", "timeout", "integrity", "not_found",
-    "duplicate", "no_staff", "server_error"};
+    "duplicate", "no_staff", "server_error", "unknown_acquisition_no",
+    "staff_not_permitted", "outside_operating_hours"};
 static const char *const kind_names[FLOW_KINDS] = {"code_request", "code_response", "inquiry",
                                                    "provision", "replica", "replica_ack"};
 
@@ -72,7 +73,11 @@ static void flow_write_json(const void *p, sim_buf *b)
     }
     put_number(b, ",\"addressee_no\":", m->addressee_no);
     put_number(b, ",\"acquisition_no\":", m->acquisition_no);
+    put_number(b, ",\"resident_code\":", m->resident_code);   /* code acquisition: body -> J-LIS */
+    put_number(b, ",\"person_key\":", m->person_key);         /* J-LIS -> NWS */
     put_number(b, ",\"staff\":", m->staff);
+    if (m->staff_checked) sim_buf_puts(b, ",\"staff_checked\":true");
+    if (m->withheld) sim_buf_puts(b, ",\"withheld\":true");
     if (m->error) {
         sim_buf_puts(b, ",\"error\":\"");
         sim_buf_puts(b, domain_error_name(m->error));
@@ -178,6 +183,8 @@ static void domain_free(void *p)
     sim_map_free(&d->blame);
     for (int k = 0; k < FLOW_KINDS; k++) free(d->stats.latency[k]);
     free(d->listeners);
+    if (d->hours) sim_calendar_free(d->hours);
+    free(d->hours);
     domain_checker_free(d);
     sim_crypto_destroy(d->crypto);
     free(d->db_dir);
@@ -222,9 +229,10 @@ domain *domain_get(sim_world *w)
     d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->w = w;
-    d->nws = d->jlis = UINT32_MAX;
+    d->nws = d->jlis = d->mynaportal = UINT32_MAX;
     d->timeout = 60 * SIM_SEC;
     d->key_rotation = SIM_DAY;
+    d->retention = 7 * 365 * SIM_DAY;   /* seven years (an assumption, as 番号法施行令 has it) */
     d->next_flow = 1;
     if (sim_crypto_create(&d->crypto) < 0 || domain_checker_init(d) < 0 ||
         sim_world_ext_attach(w, &domain_key, d, domain_free) < 0) {
@@ -273,6 +281,11 @@ void domain_unlisten(domain *d, void *ud)
         d->nlisteners--;
         i--;
     }
+}
+
+bool domain_is_prefecture(const body *b)
+{
+    return b->kind == BODY_LG && b->code[2] == '0' && b->code[3] == '0' && b->code[4] == '0';
 }
 
 int domain_item(const domain *d, const char *code)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sim_calendar.h"
 #include "sim_crypto.h"
 #include "sim_map.h"
 #include "sim_msg.h"
@@ -36,6 +37,11 @@ typedef enum flow_error {
     FLOW_DUPLICATE,        /* replica registration: the record id exists */
     FLOW_NO_STAFF,         /* an inquiry that names no staff member */
     FLOW_SERVER_ERROR,     /* the server could not store the write (disk full, I/O) */
+    FLOW_UNKNOWN_ACQUISITION, /* code acquisition: the answer's acquisition number matches
+                                 * none the intermediate server issued and still waits for */
+    FLOW_STAFF_NOT_PERMITTED, /* the inquirer's server: the staff member has no account there,
+                                 * or the account may not use the procedure */
+    FLOW_OUT_OF_HOURS,     /* an inquiry outside the network's operating hours (operating_hours{}) */
     FLOW_ERRORS
 } flow_error;
 
@@ -90,12 +96,19 @@ typedef struct flow_msg {
     uint32_t inquirer;          /* node id of the asking body */
     uint32_t provider;          /* node id of the body asked */
     uint16_t procedure, item;   /* indices into the permission table */
-    uint32_t staff;             /* staff member of the inquirer (0: none named) */
+    uint32_t staff;             /* staff member of the inquirer (0: none named): only between the
+                                 * body and its own intermediate server, which checks it */
+    uint8_t staff_checked;      /* the inquirer's server identified and authorised the staff
+                                 * member (seed slide 14): what the NWS requires, without the id */
+    uint8_t withheld;           /* 不開示: the inquirer marked the inquiry to be withheld from the
+                                 * person's disclosure; every holder records the mark (Art. 23) */
     uint64_t serial_no;         /* 処理通番, issued by the NWS */
     uint64_t addressee_no;      /* only between a body's systems and its intermediate server */
-    uint64_t acquisition_no;    /* 取得番号: one-time, code acquisition only */
-    uint64_t person_key;        /* J-LIS -> NWS only: the person, derived from the resident code */
-    uint64_t resident_code;     /* tenant -> J-LIS only: 住民票コード */
+    uint64_t acquisition_no;    /* 取得番号: issued by the intermediate server, one-time; rides
+                                 * server -> body -> J-LIS -> NWS -> ifs -> server (Art. 21-2) */
+    uint64_t person_key;        /* J-LIS -> NWS only: J-LIS's keyed hash of the resident-record
+                                 * code (not an agency code: that is what the NWS issues) */
+    uint64_t resident_code;     /* body -> J-LIS only (住基ネット): 住民票コード */
     uint64_t code;              /* the agency code valid at this hop (0: none) */
     char record_id[24];         /* replica registration: the record id */
     uint16_t schema;            /* replica registration: schema version */
@@ -114,6 +127,7 @@ typedef struct permission {
     char id[48];                /* procedure id */
     char name_ja[160], name_en[160];
     int inquirer_agency;        /* -1: local governments inquire; else index of the agency */
+    bool inquirer_prefecture;   /* local governments: only prefectures ask (inquirer_lg_kind) */
     int provider_agency;        /* -1: a local government provides; else index of the agency */
     uint16_t item;
     double weight;
@@ -149,6 +163,8 @@ typedef struct body {
     double new_rate;            /* workload: new residents per business second */
     double update_rate;         /* workload: replica updates per business second */
     bool external;              /* driven from outside (connection test): no workload here */
+    struct domain_staff *staff; /* staff accounts of its intermediate server (staff.c); NULL:
+                                 * none declared, every named staff member may inquire */
 } body;
 
 typedef struct resident {
@@ -164,6 +180,7 @@ typedef struct flow_stats {
     uint64_t late_answers, unnamed_staff, individual_no_seen;
     uint64_t damaged_discarded;     /* messages damaged in flight and discarded on receipt */
     uint64_t failed_by_cause[CAUSES];   /* service failures, by the cause they ended with */
+    uint64_t unknown_acquisitions;  /* code answers whose acquisition number matched nothing */
     int64_t *latency[FLOW_KINDS];   /* µs, one per answered flow */
     size_t nlatency[FLOW_KINDS], cap_latency[FLOW_KINDS];
     size_t sorted[FLOW_KINDS];      /* latency[k][0..sorted) is in order */
@@ -199,7 +216,7 @@ struct domain_checker;
 
 typedef struct domain {
     sim_world *w;
-    uint32_t nws, jlis;
+    uint32_t nws, jlis, mynaportal;
     body **bodies;              /* by node id; NULL for nodes that are not bodies */
     uint32_t nbodies_cap;
     permission procs[MAX_PROCEDURES];
@@ -212,6 +229,9 @@ typedef struct domain {
     sim_crypto *crypto;
     int64_t timeout;            /* inquirer's wait for an answer */
     int64_t key_rotation;       /* session-key lifetime at the interface systems */
+    int64_t retention;          /* access records are kept (and disclosed) this long (µs) */
+    sim_calendar *hours;        /* the network's operating hours for inquiries (operating_hours{});
+                                 * NULL: always open */
     char *db_dir;               /* NULL: stores in memory */
     flow_stats stats;
     uint64_t next_flow;
@@ -242,6 +262,8 @@ flow_kind domain_kind_of(const domain *d, uint16_t msg_type);
 /* The tenant store held by node: a site's, or an agency's own; NULL for any other node. */
 tenant_db *platform_node_db(domain *d, uint32_t node);
 int domain_add_body(domain *d, body *b);
+/* A prefecture: a local government whose code is its prefecture number, then 000. */
+bool domain_is_prefecture(const body *b);
 int domain_item(const domain *d, const char *code);
 int domain_procedure(const domain *d, const char *id);
 
@@ -264,6 +286,19 @@ void domain_msg_dropped(sim_world *w, const struct sim_msg *msg, sim_drop_reason
 bool domain_msg_discard_damaged(sim_node *self, struct sim_msg *msg);
 /* The cause recorded for a pending flow, taken out (domain_flow_ended). */
 flow_blame domain_flow_take_blame(domain *d, uint64_t flow);
+/* Staff accounts of a body's intermediate server (domain/staff.c): the staff members and the
+ * procedures each may use. The inquirer's server checks each inquiry against them (seed
+ * slide 14: identifying the staff member is the inquirer's duty). */
+/* Add an account (or give an existing one more procedures): 0, -EINVAL (staff 0, procedure out
+ * of range), -ENOMEM. */
+int domain_staff_add(body *b, uint32_t staff, int procedure);
+/* FLOW_OK, FLOW_NO_STAFF (staff 0) or FLOW_STAFF_NOT_PERMITTED. Without accounts, any named
+ * staff member may use any procedure. */
+flow_error domain_staff_check(const body *b, uint32_t staff, int procedure);
+/* A staff member of b who may use the procedure, drawn from r (the workload's desk); without
+ * accounts, one of staff 1..40 as before; 0 when no account may. */
+uint32_t domain_staff_pick(const body *b, int procedure, sim_rng *r);
+void domain_staff_free(body *b);
 
 /* Messages */
 flow_msg *domain_msg_new(void);

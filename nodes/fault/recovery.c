@@ -82,7 +82,11 @@ static uint64_t stored_digest(tenant_db *t, const ledger_entry *e, uint64_t *wri
 /* The fault that lost write e: the first loss of the site that acknowledged it after it was
  * acknowledged (its unshipped tail, or its state, went with that loss), else the fault that
  * took the tenants' home out of service (fallback). */
-static fault *loser_of(domain *d, const ledger_entry *e, fault *fallback)
+static bool touches(const fault *f, uint32_t n);
+static bool is_link_fault(fault_kind k);
+
+/* The first fault that took down the site that acknowledged e after it did, or NULL. */
+static fault *downed_after(domain *d, const ledger_entry *e)
 {
     faults *fs = fault_records_find(d);
     for (size_t i = 0; fs && i < fs->n; i++) {
@@ -91,7 +95,21 @@ static fault *loser_of(domain *d, const ledger_entry *e, fault *fallback)
         for (size_t k = 0; k < f->ndowned; k++)
             if (f->downed[k] == e->site) return f;
     }
-    return fallback;
+    return NULL;
+}
+
+static fault *loser_of(domain *d, const ledger_entry *e, fault *fallback)
+{
+    faults *fs = fault_records_find(d);
+    fault *f = downed_after(d, e);
+    if (f) return f;
+    if (fallback || !fs) return fallback;
+    /* No loss of a site: the site that acknowledged it was cut off (a partition fenced it and
+     * its tenants were promoted elsewhere): the newest link fault on its links; else the
+     * newest fault. A lost write is always charged to some fault. */
+    for (size_t i = fs->n; i-- > 0;)
+        if (is_link_fault(fs->list[i]->kind) && touches(fs->list[i], e->site)) return fs->list[i];
+    return fs->n ? fs->list[fs->n - 1] : NULL;
 }
 
 /* The fault that took `home` out of service last (promoted: the one whose failover it is). */
@@ -140,11 +158,14 @@ static void audit(domain *d, uint32_t home, uint32_t site, const char *when)
         if (e->acked_at < since || e->lost) continue;
         e->lost = true;
         lost++;
-        if (failback) {   /* written since the promotion and gone at failback: must not happen */
+        /* At a failback, a write lost with the loss of the site that acknowledged it (the
+         * holder was lost and home took its tenants back) is that loss's RPO; one gone for no
+         * loss at all must not happen. */
+        fault *c = failback ? downed_after(d, e) : loser_of(d, e, f);
+        if (failback && !c) {
             if (f) f->failback_lost++;
             continue;
         }
-        fault *c = loser_of(d, e, f);
         if (!c) continue;
         c->rpo_writes++;
         if (c->nlost < LOST_LISTED) {

@@ -35,6 +35,7 @@ uint64_t node_person_individual_no(uint64_t seed, uint32_t person)
 }
 
 static body *self_body(sim_node *n) { return n->state; }
+static void end_flow(sim_node *n, flow_kind started_as, uint64_t flow, flow_error e, const flow_msg *m);
 
 static uint64_t start_flow(sim_node *n, flow_kind kind, flow_msg *m)
 {
@@ -65,10 +66,36 @@ uint64_t node_body_acquire_code(sim_node *n, uint64_t addressee_no)
     if (addressee_no == 0 || addressee_no > (uint64_t)b->nresidents + b->nextra) return 0;
     flow_msg *m = domain_msg_new();
     if (!m) return 0;
-    m->addressee_no = addressee_no;
-    m->resident_code = node_person_resident_code(sim_world_seed(n->world), b->residents[addressee_no - 1].person);
-    m->acquisition_no = 1 + sim_rng_next(&n->rng) % 999999999999ull;   /* one-time */
+    m->addressee_no = addressee_no;   /* the server issues the acquisition number for it */
     return start_flow(n, FLOW_CODE_REQUEST, m);
+}
+
+/* Code acquisition, step 2 (Art. 21-2): the intermediate server issued the acquisition number
+ * for one of our addressees; the integrated addressee system sends it with the person's
+ * resident-record code through the body's own 住基ネット connection to J-LIS. The addressee
+ * number stays here. A connection that is down is known at once: the flow ends unreachable. */
+static void code_to_jlis(sim_node *n, body *b, flow_msg *m)
+{
+    domain *d = domain_get(n->world);
+    if (!sim_map_get(&b->pending, m->flow, NULL) || m->addressee_no == 0 ||
+        m->addressee_no > (uint64_t)b->nresidents + b->nextra) {
+        domain_msg_free(m);   /* the flow already ended (timeout): nothing to send */
+        return;
+    }
+    m->resident_code = node_person_resident_code(sim_world_seed(n->world), b->residents[m->addressee_no - 1].person);
+    m->addressee_no = 0;
+    uint64_t flow = m->flow;
+    flow_msg *copy = domain_msg_copy(m);   /* to end the flow with, should it not leave */
+    int rc = d->jlis == UINT32_MAX ? -ENOLINK : domain_send(n, d->jlis, FLOW_CODE_REQUEST, m, 256);
+    if (d->jlis == UINT32_MAX) domain_msg_free(m);
+    if (rc == -ENETDOWN || rc == -ENOLINK || rc == -EHOSTDOWN) {
+        if (copy) {
+            copy->resident_code = 0;
+            copy->error = FLOW_UNREACHABLE;
+        }
+        end_flow(n, FLOW_CODE_REQUEST, flow, FLOW_UNREACHABLE, copy);
+    }
+    domain_msg_free(copy);
 }
 
 /* A replica message for record_id carrying payload (copied); NULL on ENOMEM. */
@@ -110,6 +137,12 @@ uint64_t node_body_update_replica(sim_node *n, const char *record_id, const char
 uint64_t node_body_inquire(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
                       uint32_t staff)
 {
+    return node_body_inquire_marked(n, addressee_no, procedure, provider, staff, false);
+}
+
+uint64_t node_body_inquire_marked(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
+                                  uint32_t staff, bool withheld)
+{
     domain *d = domain_get(n->world);
     if (procedure < 0 || procedure >= d->nprocs) return 0;
     flow_msg *m = domain_msg_new();
@@ -119,6 +152,7 @@ uint64_t node_body_inquire(sim_node *n, uint64_t addressee_no, int procedure, ui
     m->item = d->procs[procedure].item;
     m->provider = provider;
     m->staff = staff;
+    m->withheld = withheld;
     return start_flow(n, FLOW_INQUIRY, m);
 }
 
@@ -164,6 +198,10 @@ static void body_receive(sim_node *self, sim_msg *msg)
         platform_tenant_receive(self, b->own_db, b, kind, m);
         return;
     }
+    if (kind == FLOW_CODE_REQUEST) {   /* the acquisition number, from our server */
+        code_to_jlis(self, b, m);
+        return;
+    }
     static const flow_kind started_as[FLOW_KINDS] = {
         [FLOW_CODE_RESPONSE] = FLOW_CODE_REQUEST, [FLOW_PROVISION] = FLOW_INQUIRY,
         [FLOW_REPLICA_ACK] = FLOW_REPLICA};
@@ -200,6 +238,7 @@ static void body_destroy(sim_node *self)
         platform_tenant_db_close(b->own_db);
         free(b->own_db);
     }
+    domain_staff_free(b);
     free(b->residents);
     free(b->name);
     free(b);

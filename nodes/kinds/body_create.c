@@ -111,9 +111,23 @@ int node_body_create_lg(sim_world *w, const node_lg_spec *spec, sim_node **out, 
     const sim_link_params *p = spec->link ? spec->link : &def;
     rc = join(w, node, home, p, why, n);
     if (rc == 0 && backup != home) rc = join(w, node, backup, p, why, n);
+    if (rc == 0 && d->jlis != UINT32_MAX) rc = node_lg_join_jlis(w, node, why, n);
     if (rc < 0) return rc;
     if (out) *out = node;
     return 0;
+}
+
+/* The municipality's 住基ネット connection (its CS to J-LIS), by which the resident-record code
+ * leaves it in a code acquisition: modelled as the body's own link to J-LIS, 10 ms (an
+ * assumption, like every latency here). Made with the body when J-LIS exists, else when J-LIS
+ * is declared. */
+int node_lg_join_jlis(sim_world *w, sim_node *lg, char *why, size_t n)
+{
+    domain *d = domain_get(w);
+    sim_node *jlis = d && d->jlis != UINT32_MAX ? sim_world_node(w, d->jlis) : NULL;
+    if (!jlis) return 0;
+    sim_link_params def = default_link(10 * SIM_MS);
+    return join(w, lg, jlis, &def, why, n);
 }
 
 /* ---- agencies ---------------------------------------------------------------------------- */

@@ -1,5 +1,6 @@
 /* kinds/ifs.c - an interface system (インターフェイスシステム): the gateway of a site or an
- * agency towards the NWS. It seals each provision for the inquirer's interface system
+ * agency towards the NWS; it also brings the NWS's answers to code acquisitions (the code
+ * with its acquisition number) to its server. It seals each provision for the inquirer's interface system
  * (X25519 session keys, rotated every key_rotation, and AES-256-GCM with the serial number
  * and flow as associated data), so the NWS and every hop between see only ciphertext; on the
  * inquirer's side it opens the provision and turns a failure into an explicit integrity
@@ -214,7 +215,12 @@ static void ifs_receive(sim_node *self, sim_msg *msg)
     bool from_nws = msg->src == d->nws;
     bool is_provision = msg->type == d->msg_type[FLOW_PROVISION];
     bool is_inquiry = msg->type == d->msg_type[FLOW_INQUIRY];
+    bool is_code = msg->type == d->msg_type[FLOW_CODE_RESPONSE];
     sim_msg_free(self->world, msg);
+    if (is_code && from_nws) {   /* a code with its acquisition number (Art. 21-2) */
+        domain_send(self, s->server, FLOW_CODE_RESPONSE, m, 256);
+        return;
+    }
     if (!is_provision && !is_inquiry) {
         domain_msg_free(m);
         return;

@@ -1,10 +1,13 @@
-/* kinds/jlis.c - J-LIS (地方公共団体情報システム機構) as the channel for code acquisition.
+/* kinds/jlis.c - J-LIS (地方公共団体情報システム機構) as the channel for code acquisition
+ * (My Number Act Art. 21-2).
  *
- * An intermediate server sends the resident-record code (住民票コード) with a one-time
- * acquisition number (取得番号); J-LIS turns the resident-record code into the person's key
- * for the NWS (情報提供用個人識別符号: here a keyed hash with J-LIS's own secret, so no one
- * else can compute it), and carries the NWS's answer back with the acquisition number. It
- * remembers only which server asked, until the answer passes. */
+ * A municipality's integrated addressee system sends, through its own 住基ネット connection,
+ * the resident-record code (住民票コード) with the one-time acquisition number (取得番号) its
+ * intermediate server issued. J-LIS turns the resident-record code into the person key it
+ * hands the NWS (the 住民票コード-derived key: here a keyed hash with J-LIS's own secret, so no
+ * one else can compute it; it is not an agency code, which only the NWS issues) and passes the
+ * acquisition number on. The NWS answers the intermediate server directly, through the
+ * interface systems: J-LIS never sees an agency code, and remembers nothing of the request. */
 #include "kinds/kinds.h"
 
 #include <errno.h>
@@ -12,7 +15,6 @@
 
 typedef struct jlis {
     uint64_t secret[2];
-    sim_map asked;          /* flow -> node of the server that asked */
 } jlis;
 
 uint64_t node_jlis_person_key(sim_node *n, uint64_t resident_code)
@@ -32,32 +34,21 @@ static void jlis_receive(sim_node *self, sim_msg *msg)
 {
     if (domain_msg_discard_damaged(self, msg)) return;
     domain *d = domain_get(self->world);
-    jlis *j = self->state;
     flow_msg *m = msg->payload;
     msg->payload = NULL;
-    if (msg->type == d->msg_type[FLOW_CODE_REQUEST] && sim_map_put(&j->asked, m->flow, msg->src) == 0) {
+    bool from_body = domain_body(d, msg->src) != NULL;
+    if (msg->type == d->msg_type[FLOW_CODE_REQUEST] && from_body && m->resident_code) {
+        m->inquirer = msg->src;   /* the body whose 住基ネット connection it came by */
         m->person_key = node_jlis_person_key(self, m->resident_code);
         m->resident_code = 0;
         domain_send(self, d->nws, FLOW_CODE_REQUEST, m, 256);
-    } else if (msg->type == d->msg_type[FLOW_CODE_RESPONSE]) {
-        uint64_t server;
-        if (sim_map_del(&j->asked, m->flow, &server))
-            domain_send(self, (uint32_t)server, FLOW_CODE_RESPONSE, m, 256);
-        else
-            domain_msg_free(m);
     } else {
-        domain_msg_free(m);
+        domain_msg_free(m);   /* J-LIS carries nothing else */
     }
     sim_msg_free(self->world, msg);
 }
 
-static void jlis_destroy(sim_node *self)
-{
-    jlis *j = self->state;
-    if (!j) return;
-    sim_map_free(&j->asked);
-    free(j);
-}
+static void jlis_destroy(sim_node *self) { free(self->state); }
 
 const sim_node_kind node_jlis_kind = {.name = "jlis", .receive = jlis_receive, .destroy = jlis_destroy};
 
@@ -78,5 +69,9 @@ int node_jlis_create(sim_world *w, const char *name, sim_node **out)
     j->secret[0] = sim_rng_next(&(*out)->rng);
     j->secret[1] = sim_rng_next(&(*out)->rng);
     d->jlis = (*out)->id;
-    return 0;
+    char why[160];
+    for (uint32_t i = 0; rc == 0 && i < d->nbodies_cap; i++)   /* 住基ネット of those made before */
+        if (d->bodies[i] && d->bodies[i]->kind == BODY_LG)
+            rc = node_lg_join_jlis(w, sim_world_node(w, d->bodies[i]->node), why, sizeof why);
+    return rc;
 }

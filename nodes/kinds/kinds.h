@@ -1,8 +1,9 @@
 /* kinds/kinds.h - the node kinds of the linkage network: the NWS (information-provision
- * network system), J-LIS, the interface systems, and the bodies (local governments and
- * agencies: their existing systems, and for agencies their own intermediate server); the
- * residents and the daily workload; and the invariants about them (serial numbers reconcile,
- * codes differ across bodies).
+ * network system), J-LIS, the interface systems, the bodies (local governments and agencies:
+ * their existing systems, and for agencies their own intermediate server) with their staff
+ * accounts, and マイナポータル; the residents and the daily workload; and the invariants about
+ * them (serial numbers reconcile, codes differ across bodies, no node but the NWS links a
+ * resident-derived key to an agency code, every provision is disclosed unless 不開示).
  *
  * Failures: a node that cannot store a record or schedule a timer halts the run with the
  * reason (sim_world_halt); the benign ones are named where they happen (a late answer after
@@ -13,7 +14,8 @@
 #include "domain/domain.h"
 #include "sim_net.h"
 
-extern const sim_node_kind node_nws_kind, node_jlis_kind, node_ifs_kind, node_body_kind;
+extern const sim_node_kind node_nws_kind, node_jlis_kind, node_ifs_kind, node_body_kind, node_mynaportal_kind;
+typedef struct lua_State lua_State;
 
 /* The NWS (nws.c) */
 int node_nws_create(sim_world *w, const char *name, sim_node **out);
@@ -30,14 +32,45 @@ sim_store *node_nws_store(sim_node *n);
 typedef enum nws_stmt {
     NWS_ST_CODE_GET, NWS_ST_CODE_PUT, NWS_ST_PERSON_BY_CODE, NWS_ST_ACCESS_PUT, NWS_ST_ACCESS_OUTCOME,
     NWS_ST_SHARED_CODES, NWS_ST_SERIALS_PROVIDED,   /* invariants.c */
+    NWS_ST_DISCLOSE, NWS_ST_DISCLOSED_ALL,           /* disclosure, and its invariant */
     NWS_STMTS
 } nws_stmt;
 _Static_assert(NWS_STMTS <= SIM_STORE_SLOTS, "the NWS store has more statements than slots");
 uint64_t node_nws_serials(sim_node *n);   /* the last serial number issued */
+/* The person (J-LIS's person key) an agency code was issued for: 0, or -ENOENT. For the
+ * checker, which may know what no node but the NWS knows. */
+int node_nws_person_of(sim_node *n, uint64_t code, uint64_t *person);
+
+/* Disclosure (Art. 23, マイナポータル): the NWS's access records of one person, 不開示 rows
+ * withheld, as the portal shows them. */
+typedef struct node_disclosure_row {
+    uint64_t serial_no;
+    sim_time_t t;
+    uint32_t inquirer, provider;    /* node ids */
+    int procedure, item;
+    char outcome[32];
+} node_disclosure_row;
+/* The portal's disclosure code of a person (by its person key): derived by the NWS, which
+ * alone keeps the link back to the person (no draw from its RNG, nothing traced). */
+uint64_t node_nws_portal_code(sim_node *n, uint64_t person_key, uint32_t portal);
+/* The disclosure for a portal code: *rows (malloc'd, the caller frees) and *nrows, rows newer
+ * than `since`, not withheld, by serial number. 0, -ENOENT (a code the NWS never gave the
+ * portal), -EIO, -ENOMEM. */
+int node_nws_disclose(sim_node *n, uint32_t portal, uint64_t portal_code, sim_time_t since,
+                      node_disclosure_row **rows, size_t *nrows);
+
+/* マイナポータル (mynaportal.c): the citizen's view of who asked for their data. */
+int node_mynaportal_create(sim_world *w, const char *name, sim_node **out);
+/* The disclosure of person (the global person index): 0 with the rows and their count, or -ENODEV (no
+ * portal in the world), -ENOENT (no such person), -ENOMEM, -EIO; why gets a line for people. */
+int node_mynaportal_disclose(sim_world *w, int64_t person, node_disclosure_row **rows, size_t *nrows,
+                             char *why, size_t n);
+int node_mynaportal_open_lua(lua_State *L);
 
 /* J-LIS (jlis.c) */
 int node_jlis_create(sim_world *w, const char *name, sim_node **out);
-/* The person key J-LIS hands the NWS for a resident-record code (keyed, one-way). */
+/* The person key J-LIS hands the NWS for a resident-record code (keyed, one-way; the
+ * 住民票コード-derived key, not an agency code). */
 uint64_t node_jlis_person_key(sim_node *n, uint64_t resident_code);
 
 /* The interface systems (ifs.c) */
@@ -88,6 +121,9 @@ typedef struct node_site_spec {
 int node_lg_check_digit(const char *code);
 int node_body_create_lg(sim_world *w, const node_lg_spec *spec, sim_node **out, char *why, size_t n);
 int node_body_create_agency(sim_world *w, const node_agency_spec *spec, sim_node **out, char *why, size_t n);
+/* The local government's 住基ネット connection to J-LIS (a link, 10 ms): 0 also when there is
+ * no J-LIS yet (node_jlis_create links the local governments made before it). */
+int node_lg_join_jlis(sim_world *w, sim_node *lg, char *why, size_t n);
 int node_site_create_with_ifs(sim_world *w, const node_site_spec *spec, sim_node **out, char *why, size_t n);
 /* The checks alone (the constructors call them first): the Lua constructors call them before
  * reading their link options, so that a scenario's errors come in the order they always did.
@@ -105,6 +141,9 @@ uint64_t node_body_register_replica(sim_node *n, uint64_t addressee_no, int item
 uint64_t node_body_update_replica(sim_node *n, const char *record_id, const char *payload, sim_time_t pub_end);
 uint64_t node_body_inquire(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
                       uint32_t staff);
+/* The same, marked 不開示 (withheld from the person's disclosure) when `withheld`. */
+uint64_t node_body_inquire_marked(sim_node *n, uint64_t addressee_no, int procedure, uint32_t provider,
+                                  uint32_t staff, bool withheld);
 uint64_t node_person_resident_code(uint64_t seed, uint32_t person);
 uint64_t node_person_individual_no(uint64_t seed, uint32_t person);
 
@@ -116,10 +155,13 @@ void node_workload_resume(sim_node *n);
 uint32_t node_body_new_resident(domain *d, body *b);
 
 /* residents{} and workload{} in Lua (population.c). */
-typedef struct lua_State lua_State;
 int node_population_open_lua(lua_State *L);
+/* staff{} in Lua (staff_lua.c): a body's staff accounts. */
+int node_staff_open_lua(lua_State *L);
 
 /* Register the invariants about the node kinds with the checker (idempotent). */
 int node_kinds_check_register(domain *d);
+/* The unlinkability invariant and its watch over every message (unlinkable.c; idempotent). */
+int node_unlinkable_register(domain *d);
 
 #endif

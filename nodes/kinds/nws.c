@@ -1,7 +1,8 @@
 /* kinds/nws.c - the information-provision network system (情報提供ネットワークシステム).
  *
- * Issues agency codes: one per person and body, random, unlinkable (only this node's table
- * maps a person to them). Checks each inquiry against the permission table, issues the
+ * Issues agency codes (機関別符号, in the Act 情報提供用個人識別符号): one per person and body,
+ * random, unlinkable (only this node's table maps a person to them), sent with the acquisition
+ * number to the body's intermediate server through the interface systems (Art. 21-2). Checks each inquiry against the permission table, issues the
  * processing serial number, converts the inquirer's code into the provider's and forwards
  * the inquiry; passes provisions back (it sees only ciphertext); keeps the access records
  * (情報提供等記録) in SQLite. */
@@ -10,19 +11,23 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 
 static const char SCHEMA[] =
     "CREATE TABLE codes (person INTEGER, body INTEGER, code INTEGER,"
     "  PRIMARY KEY (person, body)) WITHOUT ROWID;"
+    /* Art. 23: the person as the NWS's own pseudonym (J-LIS's person key, its code table's
+     * key), who asked whom, when, procedure, item, serial number, outcome, and the 不開示 mark.
+     * No staff member: identifying the staff is the inquirer's record (its inquiry log). */
     "CREATE TABLE access_record (serial_no INTEGER PRIMARY KEY, t INTEGER, inquirer INTEGER,"
-    "  provider INTEGER, procedure INTEGER, item INTEGER, staff INTEGER, outcome TEXT);"
+    "  provider INTEGER, procedure INTEGER, item INTEGER, person INTEGER, withheld INTEGER, outcome TEXT);"
     /* How each forwarded inquiry ended, appended when the answer passes (an append is
      * cheaper than updating the record in place; the view joins them). */
     "CREATE TABLE access_outcome (serial_no INTEGER, t INTEGER, outcome TEXT);"
     "CREATE VIEW access_records AS SELECT a.serial_no, a.t, a.inquirer, a.provider, a.procedure,"
-    "  a.item, a.staff, coalesce(o.outcome, a.outcome) AS outcome"
+    "  a.item, a.person, a.withheld, coalesce(o.outcome, a.outcome) AS outcome"
     "  FROM access_record a LEFT JOIN access_outcome o USING (serial_no);";
 
 typedef struct code_entry {
@@ -43,6 +48,7 @@ typedef struct nws {
     sim_map by_code, by_pair;   /* -> entry index + 1 */
     uint64_t uncached;
     int64_t delay;              /* the slowdown fault: every message waits this long */
+    sim_map portal_person;      /* the portal's disclosure code -> person key (only here) */
     sim_msgq slow;
 } nws;
 
@@ -144,11 +150,11 @@ static int person_of(nws *s, uint64_t code, uint32_t who, uint64_t *person)
 /* The access record of an inquiry (Art. 23): 0, or a negative errno when it could not be kept
  * (the store refused it: disk full, I/O), and then the NWS does not act on the inquiry: it
  * answers server_error, as a site does for a write it could not store. */
-static int access_record(sim_node *self, const flow_msg *m, const char *outcome)
+static int access_record(sim_node *self, const flow_msg *m, uint64_t person, const char *outcome)
 {
     nws *s = self->state;
     sqlite3_stmt *st = sim_store_stmt(s->store, NWS_ST_ACCESS_PUT,
-        "INSERT INTO access_record VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "INSERT INTO access_record VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!st) return -EIO;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)m->serial_no);
     sqlite3_bind_int64(st, 2, sim_node_now(self));
@@ -156,8 +162,9 @@ static int access_record(sim_node *self, const flow_msg *m, const char *outcome)
     sqlite3_bind_int64(st, 4, m->provider);
     sqlite3_bind_int(st, 5, m->procedure);
     sqlite3_bind_int(st, 6, m->item);
-    sqlite3_bind_int64(st, 7, m->staff);
-    sqlite3_bind_text(st, 8, outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)person);
+    sqlite3_bind_int(st, 8, m->withheld);
+    sqlite3_bind_text(st, 9, outcome, -1, SQLITE_STATIC);
     return sim_store_write(s->store, st);
 }
 
@@ -179,7 +186,8 @@ static bool permitted(const domain *d, const flow_msg *m)
     const permission *p = &d->procs[m->procedure];
     const body *in = domain_body((domain *)d, m->inquirer), *pr = domain_body((domain *)d, m->provider);
     if (!in || !pr || p->item != m->item) return false;
-    bool in_ok = p->inquirer_agency < 0 ? in->kind == BODY_LG : in->agency_index == p->inquirer_agency;
+    bool in_ok = p->inquirer_agency < 0 ? in->kind == BODY_LG && (!p->inquirer_prefecture || domain_is_prefecture(in))
+                                        : in->kind == BODY_AGENCY && in->agency_index == p->inquirer_agency;
     bool pr_ok = p->provider_agency < 0 ? pr->kind == BODY_LG : pr->agency_index == p->provider_agency;
     return in_ok && pr_ok && m->inquirer != m->provider;
 }
@@ -203,7 +211,7 @@ static void inquiry(sim_node *self, flow_msg *m)
 {
     domain *d = domain_get(self->world);
     nws *s = self->state;
-    if (!m->staff) {
+    if (!m->staff_checked || m->staff) {   /* not vouched for, or a staff id that should not travel */
         d->stats.unnamed_staff++;
         refuse(self, m, FLOW_NO_STAFF);
         return;
@@ -219,10 +227,10 @@ static void inquiry(sim_node *self, flow_msg *m)
     }
     m->serial_no = s->next_serial++;
     if (code_for(self, person, m->provider, &m->code, false) < 0) {
-        refuse(self, m, access_record(self, m, domain_error_name(FLOW_NOT_FOUND)) == 0 ? FLOW_NOT_FOUND : FLOW_SERVER_ERROR);
+        refuse(self, m, access_record(self, m, person, domain_error_name(FLOW_NOT_FOUND)) == 0 ? FLOW_NOT_FOUND : FLOW_SERVER_ERROR);
         return;
     }
-    if (access_record(self, m, "forwarded") < 0) {   /* no record, no forwarding */
+    if (access_record(self, m, person, "forwarded") < 0) {   /* no record, no forwarding */
         refuse(self, m, FLOW_SERVER_ERROR);
         return;
     }
@@ -252,11 +260,31 @@ static void provision(sim_node *self, flow_msg *m)
     domain_send(self, route_to(d, m->inquirer), FLOW_PROVISION, m, 256);
 }
 
+/* Code acquisition (Art. 21-2): J-LIS hands the person key and the acquisition number; the
+ * code of that person at the inquiring body goes back with the acquisition number to the
+ * body's intermediate server through the interface systems, never through J-LIS. */
 static void code_request(sim_node *self, sim_msg *msg, flow_msg *m)
 {
-    m->error = code_for(self, m->person_key, m->inquirer, &m->code, true) == 0 ? FLOW_OK : FLOW_UNREACHABLE;
+    domain *d = domain_get(self->world);
+    if (msg->src != d->jlis || !m->person_key) {   /* only J-LIS asks for codes */
+        domain_msg_free(m);
+        return;
+    }
+    m->error = code_for(self, m->person_key, m->inquirer, &m->code, true) == 0 ? FLOW_OK : FLOW_SERVER_ERROR;
+    if (m->error) m->code = 0;
     m->person_key = 0;
-    domain_send(self, msg->src, FLOW_CODE_RESPONSE, m, 256);
+    uint32_t to = route_to(d, m->inquirer);
+    if (to == UINT32_MAX) {
+        domain_msg_free(m);
+        return;
+    }
+    domain_send(self, to, FLOW_CODE_RESPONSE, m, 256);
+}
+
+int node_nws_person_of(sim_node *n, uint64_t code, uint64_t *person)
+{
+    int rc = person_of(n->state, code, 0, person);
+    return rc == -EPERM ? 0 : rc;
 }
 
 /* Built after the day-before codes are loaded (sorting once beats growing it row by row);
@@ -324,6 +352,7 @@ static void nws_destroy(sim_node *self)
     sim_store_close(s->store);
     sim_map_free(&s->by_code);
     sim_map_free(&s->by_pair);
+    sim_map_free(&s->portal_person);
     free(s->entries);
     free(s);
 }
@@ -363,3 +392,60 @@ sim_store *node_nws_store(sim_node *n) { return ((nws *)n->state)->store; }
 
 /* The last serial number issued. */
 uint64_t node_nws_serials(sim_node *n) { return ((nws *)n->state)->next_serial - 1; }
+
+/* ---- disclosure (Art. 23, マイナポータル) ------------------------------------------------ */
+
+uint64_t node_nws_portal_code(sim_node *n, uint64_t person_key, uint32_t portal)
+{
+    nws *s = n->state;
+    /* keyed by the world's seed: derived, not drawn, so asking (from a script or the
+     * dashboard, at any moment) changes nothing the run does */
+    uint64_t h = person_key ^ ((uint64_t)portal << 32) ^ (sim_world_seed(n->world) * UINT64_C(0x9e3779b97f4a7c15));
+    for (int round = 0; round < 2; round++) {
+        h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+        h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
+        h ^= h >> 31;
+    }
+    h = (h >> 1) | 1;
+    if (sim_map_put(&s->portal_person, h, person_key) < 0) return 0;
+    return h;
+}
+
+int node_nws_disclose(sim_node *n, uint32_t portal, uint64_t portal_code, sim_time_t since,
+                      node_disclosure_row **rows, size_t *nrows)
+{
+    nws *s = n->state;
+    uint64_t person;
+    *rows = NULL;
+    *nrows = 0;
+    (void)portal;
+    if (!portal_code || !sim_map_get(&s->portal_person, portal_code, &person)) return -ENOENT;
+    sqlite3_stmt *st = sim_store_stmt(s->store, NWS_ST_DISCLOSE,
+        "SELECT serial_no, t, inquirer, provider, procedure, item, outcome FROM access_records"
+        " WHERE person = ?1 AND withheld = 0 AND t >= ?2 ORDER BY serial_no");
+    if (!st) return -EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)person);
+    sqlite3_bind_int64(st, 2, since);
+    size_t cap = 0;
+    while (sim_store_read(s->store, st) == 1) {
+        if (*nrows == cap) {
+            cap = cap ? cap * 2 : 16;
+            node_disclosure_row *p = realloc(*rows, cap * sizeof *p);
+            if (!p) {
+                sqlite3_reset(st);
+                free(*rows);
+                *rows = NULL;
+                *nrows = 0;
+                return -ENOMEM;
+            }
+            *rows = p;
+        }
+        node_disclosure_row *r = &(*rows)[(*nrows)++];
+        *r = (node_disclosure_row){.serial_no = (uint64_t)sqlite3_column_int64(st, 0), .t = sqlite3_column_int64(st, 1),
+                                   .inquirer = (uint32_t)sqlite3_column_int64(st, 2),
+                                   .provider = (uint32_t)sqlite3_column_int64(st, 3),
+                                   .procedure = sqlite3_column_int(st, 4), .item = sqlite3_column_int(st, 5)};
+        snprintf(r->outcome, sizeof r->outcome, "%s", (const char *)sqlite3_column_text(st, 6));
+    }
+    return 0;
+}

@@ -7,10 +7,14 @@
  * tenant's code management, and the replicas of resident-record and local-tax information.
  * Code acquisition for new residents during the run goes through the real flow.
  *
- * workload{ inquiries_per_day, business_hours }: local governments inquire during business
- * hours on weekdays at a rate proportional to their population; procedures are drawn by the
- * permission table's weights; an inquiry to another local government is about a resident who
- * moved in from it (the most common real case), to an agency about any resident. */
+ * workload{ inquiries_per_day, business_hours }: who inquires follows the permission table:
+ * each class of inquirer (municipalities, prefectures for the procedures marked
+ * inquirer_lg_kind = "prefecture", each agency) gets the share of the day its procedures'
+ * weights have in the table, and draws its own procedures by weight; municipalities in
+ * proportion to their population, prefectures to their municipalities'. An inquiry to
+ * another local government is about a resident who moved in from it (the most common real
+ * case), to an agency about any resident; an agency asks about someone it holds a code for,
+ * at the municipality they live in now (or at the agency that holds the item). */
 #include "kinds/kinds.h"
 
 #include <errno.h>
@@ -22,6 +26,7 @@
 #include <string.h>
 
 #include "platform/platform.h"
+#include "sim_calendar.h"
 #include "sim_lua.h"
 
 
@@ -32,11 +37,31 @@ typedef struct workload {
     int64_t batch_at;           /* nightly batch, µs after midnight; < 0: none */
     double updates_per_day;     /* daytime partial updates of replicas, nationally */
     int64_t open, close;        /* µs after midnight JST */
-    double *proc_cum;           /* cumulative weights of procedures local governments ask */
-    int *proc_index;
-    int nprocs;
+    sim_calendar cal;           /* business days: weekends, national holidays and 12/29-1/3
+                                 * closed (unless the scenario says otherwise) */
+    /* Who inquires (the permission table's inquirer): municipalities, prefectures (procedures
+     * marked inquirer_lg_kind = "prefecture") and each agency draw their own procedures by
+     * weight; draws[0] municipalities, [1] prefectures, [2 + a] agency a. */
+    struct proc_draw {
+        double *cum;            /* cumulative weights */
+        int *index;             /* procedure indices */
+        int n;
+        double weight;          /* the class's share of the table's weight */
+    } draws[2 + 16];
     uint32_t *agency_body;      /* agency index -> node of a body of that agency */
+    uint32_t *home_of, *addressee_of;   /* person -> the municipality they live in, and there */
+    uint32_t npersons;
 } workload;
+
+enum { DRAW_MUNICIPALITY, DRAW_PREFECTURE, DRAW_AGENCY };
+
+
+static struct proc_draw *draw_of(workload *wl, const body *b)
+{
+    return b->kind == BODY_AGENCY ? &wl->draws[DRAW_AGENCY + b->agency_index]
+           : domain_is_prefecture(b)     ? &wl->draws[DRAW_PREFECTURE]
+                                  : &wl->draws[DRAW_MUNICIPALITY];
+}
 
 /* The day before, both sites hold each tenant (replication had caught up). When every local
  * government pairs the same two sites, both stores are the same: the set-up writes one and
@@ -239,20 +264,18 @@ static int l_residents(lua_State *L)
 
 /* ---- workload -------------------------------------------------------------------------- */
 
-static bool is_business_day(sim_time_t t)
+static bool is_business_day(workload *wl, sim_time_t t)
 {
-    struct sim_civil c;
-    sim_time_split(t, &c);
-    return c.weekday != 0 && c.weekday != 6;
+    return sim_calendar_is_business_day(&wl->cal, sim_date_of(t));
 }
 
-/* Advance `t` by `gap` µs of business time (weekdays, open..close JST). */
-static sim_time_t business_after(const workload *wl, sim_time_t t, int64_t gap)
+/* Advance `t` by `gap` µs of business time (business days, open..close JST). */
+static sim_time_t business_after(workload *wl, sim_time_t t, int64_t gap)
 {
     for (int guard = 0; guard < 10000; guard++) {
         sim_time_t day = sim_time_day_start(t);
         sim_time_t open = day + wl->open, close = day + wl->close;
-        if (!is_business_day(t) || t >= close) {
+        if (!is_business_day(wl, t) || t >= close) {
             t = day + SIM_DAY + wl->open;
             continue;
         }
@@ -303,7 +326,9 @@ static void new_resident(sim_node *n, domain *d, body *b)
  * replicas published from now (the newest publication is the one provided). */
 static void replica_batch(sim_node *n, domain *d, body *b, workload *wl)
 {
-    int item = domain_item(d, LOCAL_TAX);
+    /* the nightly batch runs in the night before a business day: none before a weekend day,
+     * a national holiday or a day of the year-end closure */
+    int item = is_business_day(wl, sim_node_now(n)) ? domain_item(d, LOCAL_TAX) : -1;
     struct sim_civil c;
     sim_time_split(sim_node_now(n), &c);
     for (uint32_t a = 1; item >= 0 && a <= b->nresidents; a++) {
@@ -347,13 +372,33 @@ void node_workload_fire(sim_node *n, uint64_t tag, void *arg)
         return;
     }
     schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
-    double u = sim_rng_uniform(&n->rng) * wl->proc_cum[wl->nprocs - 1];
+    struct proc_draw *draw = draw_of(wl, b);
+    if (!draw->n || !b->nresidents) return;
+    double u = sim_rng_uniform(&n->rng) * draw->cum[draw->n - 1];
     int k = 0;
-    while (k < wl->nprocs - 1 && wl->proc_cum[k] <= u) k++;
-    const permission *p = &d->procs[wl->proc_index[k]];
+    while (k < draw->n - 1 && draw->cum[k] <= u) k++;
+    int proc = draw->index[k];
+    const permission *p = &d->procs[proc];
     uint32_t addressee = 1 + sim_rng_below(&n->rng, b->nresidents);
     uint32_t provider;
-    if (p->provider_agency < 0) {
+    if (b->kind == BODY_AGENCY) {
+        /* an agency asks about someone it knows (holds a code for), where they live now */
+        uint64_t code;
+        bool known = false;
+        for (int tries = 0; tries < 16 && !known; tries++) {
+            known = sim_map_get(&b->own_db->code_by_addressee, ((uint64_t)b->tenant + 1) << 32 | addressee, &code);
+            if (!known) addressee = 1 + sim_rng_below(&n->rng, b->nresidents);
+        }
+        if (!known) return;   /* nobody it serves drawn this time */
+        uint32_t person = addressee - 1;
+        if (p->provider_agency >= 0)
+            provider = wl->agency_body[p->provider_agency];
+        else if (person < wl->npersons)
+            provider = wl->home_of[person];
+        else
+            return;
+        if (provider == UINT32_MAX || provider == b->node) return;
+    } else if (p->provider_agency < 0) {
         /* ask the previous municipality of someone who moved in: look from a random start */
         uint32_t a = addressee - 1, tries = 0;
         while (b->residents[a].prev_body == UINT32_MAX && ++tries < b->nresidents) a = (a + 1) % b->nresidents;
@@ -364,15 +409,20 @@ void node_workload_fire(sim_node *n, uint64_t tag, void *arg)
         provider = wl->agency_body[p->provider_agency];
         if (provider == UINT32_MAX) return;
     }
-    node_body_inquire(n, addressee, wl->proc_index[k], provider, 1 + sim_rng_below(&n->rng, 40));
+    node_body_inquire(n, addressee, proc, provider, domain_staff_pick(b, proc, &n->rng));
 }
 
 static void workload_free(void *p)
 {
     workload *wl = p;
-    free(wl->proc_cum);
-    free(wl->proc_index);
+    sim_calendar_free(&wl->cal);
+    for (size_t i = 0; i < sizeof wl->draws / sizeof wl->draws[0]; i++) {
+        free(wl->draws[i].cum);
+        free(wl->draws[i].index);
+    }
     free(wl->agency_body);
+    free(wl->home_of);
+    free(wl->addressee_of);
     free(wl);
 }
 
@@ -387,7 +437,8 @@ static workload *workload_of(domain *d) { return sim_world_ext(d->w, &workload_k
 static int l_workload(lua_State *L)
 {
     static const char *const known[] = {"inquiries_per_day", "business_hours", "new_residents_per_day",
-                                        "replica_batch", "batch_share", "replica_updates_per_day", NULL};
+                                        "replica_batch", "batch_share", "replica_updates_per_day",
+                                        "holidays", "year_end_closure", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "workload", known);
     sim_world *w = sim_lua_world(L);
@@ -418,6 +469,15 @@ static int l_workload(lua_State *L)
     double updates = lua_isnil(L, -1) ? 0 : luaL_checknumber(L, -1);
     if (!(new_per_day >= 0) || !(share >= 0 && share <= 1) || !(updates >= 0))
         return luaL_error(L, "workload: new_residents_per_day >= 0, replica_updates_per_day >= 0 and 0 <= batch_share <= 1");
+    bool holidays = true, year_end = true;   /* closed on national holidays, and 12/29-1/3 */
+    if (lua_getfield(L, 1, "holidays") != LUA_TNIL) {
+        if (!lua_isboolean(L, -1)) return luaL_error(L, "workload: holidays must be true (closed) or false");
+        holidays = lua_toboolean(L, -1);
+    }
+    if (lua_getfield(L, 1, "year_end_closure") != LUA_TNIL) {
+        if (!lua_isboolean(L, -1)) return luaL_error(L, "workload: year_end_closure must be true (12/29-1/3 closed) or false");
+        year_end = lua_toboolean(L, -1);
+    }
     int nlg = 0;
     for (int i = 0; i < d->nprocs; i++) nlg += d->procs[i].inquirer_agency < 0;
     if (nlg == 0) return luaL_error(L, "workload: the permission table has no procedure local governments ask");
@@ -429,10 +489,22 @@ static int l_workload(lua_State *L)
     wl->batch_at = batch_at;
     wl->open = open;
     wl->close = close;
-    wl->proc_cum = calloc((size_t)nlg, sizeof *wl->proc_cum);
-    wl->proc_index = calloc((size_t)nlg, sizeof *wl->proc_index);
+    sim_calendar_init(&wl->cal);
+    wl->cal.open = open;
+    wl->cal.close = close;
+    wl->cal.holidays_closed = holidays;
+    wl->cal.year_end_closed = year_end;
+    bool ok = true;
+    for (size_t i = 0; i < sizeof wl->draws / sizeof wl->draws[0]; i++) {
+        wl->draws[i].cum = calloc((size_t)d->nprocs + 1, sizeof *wl->draws[i].cum);
+        wl->draws[i].index = calloc((size_t)d->nprocs + 1, sizeof *wl->draws[i].index);
+        ok = ok && wl->draws[i].cum && wl->draws[i].index;
+    }
     wl->agency_body = malloc(sizeof *wl->agency_body * (size_t)(d->nagencies + 1));
-    if (!wl->proc_cum || !wl->proc_index || !wl->agency_body) {
+    wl->npersons = d->npersons;
+    wl->home_of = malloc(sizeof *wl->home_of * ((size_t)d->npersons + 1));
+    wl->addressee_of = malloc(sizeof *wl->addressee_of * ((size_t)d->npersons + 1));
+    if (!ok || !wl->agency_body || !wl->home_of || !wl->addressee_of) {
         workload_free(wl);
         return luaL_error(L, "out of memory");
     }
@@ -442,30 +514,58 @@ static int l_workload(lua_State *L)
         workload_free(wl);
         return luaL_error(L, "out of memory");
     }
-    double acc = 0;
+    /* Each class of inquirer gets the share of the day that its procedures' weights have in
+     * the whole table (a class with no body in the topology asks nothing). */
+    double table = 0;
     for (int i = 0; i < d->nprocs; i++) {
-        if (d->procs[i].inquirer_agency >= 0) continue;
-        acc += d->procs[i].weight;
-        wl->proc_cum[wl->nprocs] = acc;
-        wl->proc_index[wl->nprocs++] = i;
+        const permission *p = &d->procs[i];
+        struct proc_draw *dr = &wl->draws[p->inquirer_agency >= 0 ? DRAW_AGENCY + p->inquirer_agency
+                                          : p->inquirer_prefecture ? DRAW_PREFECTURE : DRAW_MUNICIPALITY];
+        dr->weight += p->weight;
+        dr->cum[dr->n] = dr->weight;
+        dr->index[dr->n++] = i;
+        table += p->weight;
     }
     for (int a = 0; a <= d->nagencies; a++) wl->agency_body[a] = UINT32_MAX;
+    for (uint32_t p = 0; p <= d->npersons; p++) wl->home_of[p] = wl->addressee_of[p] = UINT32_MAX;
     uint32_t count = sim_world_node_count(w);
-    double total = 0;
+    double total = 0, by_pref[100] = {0}, pref_total = 0;
     for (uint32_t i = 0; i < count; i++) {
         body *b = domain_body(d, i);
         if (b && b->kind == BODY_AGENCY && wl->agency_body[b->agency_index] == UINT32_MAX)
             wl->agency_body[b->agency_index] = b->node;
-        if (b && b->kind == BODY_LG) total += (double)b->population;
+        if (!b || b->kind != BODY_LG) continue;
+        for (uint32_t a = 0; a < b->nresidents; a++)
+            if (b->residents[a].current && b->residents[a].person < d->npersons) {
+                wl->home_of[b->residents[a].person] = b->node;
+                wl->addressee_of[b->residents[a].person] = a + 1;
+            }
+        if (domain_is_prefecture(b)) continue;
+        total += (double)b->population;
+        by_pref[(b->code[0] - '0') * 10 + (b->code[1] - '0')] += (double)b->population;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        body *b = domain_body(d, i);
+        if (b && domain_is_prefecture(b)) pref_total += by_pref[(b->code[0] - '0') * 10 + (b->code[1] - '0')];
     }
     double business_seconds = (double)(close - open) / 1e6;
     for (uint32_t i = 0; i < count; i++) {
         body *b = domain_body(d, i);
-        if (!b || b->kind != BODY_LG || total <= 0) continue;
+        if (!b || table <= 0) continue;
         sim_node *n = sim_world_node(w, i);
-        b->rate = per_day * (double)b->population / total / business_seconds;
-        b->new_rate = new_per_day * (double)b->population / total / business_seconds;
-        b->update_rate = updates * (double)b->population / total / business_seconds;
+        double part = draw_of(wl, b)->weight / table;
+        if (b->kind == BODY_AGENCY) {
+            b->rate = wl->agency_body[b->agency_index] == b->node ? per_day * part / business_seconds : 0;
+        } else if (domain_is_prefecture(b)) {   /* by the population of its municipalities */
+            double pop = by_pref[(b->code[0] - '0') * 10 + (b->code[1] - '0')];
+            b->rate = pref_total > 0 ? per_day * part * pop / pref_total / business_seconds : 0;
+        } else {
+            b->rate = total > 0 ? per_day * part * (double)b->population / total / business_seconds : 0;
+        }
+        if (b->kind == BODY_LG && total > 0) {
+            b->new_rate = new_per_day * (double)b->population / total / business_seconds;
+            b->update_rate = updates * (double)b->population / total / business_seconds;
+        }
         node_workload_resume(n);
     }
     return 0;
@@ -477,8 +577,9 @@ void node_workload_resume(sim_node *n)
     domain *d = domain_get(n->world);
     workload *wl = d ? workload_of(d) : NULL;
     body *b = d ? domain_body(d, n->id) : NULL;
-    if (!wl || !b || b->kind != BODY_LG || b->external) return;
+    if (!wl || !b || b->external) return;
     schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
+    if (b->kind != BODY_LG) return;   /* agencies: inquiries only */
     schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
     schedule_next(n, wl, b->update_rate, WORKLOAD_REPLICA_UPDATE);
     schedule_batch(n, wl);
@@ -550,5 +651,6 @@ int node_population_open_lua(lua_State *L)
     lua_register(L, "tamper", l_tamper);
     lua_register(L, "residents", l_residents);
     lua_register(L, "workload", l_workload);
-    return 0;
+    int rc = node_staff_open_lua(L);
+    return rc == 0 ? node_mynaportal_open_lua(L) : rc;
 }

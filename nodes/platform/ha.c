@@ -218,6 +218,8 @@ typedef struct ops {
     uint32_t served_by[MAX_SITES]; /* who serves the tenants whose home is site[i] */
     uint64_t gen[MAX_SITES];
     bool synced[MAX_SITES];        /* the site reported its resync done */
+    bool peer_lost[MAX_SITES];     /* the site reported it has not heard its peer for `detect` */
+    bool peer_fenced[MAX_SITES];   /* ... or that its peer says it serves nothing */
     bool failback_due[MAX_SITES];
     int nsites;
 } ops;
@@ -376,6 +378,8 @@ static void ops_receive(sim_node *self, sim_msg *msg)
     if (m->op == HA_HEARTBEAT && i >= 0) {
         o->heard[i] = sim_node_now(self);
         o->synced[i] = m->flag;
+        o->peer_lost[i] = m->peer_lost;
+        o->peer_fenced[i] = m->peer_fenced;
         ha_msg *r = platform_ha_msg_new(HA_HEARTBEAT_ACK);
         if (r) {
             r->site = from;
@@ -393,8 +397,21 @@ static void ops_receive(sim_node *self, sim_msg *msg)
          * waiting for a failback that the lost holder can never release would leave them
          * unserved while a current copy is up. */
         int holder = o->served_by[i] != from ? ops_slot(self, o->served_by[i]) : -1;
-        if (holder >= 0 && m->flag && m->peer_lost && sim_node_now(self) - o->heard[holder] >= h->s.detect)
+        int peer = m->site != from && m->site != UINT32_MAX ? ops_slot(self, m->site) : -1;
+        /* "Cut off from its peer": lost, or alive but fenced (it serves again only when ops
+         * says so, and ops cannot reach it). */
+        bool peer_out = m->peer_lost || m->peer_fenced;
+        if (holder >= 0 && m->flag && peer_out && sim_node_now(self) - o->heard[holder] >= h->s.detect)
             ops_return_home(self, i, ": the site serving them is lost", false);
+        else if (h->s.promote == HA_PROMOTE_AUTO && peer >= 0 && m->flag && peer_out &&
+                 o->served_by[peer] == o->site[peer] && sim_node_now(self) - o->heard[peer] >= h->s.detect) {
+            /* The sender has lost its peer, which ops has not heard for the detection time
+             * either: the same two silences a promotion asks for, so grant it now rather than
+             * wait for the sender to ask again (it asks once per detection time). */
+            char why2[160];
+            if (ops_promote(self, o->site[peer], from, why2, sizeof why2) == 0)
+                ops_reply_promote(self, o->site[peer], from, 0, "", false);
+        }
         else if (h->s.auto_failback && o->served_by[i] != from && m->flag && !o->failback_due[i]) {
             o->failback_due[i] = true;
             domain_timer_after(self, h->s.failback_delay, TAG_FAILBACK + (uint64_t)i, NULL);
@@ -463,30 +480,45 @@ static int ops_force(sim_node *self, uint32_t home, uint32_t backup, char *why, 
     int b = ops_slot(self, backup);
     if (i < 0 || holder < 0 || b < 0) return -ENOSPC;
     sim_time_t now = sim_node_now(self);
+    uint32_t to = UINT32_MAX;
     if (now - o->heard[holder] < h->s.detect) {
-        snprintf(why, n, "the tenants of %s are served by %s, which is alive: nothing to force", name_of(d, home),
-                 name_of(d, o->served_by[i]));
-        h->st.refused_promotions++;
-        return -EBUSY;
+        /* The holder is alive: forcing means letting it serve from its own copy, which is
+         * not current (it came back from a loss of state and nobody can resynchronise it). */
+        if (o->synced[holder] || now - o->heard[holder] >= h->s.lease) {
+            snprintf(why, n, "the tenants of %s are served by %s, which is alive%s: nothing to force", name_of(d, home),
+                     name_of(d, o->served_by[i]), o->synced[holder] ? " and current" : "");
+            h->st.refused_promotions++;
+            return -EBUSY;
+        }
+        to = o->served_by[i];
+    } else {
+        /* The one to serve them: up, heard by ops, and itself no longer hearing the lost
+         * holder (else the holder may still serve under the lease that site renews). */
+        bool home_ready = now - o->heard[i] < h->s.lease && (o->peer_lost[i] || o->peer_fenced[i]);
+        bool backup_ready = now - o->heard[b] < h->s.lease && (o->peer_lost[b] || o->peer_fenced[b]);
+        to = o->served_by[i] != home && home_ready ? home : o->served_by[i] != backup && backup_ready ? backup : UINT32_MAX;
     }
-    uint32_t to = o->served_by[i] != home && now - o->heard[i] < h->s.lease ? home
-                  : o->served_by[i] != backup && now - o->heard[b] < h->s.lease ? backup : UINT32_MAX;
     if (to == UINT32_MAX) {
-        snprintf(why, n, "no site holding a copy of the tenants of %s is up and heard by ops", name_of(d, home));
+        snprintf(why, n, "no site holding a copy of the tenants of %s is up, heard by ops and cut off from %s",
+                 name_of(d, home), name_of(d, o->served_by[i]));
         h->st.refused_promotions++;
         return -EHOSTDOWN;
     }
     h->st.forced++;
+    int t = ops_slot(self, to);
     ops_log(self, "forced by the operator: the tenants of %s are served from the copy at %s%s", name_of(d, home),
-            name_of(d, to), o->synced[ops_slot(self, to)] ? "" : ", which was not current");
+            name_of(d, to), o->synced[t] ? "" : ", which was not current");
+    o->synced[t] = true;   /* the reference now, by decree (its next heartbeat will say so) */
     if (to == home) {
         ops_return_home(self, i, ": forced by the operator", true);
         return 0;
     }
-    o->served_by[i] = to;
+    if (o->served_by[i] != to) {
+        o->served_by[i] = to;
+        o->synced[i] = false;
+        h->st.promotions++;
+    }
     o->gen[i]++;
-    o->synced[i] = false;
-    h->st.promotions++;
     ops_reply_promote(self, home, to, 0, "", true);
     return 0;
 }
@@ -505,10 +537,22 @@ int platform_ha_operator_promote(domain *d, sim_node *home, bool force, char *wh
         return -ENOENT;
     }
     ops *st = o->state;
-    int b = ops_slot(o, backup);
+    int b = ops_slot(o, backup), i = ops_slot(o, home->id);
+    sim_time_t now = sim_node_now(o);
+    const ha_settings *hs = platform_ha_settings_get(d);
+    /* (a live home, or tenants served elsewhere already: ops_promote refuses, and says why) */
+    bool home_silent = i >= 0 && st->served_by[i] == home->id && now - st->heard[i] >= hs->detect;
     int rc;
     if (force) {
         rc = ops_force(o, home->id, backup, why, n);
+    } else if (home_silent && b >= 0 && !(now - st->heard[b] < hs->lease && (st->peer_lost[b] || st->peer_fenced[b]))) {
+        /* Ops's silence alone is not enough: a site cut off from ops but not from its peer
+         * still serves under the lease its peer renews. Only when the site to serve them has
+         * lost the peer too is the peer fenced. */
+        snprintf(why, n, "%s still hears %s, or ops does not hear %s: promoting there could make two sites serve",
+                 name_of(d, backup), home->name, name_of(d, backup));
+        platform_ha_stats_get(d)->refused_promotions++;
+        rc = -EBUSY;
     } else if (b >= 0 && !st->synced[b]) {
         /* Serving a stale copy loses writes: only when the operator says so (force). */
         snprintf(why, n, "the copy at %s is not current: promote with force = true to serve from it and lose "
@@ -658,6 +702,7 @@ static void send_heartbeats(sim_node *site)
         }
         m->flag = current;
         m->peer_lost = h->peer_lost;
+        m->peer_fenced = !h->peer_lost && h->peer_fenced;
         m->gen = h->gen;
         m->site = h->peer;
         platform_ha_send(site, hw->ops, m, 64);
@@ -671,6 +716,7 @@ static void send_heartbeats(sim_node *site)
         m->epoch = h->out.applied_epoch;   /* what we applied of the peer's stream */
         m->seq = h->out.applied;
         m->flag = current;
+        m->serving = h->serving_own || h->serving_peer;
         platform_ha_send(site, h->peer, m, 64);
     }
 }
@@ -900,6 +946,7 @@ static void become_reference(sim_node *site)
     if (h->resynced) return;
     h->resynced = true;
     h->said_not_current = false;
+    h->peer_gen = 0;   /* current now: ops's next word on the peer's tenants counts, same generation or not */
     site_log(site, "forced: our copy becomes the reference of the pair");
 }
 
@@ -920,6 +967,7 @@ static void peer_heartbeat(sim_node *site, ha_msg *m)
 {
     site_ha *h = platform_ha_of(site);
     h->heard_peer = sim_node_now(site);
+    h->peer_fenced = !m->serving;
     if (h->peer_lost) {
         h->peer_lost = false;
         h->promote_asked = false;
@@ -1025,6 +1073,7 @@ bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
             h->out.applied = 0;
             h->resynced = true;
             h->said_not_current = false;
+            h->peer_gen = 0;   /* current now: ops's next word on the peer's tenants counts */
             site_log(site, "resynchronised from %s: %u rows", sim_world_node(site->world, from)->name, m->nrecs);
         } else {   /* not resynced: it stays so (failback is refused) and asks again later */
             site_log(site, "resynchronisation from %s failed: %s", sim_world_node(site->world, from)->name, strerror(-rc));

@@ -32,7 +32,7 @@ struct tenant_db {
     sim_map code_by_addressee;  /* (tenant + 1) << 32 | addressee -> code */
     sim_map addressee_by_code;  /* code -> (tenant + 1) << 32 | addressee */
     bool indexed;               /* secondary indexes built (see platform_tenant_db_index) */
-    sim_map pending;            /* flow -> addressee_no, code acquisitions in progress */
+    sim_map pending;            /* acquisition number -> addressee_no, code acquisitions in progress */
 };
 int  platform_tenant_db_open(domain *d, tenant_db *t, const char *name);
 void platform_tenant_db_close(tenant_db *t);
@@ -63,6 +63,7 @@ typedef enum tenant_stmt {
     TENANT_ST_CONNECT_REPLICA, TENANT_ST_CONNECT_PROVISIONS, TENANT_ST_CONNECT_REPLICAS_OF,
     /* kinds/invariants.c: the serial numbers answered and received */
     TENANT_ST_SERIALS_ANSWERED, TENANT_ST_SERIALS_RECEIVED,
+    TENANT_ST_PROVIDER_RECORDS,   /* ... and what every provision disclosed */
     TENANT_STMTS
 } tenant_stmt;
 _Static_assert(TENANT_STMTS <= SIM_STORE_SLOTS, "the tenant store has more statements than slots");
@@ -99,7 +100,7 @@ typedef struct repl_rec {
     uint64_t flow;              /* the flow that wrote it (0: none) */
     uint32_t tenant;
     uint8_t op;
-    int64_t v[5];               /* per op: see platform_tenant_apply in platform/site.c */
+    int64_t v[8];               /* per op: see platform_tenant_apply in platform/site.c */
     char record_id[24];
     char *text;                 /* replica payload or log outcome (owned) */
     uint64_t digest;            /* replicas: the checksum the row was first written with (0:
@@ -135,6 +136,8 @@ typedef struct site_ha {
     bool serving_own;           /* may serve the tenants whose home this is */
     bool serving_peer;          /* ops granted us the peer's tenants */
     bool peer_lost;             /* peer declared lost: standalone (sync acks released) */
+    bool peer_fenced;           /* the peer's last heartbeat said it serves nothing (fenced or
+                                 * standing by): it serves again only when ops tells it to */
     bool promote_asked;
     bool standby;               /* ops says our own tenants are served by the peer */
     bool resynced;              /* our copy of the shared tenants is current (no lost state) */

@@ -26,6 +26,8 @@ typedef struct ha_msg {
     uint8_t op;
     uint8_t flag;              /* granted / serving / synced / found */
     uint8_t peer_lost;         /* heartbeat to ops: the sender has declared its peer lost */
+    uint8_t serving;           /* heartbeat to the peer: the sender serves some tenants now */
+    uint8_t peer_fenced;       /* heartbeat to ops: the sender's peer says it serves nothing */
     uint8_t force;             /* promote_reply, serve: the operator forced it (a copy that was not
                                 * current becomes the reference; what it lacks is lost) */
     uint32_t site;             /* the site whose tenants are concerned (home) */

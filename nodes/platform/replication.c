@@ -129,11 +129,20 @@ void platform_repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uin
         in->applied_epoch = m->epoch;
         in->applied = 0;
     }
+    bool promoted = platform_ha_of(site)->serving_peer;
     if (m->epoch == in->applied_epoch) {
         for (uint32_t i = 0; i < m->nrecs; i++) {
             const repl_rec *r = &m->recs[i];
             if (r->seq <= in->applied) continue;    /* a retransmission we have */
             if (r->seq != in->applied + 1) break;   /* a gap: wait for the resend */
+            const body *owner = domain_body(d, r->tenant);
+            if (promoted && owner && owner->home == from) {
+                /* The sender's tail for its own tenants, which we serve now: it diverged when
+                 * they were promoted here (the promotion's audit counted it lost). Applied
+                 * late, it could overwrite newer writes: acknowledged, and dropped. */
+                in->applied = r->seq;
+                continue;
+            }
             /* A write that cannot be applied (our disk is full) is not acknowledged: the
              * sender keeps it and sends it again. */
             int rc = platform_tenant_apply(t, r, d);

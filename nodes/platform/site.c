@@ -3,8 +3,9 @@
  *
  * Per tenant, in the site's SQLite store: code management (addressee number <-> agency code),
  * the provision database of replicas, and the inquiry and provision logs with serial numbers.
- * Inquiries from the body's existing systems are converted to its code and sent through the
- * interface system; inquiries from the NWS are answered automatically from replicas.
+ * Code acquisition (Art. 21-2): the server issues the one-time acquisition number and matches
+ * the NWS's answer on it. Inquiries from the body's existing systems are converted to its code
+ * and sent through the interface system; inquiries from the NWS are answered automatically from replicas.
  * Every write is also recorded for replication to the tenant's other site (platform/ha.c), and a
  * site answers only for the tenants it serves now. Replica rows carry a checksum: a row that
  * fails it is fetched back from the other site before the inquiry is answered. */
@@ -27,12 +28,21 @@ static const char SCHEMA[] =
     "  PRIMARY KEY (tenant, addressee_no, item, pub_start, record_id)) WITHOUT ROWID;"
     /* The logs are appended to during the run and read once at its end (reconciliation):
      * plain rowid tables, so an insert is an append rather than a search. */
+    /* With the receipts, they are the servers' access records (情報提供等記録, Art. 23): the
+     * person as this holder's own pseudonym (its addressee number), who asked whom, when,
+     * under which procedure, for which item, the serial number, the outcome, and the 不開示
+     * mark (withheld). */
     "CREATE TABLE inquiry_log (tenant INTEGER, flow INTEGER, t INTEGER, procedure INTEGER,"
-    "  item INTEGER, staff INTEGER);"
+    "  item INTEGER, staff INTEGER, addressee_no INTEGER, provider INTEGER, withheld INTEGER);"
     "CREATE TABLE provision_log (tenant INTEGER, serial_no INTEGER, t INTEGER, inquirer INTEGER,"
-    "  item INTEGER, outcome TEXT);"
+    "  item INTEGER, outcome TEXT, addressee_no INTEGER, procedure INTEGER, withheld INTEGER);"
     "CREATE TABLE receipt_log (tenant INTEGER, serial_no INTEGER, flow INTEGER, t INTEGER,"
-    "  outcome TEXT);";
+    "  outcome TEXT);"
+    "CREATE VIEW inquirer_records AS SELECT i.tenant, r.serial_no, i.t, i.addressee_no AS person,"
+    "  i.provider, i.procedure, i.item, i.staff, coalesce(r.outcome, 'pending') AS outcome, i.withheld"
+    "  FROM inquiry_log i LEFT JOIN receipt_log r ON r.tenant = i.tenant AND r.flow = i.flow;"
+    "CREATE VIEW provider_records AS SELECT tenant, serial_no, t, addressee_no AS person, inquirer,"
+    "  procedure, item, outcome, withheld FROM provision_log;";
 
 /* The secondary indexes are built once the day-before state is loaded: sorting them in one
  * go is several times faster than growing them row by row (platform_tenant_db_index). */
@@ -133,8 +143,8 @@ int platform_tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *re
 int platform_tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
 {
     static const char *const log_sql[] = {
-        [REC_INQUIRY_LOG] = "INSERT INTO inquiry_log VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        [REC_PROVISION_LOG] = "INSERT INTO provision_log VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        [REC_INQUIRY_LOG] = "INSERT INTO inquiry_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        [REC_PROVISION_LOG] = "INSERT INTO provision_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         [REC_RECEIPT_LOG] = "INSERT INTO receipt_log VALUES (?1, ?2, ?3, ?4, ?5)"};
     static const int log_slot[] = {[REC_INQUIRY_LOG] = TENANT_ST_INQUIRY_LOG, [REC_PROVISION_LOG] = TENANT_ST_PROVISION_LOG,
                                    [REC_RECEIPT_LOG] = TENANT_ST_RECEIPT_LOG};
@@ -166,10 +176,15 @@ int platform_tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
     sqlite3_stmt *st = sim_store_stmt(t->store, log_slot[r->op], log_sql[r->op]);
     if (!st) return -EIO;
     sqlite3_bind_int64(st, 1, r->tenant);
-    int n = r->op == REC_RECEIPT_LOG ? 3 : r->op == REC_PROVISION_LOG ? 4 : 5;
+    /* inquiry log: flow, t, procedure, item, staff, addressee, provider, withheld;
+     * provision log: serial, t, inquirer, item, outcome, addressee, procedure, withheld;
+     * receipt log: serial, flow, t, outcome */
+    int n = r->op == REC_RECEIPT_LOG ? 3 : r->op == REC_PROVISION_LOG ? 4 : 8;
     for (int i = 0; i < n; i++) sqlite3_bind_int64(st, 2 + i, r->v[i]);
     /* the outcome rides as a number (no string to copy per log record) */
     if (r->op != REC_INQUIRY_LOG) sqlite3_bind_text(st, 2 + n, domain_error_name((flow_error)r->v[n]), -1, SQLITE_STATIC);
+    if (r->op == REC_PROVISION_LOG)
+        for (int i = 5; i < 8; i++) sqlite3_bind_int64(st, 2 + i, r->v[i]);
     return sim_store_write(t->store, st);
 }
 
@@ -369,20 +384,35 @@ static int log_write(sim_node *server, tenant_db *t, const body *b, repl_rec rec
     return rc;
 }
 
-/* An inquiry from the body's existing systems: convert to the body's code, log, send on. */
+/* An inquiry from the body's existing systems: identify and authorise the staff member (the
+ * inquirer's duty, seed slide 14: refused here, never at the NWS), convert to the body's code,
+ * log with the staff member, send on without the staff id. */
 static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
+    domain *d = domain_get(server->world);
+    if (d->hours && !sim_calendar_is_open(d->hours, sim_node_now(server))) {   /* an answer, not silence */
+        platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_OUT_OF_HOURS);
+        return;
+    }
+    flow_error staff = domain_staff_check(b, m->staff, m->procedure);
+    if (staff != FLOW_OK) {
+        platform_site_reply_to_body(server, b, FLOW_PROVISION, m, staff);
+        return;
+    }
     if (!code_of(t, b, m->addressee_no, &m->code)) {
         platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_NO_CODE);
         return;
     }
     if (log_write(server, t, b, (repl_rec){.op = REC_INQUIRY_LOG,
-                         .v = {(int64_t)m->flow, sim_node_now(server), m->procedure, m->item, m->staff}}) < 0) {
+                         .v = {(int64_t)m->flow, sim_node_now(server), m->procedure, m->item, m->staff,
+                               (int64_t)m->addressee_no, m->provider, m->withheld}}) < 0) {
         store_failed(server, m);
         platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_SERVER_ERROR);
         return;
     }
     m->addressee_no = 0;   /* the addressee number stays inside the body */
+    m->staff = 0;          /* so does the staff member: the inquiry log above holds it */
+    m->staff_checked = 1;
     domain_send(server, b->ifs, FLOW_INQUIRY, m, 512);
 }
 
@@ -392,8 +422,9 @@ static void answer_inquiry(sim_node *server, tenant_db *t, body *b, flow_msg *m,
 {
     domain *d = domain_get(server->world);
     flow_error e = FLOW_NOT_FOUND;
-    uint64_t addressee;
-    if (addressee_of(t, b, m->code, &addressee)) {
+    uint64_t addressee = 0;
+    bool found = addressee_of(t, b, m->code, &addressee);
+    if (found) {
         sqlite3_stmt *st = sim_store_stmt(t->store, TENANT_ST_REPLICA_GET,
             "SELECT payload, pub_end, digest, record_id FROM replica WHERE tenant = ?1 AND addressee_no = ?2"
             " AND item = ?3 AND pub_start <= ?4 AND ?4 < pub_end ORDER BY pub_start DESC LIMIT 1");
@@ -427,7 +458,8 @@ static void answer_inquiry(sim_node *server, tenant_db *t, body *b, flow_msg *m,
         }
     }
     if (log_write(server, t, b, (repl_rec){.op = REC_PROVISION_LOG,
-                         .v = {(int64_t)m->serial_no, sim_node_now(server), m->inquirer, m->item, e}}) < 0) {
+                         .v = {(int64_t)m->serial_no, sim_node_now(server), m->inquirer, m->item, e,
+                               found ? (int64_t)addressee : 0, m->procedure, m->withheld}}) < 0) {
         free(m->data);   /* unrecorded, so not provided */
         m->data = NULL;
         m->data_len = 0;
@@ -462,22 +494,38 @@ static void provision_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
     platform_site_reply_to_body(server, b, FLOW_PROVISION, m, (flow_error)m->error);
 }
 
+/* Code acquisition, step 1 (Art. 21-2): the body asks for a code for an addressee. The server
+ * issues a one-time acquisition number (取得番号), remembers which addressee it stands for, and
+ * hands it back to the body's integrated addressee system, which sends it with the
+ * resident-record code through its own 住基ネット connection to J-LIS: the resident-record code
+ * never passes through the intermediate server, and the addressee number never leaves it. */
 static void code_request_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
-    domain *d = domain_get(server->world);
-    if (sim_map_put(&t->pending, m->flow, m->addressee_no) < 0 || d->jlis == UINT32_MAX) {
-        platform_site_reply_to_body(server, b, FLOW_CODE_RESPONSE, m, FLOW_UNREACHABLE);
+    uint64_t acq = 0;
+    for (int attempt = 0; attempt < 8 && !acq; attempt++) {   /* one-time: never one still waiting */
+        acq = 1 + sim_rng_next(&server->rng) % 999999999999ull;
+        if (sim_map_get(&t->pending, acq, NULL)) acq = 0;
+    }
+    if (!acq || sim_map_put(&t->pending, acq, m->addressee_no) < 0) {
+        platform_site_reply_to_body(server, b, FLOW_CODE_RESPONSE, m, FLOW_SERVER_ERROR);
         return;
     }
-    m->addressee_no = 0;
-    domain_send(server, d->jlis, FLOW_CODE_REQUEST, m, 256);
+    m->acquisition_no = acq;
+    platform_site_reply_to_body(server, b, FLOW_CODE_REQUEST, m, FLOW_OK);
 }
 
+/* Code acquisition, last step: the NWS's answer arrives through the interface system with the
+ * acquisition number. It is matched on that number alone, which is then forgotten; an answer
+ * that matches nothing is counted and answered explicitly (the body's flow ends with it). */
 static void code_response_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
+    domain *d = domain_get(server->world);
     uint64_t addressee;
-    if (!sim_map_del(&t->pending, m->flow, &addressee)) {
-        domain_msg_free(m);   /* an answer to nothing we asked: ignore */
+    if (!m->acquisition_no || !sim_map_del(&t->pending, m->acquisition_no, &addressee)) {
+        d->stats.unknown_acquisitions++;
+        m->code = 0;   /* a code for no addressee of ours: not kept, not passed on */
+        m->acquisition_no = 0;
+        platform_site_reply_to_body(server, b, FLOW_CODE_RESPONSE, m, FLOW_UNKNOWN_ACQUISITION);
         return;
     }
     flow_error e = m->error;
@@ -493,7 +541,7 @@ static void code_response_in(sim_node *server, tenant_db *t, body *b, flow_msg *
         if (rc == 0) replicate(server, b, (repl_rec){.op = REC_CODE, .flow = m->flow, .v = {(int64_t)addressee, (int64_t)code}});
     }
     m->addressee_no = addressee;
-    m->acquisition_no = 0;   /* nobody keeps the acquisition number */
+    m->acquisition_no = 0;   /* matched: forgotten */
     m->code = 0;       /* the existing systems never see the code */
     reply_write(server, b, FLOW_CODE_RESPONSE, m, e, REC_CODE, addressee, code);
 }
@@ -543,7 +591,11 @@ static bool refuse(sim_node *self, body *b, flow_kind kind, flow_msg *m, bool fr
         domain_send(self, platform_ha_of(self)->ifs, FLOW_PROVISION, m, 256);
         return true;
     }
-    if (kind == FLOW_CODE_RESPONSE) sim_map_del(&platform_site_db(self)->pending, m->flow, &m->addressee_no);
+    if (kind == FLOW_CODE_RESPONSE) {   /* its acquisition number is spent either way */
+        if (!m->acquisition_no || !sim_map_del(&platform_site_db(self)->pending, m->acquisition_no, &m->addressee_no))
+            m->addressee_no = 0;
+        m->acquisition_no = 0;
+    }
     static const flow_kind answer[FLOW_KINDS] = {[FLOW_CODE_REQUEST] = FLOW_CODE_RESPONSE,
                                                  [FLOW_CODE_RESPONSE] = FLOW_CODE_RESPONSE,
                                                  [FLOW_INQUIRY] = FLOW_PROVISION, [FLOW_REPLICA] = FLOW_REPLICA_ACK};

@@ -259,6 +259,10 @@ static int l_permissions(lua_State *L)
         copy_field(L, -1, "name_en", p->name_en, sizeof p->name_en, false);
         p->inquirer_agency = agency_index(L, d, field_string(L, -1, "inquirer", "lg"));
         p->provider_agency = agency_index(L, d, field_string(L, -1, "provider", "lg"));
+        const char *lg_kind = field_string(L, -1, "inquirer_lg_kind", "municipality");
+        if (strcmp(lg_kind, "municipality") != 0 && strcmp(lg_kind, "prefecture") != 0)
+            return luaL_error(L, "permissions: procedure %s: inquirer_lg_kind must be \"municipality\" or \"prefecture\"", p->id);
+        p->inquirer_prefecture = p->inquirer_agency < 0 && strcmp(lg_kind, "prefecture") == 0;
         const char *item = field_string(L, -1, "item", "");
         int it = domain_item(d, item);
         if (it < 0) return luaL_error(L, "permissions: procedure %s names an unknown item '%s'", p->id, item);
@@ -274,16 +278,52 @@ static int l_permissions(lua_State *L)
     return 1;
 }
 
-/* flow_settings { timeout = "60s", key_rotation = "1d" } */
+/* flow_settings { timeout = "60s", key_rotation = "1d", retention = "2555d" } */
 static int l_flow_settings(lua_State *L)
 {
-    static const char *const known[] = {"timeout", "key_rotation", NULL};
+    static const char *const known[] = {"timeout", "key_rotation", "retention", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "flow_settings", known);
     domain *d = dom(L);
     if (lua_getfield(L, 1, "timeout") != LUA_TNIL) d->timeout = sim_lua_check_duration(L, -1);
     if (lua_getfield(L, 1, "key_rotation") != LUA_TNIL) d->key_rotation = sim_lua_check_duration(L, -1);
-    if (d->timeout <= 0 || d->key_rotation <= 0) return luaL_error(L, "flow_settings: durations must be positive");
+    if (lua_getfield(L, 1, "retention") != LUA_TNIL) d->retention = sim_lua_check_duration(L, -1);
+    if (d->timeout <= 0 || d->key_rotation <= 0 || d->retention <= 0)
+        return luaL_error(L, "flow_settings: durations must be positive");
+    return 0;
+}
+
+/* operating_hours { open = "08:30", close = "17:15", weekends = false, holidays = false,
+ *                   year_end = false }: when the network takes inquiries; the flags say
+ * whether it is open on weekends, national holidays and 12/29-1/3. Not called: always open. */
+static int l_operating_hours(lua_State *L)
+{
+    static const char *const known[] = {"open", "close", "weekends", "holidays", "year_end", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "operating_hours", known);
+    domain *d = dom(L);
+    sim_calendar c;
+    sim_calendar_init(&c);
+    const char *open = field_string(L, 1, "open", "08:30"), *close = field_string(L, 1, "close", "17:15");
+    if (sim_time_parse_clock(open, &c.open) < 0 || sim_time_parse_clock(close, &c.close) < 0 || c.close <= c.open)
+        return luaL_error(L, "operating_hours: open and close must be times of day 'HH:MM', open first");
+    static const char *const flags[] = {"weekends", "holidays", "year_end"};
+    bool open_on[3] = {false, false, false};
+    for (int i = 0; i < 3; i++) {
+        if (lua_getfield(L, 1, flags[i]) != LUA_TNIL) {
+            if (!lua_isboolean(L, -1)) return luaL_error(L, "operating_hours: %s must be true (open) or false", flags[i]);
+            open_on[i] = lua_toboolean(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    c.closed_weekdays = open_on[0] ? 0 : (uint8_t)(1u << 0 | 1u << 6);
+    c.holidays_closed = !open_on[1];
+    c.year_end_closed = !open_on[2];
+    if (d->hours)   /* operating_hours{} again: the last one wins */
+        sim_calendar_free(d->hours);
+    else if (!(d->hours = malloc(sizeof *d->hours)))
+        return luaL_error(L, "out of memory");
+    *d->hours = c;
     return 0;
 }
 
@@ -416,13 +456,17 @@ static int l_update_replica(lua_State *L)
 }
 
 /* inquire { from = lg, addressee = n, procedure = "child_allowance", provider = lg or agency,
- *           staff = 17 } -> flow id */
+ *           staff = 17, withheld = false } -> flow id */
 static int l_inquire(lua_State *L)
 {
-    static const char *const known[] = {"from", "addressee", "procedure", "provider", "staff", NULL};
+    static const char *const known[] = {"from", "addressee", "procedure", "provider", "staff", "withheld", NULL};
     domain *d = dom(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "inquire", known);
+    if (lua_getfield(L, 1, "withheld") != LUA_TNIL && !lua_isboolean(L, -1))
+        return luaL_error(L, "inquire: 'withheld' (不開示) must be true or false");
+    bool withheld = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     lua_getfield(L, 1, "from");
     body *b = check_body(L, -1);
     lua_getfield(L, 1, "addressee");
@@ -438,8 +482,8 @@ static int l_inquire(lua_State *L)
     if (!isint || staff < 0 || staff > UINT32_MAX)
         return luaL_error(L, "inquire: 'staff' must be a staff number (an integer from 0 to %I), not %s",
                           (lua_Integer)UINT32_MAX, luaL_tolstring(L, -1, NULL));
-    return push_flow(L, node_body_inquire(sim_world_node(sim_lua_world(L), b->node), a, p, prov->node,
-                                     (uint32_t)staff));
+    return push_flow(L, node_body_inquire_marked(sim_world_node(sim_lua_world(L), b->node), a, p, prov->node,
+                                                (uint32_t)staff, withheld));
 }
 
 /* on_flow_end(function(ev) ... end): ev = { flow, body, kind, outcome, payload, serial_no, latency } */
@@ -542,6 +586,8 @@ static void push_results(lua_State *L, void *ud)
     lua_setfield(L, -2, "flows");
     lua_pushinteger(L, (lua_Integer)d->stats.late_answers);
     lua_setfield(L, -2, "late_answers");   /* answers after the flow ended (duplicates, timeouts) */
+    lua_pushinteger(L, (lua_Integer)d->stats.unknown_acquisitions);
+    lua_setfield(L, -2, "unknown_acquisitions");   /* code answers matching no acquisition number */
     invariant_result inv[DOMAIN_INVARIANTS];
     int n = domain_invariants(d, inv);
     lua_createtable(L, 0, n);
@@ -556,7 +602,7 @@ int script_open_lua(lua_State *L)
 {
     sim_lua_add_results(L, push_results, NULL);
     static const luaL_Reg globals[] = {
-        {"nws", l_nws},          {"jlis", l_jlis},
+        {"nws", l_nws},          {"jlis", l_jlis},          {"operating_hours", l_operating_hours},
         {"site", l_site},        {"lg", l_lg},
         {"agency", l_agency},    {"permissions", l_permissions},
         {"flow_settings", l_flow_settings},

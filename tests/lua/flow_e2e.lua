@@ -93,10 +93,12 @@ expect("a provision carries the NWS serial number", function() return serial[flo
 expect("the leaked individual number was caught", function(r)
   return r.invariants["no individual number on the network"] == false
 end)
-expect("the inquiry naming no staff member was caught", function(r)
-  return r.invariants["every inquiry names a staff member"] == false
+-- the inquiry naming no staff member was refused at Osaka's own server (no_staff above): the
+-- inquirer's duty (seed slide 14), so nothing unchecked reached the network
+expect("the inquiry naming no staff member was refused at the inquirer", function(r)
+  return r.invariants["every inquiry names a staff member"] == true
 end)
-local caught = { ["no individual number on the network"] = true, ["every inquiry names a staff member"] = true }
+local caught = { ["no individual number on the network"] = true }
 expect("the other invariants held", function(r)
   for name, held in pairs(r.invariants) do
     if not held and not caught[name] then return false, name end
