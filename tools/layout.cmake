@@ -7,6 +7,8 @@
 #   is allowed to use below; a subsystem's _internal.h is for its own files only. The table
 #   is a layering (each subsystem uses only ones listed before it), so no circle of includes
 #   can span two subsystems.
+# - fuzz/ (the fuzz drivers) includes the engine's headers, public subsystem headers and its
+#   own, never an _internal.h.
 # - No .c file declares another file's function by hand: a prototype at file scope in a .c
 #   file must be static (the shared ones live in a header).
 #
@@ -122,6 +124,24 @@ foreach(dir IN LISTS subsystems)
         list(APPEND errors "${f}: \"${path}\" is ${other}'s internal header")
       endif()
     endforeach()
+  endforeach()
+endforeach()
+
+# fuzz/: the fuzz drivers stand outside the layering, like a program: they may include the
+# engine's headers, any subsystem's public header and their own (fuzz*.h), never a subsystem's
+# _internal.h (a driver feeds an input surface as the outside does).
+file(GLOB fuzz_files ${ROOT}/fuzz/*.c ${ROOT}/fuzz/*.h)
+foreach(f IN LISTS fuzz_files)
+  read_file_includes(${f} paths)
+  foreach(path IN LISTS paths)
+    if(path MATCHES "^(sim_[a-z_]+|fuzz[a-z_]*)\\.h$")
+      continue()
+    endif()
+    if(NOT path MATCHES "^([a-z]+)/([a-z_]+)\\.h$")
+      list(APPEND errors "${f}: #include \"${path}\": name a header as \"subsystem/header.h\"")
+    elseif(CMAKE_MATCH_2 MATCHES "_internal$")
+      list(APPEND errors "${f}: \"${path}\" is ${CMAKE_MATCH_1}'s internal header (a fuzz driver uses public headers)")
+    endif()
   endforeach()
 endforeach()
 
