@@ -305,7 +305,7 @@ static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, domain *d, 
         for (cJSON *f = update->child; f; f = f->next) {
             cJSON *copy = cJSON_Duplicate(f, 1);
             if (!copy) break;
-            if (cJSON_HasObjectItem(stored, f->string))
+            if (cJSON_GetObjectItemCaseSensitive(stored, f->string))
                 cJSON_ReplaceItemInObjectCaseSensitive(stored, f->string, copy);
             else
                 cJSON_AddItemToObject(stored, f->string, copy);
