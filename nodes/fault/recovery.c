@@ -102,13 +102,13 @@ static fault *loser_of(domain *d, const ledger_entry *e, fault *fallback)
 {
     faults *fs = fault_records_find(d);
     fault *f = downed_after(d, e);
-    if (f) return f;
-    if (fallback || !fs) return fallback;
-    /* No loss of a site: the site that acknowledged it was cut off (a partition fenced it and
-     * its tenants were promoted elsewhere): the newest link fault on its links; else the
-     * newest fault. A lost write is always charged to some fault. */
+    if (f || !fs) return f;
+    /* No loss of that site: it was cut off (a partition fenced it and its tenants were served
+     * elsewhere): the newest link fault on its links; else the fault that took the tenants'
+     * home out of service; else the newest. A lost write is always charged to some fault. */
     for (size_t i = fs->n; i-- > 0;)
         if (is_link_fault(fs->list[i]->kind) && touches(fs->list[i], e->site)) return fs->list[i];
+    if (fallback) return fallback;
     return fs->n ? fs->list[fs->n - 1] : NULL;
 }
 

@@ -330,6 +330,14 @@ static int ops_failback(sim_node *self, uint32_t home, char *why, size_t n)
         h->st.refused_failbacks++;
         return -EAGAIN;
     }
+    int holder = ops_slot(self, o->served_by[i]);
+    if (o->peer_lost[i] || (holder >= 0 && o->peer_lost[holder])) {
+        /* The holder could not ship home what it wrote: the release would never complete and
+         * the tenants would wait unserved. */
+        snprintf(why, n, "%s and %s cannot reach each other", name_of(d, home), name_of(d, o->served_by[i]));
+        h->st.refused_failbacks++;
+        return -ENETUNREACH;
+    }
     ha_msg *r = platform_ha_msg_new(HA_RELEASE);
     if (!r) return -ENOMEM;
     r->site = home;
@@ -342,7 +350,7 @@ static int ops_failback(sim_node *self, uint32_t home, char *why, size_t n)
 
 /* The tenants of o->site[i] are served at home again (generation bumped): a failback that
  * completed, or their holder was lost while home is current. */
-static void ops_return_home(sim_node *self, int i, const char *how, bool force)
+static void ops_return_home(sim_node *self, int i, const char *how, bool force, bool holder_lost)
 {
     domain *d = domain_get(self->world);
     ha_world *h = platform_ha_world_get(d);
@@ -361,6 +369,7 @@ static void ops_return_home(sim_node *self, int i, const char *how, bool force)
     r->site = home;
     r->gen = o->gen[i];
     r->force = force;
+    r->flag = holder_lost;   /* not a failback the holder agreed to: what it had not shipped is lost */
     platform_ha_send(self, home, r, 64);
 }
 
@@ -402,7 +411,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
          * says so, and ops cannot reach it). */
         bool peer_out = m->peer_lost || m->peer_fenced;
         if (holder >= 0 && m->flag && peer_out && sim_node_now(self) - o->heard[holder] >= h->s.detect)
-            ops_return_home(self, i, ": the site serving them is lost", false);
+            ops_return_home(self, i, ": the site serving them is lost", false, true);
         else if (h->s.promote == HA_PROMOTE_AUTO && peer >= 0 && m->flag && peer_out &&
                  o->served_by[peer] == o->site[peer] && sim_node_now(self) - o->heard[peer] >= h->s.detect) {
             /* The sender has lost its peer, which ops has not heard for the detection time
@@ -422,7 +431,7 @@ static void ops_receive(sim_node *self, sim_msg *msg)
         ops_reply_promote(self, m->site, from, rc, why, false);
     } else if (m->op == HA_RELEASED) {
         int k = ops_slot(self, m->site);
-        if (k >= 0 && o->served_by[k] == from) ops_return_home(self, k, "", false);
+        if (k >= 0 && o->served_by[k] == from) ops_return_home(self, k, "", false, false);
     }
     platform_ha_msg_free(m);
 }
@@ -510,7 +519,7 @@ static int ops_force(sim_node *self, uint32_t home, uint32_t backup, char *why, 
             name_of(d, to), o->synced[t] ? "" : ", which was not current");
     o->synced[t] = true;   /* the reference now, by decree (its next heartbeat will say so) */
     if (to == home) {
-        ops_return_home(self, i, ": forced by the operator", true);
+        ops_return_home(self, i, ": forced by the operator", true, false);
         return 0;
     }
     if (o->served_by[i] != to) {
@@ -765,6 +774,17 @@ static void heartbeat_tick(sim_node *site)
                  strict ? "writes are refused until it is back (synchronous)"
                         : hw->s.sync ? "writes are acknowledged without a copy until it is back (semisync)"
                                      : "replication to it is suspended");
+        if (h->releasing != UINT32_MAX && h->peer_gen && !h->serving_peer) {
+            /* A failback under way cannot complete without the peer: keep serving its tenants
+             * (ops's table still names us until we say we released them). */
+            h->releasing = UINT32_MAX;
+            h->serving_peer = true;
+            reroute(site, h->peer);
+            platform_ha_stats_get(d)->refused_failbacks++;
+            site_log(site, "failback of the tenants of %s abandoned: the peer was lost before it had everything; "
+                           "serving them again", sim_world_node(site->world, h->peer)->name);
+            check_split_brain(site);
+        }
         if (strict) {
             drop_held(site, h, CAUSE_NO_BACKUP, h->peer);   /* never acknowledged */
         } else {
@@ -840,7 +860,7 @@ void platform_ha_site_crash(sim_node *site)
         platform_repl_restart(&h->out);         /* the unshipped tail is gone */
         h->resynced = false;
         h->lose_state = false;
-        h->audit_on_serve = true;
+        h->audit_on_serve = h->audit_peer_on_serve = true;
     }
 }
 
@@ -900,6 +920,10 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
             reroute(site, h->peer);
             site_log(site, "serving the tenants of %s again (ops's table)", sim_world_node(site->world, h->peer)->name);
             check_split_brain(site);
+            if (h->audit_peer_on_serve) {   /* back from lost state: what did the peer's tenants keep? */
+                h->audit_peer_on_serve = false;
+                platform_tell_audit(domain_get(site->world), h->peer, site->id, "restart");
+            }
         } else if (!m->flag && h->serving_peer) {
             h->serving_peer = false;
         }
@@ -942,7 +966,7 @@ static void become_reference(sim_node *site)
     site_ha *h = platform_ha_of(site);
     h->awaiting_ops = false;
     h->standby = false;
-    h->audit_on_serve = false;   /* the forced audit covers it */
+    h->audit_on_serve = h->audit_peer_on_serve = false;   /* the forced audit covers it */
     if (h->resynced) return;
     h->resynced = true;
     h->said_not_current = false;
@@ -1044,7 +1068,9 @@ bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
         site_log(site, "failed back: serving its own tenants again (generation %" PRIu64 ")", m->gen);
         check_split_brain(site);
         platform_tell_promoted(d, site->id, sim_node_now(site), true);
-        platform_tell_audit(d, site->id, site->id, m->force ? "forced" : "failback");
+        /* the holder lost ("takeback") or forced: what is missing is the RPO of a loss; a
+         * failback the holder released has nothing missing ("failback": must find none) */
+        platform_tell_audit(d, site->id, site->id, m->force ? "forced" : m->flag ? "takeback" : "failback");
         break;
     case HA_RESYNC: {
         if (!h->resynced) {   /* our own copy is stale: sending it would spread the loss */

@@ -149,6 +149,7 @@ typedef struct site_ha {
     uint64_t release_seq;       /* ... once the peer has applied our stream up to here */
     bool lose_state;            /* the next crash loses what was not replicated */
     bool audit_on_serve;        /* it did: check what survived when serving again */
+    bool audit_peer_on_serve;   /* ... and when serving the peer's tenants again */
     uint64_t gen;               /* ops's generation for our own tenants, as we last heard it */
     uint64_t peer_gen;          /* ... and for the peer's tenants: older news is ignored */
     int64_t disk_delay;         /* slow-disk fault: each write-bearing message waits this */
@@ -222,7 +223,7 @@ typedef struct platform_listener {
     /* The tenants of `home` are now served by their backup (failback: by home again). */
     void (*promoted)(void *ud, uint32_t home, sim_time_t at, bool failback);
     /* Audit every acknowledged write of the tenants of `home` against `site`'s store now
-     * (when: "promotion", "forced", "failback" or "restart"). */
+     * (when: "promotion", "forced", "takeback" (the holder was lost), "failback" or "restart"). */
     void (*audit)(void *ud, uint32_t home, uint32_t site, const char *when);
     void *ud;
 } platform_listener;

@@ -1,0 +1,18 @@
+-- swarm seed 2650: semisync replication, failback auto, 3 fault(s) (written by renkei swarm)
+-- violation: served_when_current: tenant 271004 unserved from 2017-11-13 11:21:36 to 2017-11-13 11:38:01 (985 s, served again) while a site with a current copy was up and reachable by ops (bound 46 s)
+-- replay:    renkei run topologies/small.lua /tmp/swarm10k/swarm-2650.lua --seed 2650
+failover_settings { replication = "semisync", failback = "auto" }
+workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
+           new_residents_per_day = 400, replica_batch = false }
+swarm_checker { plant = false }
+at("10:14:35", function() fault.crash("ops", { duration = "420s" }) end)   -- #2 ops_down
+at("10:15:58", function() fault.partition("east", "west", { duration = "180s" }) end)   -- #3 partition_sites
+at("11:20:51", function() fault.partition("east", "west", { duration = "1020s" }) end)   -- #4 partition_sites
+at("16:30:00", function()   -- the operators' end-of-day drill: promote what is still unserved
+  for _, site in ipairs { "east", "west" } do
+    local ok, why = operator.promote(site)
+    if not ok then ok, why = operator.promote(site, { force = true }) end
+    swarm_operator("promote", site, ok, why)
+  end
+end)
+expect("the swarm's checker saw no violation", function() return swarm_verdict() end)

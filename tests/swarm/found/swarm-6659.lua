@@ -1,0 +1,17 @@
+-- swarm seed 6659: async replication, failback auto, 2 fault(s) (written by renkei swarm)
+-- violation: served_when_current: tenant 271004 unserved from 2017-11-13 13:47:50 to 2017-11-13 13:56:16 (506 s, served again) while a site with a current copy was up and reachable by ops (bound 46 s)
+-- replay:    renkei run topologies/small.lua /tmp/swarm10k/swarm-6659.lua --seed 6659
+failover_settings { replication = "async", failback = "auto" }
+workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
+           new_residents_per_day = 400, replica_batch = false }
+swarm_checker { plant = false }
+at("12:29:44", function() fault.site_down("west", { duration = "1080s" }) end)   -- #3 site_down
+at("13:40:11", function() fault.partition("east", "west", { duration = "960s" }) end)   -- #5 partition_sites
+at("16:30:00", function()   -- the operators' end-of-day drill: promote what is still unserved
+  for _, site in ipairs { "east", "west" } do
+    local ok, why = operator.promote(site)
+    if not ok then ok, why = operator.promote(site, { force = true }) end
+    swarm_operator("promote", site, ok, why)
+  end
+end)
+expect("the swarm's checker saw no violation", function() return swarm_verdict() end)

@@ -1,0 +1,17 @@
+-- swarm seed 7236: sync replication, failback auto, 2 fault(s) (written by renkei swarm)
+-- violation: served_when_current: tenant 131016 unserved from 2017-11-13 13:09:46 to 2017-11-13 13:10:41 (55 s, served again) while a site with a current copy was up and reachable by ops (bound 46 s)
+-- replay:    renkei run topologies/small.lua /tmp/swarm10k/swarm-7236.lua --seed 7236
+failover_settings { replication = "sync", failback = "auto" }
+workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
+           new_residents_per_day = 400, replica_batch = false }
+swarm_checker { plant = false }
+at("11:57:40", function() fault.site_down("east", { duration = "720s", lose_state = true }) end)   -- #2 site_loss
+at("13:09:24", function() fault.flap("east", "west", { duration = "840s", period = "141s" }) end)   -- #3 flap
+at("16:30:00", function()   -- the operators' end-of-day drill: promote what is still unserved
+  for _, site in ipairs { "east", "west" } do
+    local ok, why = operator.promote(site)
+    if not ok then ok, why = operator.promote(site, { force = true }) end
+    swarm_operator("promote", site, ok, why)
+  end
+end)
+expect("the swarm's checker saw no violation", function() return swarm_verdict() end)
