@@ -75,7 +75,8 @@ static int swarm_usage(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int parse_modes(const char *v, uint32_t *out)
+/* A comma-separated list of names (modes or kinds) as a bit set, each looked up by `of`. */
+static int parse_names(const char *v, int (*of)(const char *), uint32_t *out)
 {
     *out = 0;
     size_t len = strlen(v);   /* strtok would skip empty items: "sync," is refused */
@@ -84,26 +85,9 @@ static int parse_modes(const char *v, uint32_t *out)
     if (!copy) return -ENOMEM;
     int rc = 0;
     for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        int m = swarm_mode_of(t);
-        if (m < 0) rc = -EINVAL;
-        else *out |= 1u << m;
-    }
-    free(copy);
-    return rc < 0 || !*out ? -EINVAL : 0;
-}
-
-static int parse_kinds(const char *v, uint32_t *out)
-{
-    *out = 0;
-    size_t len = strlen(v);   /* strtok would skip empty items: "sync," is refused */
-    if (len == 0 || v[0] == ',' || v[len - 1] == ',' || strstr(v, ",,")) return -EINVAL;
-    char *copy = strdup(v);
-    if (!copy) return -ENOMEM;
-    int rc = 0;
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        int k = swarm_kind_of(t);
-        if (k < 0) rc = -EINVAL;
-        else *out |= 1u << k;
+        int x = of(t);
+        if (x < 0) rc = -EINVAL;
+        else *out |= 1u << x;
     }
     free(copy);
     return rc < 0 || !*out ? -EINVAL : 0;
@@ -135,10 +119,10 @@ static int parse_opts(int argc, char **argv, swarm_opts *o)
             if (!app_parse_u64(v, &o->jobs) || o->jobs == 0 || o->jobs > 256)
                 return swarm_usage("--jobs: expected a number of worker processes (1 to 256), got '%s'", v ? v : "");
         } else if (strcmp(a, "--modes") == 0) {
-            if (!v || parse_modes(v, &o->modes) < 0)
+            if (!v || parse_names(v, swarm_mode_of, &o->modes) < 0)
                 return swarm_usage("--modes: expected a list of sync, semisync and async (sync,async), got '%s'", v ? v : "");
         } else if (strcmp(a, "--kinds") == 0) {
-            if (!v || parse_kinds(v, &o->kinds) < 0)
+            if (!v || parse_names(v, swarm_kind_of, &o->kinds) < 0)
                 return swarm_usage("--kinds: expected a list of fault kinds (site_down,site_loss,ops_down,partition_sites,partition_ops,flap,nws_down,nws_slow,jlis_down,jlis_corrupt,key_rotation,corrupt,duplicate,corrupt_replica,promote,failback), got '%s'", v ? v : "");
         } else if (strcmp(a, "--faults-max") == 0) {
             if (!app_parse_u64(v, &n) || n == 0 || n > 200)
