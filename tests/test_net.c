@@ -1,6 +1,7 @@
 /* test_net.c - tests for links and messages (sim/sim_net.c, sim/sim_msg.c): latency,
  * bandwidth (serialisation and queueing), jitter bounds and FIFO order, loss rate and its
- * statistics, down links and nodes (at send and in flight), sim_link_add's errors, and the
+ * statistics, down links and nodes (at send and in flight), the message types' dropped
+ * callback (every drop, its reason, before the free), sim_link_add's errors, and the
  * ownership of payloads: every payload is freed exactly once, whatever happens to its
  * message (delivered, lost, dropped, or still in flight when the world is destroyed).
  *
@@ -461,8 +462,63 @@ static void test_destroy_in_flight(void)
     CHECK_INT(n.s[1].n, 0);
 }
 
+/* ---- the dropped callback: told of every drop, with its reason, before the free ------------ */
+
+static sim_drop_reason told_why[8];
+static uint32_t told_seq[8];
+static size_t ntold;
+
+static void told_dropped(sim_world *w, const sim_msg *m, sim_drop_reason why)
+{
+    (void)w;
+    if (ntold < 8) {
+        told_why[ntold] = why;
+        told_seq[ntold] = ((const payload *)m->payload)->seq;   /* not freed yet */
+    }
+    ntold++;
+}
+
+static const sim_msg_type told_msg = {.name = "told", .free = payload_free, .dropped = told_dropped};
+
+static void test_dropped_callback(void)
+{
+    net n;
+    net_init(&n, 1);
+    int type = sim_msg_type_register(n.w, &told_msg);
+    CHECK(type >= 0);
+    n.type = (uint16_t)type;
+    sim_link_params p = link_params(SIM_MS, 0, 0, 0);
+    CHECK_INT(sim_link_add(n.w, 0, 1, &p), 0);
+    sim_node *a = sim_world_node(n.w, 0), *b = sim_world_node(n.w, 1);
+    ntold = 0;
+    CHECK_INT(sim_node_crash(b, "test"), 0);
+    CHECK_INT(send_seq(&n, 0, 1, 1, 10), 0);          /* dropped at delivery: receiver down */
+    CHECK_INT(sim_world_run(n.w, INT64_MAX, 0), 1);
+    CHECK_INT(sim_node_recover(b, "test"), 0);
+    CHECK_INT(sim_node_crash(a, "test"), 0);
+    CHECK_INT(send_seq(&n, 0, 1, 2, 10), -EHOSTDOWN);  /* sender down */
+    CHECK_INT(sim_node_recover(a, "test"), 0);
+    CHECK_INT(send_seq(&n, 0, 2, 3, 10), -ENOLINK);    /* no link */
+    CHECK_INT(sim_link_set_up(n.w, 0, 1, false, "test"), 0);
+    CHECK_INT(send_seq(&n, 0, 1, 4, 10), -ENETDOWN);   /* link down */
+    CHECK_INT(sim_link_set_up(n.w, 0, 1, true, "test"), 0);
+    p.loss = 1;
+    CHECK_INT(sim_link_set(n.w, 0, 1, &p), 0);
+    CHECK_INT(send_seq(&n, 0, 1, 5, 10), 0);           /* lost */
+    CHECK_INT(ntold, 5);
+    const sim_drop_reason want[] = {SIM_DROP_NODE_DOWN, SIM_DROP_SENDER_DOWN, SIM_DROP_NO_LINK, SIM_DROP_LINK_DOWN,
+                                    SIM_DROP_LOSS};
+    for (size_t i = 0; i < 5; i++) {
+        CHECK_INT(told_why[i], want[i]);
+        CHECK_INT(told_seq[i], i + 1);
+    }
+    CHECK_INT(stats(&n)->msgs_dropped, 5);
+    net_free(&n);
+}
+
 int main(void)
 {
+    test_dropped_callback();
     test_latency();
     test_bandwidth();
     test_jitter();
