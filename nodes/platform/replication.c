@@ -129,17 +129,18 @@ void platform_repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uin
         in->applied_epoch = m->epoch;
         in->applied = 0;
     }
-    bool promoted = platform_ha_of(site)->serving_peer;
     if (m->epoch == in->applied_epoch) {
         for (uint32_t i = 0; i < m->nrecs; i++) {
             const repl_rec *r = &m->recs[i];
             if (r->seq <= in->applied) continue;    /* a retransmission we have */
             if (r->seq != in->applied + 1) break;   /* a gap: wait for the resend */
             const body *owner = domain_body(d, r->tenant);
-            if (promoted && owner && owner->home == from) {
-                /* The sender's tail for its own tenants, which we serve now: it diverged when
-                 * they were promoted here (the promotion's audit counted it lost). Applied
-                 * late, it could overwrite newer writes: acknowledged, and dropped. */
+            if (owner && platform_ha_serves(site, owner)) {
+                /* A write of a tenant we serve now, from the peer: it wrote it while it served
+                 * them, and it reached us only now (a link that came back before the peer
+                 * learnt it had lost them). It diverged when they moved here (the promotion's
+                 * or take-back's audit counted it lost); applied late it could overwrite newer
+                 * writes: acknowledged, and dropped. */
                 in->applied = r->seq;
                 continue;
             }
