@@ -1,6 +1,6 @@
 -- swarm seed 6172: async replication, failback manual, 3 fault(s) (written by renkei swarm)
 -- violation: writes_accounted: 2 acknowledged write(s) missing from the serving store, the RPO counts 0
--- replay:    renkei run topologies/small.lua /tmp/swarm10k/swarm-6172.lua --seed 6172
+-- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-6172.lua --seed 6172
 failover_settings { replication = "async", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
