@@ -590,6 +590,7 @@ void fault_recovery_report_json(domain *d, cJSON *root)
     cJSON_AddNumberToObject(fo, "failbacks", (double)st->failbacks);
     cJSON_AddNumberToObject(fo, "refused_promotions", (double)st->refused_promotions);
     cJSON_AddNumberToObject(fo, "refused_failbacks", (double)st->refused_failbacks);
+    cJSON_AddNumberToObject(fo, "abandoned_failbacks", (double)st->abandoned_failbacks);
     cJSON_AddNumberToObject(fo, "refused_requests", (double)st->refused_requests);
     cJSON_AddNumberToObject(fo, "split_brain_seen", (double)st->split_brain_seen);
     cJSON_AddNumberToObject(fo, "records_shipped", (double)st->shipped);
@@ -752,6 +753,7 @@ void fault_recovery_push_results(lua_State *L, domain *d)
     const struct { const char *k; uint64_t v; } f[] = {
         {"promotions", hst->promotions}, {"forced_promotions", hst->forced}, {"failbacks", hst->failbacks},
         {"refused_promotions", hst->refused_promotions}, {"refused_failbacks", hst->refused_failbacks},
+        {"abandoned_failbacks", hst->abandoned_failbacks},
         {"refused_requests", hst->refused_requests}, {"split_brain_seen", hst->split_brain_seen},
         {"resyncs", hst->snapshots}, {"repairs_detected", hst->repairs_detected},
         {"repairs_done", hst->repairs_done}, {"records_shipped", hst->shipped}};

@@ -780,7 +780,7 @@ static void heartbeat_tick(sim_node *site)
             h->releasing = UINT32_MAX;
             h->serving_peer = true;
             reroute(site, h->peer);
-            platform_ha_stats_get(d)->refused_failbacks++;
+            platform_ha_stats_get(d)->abandoned_failbacks++;
             site_log(site, "failback of the tenants of %s abandoned: the peer was lost before it had everything; "
                            "serving them again", sim_world_node(site->world, h->peer)->name);
             check_split_brain(site);

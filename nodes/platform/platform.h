@@ -164,6 +164,7 @@ typedef struct ha_stats {
     uint64_t shipped, applied, snapshots, snapshot_rows;
     uint64_t promotions, failbacks, refused_promotions, refused_failbacks, refused_requests;
     uint64_t forced;            /* forced promotions (operator.promote{force}) */
+    uint64_t abandoned_failbacks;   /* accepted, then given up: the peer was lost mid-release */
     uint64_t repairs_detected, repairs_done;
     uint64_t split_brain_seen;  /* moments two sites served one tenant: must stay 0 */
     double max_lag_ms;

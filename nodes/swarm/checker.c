@@ -72,6 +72,7 @@ typedef struct tenant_state {
 typedef struct failback_ask {
     uint32_t home;
     sim_time_t asked;
+    uint64_t abandoned;         /* the platform's abandoned failbacks when it was accepted */
     bool open;
 } failback_ask;
 
@@ -244,7 +245,8 @@ static void check_failbacks(swarm_checker *c, sim_time_t now)
             const body *b = c->d->bodies[id];
             if (b && b->kind == BODY_LG && b->home == f->home && !serves(w, f->home, b)) done = false;
         }
-        if (done) {
+        const ha_stats *st = platform_ha_stats_find(c->d);
+        if (done || (st && st->abandoned_failbacks > f->abandoned)) {   /* completed, or reported failed */
             f->open = false;
         } else if (now - f->asked > c->bound_failback) {
             char when[SIM_TIME_BUFSZ];
@@ -509,7 +511,9 @@ void swarm_checker_operator(swarm_checker *c, bool failback, uint32_t site, bool
         c->fb = p;
         c->cap_fb = cap;
     }
-    c->fb[c->nfb++] = (failback_ask){.home = site, .asked = sim_world_now(c->d->w), .open = true};
+    const ha_stats *st = platform_ha_stats_find(c->d);
+    c->fb[c->nfb++] = (failback_ask){.home = site, .asked = sim_world_now(c->d->w),
+                                     .abandoned = st ? st->abandoned_failbacks : 0, .open = true};
 }
 
 size_t swarm_checker_violations(const swarm_checker *c, const swarm_violation **out)
