@@ -35,24 +35,24 @@ lost=0
 for seed in 1 2 3 4 5 6 7 8 9 10; do
     expect_exit 0 run $T tests/lua/failover_random_loss.lua -q --seed $seed --out "$TMP/sync$seed"
     expect_json "$TMP/sync$seed/summary.json" "$rpo" 'length >= 1 and all(. == 0)' "synchronous, seed $seed: RPO 0 writes lost"
-    [ "$seed" -gt 4 ] || expect_exit 0 run $T tests/lua/failover_random_loss.lua -q --seed $seed --set replication=semisync
-    expect_exit 0 run $T tests/lua/failover_random_loss.lua -q --seed $seed --set replication=async --out "$TMP/async$seed"
+    [ "$seed" -gt 4 ] || expect_exit 0 run $T tests/lua/failover_random_loss.lua -q --seed $seed --set mirroring=semisync
+    expect_exit 0 run $T tests/lua/failover_random_loss.lua -q --seed $seed --set mirroring=async --out "$TMP/async$seed"
     expect_json "$TMP/async$seed/summary.json" "$rpo" 'length >= 1' "asynchronous, seed $seed: the RPO is measured"
     n=$(json "$TMP/async$seed/summary.json" "$rpo | add // 0")
     lost=$((lost + ${n:-0}))
 done
 [ "$lost" -gt 0 ] || fail "asynchronous mode lost nothing across ten random site losses: the measure sees no tail"
 
-# a crash that loses the unreplicated state: resync before serving; sync loses nothing acknowledged
+# a crash that loses the unmirrored state: resync before serving; sync loses nothing acknowledged
 lost=0
 for seed in 1 2 3 4 5; do
     expect_exit 0 run $T tests/lua/failover_lose_state.lua -q --seed $seed
-    expect_exit 0 run $T tests/lua/failover_lose_state.lua -q --seed $seed --set replication=async --out "$TMP/state$seed"
+    expect_exit 0 run $T tests/lua/failover_lose_state.lua -q --seed $seed --set mirroring=async --out "$TMP/state$seed"
     expect_json "$TMP/state$seed/summary.json" "$rpo" 'length >= 1' "lost state, seed $seed: the RPO is measured"
     n=$(json "$TMP/state$seed/summary.json" "$rpo | add // 0")
     lost=$((lost + ${n:-0}))
 done
-[ "$lost" -gt 0 ] || fail "losing the unreplicated state never lost an acknowledged write in asynchronous mode"
+[ "$lost" -gt 0 ] || fail "losing the unmirrored state never lost an acknowledged write in asynchronous mode"
 
 expect_exit 0 run $T tests/lua/failover_split_brain.lua -q --out "$TMP/sb"
 expect_match "$TMP/sb/trace.jsonl" 'refused: east is alive .*split brain'
@@ -81,7 +81,7 @@ expect_json "$R" .expectations ". == $(jq -c .expectations "$NF")" "the replay f
 # bad fault specifications: one line naming the file and line, exit 2
 for bad in fault_unknown_node:"unknown node 'no-such-site'" fault_negative:"must not be negative" \
            fault_unknown_kind:"unknown fault kind 'meteor'" fault_bad_option:"unknown option 'speed'" \
-           fault_no_link:"no link between"; do
+           fault_no_link:"no link between" failover_old_name:"'replication' is now called 'mirroring'"; do
     file=${bad%%:*}
     msg=${bad#*:}
     expect_exit 2 run $T tests/lua/bad/$file.lua

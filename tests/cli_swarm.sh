@@ -1,7 +1,7 @@
 # tests/cli_swarm.sh - `renkei swarm` (issue 12): bad options are one-line errors with exit 2;
 # the shrinker reduces a 30-fault schedule holding the planted pair (--plant, testing only) to
 # exactly that pair, and the written scenario replays the violation with `renkei run`; a swarm
-# of 200 seeds over every fault kind and replication mode finds no violation. Asserted on
+# of 200 seeds over every fault kind and mirroring mode finds no violation. Asserted on
 # swarm.json and summary.json, never on printed sentences or wall-clock time.
 set -euo pipefail
 source tests/lib.sh "$@"
@@ -77,7 +77,7 @@ expect_json "$S" '.seeds_run' '. == 200' "200 seeds run"
 expect_json "$S" '.errors' '. == 0' "no seed failed to run"
 expect_json "$S" '.violating' '. == 0' "no seed broke an invariant"
 expect_json "$S" '[.violations[] | "\(.seed) \(.mode) \(.invariant): \(.detail)"]' '. == []' "the violations"
-expect_json "$S" '.modes' '.sync > 0 and .semisync > 0 and .async > 0' "every replication mode drawn"
+expect_json "$S" '.modes' '.sync > 0 and .semisync > 0 and .async > 0' "every mirroring mode drawn"
 expect_json "$S" '.kinds | length' '. == 16' "every fault kind allowed"
 expect_json "$S" '.exit_status' '. == 0' "exit status recorded"
 expect_json "$S" '.schedules_per_minute' '. > 0' "a throughput figure"

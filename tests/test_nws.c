@@ -66,7 +66,7 @@ static void test_code_issuance(void)
     uint64_t ca = fx_nws_code(&fx, person, fx.a->node), cb = fx_nws_code(&fx, person, fx.b->node);
     CHECK(ca != 0 && cb != 0);
     CHECK(ca != cb);   /* one person, two bodies: two unlinkable codes */
-    /* both sites hold each tenant's code (synchronous replication) */
+    /* both sites hold each tenant's code (synchronous mirroring) */
     CHECK(fx_site_code(&fx, fx.east, fx.a, at_a) == ca);
     CHECK(fx_site_code(&fx, fx.west, fx.a, at_a) == ca);
     CHECK(fx_site_code(&fx, fx.west, fx.b, at_b) == cb);

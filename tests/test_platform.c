@@ -1,5 +1,5 @@
 /* test_platform.c - the platform sites driven through the C API and the engine, without
- * Lua: the tenant logic behind replication (a write reaches the other site before its OK in
+ * Lua: the tenant logic behind mirroring (a write reaches the other site before its OK in
  * synchronous mode, within the batch interval in asynchronous mode), the HA state machine
  * (a lost site is declared after the detection time and not before, its tenants promoted at
  * the backup by ops; a fenced or standing-by site refuses requests and counts them; failback
@@ -56,9 +56,9 @@ static int fault_site(fixture *fx, fault_kind kind, sim_node *site, bool lose_st
     return id;
 }
 
-/* Synchronous replication: each write (replica, code) is in the other site's store before
+/* Synchronous mirroring: each write (replica, code) is in the other site's store before
  * its body has the OK, in both directions; the OK waits for the round trip between sites. */
-static void test_sync_replication(void)
+static void test_sync_mirroring(void)
 {
     fixture fx;
     CHECK_INT(fx_open(&fx, &(fixture_options){0}), 0);
@@ -88,11 +88,11 @@ static void test_sync_replication(void)
     fx_close(&fx);
 }
 
-/* Asynchronous replication: the OK comes at once, the copy with the next batch. */
-static void test_async_replication(void)
+/* Asynchronous mirroring: the OK comes at once, the copy with the next batch. */
+static void test_async_mirroring(void)
 {
     fixture fx;
-    CHECK_INT(fx_open(&fx, &(fixture_options){.replication = "async"}), 0);
+    CHECK_INT(fx_open(&fx, &(fixture_options){.mirroring = "async"}), 0);
     sim_time_t start = fx_now(&fx);
     const ha_settings *hs = platform_ha_settings_find(fx.d);
     CHECK(hs && !hs->sync && hs->batch == 2 * SEC);
@@ -265,7 +265,7 @@ static void test_write_allowed(void)
     static const char *const modes[] = {"sync", "semisync", "async"};
     for (int m = 0; m < 3; m++) {
         fixture fx;
-        CHECK_INT(fx_open(&fx, &(fixture_options){.replication = modes[m], .faults = true}), 0);
+        CHECK_INT(fx_open(&fx, &(fixture_options){.mirroring = modes[m], .faults = true}), 0);
         CHECK_STR(platform_ha_mode_name(platform_ha_settings_find(fx.d)), modes[m]);
         const ha_settings *hs = platform_ha_settings_find(fx.d);
         sim_time_t start = fx_now(&fx);
@@ -429,9 +429,9 @@ static void test_holder_lost_during_failback(void)
 
 int main(void)
 {
-    test_sync_replication();
+    test_sync_mirroring();
     test_holder_lost_during_failback();
-    test_async_replication();
+    test_async_mirroring();
     test_failover_and_failback();
     test_partition_refusals();
     test_write_allowed();

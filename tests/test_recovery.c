@@ -1,8 +1,8 @@
 /* test_recovery.c - what a site loss costs, measured by the fault records (fault/
  * recovery.c) through the C API: every acknowledged write is in the ledger; a site lost with
- * its unreplicated state under asynchronous replication loses exactly the acknowledged writes
+ * its unmirrored state under asynchronous mirroring loses exactly the acknowledged writes
  * it had not shipped (the RPO count, and the audit at promotion lists them), with the age of
- * the oldest; under synchronous replication it loses none; the writes made at the backup
+ * the oldest; under synchronous mirroring it loses none; the writes made at the backup
  * while it served are all at home after failback; and the invariant "acknowledged writes
  * survive a failover" holds in both modes, and breaks when a write acknowledged under sync is
  * missing at the promoted site. */
@@ -72,7 +72,7 @@ static int site_down(fixture *fx, sim_node *site, bool lose_state)
 static void test_async_loss(void)
 {
     fixture fx;
-    CHECK_INT(fx_open(&fx, &(fixture_options){.replication = "async", .batch = SIM_MIN, .faults = true}), 0);
+    CHECK_INT(fx_open(&fx, &(fixture_options){.mirroring = "async", .batch = SIM_MIN, .faults = true}), 0);
     sim_time_t start = fx_now(&fx);
     fx_run_until(&fx, start + 10 * SEC);
     writes w;
@@ -162,12 +162,12 @@ static void test_sync_no_loss(void)
     CHECK_INT(f->rpo_time, 0);
     char detail[200] = "";
     CHECK_INT(fx_invariant(&fx, "acknowledged writes survive a failover", detail, sizeof detail), 1);
-    CHECK(strstr(detail, "0 acknowledged write(s) lost at promotion (synchronous replication)") != NULL);
+    CHECK(strstr(detail, "0 acknowledged write(s) lost at promotion (synchronous mirroring)") != NULL);
     fx_close(&fx);
 }
 
 /* The invariant can break: under sync, a write acknowledged but missing at the promoted site
- * (removed here behind the platform's back, as a replication bug would) is lost. */
+ * (removed here behind the platform's back, as a mirroring bug would) is lost. */
 static void test_sync_loss_breaks_invariant(void)
 {
     fixture fx;
@@ -185,7 +185,7 @@ static void test_sync_loss_breaks_invariant(void)
     if (f && f->nlost) CHECK_STR(f->lost[0].record_id, "A-w-2");
     char detail[200] = "";
     CHECK_INT(fx_invariant(&fx, "acknowledged writes survive a failover", detail, sizeof detail), 0);
-    CHECK(strstr(detail, "1 acknowledged write(s) lost at promotion (synchronous replication)") != NULL);
+    CHECK(strstr(detail, "1 acknowledged write(s) lost at promotion (synchronous mirroring)") != NULL);
     fx_close(&fx);
 }
 
@@ -223,7 +223,7 @@ static void test_sync_in_flight_counted_unshipped(void)
 static void test_double_loss_forced(void)
 {
     fixture fx;
-    CHECK_INT(fx_open(&fx, &(fixture_options){.replication = "semisync", .faults = true}), 0);
+    CHECK_INT(fx_open(&fx, &(fixture_options){.mirroring = "semisync", .faults = true}), 0);
     sim_time_t start = fx_now(&fx);
     char why[200] = "";
     fx_run_until(&fx, start + 62 * SEC);

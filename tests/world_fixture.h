@@ -86,7 +86,7 @@ struct fixture {
 
 typedef struct fixture_options {
     uint64_t seed;              /* 0: 1 */
-    const char *replication;    /* "sync" (NULL), "semisync" or "async" */
+    const char *mirroring;    /* "sync" (NULL), "semisync" or "async" */
     int64_t batch;              /* asynchronous shipping interval; 0: the default (2 s) */
     bool faults;                /* fault_attach before anything is written (the ledger) */
 } fixture_options;
@@ -324,7 +324,7 @@ static int fx_open(fixture *fx, const fixture_options *o)
     }
     ha_settings *hs = platform_ha_settings_get(d);
     if (!hs) return -ENOMEM;
-    const char *mode = o->replication ? o->replication : "sync";
+    const char *mode = o->mirroring ? o->mirroring : "sync";
     hs->sync = strcmp(mode, "async") != 0;
     hs->degrade = strcmp(mode, "semisync") == 0;
     if (o->batch > 0) hs->batch = o->batch;

@@ -102,7 +102,7 @@ function mergeSeries(part) {
   } else {
     const s = app.series;
     const cols = ['t', 'inquiries_started', 'inquiries_ended', 'inquiries_ok', 'latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms', 'flows_started', 'flows_ended'];
-    if (part.replication_lag_ms) cols.push('replication_lag_ms');
+    if (part.mirror_lag_ms) cols.push('mirror_lag_ms');
     for (const c of cols) { if (!s[c]) s[c] = []; s[c].length = part.from; s[c].push(...part[c]); }
     const names = new Set([...Object.keys(s.errors), ...Object.keys(part.errors)]);
     for (const k of names) {
@@ -125,7 +125,7 @@ function renderCharts() {
   const bands = app.faults.map((f) => ({ start: Date.parse(f.start), end: f.end ? Date.parse(f.end) : undefined,
     label: `${f.kind} ${f.target}` }));
   drawLines($('chart-lag'), { t: s.t, t0, t1, bands, series: [
-    { label: t('lag'), values: s.replication_lag_ms || [], color: PALETTE[5] }] });
+    { label: t('lag'), values: s.mirror_lag_ms || [], color: PALETTE[5] }] });
   drawLines($('chart-inquiries'), { t: s.t, t0, t1, bands, series: [
     { label: t('started'), values: scale(s.inquiries_started), color: PALETTE[0] },
     { label: t('answered_ok'), values: scale(s.inquiries_ok), color: PALETTE[2] }] });

@@ -21,7 +21,7 @@ const T = {
     readiness: 'Readiness by phase', critical: 'Critical path', slips: 'Slips', lg: 'Local government',
     phase: 'Phase', cause: 'Cause', days: 'Days', yes: 'yes', no: 'no', bucket: 'bucket',
     noSeries: 'No time series in this summary.', lang: '日本語',
-    lagChart: 'Replication lag between the sites (ms)', lag: 'max lag', groups: 'groups',
+    lagChart: 'Mirroring lag between the sites (ms)', lag: 'max lag', groups: 'groups',
     slipsShown: (n, k) => `${n.toLocaleString('en-US')} slips; the ${k} longest:`,
   },
   ja: {
@@ -41,7 +41,7 @@ const T = {
     readiness: 'フェーズ別の準備状況', critical: 'クリティカルパス', slips: '遅延', lg: '団体',
     phase: 'フェーズ', cause: '原因', days: '日数', yes: 'はい', no: 'いいえ', bucket: '区間',
     noSeries: 'この要約には時系列がありません。', lang: 'English',
-    lagChart: 'サイト間のレプリケーション遅延 (ms)', lag: '最大遅延', groups: 'グループ',
+    lagChart: 'サイト間のミラーリング遅延 (ms)', lag: '最大遅延', groups: 'グループ',
     slipsShown: (n, k) => `遅延 ${n.toLocaleString('ja-JP')} 件 (長い順に ${k} 件):`,
   },
 };
@@ -153,9 +153,9 @@ function renderCharts(t) {
       { label: 'p50', values: s.latency_p50_ms, color: PALETTE[0] },
       { label: 'p95', values: s.latency_p95_ms, color: PALETTE[1] },
       { label: 'p99', values: s.latency_p99_ms, color: PALETTE[3] }] })));
-  if (s.replication_lag_ms) {
+  if (s.mirror_lag_ms) {
     root.append(chartBox(t.lagChart, (c) => drawLines(c, {
-      t: s.t, t0, t1, bands, series: [{ label: t.lag, values: s.replication_lag_ms, color: PALETTE[5] }] })));
+      t: s.t, t0, t1, bands, series: [{ label: t.lag, values: s.mirror_lag_ms, color: PALETTE[5] }] })));
   }
 }
 

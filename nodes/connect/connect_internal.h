@@ -25,7 +25,7 @@
  * connect_destroy frees it after the world). */
 extern const sim_world_ext_key connect_ext_key;
 /* Statement slots of the connection test's reads in tenant stores (platform/site.c numbers
- * 0-10, replication 40-44, faults 46-47, the reconciliation 60). */
+ * 0-10, mirroring 40-44, faults 46-47, the reconciliation 60). */
 
 enum {
     CONNECT_ID_LEN = 12,        /* "Q00000001" and its NUL, with room */

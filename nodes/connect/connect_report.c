@@ -235,7 +235,7 @@ static const char *outcome_meaning(flow_error e)
     switch (e) {
     case FLOW_NO_CODE: return "no agency code for the person (符号が未取得)";
     case FLOW_NOT_PERMITTED: return "refused by the permission table";
-    case FLOW_UNREACHABLE: return "a server could not be reached, or refused a write it could not replicate";
+    case FLOW_UNREACHABLE: return "a server could not be reached, or refused a write it could not mirror";
     case FLOW_TIMEOUT: return "no answer within the timeout";
     case FLOW_INTEGRITY: return "the provision failed to decrypt or authenticate (a key fault)";
     case FLOW_NOT_FOUND: return "no replica (or record) for that person and item";

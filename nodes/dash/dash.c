@@ -192,14 +192,14 @@ static void refresh_checks(node_dash *d)
     d->checks_events = sim_world_stats_get(d->w)->events;
 }
 
-/* The figures from bucket `from` on, with the replication lag when the sites replicate:
+/* The figures from bucket `from` on, with the mirroring lag when the sites mirror:
  * the highest lag seen in each bucket's minutes (platform/ha.c keeps it per simulated minute). */
 static cJSON *figures_json(node_dash *d, uint32_t from, bool with_rates)
 {
     cJSON *o = dash_series_window_json(&d->series, from, with_rates);
     const ha_stats *st = d->d ? platform_ha_stats_find(d->d) : NULL;   /* never create it */
     if (!o || !st || !st->nlag) return o;
-    cJSON *lag = cJSON_AddArrayToObject(o, "replication_lag_ms");
+    cJSON *lag = cJSON_AddArrayToObject(o, "mirror_lag_ms");
     uint64_t per = (uint64_t)(d->series.width / SIM_MIN);
     uint64_t skip = (uint64_t)((d->series.origin - sim_world_start(d->w)) / SIM_MIN);
     for (uint32_t i = from < d->series.n ? from : d->series.n; i < d->series.n; i++) {

@@ -74,7 +74,7 @@ typedef struct fault {
     uint64_t unshipped_acked;   /* at the loss: acknowledged writes not yet at the backup */
     uint64_t rpo_writes;        /* acknowledged writes found lost and charged to this fault */
     uint64_t failback_lost;     /* written since the promotion, missing after failback: must be 0 */
-    uint64_t damaged_at_audit;  /* there, but damaged since (corrupt_replica): not replication's loss */
+    uint64_t damaged_at_audit;  /* there, but damaged since (corrupt_replica): not mirroring's loss */
     int64_t rpo_time;           /* age of the oldest lost write at the fault */
     lost_write *lost;           /* the first few, listed */
     size_t nlost;

@@ -469,15 +469,20 @@ static int l_failover_settings(lua_State *L)
 {
     domain *d = dom(L);
     ha_settings *s = platform_ha_settings_get(d);
-    static const char *const known[] = {"replication", "heartbeat", "lease", "detect", "batch", "promote",
+    static const char *const known[] = {"mirroring", "heartbeat", "lease", "detect", "batch", "promote",
                                         "operator_delay", "failback", "failback_delay", "retransmit", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
+    /* renamed so that "replica" means only 副本 (issue 13): say so rather than "unknown" */
+    if (lua_getfield(L, 1, "replication") != LUA_TNIL)
+        return luaL_error(L, "failover_settings: 'replication' is now called 'mirroring' (the sites' copy stream; "
+                             "a replica is a 副本)");
+    lua_pop(L, 1);
     sim_lua_check_options(L, 1, "failover_settings", known);
     ha_settings n = *s;
-    if (lua_getfield(L, 1, "replication") != LUA_TNIL) {
+    if (lua_getfield(L, 1, "mirroring") != LUA_TNIL) {
         const char *m = luaL_checkstring(L, -1);
         if (strcmp(m, "sync") && strcmp(m, "semisync") && strcmp(m, "async"))
-            return luaL_error(L, "failover_settings: replication must be \"sync\", \"semisync\" or \"async\", not '%s'", m);
+            return luaL_error(L, "failover_settings: mirroring must be \"sync\", \"semisync\" or \"async\", not '%s'", m);
         n.sync = strcmp(m, "async") != 0;
         n.degrade = strcmp(m, "semisync") == 0;
     }

@@ -27,7 +27,7 @@ static const int64_t RTO_WINDOW = SIM_DAY;   /* after the fault's end, unobserve
 
 /* ---- the ledger ------------------------------------------------------------------------ */
 
-static void on_write_acked(void *ud, uint32_t site, uint64_t flow, uint32_t tenant, repl_op op,
+static void on_write_acked(void *ud, uint32_t site, uint64_t flow, uint32_t tenant, mirror_op op,
                            uint64_t addressee, const char *record_id, uint64_t digest)
 {
     domain *d = ud;
@@ -252,9 +252,9 @@ void fault_recovery_fault_started(domain *d, fault *f)
      * answer still held for the backup (synchronous mode) was never given: not counted. */
     faults *fs = fault_records_get(d);
     const site_ha *h = platform_ha_of(site);
-    const repl_stream *out = &h->out;
+    const mirror_stream *out = &h->out;
     for (size_t i = 0; i < out->len; i++) {
-        const repl_rec *r = &out->recs[(out->head + i) % out->cap];
+        const mirror_rec *r = &out->recs[(out->head + i) % out->cap];
         uint64_t idx;
         if ((r->op != REC_CODE && r->op != REC_REPLICA) || !r->flow || !sim_map_get(&fs->ledger_by_flow, r->flow, &idx))
             continue;
@@ -583,7 +583,7 @@ void fault_recovery_report_json(domain *d, cJSON *root)
     if (!hs) return;
     cJSON *fo = cJSON_AddObjectToObject(root, "failover");
     const ha_stats *st = hst;
-    cJSON_AddStringToObject(fo, "replication", platform_ha_mode_name(hs));
+    cJSON_AddStringToObject(fo, "mirroring", platform_ha_mode_name(hs));
     cJSON_AddStringToObject(fo, "promote", hs->promote == HA_PROMOTE_AUTO ? "auto" : hs->promote == HA_PROMOTE_OPERATOR ? "operator" : "manual");
     cJSON_AddNumberToObject(fo, "promotions", (double)st->promotions);
     cJSON_AddNumberToObject(fo, "forced_promotions", (double)st->forced);
@@ -610,7 +610,7 @@ void fault_recovery_report_print(domain *d, FILE *out)
     const ha_settings *hs = platform_ha_settings_find(d);
     const ha_stats *hst = platform_ha_stats_find(d);
     if (hs && (hst->promotions || hst->refused_promotions || hst->refused_requests || (fs && fs->n)))
-        fprintf(out, "  failover   %s replication; %llu promotion(s), %llu failback(s), %llu refused promotion(s), "
+        fprintf(out, "  failover   %s mirroring; %llu promotion(s), %llu failback(s), %llu refused promotion(s), "
                      "%llu request(s) refused by a site not serving, split brain seen %llu, max lag %.1f ms\n",
                 platform_ha_mode_name(hs), (unsigned long long)hst->promotions, (unsigned long long)hst->failbacks,
                 (unsigned long long)hst->refused_promotions, (unsigned long long)hst->refused_requests,
@@ -783,7 +783,7 @@ static int check_writes_survive(domain *d, void *ud, char *detail, size_t n)
     }
     bool sync = hs->sync && !hs->degrade;
     snprintf(detail, n, "%llu acknowledged write(s) lost at promotion (%s), %llu at failback",
-             (unsigned long long)lost, sync ? "synchronous replication" : "not synchronous: measured, allowed",
+             (unsigned long long)lost, sync ? "synchronous mirroring" : "not synchronous: measured, allowed",
              (unsigned long long)at_failback);
     return (!sync || lost == 0) && at_failback == 0;
 }

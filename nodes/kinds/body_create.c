@@ -71,7 +71,7 @@ int node_body_check_lg(sim_world *w, const node_lg_spec *spec, char *why, size_t
     if (backup->kind != &platform_site_kind) return snprintf(why, n, "%s: '%s' is not a site", code, backup->name), -EINVAL;
     if (!ifs_of(w, home))
         return snprintf(why, n, "lg %s: site %s has no interface system (%s.ifs)", code, home->name, home->name), -ENOENT;
-    if (backup != home) {   /* sites replicate in pairs: each has one peer */
+    if (backup != home) {   /* sites mirror in pairs: each has one peer */
         const site_ha *hh = platform_ha_of(home), *hb = platform_ha_of(backup);
         if ((hh->peer != UINT32_MAX && hh->peer != backup->id) || (hb->peer != UINT32_MAX && hb->peer != home->id))
             return snprintf(why, n, "lg %s: site %s already backs up to another site (sites pair up: one peer each)",

@@ -97,7 +97,7 @@ typedef struct node_lg_spec {
     const char *code;           /* 6 digits with the check digit; also the node's name */
     const char *name;           /* NULL: the code */
     sim_node *home;             /* a site made by node_site_create_with_ifs (it has an ifs) */
-    sim_node *backup;           /* a site, or NULL (= home: not replicated); home and backup
+    sim_node *backup;           /* a site, or NULL (= home: not mirrored); home and backup
                                  * become each other's peer, and a site has one peer */
     uint64_t population;
     const sim_link_params *link;   /* to home and to backup; NULL: 2 ms */

@@ -63,7 +63,7 @@ static struct proc_draw *draw_of(workload *wl, const body *b)
                                   : &wl->draws[DRAW_MUNICIPALITY];
 }
 
-/* The day before, both sites hold each tenant (replication had caught up). When every local
+/* The day before, both sites hold each tenant (mirroring had caught up). When every local
  * government pairs the same two sites, both stores are the same: the set-up writes one and
  * copies it (sim_store_copy) instead of writing both. */
 typedef struct site_pair {

@@ -24,7 +24,7 @@ enum { MAX_SITES = 16 };
 /* The message types' names, written into ha_types as literals: an element of a const array
  * is not a constant expression in C (gcc folds it; clang, which builds the fuzzers, refuses). */
 #define HA_OP_NAMES(X)                                                                          \
-    X("heartbeat") X("heartbeat_ack") X("replicate") X("replicate_ack") X("promote")            \
+    X("heartbeat") X("heartbeat_ack") X("mirror") X("mirror_ack") X("promote")            \
     X("promote_reply") X("release") X("released") X("serve") X("resync") X("snapshot")          \
     X("repair") X("repaired")
 
@@ -39,7 +39,7 @@ void platform_ha_msg_free(void *p)
 {
     ha_msg *m = p;
     if (!m) return;
-    for (uint32_t i = 0; i < m->nrecs; i++) platform_repl_rec_clear(&m->recs[i]);
+    for (uint32_t i = 0; i < m->nrecs; i++) platform_mirror_rec_clear(&m->recs[i]);
     free(m->recs);
     free(m);
 }
@@ -147,7 +147,7 @@ void platform_tell_audit(domain *d, uint32_t home, uint32_t site, const char *wh
     if (l && l->audit) l->audit(l->ud, home, site, when);
 }
 
-void platform_tell_write_acked(domain *d, uint32_t site, uint64_t flow, uint32_t tenant, repl_op op,
+void platform_tell_write_acked(domain *d, uint32_t site, uint64_t flow, uint32_t tenant, mirror_op op,
                                uint64_t addressee, const char *record_id, uint64_t digest)
 {
     const platform_listener *l = sim_world_ext(d->w, &listener_key);
@@ -185,7 +185,7 @@ int platform_ha_send(sim_node *from, uint32_t to, ha_msg *m, uint32_t size)
     domain *d = domain_get(from->world);
     ha_world *h = d ? platform_ha_world_get(d) : NULL;
     sim_msg *msg = h ? sim_msg_new(from->world, (uint16_t)h->type[m->op], m, size) : NULL;
-    if (!msg) {   /* a lost heartbeat or replication batch would fake a failure: halt instead */
+    if (!msg) {   /* a lost heartbeat or mirroring batch would fake a failure: halt instead */
         if (!h) platform_ha_msg_free(m);
         if (d) domain_halt(d, "%s could not send an HA message (out of memory)", from->name);
         return -ENOMEM;
@@ -639,7 +639,7 @@ static void site_log(sim_node *site, const char *fmt, ...)
 void platform_ha_site_init(sim_node *site, site_ha *h)
 {
     *h = (site_ha){.peer = UINT32_MAX, .ifs = UINT32_MAX, .serving_own = true, .resynced = true, .releasing = UINT32_MAX};
-    platform_repl_init(&h->out, UINT32_MAX);
+    platform_mirror_init(&h->out, UINT32_MAX);
     (void)site;
 }
 
@@ -691,7 +691,7 @@ void platform_ha_site_free(sim_world *w, site_ha *h)
     free(h->held);
     sim_msgq_free(w, &h->slow);
     drop_repairs(h);
-    platform_repl_free(&h->out);
+    platform_mirror_free(&h->out);
 }
 
 static void send_heartbeats(sim_node *site)
@@ -773,7 +773,7 @@ static void heartbeat_tick(sim_node *site)
         site_log(site, "peer site %s lost (no heartbeat); %s", sim_world_node(site->world, h->peer)->name,
                  strict ? "writes are refused until it is back (synchronous)"
                         : hw->s.sync ? "writes are acknowledged without a copy until it is back (semisync)"
-                                     : "replication to it is suspended");
+                                     : "mirroring to it is suspended");
         if (h->releasing != UINT32_MAX && h->peer_gen && !h->serving_peer) {
             /* A failback under way cannot complete without the peer: keep serving its tenants
              * (ops's table still names us until we say we released them). */
@@ -799,10 +799,10 @@ static void heartbeat_tick(sim_node *site)
             ask_promotion(site);
     }
     /* Resend what the peer has not acknowledged (a batch lost on a cut link). */
-    repl_stream *s = &h->out;
+    mirror_stream *s = &h->out;
     if (!h->peer_lost && s->shipped > s->acked && now - s->last_ship >= hw->s.retransmit) {
         s->shipped = s->acked;
-        platform_repl_ship(site, s);
+        platform_mirror_ship(site, s);
     }
     domain_timer_after(site, hw->s.heartbeat, TAG_HEARTBEAT, NULL);
 }
@@ -830,7 +830,7 @@ void platform_ha_site_timer(sim_node *site, uint64_t tag, void *arg)
     switch (tag) {
     case TAG_HEARTBEAT: heartbeat_tick(site); break;
     case TAG_SHIP:
-        if (!h->peer_lost) platform_repl_ship(site, &h->out);
+        if (!h->peer_lost) platform_mirror_ship(site, &h->out);
         domain_timer_after(site, hw->s.batch, TAG_SHIP, NULL);
         break;
     case TAG_OPERATOR:
@@ -857,7 +857,7 @@ void platform_ha_site_crash(sim_node *site)
     h->peer_gen = 0;   /* what we knew died with us: ops's table decides */
     h->awaiting_ops = true;
     if (h->lose_state) {
-        platform_repl_restart(&h->out);         /* the unshipped tail is gone */
+        platform_mirror_restart(&h->out);         /* the unshipped tail is gone */
         h->resynced = false;
         h->lose_state = false;
         h->audit_on_serve = h->audit_peer_on_serve = true;
@@ -877,9 +877,9 @@ void platform_ha_site_recover(sim_node *site)
 bool platform_ha_write_allowed(sim_node *site, const body *b)
 {
     site_ha *h = platform_ha_of(site);
-    bool replicated = b->kind == BODY_LG && b->home != b->backup && h->peer != UINT32_MAX;
+    bool mirrored = b->kind == BODY_LG && b->home != b->backup && h->peer != UINT32_MAX;
     const ha_settings *s = platform_ha_settings_get(domain_get(site->world));
-    return !replicated || !s->sync || s->degrade || !h->peer_lost;
+    return !mirrored || !s->sync || s->degrade || !h->peer_lost;
 }
 
 bool platform_ha_serves(sim_node *site, const body *b)
@@ -950,9 +950,9 @@ static void heartbeat_ack(sim_node *site, ha_msg *m)
         /* What we wrote that the peer never applied is the divergent tail: the tenants moved
          * on without it (it is what an asynchronous loss loses). Never ship it late. */
         size_t tail = h->out.len;
-        platform_repl_restart(&h->out);
+        platform_mirror_restart(&h->out);
         drop_held(site, h, CAUSE_NOT_SERVING, site->id);
-        site_log(site, "its tenants are served by %s: standing by (%zu unreplicated records discarded)",
+        site_log(site, "its tenants are served by %s: standing by (%zu unmirrored records discarded)",
                  sim_world_node(site->world, m->by)->name, tail);
     }
     h->serving_own = false;
@@ -998,7 +998,7 @@ static void peer_heartbeat(sim_node *site, ha_msg *m)
         site_log(site, "peer site %s is back", sim_world_node(site->world, h->peer)->name);
     }
     /* The peer's applied position acknowledges our stream, and shows what to resend. */
-    platform_repl_acked(site, &h->out, m->epoch, m->seq);
+    platform_mirror_acked(site, &h->out, m->epoch, m->seq);
     release_held(site, h, h->out.acked);
     maybe_released(site);
 }
@@ -1024,11 +1024,11 @@ bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
         if (from == h->peer) peer_heartbeat(site, m);
         break;
     case HA_HEARTBEAT_ACK: heartbeat_ack(site, m); break;
-    case HA_REPLICATE:
-        if (from == h->peer) platform_repl_receive_batch(site, &h->out, m, from);
+    case HA_MIRROR:
+        if (from == h->peer) platform_mirror_receive_batch(site, &h->out, m, from);
         break;
-    case HA_REPLICATE_ACK:
-        platform_repl_acked(site, &h->out, m->epoch, m->seq);
+    case HA_MIRROR_ACK:
+        platform_mirror_acked(site, &h->out, m->epoch, m->seq);
         release_held(site, h, h->out.acked);
         maybe_released(site);
         break;
@@ -1056,7 +1056,7 @@ bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
         h->releasing = m->site;
         h->peer_gen = m->gen;
         h->release_seq = h->out.next_seq - 1;
-        platform_repl_ship(site, &h->out);
+        platform_mirror_ship(site, &h->out);
         maybe_released(site);
         break;
     case HA_SERVE:
@@ -1080,9 +1080,9 @@ bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
             h->said_not_current = true;
             break;
         }
-        ha_msg *snap = platform_repl_snapshot(site, from);
+        ha_msg *snap = platform_mirror_snapshot(site, from);
         if (snap) {
-            platform_repl_restart(&h->out);         /* the snapshot covers all that was queued */
+            platform_mirror_restart(&h->out);         /* the snapshot covers all that was queued */
             snap->epoch = h->out.epoch;
             snap->by = site->id;
             site_log(site, "sending a resynchronisation of %u rows to %s", snap->nrecs,
@@ -1093,7 +1093,7 @@ bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
     }
     case HA_SNAPSHOT:
     {
-        int rc = platform_repl_apply_snapshot(site, m);
+        int rc = platform_mirror_apply_snapshot(site, m);
         if (rc == 0) {
             h->out.applied_epoch = m->epoch;
             h->out.applied = 0;
@@ -1106,25 +1106,25 @@ bool platform_ha_site_receive(sim_node *site, sim_msg *msg)
         }
         break;
     }
-    case HA_REPAIR: platform_repl_serve_repair(site, m, from); break;
-    case HA_REPAIRED: platform_repl_repaired(site, m); break;
+    case HA_REPAIR: platform_mirror_serve_repair(site, m, from); break;
+    case HA_REPAIRED: platform_mirror_repaired(site, m); break;
     default: break;
     }
     platform_ha_msg_free(m);
     return true;
 }
 
-void platform_ha_record(sim_node *site, const body *b, repl_rec *rec)
+void platform_ha_record(sim_node *site, const body *b, mirror_rec *rec)
 {
     domain *d = domain_get(site->world);
     site_ha *h = platform_ha_of(site);
     if (b->kind != BODY_LG || b->home == b->backup || h->peer == UINT32_MAX) {
-        platform_repl_rec_clear(rec);
+        platform_mirror_rec_clear(rec);
         return;
     }
     rec->tenant = b->tenant;
     bool write = rec->op == REC_CODE || rec->op == REC_REPLICA;
-    platform_repl_append(site, &h->out, rec, write && platform_ha_world_get(d)->s.sync && !h->peer_lost);
+    platform_mirror_append(site, &h->out, rec, write && platform_ha_world_get(d)->s.sync && !h->peer_lost);
 }
 
 void platform_ha_reply(sim_node *site, body *b, flow_kind kind, flow_msg *m, flow_error e,
@@ -1132,8 +1132,8 @@ void platform_ha_reply(sim_node *site, body *b, flow_kind kind, flow_msg *m, flo
 {
     domain *d = domain_get(site->world);
     site_ha *h = platform_ha_of(site);
-    bool replicated = b->kind == BODY_LG && b->home != b->backup && h->peer != UINT32_MAX;
-    if (e != FLOW_OK || !replicated || !platform_ha_world_get(d)->s.sync || h->peer_lost || h->out.acked + 1 >= h->out.next_seq) {
+    bool mirrored = b->kind == BODY_LG && b->home != b->backup && h->peer != UINT32_MAX;
+    if (e != FLOW_OK || !mirrored || !platform_ha_world_get(d)->s.sync || h->peer_lost || h->out.acked + 1 >= h->out.next_seq) {
         send(site, b, kind, m, e);
         return;
     }

@@ -1,7 +1,7 @@
 /* platform/platform.h - the intermediate-server platform: the tenant logic of an intermediate
  * server (code management, replicas, logs, answers; used by the sites and by the agencies'
  * own servers), the platform site node kind, and high availability: each write of a tenant (code
- * management, replicas, logs) is shipped to the tenant's other site as a replication log,
+ * management, replicas, logs) is shipped to the tenant's other site as a mirroring log,
  * synchronously or asynchronously; sites heartbeat each other and the platform's operations
  * centre ("ops", the arbiter that holds who serves which site's tenants); a lost site's
  * tenants are promoted at their backup site and fail back when it returns, after a resync.
@@ -54,7 +54,7 @@ typedef enum tenant_stmt {
     TENANT_ST_CODE_PUT, TENANT_ST_REPLICA_PUT, TENANT_ST_REPLICA_GET, TENANT_ST_INQUIRY_LOG,
     TENANT_ST_PROVISION_LOG, TENANT_ST_RECEIPT_LOG, TENANT_ST_REPLICA_BY_RECORD,
     TENANT_ST_REPLICA_UPDATE, TENANT_ST_REPLICA_UPSERT, TENANT_ST_CODES_ALL, TENANT_ST_REPLICA_DIGEST,
-    /* replication.c: snapshots and repairs */
+    /* mirror.c: snapshots and repairs */
     TENANT_ST_SNAPSHOT_CODES, TENANT_ST_SNAPSHOT_REPLICAS, TENANT_ST_DROP_CODES, TENANT_ST_DROP_REPLICAS,
     TENANT_ST_REPAIR_GET,
     /* fault/fault.c: corrupt_replica */
@@ -78,7 +78,7 @@ typedef enum ha_promote { HA_PROMOTE_AUTO, HA_PROMOTE_OPERATOR, HA_PROMOTE_MANUA
 
 /* Scenario parameters (failover_settings{} in Lua), with the documented assumed defaults. */
 typedef struct ha_settings {
-    bool sync;                  /* synchronous replication of acknowledged writes */
+    bool sync;                  /* synchronous mirroring of acknowledged writes */
     bool degrade;               /* semisync: while the backup is lost, acknowledge alone */
     int64_t heartbeat;          /* between the sites, and each site to ops: 5 s */
     int64_t lease;              /* a site serves while it heard ops or its peer within: 15 s */
@@ -88,13 +88,13 @@ typedef struct ha_settings {
     int64_t operator_delay;     /* the operator's reaction time (promote = "operator"): 30 min */
     bool auto_failback;         /* fail back by itself once resynchronised, after failback_delay */
     int64_t failback_delay;     /* 1 h */
-    int64_t retransmit;         /* resend unacknowledged replication after: 1 s */
+    int64_t retransmit;         /* resend unacknowledged mirroring after: 1 s */
 } ha_settings;
 
-/* Replication log records, shipped in order per (source, destination) stream. */
-typedef enum repl_op { REC_CODE, REC_REPLICA, REC_INQUIRY_LOG, REC_PROVISION_LOG, REC_RECEIPT_LOG } repl_op;
+/* Mirroring log records, shipped in order per (source, destination) stream. */
+typedef enum mirror_op { REC_CODE, REC_REPLICA, REC_INQUIRY_LOG, REC_PROVISION_LOG, REC_RECEIPT_LOG } mirror_op;
 
-typedef struct repl_rec {
+typedef struct mirror_rec {
     uint64_t seq;
     sim_time_t written;         /* at the source: the lag is measured from here */
     uint64_t flow;              /* the flow that wrote it (0: none) */
@@ -105,19 +105,19 @@ typedef struct repl_rec {
     char *text;                 /* replica payload or log outcome (owned) */
     uint64_t digest;            /* replicas: the checksum the row was first written with (0:
                                  * compute it). Carried as is, so damage stays detectable. */
-} repl_rec;
+} mirror_rec;
 
-/* A site's replication and serving state (in platform/site.c's site struct). */
-typedef struct repl_stream {
+/* A site's mirroring and serving state (in platform/site.c's site struct). */
+typedef struct mirror_stream {
     uint32_t to;                /* destination site */
     uint64_t epoch;             /* bumped when the stream restarts (lost state, resync) */
     /* (the stream from the peer to us is tracked here too: applied_epoch, applied) */
     uint64_t next_seq, shipped, acked;
-    repl_rec *recs;             /* unacknowledged records, in seq order */
+    mirror_rec *recs;             /* unacknowledged records, in seq order */
     size_t head, len, cap;      /* ring */
     sim_time_t last_ship;
     uint64_t applied_epoch, applied;   /* what we applied of the peer's stream to us */
-} repl_stream;
+} mirror_stream;
 
 typedef struct held_ack {      /* synchronous mode: an answer waiting for the backup */
     uint64_t seq;
@@ -129,7 +129,7 @@ typedef struct held_ack {      /* synchronous mode: an answer waiting for the ba
 typedef struct site_ha {
     uint32_t peer;              /* the other site (UINT32_MAX: none) */
     uint32_t ifs;               /* this site's interface system */
-    repl_stream out;            /* to the peer */
+    mirror_stream out;            /* to the peer */
     held_ack *held;
     size_t nheld, cap_held;
     sim_time_t heard_ops, heard_peer;
@@ -147,7 +147,7 @@ typedef struct site_ha {
     sim_time_t resync_asked;
     uint32_t releasing;         /* failback: the home whose tenants we release, or UINT32_MAX */
     uint64_t release_seq;       /* ... once the peer has applied our stream up to here */
-    bool lose_state;            /* the next crash loses what was not replicated */
+    bool lose_state;            /* the next crash loses what was not mirrored */
     bool audit_on_serve;        /* it did: check what survived when serving again */
     bool audit_peer_on_serve;   /* ... and when serving the peer's tenants again */
     uint64_t gen;               /* ops's generation for our own tenants, as we last heard it */
@@ -168,7 +168,7 @@ typedef struct ha_stats {
     uint64_t repairs_detected, repairs_done;
     uint64_t split_brain_seen;  /* moments two sites served one tenant: must stay 0 */
     double max_lag_ms;
-    float *lag_ms;              /* max replication lag per simulated minute since the start */
+    float *lag_ms;              /* max mirroring lag per simulated minute since the start */
     size_t nlag;
 } ha_stats;
 
@@ -183,7 +183,7 @@ void platform_ha_site_start(sim_node *site);
 void platform_ha_site_timer(sim_node *site, uint64_t tag, void *arg);
 void platform_ha_site_crash(sim_node *site);
 void platform_ha_site_recover(sim_node *site);
-/* An HA message (heartbeat, replication, promotion...) reached a site; consumes msg. */
+/* An HA message (heartbeat, mirroring, promotion...) reached a site; consumes msg. */
 bool platform_ha_site_receive(sim_node *site, struct sim_msg *msg);
 /* The slow-disk fault: msg is handled after the site's disk delay, in order. */
 void platform_ha_site_defer(sim_node *site, struct sim_msg *msg);
@@ -193,8 +193,8 @@ void platform_ha_site_defer(sim_node *site, struct sim_msg *msg);
 bool platform_ha_write_allowed(sim_node *site, const body *b);
 /* Whether this site may serve tenant b now. */
 bool platform_ha_serves(sim_node *site, const body *b);
-/* Record a write of tenant b for replication to its other site. */
-void platform_ha_record(sim_node *site, const body *b, repl_rec *rec);
+/* Record a write of tenant b for mirroring to its other site. */
+void platform_ha_record(sim_node *site, const body *b, mirror_rec *rec);
 /* Answer the body; in synchronous mode an OK answer to a write waits for the backup. */
 void platform_ha_reply(sim_node *site, body *b, flow_kind kind, flow_msg *m, flow_error e,
               void (*send)(sim_node *, body *, flow_kind, flow_msg *, flow_error));
@@ -219,7 +219,7 @@ void platform_ha_note_lag(domain *d, sim_time_t now, int64_t lag);
  * Each callback reads; none may change the world. */
 typedef struct platform_listener {
     /* A write of a tenant was acknowledged to its body (before the answer leaves). */
-    void (*write_acked)(void *ud, uint32_t site, uint64_t flow, uint32_t tenant, repl_op op,
+    void (*write_acked)(void *ud, uint32_t site, uint64_t flow, uint32_t tenant, mirror_op op,
                         uint64_t addressee, const char *record_id, uint64_t digest);
     /* The tenants of `home` are now served by their backup (failback: by home again). */
     void (*promoted)(void *ud, uint32_t home, sim_time_t at, bool failback);

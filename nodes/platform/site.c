@@ -6,7 +6,7 @@
  * Code acquisition (Art. 21-2): the server issues the one-time acquisition number and matches
  * the NWS's answer on it. Inquiries from the body's existing systems are converted to its code
  * and sent through the interface system; inquiries from the NWS are answered automatically from replicas.
- * Every write is also recorded for replication to the tenant's other site (platform/ha.c), and a
+ * Every write is also recorded for mirroring to the tenant's other site (platform/ha.c), and a
  * site answers only for the tenants it serves now. Replica rows carry a checksum: a row that
  * fails it is fetched back from the other site before the inquiry is answered. */
 #include "domain/domain.h"
@@ -139,8 +139,8 @@ int platform_tenant_replica_digest(tenant_db *t, uint32_t tenant, const char *re
     return 0;
 }
 
-/* Apply one replicated record (platform/replication.c): upserts and appends, each applied once. */
-int platform_tenant_apply(tenant_db *t, const repl_rec *r, const domain *d)
+/* Apply one mirrored record (platform/mirror.c): upserts and appends, each applied once. */
+int platform_tenant_apply(tenant_db *t, const mirror_rec *r, const domain *d)
 {
     static const char *const log_sql[] = {
         [REC_INQUIRY_LOG] = "INSERT INTO inquiry_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -251,8 +251,8 @@ static void store_failed(sim_node *server, const flow_msg *m)
     domain_flow_blame(domain_get(server->world), m->inquirer, m->flow, CAUSE_DISK, server->id, UINT32_MAX);
 }
 
-/* A write for replication to the tenant's other site (sites only: an agency has no backup). */
-static void replicate(sim_node *server, const body *b, repl_rec rec)
+/* A write for mirroring to the tenant's other site (sites only: an agency has no backup). */
+static void mirror_write(sim_node *server, const body *b, mirror_rec rec)
 {
     if (is_site(server)) platform_ha_record(server, b, &rec);
     else free(rec.text);
@@ -261,7 +261,7 @@ static void replicate(sim_node *server, const body *b, repl_rec rec)
 /* The answer to a write: on success it is in the recovery ledger, and in synchronous mode it
  * leaves only once the other site has the write. */
 static void reply_write(sim_node *server, body *b, flow_kind kind, flow_msg *m, flow_error e,
-                        repl_op op, uint64_t addressee, uint64_t digest)
+                        mirror_op op, uint64_t addressee, uint64_t digest)
 {
     domain *d = domain_get(server->world);
     if (e == FLOW_SERVER_ERROR) store_failed(server, m);
@@ -276,8 +276,8 @@ static flow_error store_error(int rc) { return rc == -EEXIST ? FLOW_DUPLICATE : 
 
 /* Merge the update's fields into the stored record; not_found if there is none, duplicate
  * never. Both payloads must be JSON objects (else the update is refused as malformed). On
- * success *rec is the record's new image, for replication. */
-static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, domain *d, repl_rec *rec)
+ * success *rec is the record's new image, for mirroring. */
+static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, domain *d, mirror_rec *rec)
 {
     sqlite3_stmt *get = sim_store_stmt(t->store, TENANT_ST_REPLICA_BY_RECORD,
         "SELECT payload, pub_end, addressee_no, item, schema, pub_start FROM replica"
@@ -288,7 +288,7 @@ static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, domain *d, 
     if (sim_store_read(t->store, get) != 1) return FLOW_NOT_FOUND;
     cJSON *stored = cJSON_Parse((const char *)sqlite3_column_text(get, 0));
     sim_time_t pub_end = m->pub_end > 0 ? m->pub_end : sqlite3_column_int64(get, 1);
-    *rec = (repl_rec){.op = REC_REPLICA, .flow = m->flow,
+    *rec = (mirror_rec){.op = REC_REPLICA, .flow = m->flow,
                       .v = {sqlite3_column_int64(get, 2), domain_item(d, (const char *)sqlite3_column_text(get, 3)),
                             sqlite3_column_int64(get, 4), sqlite3_column_int64(get, 5), pub_end}};
     snprintf(rec->record_id, sizeof rec->record_id, "%s", m->record_id);
@@ -338,7 +338,7 @@ static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, domain *d, 
 static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
     domain *d = domain_get(server->world);
-    repl_rec rec = {0};
+    mirror_rec rec = {0};
     flow_error e;
     if (is_site(server) && !platform_ha_write_allowed(server, b)) {
         domain_flow_blame(d, m->inquirer, m->flow, CAUSE_NO_BACKUP, server->id, platform_ha_of(server)->peer);
@@ -357,7 +357,7 @@ static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *
                      : -EINVAL;
         e = rc == 0 ? FLOW_OK : store_error(rc);
         if (rc == 0) {
-            rec = (repl_rec){.op = REC_REPLICA, .flow = m->flow,
+            rec = (mirror_rec){.op = REC_REPLICA, .flow = m->flow,
                              .v = {(int64_t)m->addressee_no, m->item, m->schema, m->pub_start, m->pub_end},
                              .text = strndup((const char *)m->data, m->data_len)};
             snprintf(rec.record_id, sizeof rec.record_id, "%s", m->record_id);
@@ -365,7 +365,7 @@ static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *
     }
     uint64_t digest = rec.text ? platform_replica_digest(rec.text, strlen(rec.text), rec.v[4]) : 0;
     uint64_t addressee = (uint64_t)rec.v[0];
-    if (e == FLOW_OK) replicate(server, b, rec);
+    if (e == FLOW_OK) mirror_write(server, b, rec);
     else free(rec.text);
     free(m->data);
     m->data = NULL;
@@ -373,13 +373,13 @@ static void replica_register(sim_node *server, tenant_db *t, body *b, flow_msg *
     reply_write(server, b, FLOW_REPLICA_ACK, m, e, REC_REPLICA, addressee, digest);
 }
 
-/* A log row, replicated like any write. The logs are the access records' other halves: a
+/* A log row, mirrored like any write. The logs are the access records' other halves: a
  * server that cannot write one does not act on the flow (-ENOSPC and the like). */
-static int log_write(sim_node *server, tenant_db *t, const body *b, repl_rec rec)
+static int log_write(sim_node *server, tenant_db *t, const body *b, mirror_rec rec)
 {
     rec.tenant = b->tenant;
     int rc = platform_tenant_apply(t, &rec, domain_get(server->world));
-    if (rc == 0) replicate(server, b, rec);
+    if (rc == 0) mirror_write(server, b, rec);
     else free(rec.text);
     return rc;
 }
@@ -403,7 +403,7 @@ static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
         platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_NO_CODE);
         return;
     }
-    if (log_write(server, t, b, (repl_rec){.op = REC_INQUIRY_LOG,
+    if (log_write(server, t, b, (mirror_rec){.op = REC_INQUIRY_LOG,
                          .v = {(int64_t)m->flow, sim_node_now(server), m->procedure, m->item, m->staff,
                                (int64_t)m->addressee_no, m->provider, m->withheld}}) < 0) {
         store_failed(server, m);
@@ -457,7 +457,7 @@ static void answer_inquiry(sim_node *server, tenant_db *t, body *b, flow_msg *m,
             }
         }
     }
-    if (log_write(server, t, b, (repl_rec){.op = REC_PROVISION_LOG,
+    if (log_write(server, t, b, (mirror_rec){.op = REC_PROVISION_LOG,
                          .v = {(int64_t)m->serial_no, sim_node_now(server), m->inquirer, m->item, e,
                                found ? (int64_t)addressee : 0, m->procedure, m->withheld}}) < 0) {
         free(m->data);   /* unrecorded, so not provided */
@@ -482,7 +482,7 @@ void platform_site_answer_inquiry(sim_node *site, body *b, flow_msg *m)
 static void provision_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
     if (m->serial_no &&
-        log_write(server, t, b, (repl_rec){.op = REC_RECEIPT_LOG,
+        log_write(server, t, b, (mirror_rec){.op = REC_RECEIPT_LOG,
                              .v = {(int64_t)m->serial_no, (int64_t)m->flow, sim_node_now(server), m->error}}) < 0) {
         free(m->data);   /* not recorded as received: not handed over either */
         m->data = NULL;
@@ -538,7 +538,7 @@ static void code_response_in(sim_node *server, tenant_db *t, body *b, flow_msg *
     if (e == FLOW_OK) {
         int rc = platform_tenant_seed_code(t, b, addressee, code);
         e = rc == 0 ? FLOW_OK : store_error(rc);
-        if (rc == 0) replicate(server, b, (repl_rec){.op = REC_CODE, .flow = m->flow, .v = {(int64_t)addressee, (int64_t)code}});
+        if (rc == 0) mirror_write(server, b, (mirror_rec){.op = REC_CODE, .flow = m->flow, .v = {(int64_t)addressee, (int64_t)code}});
     }
     m->addressee_no = addressee;
     m->acquisition_no = 0;   /* matched: forgotten */

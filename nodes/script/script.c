@@ -413,7 +413,7 @@ static int l_register_replica(lua_State *L)
 
 /* seed_replica(lg, { the options of register_replica }): a replica of the state of the day
  * before, written straight into the body's intermediate server (both sites of a local
- * government, as replication had caught up), with no flow and nothing traced; so it is in
+ * government, as mirroring had caught up), with no flow and nothing traced; so it is in
  * place before the first event, and before a connection test's listener opens. */
 static int l_seed_replica(lua_State *L)
 {

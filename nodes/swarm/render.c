@@ -1,4 +1,4 @@
-/* swarm/render.c - a schedule as a runnable Lua scenario: the replication mode, a light
+/* swarm/render.c - a schedule as a runnable Lua scenario: the mirroring mode, a light
  * business day (inquiries, and new residents whose code acquisitions and resident-record
  * replicas are the acknowledged writes), the checker, one `at` per fault and the verdict as an
  * expectation. The swarm runs exactly this text, so a shrunk failure written out with it
@@ -116,10 +116,10 @@ char *swarm_render(const swarm_schedule *s, const swarm_render_opts *o)
     if (!f) return NULL;
     size_t kept = 0;
     for (size_t i = 0; i < s->n; i++) kept += !o->keep || o->keep[i];
-    fprintf(f, "-- swarm seed %" PRIu64 ": %s replication, failback %s, %zu fault(s) (written by renkei swarm)\n",
+    fprintf(f, "-- swarm seed %" PRIu64 ": %s mirroring, failback %s, %zu fault(s) (written by renkei swarm)\n",
             s->seed, swarm_mode_name(s->mode), s->auto_failback ? "auto" : "manual", kept);
     if (o->header) fputs(o->header, f);
-    fprintf(f, "failover_settings { replication = \"%s\", failback = \"%s\" }\n", swarm_mode_name(s->mode),
+    fprintf(f, "failover_settings { mirroring = \"%s\", failback = \"%s\" }\n", swarm_mode_name(s->mode),
             s->auto_failback ? "auto" : "manual");
     fprintf(f, "workload { inquiries_per_day = %d, business_hours = { \"08:30\", \"17:15\" },\n"
                "           new_residents_per_day = %d, replica_batch = false }\n",

@@ -16,7 +16,7 @@
 --         (detect: 30s) every request answers 503 tenant_unavailable; operations in flight
 --         end as timeout or unreachable. After the promotion inquiries work again; writes
 --         (registrations, updates, code acquisitions) end as unreachable for as long as the
---         lost site is away, because replication is synchronous: a write is acknowledged only
+--         lost site is away, because mirroring is synchronous: a write is acknowledged only
 --         once both sites hold it (no accepted registration can be lost). The site returns,
 --         resynchronises, and the tenant fails back home after 2m, by itself.
 --   +16m  the certificate of the interface system in front of the tenant expires for 2m:
@@ -30,7 +30,7 @@ local scale = param("disturb_scale", 1)
 local function d(text) return math.floor(duration(text) * scale) end
 local t0 = now()
 
-failover_settings { replication = "sync", heartbeat = d("5s"), lease = d("15s"), detect = d("30s"),
+failover_settings { mirroring = "sync", heartbeat = d("5s"), lease = d("15s"), detect = d("30s"),
                     batch = d("2s"), retransmit = d("1s"), failback = "auto", failback_delay = d("2m") }
 
 local home = serving(lg)

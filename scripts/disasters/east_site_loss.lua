@@ -4,8 +4,8 @@
 -- at 07:00 the next morning, before business hours.
 --
 --   renkei run topologies/japan.lua scripts/disasters/east_site_loss.lua
---   renkei run topologies/japan.lua scripts/disasters/east_site_loss.lua --set replication=async
---   renkei run topologies/japan.lua scripts/disasters/east_site_loss.lua --set replication=semisync
+--   renkei run topologies/japan.lua scripts/disasters/east_site_loss.lua --set mirroring=async
+--   renkei run topologies/japan.lua scripts/disasters/east_site_loss.lua --set mirroring=semisync
 --
 -- What it shows: detection (heartbeats: 30 s by default), promotion at west granted by the
 -- operations centre, the flows that failed during the outage by kind and error, each east
@@ -14,9 +14,9 @@
 -- failback with the same audit, and that no tenant was ever served by two sites. In strict
 -- synchronous mode west refuses writes while east is away (no copy, no acknowledgement):
 -- the replica registrations refused are counted; semisync keeps accepting them instead.
-local mode = param("replication", "sync")
+local mode = param("mirroring", "sync")
 local scale = param("day_scale", 2)   -- a peak day: twice the fiscal-2022 average
-failover_settings { replication = mode, batch = param("batch", "2s") }
+failover_settings { mirroring = mode, batch = param("batch", "2s") }
 -- existing systems also correct replicas all day (an assumption: 100,000 updates a day)
 workload { inquiries_per_day = 125000 * scale, business_hours = { "08:30", "17:15" },
            replica_updates_per_day = 100000 }
@@ -36,7 +36,7 @@ expect("east tenants serve again within 2h", function(r)
   return f.restored ~= nil and f.restored <= duration("2h"), f.restored and fmt_duration(f.restored) or "never"
 end)
 if mode == "sync" or mode == "semisync" then
-  expect("no acknowledged write lost (synchronous replication while both sites were up)", function(r)
+  expect("no acknowledged write lost (synchronous mirroring while both sites were up)", function(r)
     return r.rpo_writes == 0, r.rpo_writes .. " lost"
   end)
 else

@@ -7,7 +7,7 @@
 --   renkei run topologies/japan.lua scripts/disasters/nemesis_week.lua --seed 3
 --
 -- What it shows: whatever happens, every flow ends exactly once, no tenant is ever served by
--- two sites, no acknowledged write is lost (synchronous replication), and the access records
+-- two sites, no acknowledged write is lost (synchronous mirroring), and the access records
 -- still reconcile; summary.json lists every fault with what it cost.
 local scale = param("day_scale", 1)
 workload { inquiries_per_day = 125000 * scale, business_hours = { "08:30", "17:15" },

@@ -1,9 +1,9 @@
--- A short crash of the east site that loses what it had not replicated (lose_state), too
+-- A short crash of the east site that loses what it had not mirrored (lose_state), too
 -- short for a failover: east comes back empty-handed for its unshipped tail, resynchronises
 -- from west before serving again, and the audit counts what its tenants lost: nothing
 -- acknowledged in synchronous mode; in asynchronous mode exactly the unshipped tail.
-local mode = param("replication", "sync")
-failover_settings { replication = mode }
+local mode = param("mirroring", "sync")
+failover_settings { mirroring = mode }
 workload { inquiries_per_day = 3000, replica_updates_per_day = 40000, business_hours = { "08:30", "17:15" } }
 finish "2017-11-13 12:00"
 at(time("2017-11-13 10:00") + 500000, function() fault.crash("east", { duration = "20s", lose_state = true }) end)

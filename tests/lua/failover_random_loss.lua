@@ -1,10 +1,10 @@
 -- The east site is lost at a random moment of the business day (drawn from the run's seed)
 -- with replica updates and inquiries under way; west takes over. Run after small.lua with
--- --set replication=sync|semisync|async. Synchronous: no acknowledged write is lost (and
+-- --set mirroring=sync|semisync|async. Synchronous: no acknowledged write is lost (and
 -- writes are refused while the backup is away; semisync accepts them). Asynchronous: what is
 -- lost is exactly the unshipped tail at the moment of the loss.
-local mode = param("replication", "sync")
-failover_settings { replication = mode }
+local mode = param("mirroring", "sync")
+failover_settings { mirroring = mode }
 workload { inquiries_per_day = 4000, replica_updates_per_day = 30000, business_hours = { "08:30", "17:15" } }
 local moment = time("2017-11-13 09:00") + math.random(0, 7 * 3600) * 1000000 + math.random(0, 999999)
 at(moment, function() fault.site_down("east", { duration = "30m" }) end)

@@ -150,11 +150,11 @@ test('a site lost from the page fails its tenants over, on the map and in the ch
   const charts = await page.evaluate(() => {
     const s = window.renkei.series;
     const errors = Object.entries(s.errors).filter(([k]) => k !== 'not_found').reduce((n, [, v]) => n + v.reduce((a, b) => a + b, 0), 0);
-    return { errors, faults: window.renkei.faults.length, lag: (s.replication_lag_ms || []).length };
+    return { errors, faults: window.renkei.faults.length, lag: (s.mirror_lag_ms || []).length };
   });
   assert.equal(charts.faults, 1);
   assert.ok(charts.errors > 0, 'errors by kind show the lost site');
-  assert.ok(charts.lag > 0, 'the replication lag is charted');
+  assert.ok(charts.lag > 0, 'the mirroring lag is charted');
   await shot(page, 'national-failover');
 });
 

@@ -1,7 +1,7 @@
--- swarm seed 117: semisync replication, failback manual, 2 fault(s) (written by renkei swarm)
+-- swarm seed 117: semisync mirroring, failback manual, 2 fault(s) (written by renkei swarm)
 -- violation: rpo_exact: the RPO counts 14 write(s) lost, the serving stores miss 0
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-117.lua --seed 117
-failover_settings { replication = "semisync", failback = "manual" }
+failover_settings { mirroring = "semisync", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

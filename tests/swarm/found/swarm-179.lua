@@ -1,7 +1,7 @@
--- swarm seed 179: semisync replication, failback manual, 2 fault(s) (written by renkei swarm)
+-- swarm seed 179: semisync mirroring, failback manual, 2 fault(s) (written by renkei swarm)
 -- violation: not_stranded: tenant 131016 unserved from 2017-11-13 12:28:45 to the end with both its sites up and reachable by ops
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-179.lua --seed 179
-failover_settings { replication = "semisync", failback = "manual" }
+failover_settings { mirroring = "semisync", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

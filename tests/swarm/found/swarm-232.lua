@@ -1,7 +1,7 @@
--- swarm seed 232: sync replication, failback manual, 2 fault(s) (written by renkei swarm)
+-- swarm seed 232: sync mirroring, failback manual, 2 fault(s) (written by renkei swarm)
 -- violation: served_when_current: tenant 131016 unserved from 2017-11-13 15:00:29 to at least 2017-11-13 15:01:16 while a site with a current copy was up and reachable by ops (bound 46 s)
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-232.lua --seed 232
-failover_settings { replication = "sync", failback = "manual" }
+failover_settings { mirroring = "sync", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

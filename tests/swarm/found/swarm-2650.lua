@@ -1,7 +1,7 @@
--- swarm seed 2650: semisync replication, failback auto, 3 fault(s) (written by renkei swarm)
+-- swarm seed 2650: semisync mirroring, failback auto, 3 fault(s) (written by renkei swarm)
 -- violation: served_when_current: tenant 271004 unserved from 2017-11-13 11:21:36 to 2017-11-13 11:38:01 (985 s, served again) while a site with a current copy was up and reachable by ops (bound 46 s)
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-2650.lua --seed 2650
-failover_settings { replication = "semisync", failback = "auto" }
+failover_settings { mirroring = "semisync", failback = "auto" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

@@ -1,7 +1,7 @@
--- swarm seed 3: sync replication, failback manual, 2 fault(s) (written by renkei swarm)
+-- swarm seed 3: sync mirroring, failback manual, 2 fault(s) (written by renkei swarm)
 -- violation: not_stranded: tenant 131016 unserved from 2017-11-13 10:42:34 to the end with both its sites up and reachable by ops
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-3.lua --seed 3
-failover_settings { replication = "sync", failback = "manual" }
+failover_settings { mirroring = "sync", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

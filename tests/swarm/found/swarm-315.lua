@@ -1,7 +1,7 @@
--- swarm seed 315: async replication, failback auto, 2 fault(s) (written by renkei swarm)
+-- swarm seed 315: async mirroring, failback auto, 2 fault(s) (written by renkei swarm)
 -- violation: one_site_serves: tenant 271004 served by 2 sites at 2017-11-13 10:18:22
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-315.lua --seed 315
-failover_settings { replication = "async", failback = "auto" }
+failover_settings { mirroring = "async", failback = "auto" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

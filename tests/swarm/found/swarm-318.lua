@@ -1,7 +1,7 @@
--- swarm seed 318: async replication, failback manual, 3 fault(s) (written by renkei swarm)
+-- swarm seed 318: async mirroring, failback manual, 3 fault(s) (written by renkei swarm)
 -- violation: writes_accounted: 4 acknowledged write(s) missing from the serving store, the RPO counts 2
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-318.lua --seed 318
-failover_settings { replication = "async", failback = "manual" }
+failover_settings { mirroring = "async", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

@@ -1,7 +1,7 @@
--- swarm seed 334: async replication, failback manual, 2 fault(s) (written by renkei swarm)
+-- swarm seed 334: async mirroring, failback manual, 2 fault(s) (written by renkei swarm)
 -- violation: served_when_current: tenant 271004 unserved from 2017-11-13 12:36:12 to at least 2017-11-13 12:36:59 while a site with a current copy was up and reachable by ops (bound 46 s)
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-334.lua --seed 334
-failover_settings { replication = "async", failback = "manual" }
+failover_settings { mirroring = "async", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

@@ -1,7 +1,7 @@
--- swarm seed 3701: async replication, failback auto, 3 fault(s) (written by renkei swarm)
+-- swarm seed 3701: async mirroring, failback auto, 3 fault(s) (written by renkei swarm)
 -- violation: rpo_exact: the RPO counts 6 write(s) lost, the serving stores miss 4
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-3701-tail.lua --seed 3701
-failover_settings { replication = "async", failback = "auto" }
+failover_settings { mirroring = "async", failback = "auto" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

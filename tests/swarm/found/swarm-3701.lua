@@ -1,7 +1,7 @@
--- swarm seed 3701: async replication, failback auto, 2 fault(s) (written by renkei swarm)
+-- swarm seed 3701: async mirroring, failback auto, 2 fault(s) (written by renkei swarm)
 -- violation: served_when_current: tenant 131016 unserved from 2017-11-13 13:47:24 to 2017-11-13 13:51:56 (272 s, served again) while a site with a current copy was up and reachable by ops (bound 46 s)
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-3701.lua --seed 3701
-failover_settings { replication = "async", failback = "auto" }
+failover_settings { mirroring = "async", failback = "auto" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

@@ -1,7 +1,7 @@
--- swarm seed 473: semisync replication, failback manual, 2 fault(s) (written by renkei swarm)
+-- swarm seed 473: semisync mirroring, failback manual, 2 fault(s) (written by renkei swarm)
 -- violation: one_site_serves: tenant 131016 served by 2 sites at 2017-11-13 09:50:11
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-473.lua --seed 473
-failover_settings { replication = "semisync", failback = "manual" }
+failover_settings { mirroring = "semisync", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

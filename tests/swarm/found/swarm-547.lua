@@ -1,7 +1,7 @@
--- swarm seed 547: async replication, failback manual, 2 fault(s) (written by renkei swarm)
+-- swarm seed 547: async mirroring, failback manual, 2 fault(s) (written by renkei swarm)
 -- violation: one_site_serves: tenant 131016 served by 2 sites at 2017-11-13 09:50:54
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-547.lua --seed 547
-failover_settings { replication = "async", failback = "manual" }
+failover_settings { mirroring = "async", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

@@ -1,7 +1,7 @@
--- swarm seed 5874: async replication, failback manual, 3 fault(s) (written by renkei swarm)
+-- swarm seed 5874: async mirroring, failback manual, 3 fault(s) (written by renkei swarm)
 -- violation: writes_accounted: 4 acknowledged write(s) missing from the serving store, the RPO counts 0
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-5874.lua --seed 5874
-failover_settings { replication = "async", failback = "manual" }
+failover_settings { mirroring = "async", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

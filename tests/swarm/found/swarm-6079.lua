@@ -1,7 +1,7 @@
--- swarm seed 6079: async replication, failback manual, 3 fault(s) (written by renkei swarm)
+-- swarm seed 6079: async mirroring, failback manual, 3 fault(s) (written by renkei swarm)
 -- violation: failback_completes: failback of west accepted at 2017-11-13 14:51:46 neither completed within 144 s nor reported failure
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-6079.lua --seed 6079
-failover_settings { replication = "async", failback = "manual" }
+failover_settings { mirroring = "async", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

@@ -1,7 +1,7 @@
--- swarm seed 6984: semisync replication, failback manual, 3 fault(s) (written by renkei swarm)
+-- swarm seed 6984: semisync mirroring, failback manual, 3 fault(s) (written by renkei swarm)
 -- violation: served_when_current: tenant 271004 unserved from 2017-11-13 13:26:53 to 2017-11-13 13:34:36 (463 s, served again) while a site with a current copy was up and reachable by ops (bound 46 s)
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-6984.lua --seed 6984
-failover_settings { replication = "semisync", failback = "manual" }
+failover_settings { mirroring = "semisync", failback = "manual" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

@@ -1,7 +1,7 @@
--- swarm seed 7242: sync replication, failback auto, 2 fault(s) (written by renkei swarm)
+-- swarm seed 7242: sync mirroring, failback auto, 2 fault(s) (written by renkei swarm)
 -- violation: served_when_current: tenant 131016 unserved from 2017-11-13 13:49:53 to 2017-11-13 13:53:11 (198 s, served again) while a site with a current copy was up and reachable by ops (bound 46 s)
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-7242.lua --seed 7242
-failover_settings { replication = "sync", failback = "auto" }
+failover_settings { mirroring = "sync", failback = "auto" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

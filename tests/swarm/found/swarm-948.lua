@@ -1,7 +1,7 @@
--- swarm seed 948: semisync replication, failback auto, 2 fault(s) (written by renkei swarm)
+-- swarm seed 948: semisync mirroring, failback auto, 2 fault(s) (written by renkei swarm)
 -- violation: writes_accounted: 26 acknowledged write(s) missing from the serving store, the RPO counts 0
 -- replay:    renkei run topologies/small.lua tests/swarm/found/swarm-948.lua --seed 948
-failover_settings { replication = "semisync", failback = "auto" }
+failover_settings { mirroring = "semisync", failback = "auto" }
 workload { inquiries_per_day = 2000, business_hours = { "08:30", "17:15" },
            new_residents_per_day = 400, replica_batch = false }
 swarm_checker { plant = false }

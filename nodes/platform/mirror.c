@@ -1,4 +1,4 @@
-/* platform/replication.c - the replication log between the two platform sites.
+/* platform/mirror.c - the mirroring log between the two platform sites.
  *
  * Each site keeps one stream to its peer: every write of a tenant it serves (code management,
  * replicas, the three logs) is a record with a sequence number. Records stay in the stream
@@ -15,31 +15,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-void platform_repl_rec_clear(repl_rec *r)
+void platform_mirror_rec_clear(mirror_rec *r)
 {
     free(r->text);
     r->text = NULL;
 }
 
-void platform_repl_init(repl_stream *s, uint32_t to)
+void platform_mirror_init(mirror_stream *s, uint32_t to)
 {
-    *s = (repl_stream){.to = to, .epoch = 1, .next_seq = 1, .applied_epoch = 1};
+    *s = (mirror_stream){.to = to, .epoch = 1, .next_seq = 1, .applied_epoch = 1};
 }
 
-void platform_repl_free(repl_stream *s)
+void platform_mirror_free(mirror_stream *s)
 {
-    for (size_t i = 0; i < s->len; i++) platform_repl_rec_clear(&s->recs[(s->head + i) % s->cap]);
+    for (size_t i = 0; i < s->len; i++) platform_mirror_rec_clear(&s->recs[(s->head + i) % s->cap]);
     free(s->recs);
     s->recs = NULL;
     s->len = s->cap = s->head = 0;
 }
 
-static repl_rec *rec_at(repl_stream *s, size_t i) { return &s->recs[(s->head + i) % s->cap]; }
+static mirror_rec *rec_at(mirror_stream *s, size_t i) { return &s->recs[(s->head + i) % s->cap]; }
 
-static int grow(repl_stream *s)
+static int grow(mirror_stream *s)
 {
     size_t cap = s->cap ? s->cap * 2 : 256;
-    repl_rec *r = malloc(cap * sizeof *r);
+    mirror_rec *r = malloc(cap * sizeof *r);
     if (!r) return -ENOMEM;
     for (size_t i = 0; i < s->len; i++) r[i] = *rec_at(s, i);
     free(s->recs);
@@ -49,34 +49,34 @@ static int grow(repl_stream *s)
     return 0;
 }
 
-uint64_t platform_repl_append(sim_node *site, repl_stream *s, repl_rec *rec, bool ship_now)
+uint64_t platform_mirror_append(sim_node *site, mirror_stream *s, mirror_rec *rec, bool ship_now)
 {
     if (s->len == s->cap && grow(s) < 0) {
-        platform_repl_rec_clear(rec);
+        platform_mirror_rec_clear(rec);
         return 0;
     }
     rec->seq = s->next_seq++;
     rec->written = sim_node_now(site);
     *rec_at(s, s->len++) = *rec;
     rec->text = NULL;
-    if (ship_now) platform_repl_ship(site, s);
+    if (ship_now) platform_mirror_ship(site, s);
     return s->next_seq - 1;
 }
 
 /* Send every record after `shipped` in one batch (the peer must be up to receive it). */
-void platform_repl_ship(sim_node *site, repl_stream *s)
+void platform_mirror_ship(sim_node *site, mirror_stream *s)
 {
     if (s->to == UINT32_MAX || s->len == 0) return;
     uint64_t first = rec_at(s, 0)->seq;
     if (s->shipped + 1 < first) s->shipped = first - 1;
     size_t from = (size_t)(s->shipped + 1 - first);
     if (from >= s->len) return;
-    ha_msg *m = platform_ha_msg_new(HA_REPLICATE);
+    ha_msg *m = platform_ha_msg_new(HA_MIRROR);
     uint32_t n = (uint32_t)(s->len - from);
     if (m) m->recs = calloc(n, sizeof *m->recs);   /* nrecs counts only what is filled */
     uint32_t size = 64;
     for (uint32_t i = 0; m && m->recs && i < n; i++, m->nrecs++) {
-        const repl_rec *r = rec_at(s, from + i);
+        const mirror_rec *r = rec_at(s, from + i);
         m->recs[i] = *r;
         m->recs[i].text = r->text ? strdup(r->text) : NULL;
         if (r->text && !m->recs[i].text) break;
@@ -84,7 +84,7 @@ void platform_repl_ship(sim_node *site, repl_stream *s)
     }
     if (!m || m->nrecs < n) {   /* a batch that cannot be built would stall the stream unseen */
         platform_ha_msg_free(m);
-        domain_halt(domain_get(site->world), "%s could not build a replication batch (out of memory)", site->name);
+        domain_halt(domain_get(site->world), "%s could not build a mirroring batch (out of memory)", site->name);
         return;
     }
     m->epoch = s->epoch;
@@ -95,23 +95,23 @@ void platform_repl_ship(sim_node *site, repl_stream *s)
     platform_ha_send(site, s->to, m, size);
 }
 
-void platform_repl_restart(repl_stream *s)
+void platform_mirror_restart(mirror_stream *s)
 {
-    for (size_t i = 0; i < s->len; i++) platform_repl_rec_clear(rec_at(s, i));
+    for (size_t i = 0; i < s->len; i++) platform_mirror_rec_clear(rec_at(s, i));
     s->len = s->head = 0;
     s->epoch++;
     s->next_seq = 1;
     s->shipped = s->acked = 0;
 }
 
-uint64_t platform_repl_acked(sim_node *site, repl_stream *s, uint64_t epoch, uint64_t seq)
+uint64_t platform_mirror_acked(sim_node *site, mirror_stream *s, uint64_t epoch, uint64_t seq)
 {
     if (epoch != s->epoch || seq <= s->acked) return s->acked;
     domain *d = domain_get(site->world);
     sim_time_t written = 0;
     while (s->len && rec_at(s, 0)->seq <= seq) {
         written = rec_at(s, 0)->written;
-        platform_repl_rec_clear(rec_at(s, 0));
+        platform_mirror_rec_clear(rec_at(s, 0));
         s->head = (s->head + 1) % s->cap;
         s->len--;
     }
@@ -121,7 +121,7 @@ uint64_t platform_repl_acked(sim_node *site, repl_stream *s, uint64_t epoch, uin
     return seq;
 }
 
-void platform_repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uint32_t from)
+void platform_mirror_receive_batch(sim_node *site, mirror_stream *in, ha_msg *m, uint32_t from)
 {
     domain *d = domain_get(site->world);
     tenant_db *t = platform_site_db(site);
@@ -131,7 +131,7 @@ void platform_repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uin
     }
     if (m->epoch == in->applied_epoch) {
         for (uint32_t i = 0; i < m->nrecs; i++) {
-            const repl_rec *r = &m->recs[i];
+            const mirror_rec *r = &m->recs[i];
             if (r->seq <= in->applied) continue;    /* a retransmission we have */
             if (r->seq != in->applied + 1) break;   /* a gap: wait for the resend */
             const body *owner = domain_body(d, r->tenant);
@@ -159,7 +159,7 @@ void platform_repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uin
             platform_ha_world_get(d)->st.applied++;
         }
     }
-    ha_msg *ack = platform_ha_msg_new(HA_REPLICATE_ACK);
+    ha_msg *ack = platform_ha_msg_new(HA_MIRROR_ACK);
     if (!ack) return;
     ack->epoch = in->applied_epoch;
     ack->seq = in->applied;
@@ -168,11 +168,11 @@ void platform_repl_receive_batch(sim_node *site, repl_stream *in, ha_msg *m, uin
 
 /* ---- snapshots and repair ------------------------------------------------------------- */
 
-static int push_rec(ha_msg *m, size_t *cap, const repl_rec *r)
+static int push_rec(ha_msg *m, size_t *cap, const mirror_rec *r)
 {
     if (m->nrecs == *cap) {
         size_t n = *cap ? *cap * 2 : 1024;
-        repl_rec *p = realloc(m->recs, n * sizeof *p);
+        mirror_rec *p = realloc(m->recs, n * sizeof *p);
         if (!p) return -ENOMEM;
         m->recs = p;
         *cap = n;
@@ -181,7 +181,7 @@ static int push_rec(ha_msg *m, size_t *cap, const repl_rec *r)
     return 0;
 }
 
-ha_msg *platform_repl_snapshot(sim_node *site, uint32_t peer)
+ha_msg *platform_mirror_snapshot(sim_node *site, uint32_t peer)
 {
     domain *d = domain_get(site->world);
     tenant_db *t = platform_site_db(site);
@@ -197,14 +197,14 @@ ha_msg *platform_repl_snapshot(sim_node *site, uint32_t peer)
         if (!((b->home == site->id && b->backup == peer) || (b->home == peer && b->backup == site->id))) continue;
         sqlite3_bind_int64(codes, 1, b->tenant);
         while (sim_store_read(t->store, codes) == 1) {
-            repl_rec r = {.op = REC_CODE, .tenant = b->tenant,
+            mirror_rec r = {.op = REC_CODE, .tenant = b->tenant,
                           .v = {sqlite3_column_int64(codes, 0), sqlite3_column_int64(codes, 1)}};
             if (push_rec(m, &cap, &r) < 0) goto fail;
         }
         sqlite3_bind_int64(reps, 1, b->tenant);
         while (sim_store_read(t->store, reps) == 1) {
             int item = domain_item(d, (const char *)sqlite3_column_text(reps, 1));
-            repl_rec r = {.op = REC_REPLICA, .tenant = b->tenant,
+            mirror_rec r = {.op = REC_REPLICA, .tenant = b->tenant,
                           .v = {sqlite3_column_int64(reps, 0), item, sqlite3_column_int64(reps, 2),
                                 sqlite3_column_int64(reps, 3), sqlite3_column_int64(reps, 4)}};
             snprintf(r.record_id, sizeof r.record_id, "%s", (const char *)sqlite3_column_text(reps, 5));
@@ -226,7 +226,7 @@ fail:
     return NULL;
 }
 
-int platform_repl_apply_snapshot(sim_node *site, ha_msg *m)
+int platform_mirror_apply_snapshot(sim_node *site, ha_msg *m)
 {
     domain *d = domain_get(site->world);
     tenant_db *t = platform_site_db(site);
@@ -249,7 +249,7 @@ int platform_repl_apply_snapshot(sim_node *site, ha_msg *m)
     return rc;
 }
 
-void platform_repl_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
+void platform_mirror_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
 {
     domain *d = domain_get(site->world);
     tenant_db *t = platform_site_db(site);
@@ -259,7 +259,7 @@ void platform_repl_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
     m->site = req->site;
     sqlite3_stmt *q = sim_store_stmt(t->store, TENANT_ST_REPAIR_GET,
         "SELECT addressee_no, item, schema, pub_start, pub_end, payload, digest FROM replica WHERE tenant = ?1 AND record_id = ?2");
-    const repl_rec *want = req->nrecs ? &req->recs[0] : NULL;
+    const mirror_rec *want = req->nrecs ? &req->recs[0] : NULL;
     if (q && want) {
         sqlite3_bind_int64(q, 1, want->tenant);
         sqlite3_bind_text(q, 2, want->record_id, -1, SQLITE_TRANSIENT);
@@ -270,8 +270,8 @@ void platform_repl_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
         if (intact) {
             m->recs = calloc(1, sizeof *m->recs);
             if (m->recs) {
-                repl_rec *r = m->recs;
-                *r = (repl_rec){.op = REC_REPLICA, .tenant = want->tenant,
+                mirror_rec *r = m->recs;
+                *r = (mirror_rec){.op = REC_REPLICA, .tenant = want->tenant,
                                 .v = {sqlite3_column_int64(q, 0), domain_item(d, (const char *)sqlite3_column_text(q, 1)),
                                       sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3), sqlite3_column_int64(q, 4)}};
                 memcpy(r->record_id, want->record_id, sizeof r->record_id);
@@ -285,7 +285,7 @@ void platform_repl_serve_repair(sim_node *site, ha_msg *req, uint32_t from)
     platform_ha_send(site, from, m, 128 + (m->nrecs && m->recs[0].text ? (uint32_t)strlen(m->recs[0].text) : 0));
 }
 
-void platform_repl_repaired(sim_node *site, ha_msg *m)
+void platform_mirror_repaired(sim_node *site, ha_msg *m)
 {
     domain *d = domain_get(site->world);
     site_ha *h = platform_ha_of(site);

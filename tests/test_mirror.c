@@ -1,4 +1,4 @@
-/* test_replication.c - the replication log of a site (platform/replication.c), as a
+/* test_mirror.c - the mirroring log of a site (platform/mirror.c), as a
  * ring of records: sequence numbers from 1 in order, the acknowledged prefix trimmed (and
  * nothing else), acknowledgements of another epoch or of what was acknowledged already
  * ignored, a restart dropping everything unacknowledged into a new epoch, and growth past the
@@ -10,25 +10,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static repl_rec *rec_at(repl_stream *s, size_t i) { return &s->recs[(s->head + i) % s->cap]; }
+static mirror_rec *rec_at(mirror_stream *s, size_t i) { return &s->recs[(s->head + i) % s->cap]; }
 
-static uint64_t append(sim_node *site, repl_stream *s, uint32_t tenant, int n)
+static uint64_t append(sim_node *site, mirror_stream *s, uint32_t tenant, int n)
 {
     char text[32];
     snprintf(text, sizeof text, "payload-%d", n);
-    repl_rec r = {.op = REC_REPLICA, .tenant = tenant, .v = {n}, .text = strdup(text)};
+    mirror_rec r = {.op = REC_REPLICA, .tenant = tenant, .v = {n}, .text = strdup(text)};
     snprintf(r.record_id, sizeof r.record_id, "R%d", n);
-    uint64_t seq = platform_repl_append(site, s, &r, false);
+    uint64_t seq = platform_mirror_append(site, s, &r, false);
     CHECK(r.text == NULL);   /* moved into the stream */
     return seq;
 }
 
 /* The records in the ring are seq first..first+len-1, in order, each with its own payload. */
-static void in_order(repl_stream *s, uint64_t first, size_t len)
+static void in_order(mirror_stream *s, uint64_t first, size_t len)
 {
     CHECK_INT(s->len, len);
     for (size_t i = 0; i < s->len; i++) {
-        repl_rec *r = rec_at(s, i);
+        mirror_rec *r = rec_at(s, i);
         char text[32];
         snprintf(text, sizeof text, "payload-%d", (int)r->v[0]);
         if (r->seq != first + i || !r->text || strcmp(r->text, text) != 0) {
@@ -48,8 +48,8 @@ int main(void)
     CHECK_INT(platform_site_create(w, "east", &site), 0);
     domain *d = domain_get(w);
 
-    repl_stream s;
-    platform_repl_init(&s, UINT32_MAX);
+    mirror_stream s;
+    platform_mirror_init(&s, UINT32_MAX);
     CHECK_INT(s.epoch, 1);
     CHECK_INT(s.next_seq, 1);
     CHECK_INT(s.len, 0);
@@ -64,7 +64,7 @@ int main(void)
 
     /* acknowledged up to 3: 1..3 trimmed; the lag is measured from the oldest trimmed */
     sim_world_advance(w, sim_world_now(w) + 1500 * SIM_MS);
-    CHECK_INT(platform_repl_acked(site, &s, 1, 3), 3);
+    CHECK_INT(platform_mirror_acked(site, &s, 1, 3), 3);
     CHECK_INT(s.acked, 3);
     CHECK_INT(s.shipped, 3);
     in_order(&s, 4, 2);
@@ -72,28 +72,28 @@ int main(void)
     CHECK(st != NULL);
     if (st) CHECK_NEAR(st->max_lag_ms, 1500.0, 1e-6);
     /* another epoch's, or an old one: ignored */
-    CHECK_INT(platform_repl_acked(site, &s, 2, 5), 3);
-    CHECK_INT(platform_repl_acked(site, &s, 0, 5), 3);
-    CHECK_INT(platform_repl_acked(site, &s, 1, 2), 3);
-    CHECK_INT(platform_repl_acked(site, &s, 1, 3), 3);
+    CHECK_INT(platform_mirror_acked(site, &s, 2, 5), 3);
+    CHECK_INT(platform_mirror_acked(site, &s, 0, 5), 3);
+    CHECK_INT(platform_mirror_acked(site, &s, 1, 2), 3);
+    CHECK_INT(platform_mirror_acked(site, &s, 1, 3), 3);
     in_order(&s, 4, 2);
     /* all of it */
-    CHECK_INT(platform_repl_acked(site, &s, 1, 5), 5);
+    CHECK_INT(platform_mirror_acked(site, &s, 1, 5), 5);
     CHECK_INT(s.len, 0);
     CHECK_INT(append(site, &s, 7, 6), 6);   /* numbering goes on */
     in_order(&s, 6, 1);
 
     /* a restart (lost state, resync): the unacknowledged are dropped, a new epoch from 1 */
     CHECK_INT(append(site, &s, 7, 7), 7);
-    platform_repl_restart(&s);
+    platform_mirror_restart(&s);
     CHECK_INT(s.epoch, 2);
     CHECK_INT(s.len, 0);
     CHECK_INT(s.next_seq, 1);
     CHECK_INT(s.acked, 0);
     CHECK_INT(s.shipped, 0);
-    CHECK_INT(platform_repl_acked(site, &s, 1, 7), 0);   /* the old epoch's acknowledgement: stale */
+    CHECK_INT(platform_mirror_acked(site, &s, 1, 7), 0);   /* the old epoch's acknowledgement: stale */
     CHECK_INT(append(site, &s, 7, 1), 1);
-    CHECK_INT(platform_repl_acked(site, &s, 2, 1), 1);
+    CHECK_INT(platform_mirror_acked(site, &s, 2, 1), 1);
     CHECK_INT(s.len, 0);
 
     /* growth: 200 in, 150 acknowledged (the ring's head moves), 300 more: past the first
@@ -101,18 +101,18 @@ int main(void)
     for (int i = 2; i <= 201; i++) append(site, &s, 8, i);
     size_t cap = s.cap;
     CHECK(cap >= 200);
-    CHECK_INT(platform_repl_acked(site, &s, 2, 151), 151);
+    CHECK_INT(platform_mirror_acked(site, &s, 2, 151), 151);
     CHECK_INT(s.head, 151 % cap);   /* seq 1 of this epoch took slot 0 */
     in_order(&s, 152, 50);
     for (int i = 202; i <= 501; i++) CHECK_INT(append(site, &s, 8, i), i);
     CHECK(s.cap > cap);
     in_order(&s, 152, 350);
-    CHECK_INT(platform_repl_acked(site, &s, 2, 400), 400);
+    CHECK_INT(platform_mirror_acked(site, &s, 2, 400), 400);
     in_order(&s, 401, 101);
     for (int i = 502; i <= 1200; i++) append(site, &s, 8, i);
     in_order(&s, 401, 800);
     /* freed with the stream: the texts of the records still in it (ASan checks) */
-    platform_repl_free(&s);
+    platform_mirror_free(&s);
     CHECK_INT(s.len, 0);
     CHECK(s.recs == NULL);
 
