@@ -18,9 +18,13 @@
  * there is nothing to say). The return value is ignored beyond logging; failures belong in
  * the text. */
 typedef int (*sim_runs_one_fn)(uint64_t seed, void *ud, char **text);
-/* In the calling process, once per finished run, in seed order; text is "" when a worker
- * died before reporting that seed. */
+/* In the calling process, once per finished run, in seed order; text is "" when the seed
+ * could not be run (no worker could be started for it). */
 typedef void (*sim_runs_collect_fn)(uint64_t seed, const char *text, void *ud);
+/* In the calling process, in seed order with the others: a seed whose worker died running
+ * it on each of its tries (a worker that dies is replaced and its seed tried again once);
+ * wait_status is the last such worker's, as waitpid() gave it. When NULL, collect gets "". */
+typedef void (*sim_runs_lost_fn)(uint64_t seed, int wait_status, void *ud);
 /* Told how many runs have finished, as they finish (progress); may be NULL. */
 typedef void (*sim_runs_progress_fn)(uint64_t done, uint64_t count, void *ud);
 
@@ -30,6 +34,7 @@ typedef struct sim_runs_config {
     sim_runs_one_fn one;
     void *one_ud;
     sim_runs_collect_fn collect;
+    sim_runs_lost_fn lost;        /* may be NULL */
     sim_runs_progress_fn progress;
     void *collect_ud;
 } sim_runs_config;

@@ -181,10 +181,14 @@ void app_print_summary(session *s, const run_result *r, int status);
 void app_runs_json(struct runs_ctx *c, cJSON *root);
 void app_runs_print(struct runs_ctx *c);
 /* The exit status of the whole Monte Carlo from the base run's (the worst over every run;
- * seeds a dead worker never reported make it EXIT_INTERNAL). */
+ * a seed that killed its workers, or seeds no worker could be started for, make it
+ * EXIT_INTERNAL). */
 int  app_runs_status(struct runs_ctx *c, int status);
 /* --runs N: the seeds over worker processes, then the base seed in full. Closes s. */
 int  app_cmd_runs(session *s);
+/* Why a seed was given up (sim_runs' lost callback): its worker's wait status in words,
+ * into buf. Shared with the swarm. */
+void app_runs_death(int wait_status, char *buf, size_t size);
 
 /* ---- the other commands ------------------------------------------------------------------ */
 

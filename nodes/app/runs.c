@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -27,7 +28,7 @@ typedef struct runs_ctx {
     bool progress;                 /* stderr is a terminal: show how far it got */
     uint64_t done, passed, failed, errors, first_error_seed;
     uint64_t internal;             /* of the errors, runs an internal failure halted */
-    uint64_t not_run, first_not_run_seed;   /* seeds a worker died before reporting: no result */
+    uint64_t not_run, first_not_run_seed;   /* seeds no worker could be started for: no result */
     char *first_error;
     runs_expectation *ex;
     size_t nex;
@@ -53,7 +54,7 @@ void app_runs_json(runs_ctx *c, cJSON *root)
     cJSON_AddNumberToObject(mc, "requested", (double)c->o->runs);
     cJSON_AddNumberToObject(mc, "not_run", (double)c->not_run);
     if (c->not_run) {
-        cJSON_AddStringToObject(mc, "not_run_reason", "the worker process running them died (killed or crashed) before reporting them");
+        cJSON_AddStringToObject(mc, "not_run_reason", "no worker process could be started for them (fork failed)");
         cJSON_AddNumberToObject(mc, "first_not_run_seed", (double)c->first_not_run_seed);
     }
     cJSON_AddNumberToObject(mc, "first_seed", (double)c->o->seed);
@@ -195,6 +196,29 @@ static void runs_collect(uint64_t seed, const char *text, void *ud)
     cJSON_Delete(rec);
 }
 
+void app_runs_death(int st, char *buf, size_t size)
+{
+    if (WIFSIGNALED(st)) snprintf(buf, size, "killed by signal %d, %s", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else if (WIFEXITED(st)) snprintf(buf, size, "it exited with status %d before reporting", WEXITSTATUS(st));
+    else snprintf(buf, size, "it could not be waited for");
+}
+
+/* A seed whose worker died on each try (a worker killed once is replaced and the seed run
+ * again; sim_runs.c): an error of that seed, internal, with how the worker died. */
+static void runs_lost(uint64_t seed, int wait_status, void *ud)
+{
+    runs_ctx *c = ud;
+    c->done++;
+    c->errors++;
+    c->internal++;
+    if (c->first_error) return;
+    char how[128], why[256];
+    app_runs_death(wait_status, how, sizeof how);
+    snprintf(why, sizeof why, "the worker process running this seed died on each of its tries (%s)", how);
+    c->first_error = strdup(why);
+    c->first_error_seed = seed;
+}
+
 static void runs_progress(uint64_t done, uint64_t count, void *ud)
 {
     runs_ctx *c = ud;
@@ -252,7 +276,7 @@ int app_cmd_runs(session *s)
     c.jobs = s->o.jobs ? (int)s->o.jobs : cpus > 0 ? (int)cpus : 1;
     if ((uint64_t)c.jobs > s->o.runs) c.jobs = (int)s->o.runs;
     sim_runs_config cfg = {.first_seed = s->o.seed, .count = s->o.runs, .jobs = c.jobs, .one = run_one,
-                           .one_ud = &c, .collect = runs_collect, .progress = runs_progress, .collect_ud = &c};
+                           .one_ud = &c, .collect = runs_collect, .lost = runs_lost, .progress = runs_progress, .collect_ud = &c};
     fflush(stdout);
     fflush(stderr);
     uint64_t t0 = uv_hrtime();

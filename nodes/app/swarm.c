@@ -391,6 +391,22 @@ static double number(const cJSON *o, const char *key)
     return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
+/* A seed whose worker died on each try: an internal error of that seed (its scenario stays
+ * in the work directory). */
+static void swarm_lost(uint64_t seed, int wait_status, void *ud)
+{
+    swarm_ctx *c = ud;
+    c->done++;
+    c->errors++;
+    c->internal++;
+    if (c->first_error) return;
+    char how[128], why[256];
+    app_runs_death(wait_status, how, sizeof how);
+    snprintf(why, sizeof why, "the worker running this seed died on each of its tries (%s)", how);
+    c->first_error = strdup(why);
+    c->first_error_seed = seed;
+}
+
 static void swarm_collect(uint64_t seed, const char *text, void *ud)
 {
     swarm_ctx *c = ud;
@@ -404,7 +420,7 @@ static void swarm_collect(uint64_t seed, const char *text, void *ud)
         if (status == EXIT_INTERNAL) c->internal++;
         if (!c->first_error) {
             const cJSON *e = cJSON_GetObjectItem(rec, "error");
-            c->first_error = strdup(cJSON_IsString(e) ? e->valuestring : "the worker running this seed died");
+            c->first_error = strdup(cJSON_IsString(e) ? e->valuestring : "no worker could be started for this seed");
             c->first_error_seed = seed;
         }
         cJSON_Delete(rec);
@@ -571,7 +587,7 @@ int app_cmd_swarm(int argc, char **argv)
     if (o.jobs > o.seeds) o.jobs = o.seeds;
     swarm_ctx c = {.o = &o, .progress = isatty(STDERR_FILENO), .t0 = uv_hrtime()};
     sim_runs_config cfg = {.first_seed = o.first_seed, .count = o.seeds, .jobs = (int)o.jobs, .one = swarm_one,
-                           .one_ud = &o, .collect = swarm_collect, .progress = swarm_progress, .collect_ud = &c};
+                           .one_ud = &o, .collect = swarm_collect, .lost = swarm_lost, .progress = swarm_progress, .collect_ud = &c};
     fflush(stdout);
     fflush(stderr);
     rc = sim_runs(&cfg);
