@@ -108,4 +108,29 @@ set +e; wait "$PID"; st=$?; set -e
 M="$TMP/mc/summary.json"
 expect_json "$M" .monte_carlo '.requested == 20 and .runs == 20 and .not_run == 0 and .errors == 0' "all 20 seeds run, none lost"
 expect_json "$M" '[.complete, .exit_status]' '. == [true, 0]' "complete, exit status 0"
+# ---- each output is on the disk before its name appears: fsync(NAME.part), rename, fsync(DIR) --
+if command -v strace >/dev/null; then
+    strace -f -y -e trace=fsync,rename -o "$TMP/strace.txt" "$RENKEI" run topologies/demo.lua scripts/demo.lua -q \
+        --out "$TMP/sync" >/dev/null 2>&1 || fail "the run under strace failed"
+    for f in trace.jsonl report.html summary.json; do
+        synced=$(grep -n "fsync([0-9]*<$TMP/sync/$f.part>" "$TMP/strace.txt" | head -1 | cut -d: -f1 || true)
+        renamed=$(grep -n "rename(\"$TMP/sync/$f.part\", \"$TMP/sync/$f\") = 0" "$TMP/strace.txt" | head -1 | cut -d: -f1 || true)
+        dir=$(grep -n "fsync([0-9]*<$TMP/sync>" "$TMP/strace.txt" | cut -d: -f1 | awk -v r="${renamed:-0}" '$1 > r' | head -1 || true)
+        [ -n "$synced" ] && [ -n "$renamed" ] && [ -n "$dir" ] && [ "$synced" -lt "$renamed" ] ||
+            fail "$f: not fsync'd before its rename, or the directory not after (fsync ${synced:-none}, rename ${renamed:-none}, dir ${dir:-none})"
+    done
+else
+    fail "strace is missing (./dev installs it for the tests)"
+fi
+
+# ---- the connection test's session log is whole or absent under its name ----------------
+connect "$TMP/cs" topologies/small.lua scripts/connect/vendor_plain.lua -q --connect 271004 --listen 127.0.0.1:0
+[ -e "$TMP/cs/connect_session.jsonl.part" ] || fail "no connect_session.jsonl.part while the session runs"
+[ ! -e "$TMP/cs/connect_session.jsonl" ] || fail "connect_session.jsonl under its name while the session still runs"
+curl -s -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" "${BASE}session/end" || fail "session/end"
+set +e; wait "$PID"; st=$?; set -e
+[ "$st" -eq 0 ] || fail "the ended session exited $st: $(head -c 300 "$TMP/cs/renkei.err")"
+[ ! -e "$TMP/cs/connect_session.jsonl.part" ] || fail "connect_session.jsonl.part left behind"
+expect_match "$TMP/cs/connect_session.jsonl" '"end":"api"'
+expect_json "$TMP/cs/summary.json" .session_log '. == {"file": "connect_session.jsonl", "complete": true}' "the session log whole"
 finish

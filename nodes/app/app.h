@@ -157,6 +157,8 @@ typedef struct run_result {
     char hash[65];
     bool hash_ok;
     int trace_errno;           /* trace.jsonl could not be written: why (0: it was, or none) */
+    bool session_logged;       /* the connection test wrote connect_session.jsonl */
+    int session_log_errno;     /* ... and it could not be written whole: why */
 } run_result;
 
 /* How a run ended, as summary.json and the summary say it: the driver's end (app_end_name),

@@ -4,11 +4,14 @@
  *     trace.jsonl are removed, so a run killed by any signal (SIGKILL included) never leaves
  *     an old summary beside a new trace;
  *   - each file is written under NAME.part and renamed to NAME once it is whole, so a reader
- *     sees either no NAME or a complete one;
+ *     sees either no NAME or a complete one; the file is flushed to the disk (fsync) before
+ *     the rename and the directory after it, so a machine that loses power cannot leave a
+ *     NAME that is empty or cut short (rename is atomic, but not durable by itself);
  *   - PARTIAL is removed last, and only when the run completed and every file was written:
  *     its presence says the directory holds an interrupted, failed or unfinished run. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +23,19 @@ static const char PARTIAL_TEXT[] =
     "renkei: the outputs in this directory are partial: the run was interrupted, failed, or is still being\n"
     "written (summary.json, when present, says why: \"complete\": false). A complete run removes this file.\n";
 
-/* The files a run writes whole (the session log of a connection test is a log: it grows live). */
-static const char *const OUTPUTS[] = {"summary.json", "report.html", "trace.jsonl", NULL};
+/* The files a run writes whole (the connection test's session log is written as .part while
+ * the session runs, like the trace, and renamed when its end line is in). */
+static const char *const OUTPUTS[] = {"summary.json", "report.html", "trace.jsonl", "connect_session.jsonl", NULL};
+
+/* fsync the file or directory at path: 0 or -errno. */
+static int sync_path(const char *path, bool dir)
+{
+    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_WRONLY) | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    int rc = fsync(fd) < 0 ? -errno : 0;
+    if (close(fd) < 0 && rc == 0) rc = -errno;
+    return rc;
+}
 
 int app_outdir_begin(session *s)
 {
@@ -58,9 +72,17 @@ int app_out_commit(session *s, const char *name)
 {
     char *from = app_out_part(s, name);
     char *tmp = from ? strdup(from) : NULL;
-    const char *to = tmp ? app_out_file(s, name) : NULL;
-    int rc = to && rename(tmp, to) == 0 ? 0 : to ? -errno : -ENOMEM;
-    if (rc < 0) fprintf(stderr, "renkei: cannot rename %s to %s: %s\n", tmp ? tmp : name, name, strerror(-rc));
+    int rc = tmp ? sync_path(tmp, false) : -ENOMEM;
+    if (rc < 0) {
+        fprintf(stderr, "renkei: cannot write %s: %s\n", tmp ? tmp : name, strerror(-rc));
+        free(tmp);
+        return rc;
+    }
+    const char *to = app_out_file(s, name);
+    rc = to && rename(tmp, to) == 0 ? 0 : to ? -errno : -ENOMEM;
+    if (rc < 0) fprintf(stderr, "renkei: cannot rename %s to %s: %s\n", tmp, name, strerror(-rc));
+    if (rc == 0 && (rc = sync_path(s->o.out_dir, true)) < 0)
+        fprintf(stderr, "renkei: cannot write %s (its directory entries): %s\n", s->o.out_dir, strerror(-rc));
     free(tmp);
     return rc;
 }
@@ -69,8 +91,13 @@ int app_outdir_end(session *s, bool complete)
 {
     if (!complete) return 0;   /* PARTIAL stays: the directory says so itself */
     const char *path = app_out_file(s, "PARTIAL");
-    if (path && (unlink(path) == 0 || errno == ENOENT)) return 0;
-    int rc = path ? -errno : -ENOMEM;
+    int rc = 0;
+    if (path && (unlink(path) == 0 || errno == ENOENT)) {
+        rc = sync_path(s->o.out_dir, true);
+        if (rc == 0) return 0;
+        path = s->o.out_dir;
+    }
+    if (rc == 0) rc = path ? -errno : -ENOMEM;
     fprintf(stderr, "renkei: cannot remove %s: %s\n", path ? path : "PARTIAL", strerror(-rc));
     return rc;
 }

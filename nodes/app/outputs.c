@@ -157,6 +157,9 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int *st
     if (s->trace_fd >= 0 && !trace_err && app_out_commit(s, "trace.jsonl") < 0) trace_err = EIO;
     if (s->trace_fd >= 0) output_state(root, "trace", trace_err ? "trace.jsonl.part" : "trace.jsonl", trace_err);
     if (trace_err && (*status == EXIT_PASS || *status == EXIT_FAIL)) *status = EXIT_OUTPUT;
+    if (r->session_logged)
+        output_state(root, "session_log", r->session_log_errno ? "connect_session.jsonl.part" : "connect_session.jsonl",
+                     r->session_log_errno);
 
     /* report.html embeds the summary: written with the status as it stands, and if it fails
      * the summary says so (and the status changes) before summary.json is written */

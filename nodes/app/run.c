@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "app/app.h"
@@ -182,7 +184,17 @@ int app_run_session(session *sp)
     }
 
     run_result r = ctx.r;
-    connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : app_end_reason(&r));
+    int log_rc = connect_finish(s.connect, r.ended_by ? "api" : r.end == SIM_END_STOPPED ? "interrupted" : app_end_reason(&r));
+    const char *log_part = s.connect && s.o.out_dir ? app_out_part(&s, "connect_session.jsonl") : NULL;
+    if (log_part && access(log_part, F_OK) == 0) {   /* a session was logged: into place once whole */
+        if (log_rc < 0) fprintf(stderr, "renkei: cannot write %s: %s\n", log_part, strerror(-log_rc));
+        else log_rc = app_out_commit(&s, "connect_session.jsonl");   /* a failure is printed */
+        if (log_rc < 0) {
+            r.session_log_errno = -log_rc;
+            if (status == EXIT_PASS || status == EXIT_FAIL) status = EXIT_OUTPUT;
+        }
+        r.session_logged = true;
+    }
     int hrc = sim_world_trace_hash(s.w, r.hash);
     r.hash_ok = hrc == 0;
     if (s.trace_fd >= 0 && (hrc == -EIO || hrc == -ENOMEM)) {   /* a trace that is not there has no hash to give (issue 15) */

@@ -72,14 +72,18 @@ int app_start_connect(session *s, sim_run *run, uv_loop_t *loop)
         return app_usage_error("--listen %s: expected [HOST:]PORT with a port from 0 to 65535", s->o.listen);
     if (!is_loopback(host) && !s->o.listen_any)
         return app_usage_error("--listen %s: only loopback addresses unless --listen-any is given (anyone who can reach it drives the tenant)", s->o.listen);
-    const char *log = s->o.out_dir ? app_out_file(s, "connect_session.jsonl") : NULL;
+    /* written as .part while the session runs, renamed when its end line is in (run.c) */
+    const char *log = s->o.out_dir ? app_out_part(s, "connect_session.jsonl") : NULL;
     char *log_path = log ? strdup(log) : NULL;
+    log = s->o.out_dir ? app_out_file(s, "connect_session.jsonl") : NULL;
+    char *log_name = log ? strdup(log) : NULL;
     node_connect_serve_config cfg = {.host = host, .port = port, .loopback = is_loopback(host),
                                      .rate = s->o.connect_rate, .session_log = log_path, .info = app_run_info(s)};
     int rc = connect_serve(s->connect, run, loop, &cfg);
     if (rc < 0) {
         fprintf(stderr, "renkei: --listen %s: %s\n", s->o.listen, rc == -EADDRINUSE || rc == -EACCES || rc == -EINVAL ? uv_strerror(rc) : strerror(-rc));
         free(log_path);
+        free(log_name);
         return EXIT_USAGE;
     }
     bool v6 = strchr(host, ':') != NULL;
@@ -87,8 +91,11 @@ int app_start_connect(session *s, sim_run *run, uv_loop_t *loop)
            connect_lg_name(s->connect), v6 ? "[" : "", host, v6 ? "]" : "", connect_port(s->connect));
     printf("renkei: access token %s (every request: header Authorization: Bearer TOKEN)\n", connect_token(s->connect));
     printf("renkei: paced at %g simulated seconds a wall second; POST /connect/v1/session/end or Ctrl-C ends the session\n", s->o.speed);
-    if (log_path) printf("renkei: session log %s (replay: --replay-session %s)\n", log_path, log_path);
+    if (log_name)
+        printf("renkei: session log %s (written as %s until the session ends; replay: --replay-session %s)\n", log_name,
+               log_path, log_name);
     else printf("renkei: no --out: the session is not recorded and cannot be replayed\n");
     free(log_path);
+    free(log_name);
     return 0;
 }

@@ -236,9 +236,9 @@ int connect_open_lua(lua_State *L)
 bool connect_ended_run(const node_connect *c) { return c && c->ended_by_session; }
 int connect_failed(const node_connect *c) { return c ? (int)c->rep.diverged : 0; }
 
-void connect_finish(node_connect *c, const char *end)
+int connect_finish(node_connect *c, const char *end)
 {
-    if (!c || !c->log) return;
+    if (!c || !c->log) return 0;
     char at[SIM_TIME_BUFSZ];
     sim_time_format_iso(sim_world_now(c->w), at, sizeof at);
     cJSON *o = cJSON_CreateObject();
@@ -268,10 +268,12 @@ void connect_finish(node_connect *c, const char *end)
     }
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
-    if (text) fprintf(c->log, "%s\n", text);
+    int rc = text && fprintf(c->log, "%s\n", text) >= 0 ? 0 : text ? -EIO : -ENOMEM;
     cJSON_free(text);
-    fclose(c->log);
+    if (ferror(c->log) && rc == 0) rc = -EIO;   /* an earlier line was lost */
+    if (fclose(c->log) != 0 && rc == 0) rc = errno ? -errno : -EIO;
     c->log = NULL;
+    return rc;
 }
 
 void connect_destroy(node_connect *c)

@@ -94,8 +94,9 @@ int  connect_replay(node_connect *c, node_connect_session *s, char *why, size_t 
  * Ctrl-C or the scripts' end: its expectations are checked as at an end. */
 bool connect_ended_run(const node_connect *c);
 /* The run is over (end: "api", "interrupted", "until", "drained", "error"): the session
- * log's last line. */
-void connect_finish(node_connect *c, const char *end);
+ * log's last line, and the log closed. Returns 0 (also with no log) or -errno when any
+ * line of the log could not be written. */
+int  connect_finish(node_connect *c, const char *end);
 /* Answers that differed from the recorded ones at replay (a failure of the run). */
 int  connect_failed(const node_connect *c);
 
