@@ -10,9 +10,11 @@
 --     interface systems and J-LIS to the NWS 3-8 ms, east to west 8 ms; each municipality's
 --     住基ネット connection to J-LIS 10 ms (made by lg{}: code acquisition, Art. 21-2);
 --   * residents: population x resident_scale (default 1/1000: about 126,000 people), 30%
---     of them moved in from another municipality; prefectures hold no residents of their own
---     here, so the prefecture-only procedures (inquirer_lg_kind = "prefecture"), which only
---     prefectures may ask, find nobody to ask about: their share of the day is not asked.
+--     of them moved in from another municipality; prefectures have no residents of their
+--     own: each one's register holds 3% of the people living in its municipalities (the
+--     applicants of its programmes: high-school tuition support, intractable diseases...),
+--     whose local-tax records it asks for at the municipality where they live (the
+--     prefecture-only procedures, inquirer_lg_kind = "prefecture", 5.7% of the day).
 
 start "2017-11-13 08:00"
 finish "2017-11-13 19:00"

@@ -1,8 +1,11 @@
 /* kinds/population.c - residents and the daily workload of the local governments.
  *
- * residents{ scale, moved }: every local government gets round(population x scale) residents;
- * a share `moved` of them moved in from another municipality (chosen in proportion to
- * population), which keeps them as former residents. The state of the day before the run is
+ * residents{ scale, moved, prefecture_share }: every municipality gets round(population x
+ * scale) residents; a share `moved` of them moved in from another municipality (chosen in
+ * proportion to population), which keeps them as former residents. A prefecture has no
+ * residents of its own: its register holds a share `prefecture_share` of the people living in
+ * its municipalities (the applicants of its programmes), each pointing at the municipality
+ * they live in, which provides their local-tax record. The state of the day before the run is
  * set up directly, without messages: each resident's agency code at the NWS and in its
  * tenant's code management, and the replicas of resident-record and local-tax information.
  * Code acquisition for new residents during the run goes through the real flow.
@@ -83,7 +86,9 @@ static site_pair common_pair(domain *d)
     return p;
 }
 
-static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, site_pair pair)
+/* The day before: person's agency code for b at the NWS and in b's code management, and -
+ * for a municipality's own residents - the replicas of the items it provides about them. */
+static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, site_pair pair, bool provides)
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
@@ -94,7 +99,7 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, 
     int rc = node_nws_seed_code(nws, key, b->node, &code);
     if (rc == 0) rc = platform_tenant_seed_code(t, b, addressee, code);
     if (rc == 0 && copy) rc = platform_tenant_seed_code(copy, b, addressee, code);
-    if (rc < 0) return rc;
+    if (rc < 0 || !provides) return rc;
     /* Replicas of the two items every municipality holds for everyone (if the table has them). */
     static const char *const items[] = {"TM00000000000001", "TM00000000000002"};
     sim_rng *r = &sim_world_node(w, b->node)->rng;
@@ -138,18 +143,63 @@ static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim
     return platform_tenant_seed_replica(d, b->own_db, b, (uint64_t)person + 1, item, record, 0, INT64_MAX, payload);
 }
 
-/* residents { scale = 0.001, moved = 0.3 } */
+/* A prefecture's register: each current resident of its municipalities with probability
+ * share, numbered from 1 in the order met; not living at the prefecture (current false), the
+ * entry points at the municipality where the person lives (prev_body, prev_addressee), which
+ * the workload asks. */
+static int prefecture_add(body *pref, uint32_t *cap, const body *m, uint32_t a)
+{
+    if (pref->nresidents == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        resident *all = realloc(pref->residents, *cap * sizeof *all);
+        if (!all) return -ENOMEM;
+        pref->residents = all;
+    }
+    pref->residents[pref->nresidents++] =
+        (resident){.person = m->residents[a].person, .prev_body = m->node, .prev_addressee = a + 1, .current = false};
+    return 0;
+}
+
+static int prefecture_register(domain *d, body *pref, body **lgs, uint32_t n, double share)
+{
+    sim_rng *r = &sim_world_node(d->w, pref->node)->rng;
+    uint32_t cap = 0, met = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        body *m = lgs[i];
+        if (m == pref || domain_is_prefecture(m) || strncmp(m->code, pref->code, 2) != 0) continue;
+        met += m->nresidents;
+        for (uint32_t a = 0; a < m->nresidents; a++)
+            if (sim_rng_uniform(r) < share && prefecture_add(pref, &cap, m, a) < 0) return -ENOMEM;
+    }
+    /* at least one person, as every municipality has at least one resident (a small scale
+     * would otherwise leave a prefecture nobody to test or ask about) */
+    if (pref->nresidents || !met || share <= 0) return 0;
+    uint32_t k = sim_rng_below(r, met);
+    for (uint32_t i = 0; i < n; i++) {
+        body *m = lgs[i];
+        if (m == pref || domain_is_prefecture(m) || strncmp(m->code, pref->code, 2) != 0) continue;
+        if (k < m->nresidents) return prefecture_add(pref, &cap, m, k);
+        k -= m->nresidents;
+    }
+    return 0;
+}
+
+/* residents { scale = 0.001, moved = 0.3, prefecture_share = 0.03 } */
 static int l_residents(lua_State *L)
 {
-    static const char *const known[] = {"scale", "moved", NULL};
+    static const char *const known[] = {"scale", "moved", "prefecture_share", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "residents", known);
     lua_getfield(L, 1, "scale");
     double scale = lua_isnil(L, -1) ? 0.001 : luaL_checknumber(L, -1);
     lua_getfield(L, 1, "moved");
     double moved = lua_isnil(L, -1) ? 0.3 : luaL_checknumber(L, -1);
+    lua_getfield(L, 1, "prefecture_share");
+    double pref_share = lua_isnil(L, -1) ? 0.03 : luaL_checknumber(L, -1);
     if (!(scale > 0 && scale <= 1) || !(moved >= 0 && moved <= 1))
         return luaL_error(L, "residents: need 0 < scale <= 1 and 0 <= moved <= 1");
+    if (!(pref_share >= 0 && pref_share <= 1))
+        return luaL_error(L, "residents: need 0 <= prefecture_share <= 1");
     sim_world *w = sim_lua_world(L);
     domain *d = domain_get(w);
     if (!d || d->nws == UINT32_MAX || d->jlis == UINT32_MAX)
@@ -169,15 +219,19 @@ static int l_residents(lua_State *L)
         lgs[n++] = b;
     }
     if (n == 0 || total <= 0) return luaL_error(L, "residents: no local government has a population");
+    uint32_t populated = 0;   /* municipalities with residents: movers need two */
+    for (uint32_t i = 0; i < n; i++) populated += !domain_is_prefecture(lgs[i]) && lgs[i]->population > 0;
     /* Pass 1: how many residents, and where the movers came from. */
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
-        b->nresidents = (uint32_t)fmax(1, llround((double)b->population * scale));
+        b->nresidents = domain_is_prefecture(b) ? 0 : (uint32_t)fmax(1, llround((double)b->population * scale));
         b->nextra = 0;
     }
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
         free(b->residents);
+        b->residents = NULL;
+        if (!b->nresidents) continue;   /* a prefecture: its register comes from its municipalities */
         b->residents = calloc(b->nresidents, sizeof *b->residents);
         if (!b->residents) return luaL_error(L, "residents: out of memory");
         sim_rng *r = &sim_world_node(w, b->node)->rng;
@@ -186,14 +240,15 @@ static int l_residents(lua_State *L)
             res->person = d->npersons++;
             res->prev_body = UINT32_MAX;
             res->current = true;
-            if (n < 2 || !(sim_rng_uniform(r) < moved)) continue;
+            if (populated < 2 || !(sim_rng_uniform(r) < moved)) continue;
             double u = sim_rng_uniform(r) * total;
             uint32_t lo = 0, hi = n - 1;
             while (lo < hi) {
                 uint32_t mid = (lo + hi) / 2;
                 if (cum[mid] > u) hi = mid; else lo = mid + 1;
             }
-            if (lgs[lo] == b) lo = (lo + 1) % n;   /* nobody moves in from where they live */
+            /* nobody moves in from where they live, nor from a prefecture (nobody lives there) */
+            while (lgs[lo] == b || !lgs[lo]->nresidents || !lgs[lo]->population) lo = (lo + 1) % n;
             res->prev_body = lgs[lo]->node;
             res->prev_addressee = ++lgs[lo]->nextra;   /* after its residents: made absolute below */
         }
@@ -218,11 +273,14 @@ static int l_residents(lua_State *L)
             prev->residents[res->prev_addressee - 1] = (resident){.person = res->person, .prev_body = UINT32_MAX};
         }
     }
+    for (uint32_t i = 0; i < n; i++)
+        if (domain_is_prefecture(lgs[i]) && prefecture_register(d, lgs[i], lgs, n, pref_share) < 0)
+            return luaL_error(L, "residents: out of memory");
     site_pair pair = common_pair(d);
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
         for (uint32_t a = 0; a < b->nresidents + b->nextra; a++) {
-            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair);
+            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair, !domain_is_prefecture(b));
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
     }

@@ -536,20 +536,22 @@ static int l_on_flow_end(lua_State *L)
     return 0;
 }
 
-/* resident(lg, addressee) -> { person, moved_from, moved_from_addressee } */
+/* resident(lg, addressee) -> { person, moved_from, moved_from_addressee, current }; at a
+ * prefecture (whose register points at where each person lives): lives_in, lives_in_addressee */
 static int l_resident(lua_State *L)
 {
     body *b = check_body(L, 1);
     uint64_t a = check_addressee(L, 2, b);
     const resident *r = &b->residents[a - 1];
+    bool pref = domain_is_prefecture(b);
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, r->person);
     lua_setfield(L, -2, "person");
     if (r->prev_body != UINT32_MAX) {
         sim_lua_push_node(L, sim_world_node(sim_lua_world(L), r->prev_body));
-        lua_setfield(L, -2, "moved_from");
+        lua_setfield(L, -2, pref ? "lives_in" : "moved_from");
         lua_pushinteger(L, r->prev_addressee);
-        lua_setfield(L, -2, "moved_from_addressee");
+        lua_setfield(L, -2, pref ? "lives_in_addressee" : "moved_from_addressee");
     }
     lua_pushboolean(L, r->current);
     lua_setfield(L, -2, "current");

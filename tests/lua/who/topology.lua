@@ -28,5 +28,7 @@ lg { code = "401307", name = "福岡市",   home = west, backup = east, populati
 agency { name = "pension", name_ja = "日本年金機構" }
 link("pension.ifs", hub, { latency = "3ms" })
 
-lg { code = "130001", name = "東京都", home = east, backup = west, population = 1000000 }
-residents { scale = param("resident_scale", 0.0005), moved = 0.3 }
+-- a prefecture has no residents of its own (population 0, as in japan.lua): its register is
+-- a share of its municipalities' residents (here Chiyoda's), asked at where they live
+lg { code = "130001", name = "東京都", home = east, backup = west, population = 0 }
+residents { scale = param("resident_scale", 0.0005), moved = 0.3, prefecture_share = 0.2 }
