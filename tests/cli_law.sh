@@ -99,6 +99,23 @@ expectation_held "$C" "the holiday: no inquiry, no new resident, no batch"
 expectation_held "$C" "the days around it: inquiries, new residents, the batch"
 expectation_held "$C" "an inquiry at 20:00 is answered outside_operating_hours"
 expect_json "$C" .flows.inquiry.outcomes.outside_operating_hours '. == 1' "counted as outside_operating_hours"
+# --- planned stops: announced, the desks ask nothing in them; a surprise, an explicit answer --
+expect_exit 0 run "$T" tests/lua/maintenance.lua -q --out "$TMP/maint"
+M="$TMP/maint/summary.json"
+expectation_held "$M" "the announced stop: the desks start nothing in it"
+expectation_held "$M" "an inquiry in the announced stop is answered planned_maintenance"
+expectation_held "$M" "the surprise stop: the desks' inquiries are each answered planned_maintenance"
+expect_json "$M" .flows.inquiry '(.outcomes.planned_maintenance // 0) > 20 and (.outcomes.timeout // 0) == 0' \
+    "counted as planned_maintenance, none timed out"
+f=$(script maint_nodur <<<'maintenance { from = "2017-11-13 10:00" }')
+refused "$f" 1 "maintenance: needs from \(a time\) and duration" "$T"
+f=$(script maint_late <<<'maintenance { from = "2017-11-13 10:00", duration = "1h", announced = "2017-11-13 11:00" }')
+refused "$f" 1 "maintenance: announced after the stop starts" "$T"
+f=$(script maint_overlap <<<'maintenance { from = "2017-11-13 10:00", duration = "2h" }
+maintenance { from = "2017-11-13 11:00", duration = "2h" }')
+refused "$f" 2 "maintenance: overlaps another planned stop" "$T"
+f=$(script maint_zero <<<'maintenance { from = "2017-11-13 10:00", duration = "0s" }')
+refused "$f" 1 "maintenance: duration must be positive" "$T"
 f=$(script hours_bad <<<'operating_hours { open = "18:00", close = "09:00" }')
 refused "$f" 1 "operating_hours: open and close must be times of day" "$T"
 f=$(script cal_bad <<<'workload { holidays = "no" }')

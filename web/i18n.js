@@ -54,6 +54,7 @@ const STRINGS = {
     outcome_not_found: 'nothing held for that person and item', outcome_duplicate: 'duplicate record id', outcome_no_staff: 'no staff member named',
     outcome_server_error: 'server could not store it', outcome_unknown_acquisition_no: 'acquisition number matched nothing',
     outcome_staff_not_permitted: 'staff member not authorised for the procedure', outcome_outside_operating_hours: 'outside operating hours',
+    outcome_planned_maintenance: 'planned maintenance stop',
   },
   ja: {
     title: 'renkei — マイナンバー情報連携ネットワーク ライブ',
@@ -107,6 +108,7 @@ const STRINGS = {
     outcome_not_found: '該当なし', outcome_duplicate: 'レコードIDの重複', outcome_no_staff: '職員の指定なし',
     outcome_server_error: 'サーバーが記録できない', outcome_unknown_acquisition_no: '取得番号が一致しない',
     outcome_staff_not_permitted: '職員にその事務の権限がない', outcome_outside_operating_hours: '運用時間外',
+    outcome_planned_maintenance: '計画停止中',
   },
 };
 

@@ -13,7 +13,7 @@
 static const char *const error_names[FLOW_ERRORS] = {
     "ok", "no_code", "not_permitted", "unreachable", "timeout", "integrity", "not_found",
     "duplicate", "no_staff", "server_error", "unknown_acquisition_no",
-    "staff_not_permitted", "outside_operating_hours"};
+    "staff_not_permitted", "outside_operating_hours", "planned_maintenance"};
 static const char *const kind_names[FLOW_KINDS] = {"code_request", "code_response", "inquiry",
                                                    "provision", "replica", "replica_ack"};
 
@@ -185,6 +185,7 @@ static void domain_free(void *p)
     free(d->listeners);
     if (d->hours) sim_calendar_free(d->hours);
     free(d->hours);
+    free(d->stops);
     domain_checker_free(d);
     sim_crypto_destroy(d->crypto);
     free(d->db_dir);
@@ -286,6 +287,29 @@ void domain_unlisten(domain *d, void *ud)
 bool domain_is_prefecture(const body *b)
 {
     return b->kind == BODY_LG && b->code[2] == '0' && b->code[3] == '0' && b->code[4] == '0';
+}
+
+const domain_stop *domain_stop_at(const domain *d, sim_time_t t)
+{
+    for (size_t i = 0; i < d->nstops && d->stops[i].from <= t; i++)   /* few: a list */
+        if (t < d->stops[i].until) return &d->stops[i];
+    return NULL;
+}
+
+int domain_add_stop(domain *d, sim_time_t from, sim_time_t until, sim_time_t announced, int64_t notice)
+{
+    if (until <= from || announced > from || notice < 0) return -EINVAL;
+    size_t at = 0;
+    while (at < d->nstops && d->stops[at].from < from) at++;
+    if ((at > 0 && d->stops[at - 1].until > from) || (at < d->nstops && d->stops[at].from < until)) return -EEXIST;
+    domain_stop *all = realloc(d->stops, (d->nstops + 1) * sizeof *all);
+    if (!all) return -ENOMEM;
+    d->stops = all;
+    memmove(&all[at + 1], &all[at], (d->nstops - at) * sizeof *all);
+    all[at] = (domain_stop){.from = from, .until = until, .announced = announced,
+                            .known = from - announced >= notice};
+    d->nstops++;
+    return 0;
 }
 
 int domain_item(const domain *d, const char *code)

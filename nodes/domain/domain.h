@@ -42,6 +42,7 @@ typedef enum flow_error {
     FLOW_STAFF_NOT_PERMITTED, /* the inquirer's server: the staff member has no account there,
                                  * or the account may not use the procedure */
     FLOW_OUT_OF_HOURS,     /* an inquiry outside the network's operating hours (operating_hours{}) */
+    FLOW_MAINTENANCE,      /* an inquiry or a code acquisition during a planned stop (maintenance{}) */
     FLOW_ERRORS
 } flow_error;
 
@@ -214,6 +215,15 @@ typedef struct domain_flow_listener {
 
 struct domain_checker;
 
+/* A planned stop of the network (maintenance{}): inquiries and code acquisitions in
+ * [from, until) are answered planned_maintenance at the body's intermediate server; a stop
+ * announced at least its notice before it starts is known to the desks, which send nothing
+ * during it (known). */
+typedef struct domain_stop {
+    sim_time_t from, until, announced;
+    bool known;
+} domain_stop;
+
 typedef struct domain {
     sim_world *w;
     uint32_t nws, jlis, mynaportal;
@@ -232,6 +242,8 @@ typedef struct domain {
     int64_t retention;          /* access records are kept (and disclosed) this long (µs) */
     sim_calendar *hours;        /* the network's operating hours for inquiries (operating_hours{});
                                  * NULL: always open */
+    domain_stop *stops;         /* planned stops of the network (maintenance{}), by start */
+    size_t nstops;
     char *db_dir;               /* NULL: stores in memory */
     flow_stats stats;
     uint64_t next_flow;
@@ -264,6 +276,12 @@ tenant_db *platform_node_db(domain *d, uint32_t node);
 int domain_add_body(domain *d, body *b);
 /* A prefecture: a local government whose code is its prefecture number, then 000. */
 bool domain_is_prefecture(const body *b);
+/* The planned stop in force at t (maintenance{}), or NULL. */
+const domain_stop *domain_stop_at(const domain *d, sim_time_t t);
+/* Add a planned stop [from, until), announced at `announced`; the desks plan around it when
+ * it was announced at least `notice` before it starts. 0, -EINVAL (empty, or announced after
+ * it starts), -EEXIST (it overlaps another) or -ENOMEM. */
+int domain_add_stop(domain *d, sim_time_t from, sim_time_t until, sim_time_t announced, int64_t notice);
 int domain_item(const domain *d, const char *code);
 int domain_procedure(const domain *d, const char *id);
 

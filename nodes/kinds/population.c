@@ -409,9 +409,11 @@ void node_workload_fire(sim_node *n, uint64_t tag, void *arg)
     domain *d = domain_get(n->world);
     body *b = domain_body(d, n->id);
     if (b->external) return;   /* driven from outside now: its streams end here */
+    const domain_stop *stop = domain_stop_at(d, sim_node_now(n));
+    bool told = stop && stop->known;   /* a planned stop the desk was told of: no code acquisition nor inquiry now */
     if (tag == WORKLOAD_NEW_RESIDENT) {
         schedule_next(n, wl, b->new_rate, WORKLOAD_NEW_RESIDENT);
-        new_resident(n, d, b);
+        if (!told) new_resident(n, d, b);
         return;
     }
     if (tag == WORKLOAD_REPLICA_BATCH) {
@@ -432,6 +434,7 @@ void node_workload_fire(sim_node *n, uint64_t tag, void *arg)
     schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
     struct proc_draw *draw = draw_of(wl, b);
     if (!draw->n || !b->nresidents) return;
+    if (told) return;
     double u = sim_rng_uniform(&n->rng) * draw->cum[draw->n - 1];
     int k = 0;
     while (k < draw->n - 1 && draw->cum[k] <= u) k++;

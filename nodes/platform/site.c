@@ -394,6 +394,10 @@ static void inquiry_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
         platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_OUT_OF_HOURS);
         return;
     }
+    if (domain_stop_at(d, sim_node_now(server))) {   /* a planned stop: the same */
+        platform_site_reply_to_body(server, b, FLOW_PROVISION, m, FLOW_MAINTENANCE);
+        return;
+    }
     flow_error staff = domain_staff_check(b, m->staff, m->procedure);
     if (staff != FLOW_OK) {
         platform_site_reply_to_body(server, b, FLOW_PROVISION, m, staff);
@@ -501,6 +505,10 @@ static void provision_in(sim_node *server, tenant_db *t, body *b, flow_msg *m)
  * never passes through the intermediate server, and the addressee number never leaves it. */
 static void code_request_out(sim_node *server, tenant_db *t, body *b, flow_msg *m)
 {
+    if (domain_stop_at(domain_get(server->world), sim_node_now(server))) {   /* the NWS is stopped as planned */
+        platform_site_reply_to_body(server, b, FLOW_CODE_RESPONSE, m, FLOW_MAINTENANCE);
+        return;
+    }
     uint64_t acq = 0;
     for (int attempt = 0; attempt < 8 && !acq; attempt++) {   /* one-time: never one still waiting */
         acq = 1 + sim_rng_next(&server->rng) % 999999999999ull;

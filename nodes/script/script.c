@@ -327,6 +327,37 @@ static int l_operating_hours(lua_State *L)
     return 0;
 }
 
+/* maintenance { from = "2017-11-18 22:00", duration = "6h", announced = "2017-11-10 10:00",
+ *               notice = "1d" }: a planned stop of the network. The bodies' intermediate
+ * servers answer inquiries and code acquisitions in it at once with planned_maintenance;
+ * a stop announced at least `notice` before it starts (announced defaults to long before:
+ * the run's start minus notice) is known to the desks, whose workload sends nothing in it. */
+static int l_maintenance(lua_State *L)
+{
+    static const char *const known[] = {"from", "duration", "announced", "notice", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "maintenance", known);
+    domain *d = dom(L);
+    if (lua_getfield(L, 1, "from") == LUA_TNIL || lua_getfield(L, 1, "duration") == LUA_TNIL)
+        return luaL_error(L, "maintenance: needs from (a time) and duration");
+    sim_time_t from = sim_lua_check_time(L, -2);
+    int64_t duration = sim_lua_check_duration(L, -1);
+    int64_t notice = SIM_DAY;
+    if (lua_getfield(L, 1, "notice") != LUA_TNIL) notice = sim_lua_check_duration(L, -1);
+    sim_time_t until, announced;
+    if (duration <= 0 || notice < 0 || sim_time_add(from, duration, &until) < 0)
+        return luaL_error(L, "maintenance: duration must be positive and notice not negative, within supported times");
+    if (lua_getfield(L, 1, "announced") != LUA_TNIL) announced = sim_lua_check_time(L, -1);
+    else if (sim_time_add(sim_world_start(sim_lua_world(L)) < from ? sim_world_start(sim_lua_world(L)) : from,
+                          -notice, &announced) < 0)
+        announced = INT64_MIN / 4;   /* long before anything: known */
+    int rc = domain_add_stop(d, from, until, announced, notice);
+    if (rc == -EINVAL) return luaL_error(L, "maintenance: announced after the stop starts");
+    if (rc == -EEXIST) return luaL_error(L, "maintenance: overlaps another planned stop");
+    if (rc < 0) return luaL_error(L, "out of memory");
+    return 0;
+}
+
 static body *check_body(lua_State *L, int idx)
 {
     sim_node *n = sim_lua_check_node(L, idx);
@@ -604,7 +635,7 @@ int script_open_lua(lua_State *L)
 {
     sim_lua_add_results(L, push_results, NULL);
     static const luaL_Reg globals[] = {
-        {"nws", l_nws},          {"jlis", l_jlis},          {"operating_hours", l_operating_hours},
+        {"nws", l_nws},          {"jlis", l_jlis},          {"operating_hours", l_operating_hours}, {"maintenance", l_maintenance},
         {"site", l_site},        {"lg", l_lg},
         {"agency", l_agency},    {"permissions", l_permissions},
         {"flow_settings", l_flow_settings},
