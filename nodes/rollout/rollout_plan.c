@@ -95,6 +95,11 @@ static void resolve_refs(lua_State *L, ro *r, ro_ref *refs, int n, const char *w
 {
     for (int i = 0; i < n; i++) {
         int p = find_phase(r, refs[i].name), e = find_event(r, refs[i].name);
+        for (int k = 0; p < 0 && e < 0 && k < r->nrels; k++) {   /* "<release> <version>" */
+            size_t len = strlen(r->rels[k].name);
+            if (strncmp(refs[i].name, r->rels[k].name, len) == 0 && refs[i].name[len] == ' ')
+                raise(L, where, "%s: release '%s' has no version '%s'", what, r->rels[k].name, refs[i].name + len + 1);
+        }
         if (p < 0 && e < 0)
             raise(L, where, "%s: unknown phase or external event '%s' in 'after'", what, refs[i].name);
         refs[i].is_event = p < 0;
@@ -426,7 +431,7 @@ static int new_inst(lua_State *L, ro *r, int phase, int entity)
 {
     if (full(r->ninst)) r->inst = xrealloc(L, r->inst, (size_t)(r->ninst ? r->ninst * 2 : 1) * sizeof *r->inst);
     ro_inst *in = &r->inst[r->ninst];
-    *in = (ro_inst){.phase = phase, .entity = entity, .pool = -1, .slot_pool = -1};
+    *in = (ro_inst){.phase = phase, .entity = entity, .pool = -1, .slot_pool = -1, .evidence = -1};
     return r->ninst++;
 }
 
@@ -642,9 +647,6 @@ static void resolve_capacities(lua_State *L, ro *r)
         if (ph->uses) {
             ph->uses_cap = find_cap(r, ph->uses);
             if (ph->uses_cap < 0) raise(L, ph->where, "phase '%s': unknown capacity '%s'", ph->name, ph->uses);
-            if (r->caps[ph->uses_cap].daily)
-                raise(L, ph->where, "phase '%s': capacity '%s' is daily test slots; 'uses' holds units for the whole phase",
-                      ph->name, ph->uses);
         }
         if (!ph->tests) {
             if (ph->slots) raise(L, ph->where, "phase '%s': 'slots' is for phases with tests", ph->name);
@@ -696,6 +698,7 @@ int rollout_plan_prepare(lua_State *L, ro *r)
     }
     check_cycles(L, r);
     resolve_capacities(L, r);
+    rollout_release_resolve(L, r);
     /* members, instances and their wiring */
     select_members(L, r);
     make_instances(L, r);
@@ -735,8 +738,12 @@ int rollout_plan_prepare(lua_State *L, ro *r)
         if (r->phases[p].scope == SCOPE_LG) r->lg_phases[r->nlg_phases++] = p;
     if (rollout_index(r) < 0) return luaL_error(L, "out of memory");
     draw_all(L, r);
+    rollout_release_draw(L, r);
     if (rollout_planned_pass(r) < 0)
         raise(L, r->where, "schedule: the plan does not finish within 200 years of business days");
+    int rc = rollout_release_passes(r);
+    if (rc == -ENOMEM) return luaL_error(L, "out of memory");
+    if (rc < 0) raise(L, r->where, "schedule: a what-if of the plan does not finish within 200 years of business days");
     if (rollout_start_live(r) < 0) return luaL_error(L, "rollout: cannot start the schedule in the world");
     return 0;
 }
@@ -754,12 +761,24 @@ void rollout_free_phase(ro_phase *ph)
     for (int w = 0; w < ph->nwaves; w++) free(ph->waves[w]);
     free(ph->waves);
     free(ph->inst_of_member);
+    free(ph->builds_on);
+    for (int k = 0; k < ph->ncases; k++) free(ph->cases[k]);
+    free(ph->cases);
+    for (int k = 0; k < ph->nevidence; k++) {
+        free(ph->ev_codes[k]);
+        free(ph->ev_files[k]);
+    }
+    free(ph->ev_codes);
+    free(ph->ev_files);
 }
 
 void rollout_free_event(ro_event *ev)
 {
     free(ev->name);
     free(ev->where);
+    for (int k = 0; k < ev->nafter; k++) free(ev->after[k]);
+    free(ev->after);
+    free(ev->after_ev);
 }
 
 void rollout_free_wave(ro_wave *wv)
@@ -802,6 +821,17 @@ void rollout_free(ro *r)
     free(r->pools);
     for (int k = 0; k < r->nms; k++) rollout_free_milestone(&r->ms[k]);
     free(r->ms);
+    for (int k = 0; k < r->nrels; k++) rollout_free_release(&r->rels[k]);
+    free(r->rels);
+    for (int k = 0; k < r->ncatalogue; k++) free(r->catalogue[k]);
+    free(r->catalogue);
+    free(r->catalogue_where);
+    free(r->as_of);
+    for (int k = 0; k < r->nsignal_phases; k++) free(r->signal_phases[k]);
+    free(r->signal_phases);
+    free(r->operator_name);
+    free(r->uptake_lag);
+    free(r->sens_days);
     free(r->members);
     for (int i = 0; i < r->ninst; i++) {
         ro_inst *in = &r->inst[i];
