@@ -11,8 +11,11 @@
  *   its day is raised to theirs (a slip propagates down the chain);
  * - rework: when version v of a release lands on day d while an instance that builds on an
  *   earlier version of it is active (started before d, not finished), the instance gets
- *   whole_days(rework x changed(v) x its duration) more days of work (planned rework is part
- *   of the plan; the slip cause "rework" is the rework beyond the plan's);
+ *   whole_days(rework x changed(v) x the days it has worked) more days of work: what was built
+ *   against the old version and changed must be done again, so a later revision costs more
+ *   (planned rework is part of the plan; the slip cause "rework" is the rework beyond the
+ *   plan's). A version that lands before the work starts costs nothing (it is built on as it
+ *   is), one that lands after it finished nothing here (what follows absorbs it);
  * - a catalogue gate with an evidence bundle opens on the bundle's finished_at date when every
  *   case it names passed in the bundle, and never otherwise; a simulated gate fails each run
  *   with probability `fail` and is run again (slip cause "gate"). */
@@ -170,9 +173,12 @@ void rollout_release_resolve(lua_State *L, ro *r)
             bool known = false;
             for (int k = 0; k < r->ncatalogue && !known; k++) known = strcmp(r->catalogue[k], ph->cases[c]) == 0;
             if (!r->catalogue) raise(L, ph->where, "phase '%s': gate on catalogue case '%s', but no connection_catalogue{} is declared", ph->name, ph->cases[c]);
+            char at[512];   /* "file:line: " without its colon */
+            snprintf(at, sizeof at, "%s", r->catalogue_where);
+            while (*at && (at[strlen(at) - 1] == ' ' || at[strlen(at) - 1] == ':')) at[strlen(at) - 1] = '\0';
             if (!known)
-                raise(L, ph->where, "phase '%s': gate on an unknown catalogue case '%s' (not in the connection_catalogue of %.*s)", ph->name,
-                      ph->cases[c], (int)strlen(r->catalogue_where) - 1, r->catalogue_where);
+                raise(L, ph->where, "phase '%s': gate on an unknown catalogue case '%s' (not in the connection_catalogue of %s)", ph->name,
+                      ph->cases[c], at);
         }
     }
 }
@@ -329,8 +335,7 @@ void rollout_release_rework(ro *r, int d)
             ro_inst *in = &r->inst[r->act[k]];
             const ro_phase *ph = &r->phases[in->phase];
             if (!ph->builds_on || ph->bo_release != ev->release || ph->bo_version >= ev->version || in->start >= d) continue;
-            int base = r->live ? in->need : in->plan_need;
-            int days = whole(ph->rework * changed * base);
+            int days = whole(ph->rework * changed * in->progress);
             if (!days) continue;
             in->rework_days += days;
             if (r->live) {
@@ -428,10 +433,10 @@ static void upgrade_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
 {
     ro *r = ptr;
     sim_node *n = sim_world_node(w, node);
-    int rel = (int)(tag >> 32);
+    int rel = (int)(tag >> 32), v = (int)((tag >> 8) & 0xffff);
     char why[200];
     snprintf(why, sizeof why, "%s upgrade night: %s", r->operator_name ? r->operator_name : "J-LIS",
-             rel >= 0 && rel < r->nrels ? r->rels[rel].name : "software");
+             rel >= 0 && rel < r->nrels && v < r->rels[rel].nversions ? r->events[r->rels[rel].events[v]].name : "software");
     if (!n) return;
     if (tag & UPGRADE_DOWN) {
         if (n->up) (void)sim_node_crash(n, why);
@@ -482,7 +487,7 @@ int rollout_release_start_live(ro *r)
             for (int s = 0; s < rel->nupgrade_sites; s++) {
                 sim_node *n = sim_world_find_node(r->w, rel->upgrade_sites[s]);
                 if (!n) continue;
-                uint64_t tag = (uint64_t)k << 32;
+                uint64_t tag = (uint64_t)k << 32 | (uint64_t)v << 8;
                 if (sim_world_schedule(r->w, down, upgrade_event, r, tag | UPGRADE_DOWN, n->id, NULL) < 0 ||
                     sim_world_schedule(r->w, down + rel->upgrade_for, upgrade_event, r, tag, n->id, NULL) < 0)
                     return -ENOMEM;

@@ -651,7 +651,7 @@ void rollout_print(sim_world *w, FILE *out)
     if (r->nms) fprintf(out, "  milestones                          target      reached     planned\n");
     for (int k = 0; k < r->nms; k++) {
         ro_milestone *m = &r->ms[k];
-        char target[SIM_DATE_BUFSZ], got[SIM_DATE_BUFSZ] = "not reached", plan[SIM_DATE_BUFSZ] = "-";
+        char target[SIM_DATE_BUFSZ], got[16] = "not reached", plan[SIM_DATE_BUFSZ] = "-";
         sim_date_format(m->target, target, sizeof target);
         if (m->day >= 0) sim_date_format(rollout_date_of_day(r, m->day), got, sizeof got);
         if (m->plan_day >= 0) sim_date_format(rollout_date_of_day(r, m->plan_day), plan, sizeof plan);
