@@ -101,6 +101,8 @@ typedef struct ro_event {
     ro_dist late;                 /* business days late (fixed 0 unless given) */
     sim_date actual;              /* when it really happens (a what-if), instead of date + late */
     bool has_actual;
+    int slip;                     /* or: business days after its planned day (a what-if) */
+    bool has_slip;
     int plan_day, day;            /* planned and actual day it happens */
     int late_days;                /* day - plan_day, in business days (negative: early) */
     int ref;                      /* the declaring table (a copy), for revise() */

@@ -726,7 +726,7 @@ static int l_wave(lua_State *L) { return declare_wave(L, -1); }
  *            actual = "2016-09-30" } -- date is the plan; actual (a what-if) what happened */
 static int declare_external(lua_State *L, int replace)
 {
-    static const char *const known[] = {"name", "date", "late", "actual", NULL};
+    static const char *const known[] = {"name", "date", "late", "actual", "slip", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "external", known);
     ro *r = ro_declare(L, "external");
@@ -742,11 +742,20 @@ static int declare_external(lua_State *L, int replace)
     lua_pop(L, 1);
     sim_date actual = 0;
     bool has_actual = opt_date(L, 1, "actual", &actual);
+    lua_Integer slip = 0;
+    bool has_slip = lua_getfield(L, 1, "slip") != LUA_TNIL;
+    if (has_slip) {
+        slip = luaL_checkinteger(L, -1);
+        if (slip < -10000 || slip > 10000) return luaL_error(L, "%s: 'slip' is a number of business days (-10000 to 10000)", what);
+        if (has_actual) return luaL_error(L, "%s: give 'actual' or 'slip', not both", what);
+    }
+    lua_pop(L, 1);
     ro_event *p = realloc(r->events, (size_t)(r->nevents + 1) * sizeof *p);
     if (!p) return luaL_error(L, "out of memory");
     r->events = p;
     ro_event *ev = &r->events[r->nevents];
-    *ev = (ro_event){.date = date, .late = late, .actual = actual, .has_actual = has_actual, .release = -1, .version = -1};
+    *ev = (ro_event){.date = date, .late = late, .actual = actual, .has_actual = has_actual, .slip = (int)slip,
+                     .has_slip = has_slip, .release = -1, .version = -1};
     ev->name = xstrdup(L, name);
     r->nevents++;
     ev->where = where_of(L);
@@ -1435,6 +1444,15 @@ static int l_revise(lua_State *L)
         lua_rawset(L, merged);
     }
     lua_pop(L, 1);
+    lua_getfield(L, 2, "slip");
+    lua_getfield(L, 2, "actual");
+    if (!lua_isnil(L, -2) || !lua_isnil(L, -1)) {   /* a what-if's slip replaces an actual, and back */
+        lua_pushnil(L);
+        lua_setfield(L, merged, "slip");
+        lua_pushnil(L);
+        lua_setfield(L, merged, "actual");
+    }
+    lua_pop(L, 2);
     lua_pushnil(L);
     while (lua_next(L, 2)) {
         lua_pushvalue(L, -2);

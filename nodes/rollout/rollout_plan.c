@@ -580,8 +580,9 @@ static void draw_all(lua_State *L, ro *r)
         int late = whole_days(rollout_dist_draw(&ev->late, &rng));   /* drawn even when unused */
         ev->plan_day = rollout_day_of_date(r, ev->date);
         ev->day = ev->has_actual ? rollout_day_of_date(r, ev->actual)
-                                 : rollout_day_of_date(r, sim_calendar_add_business_days(
-                                       &r->cal, sim_calendar_next_business_day(&r->cal, ev->date), late));
+                  : ev->has_slip   ? (ev->plan_day + ev->slip > 0 ? ev->plan_day + ev->slip : 0)
+                                   : rollout_day_of_date(r, sim_calendar_add_business_days(
+                                         &r->cal, sim_calendar_next_business_day(&r->cal, ev->date), late));
         ev->late_days = ev->day - ev->plan_day;
     }
     (void)L;

@@ -362,11 +362,13 @@ int rollout_release_passes(ro *r)
     if (!day) return -ENOMEM;
     int rc = 0;
     r->whatif = false;
-    for (int e = 0; e < r->nevents; e++) r->whatif |= r->events[e].has_actual;
+    for (int e = 0; e < r->nevents; e++) r->whatif |= r->events[e].has_actual || r->events[e].has_slip;
     for (int k = 0; k < r->nms; k++) r->ms[k].whatif_day = r->ms[k].plan_day;
     if (r->whatif) {   /* the plan, but for the events a what-if fixed */
         for (int e = 0; e < r->nevents; e++)
-            day[e] = r->events[e].has_actual ? rollout_day_of_date(r, r->events[e].actual) : r->events[e].plan_day;
+            day[e] = r->events[e].has_actual ? rollout_day_of_date(r, r->events[e].actual)
+                     : r->events[e].has_slip ? (r->events[e].plan_day + r->events[e].slip > 0 ? r->events[e].plan_day + r->events[e].slip : 0)
+                                             : r->events[e].plan_day;
         if ((rc = pass_with(r, day)) < 0) goto out;
         for (int k = 0; k < r->nms; k++) r->ms[k].whatif_day = rollout_milestone_eval(r, &r->ms[k], MS_PASS);
     }

@@ -204,11 +204,12 @@ static void whatif_json(ro *r, cJSON *s)
     cJSON *ch = cJSON_AddArrayToObject(o, "changes");
     for (int e = 0; e < r->nevents; e++) {
         const ro_event *ev = &r->events[e];
-        if (!ev->has_actual) continue;
+        if (!ev->has_actual && !ev->has_slip) continue;
         cJSON *c = cJSON_CreateObject();
         cJSON_AddStringToObject(c, "event", ev->name);
         rollout_json_date(r, c, "planned", ev->plan_day);
-        add_sim_date(c, "actual", ev->actual);
+        if (ev->has_actual) add_sim_date(c, "actual", ev->actual);
+        else rollout_json_date(r, c, "actual", ev->plan_day + ev->slip > 0 ? ev->plan_day + ev->slip : 0);
         cJSON_AddItemToArray(ch, c);
     }
     cJSON *ms = cJSON_AddArrayToObject(o, "milestones");
