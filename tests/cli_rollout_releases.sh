@@ -6,6 +6,7 @@ set -euo pipefail
 source tests/lib.sh "$@"
 SMALL=topologies/small.lua
 REL=tests/lua/rollout_releases.lua
+INV=tests/lua/rollout_invariants.lua
 # milestone NAME: the milestone's entry in summary.json's schedule
 milestone() { echo "[.schedule.milestones[] | select(.name == $(jq_str "$1"))] | .[0]"; }
 
@@ -61,6 +62,41 @@ expect_match "$TMP/gates/trace.jsonl" '"node":"west","detail":"J-LIS upgrade nig
 expect_exit 0 run $SMALL $G -q --set upgrade=14h --out "$TMP/gates_long"
 expect_json "$TMP/gates_long/summary.json" .flows.inquiry.outcomes '.timeout == 1 and .no_assessment == 2' \
     "the upgrade night overran into the business day"
+
+# the national plan from 2014: the invariants of any schedule, both gates before every connection,
+# the sensitivity table, readiness signals; the same seed gives the same trace
+JAPAN="topologies/japan.lua --set resident_scale=0.00001"
+N14=scripts/rollout/national_2014.lua
+expect_exit 0 run $JAPAN $N14 tests/lua/rollout_invariants.lua -q --out "$TMP/n14"
+N="$TMP/n14/summary.json"
+expect_json "$N" '[.schedule.milestones[].name]' '. == ["comprehensive test start", "inter-agency tests done", "trial operation", "full operation"]' \
+    "the comprehensive test's start, trial and full operation"
+expect_json "$N" '.schedule.releases | length' '. == 9' "nine releases"
+expect_json "$N" '[.schedule.releases[] | select(.name == "design") | .versions[] | [.version, .planned]]' \
+    '. == [["0.1", "2014-05-30"], ["1.0", "2014-08-08"], ["1.1", "2014-11-28"], ["1.2", "2015-02-27"], ["1.3", "2015-05-29"]]' \
+    "the system design document's versions on the seed's dates"
+expect_json "$N" '.schedule.sensitivity' '.shift == 40 and .versions[0].max > 0 and (.versions | length) == 26' \
+    "each of the 26 versions two months late, the most moving first"
+expect_json "$N" '.schedule.signals' \
+    '.as_of[0] == "2015-04-14" and ([.rows[] | select(.signal == "if_spec 1.1") | .prefectures | length] == [47])' \
+    "the uptake of the external interface spec 1.1 per prefecture on 2015-04-14"
+expect_json "$N" '.schedule.slip_days' '.rework > 0 and .gate > 0' "rework and failed catalogue runs are slip causes"
+expect_json "$N" '[.schedule.gates[] | .kind]' '. == ["pia", "catalogue"]' "two gates"
+expect_trace_hash "$TMP/n14"
+h14=$(trace_hash "$TMP/n14")
+expect_exit 0 run $JAPAN $N14 -q --set sensitivity=0 --out "$TMP/n14b"
+expect_json "$TMP/n14b/summary.json" .trace_hash ". == \"$h14\"" "the same seed gives the same trace (the sensitivity passes send nothing)"
+# a what-if per release in one command: the test tool in October
+expect_exit 0 run $JAPAN $N14 scripts/rollout/release_slip.lua $INV -q --set sensitivity=0 \
+    --set release="test_tool 1.0" --set actual=2015-10-01 --out "$TMP/tool"
+expect_json "$TMP/tool/summary.json" .schedule.what_if \
+    '.changes == [{"event": "test_tool 1.0", "planned": "2015-07-31", "actual": "2015-10-01"}] and (.milestones | length) == 4' \
+    "the what-if table: the tool in October against the plan"
+# Monte Carlo: the same odds on one worker or three
+expect_exit 0 run $JAPAN $N14 -q --set sensitivity=0 --runs 4 --jobs 1 --out "$TMP/mc1"
+expect_exit 0 run $JAPAN $N14 -q --set sensitivity=0 --runs 4 --jobs 3 --out "$TMP/mc3"
+expect_same_json "$TMP/mc1/summary.json" "$TMP/mc3/summary.json" '.monte_carlo | del(.wall_s, .jobs)' \
+    "the Monte Carlo of the 2014 plan does not depend on the number of workers"
 
 # bad release input: one line naming the file and the line, exit 2
 bad() {   # name expected-message-regex, script on stdin

@@ -327,9 +327,8 @@ void rollout_release_rework(ro *r, int d)
 {
     for (int e = 0; e < r->nevents; e++) {
         const ro_event *ev = &r->events[e];
+        /* versions pushed onto the same day each count: each changed its own share */
         if (ev->release < 0 || ev->version == 0 || rollout_event_day(r, ev) != d) continue;
-        /* the first day it counts: a version that several slips pushed onto the same day as
-         * its predecessor lands after it all the same */
         double changed = r->rels[ev->release].changed[ev->version];
         for (int k = 0; k < r->nact; k++) {
             ro_inst *in = &r->inst[r->act[k]];

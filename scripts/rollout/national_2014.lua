@@ -8,7 +8,6 @@
 --
 --   renkei run topologies/japan.lua scripts/rollout/national_2014.lua --set resident_scale=0.00001
 --   renkei run topologies/japan.lua scripts/rollout/national_2014.lua --set resident_scale=0.00001 --runs 200
---   ./dev rollout2014 [--runs 200]                (the same, built first)
 --   a what-if per release, compared with the plan in the summary's what-if table:
 --   renkei run topologies/japan.lua scripts/rollout/national_2014.lua scripts/rollout/release_slip.lua \
 --       --set resident_scale=0.00001 --set release="if_spec 1.2" --set slip=40
