@@ -368,6 +368,12 @@ int rollout_day_of_date(ro *r, sim_date d);       /* first business day on or af
 sim_date rollout_date_of_day(ro *r, int day);
 /* rollout/rollout_plan.c */
 int rollout_plan_prepare(lua_State *L, ro *r);         /* raises on a bad plan */
+/* Whole business days: a phase of 2.1 days takes 3. */
+int rollout_whole_days(double x);
+/* Raise "<where><message>": where is a declaration's "file:line: ". */
+int rollout_raise(lua_State *L, const char *where, const char *fmt, ...);
+/* The seed of an entity's stream (a body's code, a prefecture's...) from a stream's base. */
+uint64_t rollout_entity_seed(uint64_t base, const char *entity);
 void rollout_free(ro *r);
 void rollout_free_phase(ro_phase *ph);
 void rollout_free_event(ro_event *ev);

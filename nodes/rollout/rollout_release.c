@@ -25,7 +25,6 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,39 +33,6 @@
 #include "sim_node.h"
 #include "sim_world.h"
 
-static int whole(double x)
-{
-    if (!(x > 1e-9)) return 0;
-    double c = ceil(x - 1e-9);
-    return c > 1e6 ? 1000000 : (int)c;
-}
-
-static int raise(lua_State *L, const char *where, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    lua_pushstring(L, where ? where : "");
-    lua_pushvfstring(L, fmt, ap);
-    va_end(ap);
-    lua_concat(L, 2);
-    return lua_error(L);
-}
-
-static uint64_t mix(uint64_t x)
-{
-    x += UINT64_C(0x9e3779b97f4a7c15);
-    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return x ^ (x >> 31);
-}
-
-static uint64_t text_hash(const char *s)
-{
-    uint64_t h = UINT64_C(1469598103934665603);   /* FNV-1a */
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * UINT64_C(1099511628211);
-    return h;
-}
-
 /* A stream for (what, name, entity): independent of every other draw of the plan. */
 static void stream(sim_rng *rng, uint64_t seed, const char *what, const char *name, const char *entity)
 {
@@ -74,7 +40,7 @@ static void stream(sim_rng *rng, uint64_t seed, const char *what, const char *na
     snprintf(key, sizeof key, "rollout:%s:%s", what, name);
     sim_rng base;
     sim_rng_derive(&base, seed, key);
-    sim_rng_seed(rng, mix(sim_rng_next(&base) ^ text_hash(entity)));
+    sim_rng_seed(rng, rollout_entity_seed(sim_rng_next(&base), entity));
 }
 
 static int find_event(const ro *r, const char *name)
@@ -120,7 +86,7 @@ void rollout_release_resolve(lua_State *L, ro *r)
         if (!ev->after_ev) luaL_error(L, "out of memory");
         for (int k = 0; k < ev->nafter; k++) {
             int j = find_event(r, ev->after[k]);
-            if (j < 0) raise(L, ev->where, "release version '%s': unknown external event '%s' in 'after'", ev->name, ev->after[k]);
+            if (j < 0) rollout_raise(L, ev->where, "release version '%s': unknown external event '%s' in 'after'", ev->name, ev->after[k]);
             ev->after_ev[k] = j;
         }
     }
@@ -130,19 +96,19 @@ void rollout_release_resolve(lua_State *L, ro *r)
     free(probe);
     if (rc < 0) {
         for (int e = 0; e < r->nevents; e++)
-            if (r->events[e].nafter) raise(L, r->events[e].where, "release version '%s': its 'after' goes round in a circle", r->events[e].name);
+            if (r->events[e].nafter) rollout_raise(L, r->events[e].where, "release version '%s': its 'after' goes round in a circle", r->events[e].name);
     }
     for (int k = 0; k < r->nsignal_phases; k++) {
         bool found = false;
         for (int p = 0; p < r->nphases && !found; p++)
             found = strcmp(r->phases[p].name, r->signal_phases[k]) == 0 && r->phases[p].scope == SCOPE_LG;
-        if (!found) raise(L, r->where, "schedule: signal '%s' is not a phase of each body (scope \"lg\")", r->signal_phases[k]);
+        if (!found) rollout_raise(L, r->where, "schedule: signal '%s' is not a phase of each body (scope \"lg\")", r->signal_phases[k]);
     }
     for (int k = 0; k < r->nrels; k++)
         for (int s = 0; s < r->rels[k].nupgrade_sites; s++) {
             sim_node *n = sim_world_find_node(r->w, r->rels[k].upgrade_sites[s]);
             if (!n || strcmp(n->kind->name, "site") != 0)
-                raise(L, r->rels[k].where, "release '%s': upgrade site '%s' is not a platform site", r->rels[k].name, r->rels[k].upgrade_sites[s]);
+                rollout_raise(L, r->rels[k].where, "release '%s': upgrade site '%s' is not a platform site", r->rels[k].name, r->rels[k].upgrade_sites[s]);
         }
     for (int p = 0; p < r->nphases; p++) {
         ro_phase *ph = &r->phases[p];
@@ -152,13 +118,13 @@ void rollout_release_resolve(lua_State *L, ro *r)
                 for (int k = 0; k < r->nrels; k++) {
                     size_t n = strlen(r->rels[k].name);
                     if (strncmp(ph->builds_on, r->rels[k].name, n) == 0 && ph->builds_on[n] == ' ')
-                        raise(L, ph->where, "phase '%s': release '%s' has no version '%s'", ph->name, r->rels[k].name,
+                        rollout_raise(L, ph->where, "phase '%s': release '%s' has no version '%s'", ph->name, r->rels[k].name,
                               ph->builds_on + n + 1);
                 }
-                raise(L, ph->where, "phase '%s': 'builds_on' names no release version ('%s'; write \"<release> <version>\")",
+                rollout_raise(L, ph->where, "phase '%s': 'builds_on' names no release version ('%s'; write \"<release> <version>\")",
                       ph->name, ph->builds_on);
             }
-            if (ph->scope != SCOPE_LG) raise(L, ph->where, "phase '%s': 'builds_on' is for each body's work (scope \"lg\")", ph->name);
+            if (ph->scope != SCOPE_LG) rollout_raise(L, ph->where, "phase '%s': 'builds_on' is for each body's work (scope \"lg\")", ph->name);
             ph->bo_release = r->events[e].release;
             ph->bo_version = r->events[e].version;
             /* it waits for that version: an external event of its `after` */
@@ -172,12 +138,12 @@ void rollout_release_resolve(lua_State *L, ro *r)
         for (int c = 0; c < ph->ncases; c++) {
             bool known = false;
             for (int k = 0; k < r->ncatalogue && !known; k++) known = strcmp(r->catalogue[k], ph->cases[c]) == 0;
-            if (!r->catalogue) raise(L, ph->where, "phase '%s': gate on catalogue case '%s', but no connection_catalogue{} is declared", ph->name, ph->cases[c]);
+            if (!r->catalogue) rollout_raise(L, ph->where, "phase '%s': gate on catalogue case '%s', but no connection_catalogue{} is declared", ph->name, ph->cases[c]);
             char at[512];   /* "file:line: " without its colon */
             snprintf(at, sizeof at, "%s", r->catalogue_where);
             while (*at && (at[strlen(at) - 1] == ' ' || at[strlen(at) - 1] == ':')) at[strlen(at) - 1] = '\0';
             if (!known)
-                raise(L, ph->where, "phase '%s': gate on an unknown catalogue case '%s' (not in the connection_catalogue of %s)", ph->name,
+                rollout_raise(L, ph->where, "phase '%s': gate on an unknown catalogue case '%s' (not in the connection_catalogue of %s)", ph->name,
                       ph->cases[c], at);
         }
     }
@@ -206,12 +172,12 @@ static int read_bundle(lua_State *L, ro *r, const ro_phase *ph, const char *file
     cJSON *j = NULL;
     char why[512];
     int rc = sim_json_read_file(file, 16u << 20, &j, why, sizeof why);
-    if (rc < 0) raise(L, ph->where, "phase '%s': evidence bundle %s: %s", ph->name, file, rc == -EINVAL ? why : strerror(-rc));
+    if (rc < 0) rollout_raise(L, ph->where, "phase '%s': evidence bundle %s: %s", ph->name, file, rc == -EINVAL ? why : strerror(-rc));
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive(j, "cases"), *fin = cJSON_GetObjectItemCaseSensitive(j, "finished_at");
     int day;
     if (!cJSON_IsArray(cases) || !cJSON_IsString(fin) || bundle_day(r, fin->valuestring, &day) < 0) {
         cJSON_Delete(j);
-        raise(L, ph->where, "phase '%s': evidence bundle %s: expected {\"cases\": [{\"id\", \"result\", \"at\"}], \"finished_at\": \"<ISO time>\"}",
+        rollout_raise(L, ph->where, "phase '%s': evidence bundle %s: expected {\"cases\": [{\"id\", \"result\", \"at\"}], \"finished_at\": \"<ISO time>\"}",
               ph->name, file);
     }
     for (const cJSON *c = cases->child; c; c = c->next) {
@@ -219,7 +185,7 @@ static int read_bundle(lua_State *L, ro *r, const ro_phase *ph, const char *file
         if (!cJSON_IsString(id) || !cJSON_IsString(res) ||
             (strcmp(res->valuestring, "pass") && strcmp(res->valuestring, "fail") && strcmp(res->valuestring, "not_run"))) {
             cJSON_Delete(j);
-            raise(L, ph->where, "phase '%s': evidence bundle %s: each case is {\"id\": \"...\", \"result\": \"pass\" | \"fail\" | \"not_run\"}",
+            rollout_raise(L, ph->where, "phase '%s': evidence bundle %s: each case is {\"id\": \"...\", \"result\": \"pass\" | \"fail\" | \"not_run\"}",
                   ph->name, file);
         }
     }
@@ -262,7 +228,7 @@ void rollout_release_draw(lua_State *L, ro *r)
     free(live);
     for (int k = 0; k < r->nrels; k++) {
         ro_release *rel = &r->rels[k];
-        rel->plan_lag = rel->has_uptake ? whole(rollout_dist_plan(&rel->uptake)) : 0;
+        rel->plan_lag = rel->has_uptake ? rollout_whole_days(rollout_dist_plan(&rel->uptake)) : 0;
     }
     /* uptake: each body takes each version up some business days after it lands */
     bool any = false;
@@ -278,7 +244,7 @@ void rollout_release_draw(lua_State *L, ro *r)
                 if (ev->release < 0 || !r->rels[ev->release].has_uptake) continue;
                 sim_rng rng;
                 stream(&rng, seed, "uptake", ev->name, r->members[m].code);
-                *lag = whole(rollout_dist_draw(&r->rels[ev->release].uptake, &rng));
+                *lag = rollout_whole_days(rollout_dist_draw(&r->rels[ev->release].uptake, &rng));
             }
     }
     for (int m = 0; m < r->nmembers; m++) r->members[m].pia_inst = -1;
@@ -309,14 +275,14 @@ void rollout_release_draw(lua_State *L, ro *r)
             in->gate_fails = in->gate_days = 0;
             while (in->gate_fails < 20 && sim_rng_bernoulli(&rng, ph->gate_fail)) {
                 in->gate_fails++;
-                in->gate_days += whole(rollout_dist_draw(&ph->dur, &rng));
+                in->gate_days += rollout_whole_days(rollout_dist_draw(&ph->dur, &rng));
             }
         }
         for (int k = 0; k < ph->nevidence; k++) {   /* a bundle for someone who is not in the phase */
             bool member = false;
             for (int i = ph->first_inst; i < ph->first_inst + ph->ninst && !member; i++)
                 member = strcmp(r->members[r->inst[i].entity].code, ph->ev_codes[k]) == 0;
-            if (!member) raise(L, ph->where, "phase '%s': evidence for '%s', which does not take part in this phase", ph->name, ph->ev_codes[k]);
+            if (!member) rollout_raise(L, ph->where, "phase '%s': evidence for '%s', which does not take part in this phase", ph->name, ph->ev_codes[k]);
         }
     }
 }
@@ -334,7 +300,7 @@ void rollout_release_rework(ro *r, int d)
             ro_inst *in = &r->inst[r->act[k]];
             const ro_phase *ph = &r->phases[in->phase];
             if (!ph->builds_on || ph->bo_release != ev->release || ph->bo_version >= ev->version || in->start >= d) continue;
-            int days = whole(ph->rework * changed * in->progress);
+            int days = rollout_whole_days(ph->rework * changed * in->progress);
             if (!days) continue;
             in->rework_days += days;
             if (r->live) {
