@@ -71,12 +71,12 @@ expect_exit 0 run $JAPAN $N14 tests/lua/rollout_invariants.lua -q --out "$TMP/n1
 N="$TMP/n14/summary.json"
 expect_json "$N" '[.schedule.milestones[].name]' '. == ["comprehensive test start", "inter-agency tests done", "trial operation", "full operation"]' \
     "the comprehensive test's start, trial and full operation"
-expect_json "$N" '.schedule.releases | length' '. == 9' "nine releases"
+expect_json "$N" '.schedule.releases | length' '. == 10' "ten releases"
 expect_json "$N" '[.schedule.releases[] | select(.name == "design") | .versions[] | [.version, .planned]]' \
     '. == [["0.1", "2014-05-30"], ["1.0", "2014-08-08"], ["1.1", "2014-11-28"], ["1.2", "2015-02-27"], ["1.3", "2015-05-29"]]' \
     "the system design document's versions on the seed's dates"
-expect_json "$N" '.schedule.sensitivity' '.shift == 40 and .versions[0].max > 0 and (.versions | length) == 26' \
-    "each of the 26 versions two months late, the most moving first"
+expect_json "$N" '.schedule.sensitivity' '.shift == 40 and .versions[0].max > 0 and (.versions | length) == 28' \
+    "each of the 28 versions two months late, the most moving first"
 expect_json "$N" '.schedule.signals' \
     '.as_of[0] == "2015-04-14" and ([.rows[] | select(.signal == "if_spec 1.1") | .prefectures | length] == [47])' \
     "the uptake of the external interface spec 1.1 per prefecture on 2015-04-14"
