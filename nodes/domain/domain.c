@@ -13,7 +13,7 @@
 static const char *const error_names[FLOW_ERRORS] = {
     "ok", "no_code", "not_permitted", "unreachable", "timeout", "integrity", "not_found",
     "duplicate", "no_staff", "server_error", "unknown_acquisition_no",
-    "staff_not_permitted", "outside_operating_hours", "planned_maintenance"};
+    "staff_not_permitted", "outside_operating_hours", "planned_maintenance", "no_assessment"};
 static const char *const kind_names[FLOW_KINDS] = {"code_request", "code_response", "inquiry",
                                                    "provision", "replica", "replica_ack"};
 

@@ -43,6 +43,8 @@ typedef enum flow_error {
                                  * or the account may not use the procedure */
     FLOW_OUT_OF_HOURS,     /* an inquiry outside the network's operating hours (operating_hours{}) */
     FLOW_MAINTENANCE,      /* an inquiry or a code acquisition during a planned stop (maintenance{}) */
+    FLOW_NO_ASSESSMENT,    /* the NWS refuses an inquirer whose specific personal information
+                            * protection assessment (特定個人情報保護評価) is not done or lapsed */
     FLOW_ERRORS
 } flow_error;
 
@@ -166,6 +168,8 @@ typedef struct body {
     bool external;              /* driven from outside (connection test): no workload here */
     struct domain_staff *staff; /* staff accounts of its intermediate server (staff.c); NULL:
                                  * none declared, every named staff member may inquire */
+    bool assessment_lapsed;     /* its protection assessment is not done or has lapsed: the
+                                 * NWS refuses its inquiries (set by the rollout rehearsal) */
 } body;
 
 typedef struct resident {

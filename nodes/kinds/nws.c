@@ -220,6 +220,11 @@ static void inquiry(sim_node *self, flow_msg *m)
         refuse(self, m, FLOW_NOT_PERMITTED);
         return;
     }
+    const body *asker = domain_body(d, m->inquirer);
+    if (asker && asker->assessment_lapsed) {   /* My Number Act Art. 21(2): a ground to refuse */
+        refuse(self, m, FLOW_NO_ASSESSMENT);
+        return;
+    }
     uint64_t person;
     if (person_of(s, m->code, m->inquirer, &person) < 0) {
         refuse(self, m, FLOW_NO_CODE);

@@ -23,7 +23,7 @@
 #include "kinds/kinds.h"
 #include "sim_world.h"
 
-const char *const rollout_slip_names[SLIP_CAUSES] = {"dependency", "capacity", "redo", "outage", "overrun"};
+const char *const rollout_slip_names[SLIP_CAUSES] = {"dependency", "capacity", "redo", "outage", "overrun", "rework", "gate"};
 
 /* ---- distributions --------------------------------------------------------------------- */
 
@@ -161,12 +161,18 @@ static void reset_pass(ro *r, bool live)
         in->test_day = -1;
         in->test_pending = in->test_failed = 0;
         in->ntest_days = 0;
+        in->rework_days = 0;
     }
     for (int k = 0; k < r->ninst; k++)
         if (r->inst[r->topo[k]].ndeps == 0) r->cand[r->ncand++] = r->topo[k];
 }
 
-static int need_of(const ro *r, const ro_inst *in) { return r->live ? in->need : in->plan_need; }
+/* Days of work: drawn (live) or planned, with the rework of this pass, and in the live pass
+ * the failed catalogue runs of a gate. */
+static int need_of(const ro *r, const ro_inst *in)
+{
+    return (r->live ? in->need + in->gate_days : in->plan_need) + in->rework_days;
+}
 
 /* Readiness counters: an lg instance left WAITING (it is queued or active). */
 static void left_waiting(ro *r, ro_inst *in)
@@ -186,7 +192,8 @@ static void finish(ro *r, int i, int d)
     in->state = ST_DONE;
     in->finish = d;
     r->remaining--;
-    if (in->pool >= 0) r->pools[in->pool].used -= ph->uses_units;
+    if (in->pool >= 0 && !r->caps[r->pools[in->pool].cap].daily) r->pools[in->pool].used -= ph->uses_units;
+    if (r->live) rollout_release_finished(r, i);
     for (int k = 0; k < in->nusers; k++) {
         int u = in->users[k];
         if (--r->inst[u].left == 0) r->cand[r->ncand++] = u;
@@ -218,13 +225,20 @@ static void start(ro *r, int i, int d)
     trace(r, "start %s %s", r->phases[in->phase].name, rollout_entity_label(r, in, buf));
 }
 
+/* Its external events have happened, the body has taken up the version it builds on, and a
+ * catalogue gate proven by an evidence bundle has reached the bundle's day. */
 static bool events_done(const ro *r, const ro_inst *in, int d)
 {
     for (int k = 0; k < in->nevs; k++) {
         const ro_event *ev = &r->events[in->evs[k]];
-        if ((r->live ? ev->day : ev->plan_day) > d) return false;
+        if (rollout_event_day(r, ev) > d) return false;
     }
-    return true;
+    const ro_phase *ph = &r->phases[in->phase];
+    if (ph->builds_on) {
+        const ro_event *base = &r->events[r->rels[ph->bo_release].events[ph->bo_version]];
+        if (rollout_event_day(r, base) + (r->live ? in->uptake_lag : r->rels[ph->bo_release].plan_lag) > d) return false;
+    }
+    return !r->live || in->evidence < 0 || in->evidence <= d;
 }
 
 /* Capacity goes first to the instance ready (or started) longest ago, then in plan order. */
@@ -328,6 +342,7 @@ static void step(ro *r)
         r->act[kept++] = i;
     }
     r->nact = kept;
+    rollout_release_rework(r, d);
     /* and start what is ready; what finishes at once releases more the same day */
     kept = 0;
     for (int k = 0; k < r->ncand; k++) {
@@ -351,7 +366,10 @@ static void step(ro *r)
         }
     }
     r->ncand = kept;
-    /* C: units held for a whole phase */
+    /* C: units held for a whole phase, or a daily slot taken on the day it starts (J-LIS's
+     * onboarding slots); the day's slots are free again */
+    for (int p = 0; p < r->npools; p++)
+        if (r->caps[r->pools[p].cap].daily) r->pools[p].used = 0;
     sort_item *items = r->scratch;
     int nq = 0;
     for (int k = 0; k < r->nque; k++) {
@@ -379,9 +397,7 @@ static void step(ro *r)
             r->que[r->nque++] = i;
         }
     }
-    /* D: test slots of the day */
-    for (int p = 0; p < r->npools; p++)
-        if (r->caps[r->pools[p].cap].daily) r->pools[p].used = 0;
+    /* D: test slots of the day (what C left of them) */
     nq = 0;
     for (int k = 0; k < r->nact; k++) {
         const ro_inst *in = &r->inst[r->act[k]];
@@ -429,7 +445,7 @@ static void check_milestones(ro *r)
     for (int k = 0; k < r->nms; k++) {
         ro_milestone *m = &r->ms[k];
         if (m->day >= 0 || (k < 64 && m->ndone < m->need)) continue;
-        if (rollout_milestone_eval(r, m, false) < 0) continue;
+        if (rollout_milestone_eval(r, m, MS_LIVE) < 0) continue;
         char when[SIM_DATE_BUFSZ], target[SIM_DATE_BUFSZ];
         sim_date_format(rollout_date_of_day(r, m->day), when, sizeof when);
         sim_date_format(m->target, target, sizeof target);
@@ -533,15 +549,16 @@ static bool ms_covers(const ro *r, const ro_milestone *m, const ro_inst *in)
     }
 }
 
-int rollout_milestone_eval(ro *r, ro_milestone *m, bool planned)
+int rollout_milestone_eval(ro *r, ro_milestone *m, int mode)
 {
+    bool planned = mode == MS_PLANNED;
     int day = 0, at = -1, at_event = -1, n = 0;
     for (int a = 0; a < m->nafter; a++) {
         ro_ref *ref = &m->after[a];
         if (ref->is_event) {
             const ro_event *ev = &r->events[ref->index];
-            int ed = planned ? ev->plan_day : ev->day;
-            if (!planned && !r->done && ed >= r->today) return -1;   /* not happened yet */
+            int ed = planned ? ev->plan_day : mode == MS_PASS ? ev->pday : ev->day;
+            if (mode == MS_LIVE && !r->done && ed >= r->today) return -1;   /* not happened yet */
             if (at_event < 0 || ed > day) {
                 day = ed > day ? ed : day;
                 at_event = ref->index;
@@ -581,6 +598,7 @@ int rollout_milestone_eval(ro *r, ro_milestone *m, bool planned)
             }
         }
     }
+    if (mode == MS_PASS) return day;
     if (planned) {
         m->plan_day = day;
     } else {
@@ -658,6 +676,8 @@ void rollout_inst_slips(ro *r, const ro_inst *in, int out[SLIP_CAUSES])
     out[SLIP_OUTAGE] = in->outage;
     int drawn = in->need - in->redo_days;
     if (in->start >= 0 && drawn > in->plan_need) out[SLIP_OVERRUN] = drawn - in->plan_need;
+    out[SLIP_REWORK] = in->rework_days > in->b_rework ? in->rework_days - in->b_rework : 0;
+    if (in->start >= 0) out[SLIP_GATE] = in->gate_days;
 }
 
 /* ---- entry points for prepare (rollout/rollout_plan.c) ------------------------------------ */
@@ -693,21 +713,30 @@ int rollout_index(ro *r)
     return 0;
 }
 
-int rollout_planned_pass(ro *r)
+int rollout_plain_pass(ro *r)
 {
     reset_pass(r, false);
     while (!r->done) {
         if (r->today > 50000) return -ERANGE;
         step(r);
     }
+    return 0;
+}
+
+int rollout_planned_pass(ro *r)
+{
+    for (int e = 0; e < r->nevents; e++) r->events[e].pday = r->events[e].plan_day;
+    int rc = rollout_plain_pass(r);
+    if (rc < 0) return rc;
     for (int i = 0; i < r->ninst; i++) {
         ro_inst *in = &r->inst[i];
         in->b_ready = in->ready;
         in->b_start = in->start;
         in->b_finish = in->finish;
         in->b_wait = in->cap_wait;
+        in->b_rework = in->rework_days;
     }
-    for (int k = 0; k < r->nms; k++) rollout_milestone_eval(r, &r->ms[k], true);
+    for (int k = 0; k < r->nms; k++) rollout_milestone_eval(r, &r->ms[k], MS_PLANNED);
     return 0;
 }
 
@@ -717,5 +746,6 @@ int rollout_start_live(ro *r)
     domain *d = domain_find(r->w);
     int rc = d ? domain_listen(d, &(domain_flow_listener){.ended = on_flow_end, .ud = r}) : 0;
     if (rc < 0) return rc;
+    if ((rc = rollout_release_start_live(r)) < 0) return rc;
     return sim_world_schedule(r->w, tick_time(r, 0), tick_event, r, 0, 0, NULL);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "rollout/rollout.h"
+#include <stdio.h>
 #include "sim_calendar.h"
 #include "sim_map.h"
 #include "sim_rng.h"
@@ -38,7 +39,10 @@ typedef enum ro_scope { SCOPE_LG, SCOPE_PREF, SCOPE_WAVE, SCOPE_NATIONAL, SCOPE_
 const char *rollout_scope_name(ro_scope s);
 
 enum { KIND_ANY = 0, KIND_MUNICIPALITY, KIND_PREFECTURE };
-enum { SLIP_DEPENDENCY, SLIP_CAPACITY, SLIP_REDO, SLIP_OUTAGE, SLIP_OVERRUN, SLIP_CAUSES };
+/* Slip causes. rework: a newer version of a release a phase builds on landed while it was
+ * being done; gate: failed runs of the connection-test catalogue. Added after the first five,
+ * so summary.json's order of causes is kept. */
+enum { SLIP_DEPENDENCY, SLIP_CAPACITY, SLIP_REDO, SLIP_OUTAGE, SLIP_OVERRUN, SLIP_REWORK, SLIP_GATE, SLIP_CAUSES };
 extern const char *const rollout_slip_names[SLIP_CAUSES];
 
 /* A name in an `after` list: a phase or an external event, resolved by prepare. */
@@ -77,6 +81,18 @@ typedef struct ro_phase {
     int column;                   /* its column in readiness (scope lg), else -1 */
     double sum_draw;              /* per run, for Monte Carlo inputs */
     int ref;                      /* the declaring table (a copy), for revise() */
+    /* releases (rollout/rollout_release.c) */
+    char *builds_on;              /* "<release> <version>" the work is built against, or NULL */
+    int bo_release, bo_version;   /* resolved by prepare */
+    double rework;                /* days of rework per day of the phase per unit of change */
+    bool pia;                     /* the body's protection assessment: until it is done (or
+                                     while it has lapsed) the live NWS refuses its inquiries */
+    /* the connection-test catalogue gate: this phase is a run of these catalogue cases */
+    char **cases;
+    int ncases;                   /* 0: not a catalogue gate */
+    double gate_fail;             /* probability that a run fails and is taken again */
+    char **ev_codes, **ev_files;  /* evidence bundles: body code -> JSON file (resolved path) */
+    int nevidence;
 } ro_phase;
 
 typedef struct ro_event {
@@ -85,10 +101,36 @@ typedef struct ro_event {
     ro_dist late;                 /* business days late (fixed 0 unless given) */
     sim_date actual;              /* when it really happens (a what-if), instead of date + late */
     bool has_actual;
+    int slip;                     /* or: business days after its planned day (a what-if) */
+    bool has_slip;
     int plan_day, day;            /* planned and actual day it happens */
     int late_days;                /* day - plan_day, in business days (negative: early) */
     int ref;                      /* the declaring table (a copy), for revise() */
+    int release, version;         /* a release's version (-1: a plain external event) */
+    char **after;                 /* events it cannot come before (a release version's `after`) */
+    int nafter;
+    int *after_ev;                /* resolved */
+    int pday;                     /* the day it happens in the current pass other than the
+                                     live one: the plan's, the what-if's, a sensitivity's */
 } ro_event;
+
+/* A versioned release (a document, a spec, a piece of software, a tool): its versions are
+ * external events named "<release> <version>", in order; a later version cannot land before
+ * an earlier one. Bodies take each version up after a lag (a readiness signal); phases build
+ * on one version and are reworked when a later one lands while they are being done. */
+typedef struct ro_release {
+    char *name, *where, *title;
+    int *events;                  /* the versions' events, in version order */
+    char **versions;
+    double *changed;              /* share of the release each version changed (0..1] */
+    int nversions;
+    ro_dist uptake;               /* business days from a version to a body's taking it up */
+    bool has_uptake;
+    int plan_lag;                 /* the planned uptake lag (the distribution's plan value) */
+    char **upgrade_sites;         /* software delivered to the platform: an upgrade night */
+    int nupgrade_sites;
+    int64_t upgrade_at, upgrade_for;   /* time of day, duration (µs) */
+} ro_release;
 
 typedef struct ro_wave {
     char *name, *where;
@@ -141,6 +183,7 @@ typedef struct ro_milestone {
     int at_event;
     int nrel, need, ndone;        /* instances it counts, how many must finish, finished */
     int ref;                      /* the declaring table (a copy), for revise() */
+    int whatif_day, sens_day;     /* the plan with the what-ifs; in a sensitivity pass */
 } ro_milestone;
 
 typedef struct ro_member {
@@ -151,6 +194,8 @@ typedef struct ro_member {
     bool is_pref;
     uint64_t population;
     int live_day;                 /* the day all its lg phases had finished, or -1 */
+    int pia_inst;                 /* its protection assessment's instance, or -1 */
+    int lapses;                   /* assessment lapses in force (assessment_lapse) */
     int nlg;                      /* lg-scope instances it has */
     int nlg_done, nbusy, nstarted;
 } ro_member;
@@ -183,6 +228,13 @@ typedef struct ro_inst {
     int *test_days, ntest_days, cap_test_days;
     /* the planned pass */
     int b_ready, b_start, b_finish, b_wait;
+    /* releases and gates */
+    int uptake_lag;               /* business days from its base version to the body's uptake */
+    int rework_days, b_rework;    /* rework in this pass; in the planned pass */
+    int gate_fails;               /* catalogue runs that fail before one passes (drawn) */
+    int gate_days;                /* the extra days those failed runs take (drawn) */
+    int evidence;                 /* catalogue gate: -1 simulated; else the bundle's day (or
+                                     INT32_MAX when the bundle does not pass every case) */
 } ro_inst;
 
 typedef struct ro_test_flow {
@@ -214,6 +266,24 @@ typedef struct ro {
     int npools;
     ro_milestone *ms;
     int nms;
+    ro_release *rels;
+    int nrels;
+    char **catalogue;             /* the connection-test catalogue's case ids */
+    int ncatalogue;
+    char *catalogue_where;
+    sim_date *as_of;              /* readiness-signal dates */
+    int nas_of;
+    char **signal_phases;         /* lg phases reported as readiness signals besides the
+                                     vendors' work, the gates and the uptake of versions */
+    int nsignal_phases;
+    int sensitivity;              /* business days each version is shifted by (0: none) */
+    bool whatif;                  /* some event has an `actual`: compare with the plan */
+    int *sens_days;               /* [event * nms + milestone]: business days the milestone moved
+                                     when that version alone came `sensitivity` days late
+                                     (INT32_MAX: not reached) */
+    char *operator_name;          /* the platform's operator ("J-LIS") */
+    int *uptake_lag;              /* [member * nevents + event]: business days from a release
+                                     version to the body's taking it up, -1 for other events */
     ro_member *members;
     int nmembers;
     ro_inst *inst;
@@ -255,6 +325,36 @@ ro *rollout_of_world(sim_world *w);
 void rollout_push_result(lua_State *L, ro *r);
 int rollout_push_member(lua_State *L, ro *r, int member);
 
+/* rollout/rollout_release.c */
+/* Which day an event happens in the current pass. */
+static inline int rollout_event_day(const ro *r, const ro_event *ev) { return r->live ? ev->day : ev->pday; }
+/* Raise the days in `day` (one per event) so that no version comes before the one it revises
+ * or an event before what it comes after; -ELOOP if they never settle (a cycle). */
+int rollout_propagate_events(const ro *r, int *day);
+/* Prepare's part for releases, once names are resolved: each builds_on to its release's
+ * version (and the phase waits for it), catalogue gates' cases against the catalogue, the
+ * events' `after`. Raises a file:line error naming the declaration. */
+void rollout_release_resolve(lua_State *L, ro *r);
+/* After draw_all: the events' days raised by their order (rollout_propagate_events), uptake
+ * lags, gate failures, evidence bundles read. Raises a file:line error. */
+void rollout_release_draw(lua_State *L, ro *r);
+/* After the planned pass: the what-if pass (when some event has an `actual`) and the
+ * sensitivity passes; then the live pass may start. -ENOMEM, -ERANGE. */
+int rollout_release_passes(ro *r);
+/* During a pass, at the start of day d (after yesterday's finishes): rework of the active
+ * instances whose release got a newer version that lands today. */
+void rollout_release_rework(ro *r, int d);
+/* Live pass: the NWS's view of a body's assessment, and the J-LIS upgrade nights. */
+int rollout_release_start_live(ro *r);
+void rollout_release_finished(ro *r, int inst);
+/* The body's assessment lapses now, for `dur` µs (< 0: for good). -ENOENT: no such body. */
+int rollout_assessment_lapse(ro *r, const char *code, int64_t dur);
+/* Report: "releases", "gates", "signals", "what_if", "sensitivity" in the schedule object. */
+void rollout_release_json(ro *r, cJSON *s);
+void rollout_release_print(ro *r, FILE *out);
+void rollout_release_record(ro *r, cJSON *inputs);
+void rollout_free_release(ro_release *rel);
+
 /* rollout/rollout.c */
 /* Once the instances are wired: the engine's worklists, readiness columns, plan order and
  * what each milestone counts. -ENOMEM. */
@@ -268,6 +368,12 @@ int rollout_day_of_date(ro *r, sim_date d);       /* first business day on or af
 sim_date rollout_date_of_day(ro *r, int day);
 /* rollout/rollout_plan.c */
 int rollout_plan_prepare(lua_State *L, ro *r);         /* raises on a bad plan */
+/* Whole business days: a phase of 2.1 days takes 3. */
+int rollout_whole_days(double x);
+/* Raise "<where><message>": where is a declaration's "file:line: ". */
+int rollout_raise(lua_State *L, const char *where, const char *fmt, ...);
+/* The seed of an entity's stream (a body's code, a prefecture's...) from a stream's base. */
+uint64_t rollout_entity_seed(uint64_t base, const char *entity);
 void rollout_free(ro *r);
 void rollout_free_phase(ro_phase *ph);
 void rollout_free_event(ro_event *ev);
@@ -276,8 +382,13 @@ void rollout_free_capacity(ro_capacity *c);
 void rollout_free_milestone(ro_milestone *m);
 /* Slip days of an instance by cause (as of now). */
 void rollout_inst_slips(ro *r, const ro_inst *in, int out[SLIP_CAUSES]);
-/* The milestone's day: -1 until reached. Updates m->day/at_inst/at_event. */
-int rollout_milestone_eval(ro *r, ro_milestone *m, bool planned);
+/* The milestone's day: -1 until reached. MS_PLANNED: from the planned pass (sets plan_day);
+ * MS_LIVE: the live pass so far (sets day/at_inst/at_event); MS_PASS: the pass just run
+ * (what-if, sensitivity; sets nothing). */
+enum { MS_PLANNED, MS_LIVE, MS_PASS };
+int rollout_milestone_eval(ro *r, ro_milestone *m, int mode);
+/* Run a pass without the world (planned durations, no redo, tests pass), events on pday. */
+int rollout_plain_pass(ro *r);
 /* The critical path to instance `end` (or to event `ev` when end < 0): instance indices from
  * the start, the first element possibly -(event + 2) for an external event. Returns the count;
  * *out is malloc'd. */
@@ -287,5 +398,7 @@ int rollout_critical_path(ro *r, int end, int **out, const char **via);
 const char *rollout_entity_label(ro *r, const ro_inst *in, char buf[40]);
 const char *rollout_group_of(ro *r, const ro_inst *in, bool by_pref, char buf[40]);
 int rollout_pref_code(int pref, char out[8]);     /* "130001" */
+/* rollout/rollout_report.c: o[key] = the day's date "YYYY-MM-DD", or null for a day < 0. */
+void rollout_json_date(ro *r, cJSON *o, const char *key, int day);
 
 #endif

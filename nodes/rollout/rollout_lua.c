@@ -421,6 +421,8 @@ static ro_dist check_dist(lua_State *L, int idx, const char *what)
 
 /* ---- declarations ---------------------------------------------------------------------- */
 
+static const char *opt_string(lua_State *L, int idx, const char *key, const char *what);
+
 static const char *check_name(lua_State *L, int idx, const char *what)
 {
     lua_getfield(L, idx, "name");
@@ -551,10 +553,53 @@ static int place(void *array, size_t size, int n, int replace)
 /* schedule { start = "2016-01-04", critical = "full operation", slips = 1000 } */
 static int l_schedule(lua_State *L)
 {
-    static const char *const known[] = {"start", "critical", "slips", NULL};
+    static const char *const known[] = {"start", "critical", "slips", "as_of", "sensitivity", "operator", "signals", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "schedule", known);
     ro *r = ro_declare(L, "schedule");
+    if (lua_getfield(L, 1, "sensitivity") != LUA_TNIL) {
+        lua_Integer sens = luaL_checkinteger(L, -1);
+        if (sens < 0 || sens > 1000) return luaL_error(L, "schedule: 'sensitivity' is 0 to 1000 business days");
+        r->sensitivity = (int)sens;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "operator") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "schedule: 'operator' is a name");
+        free(r->operator_name);
+        r->operator_name = xstrdup(L, lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "signals");
+    int tsig = lua_type(L, -1);
+    lua_pop(L, 1);
+    if (tsig != LUA_TNIL) {
+        if (tsig != LUA_TTABLE && tsig != LUA_TSTRING) return luaL_error(L, "schedule: 'signals' is a list of phase names");
+        for (int k = 0; k < r->nsignal_phases; k++) free(r->signal_phases[k]);
+        free(r->signal_phases);
+        r->signal_phases = NULL;
+        r->nsignal_phases = 0;
+        r->signal_phases = string_list(L, 1, "signals", &r->nsignal_phases, "schedule");
+    }
+    if (lua_getfield(L, 1, "as_of") != LUA_TNIL) {
+        if (!lua_istable(L, -1)) return luaL_error(L, "schedule: 'as_of' is a list of dates");
+        int n = (int)lua_rawlen(L, -1);
+        sim_date *dates = calloc((size_t)(n ? n : 1), sizeof *dates);
+        if (!dates) return luaL_error(L, "out of memory");
+        for (int k = 1; k <= n; k++) {
+            lua_rawgeti(L, -1, k);
+            sim_date d;
+            if (lua_type(L, -1) != LUA_TSTRING || sim_date_parse(lua_tostring(L, -1), &d) < 0 || (k > 1 && d <= dates[k - 2])) {
+                free(dates);
+                return luaL_error(L, "schedule: 'as_of' is a list of dates 'YYYY-MM-DD' in increasing order");
+            }
+            dates[k - 1] = d;
+            lua_pop(L, 1);
+        }
+        free(r->as_of);
+        r->as_of = dates;
+        r->nas_of = n;
+    }
+    lua_pop(L, 1);
     sim_date start;
     bool has_start = opt_date(L, 1, "start", &start);
     lua_getfield(L, 1, "critical");
@@ -681,7 +726,7 @@ static int l_wave(lua_State *L) { return declare_wave(L, -1); }
  *            actual = "2016-09-30" } -- date is the plan; actual (a what-if) what happened */
 static int declare_external(lua_State *L, int replace)
 {
-    static const char *const known[] = {"name", "date", "late", "actual", NULL};
+    static const char *const known[] = {"name", "date", "late", "actual", "slip", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "external", known);
     ro *r = ro_declare(L, "external");
@@ -697,17 +742,33 @@ static int declare_external(lua_State *L, int replace)
     lua_pop(L, 1);
     sim_date actual = 0;
     bool has_actual = opt_date(L, 1, "actual", &actual);
+    lua_Integer slip = 0;
+    bool has_slip = lua_getfield(L, 1, "slip") != LUA_TNIL;
+    if (has_slip) {
+        slip = luaL_checkinteger(L, -1);
+        if (slip < -10000 || slip > 10000) return luaL_error(L, "%s: 'slip' is a number of business days (-10000 to 10000)", what);
+        if (has_actual) return luaL_error(L, "%s: give 'actual' or 'slip', not both", what);
+    }
+    lua_pop(L, 1);
     ro_event *p = realloc(r->events, (size_t)(r->nevents + 1) * sizeof *p);
     if (!p) return luaL_error(L, "out of memory");
     r->events = p;
     ro_event *ev = &r->events[r->nevents];
-    *ev = (ro_event){.date = date, .late = late, .actual = actual, .has_actual = has_actual};
+    *ev = (ro_event){.date = date, .late = late, .actual = actual, .has_actual = has_actual, .slip = (int)slip,
+                     .has_slip = has_slip, .release = -1, .version = -1};
     ev->name = xstrdup(L, name);
     r->nevents++;
     ev->where = where_of(L);
     ev->ref = keep_table(L);
     int old = place(r->events, sizeof *r->events, r->nevents - 1, replace);
-    if (old >= 0) {
+    if (old >= 0) {   /* a revised release version stays that version, after the same events */
+        ro_event *now = &r->events[replace], *was = &r->events[old];
+        now->release = was->release;
+        now->version = was->version;
+        now->after = was->after;
+        now->nafter = was->nafter;
+        was->after = NULL;
+        was->nafter = 0;
         luaL_unref(L, LUA_REGISTRYINDEX, r->events[old].ref);
         rollout_free_event(&r->events[old]);
         r->nevents--;
@@ -716,6 +777,263 @@ static int declare_external(lua_State *L, int replace)
 }
 
 static int l_external(lua_State *L) { return declare_external(L, -1); }
+
+/* The directory of the script that called (for files beside it), "." if unknown. */
+static void caller_dir(lua_State *L, char *dir, size_t n)
+{
+    lua_Debug ar;
+    snprintf(dir, n, ".");
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "S", &ar) || ar.source[0] != '@') continue;
+        const char *src = ar.source + 1, *slash = strrchr(src, '/');
+        if (slash) snprintf(dir, n, "%.*s", (int)(slash - src), src);
+        return;
+    }
+}
+
+/* catalogue.evidence { [code] = file }: a path beside the script (no "..") or absolute, in
+ * the order of the codes (lua_next's is not deterministic). */
+static void evidence_list(lua_State *L, int idx, ro_phase *ph)
+{
+    int count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        count++;
+        lua_pop(L, 1);
+    }
+    ph->ev_codes = calloc((size_t)(count ? count : 1), sizeof *ph->ev_codes);
+    ph->ev_files = calloc((size_t)(count ? count : 1), sizeof *ph->ev_files);
+    if (!ph->ev_codes || !ph->ev_files) luaL_error(L, "out of memory");
+    char dir[512];
+    caller_dir(L, dir, sizeof dir);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        const char *code = lua_tostring(L, -2), *file = lua_tostring(L, -1);
+        if (strstr(file, ".."))
+            luaL_error(L, "phase '%s': evidence bundle '%s': a path beside the script or an absolute one, without '..'", ph->name, file);
+        char path[1024];
+        snprintf(path, sizeof path, "%s%s%s", file[0] == '/' ? "" : dir, file[0] == '/' ? "" : "/", file);
+        int k = ph->nevidence;
+        while (k > 0 && strcmp(ph->ev_codes[k - 1], code) > 0) {
+            ph->ev_codes[k] = ph->ev_codes[k - 1];
+            ph->ev_files[k] = ph->ev_files[k - 1];
+            k--;
+        }
+        ph->ev_codes[k] = strdup(code);
+        ph->ev_files[k] = strdup(path);
+        ph->nevidence++;
+        if (!ph->ev_codes[k] || !ph->ev_files[k]) luaL_error(L, "out of memory");
+        lua_pop(L, 1);
+    }
+}
+
+/* Version numbers compare as decimals: 1.1 < 1.11 < 1.2 (the seed's order). */
+static bool version_ok(const char *v, double *out)
+{
+    char *end;
+    *out = strtod(v, &end);
+    return *v && *end == '\0' && isfinite(*out) && *out >= 0 && strspn(v, "0123456789.") == strlen(v);
+}
+
+/* release { name = "if_spec", title = "...", uptake = dist..., upgrade = { sites = { "east", "west" },
+ *           at = "22:00", duration = "6h" },
+ *           versions = { { "1.0", "2014-10-31", changed = 1, late = dist..., after = "nws_spec 3.0",
+ *                          actual = "..." }, ... } }
+ * Each version is an external event "<name> <version>". Versions come in order: each number
+ * above the last and each date on or after the last, or a file:line error. */
+static int l_release(lua_State *L)
+{
+    static const char *const known[] = {"name", "title", "versions", "uptake", "upgrade", NULL};
+    static const char *const vk[] = {"version", "date", "changed", "late", "after", "actual", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_options(L, 1, "release", known);
+    ro *r = ro_declare(L, "release");
+    const char *name = check_name(L, 1, "release");
+    for (int i = 0; i < r->nrels; i++)
+        if (strcmp(r->rels[i].name, name) == 0) return luaL_error(L, "release '%s' is declared twice", name);
+    char what[160];
+    snprintf(what, sizeof what, "release '%s'", name);
+    const char *title = opt_string(L, 1, "title", what);
+    ro_release rel = {0};
+    if (lua_getfield(L, 1, "uptake") != LUA_TNIL) {
+        rel.uptake = check_dist(L, -1, what);
+        rel.has_uptake = true;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "upgrade") != LUA_TNIL) {
+        static const char *const uk[] = {"sites", "at", "duration", NULL};
+        if (!lua_istable(L, -1)) return luaL_error(L, "%s: 'upgrade' is { sites = { ... }, at = \"22:00\", duration = \"6h\" }", what);
+        sim_lua_check_options(L, lua_gettop(L), what, uk);
+        rel.upgrade_at = 22 * SIM_HOUR;
+        if (lua_getfield(L, -1, "at") != LUA_TNIL) {
+            const char *at = lua_tostring(L, -1);
+            if (!at || sim_time_parse_clock(at, &rel.upgrade_at) < 0) return luaL_error(L, "%s: upgrade.at is a time of day like \"22:00\"", what);
+        }
+        lua_pop(L, 1);
+        rel.upgrade_for = 6 * SIM_HOUR;
+        if (lua_getfield(L, -1, "duration") != LUA_TNIL) rel.upgrade_for = sim_lua_check_duration(L, -1);
+        lua_pop(L, 1);
+        if (lua_getfield(L, -1, "sites") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
+            return luaL_error(L, "%s: upgrade.sites is a non-empty list of platform sites", what);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "versions") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
+        return luaL_error(L, "%s: 'versions' is a non-empty list of { version, date, ... }", what);
+    int nv = (int)lua_rawlen(L, -1);
+    if (nv > 200) return luaL_error(L, "%s: at most 200 versions", what);
+    lua_pop(L, 1);
+    /* check every version before making anything */
+    double last_num = -1;
+    sim_date last_date = 0;
+    const char *last_v = NULL;
+    lua_getfield(L, 1, "versions");
+    int vs = lua_gettop(L);
+    for (int k = 1; k <= nv; k++) {
+        if (lua_rawgeti(L, vs, k) != LUA_TTABLE) return luaL_error(L, "%s: version %d is not a table { version, date, ... }", what, k);
+        int vt = lua_gettop(L);
+        lua_pushnil(L);   /* { "1.2", "2015-05-29", changed = ... }: two positional fields, then options */
+        while (lua_next(L, vt)) {
+            lua_pop(L, 1);
+            if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 && lua_tointeger(L, -1) <= 2) continue;
+            const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+            int known_key = 0;
+            for (int i = 0; key && vk[i]; i++) known_key |= strcmp(vk[i], key) == 0;
+            if (!known_key) return luaL_error(L, "%s: version %d: unknown option '%s'", what, k, key ? key : luaL_typename(L, -1));
+        }
+        if (lua_getfield(L, vt, "version") == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_rawgeti(L, vt, 1);
+        }
+        if (lua_getfield(L, vt, "date") == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_rawgeti(L, vt, 2);
+        }
+        const char *v = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        double num;
+        if (!v || !version_ok(v, &num)) return luaL_error(L, "%s: version %d: 'version' is a string like \"1.2\"", what, k);
+        if (lua_isnil(L, -1)) return luaL_error(L, "%s: version %s: 'date' is required", what, v);
+        sim_date date = connect_check_date(L, -1);
+        if (last_v && num <= last_num)
+            return luaL_error(L, "%s: releases in the wrong order: version %s comes after %s", what, v, last_v);
+        if (last_v && date < last_date) {
+            char a[SIM_DATE_BUFSZ], b[SIM_DATE_BUFSZ];
+            sim_date_format(date, a, sizeof a);
+            sim_date_format(last_date, b, sizeof b);
+            return luaL_error(L, "%s: releases in the wrong order: version %s (%s) is dated before %s (%s)", what, v, a, last_v, b);
+        }
+        if (lua_getfield(L, vt, "changed") != LUA_TNIL) {
+            double c = luaL_checknumber(L, -1);
+            if (!(c >= 0 && c <= 1)) return luaL_error(L, "%s: version %s: 'changed' is a share of the release, 0 to 1", what, v);
+        }
+        lua_pop(L, 1);
+        if (lua_getfield(L, vt, "late") != LUA_TNIL) (void)check_dist(L, -1, what);
+        lua_pop(L, 1);
+        if (lua_getfield(L, vt, "actual") != LUA_TNIL) (void)connect_check_date(L, -1);
+        int ta = lua_getfield(L, vt, "after");
+        if (ta != LUA_TNIL && ta != LUA_TSTRING && ta != LUA_TTABLE) return luaL_error(L, "%s: version %s: 'after' is a name or a list of names", what, v);
+        lua_pop(L, 2);
+        last_num = num;
+        last_date = date;
+        last_v = v;
+        lua_settop(L, vs);
+    }
+    /* make it: the release, then one external event per version */
+    ro_release *p = realloc(r->rels, (size_t)(r->nrels + 1) * sizeof *p);
+    if (!p) return luaL_error(L, "out of memory");
+    r->rels = p;
+    ro_release *nr = &r->rels[r->nrels];
+    *nr = rel;
+    nr->name = xstrdup(L, name);
+    r->nrels++;   /* rollout_free owns the rest */
+    int ri = r->nrels - 1;
+    nr->where = where_of(L);
+    nr->title = xstrdup(L, title ? title : name);
+    nr->events = calloc((size_t)nv, sizeof *nr->events);
+    nr->versions = calloc((size_t)nv, sizeof *nr->versions);
+    nr->changed = calloc((size_t)nv, sizeof *nr->changed);
+    if (!nr->events || !nr->versions || !nr->changed) return luaL_error(L, "out of memory");
+    if (lua_getfield(L, 1, "upgrade") == LUA_TTABLE)
+        nr->upgrade_sites = string_list(L, lua_gettop(L), "sites", &nr->nupgrade_sites, what);
+    lua_pop(L, 1);
+    lua_pushvalue(L, 1);
+    int release_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    for (int k = 1; k <= nv; k++) {
+        lua_settop(L, 0);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, release_ref);
+        lua_getfield(L, 1, "versions");
+        lua_rawgeti(L, 2, k);
+        int vt = 3;
+        if (lua_getfield(L, vt, "version") == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_rawgeti(L, vt, 1);
+        }
+        const char *v = lua_tostring(L, -1);
+        nr = &r->rels[ri];
+        nr->versions[k - 1] = xstrdup(L, v);
+        nr->nversions = k;
+        nr->changed[k - 1] = 1;
+        if (lua_getfield(L, vt, "changed") != LUA_TNIL) nr->changed[k - 1] = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        /* the event's own table: { name, date, late, actual } */
+        lua_createtable(L, 0, 4);
+        int et = lua_gettop(L);
+        lua_pushfstring(L, "%s %s", name, v);
+        lua_setfield(L, et, "name");
+        if (lua_getfield(L, vt, "date") == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_rawgeti(L, vt, 2);
+        }
+        lua_setfield(L, et, "date");
+        lua_getfield(L, vt, "late");
+        lua_setfield(L, et, "late");
+        lua_getfield(L, vt, "actual");
+        lua_setfield(L, et, "actual");
+        lua_getfield(L, et, "name");
+        if (phase_or_event_named(r, lua_tostring(L, -1)))
+            return luaL_error(L, "%s: a phase or external event is named '%s'", what, lua_tostring(L, -1));
+        lua_pop(L, 1);
+        int n;
+        char **after = string_list(L, vt, "after", &n, what);
+        lua_replace(L, 1);   /* the event's table at 1, where declare_external reads it */
+        lua_settop(L, 1);
+        declare_external(L, -1);   /* checked above: it does not raise but for memory */
+        ro_event *ev = &r->events[r->nevents - 1];
+        ev->release = ri;
+        ev->version = k - 1;
+        ev->after = after;
+        ev->nafter = n;
+        r->rels[ri].events[k - 1] = r->nevents - 1;
+    }
+    luaL_unref(L, LUA_REGISTRYINDEX, release_ref);
+    return 0;
+}
+
+/* connection_catalogue { "code_request.ok", ... }: the case ids of the connection-test
+ * catalogue that catalogue gates may name (issue 17's catalogue, by id). */
+static int l_connection_catalogue(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    ro *r = ro_declare(L, "connection_catalogue");
+    if (r->catalogue) return luaL_error(L, "connection_catalogue: declared twice");
+    lua_Unsigned len = lua_rawlen(L, 1);
+    if (len == 0 || len > 100000) return luaL_error(L, "connection_catalogue: a non-empty list of case ids");
+    int n = (int)len;
+    for (int k = 1; k <= n; k++) {
+        if (lua_rawgeti(L, 1, k) != LUA_TSTRING) return luaL_error(L, "connection_catalogue: case %d is not a string", k);
+        lua_pop(L, 1);
+    }
+    r->catalogue = calloc((size_t)n, sizeof *r->catalogue);
+    if (!r->catalogue) return luaL_error(L, "out of memory");
+    r->catalogue_where = where_of(L);
+    for (int k = 1; k <= n; k++) {
+        lua_rawgeti(L, 1, k);
+        r->catalogue[k - 1] = xstrdup(L, lua_tostring(L, -1));
+        r->ncatalogue = k;
+        lua_pop(L, 1);
+    }
+    return 0;
+}
 
 static int units_cmp(const void *a, const void *b)
 {
@@ -888,7 +1206,8 @@ static const char *opt_string(lua_State *L, int idx, const char *key, const char
 static int declare_phase(lua_State *L, int replace)
 {
     static const char *const known[] = {"name", "scope", "duration", "plan", "after", "not_before", "deadline",
-                                        "window", "uses", "tests", "risk", "waves", "kind", NULL};
+                                        "window", "uses", "tests", "risk", "waves", "kind", "builds_on",
+                                        "rework", "pia", "catalogue", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "phase", known);
     ro *r = ro_declare(L, "phase");
@@ -981,6 +1300,45 @@ static int declare_phase(lua_State *L, int replace)
         lua_pop(L, 2);
     }
     lua_pop(L, 1);
+    const char *builds_on = opt_string(L, 1, "builds_on", what);
+    ph.rework = 1;
+    if (lua_getfield(L, 1, "rework") != LUA_TNIL) {
+        ph.rework = luaL_checknumber(L, -1);
+        if (!(ph.rework >= 0 && ph.rework <= 100)) return luaL_error(L, "%s: 'rework' must be 0 to 100", what);
+        if (!builds_on) return luaL_error(L, "%s: 'rework' is for a phase that builds_on a release's version", what);
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "pia");
+    ph.pia = lua_toboolean(L, -1);
+    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1)) return luaL_error(L, "%s: 'pia' is true or false", what);
+    lua_pop(L, 1);
+    if (ph.pia && ph.scope != SCOPE_LG) return luaL_error(L, "%s: a protection assessment ('pia') is each body's (scope \"lg\")", what);
+    int catalogue_t = lua_getfield(L, 1, "catalogue");
+    if (catalogue_t != LUA_TNIL) {
+        static const char *const ck[] = {"cases", "fail", "evidence", NULL};
+        if (catalogue_t != LUA_TTABLE) return luaL_error(L, "%s: 'catalogue' is { cases = { ... }, fail = p, evidence = { [code] = file } }", what);
+        sim_lua_check_options(L, lua_gettop(L), what, ck);
+        if (ph.scope != SCOPE_LG) return luaL_error(L, "%s: a catalogue gate is each body's (scope \"lg\")", what);
+        if (lua_getfield(L, -1, "fail") != LUA_TNIL) {
+            ph.gate_fail = luaL_checknumber(L, -1);
+            if (!(ph.gate_fail >= 0 && ph.gate_fail < 1)) return luaL_error(L, "%s: catalogue.fail is a probability below 1", what);
+        }
+        lua_pop(L, 1);
+        if (lua_getfield(L, -1, "cases") != LUA_TTABLE || lua_rawlen(L, -1) == 0)
+            return luaL_error(L, "%s: catalogue.cases is a non-empty list of catalogue case ids", what);
+        lua_pop(L, 1);
+        if (lua_getfield(L, -1, "evidence") != LUA_TNIL) {
+            if (!lua_istable(L, -1)) return luaL_error(L, "%s: catalogue.evidence is { [\"<body code>\"] = \"<bundle.json>\" }", what);
+            lua_pushnil(L);
+            while (lua_next(L, -2)) {
+                if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+                    return luaL_error(L, "%s: catalogue.evidence is { [\"<body code>\"] = \"<bundle.json>\" }", what);
+                lua_pop(L, 1);
+            }
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
     lua_getfield(L, 1, "after");
     lua_getfield(L, 1, "waves");
     int t_after = lua_type(L, -2), t_waves = lua_type(L, -1);
@@ -1002,6 +1360,13 @@ static int declare_phase(lua_State *L, int replace)
     if (partner) np->partner = xstrdup(L, partner);
     if (procedure) np->procedure = xstrdup(L, procedure);
     if (slots) np->slots = xstrdup(L, slots);
+    if (builds_on) np->builds_on = xstrdup(L, builds_on);
+    if (catalogue_t == LUA_TTABLE) {
+        lua_getfield(L, 1, "catalogue");
+        np->cases = string_list(L, lua_gettop(L), "cases", &np->ncases, what);
+        if (lua_getfield(L, -1, "evidence") == LUA_TTABLE) evidence_list(L, lua_gettop(L), np);
+        lua_pop(L, 2);
+    }
     np->waves = string_list(L, 1, "waves", &np->nwaves, what);
     int n;
     char **names = string_list(L, 1, "after", &n, what);
@@ -1079,6 +1444,15 @@ static int l_revise(lua_State *L)
         lua_rawset(L, merged);
     }
     lua_pop(L, 1);
+    lua_getfield(L, 2, "slip");
+    lua_getfield(L, 2, "actual");
+    if (!lua_isnil(L, -2) || !lua_isnil(L, -1)) {   /* a what-if's slip replaces an actual, and back */
+        lua_pushnil(L);
+        lua_setfield(L, merged, "slip");
+        lua_pushnil(L);
+        lua_setfield(L, merged, "actual");
+    }
+    lua_pop(L, 2);
     lua_pushnil(L);
     while (lua_next(L, 2)) {
         lua_pushvalue(L, -2);
@@ -1119,6 +1493,19 @@ static void push_cached_result(lua_State *L, ro *r)
     if (r->result_ref) luaL_unref(L, LUA_REGISTRYINDEX, r->result_ref);
     r->result_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     r->result_events = events;
+}
+
+/* assessment_lapse(code [, duration]): the body's protection assessment lapses now (for that
+ * long; without one, until the run ends): the live NWS refuses its inquiries (no_assessment). */
+static int l_assessment_lapse(lua_State *L)
+{
+    ro *r = prepared(L);
+    const char *code = luaL_checkstring(L, 1);
+    int64_t dur = lua_isnoneornil(L, 2) ? -1 : sim_lua_check_duration(L, 2);
+    int rc = rollout_assessment_lapse(r, code, dur);
+    if (rc == -ENOENT) return luaL_error(L, "assessment_lapse: '%s' is not a local government of the network", code);
+    if (rc < 0) return luaL_error(L, "assessment_lapse: %s", strerror(-rc));
+    return 0;
 }
 
 static int l_schedule_result(lua_State *L)
@@ -1177,7 +1564,8 @@ int rollout_open_lua(lua_State *L)
         {"schedule", l_schedule},   {"wave", l_wave},           {"phase", l_phase},
         {"external", l_external},   {"capacity", l_capacity},   {"milestone", l_milestone},
         {"schedule_result", l_schedule_result}, {"schedule_lg", l_schedule_lg},
-        {"revise", l_revise},
+        {"revise", l_revise},       {"release", l_release},     {"connection_catalogue", l_connection_catalogue},
+        {"assessment_lapse", l_assessment_lapse},
         {NULL, NULL}};
     lua_pushglobaltable(L);
     luaL_setfuncs(L, globals, 0);

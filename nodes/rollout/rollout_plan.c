@@ -22,8 +22,7 @@
 #include "kinds/kinds.h"
 #include "sim_world.h"
 
-/* Whole business days: a phase of 2.1 days takes 3. */
-static int whole_days(double x)
+int rollout_whole_days(double x)
 {
     if (!(x > 1e-9)) return 0;
     double c = ceil(x - 1e-9);
@@ -32,7 +31,7 @@ static int whole_days(double x)
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
-static int raise(lua_State *L, const char *where, const char *fmt, ...)
+int rollout_raise(lua_State *L, const char *where, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -95,8 +94,13 @@ static void resolve_refs(lua_State *L, ro *r, ro_ref *refs, int n, const char *w
 {
     for (int i = 0; i < n; i++) {
         int p = find_phase(r, refs[i].name), e = find_event(r, refs[i].name);
+        for (int k = 0; p < 0 && e < 0 && k < r->nrels; k++) {   /* "<release> <version>" */
+            size_t len = strlen(r->rels[k].name);
+            if (strncmp(refs[i].name, r->rels[k].name, len) == 0 && refs[i].name[len] == ' ')
+                rollout_raise(L, where, "%s: release '%s' has no version '%s'", what, r->rels[k].name, refs[i].name + len + 1);
+        }
         if (p < 0 && e < 0)
-            raise(L, where, "%s: unknown phase or external event '%s' in 'after'", what, refs[i].name);
+            rollout_raise(L, where, "%s: unknown phase or external event '%s' in 'after'", what, refs[i].name);
         refs[i].is_event = p < 0;
         refs[i].index = p < 0 ? e : p;
     }
@@ -145,7 +149,7 @@ static void check_cycles(lua_State *L, ro *r)
                 free(color);
                 free(path);
                 free(next);
-                raise(L, ph->where, "phase '%s': cyclic dependency (%s)", ph->name, cycle);
+                rollout_raise(L, ph->where, "phase '%s': cyclic dependency (%s)", ph->name, cycle);
             }
         }
     }
@@ -221,12 +225,12 @@ static void select_members(lua_State *L, ro *r)
             body *b = n && d ? domain_body(d, n->id) : NULL;
             if (!b || b->kind != BODY_LG) {
                 free(wave_of);
-                raise(L, wv->where, "wave '%s': unknown local government '%s'", wv->name, wv->codes[k]);
+                rollout_raise(L, wv->where, "wave '%s': unknown local government '%s'", wv->name, wv->codes[k]);
             }
             if (wave_of[n->id]) {
                 const char *other = r->waves[wave_of[n->id] - 1].name;
                 free(wave_of);
-                raise(L, wv->where, "wave '%s': %s is already in wave '%s'", wv->name, wv->codes[k], other);
+                rollout_raise(L, wv->where, "wave '%s': %s is already in wave '%s'", wv->name, wv->codes[k], other);
             }
             wave_of[n->id] = w + 1;
         }
@@ -266,7 +270,7 @@ static void select_members(lua_State *L, ro *r)
     qsort(r->members, (size_t)r->nmembers, sizeof *r->members, member_cmp);
     for (int w = 0; w < r->nwaves; w++)
         if (r->waves[w].nmembers == 0 && !r->implicit_wave)
-            raise(L, r->waves[w].where, "wave '%s' selects no local government%s", r->waves[w].name,
+            rollout_raise(L, r->waves[w].where, "wave '%s' selects no local government%s", r->waves[w].name,
                   w > 0 ? " (or earlier waves took them all)" : "");
 }
 
@@ -316,7 +320,7 @@ static void make_pools(lua_State *L, ro *r)
                 ok = find_wave(r, key) >= 0;
             }
             if (!ok)
-                raise(L, cap->where, "capacity '%s': '%s' is not a %s%s", cap->name, key, rollout_scope_name(cap->per),
+                rollout_raise(L, cap->where, "capacity '%s': '%s' is not a %s%s", cap->name, key, rollout_scope_name(cap->per),
                       cap->per == SCOPE_PREF ? " number like \"13\"" : "");
         }
         if (cap->per == SCOPE_NATIONAL) {
@@ -360,12 +364,12 @@ static int pool_for(lua_State *L, ro *r, const ro_inst *in, int cap, const char 
     } else if (ph->scope == SCOPE_WAVE && c->per == SCOPE_WAVE) {
         snprintf(key, sizeof key, "%s", r->waves[in->entity].name);
     } else {
-        raise(L, ph->where, "phase '%s' (scope %s) cannot %s capacity '%s', which is kept per %s", ph->name,
+        rollout_raise(L, ph->where, "phase '%s' (scope %s) cannot %s capacity '%s', which is kept per %s", ph->name,
               rollout_scope_name(ph->scope), why, c->name, rollout_scope_name(c->per));
     }
     for (int p = c->first_pool; p < c->first_pool + c->npools; p++)
         if (strcmp(r->pools[p].key, key) == 0) return p;
-    raise(L, ph->where, "phase '%s': capacity '%s' has no pool for '%s'", ph->name, c->name, key);
+    rollout_raise(L, ph->where, "phase '%s': capacity '%s' has no pool for '%s'", ph->name, c->name, key);
     return -1;
 }
 
@@ -385,6 +389,8 @@ static uint64_t hash_text(const char *s)
     for (; *s; s++) h = (h ^ (uint8_t)*s) * UINT64_C(1099511628211);
     return h;
 }
+
+uint64_t rollout_entity_seed(uint64_t base, const char *entity) { return mix64(base ^ hash_text(entity)); }
 
 const char *rollout_entity_label(ro *r, const ro_inst *in, char buf[40])
 {
@@ -426,7 +432,7 @@ static int new_inst(lua_State *L, ro *r, int phase, int entity)
 {
     if (full(r->ninst)) r->inst = xrealloc(L, r->inst, (size_t)(r->ninst ? r->ninst * 2 : 1) * sizeof *r->inst);
     ro_inst *in = &r->inst[r->ninst];
-    *in = (ro_inst){.phase = phase, .entity = entity, .pool = -1, .slot_pool = -1};
+    *in = (ro_inst){.phase = phase, .entity = entity, .pool = -1, .slot_pool = -1, .evidence = -1};
     return r->ninst++;
 }
 
@@ -556,13 +562,13 @@ static void draw_all(lua_State *L, ro *r)
             ro_inst *in = &r->inst[i];
             char buf[40];
             sim_rng rng;
-            sim_rng_seed(&rng, mix64(phase_seed ^ hash_text(rollout_entity_label(r, in, buf))));
+            sim_rng_seed(&rng, rollout_entity_seed(phase_seed, rollout_entity_label(r, in, buf)));
             in->draw = rollout_dist_draw(&ph->dur, &rng);
             ph->sum_draw += in->draw;
-            in->need = whole_days(in->draw);
-            in->plan_need = whole_days(ph->plan);
+            in->need = rollout_whole_days(in->draw);
+            in->plan_need = rollout_whole_days(ph->plan);
             in->redo = sim_rng_bernoulli(&rng, ph->redo_p);
-            in->redo_need = whole_days(rollout_dist_draw(&ph->redo, &rng));
+            in->redo_need = rollout_whole_days(rollout_dist_draw(&ph->redo, &rng));
             if (in->redo && in->redo_need == 0) in->redo = false;
         }
     }
@@ -572,11 +578,12 @@ static void draw_all(lua_State *L, ro *r)
         snprintf(name, sizeof name, "rollout:event:%s", ev->name);
         sim_rng rng;
         sim_rng_derive(&rng, seed, name);
-        int late = whole_days(rollout_dist_draw(&ev->late, &rng));   /* drawn even when unused */
+        int late = rollout_whole_days(rollout_dist_draw(&ev->late, &rng));   /* drawn even when unused */
         ev->plan_day = rollout_day_of_date(r, ev->date);
         ev->day = ev->has_actual ? rollout_day_of_date(r, ev->actual)
-                                 : rollout_day_of_date(r, sim_calendar_add_business_days(
-                                       &r->cal, sim_calendar_next_business_day(&r->cal, ev->date), late));
+                  : ev->has_slip   ? (ev->plan_day + ev->slip > 0 ? ev->plan_day + ev->slip : 0)
+                                   : rollout_day_of_date(r, sim_calendar_add_business_days(
+                                         &r->cal, sim_calendar_next_business_day(&r->cal, ev->date), late));
         ev->late_days = ev->day - ev->plan_day;
     }
     (void)L;
@@ -588,15 +595,15 @@ static void resolve_tests(lua_State *L, ro *r, ro_phase *ph)
 {
     domain *d = domain_find(r->w);
     if (ph->scope != SCOPE_LG)
-        raise(L, ph->where, "phase '%s': connection tests are run by each local government (scope \"lg\")", ph->name);
-    if (ph->ninst && !d) raise(L, ph->where, "phase '%s': connection tests need the national flow (nws, sites, lg{})", ph->name);
+        rollout_raise(L, ph->where, "phase '%s': connection tests are run by each local government (scope \"lg\")", ph->name);
+    if (ph->ninst && !d) rollout_raise(L, ph->where, "phase '%s': connection tests need the national flow (nws, sites, lg{})", ph->name);
     if (!d) return;
     int provider_agency = -1;
     ph->partner_node = UINT32_MAX;
     if (ph->partner && strcmp(ph->partner, "prefecture") != 0) {
         sim_node *n = sim_world_find_node(r->w, ph->partner);
         body *b = n ? domain_body(d, n->id) : NULL;
-        if (!b) raise(L, ph->where, "phase '%s': test partner '%s' is not a local government or an agency", ph->name, ph->partner);
+        if (!b) rollout_raise(L, ph->where, "phase '%s': test partner '%s' is not a local government or an agency", ph->name, ph->partner);
         ph->partner_node = n->id;
         provider_agency = b->kind == BODY_AGENCY ? b->agency_index : -1;
     } else if (!ph->partner) {
@@ -611,19 +618,19 @@ static void resolve_tests(lua_State *L, ro *r, ro_phase *ph)
     }
     if (ph->procedure) {
         ph->proc_index = domain_procedure(d, ph->procedure);
-        if (ph->proc_index < 0) raise(L, ph->where, "phase '%s': unknown procedure '%s'", ph->name, ph->procedure);
+        if (ph->proc_index < 0) rollout_raise(L, ph->where, "phase '%s': unknown procedure '%s'", ph->name, ph->procedure);
     } else {
         ph->proc_index = -1;
         for (int p = 0; p < d->nprocs && ph->proc_index < 0; p++)
             if (d->procs[p].inquirer_agency < 0 && d->procs[p].provider_agency == provider_agency) ph->proc_index = p;
         if (ph->proc_index < 0 && ph->ninst)
-            raise(L, ph->where, "phase '%s': the permission table has no procedure a local government asks %s; name one with tests = { procedure = ... }",
+            rollout_raise(L, ph->where, "phase '%s': the permission table has no procedure a local government asks %s; name one with tests = { procedure = ... }",
                   ph->name, provider_agency >= 0 ? d->agencies[provider_agency] : "another local government");
     }
     for (int i = ph->first_inst; i < ph->first_inst + ph->ninst; i++) {
         body *b = domain_body(d, r->members[r->inst[i].entity].node);
         if (!b->nresidents)
-            raise(L, ph->where, "phase '%s': connection tests need residents (residents{} in the topology; %s has none)",
+            rollout_raise(L, ph->where, "phase '%s': connection tests need residents (residents{} in the topology; %s has none)",
                   ph->name, b->code);
     }
 }
@@ -641,22 +648,19 @@ static void resolve_capacities(lua_State *L, ro *r)
         ph->uses_cap = ph->slots_cap = -1;
         if (ph->uses) {
             ph->uses_cap = find_cap(r, ph->uses);
-            if (ph->uses_cap < 0) raise(L, ph->where, "phase '%s': unknown capacity '%s'", ph->name, ph->uses);
-            if (r->caps[ph->uses_cap].daily)
-                raise(L, ph->where, "phase '%s': capacity '%s' is daily test slots; 'uses' holds units for the whole phase",
-                      ph->name, ph->uses);
+            if (ph->uses_cap < 0) rollout_raise(L, ph->where, "phase '%s': unknown capacity '%s'", ph->name, ph->uses);
         }
         if (!ph->tests) {
-            if (ph->slots) raise(L, ph->where, "phase '%s': 'slots' is for phases with tests", ph->name);
+            if (ph->slots) rollout_raise(L, ph->where, "phase '%s': 'slots' is for phases with tests", ph->name);
             continue;
         }
         if (ph->slots) {
             ph->slots_cap = find_cap(r, ph->slots);
-            if (ph->slots_cap < 0) raise(L, ph->where, "phase '%s': unknown capacity '%s'", ph->name, ph->slots);
+            if (ph->slots_cap < 0) rollout_raise(L, ph->where, "phase '%s': unknown capacity '%s'", ph->name, ph->slots);
             if (!r->caps[ph->slots_cap].daily)
-                raise(L, ph->where, "phase '%s': capacity '%s' is not daily (give it daily = true for test slots)", ph->name, ph->slots);
+                rollout_raise(L, ph->where, "phase '%s': capacity '%s' is not daily (give it daily = true for test slots)", ph->name, ph->slots);
         } else if (ndaily > 1) {
-            raise(L, ph->where, "phase '%s': there are several daily capacities; name one with tests = { slots = ... }", ph->name);
+            rollout_raise(L, ph->where, "phase '%s': there are several daily capacities; name one with tests = { slots = ... }", ph->name);
         } else {
             ph->slots_cap = daily;
         }
@@ -676,9 +680,9 @@ int rollout_plan_prepare(lua_State *L, ro *r)
         resolve_refs(L, r, ph->after, ph->nafter, ph->where, what);
         for (int w = 0; w < ph->nwaves; w++)
             if (find_wave(r, ph->waves[w]) < 0)
-                raise(L, ph->where, "phase '%s': unknown wave '%s'", ph->name, ph->waves[w]);
+                rollout_raise(L, ph->where, "phase '%s': unknown wave '%s'", ph->name, ph->waves[w]);
         if (ph->has_not_before && ph->has_deadline && ph->deadline < ph->not_before)
-            raise(L, ph->where, "phase '%s': the deadline is before the phase may start", ph->name);
+            rollout_raise(L, ph->where, "phase '%s': the deadline is before the phase may start", ph->name);
     }
     for (int k = 0; k < r->nms; k++) {
         ro_milestone *m = &r->ms[k];
@@ -687,15 +691,16 @@ int rollout_plan_prepare(lua_State *L, ro *r)
         resolve_refs(L, r, m->after, m->nafter, m->where, what);
         m->wave_index = -1;
         if (m->wave && (m->wave_index = find_wave(r, m->wave)) < 0)
-            raise(L, m->where, "milestone '%s': unknown wave '%s'", m->name, m->wave);
+            rollout_raise(L, m->where, "milestone '%s': unknown wave '%s'", m->name, m->wave);
     }
     if (r->critical) {
         bool found = false;
         for (int k = 0; k < r->nms; k++) found |= strcmp(r->ms[k].name, r->critical) == 0;
-        if (!found) raise(L, r->where, "schedule: 'critical' names no milestone ('%s')", r->critical);
+        if (!found) rollout_raise(L, r->where, "schedule: 'critical' names no milestone ('%s')", r->critical);
     }
     check_cycles(L, r);
     resolve_capacities(L, r);
+    rollout_release_resolve(L, r);
     /* members, instances and their wiring */
     select_members(L, r);
     make_instances(L, r);
@@ -706,7 +711,7 @@ int rollout_plan_prepare(lua_State *L, ro *r)
         ro_capacity *cap = &r->caps[c];
         for (int p = cap->first_pool; p < cap->first_pool + cap->npools; p++)
             if (r->pools[p].units < 1)
-                raise(L, cap->where, "capacity '%s': %s has %d units (at least 1)", cap->name, r->pools[p].key, r->pools[p].units);
+                rollout_raise(L, cap->where, "capacity '%s': %s has %d units (at least 1)", cap->name, r->pools[p].key, r->pools[p].units);
     }
     for (int p = 0; p < r->nphases; p++) {
         ro_phase *ph = &r->phases[p];
@@ -716,7 +721,7 @@ int rollout_plan_prepare(lua_State *L, ro *r)
             if (ph->uses_cap >= 0) {
                 in->pool = pool_for(L, r, in, ph->uses_cap, "hold");
                 if (r->pools[in->pool].units < ph->uses_units)
-                    raise(L, ph->where, "phase '%s' holds %d units of '%s' but %s has only %d", ph->name, ph->uses_units,
+                    rollout_raise(L, ph->where, "phase '%s' holds %d units of '%s' but %s has only %d", ph->name, ph->uses_units,
                           r->caps[ph->uses_cap].name, r->pools[in->pool].key, r->pools[in->pool].units);
             }
             if (ph->slots_cap >= 0) in->slot_pool = pool_for(L, r, in, ph->slots_cap, "test in");
@@ -735,8 +740,12 @@ int rollout_plan_prepare(lua_State *L, ro *r)
         if (r->phases[p].scope == SCOPE_LG) r->lg_phases[r->nlg_phases++] = p;
     if (rollout_index(r) < 0) return luaL_error(L, "out of memory");
     draw_all(L, r);
+    rollout_release_draw(L, r);
     if (rollout_planned_pass(r) < 0)
-        raise(L, r->where, "schedule: the plan does not finish within 200 years of business days");
+        rollout_raise(L, r->where, "schedule: the plan does not finish within 200 years of business days");
+    int rc = rollout_release_passes(r);
+    if (rc == -ENOMEM) return luaL_error(L, "out of memory");
+    if (rc < 0) rollout_raise(L, r->where, "schedule: a what-if of the plan does not finish within 200 years of business days");
     if (rollout_start_live(r) < 0) return luaL_error(L, "rollout: cannot start the schedule in the world");
     return 0;
 }
@@ -754,12 +763,24 @@ void rollout_free_phase(ro_phase *ph)
     for (int w = 0; w < ph->nwaves; w++) free(ph->waves[w]);
     free(ph->waves);
     free(ph->inst_of_member);
+    free(ph->builds_on);
+    for (int k = 0; k < ph->ncases; k++) free(ph->cases[k]);
+    free(ph->cases);
+    for (int k = 0; k < ph->nevidence; k++) {
+        free(ph->ev_codes[k]);
+        free(ph->ev_files[k]);
+    }
+    free(ph->ev_codes);
+    free(ph->ev_files);
 }
 
 void rollout_free_event(ro_event *ev)
 {
     free(ev->name);
     free(ev->where);
+    for (int k = 0; k < ev->nafter; k++) free(ev->after[k]);
+    free(ev->after);
+    free(ev->after_ev);
 }
 
 void rollout_free_wave(ro_wave *wv)
@@ -802,6 +823,17 @@ void rollout_free(ro *r)
     free(r->pools);
     for (int k = 0; k < r->nms; k++) rollout_free_milestone(&r->ms[k]);
     free(r->ms);
+    for (int k = 0; k < r->nrels; k++) rollout_free_release(&r->rels[k]);
+    free(r->rels);
+    for (int k = 0; k < r->ncatalogue; k++) free(r->catalogue[k]);
+    free(r->catalogue);
+    free(r->catalogue_where);
+    free(r->as_of);
+    for (int k = 0; k < r->nsignal_phases; k++) free(r->signal_phases[k]);
+    free(r->signal_phases);
+    free(r->operator_name);
+    free(r->uptake_lag);
+    free(r->sens_days);
     free(r->members);
     for (int i = 0; i < r->ninst; i++) {
         ro_inst *in = &r->inst[i];

@@ -17,7 +17,7 @@
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
-static void add_date(ro *r, cJSON *o, const char *key, int day)
+void rollout_json_date(ro *r, cJSON *o, const char *key, int day)
 {
     if (day < 0) {
         cJSON_AddNullToObject(o, key);
@@ -150,11 +150,11 @@ static cJSON *inst_json(ro *r, const ro_inst *in)
     const char *group = rollout_group_of(r, in, ph->scope == SCOPE_PREF, buf);
     cJSON_AddStringToObject(o, "group", group ? group : "");
     cJSON_AddStringToObject(o, "lg", rollout_entity_label(r, in, buf));
-    add_date(r, o, "ready", in->ready);
-    add_date(r, o, "start", in->start);
-    add_date(r, o, "end", in->state == ST_DONE ? last_day(in->start, in->finish) : -1);
-    add_date(r, o, "planned_start", in->b_start);
-    add_date(r, o, "planned_end", last_day(in->b_start, in->b_finish));
+    rollout_json_date(r, o, "ready", in->ready);
+    rollout_json_date(r, o, "start", in->start);
+    rollout_json_date(r, o, "end", in->state == ST_DONE ? last_day(in->start, in->finish) : -1);
+    rollout_json_date(r, o, "planned_start", in->b_start);
+    rollout_json_date(r, o, "planned_end", last_day(in->b_start, in->b_finish));
     int s[SLIP_CAUSES];
     rollout_inst_slips(r, in, s);
     add_slips(o, "slips", s);
@@ -205,8 +205,8 @@ static cJSON *path_json(ro *r, int end, const char **via_out)
         const ro_event *ev = &r->events[-path[k] - 2];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "external", ev->name);
-        add_date(r, o, "date", ev->day);
-        add_date(r, o, "planned", ev->plan_day);
+        rollout_json_date(r, o, "date", ev->day);
+        rollout_json_date(r, o, "planned", ev->plan_day);
         cJSON_AddNumberToObject(o, "late", ev->late_days);
         cJSON_AddItemToArray(arr, o);
     }
@@ -285,13 +285,13 @@ static cJSON *milestone_json(ro *r, ro_milestone *m)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", m->name);
     add_sim_date(o, "target", m->target);
-    add_date(r, o, "date", m->day);
+    rollout_json_date(r, o, "date", m->day);
     bool met = m->day >= 0 && rollout_date_of_day(r, m->day) <= m->target;
     cJSON_AddBoolToObject(o, "met", met);
     cJSON_AddNumberToObject(o, "p_meet", met ? 1 : 0);
-    add_date(r, o, "p50", m->day);
-    add_date(r, o, "p90", m->day);
-    add_date(r, o, "planned", m->plan_day);
+    rollout_json_date(r, o, "p50", m->day);
+    rollout_json_date(r, o, "p90", m->day);
+    rollout_json_date(r, o, "planned", m->plan_day);
     bool planned_met = m->plan_day >= 0 && rollout_date_of_day(r, m->plan_day) <= m->target;
     cJSON_AddBoolToObject(o, "planned_met", planned_met);
     if (m->day >= 0) {
@@ -313,7 +313,7 @@ static void readiness_json(ro *r, cJSON *root)
     for (int d = 0; d < r->nreadiness; d++) {
         const int32_t *row = &r->readiness[(size_t)d * (size_t)cols];
         cJSON *o = cJSON_CreateObject();
-        add_date(r, o, "date", d);
+        rollout_json_date(r, o, "date", d);
         cJSON *counts = cJSON_AddObjectToObject(o, "counts");
         for (int c = 0; c < r->nlg_phases; c++) cJSON_AddNumberToObject(counts, r->phases[r->lg_phases[c]].name, row[c]);
         cJSON_AddNumberToObject(counts, "not_started", row[r->nlg_phases]);
@@ -340,12 +340,12 @@ static cJSON *schedule_json(ro *r, int listed)
 {
     cJSON *s = cJSON_CreateObject();
     add_sim_date(s, "start", r->start_date);
-    add_date(r, s, "today", r->today > 0 ? r->today - 1 : -1);
+    rollout_json_date(r, s, "today", r->today > 0 ? r->today - 1 : -1);
     cJSON_AddBoolToObject(s, "complete", r->done);
     cJSON_AddNumberToObject(s, "members", r->nmembers);
     int last;
     cJSON_AddNumberToObject(s, "live", count_live(r, &last));
-    add_date(r, s, "last_live", last);
+    rollout_json_date(r, s, "last_live", last);
     cJSON *waves = cJSON_AddArrayToObject(s, "waves");
     for (int w = 0; w < r->nwaves; w++) {
         cJSON *o = cJSON_CreateObject();
@@ -370,13 +370,13 @@ static cJSON *schedule_json(ro *r, int listed)
         cJSON_AddStringToObject(o, "by", rw->by_pref ? "prefecture" : "wave");
         cJSON_AddStringToObject(o, "phase", ph->name);
         cJSON_AddStringToObject(o, "scope", rollout_scope_name(ph->scope));
-        add_date(r, o, "start", rw->start);
-        add_date(r, o, "end", rw->done == rw->members ? rw->last : -1);
+        rollout_json_date(r, o, "start", rw->start);
+        rollout_json_date(r, o, "end", rw->done == rw->members ? rw->last : -1);
         cJSON_AddNumberToObject(o, "members", rw->members);
         cJSON_AddNumberToObject(o, "started", rw->started);
         cJSON_AddNumberToObject(o, "done", rw->done);
-        add_date(r, o, "planned_start", rw->b_start);
-        add_date(r, o, "planned_end", rw->b_last);
+        rollout_json_date(r, o, "planned_start", rw->b_start);
+        rollout_json_date(r, o, "planned_end", rw->b_last);
         if (ph->has_deadline) {
             add_sim_date(o, "deadline", ph->deadline);
             cJSON_AddBoolToObject(o, "late", rw->late);
@@ -446,11 +446,12 @@ static cJSON *schedule_json(ro *r, int listed)
         const ro_event *ev = &r->events[e];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", ev->name);
-        add_date(r, o, "planned", ev->plan_day);
-        add_date(r, o, "date", ev->day);
+        rollout_json_date(r, o, "planned", ev->plan_day);
+        rollout_json_date(r, o, "date", ev->day);
         cJSON_AddNumberToObject(o, "late", ev->late_days);
         cJSON_AddItemToArray(evs, o);
     }
+    rollout_release_json(r, s);
     return s;
 }
 
@@ -534,7 +535,7 @@ int rollout_push_member(lua_State *L, ro *r, int mi)
     rollout_pref_code(m->pref, pref);
     cJSON_AddStringToObject(o, "prefecture", pref);
     cJSON_AddStringToObject(o, "site", sim_world_node(r->w, m->site)->name);
-    add_date(r, o, "live", m->live_day);
+    rollout_json_date(r, o, "live", m->live_day);
     cJSON *phases = cJSON_AddObjectToObject(o, "phases");
     for (int p = 0; p < r->nphases; p++) {
         int i = r->phases[p].inst_of_member ? r->phases[p].inst_of_member[mi] : -1;
@@ -542,8 +543,8 @@ int rollout_push_member(lua_State *L, ro *r, int mi)
         const ro_inst *in = &r->inst[i];
         cJSON *e = inst_json(r, in);
         cJSON_AddStringToObject(e, "state", state_name(in->state));
-        add_date(r, e, "finish", in->state == ST_DONE ? in->finish : -1);
-        add_date(r, e, "planned_finish", in->b_finish);
+        rollout_json_date(r, e, "finish", in->state == ST_DONE ? in->finish : -1);
+        rollout_json_date(r, e, "planned_finish", in->b_finish);
         cJSON_AddNumberToObject(e, "days", in->need);
         cJSON_AddNumberToObject(e, "planned_days", in->plan_need);
         if (in->pool >= 0) {
@@ -555,7 +556,7 @@ int rollout_push_member(lua_State *L, ro *r, int mi)
             cJSON_AddStringToObject(e, "slots", r->caps[r->pools[in->slot_pool].cap].name);
             cJSON_AddStringToObject(e, "slot_pool", r->pools[in->slot_pool].key);
         }
-        add_date(r, e, "earliest", in->earliest);
+        rollout_json_date(r, e, "earliest", in->earliest);
         if (r->phases[p].tests) {
             cJSON_AddNumberToObject(e, "inquiries", r->phases[p].inquiries);
             cJSON *days = cJSON_AddArrayToObject(e, "test_days");
@@ -572,13 +573,13 @@ int rollout_push_member(lua_State *L, ro *r, int mi)
             cJSON *d = cJSON_CreateObject();
             cJSON_AddStringToObject(d, "phase", r->phases[dep->phase].name);
             cJSON_AddStringToObject(d, "lg", rollout_entity_label(r, dep, buf));
-            add_date(r, d, "finish", dep->state == ST_DONE ? dep->finish : -1);
+            rollout_json_date(r, d, "finish", dep->state == ST_DONE ? dep->finish : -1);
             cJSON_AddItemToArray(deps, d);
         }
         for (int k = 0; k < in->nevs; k++) {
             cJSON *d = cJSON_CreateObject();
             cJSON_AddStringToObject(d, "external", r->events[in->evs[k]].name);
-            add_date(r, d, "finish", r->events[in->evs[k]].day);
+            rollout_json_date(r, d, "finish", r->events[in->evs[k]].day);
             cJSON_AddItemToArray(deps, d);
         }
         cJSON_AddItemToObject(phases, r->phases[p].name, e);
@@ -650,7 +651,7 @@ void rollout_print(sim_world *w, FILE *out)
     if (r->nms) fprintf(out, "  milestones                          target      reached     planned\n");
     for (int k = 0; k < r->nms; k++) {
         ro_milestone *m = &r->ms[k];
-        char target[SIM_DATE_BUFSZ], got[SIM_DATE_BUFSZ] = "not reached", plan[SIM_DATE_BUFSZ] = "-";
+        char target[SIM_DATE_BUFSZ], got[16] = "not reached", plan[SIM_DATE_BUFSZ] = "-";
         sim_date_format(m->target, target, sizeof target);
         if (m->day >= 0) sim_date_format(rollout_date_of_day(r, m->day), got, sizeof got);
         if (m->plan_day >= 0) sim_date_format(rollout_date_of_day(r, m->plan_day), plan, sizeof plan);
@@ -756,6 +757,7 @@ void rollout_print(sim_world *w, FILE *out)
         fprintf(out, "  capacity   %-20s per %-10s busiest pool %d of %d %s, %s days waited\n", cap->name,
                 rollout_scope_name(cap->per), peak, units, cap->daily ? "slots a day" : "units", a);
     }
+    rollout_release_print(r, out);
 }
 
 /* ---- Monte Carlo record ---------------------------------------------------------------- */
@@ -781,8 +783,8 @@ cJSON *rollout_record(sim_world *w)
         cJSON_AddNumberToObject(o, "target_day", rollout_day_of_date(r, m->target));
         if (m->day >= 0) cJSON_AddNumberToObject(o, "day", m->day);
         else cJSON_AddNullToObject(o, "day");
-        add_date(r, o, "date", m->day);
-        add_date(r, o, "planned", m->plan_day);
+        rollout_json_date(r, o, "date", m->day);
+        rollout_json_date(r, o, "planned", m->plan_day);
         cJSON *crit = cJSON_AddArrayToObject(o, "critical");
         int end = milestone_end(m);
         int *path = NULL, n = 0;
@@ -841,5 +843,6 @@ cJSON *rollout_record(sim_world *w)
         for (int p = r->caps[c].first_pool; p < r->caps[c].first_pool + r->caps[c].npools; p++) wait += r->pools[p].wait_days;
         add_input(inputs, "capacity", r->caps[c].name, NULL, (double)wait);
     }
+    rollout_release_record(r, inputs);
     return rec;
 }

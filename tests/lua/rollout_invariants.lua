@@ -5,7 +5,8 @@
 -- * no phase starts before everything it comes after has finished (other phases of the
 --   body, its prefecture's or wave's phases, external events) nor before its earliest day;
 -- * no capacity is ever exceeded: units held per pool and business day, test slots per pool
---   and business day, counted here from the start and end of every phase and its test days;
+--   and business day, counted here from the start and end of every phase and its test days
+--   (a phase that uses a daily capacity takes one slot on the day it starts);
 -- * every lost test day is a recorded outage, every test day took one slot.
 
 local cache
@@ -39,9 +40,10 @@ expect("no phase starts before what it comes after, nor before its earliest day"
 end)
 
 expect("no capacity is ever exceeded (counted from every member's dates)", function(r)
-  local units = {}
+  local units, daily = {}, {}
   for _, cap in ipairs(r.schedule.capacity) do
     for _, pool in ipairs(cap.pools) do units[cap.name .. "/" .. pool.key] = pool.units end
+    daily[cap.name] = cap.daily
   end
   local used, peak, worst = {}, 0, ""
   local function take(key, day, n)
@@ -53,7 +55,9 @@ expect("no capacity is ever exceeded (counted from every member's dates)", funct
   local ok, err = pcall(function()
     for _, lg in pairs(members()) do
       for _, ph in pairs(lg.phases) do
-        if ph.uses and ph.start and ph["end"] then        -- held from its start to its end
+        if ph.uses and ph.start and daily[ph.uses] then   -- a slot on the day it starts
+          take(ph.uses .. "/" .. ph.pool, ph.start, ph.units)
+        elseif ph.uses and ph.start and ph["end"] then    -- held from its start to its end
           local d = ph.start
           while d <= ph["end"] do
             take(ph.uses .. "/" .. ph.pool, d, ph.units)
