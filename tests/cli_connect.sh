@@ -1,4 +1,4 @@
-# tests/cli_connect.sh - connection-test mode (issue 7): an outside system, written in Python's
+# tests/cli_connect.sh - connection-test mode (issues 7 and 17): an outside system, written in Python's
 # standard library from docs/connect-api.md alone (tests/connect/plain.py), drives Osaka's
 # tenant over real TCP on an ordinary day: every operation, every validation error from a
 # crafted request (nothing changes), a misbehaving client; the conformance report says exactly
@@ -24,6 +24,19 @@ expect_exit 2 run $T -q --connect 271004 --listen 99999
 expect_match "$TMP/err" 'port from 0 to 65535'
 expect_exit 2 run $T -q --replay-session "$TMP/none.jsonl"
 expect_match "$TMP/err" 'none.jsonl'
+
+# --- the reference and the program agree (issue 17) -------------------------------------------
+# disturb_scale scales every time and duration of vendor_disturbed.lua, the NWS's delay too, as
+# the reference says (a dry run: no --connect)
+expect_exit 0 run $T scripts/connect/vendor_disturbed.lua -q --fast --until 1m --set disturb_scale=0.1 \
+    --set inquiries_per_day=2000 --out "$TMP/scaled"
+expect_match "$TMP/scaled/trace.jsonl" 'the NWS slows down \(every message waits 400ms\)'
+expect_json "$TMP/scaled/summary.json" '[.faults[] | select(.kind == "nws_slow")][0]' \
+    '.start == "2017-11-13T08:30:12.000000+09:00" and .end == "2017-11-13T08:30:30.000000+09:00"' \
+    "the slow NWS at +12 s for 18 s (2 min and 3 min x 0.1)"
+expect_match docs/connect-api.md '8 s × `disturb_scale`'
+# the reference stands alone: it sends vendors nowhere in the project's tests
+expect_no_match docs/connect-api.md 'tests/'
 
 wait_renkei() {
     set +e

@@ -11,66 +11,11 @@
  * every one listed), so none ever reaches the network (its own scan counts none); methods a
  * path does not take (405 naming what it takes); a body of 80,000 members, in linear time. */
 #include "check.h"
-#include "connect/connect.h"
+#include "connect_twin.h"
 #include "domain/domain.h"
-#include "script/script.h"
-#include "sim_lua.h"
-#include "sim_world.h"
 
 #include <stdlib.h>
 #include <time.h>
-
-typedef struct twin {
-    sim_world *w;
-    sim_lua *sl;
-    node_connect *c;
-} twin;
-
-static int open_twin(twin *t)
-{
-    *t = (twin){0};
-    char why[300];
-    if (sim_world_create(&(sim_world_config){.seed = 1, .trace_fd = -1}, &t->w) < 0 ||
-        sim_lua_create(t->w, &(sim_lua_config){.quiet = true}, &t->sl) < 0 ||
-        connect_attach(t->w, "271004", &t->c) < 0 || sim_lua_open_lib(t->sl, script_open_lua) < 0 ||
-        sim_lua_open_lib(t->sl, connect_open_lua) < 0)
-        return -1;
-    if (sim_lua_load_file(t->sl, "topologies/small.lua") < 0 || sim_lua_load_file(t->sl, "scripts/connect/vendor_plain.lua") < 0) {
-        fprintf(stderr, "%s\n", sim_lua_error(t->sl));
-        return -1;
-    }
-    if (connect_prepare(t->c, why, sizeof why) < 0) {
-        fprintf(stderr, "%s\n", why);
-        return -1;
-    }
-    if (sim_world_start_nodes(t->w) < 0 || sim_lua_begin_run(t->sl, sim_world_start(t->w) + SIM_DAY) < 0) return -1;
-    return 0;
-}
-
-static void close_twin(twin *t)
-{
-    sim_world_destroy(t->w);
-    sim_lua_destroy(t->sl);
-    connect_destroy(t->c);
-}
-
-static void run_to(twin *t, int64_t after_start)
-{
-    sim_world_run(t->w, sim_world_start(t->w) + after_start, 0);
-    sim_world_advance(t->w, sim_world_start(t->w) + after_start);
-}
-
-/* A request; its status, and its answer parsed (caller deletes). */
-static int call(twin *t, const char *method, const char *path, const char *req, cJSON **answer)
-{
-    char *text = NULL;
-    int status = connect_request_call(t->c, method, path, NULL, req, req ? strlen(req) : 0, &text);
-    cJSON *j = text ? cJSON_Parse(text) : NULL;
-    free(text);
-    if (answer) *answer = j;
-    else cJSON_Delete(j);
-    return status;
-}
 
 /* The same good request to both worlds: the same status. */
 static void both(twin *a, twin *b, const char *method, const char *path, const char *req, int status)

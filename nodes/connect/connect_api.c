@@ -314,8 +314,13 @@ static connect_op route(unsigned method, const char *path, const char **arg, uns
     *allowed = 0;
     if (strncmp(path, base, sizeof base - 1) != 0) return OP_UNKNOWN;
     const char *rest = path + sizeof base - 1;
+    /* a path of its own (bulk/inquiries, replicas/partial) is never an id of a '*' one */
+    bool literal = false;
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0] && !literal; i++)
+        literal = !strchr(ROUTES[i].pattern, '*') && strcmp(ROUTES[i].pattern, rest) == 0;
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
         const char *a = NULL;
+        if (literal && strchr(ROUTES[i].pattern, '*')) continue;
         if (!pattern_match(ROUTES[i].pattern, rest, &a)) continue;
         if (ROUTES[i].method == method) {
             *arg = a;
@@ -349,6 +354,39 @@ unsigned connect_method_of(const char *name)
     return SIM_HTTP_OTHER;
 }
 
+/* The query parameters an operation takes: every other one, and one given twice, is refused
+ * (422: unknown_field, duplicate_field, the parameter's name as the field) before anything is
+ * read. False with the answer made. */
+static bool query_allowed(connect_op op, const connect_call *call, connect_answer *a)
+{
+    static const char *const provisions[] = {"from", "limit", NULL};
+    static const char *const none[] = {NULL};
+    const char *const *takes = op == OP_PROVISION_FETCH ? provisions : none;
+    if (!call->query || !call->query->child) return true;
+    char list[64] = "";
+    size_t n = 0;
+    for (size_t i = 0; takes[i]; i++) n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", takes[i]);
+    field_errors fe;
+    connect_fe_init(&fe);
+    for (const cJSON *p = call->query->child; p; p = p->next) {
+        bool known = false;
+        for (size_t i = 0; takes[i] && !known; i++) known = strcmp(takes[i], p->string) == 0;
+        if (!known)
+            connect_fe_add(&fe, p->string, "unknown_field", "query parameter '%.60s' is not one of %s %.60s (it takes %s)", p->string,
+                           connect_method_name(call->method), call->path, n ? list : "none");
+        else if (cJSON_IsArray(p))
+            connect_fe_add(&fe, p->string, "duplicate_field", "query parameter '%s' is given %d times (once at most)", p->string,
+                           cJSON_GetArraySize(p));
+    }
+    if (!fe.n) {
+        connect_fe_free(&fe);
+        return true;
+    }
+    connect_fe_answer(&fe, a, "query");
+    connect_fe_free(&fe);
+    return false;
+}
+
 /* Tool operations answer whatever the tenant's state; the tenant's own need it reachable. */
 static bool needs_tenant(connect_op op)
 {
@@ -378,6 +416,7 @@ void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a)
             connect_answer_error(a, 404, "not_found", "no such operation: %.100s (the reference: docs/connect-api.md)", call->path);
         return;
     }
+    if (!query_allowed(op, call, a)) return;
     if (needs_tenant(op) && !connect_tenant_available(c, why, sizeof why)) {
         connect_answer_error(a, 503, "tenant_unavailable", "the intermediate server cannot be reached: %s", why);
         return;

@@ -39,7 +39,34 @@ void connect_digest(const char *text, size_t len, char out[33])
     for (unsigned i = 0; i < 16; i++) snprintf(out + 2 * i, 3, "%02x", i < n ? md[i] : 0);
 }
 
-static int req_param(void *ctx, const char *name, char *buf, size_t n) { return sim_http_req_query(ctx, name, buf, n); }
+enum { PARAM_NAME_MAX = 64, PARAM_VALUE_MAX = 256 };
+
+/* The query as connect_call takes it: {name: value}, a name given twice an array of its
+ * values, a value too long to keep null. NULL when out of memory. */
+static cJSON *query_object(sim_http_req *r)
+{
+    cJSON *q = cJSON_CreateObject();
+    char name[PARAM_NAME_MAX], val[PARAM_VALUE_MAX];
+    for (size_t i = 0; q; i++) {
+        int rc = sim_http_req_query_at(r, i, name, sizeof name, val, sizeof val);
+        if (rc == -ENOENT) break;
+        if (rc == -ENOSPC && sim_http_req_query_at(r, i, name, sizeof name, val, 1) == -ENOSPC)
+            snprintf(name, sizeof name, "(a name longer than %d bytes)", PARAM_NAME_MAX - 1);
+        cJSON *v = rc == 0 ? cJSON_CreateString(val) : cJSON_CreateNull();
+        cJSON *had = cJSON_GetObjectItemCaseSensitive(q, name);
+        if (!had) {
+            cJSON_AddItemToObject(q, name, v);
+        } else if (cJSON_IsArray(had)) {
+            cJSON_AddItemToArray(had, v);
+        } else {
+            cJSON *list = cJSON_CreateArray();
+            cJSON_AddItemToArray(list, cJSON_Duplicate(had, true));
+            cJSON_AddItemToArray(list, v);
+            cJSON_ReplaceItemInObjectCaseSensitive(q, name, list);
+        }
+    }
+    return q;
+}
 
 /* A token bucket per client address: `rate` a second, bursts of twice that. Refused requests
  * take nothing from it, so a flood cannot lock a client out for longer than it lasts. */
@@ -163,10 +190,9 @@ static void h_api(sim_http_req *r, void *ud)
         catch_up(c);
         entered = sim_world_now(c->w);
         events = sim_world_stats_get(c->w)->events;
-        connect_call call = {.method = method, .path = path, .body = req_body, .body_len = body_len, .param = req_param,
-                             .param_ctx = r, .params_used = cJSON_CreateObject()};
+        query = query_object(r);
+        connect_call call = {.method = method, .path = path, .body = req_body, .body_len = body_len, .query = query};
         connect_api_handle(c, &call, &a);
-        query = call.params_used;
     }
     size_t len = 0;
     const char *ctype = "application/json";

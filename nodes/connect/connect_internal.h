@@ -181,10 +181,10 @@ typedef struct connect_call {
     const char *path;
     const char *body;
     size_t body_len;
-    /* query parameters by name: 0, -ENOENT or -EINVAL/-ENOSPC (malformed) */
-    int (*param)(void *ctx, const char *name, char *buf, size_t n);
-    void *param_ctx;
-    cJSON *params_used;         /* the API records the parameters it read (session log) */
+    /* the query's parameters by name, in their order: a string, an array of strings for a
+     * name given more than once, null for a value that would not decode; NULL: none. The
+     * session log records it as it is, so that a replay sees the same query. */
+    const cJSON *query;
 } connect_call;
 
 typedef struct connect_answer {

@@ -186,16 +186,6 @@ int connect_session_check(const node_connect_session *s, const node_connect_run_
 
 /* ---- re-executing ---------------------------------------------------------------------- */
 
-static int json_param(void *ctx, const char *name, char *buf, size_t n)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ctx, name);
-    if (!v) return -ENOENT;
-    if (!cJSON_IsString(v)) return -EINVAL;   /* recorded as malformed */
-    if (strlen(v->valuestring) >= n) return -ENOSPC;
-    snprintf(buf, n, "%s", v->valuestring);
-    return 0;
-}
-
 static connect_op op_named(const char *name)
 {
     for (int k = 0; k < OP_COUNT; k++)
@@ -209,7 +199,7 @@ static void execute(node_connect *c, unsigned method, const char *path, const cJ
 {
     const char *ctype;
     connect_call call = {.method = method, .path = path, .body = req_body ? req_body : "", .body_len = req_body ? len : 0,
-                         .param = json_param, .param_ctx = (void *)query};
+                         .query = query};
     *a = (connect_answer){.compare = true};
     connect_api_handle(c, &call, a);
     *text = connect_answer_text(a, text_len, &ctype);

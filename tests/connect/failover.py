@@ -13,16 +13,9 @@ import json
 import sys
 import time
 
-from api import Api, Failure, check
+from api import Api, Failure, check, sim_us
 
 MINUTE_US = 60 * 1000000
-
-
-def sim_us(iso):
-    """Microseconds of a timestamp the API gives (JST, same day): enough to order them."""
-    hms = iso[11:26]
-    h, m, s = int(hms[0:2]), int(hms[3:5]), float(hms[6:])
-    return int(((h * 60 + m) * 60 + s) * 1e6)
 
 
 def main(base, token, out_dir, scale):

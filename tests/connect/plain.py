@@ -15,6 +15,8 @@ import time
 
 from api import Api, Failure, check, individual_number, raw_exchange
 
+RATE = 20   # --connect-rate: the default (tests/cli_connect.sh)
+
 # What vendor_plain.lua registers at the previous municipality of the first movers.
 FIXTURE = {"item": "TM00000000000002", "tax_year": 2017, "taxable_income": 3456000, "municipal_tax": 207360,
            "prefectural_tax": 138240, "fixture": "connect", "note": "接続試験用の副本"}
@@ -95,7 +97,8 @@ def main(base, token, out_dir):
     st, doc = api.call("GET", "session", token="0" * 32)
     check(st == 403 and doc["code"] == "forbidden", f"a wrong token: {st} {doc}")
     _, session = api.get("session", expect=200)
-    check(session["available"] and session["lg"] == "271004", f"session: {session}")
+    check(session["available"] and session["ready"] and session["lg"] == "271004", f"session: {session}")
+    start = session["now"]
 
     # --- a slow sender, all along: its half request must not hold anyone up -------------------
     slow = {}
@@ -166,12 +169,7 @@ def main(base, token, out_dir):
         serials.add(r["serial_no"])
 
     # --- provision records: who was provided what from this tenant ----------------------------------
-    for _ in range(200):
-        _, p = api.get("provisions", expect=200)
-        if len(p["provisions"]) >= 2:
-            break
-        time.sleep(0.25)
-    check(len(p["provisions"]) >= 2, f"provision records: {p}")
+    _, p = api.wait_until("provisions", lambda st, doc: st == 200 and len(doc["provisions"]) >= 2, start)
     for rec in p["provisions"]:
         # the inquirer: another local government (its 6-digit code) or an agency (agencies inquire
         # in the workload too, by the permission table's weights)
@@ -186,11 +184,7 @@ def main(base, token, out_dir):
                          "provider": m["moved_from"], "staff": "S-0004"}) for m in moved[:3]]
     _, b = api.call("POST", "bulk/inquiries", raw=("\n".join(lines) + "\n").encode(), expect=202)
     check(b["lines"] == 3 and len(b["request_ids"]) == 3, f"bulk inquiries: {b}")
-    for _ in range(400):
-        st, result = api.get(f"bulk/{b['bulk_id']}")
-        if st == 200:
-            break
-        time.sleep(0.1)
+    _, result = api.wait_until(f"bulk/{b['bulk_id']}", lambda st, doc: st == 200, b["accepted_at"])
     rows = [json.loads(x) for x in result.splitlines()]
     check(len(rows) == 3 and all(r["outcome"] == "ok" and r["payload"] == FIXTURE for r in rows)
           and [r["line"] for r in rows] == [1, 2, 3], f"bulk result: {result}")
@@ -198,11 +192,7 @@ def main(base, token, out_dir):
                          "schema_version": 1, "pub_start": "2017-04-01", "payload": {"child_allowance_monthly": 10000 + i}})
              for i in range(3)]
     _, b = api.call("POST", "bulk/replicas", raw="\r\n".join(lines).encode(), expect=202)
-    for _ in range(400):
-        st, result = api.get(f"bulk/{b['bulk_id']}")
-        if st == 200:
-            break
-        time.sleep(0.1)
+    _, result = api.wait_until(f"bulk/{b['bulk_id']}", lambda st, doc: st == 200, b["accepted_at"])
     check(all(json.loads(x)["outcome"] == "ok" for x in result.splitlines()), f"bulk replicas: {result}")
     _, got = api.get("replicas/BK-2", expect=200)
     check(got["payload"] == {"child_allowance_monthly": 10002}, f"BK-2: {got}")
@@ -295,6 +285,16 @@ def main(base, token, out_dir):
     check(st == 404 and doc["code"] == "not_found", "an unknown path")
     st, doc = api.get("codes")
     check(st == 405 and doc["code"] == "method_not_allowed", "a wrong method")
+    for path in ("bulk/inquiries", "replicas/partial"):   # paths of their own, not ids (issue 17)
+        st, doc = api.get(path)
+        check(st == 405 and doc["code"] == "method_not_allowed", f"GET {path}: {st} {doc}")
+    refused(api, "GET", "provisions?from=0&colour=blue", None, 422, [("colour", "unknown_field")])
+    refused(api, "GET", "provisions?from=0&from=1", None, 422, [("from", "duplicate_field")])
+    refused(api, "GET", "session?verbose=1", None, 422, [("verbose", "unknown_field")])
+    _, last = api.get("provisions?limit=1000", expect=200)
+    while last["more"]:
+        _, last = api.get(f"provisions?from={last['next']}&limit=1000", expect=200)
+    refused(api, "GET", f"provisions?from={last['next'] + 1000000}", None, 422, [("from", "range")])
     _, after = api.get("session", expect=200)
     check(after["accepted"] == before["accepted"], f"refused requests accepted nothing: {before} {after}")
 
@@ -307,10 +307,17 @@ def main(base, token, out_dir):
     check(raw_exchange(host, port, b"GET /connect/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: "
                                    + b"x" * 10000 + b"\r\n\r\n") == 431, "a head over the limit gets 431")
     tally["transport"] += 1
+    # The limit lets through at most a burst (2 x rate) and the rate for the time the flood took;
+    # how many that is depends on the machine's speed, so the test bounds it by the time taken
+    # (measured by the client: the limit is the HTTP layer's, on the wall clock by design).
     flood = Api(base, token, tally)
+    began = time.monotonic()
     statuses = [flood.call("GET", "session", wait_429=False)[0] for _ in range(120)]
+    took = time.monotonic() - began
     flood.close()
-    check(statuses.count(429) >= 60 and set(statuses) <= {200, 429}, f"a flood is limited: {statuses}")
+    allowed = 2 * RATE + RATE * took + 1
+    check(set(statuses) <= {200, 429} and statuses.count(200) <= allowed
+          and (statuses.count(429) > 0 or 120 <= allowed), f"a flood is limited (in {took:.2f} s): {statuses}")
     _, doc = api.get("session", expect=200)   # waits out the limit, as the reference says
     check(doc["available"], "the tenant still serves after the flood")
     # the slow sender got its 408 in the end, and nobody waited for it meanwhile

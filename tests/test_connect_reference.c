@@ -1,0 +1,166 @@
+/* test_connect_reference.c - where an independent client found the connection-test API and its
+ * reference (docs/connect-api.md) disagreeing (issue 17), each decided and pinned here, without
+ * HTTP (connect_request_call) and without the wall clock:
+ *   - the fixtures are in place before the first request: an inquiry made at the session's
+ *     very first moment gets the fixture (tax year 2017), never the provider's ordinary record,
+ *     and GET session says ready;
+ *   - fixtures: new residents (POST addressees) count as residents, not as former ones;
+ *   - code-lists say which agencies are in the network; the procedures other bodies ask are
+ *     listed, so that procedure not_permitted can be triggered from the reference alone;
+ *   - from past the end of the provision records is 422 range;
+ *   - GET bulk/inquiries and GET replicas/partial are 405 (the paths exist), not ids;
+ *   - a query parameter an operation does not take, or one given twice, is refused (422). */
+#include "check.h"
+#include "connect_twin.h"
+
+#include <string.h>
+
+static const char *str(const cJSON *o, const char *key) { return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key)); }
+
+/* The answer's errors hold {field, rule}. */
+static bool has_error(const cJSON *j, const char *field, const char *rule)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "errors"))
+        if (strcmp(str(e, "field"), field) == 0 && strcmp(str(e, "rule"), rule) == 0) return true;
+    return false;
+}
+
+static void first_request_sees_fixture(twin *t)
+{
+    cJSON *j;
+    CHECK_INT(call(t, "GET", "/connect/v1/session", NULL, &j), 200);
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(j, "ready")));
+    cJSON_Delete(j);
+    CHECK_INT(call(t, "GET", "/connect/v1/fixtures", NULL, &j), 200);
+    const cJSON *m = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "moved_in"), 0);
+    char req[400];
+    snprintf(req, sizeof req, "{\"addressee_no\":\"%s\",\"procedure\":\"%s\",\"item\":\"%s\",\"provider\":\"%s\",\"staff\":\"S-1\"}",
+             str(m, "addressee_no"), str(m, "procedure"), str(m, "item"), str(m, "moved_from"));
+    cJSON_Delete(j);
+    CHECK_INT(sim_world_stats_get(t->w)->events, 0);   /* nothing has run yet */
+    CHECK_INT(call(t, "POST", "/connect/v1/inquiries", req, NULL), 202);
+    run_to(t, 60 * SIM_SEC);
+    CHECK_INT(call(t, "GET", "/connect/v1/inquiries/Q00000001", NULL, &j), 200);
+    CHECK_STR(str(j, "outcome"), "ok");
+    const cJSON *p = cJSON_GetObjectItem(j, "payload");
+    CHECK_STR(str(p, "fixture"), "connect");
+    CHECK_INT(cJSON_GetObjectItem(p, "tax_year")->valueint, 2017);
+    cJSON_Delete(j);
+}
+
+static void fixtures_count_new_residents(twin *t)
+{
+    cJSON *j;
+    CHECK_INT(call(t, "GET", "/connect/v1/fixtures", NULL, &j), 200);
+    const cJSON *r = cJSON_GetObjectItem(j, "addressees");
+    int residents = cJSON_GetObjectItem(r, "residents")->valueint, others = cJSON_GetObjectItem(r, "others")->valueint;
+    CHECK(others > 0);
+    cJSON_Delete(j);
+    CHECK_INT(call(t, "POST", "/connect/v1/addressees", "{}", NULL), 201);
+    CHECK_INT(call(t, "POST", "/connect/v1/addressees", "{}", NULL), 201);
+    CHECK_INT(call(t, "GET", "/connect/v1/fixtures", NULL, &j), 200);
+    r = cJSON_GetObjectItem(j, "addressees");
+    CHECK_INT(cJSON_GetObjectItem(r, "residents")->valueint, residents + 2);
+    CHECK_INT(cJSON_GetObjectItem(r, "others")->valueint, others);
+    cJSON_Delete(j);
+}
+
+static const cJSON *named(const cJSON *list, const char *key, const char *value)
+{
+    const cJSON *x;
+    cJSON_ArrayForEach(x, list) if (str(x, key) && strcmp(str(x, key), value) == 0) return x;
+    return NULL;
+}
+
+static void code_lists_say_what_is_here(twin *t)
+{
+    cJSON *j;
+    CHECK_INT(call(t, "GET", "/connect/v1/code-lists", NULL, &j), 200);
+    const cJSON *agencies = cJSON_GetObjectItem(j, "agencies");
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(named(agencies, "name", "pension"), "in_network")));
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItem(named(agencies, "name", "employment"), "in_network")));
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItem(named(cJSON_GetObjectItem(j, "items"), "holder", "employment"), "in_network")));
+    const cJSON *x;
+    int absent = 0;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "procedures")) {
+        CHECK(str(x, "inquirer") != NULL);
+        bool here = strcmp(str(x, "provider"), "employment") != 0 && strcmp(str(x, "provider"), "health_insurance") != 0;
+        CHECK(cJSON_IsBool(cJSON_GetObjectItem(x, "in_network")) && cJSON_IsTrue(cJSON_GetObjectItem(x, "in_network")) == here);
+        absent += !here;
+    }
+    CHECK(absent > 0);
+    /* the procedures of others, as listed, are refused with procedure not_permitted */
+    const cJSON *other = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "procedures_of_others"), 0);
+    CHECK(other && str(other, "inquirer") && strcmp(str(other, "inquirer"), "lg") != 0);
+    char req[400];
+    snprintf(req, sizeof req, "{\"addressee_no\":\"000000000000006\",\"procedure\":\"%s\",\"item\":\"TM00000000000002\","
+             "\"provider\":\"401307\",\"staff\":\"S-1\"}", str(other, "id"));
+    cJSON_Delete(j);
+    CHECK_INT(call(t, "POST", "/connect/v1/inquiries", req, &j), 422);
+    CHECK(has_error(j, "procedure", "not_permitted"));
+    cJSON_Delete(j);
+}
+
+static void provisions_from_range(twin *t)
+{
+    cJSON *j;
+    CHECK_INT(call_query(t, "GET", "/connect/v1/provisions", "{\"limit\":\"1000\"}", NULL, &j), 200);
+    int next = cJSON_GetObjectItem(j, "next")->valueint;
+    CHECK(next > 0);
+    cJSON_Delete(j);
+    char q[64];
+    snprintf(q, sizeof q, "{\"from\":\"%d\"}", next);   /* the end: nothing new, not an error */
+    CHECK_INT(call_query(t, "GET", "/connect/v1/provisions", q, NULL, &j), 200);
+    CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "provisions")), 0);
+    cJSON_Delete(j);
+    snprintf(q, sizeof q, "{\"from\":\"%d\"}", next + 1);
+    CHECK_INT(call_query(t, "GET", "/connect/v1/provisions", q, NULL, &j), 422);
+    CHECK(has_error(j, "from", "range"));
+    cJSON_Delete(j);
+}
+
+static void paths_of_their_own(twin *t)
+{
+    static const char *const paths[] = {"/connect/v1/bulk/inquiries", "/connect/v1/bulk/replicas", "/connect/v1/replicas/partial"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        cJSON *j;
+        CHECK_INT(call(t, "GET", paths[i], NULL, &j), 405);
+        CHECK_STR(str(j, "code"), "method_not_allowed");
+        CHECK(strstr(str(j, "error"), "allowed: POST") != NULL);
+        cJSON_Delete(j);
+    }
+    CHECK_INT(call(t, "GET", "/connect/v1/bulk/B00000099", NULL, NULL), 404);
+    CHECK_INT(call(t, "GET", "/connect/v1/replicas/271004-1-0", NULL, NULL), 200);
+}
+
+static void query_parameters(twin *t)
+{
+    cJSON *j;
+    CHECK_INT(call_query(t, "GET", "/connect/v1/provisions", "{\"from\":\"0\",\"colour\":\"blue\"}", NULL, &j), 422);
+    CHECK(has_error(j, "colour", "unknown_field"));
+    CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "errors")), 1);
+    cJSON_Delete(j);
+    CHECK_INT(call_query(t, "GET", "/connect/v1/provisions", "{\"from\":[\"0\",\"1\"]}", NULL, &j), 422);
+    CHECK(has_error(j, "from", "duplicate_field"));
+    cJSON_Delete(j);
+    CHECK_INT(call_query(t, "GET", "/connect/v1/fixtures", "{\"x\":\"1\"}", NULL, &j), 422);
+    CHECK(has_error(j, "x", "unknown_field"));
+    cJSON_Delete(j);
+    CHECK_INT(call_query(t, "POST", "/connect/v1/addressees", "{\"dry_run\":\"1\"}", "{}", NULL), 422);
+    CHECK_INT(call_query(t, "GET", "/connect/v1/provisions", "{\"from\":\"0\",\"limit\":\"2\"}", NULL, NULL), 200);
+}
+
+int main(void)
+{
+    twin t;
+    if (open_twin(&t) < 0) return 1;
+    first_request_sees_fixture(&t);
+    fixtures_count_new_residents(&t);
+    code_lists_say_what_is_here(&t);
+    provisions_from_range(&t);
+    paths_of_their_own(&t);
+    query_parameters(&t);
+    close_twin(&t);
+    CHECK_DONE();
+}
