@@ -60,6 +60,16 @@ expect_json "$S" . '.end_reason == "session_end" and .interrupted == false and .
 expect_json "$S" .connection_test \
     '.mode == "live" and .verdict == "complete" and .never_exercised == [] and .never_succeeded == [] and (.required | length > 0 and all(.exercised and .succeeded))' \
     "required operations: all exercised and seen to succeed"
+expect_json "$S" .connection_test.test_cases '.verdict == "all_pass" and .fail == 0 and .not_run == 0 and .pass >= 13' \
+    "the test cases: all passed"
+E="$OUT/connect_evidence.json"
+expect_json "$E" . '.lg == "271004" and .trace_hash != "" and .test_cases.verdict == "all_pass" and (.test_cases.declaration.items | index("TM00000000000001") != null)' \
+    "the evidence bundle: all pass, with the declaration and the trace hash"
+expect_json "$E" '[.test_cases.cases[] | select(.status == "pass")]' \
+    'all(.purpose_ja != "" and .expected_en != "" and (.evidence | length >= 1) and (((.evidence[0].at // "") | test("^2017-")) or .evidence[0].wall_ms != null))' \
+    "every passed case carries its texts and its evidence with the simulated time (the wall clock's for a 429)"
+expect_match "$OUT/connect_evidence.html" '<h3>Test cases / 試験項目</h3>'
+expect_match "$OUT/report.html" 'CT-05.local_tax_assessment'
 expect_trace_hash "$OUT"
 live=$(trace_hash "$OUT")
 "$PY" tests/connect/verify.py "$OUT" --complete || fail "the conformance report does not match what the client did"
@@ -79,6 +89,8 @@ expect_json "$R" .trace_hash ". == \"$live\"" "the replay gives the live session
 expect_json "$R" .connection_test '.mode == "replay" and (.replay | .requests >= 1 and .different_answers == 0 and .same_answers == .requests)' \
     "replay: every request answered as recorded"
 expect_json "$R" .end_reason '. == "session_end"' "the replay ends where the session did"
+expect_same_json "$S" "$R" '[.connection_test.test_cases.cases[] | [.id, .status, .evidence]]' \
+    "the replay judges every test case as the session did, on the same evidence"
 # another run is refused, with the command to use
 expect_exit 2 run $T -q --seed 2 --replay-session "$OUT/connect_session.jsonl"
 expect_match "$TMP/err" 'differ from the recorded run; replay with: renkei run topologies/small.lua scripts/connect/vendor_plain.lua --seed 1'

@@ -9,7 +9,8 @@
  *     listed, so that procedure not_permitted can be triggered from the reference alone;
  *   - from past the end of the provision records is 422 range;
  *   - GET bulk/inquiries and GET replicas/partial are 405 (the paths exist), not ids;
- *   - a query parameter an operation does not take, or one given twice, is refused (422). */
+ *   - a query parameter an operation does not take, or one given twice, is refused (422).
+ * And the test-case catalogue (GET cases): declarations, pass, fail and not run with evidence. */
 #include "check.h"
 #include "connect_twin.h"
 
@@ -151,6 +152,67 @@ static void query_parameters(twin *t)
     CHECK_INT(call_query(t, "GET", "/connect/v1/provisions", "{\"from\":\"0\",\"limit\":\"2\"}", NULL, NULL), 200);
 }
 
+/* The case of this id in GET cases, or NULL. */
+static const cJSON *case_named(const cJSON *cases, const char *id) { return named(cJSON_GetObjectItem(cases, "cases"), "id", id); }
+
+/* The test-case catalogue: bad declarations refused with their field and rule; a declared
+ * item whose registration was refused fails with that request as its evidence, one never
+ * tried is not run, one done passes with the request and the fetch that saw it done. */
+static void test_cases(twin *t)
+{
+    cJSON *j;
+    CHECK_INT(call(t, "POST", "/connect/v1/declaration", "{\"items\":[\"TM99000000000013\",\"TM00000000000001\",\"TM00000000000001\"],"
+                   "\"procedures\":[\"no_such\",\"pension_contribution_exemption\",\"nhi_enrolment\"]}", &j), 422);
+    CHECK(has_error(j, "items[0]", "not_held"));
+    CHECK(has_error(j, "items[2]", "duplicate"));
+    CHECK(has_error(j, "procedures[0]", "code_list"));
+    CHECK(has_error(j, "procedures[1]", "not_permitted"));
+    CHECK(has_error(j, "procedures[2]", "unknown"));   /* health_insurance is not in small.lua */
+    cJSON_Delete(j);
+    CHECK_INT(call(t, "POST", "/connect/v1/declaration", "{\"procedures\":[]}", &j), 422);
+    CHECK(has_error(j, "items", "required"));
+    cJSON_Delete(j);
+    CHECK_INT(call(t, "GET", "/connect/v1/cases", NULL, &j), 200);
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "declaration")));
+    CHECK_STR(str(case_named(j, "CT-00"), "status"), "fail");   /* the refused declarations */
+    cJSON_Delete(j);
+    CHECK_INT(call(t, "POST", "/connect/v1/declaration", "{\"items\":[\"TM00000000000001\",\"TM00000000000002\"],"
+                   "\"procedures\":[\"child_allowance\"]}", NULL), 200);
+    CHECK_INT(call(t, "POST", "/connect/v1/declaration", "{\"items\":[\"TM00000000000001\"]}", &j), 422);
+    CHECK(has_error(j, "body", "already_declared"));
+    cJSON_Delete(j);
+    CHECK_INT(call(t, "POST", "/connect/v1/replicas", "{\"record_id\":\"CASE-1\",\"addressee_no\":\"000000000000012\","
+                   "\"item\":\"TM00000000000001\",\"schema_version\":1,\"pub_start\":\"2017-11-13\",\"payload\":{\"a\":1}}", &j), 202);
+    char rid[16];
+    snprintf(rid, sizeof rid, "%s", str(j, "request_id"));
+    cJSON_Delete(j);
+    CHECK_INT(call(t, "POST", "/connect/v1/replicas", "{\"record_id\":\"CASE-2\",\"addressee_no\":\"000000000000012\","
+                   "\"item\":\"TM00000000000002\",\"schema_version\":1,\"pub_start\":\"2017-02-30\",\"payload\":{\"a\":1}}", NULL), 422);
+    run_to(t, 180 * SIM_SEC);
+    char path[64];
+    snprintf(path, sizeof path, "/connect/v1/requests/%s", rid);
+    CHECK_INT(call(t, "GET", path, NULL, NULL), 200);
+    CHECK_INT(call(t, "GET", "/connect/v1/cases", NULL, &j), 200);
+    CHECK_STR(str(case_named(j, "CT-00"), "status"), "pass");
+    const cJSON *ok = case_named(j, "CT-03.TM00000000000001"), *bad = case_named(j, "CT-03.TM00000000000002");
+    CHECK_STR(str(ok, "status"), "pass");
+    CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(ok, "evidence")), 2);   /* accepted, then seen done */
+    const cJSON *seen = cJSON_GetArrayItem(cJSON_GetObjectItem(ok, "evidence"), 1);
+    CHECK_STR(str(cJSON_GetObjectItem(seen, "request"), "path"), path);
+    CHECK(strstr(str(cJSON_GetObjectItem(seen, "answer"), "body"), "\"outcome\":\"ok\"") != NULL);
+    CHECK(str(seen, "at") != NULL);
+    CHECK_STR(str(bad, "status"), "fail");
+    const cJSON *why = cJSON_GetArrayItem(cJSON_GetObjectItem(bad, "evidence"), 0);
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(why, "answer"), "status")->valueint, 422);
+    CHECK(strstr(str(cJSON_GetObjectItem(why, "request"), "body"), "CASE-2") != NULL);
+    CHECK_STR(str(case_named(j, "CT-05.child_allowance"), "status"), "not_run");
+    CHECK_STR(str(case_named(j, "CT-11"), "status"), "not_applicable");
+    CHECK(case_named(j, "CT-05.local_tax_assessment") == NULL);   /* not declared */
+    CHECK(str(case_named(j, "CT-01"), "purpose_ja") != NULL);
+    CHECK_STR(str(j, "verdict"), "not_passed");
+    cJSON_Delete(j);
+}
+
 int main(void)
 {
     twin t;
@@ -161,6 +223,9 @@ int main(void)
     provisions_from_range(&t);
     paths_of_their_own(&t);
     query_parameters(&t);
+    close_twin(&t);
+    if (open_twin(&t) < 0) return 1;
+    test_cases(&t);
     close_twin(&t);
     CHECK_DONE();
 }

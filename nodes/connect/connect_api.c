@@ -17,7 +17,7 @@ static const char *const op_names[OP_COUNT] = {
     "code_acquisition", "replica_registration", "replica_update", "inquiry", "result_fetch",
     "provision_fetch", "bulk_inquiry", "bulk_replica", "bulk_result", "request_status",
     "replica_read", "addressee_new", "addressee_read", "code_lists", "fixtures", "session",
-    "session_end", "conformance", "unknown"};
+    "session_end", "conformance", "declaration", "cases", "unknown"};
 
 const char *connect_op_name(connect_op op) { return op < OP_COUNT ? op_names[op] : "unknown"; }
 
@@ -276,6 +276,8 @@ static const struct route {
     {"session", SIM_HTTP_GET, OP_SESSION},
     {"session/end", SIM_HTTP_POST, OP_SESSION_END},
     {"conformance", SIM_HTTP_GET, OP_CONFORMANCE},
+    {"declaration", SIM_HTTP_POST, OP_DECLARATION},
+    {"cases", SIM_HTTP_GET, OP_CASES},
     {"code-lists", SIM_HTTP_GET, OP_CODE_LISTS},
     {"fixtures", SIM_HTTP_GET, OP_FIXTURES},
     {"addressees", SIM_HTTP_POST, OP_ADDRESSEE_NEW},
@@ -391,16 +393,17 @@ static bool query_allowed(connect_op op, const connect_call *call, connect_answe
 static bool needs_tenant(connect_op op)
 {
     return op != OP_SESSION && op != OP_SESSION_END && op != OP_CONFORMANCE && op != OP_CODE_LISTS &&
-           op != OP_FIXTURES;
+           op != OP_FIXTURES && op != OP_DECLARATION && op != OP_CASES;
 }
 
-void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a)
+static void dispatch(node_connect *c, connect_call *call, connect_answer *a, const char **argp)
 {
     const char *arg;
     unsigned allowed;
     connect_op op = route(call->method, call->path, &arg, &allowed);
+    *argp = arg;
     a->op = op;
-    a->compare = op != OP_CONFORMANCE;   /* the report holds wall-clock latencies */
+    a->compare = op != OP_CONFORMANCE && op != OP_CASES;   /* wall-clock latencies, and times of 429s */
     char why[160];
     if (op == OP_UNKNOWN) {
         if (allowed) {
@@ -440,7 +443,16 @@ void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a)
     case OP_SESSION: connect_op_session(c, a); break;
     case OP_SESSION_END: connect_op_session_end(c, call, a); break;
     case OP_CONFORMANCE: connect_answer_json(a, 200, connect_report_json(c)); break;
+    case OP_DECLARATION: connect_op_declare(c, call, a); break;
+    case OP_CASES: connect_answer_json(a, 200, connect_cases_json(c, true)); break;
     default: connect_answer_error(a, 404, "not_found", "no such operation"); break;
     }
     if (!a->json && !a->text) connect_answer_error(a, 500, "internal", "out of memory");
+}
+
+void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a)
+{
+    const char *arg = NULL;
+    dispatch(c, call, a, &arg);
+    connect_cases_observe(c, call, arg, a);   /* the test cases see every answer */
 }

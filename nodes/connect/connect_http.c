@@ -163,6 +163,7 @@ static void h_api(sim_http_req *r, void *ud)
     uint64_t events = 0;
     cJSON *query = NULL;
     char bad_param[64], why[300];
+    double wall_ms = round((double)(t0 - c->rep.wall_start_ns) / 1e4) / 100;   /* as the log has it */
     if (!rate_allow(c, client, t0, &retry_ms)) {
         connect_answer_error(&a, 429, "rate_limited", "more than %g requests a second from %s: retry after %.0f ms",
                              c->rate, client, ceil(retry_ms));
@@ -191,7 +192,8 @@ static void h_api(sim_http_req *r, void *ud)
         entered = sim_world_now(c->w);
         events = sim_world_stats_get(c->w)->events;
         query = query_object(r);
-        connect_call call = {.method = method, .path = path, .body = req_body, .body_len = body_len, .query = query};
+        connect_call call = {.method = method, .path = path, .body = req_body, .body_len = body_len, .query = query,
+                             .client = client, .wall_ms = wall_ms};
         connect_api_handle(c, &call, &a);
     }
     size_t len = 0;
@@ -201,6 +203,7 @@ static void h_api(sim_http_req *r, void *ud)
     if (text) sim_http_respond(r, a.status, ctype, text, len);
     else sim_http_respond_error(r, 500, "out of memory");
     connect_report_request(&c->rep, a.op, a.status, a.json, (double)(sim_http_wall_ns() - t0) / 1e6);
+    if (refused) connect_cases_refused(c, client, wall_ms, a.status, ceil(retry_ms));
     if (c->log && refused && c->refusals_logged >= REFUSALS_LOGGED) {
         count_unlogged(c, a.op, a.status, refused);
     } else if (c->log) {
@@ -216,7 +219,7 @@ static void h_api(sim_http_req *r, void *ud)
             cJSON_AddStringToObject(o, "t", at);
             cJSON_AddNumberToObject(o, "events", (double)events);
         }
-        cJSON_AddNumberToObject(o, "wall_ms", round((double)(t0 - c->rep.wall_start_ns) / 1e4) / 100);
+        cJSON_AddNumberToObject(o, "wall_ms", wall_ms);
         cJSON_AddStringToObject(o, "client", client);
         cJSON_AddStringToObject(o, "method", connect_method_name(method));
         cJSON_AddStringToObject(o, "path", path);
@@ -229,6 +232,7 @@ static void h_api(sim_http_req *r, void *ud)
         cJSON_AddStringToObject(o, "op", connect_op_name(a.op));
         if (refused) {
             cJSON_AddStringToObject(o, "refused", refused);
+            if (a.status == 429) cJSON_AddNumberToObject(o, "retry_after_ms", ceil(retry_ms));
         } else {
             char digest[33];
             connect_digest(text ? text : "", text ? len : 0, digest);

@@ -43,7 +43,7 @@ typedef enum connect_op {
     OP_CODE_ACQUISITION, OP_REPLICA_REGISTRATION, OP_REPLICA_UPDATE, OP_INQUIRY, OP_RESULT_FETCH,
     OP_PROVISION_FETCH, OP_BULK_INQUIRY, OP_BULK_REPLICA, OP_BULK_RESULT, OP_REQUEST_STATUS,
     OP_REPLICA_READ, OP_ADDRESSEE_NEW, OP_ADDRESSEE_READ, OP_CODE_LISTS, OP_FIXTURES, OP_SESSION,
-    OP_SESSION_END, OP_CONFORMANCE, OP_UNKNOWN, OP_COUNT
+    OP_SESSION_END, OP_CONFORMANCE, OP_DECLARATION, OP_CASES, OP_UNKNOWN, OP_COUNT
 } connect_op;
 
 const char *connect_op_name(connect_op op);
@@ -66,12 +66,15 @@ typedef struct connect_req {
     flow_error outcome;
     uint64_t serial_no;
     char *payload;              /* inquiries: what was provided, decrypted (JSON text) */
+    cJSON *step;                /* the request that started it, as evidence (connect_cases.c) */
+    bool judged;                /* its test case was judged when it was first seen done */
 } connect_req;
 
 typedef struct connect_bulk {
     char id[CONNECT_ID_LEN];
     connect_op op;              /* OP_BULK_INQUIRY or OP_BULK_REPLICA */
     size_t first, n;            /* its lines are requests first .. first + n - 1 */
+    cJSON *step;                /* the request that sent it, as evidence */
 } connect_bulk;
 
 typedef struct latency_set {
@@ -129,6 +132,8 @@ typedef struct refusal_count {
     uint64_t count;
 } refusal_count;
 
+typedef struct connect_cases connect_cases;
+
 struct node_connect {
     sim_world *w;
     domain *d;
@@ -161,6 +166,7 @@ struct node_connect {
     /* replay */
     bool replaying;
     connect_report rep;
+    connect_cases *cases;       /* the test-case catalogue (connect_cases.c) */
 };
 
 node_connect *connect_of(sim_world *w);
@@ -185,6 +191,8 @@ typedef struct connect_call {
      * name given more than once, null for a value that would not decode; NULL: none. The
      * session log records it as it is, so that a replay sees the same query. */
     const cJSON *query;
+    const char *client;         /* the client's address, NULL when none (tests) */
+    double wall_ms;             /* when it came, as the session log records it; < 0: unknown */
 } connect_call;
 
 typedef struct connect_answer {
@@ -275,6 +283,23 @@ void connect_format_addressee(uint64_t a, char out[ADDRESSEE_DIGITS + 1]);
 /* Record ids and staff ids: these characters (and the words for them, for messages). */
 extern const char CONNECT_ID_CHARS[], CONNECT_ID_CHARS_TEXT[];
 void connect_format_date(sim_time_t t, char out[16]);
+
+/* The test-case catalogue (connect/connect_cases.c). */
+int  connect_cases_create(node_connect *c);
+void connect_cases_free(node_connect *c);
+/* Every request the API answered, in order (not the catalogue's own reads). */
+void connect_cases_observe(node_connect *c, const connect_call *call, const char *arg, const connect_answer *a);
+/* A request refused before the API (rate limit, token...): wall_ms as the session log has it. */
+void connect_cases_refused(node_connect *c, const char *client, double wall_ms, int status, double retry_ms);
+void connect_op_declare(node_connect *c, const connect_call *call, connect_answer *a);
+/* {declaration, cases: [{id, title_ja, title_en, status, evidence...}], pass, fail, not_run,
+ * not_applicable, verdict}; texts: each case's purpose, preconditions, steps and expected result. */
+cJSON *connect_cases_json(node_connect *c, bool texts);
+
+/* HTML (connect/connect_report.c, connect/connect_evidence.c): text escaped; the test cases as a
+ * table (full: each case's texts and its evidence's requests and answers, for the bundle). */
+void connect_put_escaped(FILE *f, const char *s);
+void connect_cases_html(FILE *f, const cJSON *cases, bool full);
 
 /* The first 16 bytes of the SHA-256 of an answer, in hex: what the replay compares. */
 void connect_digest(const char *text, size_t len, char out[33]);

@@ -117,6 +117,13 @@ def main(base, token, out_dir):
     check(len(moved) >= 3, f"fixtures: {fx}")
     residents = [m["addressee_no"] for m in moved]
 
+    # --- the declaration: what this system handles fixes the test cases ------------------------
+    refused(api, "POST", "declaration", {"items": ["TM99000000000013"], "procedures": ["no_such_procedure"]}, 422,
+            [("items[0]", "not_held"), ("procedures[0]", "code_list")])
+    _, decl = api.post("declaration", {"items": ["TM00000000000001", "TM99000000000005"],
+                                       "procedures": [moved[0]["procedure"]]}, expect=200)
+    check(decl["declared"] and decl["cases"] >= 15, f"declaration: {decl}")
+
     # --- code acquisition: a new person, no code until acquired -------------------------------
     _, new = api.post("addressees", {}, expect=201)
     person = new["addressee_no"]
@@ -196,6 +203,8 @@ def main(base, token, out_dir):
     check(all(json.loads(x)["outcome"] == "ok" for x in result.splitlines()), f"bulk replicas: {result}")
     _, got = api.get("replicas/BK-2", expect=200)
     check(got["payload"] == {"child_allowance_monthly": 10002}, f"BK-2: {got}")
+    _, q = api.post("replicas/partial", {"record_id": "BK-2", "payload": {"child_allowance_monthly": 15000}}, expect=202)
+    check(api.wait_done(q["request_id"])["outcome"] == "ok", "partial update of BK-2")
 
     # --- every validation error, from a crafted request: nothing changes ------------------------------
     _, before = api.get("session", expect=200)
@@ -324,6 +333,15 @@ def main(base, token, out_dir):
     slow_thread.join()
     check(slow.get("status") == 408, f"the slow sender: {slow}")
     tally["transport"] += 1
+
+    # --- the test cases: every one passed (or needs a disturbance this day did not bring) -----------
+    _, cases = api.get("cases", expect=200)
+    statuses = {c["id"]: c["status"] for c in cases["cases"]}
+    check(cases["verdict"] == "all_pass" and statuses["CT-03.TM99000000000005"] == "pass"
+          and statuses["CT-05." + moved[0]["procedure"]] == "pass" and statuses["CT-11"] == "not_applicable",
+          f"test cases: {statuses}")
+    check(all(c["evidence"] and c["evidence"][0]["answer"]["status"] for c in cases["cases"] if c["status"] == "pass"),
+          "every passed case has its evidence")
 
     # --- the conformance report so far, then the end ---------------------------------------------------
     _, rep = api.get("conformance", expect=200)
