@@ -69,6 +69,10 @@ expect_json "$E" '[.test_cases.cases[] | select(.status == "pass")]' \
     'all(.purpose_ja != "" and .expected_en != "" and (.evidence | length >= 1) and (((.evidence[0].at // "") | test("^2017-")) or .evidence[0].wall_ms != null))' \
     "every passed case carries its texts and its evidence with the simulated time (the wall clock's for a 429)"
 expect_match "$OUT/connect_evidence.html" '<h3>Test cases / 試験項目</h3>'
+# every case of the catalogue is in its reference
+for id in $(jq -r '.test_cases.cases[].id | sub("\\..*"; "")' "$E" | sort -u); do
+    expect_match docs/connect-cases.md "^\\| \`$id"
+done
 expect_match "$OUT/report.html" 'CT-05.local_tax_assessment'
 expect_trace_hash "$OUT"
 live=$(trace_hash "$OUT")

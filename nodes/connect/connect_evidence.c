@@ -63,16 +63,13 @@ void connect_cases_html(FILE *f, const cJSON *cases, bool full)
     const cJSON *decl = cJSON_GetObjectItem(cases, "declaration"), *x;
     fputs("<br>declaration / 申告: ", f);
     if (!cJSON_IsObject(decl)) fputs("none (POST declaration was not made)", f);
-    cJSON_ArrayForEach(x, cJSON_GetObjectItem(decl, "items"))
-    {
-        connect_put_escaped(f, cJSON_GetStringValue(x));
-        fputc(' ', f);
-    }
-    cJSON_ArrayForEach(x, cJSON_GetObjectItem(decl, "procedures"))
-    {
-        connect_put_escaped(f, cJSON_GetStringValue(x));
-        fputc(' ', f);
-    }
+    static const char *const declared[] = {"items", "procedures"};
+    for (size_t i = 0; i < 2; i++)
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(decl, declared[i]))
+        {
+            connect_put_escaped(f, cJSON_GetStringValue(x));
+            fputc(' ', f);
+        }
     fputs("</p>\n<table><tr><th>id</th><th>case / 試験項目</th><th>status</th><th>evidence / 証跡</th></tr>\n", f);
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(cases, "cases"))
