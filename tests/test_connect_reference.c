@@ -10,7 +10,8 @@
  *   - from past the end of the provision records is 422 range;
  *   - GET bulk/inquiries and GET replicas/partial are 405 (the paths exist), not ids;
  *   - a query parameter an operation does not take, or one given twice, is refused (422).
- * And the test-case catalogue (GET cases): declarations, pass, fail and not run with evidence. */
+ * And the test-case catalogue (GET cases): declarations, pass, fail and not run with evidence;
+ * the layouts per item and version (GET layouts); the other side (GET preview). */
 #include "check.h"
 #include "connect_twin.h"
 
@@ -45,7 +46,7 @@ static void first_request_sees_fixture(twin *t)
     CHECK_INT(call(t, "GET", "/connect/v1/inquiries/Q00000001", NULL, &j), 200);
     CHECK_STR(str(j, "outcome"), "ok");
     const cJSON *p = cJSON_GetObjectItem(j, "payload");
-    CHECK_STR(str(p, "fixture"), "connect");
+    CHECK_STR(str(p, "note"), "接続試験用の副本");   /* the fixture (vendor_plain.lua) */
     CHECK_INT(cJSON_GetObjectItem(p, "tax_year")->valueint, 2017);
     cJSON_Delete(j);
 }
@@ -152,6 +153,99 @@ static void query_parameters(twin *t)
     CHECK_INT(call_query(t, "GET", "/connect/v1/provisions", "{\"from\":\"0\",\"limit\":\"2\"}", NULL, NULL), 200);
 }
 
+/* The layouts (GET layouts): a payload that breaks its item's layout is refused naming each
+ * field and rule; version 2 is a layout change (new required fields); the replicas of the day
+ * before and the fixture pass the layouts they were made in. */
+static void layouts(twin *t)
+{
+    static const char *const head = "{\"record_id\":\"L-1\",\"addressee_no\":\"000000000000012\",\"item\":\"TM00000000000002\","
+                                    "\"pub_start\":\"2017-11-13\",";
+    char req[600];
+    cJSON *j;
+    snprintf(req, sizeof req, "%s\"schema_version\":1,\"payload\":{\"tax_year\":\"2017\",\"municipal_tax\":-1,\"item\":\"TM00000000000001\"}}", head);
+    CHECK_INT(call(t, "POST", "/connect/v1/replicas", req, &j), 422);
+    CHECK(has_error(j, "payload.tax_year", "type"));
+    CHECK(has_error(j, "payload.municipal_tax", "range"));
+    CHECK(has_error(j, "payload.item", "code_list"));
+    CHECK(has_error(j, "payload.taxable_income", "required"));
+    cJSON_Delete(j);
+    snprintf(req, sizeof req, "%s\"schema_version\":2,\"payload\":{\"tax_year\":2017,\"taxable_income\":1}}", head);
+    CHECK_INT(call(t, "POST", "/connect/v1/replicas", req, &j), 422);
+    CHECK(has_error(j, "payload.income_category", "required"));
+    CHECK(has_error(j, "payload.data_as_of", "required"));
+    cJSON_Delete(j);
+    snprintf(req, sizeof req, "%s\"schema_version\":2,\"payload\":{\"tax_year\":2017,\"taxable_income\":1,"
+             "\"income_category\":\"salary\",\"data_as_of\":\"2017-11-13\"}}", head);
+    CHECK_INT(call(t, "POST", "/connect/v1/replicas", req, NULL), 202);
+    CHECK_INT(call(t, "POST", "/connect/v1/replicas/partial", "{\"record_id\":\"L-1\",\"payload\":{\"income_category\":\"lottery\"}}", &j), 422);
+    CHECK(has_error(j, "payload.income_category", "code_list"));
+    cJSON_Delete(j);
+    /* a v1 record updated with a v2 field: not in its layout */
+    CHECK_INT(call(t, "POST", "/connect/v1/replicas/partial", "{\"record_id\":\"271004-12-1\",\"payload\":{\"income_category\":\"salary\"}}", &j), 422);
+    CHECK(has_error(j, "payload.income_category", "unknown_field"));
+    cJSON_Delete(j);
+    /* the replicas of the day before are registrable as they are: copies are accepted */
+    for (int n = 1; n <= 5; n++)
+        for (int k = 0; k < 2; k++) {
+            char path[64];
+            snprintf(path, sizeof path, "/connect/v1/replicas/271004-%d-%d", n, k);
+            CHECK_INT(call(t, "GET", path, NULL, &j), 200);
+            char *payload = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "payload"));
+            snprintf(req, sizeof req, "{\"record_id\":\"COPY-%d-%d\",\"addressee_no\":\"%s\",\"item\":\"%s\",\"schema_version\":1,"
+                     "\"pub_start\":\"2017-11-13\",\"payload\":%s}", n, k, str(j, "addressee_no"), str(j, "item"), payload);
+            cJSON_free(payload);
+            cJSON_Delete(j);
+            CHECK_INT(call(t, "POST", "/connect/v1/replicas", req, &j), 202);
+            cJSON_Delete(j);
+        }
+    CHECK_INT(call(t, "GET", "/connect/v1/layouts", NULL, &j), 200);
+    CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "versions")), 2);
+    cJSON_Delete(j);
+}
+
+/* The other side: what an inquirer would be provided now, without an inquiry. */
+static void preview(twin *t)
+{
+    cJSON *j, *stored;
+    CHECK_INT(call_query(t, "GET", "/connect/v1/preview", "{\"addressee_no\":\"000000000000012\",\"item\":\"TM00000000000002\"}", NULL, &j), 200);
+    CHECK_STR(str(j, "outcome"), "ok");
+    CHECK_STR(str(j, "record_id"), "271004-12-1");
+    CHECK_INT(call(t, "GET", "/connect/v1/replicas/271004-12-1", NULL, &stored), 200);
+    CHECK(cJSON_Compare(cJSON_GetObjectItem(j, "payload"), cJSON_GetObjectItem(stored, "payload"), true));
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(j, "procedures")) > 0);   /* local_tax_assessment, ... */
+    cJSON_Delete(stored);
+    cJSON_Delete(j);
+    /* a newer publication is what is provided from its first day */
+    CHECK_INT(call(t, "POST", "/connect/v1/replicas", "{\"record_id\":\"P-1\",\"addressee_no\":\"000000000000012\","
+                   "\"item\":\"TM00000000000002\",\"schema_version\":1,\"pub_start\":\"2017-11-13\","
+                   "\"payload\":{\"tax_year\":2017,\"taxable_income\":42}}", NULL), 202);
+    run_to(t, 240 * SIM_SEC);
+    CHECK_INT(call_query(t, "GET", "/connect/v1/preview", "{\"addressee_no\":\"000000000000012\",\"item\":\"TM00000000000002\"}", NULL, &j), 200);
+    CHECK_STR(str(j, "record_id"), "P-1");
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "payload"), "taxable_income")->valueint, 42);
+    cJSON_Delete(j);
+    CHECK_INT(call_query(t, "GET", "/connect/v1/preview", "{\"addressee_no\":\"000000000000012\",\"item\":\"TM99000000000005\"}", NULL, &j), 200);
+    CHECK_STR(str(j, "outcome"), "not_found");
+    cJSON_Delete(j);
+    char who[32], q[128];
+    CHECK_INT(call(t, "POST", "/connect/v1/addressees", "{}", &j), 201);
+    snprintf(who, sizeof who, "%s", str(j, "addressee_no"));
+    cJSON_Delete(j);
+    snprintf(q, sizeof q, "{\"addressee_no\":\"%s\",\"item\":\"TM00000000000001\"}", who);
+    CHECK_INT(call_query(t, "GET", "/connect/v1/preview", q, NULL, &j), 200);
+    CHECK_STR(str(j, "outcome"), "no_code");
+    cJSON_Delete(j);
+    CHECK_INT(call_query(t, "GET", "/connect/v1/preview", "{\"addressee_no\":\"12\"}", NULL, &j), 422);
+    CHECK(has_error(j, "addressee_no", "length"));
+    CHECK(has_error(j, "item", "required"));
+    cJSON_Delete(j);
+    char ha[65], hb[65];   /* previews change nothing, not even the trace */
+    CHECK_INT(sim_world_trace_hash(t->w, ha), 0);
+    CHECK_INT(call_query(t, "GET", "/connect/v1/preview", "{\"addressee_no\":\"000000000000012\",\"item\":\"TM00000000000002\"}", NULL, NULL), 200);
+    CHECK_INT(sim_world_trace_hash(t->w, hb), 0);
+    CHECK_STR(ha, hb);
+}
+
 /* The case of this id in GET cases, or NULL. */
 static const cJSON *case_named(const cJSON *cases, const char *id) { return named(cJSON_GetObjectItem(cases, "cases"), "id", id); }
 
@@ -182,7 +276,7 @@ static void test_cases(twin *t)
     CHECK(has_error(j, "body", "already_declared"));
     cJSON_Delete(j);
     CHECK_INT(call(t, "POST", "/connect/v1/replicas", "{\"record_id\":\"CASE-1\",\"addressee_no\":\"000000000000012\","
-                   "\"item\":\"TM00000000000001\",\"schema_version\":1,\"pub_start\":\"2017-11-13\",\"payload\":{\"a\":1}}", &j), 202);
+                   "\"item\":\"TM00000000000001\",\"schema_version\":1,\"pub_start\":\"2017-11-13\",\"payload\":{\"household_size\":1}}", &j), 202);
     char rid[16];
     snprintf(rid, sizeof rid, "%s", str(j, "request_id"));
     cJSON_Delete(j);
@@ -226,6 +320,8 @@ int main(void)
     close_twin(&t);
     if (open_twin(&t) < 0) return 1;
     test_cases(&t);
+    layouts(&t);
+    preview(&t);
     close_twin(&t);
     CHECK_DONE();
 }

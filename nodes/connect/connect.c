@@ -230,6 +230,8 @@ int connect_open_lua(lua_State *L)
 {
     lua_pushcfunction(L, l_connected);
     lua_setglobal(L, "connected");
+    lua_pushcfunction(L, connect_lua_layout_example);
+    lua_setglobal(L, "layout_example");
     return 0;
 }
 

@@ -17,7 +17,7 @@ static const char *const op_names[OP_COUNT] = {
     "code_acquisition", "replica_registration", "replica_update", "inquiry", "result_fetch",
     "provision_fetch", "bulk_inquiry", "bulk_replica", "bulk_result", "request_status",
     "replica_read", "addressee_new", "addressee_read", "code_lists", "fixtures", "session",
-    "session_end", "conformance", "declaration", "cases", "unknown"};
+    "session_end", "conformance", "declaration", "cases", "layouts", "preview", "unknown"};
 
 const char *connect_op_name(connect_op op) { return op < OP_COUNT ? op_names[op] : "unknown"; }
 
@@ -139,6 +139,19 @@ sqlite3_stmt *connect_stored_record(node_connect *c, const char *record_id)
     sqlite3_bind_text(st, 2, record_id, -1, SQLITE_TRANSIENT);
     if (sim_store_read(t->store, st) == 1) return st;
     return NULL;
+}
+
+/* The layout version of a record: the flows and the provision database carry none (the
+ * simulated store keeps 1), so the connection test remembers the version of each record
+ * registered in the session, the latest registration that was not refused by the network. */
+int connect_record_schema(node_connect *c, const char *record_id, int stored)
+{
+    for (size_t i = c->nreqs; i-- > 0;) {
+        const connect_req *q = &c->reqs[i];
+        if (q->op == OP_REPLICA_REGISTRATION && strcmp(q->record_id, record_id) == 0 && (!q->done || q->outcome == FLOW_OK))
+            return q->schema;
+    }
+    return stored;
 }
 
 const char *connect_body_label(const body *b) { return b ? b->code : "?"; }
@@ -278,6 +291,8 @@ static const struct route {
     {"conformance", SIM_HTTP_GET, OP_CONFORMANCE},
     {"declaration", SIM_HTTP_POST, OP_DECLARATION},
     {"cases", SIM_HTTP_GET, OP_CASES},
+    {"layouts", SIM_HTTP_GET, OP_LAYOUTS},
+    {"preview", SIM_HTTP_GET, OP_PREVIEW},
     {"code-lists", SIM_HTTP_GET, OP_CODE_LISTS},
     {"fixtures", SIM_HTTP_GET, OP_FIXTURES},
     {"addressees", SIM_HTTP_POST, OP_ADDRESSEE_NEW},
@@ -362,8 +377,9 @@ unsigned connect_method_of(const char *name)
 static bool query_allowed(connect_op op, const connect_call *call, connect_answer *a)
 {
     static const char *const provisions[] = {"from", "limit", NULL};
+    static const char *const preview[] = {"addressee_no", "item", NULL};
     static const char *const none[] = {NULL};
-    const char *const *takes = op == OP_PROVISION_FETCH ? provisions : none;
+    const char *const *takes = op == OP_PROVISION_FETCH ? provisions : op == OP_PREVIEW ? preview : none;
     if (!call->query || !call->query->child) return true;
     char list[64] = "";
     size_t n = 0;
@@ -393,7 +409,7 @@ static bool query_allowed(connect_op op, const connect_call *call, connect_answe
 static bool needs_tenant(connect_op op)
 {
     return op != OP_SESSION && op != OP_SESSION_END && op != OP_CONFORMANCE && op != OP_CODE_LISTS &&
-           op != OP_FIXTURES && op != OP_DECLARATION && op != OP_CASES;
+           op != OP_FIXTURES && op != OP_DECLARATION && op != OP_CASES && op != OP_LAYOUTS;
 }
 
 static void dispatch(node_connect *c, connect_call *call, connect_answer *a, const char **argp)
@@ -445,6 +461,8 @@ static void dispatch(node_connect *c, connect_call *call, connect_answer *a, con
     case OP_CONFORMANCE: connect_answer_json(a, 200, connect_report_json(c)); break;
     case OP_DECLARATION: connect_op_declare(c, call, a); break;
     case OP_CASES: connect_answer_json(a, 200, connect_cases_json(c, true)); break;
+    case OP_LAYOUTS: connect_answer_json(a, 200, connect_layouts_json()); break;
+    case OP_PREVIEW: connect_op_preview(c, call, a); break;
     default: connect_answer_error(a, 404, "not_found", "no such operation"); break;
     }
     if (!a->json && !a->text) connect_answer_error(a, 500, "internal", "out of memory");

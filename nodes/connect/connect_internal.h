@@ -37,13 +37,14 @@ enum {
     FE_LISTED = 1000,           /* problems listed in one answer (all are counted) */
     ERROR_GROUPS_MAX = 256,     /* error groups in the report, before fields are folded into "*" */
     PAGE_MAX = 1000,            /* provision records per page */
+    CONNECT_LAYOUT_VERSIONS = 2,    /* the layouts' versions: 1 .. this (connect_layouts.c) */
 };
 
 typedef enum connect_op {
     OP_CODE_ACQUISITION, OP_REPLICA_REGISTRATION, OP_REPLICA_UPDATE, OP_INQUIRY, OP_RESULT_FETCH,
     OP_PROVISION_FETCH, OP_BULK_INQUIRY, OP_BULK_REPLICA, OP_BULK_RESULT, OP_REQUEST_STATUS,
     OP_REPLICA_READ, OP_ADDRESSEE_NEW, OP_ADDRESSEE_READ, OP_CODE_LISTS, OP_FIXTURES, OP_SESSION,
-    OP_SESSION_END, OP_CONFORMANCE, OP_DECLARATION, OP_CASES, OP_UNKNOWN, OP_COUNT
+    OP_SESSION_END, OP_CONFORMANCE, OP_DECLARATION, OP_CASES, OP_LAYOUTS, OP_PREVIEW, OP_UNKNOWN, OP_COUNT
 } connect_op;
 
 const char *connect_op_name(connect_op op);
@@ -59,6 +60,7 @@ typedef struct connect_req {
     uint32_t provider;          /* node of the body asked */
     char record_id[RECORD_ID_MAX + 1];
     sim_time_t pub_start;       /* registrations: what an update sent meanwhile is checked against */
+    int schema;                 /* registrations: the layout version */
     char staff[STAFF_MAX + 1];
     sim_time_t accepted_at, ended_at;
     uint64_t accepted_wall_ns, ended_wall_ns;   /* HTTP-layer bookkeeping only */
@@ -226,6 +228,8 @@ const connect_req *connect_pending(node_connect *c, connect_op op, uint64_t addr
 /* The stored record, the statement left on its row (addressee_no, item, schema, pub_start,
  * pub_end, payload; the caller resets it), or NULL when there is none. */
 sqlite3_stmt *connect_stored_record(node_connect *c, const char *record_id);
+/* The layout version of a record (the session's registrations remember theirs; else stored). */
+int connect_record_schema(node_connect *c, const char *record_id, int stored);
 const char *connect_body_label(const body *b);
 /* The body as a JSON object, or NULL with a 400 answered; empty is {} when allowed. */
 cJSON *connect_body_object(const connect_call *call, connect_answer *a, bool empty_ok);
@@ -248,6 +252,7 @@ void connect_op_addressee_read(node_connect *c, const char *arg, connect_answer 
 void connect_op_code_lists(node_connect *c, connect_answer *a);
 void connect_op_fixtures(node_connect *c, connect_answer *a);
 void connect_op_session(node_connect *c, connect_answer *a);
+void connect_op_preview(node_connect *c, const connect_call *call, connect_answer *a);
 /* The answer's body as text (the caller frees); its content type in *ctype. */
 char *connect_answer_text(const connect_answer *a, size_t *len, const char **ctype);
 void connect_answer_free(connect_answer *a);
@@ -295,6 +300,14 @@ void connect_op_declare(node_connect *c, const connect_call *call, connect_answe
 /* {declaration, cases: [{id, title_ja, title_en, status, evidence...}], pass, fail, not_run,
  * not_applicable, verdict}; texts: each case's purpose, preconditions, steps and expected result. */
 cJSON *connect_cases_json(node_connect *c, bool texts);
+
+/* The data-standard layouts (connect/connect_layouts.c). Each problem of the payload against the
+ * layout of item (its code) and version: its path (payload.x) and rule (required, type, length,
+ * range, code_list, date, unknown_field); partial: only the fields given. */
+bool connect_layout_version_published(int version);
+void connect_layout_check(field_errors *fe, const char *item, int version, const cJSON *payload, bool partial);
+cJSON *connect_layouts_json(void);
+int  connect_lua_layout_example(lua_State *L);
 
 /* HTML (connect/connect_report.c, connect/connect_evidence.c): text escaped; the test cases as a
  * table (full: each case's texts and its evidence's requests and answers, for the bundle). */

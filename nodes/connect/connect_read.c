@@ -184,7 +184,7 @@ void connect_op_replica_read(node_connect *c, const char *id, connect_answer *a)
     cJSON_AddStringToObject(o, "record_id", id);
     connect_add_addressee(o, "addressee_no", (uint64_t)sqlite3_column_int64(st, 0));
     cJSON_AddStringToObject(o, "item", (const char *)sqlite3_column_text(st, 1));
-    cJSON_AddNumberToObject(o, "schema_version", sqlite3_column_int(st, 2));
+    cJSON_AddNumberToObject(o, "schema_version", connect_record_schema(c, id, sqlite3_column_int(st, 2)));
     char day[16];
     connect_format_date(sqlite3_column_int64(st, 3), day);
     cJSON_AddStringToObject(o, "pub_start", day);
@@ -319,7 +319,7 @@ void connect_op_code_lists(node_connect *c, connect_answer *a)
         cJSON_AddItemToArray(procs, x);
     }
     cJSON *versions = cJSON_AddArrayToObject(o, "schema_versions");
-    cJSON_AddItemToArray(versions, cJSON_CreateNumber(1));
+    for (int v = 1; v <= CONNECT_LAYOUT_VERSIONS; v++) cJSON_AddItemToArray(versions, cJSON_CreateNumber(v));
     cJSON *outcomes = cJSON_AddArrayToObject(o, "outcomes");
     for (int e = 0; e < FLOW_ERRORS; e++) cJSON_AddItemToArray(outcomes, cJSON_CreateString(domain_error_name((flow_error)e)));
     connect_answer_json(a, 200, o);
@@ -388,5 +388,73 @@ void connect_op_session(node_connect *c, connect_answer *a)
     cJSON_AddNumberToObject(o, "accepted", (double)c->nreqs);
     cJSON_AddNumberToObject(o, "in_flight", (double)c->ninflight);
     cJSON_AddBoolToObject(o, "ending", c->end_requested);
+    connect_answer_json(a, 200, o);
+}
+
+/* What an inquirer would be provided now for this addressee and item (the other side): the
+ * provider's answer as the serving site would make it (platform/site.c, answer_inquiry), read
+ * without an inquiry: no serial number, no provision record, nothing changes. */
+void connect_op_preview(node_connect *c, const connect_call *call, connect_answer *a)
+{
+    field_errors fe;
+    connect_fe_init(&fe);
+    cJSON *probe = cJSON_CreateObject();
+    static const char *const names[] = {"addressee_no", "item"};
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(call->query, names[i]);
+        if (cJSON_IsString(v)) cJSON_AddStringToObject(probe, names[i], v->valuestring);
+        else if (v) cJSON_AddNumberToObject(probe, names[i], 0);   /* unreadable: a type problem */
+    }
+    uint64_t addressee = 0;
+    bool ok = connect_check_addressee(c, &fe, probe, &addressee);
+    int item = connect_check_item(c, &fe, probe, true);
+    cJSON_Delete(probe);
+    if (!ok || item < 0 || fe.n) {
+        connect_fe_answer(&fe, a, "preview");
+        connect_fe_free(&fe);
+        return;
+    }
+    connect_fe_free(&fe);
+    sim_time_t now = sim_world_now(c->w);
+    cJSON *o = cJSON_CreateObject();
+    connect_add_addressee(o, "addressee_no", addressee);
+    cJSON_AddStringToObject(o, "item", c->d->items[item].code);
+    connect_add_time(o, "at", now);
+    cJSON *procs = cJSON_AddArrayToObject(o, "procedures");   /* who may ask for it */
+    for (int i = 0; i < c->d->nprocs; i++)
+        if (c->d->procs[i].item == item) cJSON_AddItemToArray(procs, cJSON_CreateString(c->d->procs[i].id));
+    tenant_db *t = connect_tenant_db(c);
+    sqlite3_stmt *st = t ? sim_store_stmt(t->store, TENANT_ST_REPLICA_GET,   /* the provider's own statement */
+        "SELECT payload, pub_end, digest, record_id FROM replica WHERE tenant = ?1 AND addressee_no = ?2"
+        " AND item = ?3 AND pub_start <= ?4 AND ?4 < pub_end ORDER BY pub_start DESC LIMIT 1") : NULL;
+    if (!st) {
+        cJSON_Delete(o);
+        connect_answer_error(a, 500, "internal", "the provision database cannot be read");
+        return;
+    }
+    const char *outcome = "not_found";
+    if (!connect_has_code(c, addressee)) {
+        outcome = "no_code";   /* the NWS cannot convert to this tenant's code: the inquiry ends no_code */
+    } else {
+        sqlite3_bind_int64(st, 1, c->b->tenant);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)addressee);
+        sqlite3_bind_text(st, 3, c->d->items[item].code, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now);
+        if (sim_store_read(t->store, st) == 1) {
+            const char *payload = (const char *)sqlite3_column_text(st, 0);
+            int n = sqlite3_column_bytes(st, 0);
+            bool intact = platform_replica_digest(payload, (size_t)n, sqlite3_column_int64(st, 1)) ==
+                          (uint64_t)sqlite3_column_int64(st, 2);
+            outcome = intact ? "ok" : "integrity";
+            cJSON_AddStringToObject(o, "record_id", (const char *)sqlite3_column_text(st, 3));
+            if (intact) connect_add_payload(o, payload, (size_t)n);
+            sqlite3_reset(st);
+        }
+    }
+    cJSON_AddStringToObject(o, "outcome", outcome);
+    cJSON_AddStringToObject(o, "message", strcmp(outcome, "ok") == 0 ? "an inquiry now would be provided this payload"
+                                          : strcmp(outcome, "no_code") == 0 ? "the addressee has no code: an inquiry would end no_code"
+                                          : strcmp(outcome, "integrity") == 0 ? "the record fails its checksum: an inquiry would end integrity"
+                                          : "no record of this item is published now: an inquiry would end not_found");
     connect_answer_json(a, 200, o);
 }

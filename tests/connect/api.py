@@ -23,7 +23,7 @@ ROUTES = [
     ("GET", "inquiries/*", "result_fetch"), ("GET", "requests/*", "request_status"),
     ("GET", "provisions", "provision_fetch"), ("POST", "bulk/inquiries", "bulk_inquiry"),
     ("POST", "bulk/replicas", "bulk_replica"), ("GET", "bulk/*", "bulk_result"),
-    ("POST", "declaration", "declaration"), ("GET", "cases", "cases"),
+    ("POST", "declaration", "declaration"), ("GET", "cases", "cases"), ("GET", "layouts", "layouts"), ("GET", "preview", "preview"),
 ]
 
 

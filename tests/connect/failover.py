@@ -56,7 +56,7 @@ def main(base, token, out_dir, scale):
             record = f"FO-{n}"
             body = {"record_id": record, "addressee_no": f"{n % 900 + 1:015d}", "item": "TM00000000000002",
                     "schema_version": 1, "pub_start": "2017-11-13",
-                    "payload": {"tax_year": 2017, "taxable_income": 2000000 + n, "attempt_of": record}}
+                    "payload": {"tax_year": 2017, "taxable_income": 2000000 + n, "note": record}}
         st, doc = api.post("replicas", body) if record else (0, None)
         if st == 0:
             pass

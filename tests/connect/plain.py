@@ -19,7 +19,7 @@ RATE = 20   # --connect-rate: the default (tests/cli_connect.sh)
 
 # What vendor_plain.lua registers at the previous municipality of the first movers.
 FIXTURE = {"item": "TM00000000000002", "tax_year": 2017, "taxable_income": 3456000, "municipal_tax": 207360,
-           "prefectural_tax": 138240, "fixture": "connect", "note": "接続試験用の副本"}
+           "prefectural_tax": 138240, "note": "接続試験用の副本"}
 
 
 def errors_of(doc):
@@ -164,6 +164,17 @@ def main(base, token, out_dir):
     _, got = api.get("replicas/VT-1", expect=200)
     want = dict(registered["VT-1"][1]["payload"], household_size=5, note="転入で世帯員増")
     check(got["payload"] == want and got["pub_end"] == "2018-03-31", f"after the partial update: {got}")
+    # the other side: what an inquirer would be provided now is the updated record
+    _, seen = api.get(f"preview?addressee_no={residents[0]}&item=TM00000000000001", expect=200)
+    check(seen["outcome"] == "ok" and seen["record_id"] == "VT-1" and seen["payload"] == want, f"preview: {seen}")
+
+    # a record of the layout's version 2 (a layout change rehearsed: relationship and data_as_of)
+    _, q = api.post("replicas", {"record_id": "VT-v2", "addressee_no": person, "item": "TM00000000000001", "schema_version": 2,
+                                 "pub_start": "2017-11-13", "payload": {"household_size": 2, "relationship": "head",
+                                                                        "data_as_of": "2017-11-13"}}, expect=202)
+    check(api.wait_done(q["request_id"])["outcome"] == "ok", "a registration of layout version 2")
+    _, got = api.get("replicas/VT-v2", expect=200)
+    check(got["schema_version"] == 2, f"VT-v2: {got}")
 
     # --- inquiries of other local governments: the provided data, decrypted and intact -------------
     serials = set()
@@ -235,7 +246,21 @@ def main(base, token, out_dir):
     refused(api, V, "replicas", dict(reg, item="XX00000000000001"), 422, [("item", "format")])
     refused(api, V, "replicas", dict(reg, item="TM0001"), 422, [("item", "length")])
     refused(api, V, "replicas", dict(reg, item="TM99000000000013"), 422, [("item", "not_held")])
-    refused(api, V, "replicas", dict(reg, schema_version=2), 422, [("schema_version", "code_list")])
+    refused(api, V, "replicas", dict(reg, schema_version=3), 422, [("schema_version", "code_list")])
+    # the layouts (GET layouts): each field against its item's layout of that version
+    refused(api, V, "replicas", dict(reg, schema_version=2), 422,
+            [("payload.relationship", "required"), ("payload.data_as_of", "required")])
+    refused(api, V, "replicas", dict(reg, payload={"household_size": 0, "household_head": "yes", "colour": "blue",
+                                                   "moved_in": "2017-02-30", "address_kana": "ア" * 101}), 422,
+            [("payload.household_size", "range"), ("payload.household_head", "type"), ("payload.colour", "unknown_field"),
+             ("payload.moved_in", "date"), ("payload.address_kana", "length")])
+    refused(api, V, "replicas", dict(reg, schema_version=2, payload={"household_size": 2, "relationship": "cousin",
+                                                                     "data_as_of": "2017-11-13"}), 422,
+            [("payload.relationship", "code_list")])
+    refused(api, V, "replicas/partial", {"record_id": "VT-1", "payload": {"household_size": "four"}}, 422,
+            [("payload.household_size", "type")])
+    _, layouts = api.get("layouts", expect=200)
+    check(layouts["versions"] == [1, 2] and len(layouts["layouts"]) == 2 * len(lists["items"]), f"layouts: {layouts['versions']}")
     refused(api, V, "replicas", dict(reg, schema_version="1"), 422, [("schema_version", "type")])
     refused(api, V, "replicas", {k: v for k, v in reg.items() if k != "schema_version"}, 422, [("schema_version", "required")])
     refused(api, V, "replicas", dict(reg, pub_start="2017-02-30"), 422, [("pub_start", "date")])
