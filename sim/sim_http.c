@@ -458,6 +458,24 @@ int sim_http_req_query_check(const sim_http_req *r, char *name, size_t name_n, c
     return 0;
 }
 
+int sim_http_req_query_at(const sim_http_req *r, size_t index, char *name, size_t name_n, char *val, size_t val_n)
+{
+    size_t k = 0;
+    for (const char *p = r->query; *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len && k++ == index) {
+            const char *eq = memchr(p, '=', len);
+            size_t key_len = eq ? (size_t)(eq - p) : len;
+            int rc = url_decode(p, key_len, name, name_n, true);
+            if (rc == 0) rc = url_decode(eq ? eq + 1 : p + len, eq ? len - key_len - 1 : 0, val, val_n, true);
+            return rc;
+        }
+        p += len + (amp ? 1 : 0);
+    }
+    return -ENOENT;
+}
+
 int sim_http_req_query(const sim_http_req *r, const char *name, char *buf, size_t n)
 {
     size_t name_len = strlen(name);

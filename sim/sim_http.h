@@ -116,6 +116,10 @@ const char *sim_http_req_path(const sim_http_req *r);       /* decoded, without 
 /* The value of a query parameter, percent-decoded into buf; -ENOENT when absent, -ENOSPC,
  * -EINVAL when it does not decode. */
 int         sim_http_req_query(const sim_http_req *r, const char *name, char *buf, size_t n);
+/* The index-th parameter of the query (empty ones between '&'s are not counted), its name and
+ * value percent-decoded: 0, -ENOENT past the last, -ENOSPC, -EINVAL when it does not decode.
+ * A name given twice is two parameters. */
+int         sim_http_req_query_at(const sim_http_req *r, size_t index, char *name, size_t name_n, char *val, size_t val_n);
 /* Every parameter of the query decodes (valid %-escapes, no NUL, UTF-8): 0, or -EINVAL with
  * the first bad parameter's name (decoded as far as it goes) in name and a one-line reason
  * naming it in why. */

@@ -1,4 +1,4 @@
-# tests/cli_connect.sh - connection-test mode (issue 7): an outside system, written in Python's
+# tests/cli_connect.sh - connection-test mode (issues 7 and 17): an outside system, written in Python's
 # standard library from docs/connect-api.md alone (tests/connect/plain.py), drives Osaka's
 # tenant over real TCP on an ordinary day: every operation, every validation error from a
 # crafted request (nothing changes), a misbehaving client; the conformance report says exactly
@@ -25,6 +25,19 @@ expect_match "$TMP/err" 'port from 0 to 65535'
 expect_exit 2 run $T -q --replay-session "$TMP/none.jsonl"
 expect_match "$TMP/err" 'none.jsonl'
 
+# --- the reference and the program agree (issue 17) -------------------------------------------
+# disturb_scale scales every time and duration of vendor_disturbed.lua, the NWS's delay too, as
+# the reference says (a dry run: no --connect)
+expect_exit 0 run $T scripts/connect/vendor_disturbed.lua -q --fast --until 1m --set disturb_scale=0.1 \
+    --set inquiries_per_day=2000 --out "$TMP/scaled"
+expect_match "$TMP/scaled/trace.jsonl" 'the NWS slows down \(every message waits 400ms\)'
+expect_json "$TMP/scaled/summary.json" '[.faults[] | select(.kind == "nws_slow")][0]' \
+    '.start == "2017-11-13T08:30:12.000000+09:00" and .end == "2017-11-13T08:30:30.000000+09:00"' \
+    "the slow NWS at +12 s for 18 s (2 min and 3 min x 0.1)"
+expect_match docs/connect-api.md '8 s × `disturb_scale`'
+# the reference stands alone: it sends vendors nowhere in the project's tests
+expect_no_match docs/connect-api.md 'tests/'
+
 wait_renkei() {
     set +e
     wait "$PID"
@@ -47,6 +60,20 @@ expect_json "$S" . '.end_reason == "session_end" and .interrupted == false and .
 expect_json "$S" .connection_test \
     '.mode == "live" and .verdict == "complete" and .never_exercised == [] and .never_succeeded == [] and (.required | length > 0 and all(.exercised and .succeeded))' \
     "required operations: all exercised and seen to succeed"
+expect_json "$S" .connection_test.test_cases '.verdict == "all_pass" and .fail == 0 and .not_run == 0 and .pass >= 13' \
+    "the test cases: all passed"
+E="$OUT/connect_evidence.json"
+expect_json "$E" . '.lg == "271004" and .trace_hash != "" and .test_cases.verdict == "all_pass" and (.test_cases.declaration.items | index("TM00000000000001") != null)' \
+    "the evidence bundle: all pass, with the declaration and the trace hash"
+expect_json "$E" '[.test_cases.cases[] | select(.status == "pass")]' \
+    'all(.purpose_ja != "" and .expected_en != "" and (.evidence | length >= 1) and (((.evidence[0].at // "") | test("^2017-")) or .evidence[0].wall_ms != null))' \
+    "every passed case carries its texts and its evidence with the simulated time (the wall clock's for a 429)"
+expect_match "$OUT/connect_evidence.html" '<h3>Test cases / 試験項目</h3>'
+# every case of the catalogue is in its reference
+for id in $(jq -r '.test_cases.cases[].id | sub("\\..*"; "")' "$E" | sort -u); do
+    expect_match docs/connect-cases.md "^\\| \`$id"
+done
+expect_match "$OUT/report.html" 'CT-05.local_tax_assessment'
 expect_trace_hash "$OUT"
 live=$(trace_hash "$OUT")
 "$PY" tests/connect/verify.py "$OUT" --complete || fail "the conformance report does not match what the client did"
@@ -66,6 +93,8 @@ expect_json "$R" .trace_hash ". == \"$live\"" "the replay gives the live session
 expect_json "$R" .connection_test '.mode == "replay" and (.replay | .requests >= 1 and .different_answers == 0 and .same_answers == .requests)' \
     "replay: every request answered as recorded"
 expect_json "$R" .end_reason '. == "session_end"' "the replay ends where the session did"
+expect_same_json "$S" "$R" '[.connection_test.test_cases.cases[] | [.id, .status, .evidence]]' \
+    "the replay judges every test case as the session did, on the same evidence"
 # another run is refused, with the command to use
 expect_exit 2 run $T -q --seed 2 --replay-session "$OUT/connect_session.jsonl"
 expect_match "$TMP/err" 'differ from the recorded run; replay with: renkei run topologies/small.lua scripts/connect/vendor_plain.lua --seed 1'

@@ -30,10 +30,15 @@ expect_json "$S" '[.faults[] | select(.kind == "site_down" and .target == "west"
 "$PY" tests/connect/verify.py "$OUT" --expect-flow-errors inquiry:integrity replica_registration:unreachable \
     || fail "the conformance report does not match what the client did"
 expect_json "$S" '[.connection_test.errors[].code]' 'index("tenant_unavailable") != null' "errors: tenant_unavailable"
+# the disturbance cases apply, and the client's retries pass them (issue 17)
+expect_json "$S" '[.connection_test.test_cases.cases[] | select(.id == "CT-11" or .id == "CT-12" or .id == "CT-13") | .status]' \
+    '. == ["pass", "pass", "pass"]' "CT-11 (503, retried), CT-12 (unreachable/timeout, retried), CT-13 (integrity, again): pass"
 expect_trace_hash "$OUT"
 live=$(trace_hash "$OUT")
 expect_exit 0 run $T -q "${SETS[@]}" --replay-session "$OUT/connect_session.jsonl" --out "$TMP/replay"
 R="$TMP/replay/summary.json"
 expect_json "$R" .trace_hash ". == \"$live\"" "the replay gives the live session's trace hash"
 expect_json "$R" .connection_test.replay '.requests >= 1 and .different_answers == 0' "replay: 0 answered differently"
+expect_same_json "$S" "$R" '[.connection_test.test_cases.cases[] | [.id, .status, .evidence]]' \
+    "the replay judges every test case as the session did"
 finish

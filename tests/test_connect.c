@@ -11,66 +11,11 @@
  * every one listed), so none ever reaches the network (its own scan counts none); methods a
  * path does not take (405 naming what it takes); a body of 80,000 members, in linear time. */
 #include "check.h"
-#include "connect/connect.h"
+#include "connect_twin.h"
 #include "domain/domain.h"
-#include "script/script.h"
-#include "sim_lua.h"
-#include "sim_world.h"
 
 #include <stdlib.h>
 #include <time.h>
-
-typedef struct twin {
-    sim_world *w;
-    sim_lua *sl;
-    node_connect *c;
-} twin;
-
-static int open_twin(twin *t)
-{
-    *t = (twin){0};
-    char why[300];
-    if (sim_world_create(&(sim_world_config){.seed = 1, .trace_fd = -1}, &t->w) < 0 ||
-        sim_lua_create(t->w, &(sim_lua_config){.quiet = true}, &t->sl) < 0 ||
-        connect_attach(t->w, "271004", &t->c) < 0 || sim_lua_open_lib(t->sl, script_open_lua) < 0 ||
-        sim_lua_open_lib(t->sl, connect_open_lua) < 0)
-        return -1;
-    if (sim_lua_load_file(t->sl, "topologies/small.lua") < 0 || sim_lua_load_file(t->sl, "scripts/connect/vendor_plain.lua") < 0) {
-        fprintf(stderr, "%s\n", sim_lua_error(t->sl));
-        return -1;
-    }
-    if (connect_prepare(t->c, why, sizeof why) < 0) {
-        fprintf(stderr, "%s\n", why);
-        return -1;
-    }
-    if (sim_world_start_nodes(t->w) < 0 || sim_lua_begin_run(t->sl, sim_world_start(t->w) + SIM_DAY) < 0) return -1;
-    return 0;
-}
-
-static void close_twin(twin *t)
-{
-    sim_world_destroy(t->w);
-    sim_lua_destroy(t->sl);
-    connect_destroy(t->c);
-}
-
-static void run_to(twin *t, int64_t after_start)
-{
-    sim_world_run(t->w, sim_world_start(t->w) + after_start, 0);
-    sim_world_advance(t->w, sim_world_start(t->w) + after_start);
-}
-
-/* A request; its status, and its answer parsed (caller deletes). */
-static int call(twin *t, const char *method, const char *path, const char *req, cJSON **answer)
-{
-    char *text = NULL;
-    int status = connect_request_call(t->c, method, path, NULL, req, req ? strlen(req) : 0, &text);
-    cJSON *j = text ? cJSON_Parse(text) : NULL;
-    free(text);
-    if (answer) *answer = j;
-    else cJSON_Delete(j);
-    return status;
-}
 
 /* The same good request to both worlds: the same status. */
 static void both(twin *a, twin *b, const char *method, const char *path, const char *req, int status)
@@ -129,17 +74,17 @@ static void every_bad_request(twin *t)
     snprintf(req, sizeof req, "{\"addressee_no\":\"000000000000012\",\"procedure\":\"child_allowance\",\"item\":\"TM00000000000002\",\"provider\":\"271004\",\"staff\":\"S1\"}");
     bad(t, "POST", "/connect/v1/inquiries", req, 422, "provider", "self");
     static const char *const R = "\"addressee_no\":\"000000000000012\",\"item\":\"TM00000000000001\",\"schema_version\":1";
-    snprintf(req, sizeof req, "{\"record_id\":\"271004-12-0\",%s,\"pub_start\":\"2017-11-13\",\"payload\":{}}", R);
+    snprintf(req, sizeof req, "{\"record_id\":\"271004-12-0\",%s,\"pub_start\":\"2017-11-13\",\"payload\":{\"household_size\":1}}", R);
     bad(t, "POST", "/connect/v1/replicas", req, 409, "record_id", "duplicate");
-    snprintf(req, sizeof req, "{\"record_id\":\"T-9\",%s,\"pub_start\":\"2017-11-31\",\"payload\":{}}", R);
+    snprintf(req, sizeof req, "{\"record_id\":\"T-9\",%s,\"pub_start\":\"2017-11-31\",\"payload\":{\"household_size\":1}}", R);
     bad(t, "POST", "/connect/v1/replicas", req, 422, "pub_start", "date");
-    snprintf(req, sizeof req, "{\"record_id\":\"T-9\",%s,\"pub_start\":\"2017-11-13\",\"pub_end\":\"2017-11-12\",\"payload\":{}}", R);
+    snprintf(req, sizeof req, "{\"record_id\":\"T-9\",%s,\"pub_start\":\"2017-11-13\",\"pub_end\":\"2017-11-12\",\"payload\":{\"household_size\":1}}", R);
     bad(t, "POST", "/connect/v1/replicas", req, 422, "pub_end", "date_order");
     snprintf(req, sizeof req, "{\"record_id\":\"T-9\",%s,\"pub_start\":\"2017-11-13\",\"payload\":{\"n\":123456789018}}", R);
     bad(t, "POST", "/connect/v1/replicas", req, 422, "payload.n", "individual_no");
     bad(t, "POST", "/connect/v1/replicas/partial", "{\"record_id\":\"T-9\",\"payload\":{\"a\":1}}", 422, "record_id", "unknown");
     bad(t, "POST", "/connect/v1/replicas/partial", "{\"record_id\":\"271004-12-0\",\"pub_start\":\"2017-01-01\"}", 422, "pub_start", "not_updatable");
-    snprintf(req, sizeof req, "{\"record_id\":\"T-8\",%s,\"pub_start\":\"2017-11-13\",\"payload\":{}}\n[]\n", R);
+    snprintf(req, sizeof req, "{\"record_id\":\"T-8\",%s,\"pub_start\":\"2017-11-13\",\"payload\":{\"household_size\":1}}\n[]\n", R);
     bad(t, "POST", "/connect/v1/bulk/replicas", req, 422, "line", "type");
     CHECK_INT(call(t, "GET", "/connect/v1/provisions", NULL, NULL), 200);
     bad(t, "GET", "/connect/v1/codes", NULL, 405, NULL, NULL);
@@ -203,7 +148,7 @@ static void hostile_requests(twin *t)
     snprintf(req, sizeof req, "{\"record_id\":\"H-4\",%s,\"payload\":{\"a\":\"\\u0000\"}}\n", R);
     bad(t, "POST", "/connect/v1/bulk/replicas", req, 422, "line", "json");
     /* an individual number, wherever it is */
-    snprintf(req, sizeof req, "{\"record_id\":\"123456789018\",%s,\"payload\":{}}", R);
+    snprintf(req, sizeof req, "{\"record_id\":\"123456789018\",%s,\"payload\":{\"household_size\":1}}", R);
     bad(t, "POST", "/connect/v1/replicas", req, 422, "record_id", "individual_no");
     snprintf(req, sizeof req, "{\"record_id\":\"H-5\",%s,\"payload\":{\"123456789018\":1}}", R);
     bad(t, "POST", "/connect/v1/replicas", req, 422, "payload.123456789018", "individual_no");
@@ -294,7 +239,7 @@ int main(void)
     CHECK_INT(call(&a, "GET", "/connect/v1/inquiries/Q00000002", NULL, &j), 200);
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "status")), "done");
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "outcome")), "ok");
-    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "payload"), "fixture")), "connect");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "payload"), "note")), "接続試験用の副本");
     cJSON_Delete(j);
     CHECK_INT(call(&a, "GET", "/connect/v1/requests/C00000001", NULL, &j), 200);
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "outcome")), "ok");
@@ -303,9 +248,11 @@ int main(void)
     bad(&a, "POST", "/connect/v1/codes", req, 409, "addressee_no", "already_acquired");
     every_bad_request(&a);
     both(&a, &b, "POST", "/connect/v1/replicas/partial", "{\"record_id\":\"T-1\",\"payload\":{\"household_size\":3}}", 202);
-    /* a field that differs from a stored one only in case is another field (the connect
-     * fuzzer found it taken for the stored one: leaked, and not stored) */
-    both(&a, &b, "POST", "/connect/v1/replicas/partial", "{\"record_id\":\"T-1\",\"payload\":{\"Household_size\":4}}", 202);
+    /* a field that differs from a layout's field only in case is another field (the connect
+     * fuzzer found it taken for the stored one: leaked, and not stored); the layout of the
+     * item has no such field (issue 17): refused, naming it */
+    bad(&a, "POST", "/connect/v1/replicas/partial", "{\"record_id\":\"T-1\",\"payload\":{\"Household_size\":4}}", 422,
+        "payload.Household_size", "unknown_field");
     both(&a, &b, "POST", "/connect/v1/bulk/inquiries", "{\"addressee_no\":\"000000000000012\",\"procedure\":\"child_allowance\","
          "\"item\":\"TM00000000000002\",\"provider\":\"131016\",\"staff\":\"S-0002\"}\n", 202);
 
@@ -313,7 +260,7 @@ int main(void)
     run_to(&b, 120 * SIM_SEC);
     CHECK_INT(call(&a, "GET", "/connect/v1/replicas/T-1", NULL, &j), 200);
     CHECK_INT(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(j, "payload"), "household_size")->valueint, 3);
-    CHECK(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(j, "payload"), "Household_size") != NULL);
+    CHECK(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(j, "payload"), "Household_size") == NULL);
     cJSON_Delete(j);
     CHECK_INT(call(&a, "GET", "/connect/v1/bulk/B00000001", NULL, NULL), 200);
     char ha[65], hb[65];
@@ -329,14 +276,16 @@ int main(void)
     CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "code_acquisition"), "succeeded")->valueint, 1);
     CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "code_acquisition"), "rejected")->valueint, 2 * 9 + 2);
     CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "bulk_inquiry"), "succeeded")->valueint, 1);
-    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "replica_update"), "succeeded")->valueint, 2);
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "replica_update"), "succeeded")->valueint, 1);
     int groups = 0;
     for (cJSON *g = cJSON_GetObjectItem(rep, "errors")->child; g; g = g->next) groups++;
-    CHECK_INT(groups, 25);   /* one per (status, code, field, rule) refused above (bad_json: empty and syntax) */
+    /* one per (status, code, field, rule) refused above (bad_json: empty and syntax; the layout:
+     * payload.n and payload.Household_size unknown_field, payload.household_size required) */
+    CHECK_INT(groups, 28);
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(rep, "verdict")), "complete");   /* every required operation, and each succeeded */
     cJSON_Delete(rep);
     cJSON *brep = connect_report_json(b.c);
-    CHECK_INT(cJSON_GetObjectItem(brep, "operations_accepted")->valueint, 6);   /* C, Q, R, two U and a bulk line */
+    CHECK_INT(cJSON_GetObjectItem(brep, "operations_accepted")->valueint, 5);   /* C, Q, R, U and a bulk line */
     cJSON_Delete(brep);
 
     /* hostile requests change nothing either, and no individual number reaches the network */

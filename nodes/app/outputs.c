@@ -89,6 +89,20 @@ static void output_state(cJSON *root, const char *key, const char *file, int err
     }
 }
 
+/* The connection test's evidence bundle, next to the summary it is drawn from. */
+static int write_evidence(session *s, const cJSON *root)
+{
+    char *json = app_out_part(s, "connect_evidence.json");
+    json = json ? strdup(json) : NULL;
+    const char *html = json ? app_out_part(s, "connect_evidence.html") : NULL;
+    int rc = html ? connect_evidence_write(s->connect, root, json, html) : -ENOMEM;
+    free(json);
+    if (rc < 0) fprintf(stderr, "renkei: cannot write the evidence bundle (connect_evidence.json): %s\n", strerror(-rc));
+    if (rc == 0) rc = app_out_commit(s, "connect_evidence.json");
+    if (rc == 0) rc = app_out_commit(s, "connect_evidence.html");
+    return rc;
+}
+
 int app_write_summary(session *s, const run_result *r, sim_time_t until, int *status)
 {
     const sim_world_stats *st = sim_world_stats_get(s->w);
@@ -160,6 +174,9 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int *st
     if (r->session_logged)
         output_state(root, "session_log", r->session_log_errno ? "connect_session.jsonl.part" : "connect_session.jsonl",
                      r->session_log_errno);
+
+    /* the connection test's evidence bundle (connect_evidence.json and .html) */
+    if (s->connect && write_evidence(s, root) < 0 && (*status == EXIT_PASS || *status == EXIT_FAIL)) *status = EXIT_OUTPUT;
 
     /* report.html embeds the summary: written with the status as it stands, and if it fails
      * the summary says so (and the status changes) before summary.json is written */

@@ -38,8 +38,10 @@ int connect_attach(sim_world *w, const char *lg_code, node_connect **out)
     snprintf(c->lg_code, sizeof c->lg_code, "%s", lg_code);
     c->rate = 20;
     connect_report_init(&c->rep);
-    int rc = sim_world_ext_attach(w, &connect_ext_key, c, NULL);
+    int rc = connect_cases_create(c);
+    if (rc == 0) rc = sim_world_ext_attach(w, &connect_ext_key, c, NULL);
     if (rc < 0) {
+        connect_cases_free(c);
         connect_report_free(&c->rep);
         free(c);
         return rc;
@@ -228,6 +230,8 @@ int connect_open_lua(lua_State *L)
 {
     lua_pushcfunction(L, l_connected);
     lua_setglobal(L, "connected");
+    lua_pushcfunction(L, connect_lua_layout_example);
+    lua_setglobal(L, "layout_example");
     return 0;
 }
 
@@ -280,7 +284,12 @@ void connect_destroy(node_connect *c)
 {
     if (!c) return;
     if (c->log) fclose(c->log);
-    for (size_t i = 0; i < c->nreqs; i++) free(c->reqs[i].payload);
+    for (size_t i = 0; i < c->nreqs; i++) {
+        free(c->reqs[i].payload);
+        cJSON_Delete(c->reqs[i].step);
+    }
+    for (size_t i = 0; i < c->nbulks; i++) cJSON_Delete(c->bulks[i].step);
+    connect_cases_free(c);
     free(c->reqs);
     free(c->inflight);
     free(c->bulks);

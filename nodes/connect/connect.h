@@ -106,6 +106,11 @@ cJSON *connect_report_json(node_connect *c);
 void connect_print(node_connect *c, FILE *f);
 int  connect_report_html(FILE *f, const cJSON *summary);
 
+/* The evidence bundle a municipality files: the session, the declaration and every test case
+ * with its texts and evidence, as JSON and as a printable HTML page (from the run's summary,
+ * which has the trace hash and the scripts). 0 or -errno. */
+int  connect_evidence_write(node_connect *c, const cJSON *summary, const char *json_path, const char *html_path);
+
 /* Lua: connected() -> the local government under test (a node), or nil. */
 int  connect_open_lua(lua_State *L);
 

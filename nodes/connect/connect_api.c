@@ -17,7 +17,7 @@ static const char *const op_names[OP_COUNT] = {
     "code_acquisition", "replica_registration", "replica_update", "inquiry", "result_fetch",
     "provision_fetch", "bulk_inquiry", "bulk_replica", "bulk_result", "request_status",
     "replica_read", "addressee_new", "addressee_read", "code_lists", "fixtures", "session",
-    "session_end", "conformance", "unknown"};
+    "session_end", "conformance", "declaration", "cases", "layouts", "preview", "unknown"};
 
 const char *connect_op_name(connect_op op) { return op < OP_COUNT ? op_names[op] : "unknown"; }
 
@@ -139,6 +139,19 @@ sqlite3_stmt *connect_stored_record(node_connect *c, const char *record_id)
     sqlite3_bind_text(st, 2, record_id, -1, SQLITE_TRANSIENT);
     if (sim_store_read(t->store, st) == 1) return st;
     return NULL;
+}
+
+/* The layout version of a record: the flows and the provision database carry none (the
+ * simulated store keeps 1), so the connection test remembers the version of each record
+ * registered in the session, the latest registration that was not refused by the network. */
+int connect_record_schema(node_connect *c, const char *record_id, int stored)
+{
+    for (size_t i = c->nreqs; i-- > 0;) {
+        const connect_req *q = &c->reqs[i];
+        if (q->op == OP_REPLICA_REGISTRATION && strcmp(q->record_id, record_id) == 0 && (!q->done || q->outcome == FLOW_OK))
+            return q->schema;
+    }
+    return stored;
 }
 
 const char *connect_body_label(const body *b) { return b ? b->code : "?"; }
@@ -276,6 +289,10 @@ static const struct route {
     {"session", SIM_HTTP_GET, OP_SESSION},
     {"session/end", SIM_HTTP_POST, OP_SESSION_END},
     {"conformance", SIM_HTTP_GET, OP_CONFORMANCE},
+    {"declaration", SIM_HTTP_POST, OP_DECLARATION},
+    {"cases", SIM_HTTP_GET, OP_CASES},
+    {"layouts", SIM_HTTP_GET, OP_LAYOUTS},
+    {"preview", SIM_HTTP_GET, OP_PREVIEW},
     {"code-lists", SIM_HTTP_GET, OP_CODE_LISTS},
     {"fixtures", SIM_HTTP_GET, OP_FIXTURES},
     {"addressees", SIM_HTTP_POST, OP_ADDRESSEE_NEW},
@@ -314,8 +331,13 @@ static connect_op route(unsigned method, const char *path, const char **arg, uns
     *allowed = 0;
     if (strncmp(path, base, sizeof base - 1) != 0) return OP_UNKNOWN;
     const char *rest = path + sizeof base - 1;
+    /* a path of its own (bulk/inquiries, replicas/partial) is never an id of a '*' one */
+    bool literal = false;
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0] && !literal; i++)
+        literal = !strchr(ROUTES[i].pattern, '*') && strcmp(ROUTES[i].pattern, rest) == 0;
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
         const char *a = NULL;
+        if (literal && strchr(ROUTES[i].pattern, '*')) continue;
         if (!pattern_match(ROUTES[i].pattern, rest, &a)) continue;
         if (ROUTES[i].method == method) {
             *arg = a;
@@ -349,20 +371,55 @@ unsigned connect_method_of(const char *name)
     return SIM_HTTP_OTHER;
 }
 
+/* The query parameters an operation takes: every other one, and one given twice, is refused
+ * (422: unknown_field, duplicate_field, the parameter's name as the field) before anything is
+ * read. False with the answer made. */
+static bool query_allowed(connect_op op, const connect_call *call, connect_answer *a)
+{
+    static const char *const provisions[] = {"from", "limit", NULL};
+    static const char *const preview[] = {"addressee_no", "item", NULL};
+    static const char *const none[] = {NULL};
+    const char *const *takes = op == OP_PROVISION_FETCH ? provisions : op == OP_PREVIEW ? preview : none;
+    if (!call->query || !call->query->child) return true;
+    char list[64] = "";
+    size_t n = 0;
+    for (size_t i = 0; takes[i]; i++) n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", takes[i]);
+    field_errors fe;
+    connect_fe_init(&fe);
+    for (const cJSON *p = call->query->child; p; p = p->next) {
+        bool known = false;
+        for (size_t i = 0; takes[i] && !known; i++) known = strcmp(takes[i], p->string) == 0;
+        if (!known)
+            connect_fe_add(&fe, p->string, "unknown_field", "query parameter '%.60s' is not one of %s %.60s (it takes %s)", p->string,
+                           connect_method_name(call->method), call->path, n ? list : "none");
+        else if (cJSON_IsArray(p))
+            connect_fe_add(&fe, p->string, "duplicate_field", "query parameter '%s' is given %d times (once at most)", p->string,
+                           cJSON_GetArraySize(p));
+    }
+    if (!fe.n) {
+        connect_fe_free(&fe);
+        return true;
+    }
+    connect_fe_answer(&fe, a, "query");
+    connect_fe_free(&fe);
+    return false;
+}
+
 /* Tool operations answer whatever the tenant's state; the tenant's own need it reachable. */
 static bool needs_tenant(connect_op op)
 {
     return op != OP_SESSION && op != OP_SESSION_END && op != OP_CONFORMANCE && op != OP_CODE_LISTS &&
-           op != OP_FIXTURES;
+           op != OP_FIXTURES && op != OP_DECLARATION && op != OP_CASES && op != OP_LAYOUTS;
 }
 
-void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a)
+static void dispatch(node_connect *c, connect_call *call, connect_answer *a, const char **argp)
 {
     const char *arg;
     unsigned allowed;
     connect_op op = route(call->method, call->path, &arg, &allowed);
+    *argp = arg;
     a->op = op;
-    a->compare = op != OP_CONFORMANCE;   /* the report holds wall-clock latencies */
+    a->compare = op != OP_CONFORMANCE && op != OP_CASES;   /* wall-clock latencies, and times of 429s */
     char why[160];
     if (op == OP_UNKNOWN) {
         if (allowed) {
@@ -378,6 +435,7 @@ void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a)
             connect_answer_error(a, 404, "not_found", "no such operation: %.100s (the reference: docs/connect-api.md)", call->path);
         return;
     }
+    if (!query_allowed(op, call, a)) return;
     if (needs_tenant(op) && !connect_tenant_available(c, why, sizeof why)) {
         connect_answer_error(a, 503, "tenant_unavailable", "the intermediate server cannot be reached: %s", why);
         return;
@@ -401,7 +459,18 @@ void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a)
     case OP_SESSION: connect_op_session(c, a); break;
     case OP_SESSION_END: connect_op_session_end(c, call, a); break;
     case OP_CONFORMANCE: connect_answer_json(a, 200, connect_report_json(c)); break;
+    case OP_DECLARATION: connect_op_declare(c, call, a); break;
+    case OP_CASES: connect_answer_json(a, 200, connect_cases_json(c, true)); break;
+    case OP_LAYOUTS: connect_answer_json(a, 200, connect_layouts_json()); break;
+    case OP_PREVIEW: connect_op_preview(c, call, a); break;
     default: connect_answer_error(a, 404, "not_found", "no such operation"); break;
     }
     if (!a->json && !a->text) connect_answer_error(a, 500, "internal", "out of memory");
+}
+
+void connect_api_handle(node_connect *c, connect_call *call, connect_answer *a)
+{
+    const char *arg = NULL;
+    dispatch(c, call, a, &arg);
+    connect_cases_observe(c, call, arg, a);   /* the test cases see every answer */
 }

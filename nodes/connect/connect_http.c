@@ -39,7 +39,34 @@ void connect_digest(const char *text, size_t len, char out[33])
     for (unsigned i = 0; i < 16; i++) snprintf(out + 2 * i, 3, "%02x", i < n ? md[i] : 0);
 }
 
-static int req_param(void *ctx, const char *name, char *buf, size_t n) { return sim_http_req_query(ctx, name, buf, n); }
+enum { PARAM_NAME_MAX = 64, PARAM_VALUE_MAX = 256 };
+
+/* The query as connect_call takes it: {name: value}, a name given twice an array of its
+ * values, a value too long to keep null. NULL when out of memory. */
+static cJSON *query_object(sim_http_req *r)
+{
+    cJSON *q = cJSON_CreateObject();
+    char name[PARAM_NAME_MAX], val[PARAM_VALUE_MAX];
+    for (size_t i = 0; q; i++) {
+        int rc = sim_http_req_query_at(r, i, name, sizeof name, val, sizeof val);
+        if (rc == -ENOENT) break;
+        if (rc == -ENOSPC && sim_http_req_query_at(r, i, name, sizeof name, val, 1) == -ENOSPC)
+            snprintf(name, sizeof name, "(a name longer than %d bytes)", PARAM_NAME_MAX - 1);
+        cJSON *v = rc == 0 ? cJSON_CreateString(val) : cJSON_CreateNull();
+        cJSON *had = cJSON_GetObjectItemCaseSensitive(q, name);
+        if (!had) {
+            cJSON_AddItemToObject(q, name, v);
+        } else if (cJSON_IsArray(had)) {
+            cJSON_AddItemToArray(had, v);
+        } else {
+            cJSON *list = cJSON_CreateArray();
+            cJSON_AddItemToArray(list, cJSON_Duplicate(had, true));
+            cJSON_AddItemToArray(list, v);
+            cJSON_ReplaceItemInObjectCaseSensitive(q, name, list);
+        }
+    }
+    return q;
+}
 
 /* A token bucket per client address: `rate` a second, bursts of twice that. Refused requests
  * take nothing from it, so a flood cannot lock a client out for longer than it lasts. */
@@ -136,6 +163,7 @@ static void h_api(sim_http_req *r, void *ud)
     uint64_t events = 0;
     cJSON *query = NULL;
     char bad_param[64], why[300];
+    double wall_ms = round((double)(t0 - c->rep.wall_start_ns) / 1e4) / 100;   /* as the log has it */
     if (!rate_allow(c, client, t0, &retry_ms)) {
         connect_answer_error(&a, 429, "rate_limited", "more than %g requests a second from %s: retry after %.0f ms",
                              c->rate, client, ceil(retry_ms));
@@ -163,10 +191,10 @@ static void h_api(sim_http_req *r, void *ud)
         catch_up(c);
         entered = sim_world_now(c->w);
         events = sim_world_stats_get(c->w)->events;
-        connect_call call = {.method = method, .path = path, .body = req_body, .body_len = body_len, .param = req_param,
-                             .param_ctx = r, .params_used = cJSON_CreateObject()};
+        query = query_object(r);
+        connect_call call = {.method = method, .path = path, .body = req_body, .body_len = body_len, .query = query,
+                             .client = client, .wall_ms = wall_ms};
         connect_api_handle(c, &call, &a);
-        query = call.params_used;
     }
     size_t len = 0;
     const char *ctype = "application/json";
@@ -175,6 +203,7 @@ static void h_api(sim_http_req *r, void *ud)
     if (text) sim_http_respond(r, a.status, ctype, text, len);
     else sim_http_respond_error(r, 500, "out of memory");
     connect_report_request(&c->rep, a.op, a.status, a.json, (double)(sim_http_wall_ns() - t0) / 1e6);
+    if (refused) connect_cases_refused(c, client, wall_ms, a.status, ceil(retry_ms));
     if (c->log && refused && c->refusals_logged >= REFUSALS_LOGGED) {
         count_unlogged(c, a.op, a.status, refused);
     } else if (c->log) {
@@ -190,7 +219,7 @@ static void h_api(sim_http_req *r, void *ud)
             cJSON_AddStringToObject(o, "t", at);
             cJSON_AddNumberToObject(o, "events", (double)events);
         }
-        cJSON_AddNumberToObject(o, "wall_ms", round((double)(t0 - c->rep.wall_start_ns) / 1e4) / 100);
+        cJSON_AddNumberToObject(o, "wall_ms", wall_ms);
         cJSON_AddStringToObject(o, "client", client);
         cJSON_AddStringToObject(o, "method", connect_method_name(method));
         cJSON_AddStringToObject(o, "path", path);
@@ -203,6 +232,7 @@ static void h_api(sim_http_req *r, void *ud)
         cJSON_AddStringToObject(o, "op", connect_op_name(a.op));
         if (refused) {
             cJSON_AddStringToObject(o, "refused", refused);
+            if (a.status == 429) cJSON_AddNumberToObject(o, "retry_after_ms", ceil(retry_ms));
         } else {
             char digest[33];
             connect_digest(text ? text : "", text ? len : 0, digest);

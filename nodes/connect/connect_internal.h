@@ -37,13 +37,14 @@ enum {
     FE_LISTED = 1000,           /* problems listed in one answer (all are counted) */
     ERROR_GROUPS_MAX = 256,     /* error groups in the report, before fields are folded into "*" */
     PAGE_MAX = 1000,            /* provision records per page */
+    CONNECT_LAYOUT_VERSIONS = 2,    /* the layouts' versions: 1 .. this (connect_layouts.c) */
 };
 
 typedef enum connect_op {
     OP_CODE_ACQUISITION, OP_REPLICA_REGISTRATION, OP_REPLICA_UPDATE, OP_INQUIRY, OP_RESULT_FETCH,
     OP_PROVISION_FETCH, OP_BULK_INQUIRY, OP_BULK_REPLICA, OP_BULK_RESULT, OP_REQUEST_STATUS,
     OP_REPLICA_READ, OP_ADDRESSEE_NEW, OP_ADDRESSEE_READ, OP_CODE_LISTS, OP_FIXTURES, OP_SESSION,
-    OP_SESSION_END, OP_CONFORMANCE, OP_UNKNOWN, OP_COUNT
+    OP_SESSION_END, OP_CONFORMANCE, OP_DECLARATION, OP_CASES, OP_LAYOUTS, OP_PREVIEW, OP_UNKNOWN, OP_COUNT
 } connect_op;
 
 const char *connect_op_name(connect_op op);
@@ -59,6 +60,7 @@ typedef struct connect_req {
     uint32_t provider;          /* node of the body asked */
     char record_id[RECORD_ID_MAX + 1];
     sim_time_t pub_start;       /* registrations: what an update sent meanwhile is checked against */
+    int schema;                 /* registrations: the layout version */
     char staff[STAFF_MAX + 1];
     sim_time_t accepted_at, ended_at;
     uint64_t accepted_wall_ns, ended_wall_ns;   /* HTTP-layer bookkeeping only */
@@ -66,12 +68,15 @@ typedef struct connect_req {
     flow_error outcome;
     uint64_t serial_no;
     char *payload;              /* inquiries: what was provided, decrypted (JSON text) */
+    cJSON *step;                /* the request that started it, as evidence (connect_cases.c) */
+    bool judged;                /* its test case was judged when it was first seen done */
 } connect_req;
 
 typedef struct connect_bulk {
     char id[CONNECT_ID_LEN];
     connect_op op;              /* OP_BULK_INQUIRY or OP_BULK_REPLICA */
     size_t first, n;            /* its lines are requests first .. first + n - 1 */
+    cJSON *step;                /* the request that sent it, as evidence */
 } connect_bulk;
 
 typedef struct latency_set {
@@ -129,6 +134,8 @@ typedef struct refusal_count {
     uint64_t count;
 } refusal_count;
 
+typedef struct connect_cases connect_cases;
+
 struct node_connect {
     sim_world *w;
     domain *d;
@@ -161,6 +168,7 @@ struct node_connect {
     /* replay */
     bool replaying;
     connect_report rep;
+    connect_cases *cases;       /* the test-case catalogue (connect_cases.c) */
 };
 
 node_connect *connect_of(sim_world *w);
@@ -181,10 +189,12 @@ typedef struct connect_call {
     const char *path;
     const char *body;
     size_t body_len;
-    /* query parameters by name: 0, -ENOENT or -EINVAL/-ENOSPC (malformed) */
-    int (*param)(void *ctx, const char *name, char *buf, size_t n);
-    void *param_ctx;
-    cJSON *params_used;         /* the API records the parameters it read (session log) */
+    /* the query's parameters by name, in their order: a string, an array of strings for a
+     * name given more than once, null for a value that would not decode; NULL: none. The
+     * session log records it as it is, so that a replay sees the same query. */
+    const cJSON *query;
+    const char *client;         /* the client's address, NULL when none (tests) */
+    double wall_ms;             /* when it came, as the session log records it; < 0: unknown */
 } connect_call;
 
 typedef struct connect_answer {
@@ -218,6 +228,8 @@ const connect_req *connect_pending(node_connect *c, connect_op op, uint64_t addr
 /* The stored record, the statement left on its row (addressee_no, item, schema, pub_start,
  * pub_end, payload; the caller resets it), or NULL when there is none. */
 sqlite3_stmt *connect_stored_record(node_connect *c, const char *record_id);
+/* The layout version of a record (the session's registrations remember theirs; else stored). */
+int connect_record_schema(node_connect *c, const char *record_id, int stored);
 const char *connect_body_label(const body *b);
 /* The body as a JSON object, or NULL with a 400 answered; empty is {} when allowed. */
 cJSON *connect_body_object(const connect_call *call, connect_answer *a, bool empty_ok);
@@ -240,6 +252,7 @@ void connect_op_addressee_read(node_connect *c, const char *arg, connect_answer 
 void connect_op_code_lists(node_connect *c, connect_answer *a);
 void connect_op_fixtures(node_connect *c, connect_answer *a);
 void connect_op_session(node_connect *c, connect_answer *a);
+void connect_op_preview(node_connect *c, const connect_call *call, connect_answer *a);
 /* The answer's body as text (the caller frees); its content type in *ctype. */
 char *connect_answer_text(const connect_answer *a, size_t *len, const char **ctype);
 void connect_answer_free(connect_answer *a);
@@ -275,6 +288,31 @@ void connect_format_addressee(uint64_t a, char out[ADDRESSEE_DIGITS + 1]);
 /* Record ids and staff ids: these characters (and the words for them, for messages). */
 extern const char CONNECT_ID_CHARS[], CONNECT_ID_CHARS_TEXT[];
 void connect_format_date(sim_time_t t, char out[16]);
+
+/* The test-case catalogue (connect/connect_cases.c). */
+int  connect_cases_create(node_connect *c);
+void connect_cases_free(node_connect *c);
+/* Every request the API answered, in order (not the catalogue's own reads). */
+void connect_cases_observe(node_connect *c, const connect_call *call, const char *arg, const connect_answer *a);
+/* A request refused before the API (rate limit, token...): wall_ms as the session log has it. */
+void connect_cases_refused(node_connect *c, const char *client, double wall_ms, int status, double retry_ms);
+void connect_op_declare(node_connect *c, const connect_call *call, connect_answer *a);
+/* {declaration, cases: [{id, title_ja, title_en, status, evidence...}], pass, fail, not_run,
+ * not_applicable, verdict}; texts: each case's purpose, preconditions, steps and expected result. */
+cJSON *connect_cases_json(node_connect *c, bool texts);
+
+/* The data-standard layouts (connect/connect_layouts.c). Each problem of the payload against the
+ * layout of item (its code) and version: its path (payload.x) and rule (required, type, length,
+ * range, code_list, date, unknown_field); partial: only the fields given. */
+bool connect_layout_version_published(int version);
+void connect_layout_check(field_errors *fe, const char *item, int version, const cJSON *payload, bool partial);
+cJSON *connect_layouts_json(void);
+int  connect_lua_layout_example(lua_State *L);
+
+/* HTML (connect/connect_report.c, connect/connect_evidence.c): text escaped; the test cases as a
+ * table (full: each case's texts and its evidence's requests and answers, for the bundle). */
+void connect_put_escaped(FILE *f, const char *s);
+void connect_cases_html(FILE *f, const cJSON *cases, bool full);
 
 /* The first 16 bytes of the SHA-256 of an answer, in hex: what the replay compares. */
 void connect_digest(const char *text, size_t len, char out[33]);

@@ -23,28 +23,25 @@ void connect_op_request(node_connect *c, const char *id, bool inquiries_only, co
     connect_answer_json(a, 200, connect_request_json(c, q));
 }
 
-/* Query parameter `name` as a whole number within [lo, hi]; *out keeps its default if absent. */
+/* Query parameter `name` as a whole number within [lo, hi]; *out keeps its default if absent.
+ * (A name given twice was refused before: connect_api.c.) */
 static void param_number(const connect_call *call, field_errors *fe, const char *name, uint64_t lo, uint64_t hi,
                          uint64_t *out)
 {
-    char buf[32];
-    int rc = call->param ? call->param(call->param_ctx, name, buf, sizeof buf) : -ENOENT;
-    if (rc == -ENOENT) return;
-    if (call->params_used) {
-        if (rc == 0) cJSON_AddStringToObject(call->params_used, name, buf);
-        else cJSON_AddNullToObject(call->params_used, name);
-    }
-    size_t len = rc == 0 ? strlen(buf) : 0;
-    if (rc < 0 || len == 0 || len > 12 || strspn(buf, DIGITS) != len) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(call->query, name);
+    if (!v) return;
+    const char *buf = cJSON_GetStringValue(v);
+    size_t len = buf ? strlen(buf) : 0;
+    if (len == 0 || len > 12 || strspn(buf, DIGITS) != len) {
         connect_fe_add(fe, name, "type", "%s must be a whole number", name);
         return;
     }
-    uint64_t v = strtoull(buf, NULL, 10);
-    if (v < lo || v > hi) {
+    uint64_t v64 = strtoull(buf, NULL, 10);
+    if (v64 < lo || v64 > hi) {
         connect_fe_add(fe, name, "range", "%s must be from %llu to %llu", name, (unsigned long long)lo, (unsigned long long)hi);
         return;
     }
-    *out = v;
+    *out = v64;
 }
 
 void connect_op_provisions(node_connect *c, const connect_call *call, connect_answer *a)
@@ -91,6 +88,23 @@ void connect_op_provisions(node_connect *c, const connect_call *call, connect_an
         cJSON_AddStringToObject(p, "outcome", (const char *)sqlite3_column_text(st, 4));
         cJSON_AddItemToArray(list, p);
         n++;
+    }
+    if (n == 0 && from > 0) {
+        /* from may be the end (nothing new since), never past it */
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 2, 1);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)from - 1);
+        bool at_end = sim_store_read(t->store, st) == 1;
+        sqlite3_reset(st);
+        if (!at_end) {
+            cJSON_Delete(o);
+            connect_fe_init(&fe);
+            connect_fe_add(&fe, "from", "range", "from %llu is past the end of the provision records (from may be at most the "
+                           "number of records so far: the last page's next)", (unsigned long long)from);
+            connect_fe_answer(&fe, a, "provision records");
+            connect_fe_free(&fe);
+            return;
+        }
     }
     cJSON_AddNumberToObject(o, "from", (double)from);
     cJSON_AddNumberToObject(o, "next", (double)(from + n));
@@ -170,7 +184,7 @@ void connect_op_replica_read(node_connect *c, const char *id, connect_answer *a)
     cJSON_AddStringToObject(o, "record_id", id);
     connect_add_addressee(o, "addressee_no", (uint64_t)sqlite3_column_int64(st, 0));
     cJSON_AddStringToObject(o, "item", (const char *)sqlite3_column_text(st, 1));
-    cJSON_AddNumberToObject(o, "schema_version", sqlite3_column_int(st, 2));
+    cJSON_AddNumberToObject(o, "schema_version", connect_record_schema(c, id, sqlite3_column_int(st, 2)));
     char day[16];
     connect_format_date(sqlite3_column_int64(st, 3), day);
     cJSON_AddStringToObject(o, "pub_start", day);
@@ -249,9 +263,32 @@ void connect_op_addressee_read(node_connect *c, const char *arg, connect_answer 
 
 static const char *holder_name(const domain *d, int agency) { return agency < 0 ? "lg" : d->agencies[agency]; }
 
+/* Is the agency (index in the permission table) a body of this network? Local governments
+ * (-1) always are. */
+static bool agency_in_network(const node_connect *c, int agency)
+{
+    if (agency < 0) return true;
+    for (uint32_t i = 0; i < c->d->nbodies_cap; i++) {
+        const body *b = c->d->bodies[i];
+        if (b && b->kind == BODY_AGENCY && b->agency_index == agency) return true;
+    }
+    return false;
+}
+
+/* The permission table is national; the network simulated may hold only some of its agencies:
+ * each agency, item and procedure says whether it is here (in_network), so that a client
+ * never names a provider the network does not have. Procedures other bodies ask are listed
+ * apart: an inquiry under one of them is refused (procedure not_permitted). */
 void connect_op_code_lists(node_connect *c, connect_answer *a)
 {
     cJSON *o = cJSON_CreateObject();
+    cJSON *agencies = cJSON_AddArrayToObject(o, "agencies");
+    for (int i = 0; i < c->d->nagencies; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "name", c->d->agencies[i]);
+        cJSON_AddBoolToObject(x, "in_network", agency_in_network(c, i));
+        cJSON_AddItemToArray(agencies, x);
+    }
     cJSON *items = cJSON_AddArrayToObject(o, "items");
     for (int i = 0; i < c->d->nitems; i++) {
         cJSON *x = cJSON_CreateObject();
@@ -259,22 +296,30 @@ void connect_op_code_lists(node_connect *c, connect_answer *a)
         cJSON_AddStringToObject(x, "name_ja", c->d->items[i].name_ja);
         cJSON_AddStringToObject(x, "name_en", c->d->items[i].name_en);
         cJSON_AddStringToObject(x, "holder", holder_name(c->d, c->d->items[i].holder_agency));
+        cJSON_AddBoolToObject(x, "in_network", agency_in_network(c, c->d->items[i].holder_agency));
         cJSON_AddItemToArray(items, x);
     }
     cJSON *procs = cJSON_AddArrayToObject(o, "procedures");
+    cJSON *others = cJSON_AddArrayToObject(o, "procedures_of_others");
     for (int i = 0; i < c->d->nprocs; i++) {
         const permission *p = &c->d->procs[i];
-        if (p->inquirer_agency >= 0) continue;   /* asked by agencies: not this tenant's business */
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "id", p->id);
         cJSON_AddStringToObject(x, "name_ja", p->name_ja);
         cJSON_AddStringToObject(x, "name_en", p->name_en);
+        if (p->inquirer_agency >= 0) {   /* asked by an agency: not this tenant's */
+            cJSON_AddStringToObject(x, "inquirer", c->d->agencies[p->inquirer_agency]);
+            cJSON_AddItemToArray(others, x);
+            continue;
+        }
+        cJSON_AddStringToObject(x, "inquirer", p->inquirer_prefecture ? "prefecture" : "lg");
         cJSON_AddStringToObject(x, "item", c->d->items[p->item].code);
         cJSON_AddStringToObject(x, "provider", holder_name(c->d, p->provider_agency));
+        cJSON_AddBoolToObject(x, "in_network", agency_in_network(c, p->provider_agency));
         cJSON_AddItemToArray(procs, x);
     }
     cJSON *versions = cJSON_AddArrayToObject(o, "schema_versions");
-    cJSON_AddItemToArray(versions, cJSON_CreateNumber(1));
+    for (int v = 1; v <= CONNECT_LAYOUT_VERSIONS; v++) cJSON_AddItemToArray(versions, cJSON_CreateNumber(v));
     cJSON *outcomes = cJSON_AddArrayToObject(o, "outcomes");
     for (int e = 0; e < FLOW_ERRORS; e++) cJSON_AddItemToArray(outcomes, cJSON_CreateString(domain_error_name((flow_error)e)));
     connect_answer_json(a, 200, o);
@@ -291,8 +336,10 @@ void connect_op_fixtures(node_connect *c, connect_answer *a)
     cJSON *range = cJSON_AddObjectToObject(o, "addressees");
     connect_add_addressee(range, "first", 1);
     connect_add_addressee(range, "last", last);
-    cJSON_AddNumberToObject(range, "residents", c->b->nresidents);
-    cJSON_AddNumberToObject(range, "others", (double)(last - c->b->nresidents));
+    uint64_t current = 0;
+    for (uint64_t i = 0; i < last; i++) current += c->b->residents[i].current;
+    cJSON_AddNumberToObject(range, "residents", (double)current);   /* new ones (POST addressees) too */
+    cJSON_AddNumberToObject(range, "others", (double)(last - current));   /* former residents */
     /* a procedure a local government asks another about, for people who moved in */
     int proc = -1;
     for (int i = 0; i < c->d->nprocs && proc < 0; i++)
@@ -330,6 +377,7 @@ void connect_op_session(node_connect *c, connect_answer *a)
     cJSON_AddStringToObject(o, "lg", c->b->code);
     cJSON_AddStringToObject(o, "name", c->b->name);
     connect_add_time(o, "now", sim_world_now(c->w));
+    cJSON_AddBoolToObject(o, "ready", true);   /* the fixtures are seeded before the listener opens */
     cJSON_AddBoolToObject(o, "available", up);
     if (!up) cJSON_AddStringToObject(o, "unavailable_because", why);
     sim_node *server = sim_world_node(c->w, c->b->server), *home = sim_world_node(c->w, c->b->home),
@@ -340,5 +388,73 @@ void connect_op_session(node_connect *c, connect_answer *a)
     cJSON_AddNumberToObject(o, "accepted", (double)c->nreqs);
     cJSON_AddNumberToObject(o, "in_flight", (double)c->ninflight);
     cJSON_AddBoolToObject(o, "ending", c->end_requested);
+    connect_answer_json(a, 200, o);
+}
+
+/* What an inquirer would be provided now for this addressee and item (the other side): the
+ * provider's answer as the serving site would make it (platform/site.c, answer_inquiry), read
+ * without an inquiry: no serial number, no provision record, nothing changes. */
+void connect_op_preview(node_connect *c, const connect_call *call, connect_answer *a)
+{
+    field_errors fe;
+    connect_fe_init(&fe);
+    cJSON *probe = cJSON_CreateObject();
+    static const char *const names[] = {"addressee_no", "item"};
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(call->query, names[i]);
+        if (cJSON_IsString(v)) cJSON_AddStringToObject(probe, names[i], v->valuestring);
+        else if (v) cJSON_AddNumberToObject(probe, names[i], 0);   /* unreadable: a type problem */
+    }
+    uint64_t addressee = 0;
+    bool ok = connect_check_addressee(c, &fe, probe, &addressee);
+    int item = connect_check_item(c, &fe, probe, true);
+    cJSON_Delete(probe);
+    if (!ok || item < 0 || fe.n) {
+        connect_fe_answer(&fe, a, "preview");
+        connect_fe_free(&fe);
+        return;
+    }
+    connect_fe_free(&fe);
+    sim_time_t now = sim_world_now(c->w);
+    cJSON *o = cJSON_CreateObject();
+    connect_add_addressee(o, "addressee_no", addressee);
+    cJSON_AddStringToObject(o, "item", c->d->items[item].code);
+    connect_add_time(o, "at", now);
+    cJSON *procs = cJSON_AddArrayToObject(o, "procedures");   /* who may ask for it */
+    for (int i = 0; i < c->d->nprocs; i++)
+        if (c->d->procs[i].item == item) cJSON_AddItemToArray(procs, cJSON_CreateString(c->d->procs[i].id));
+    tenant_db *t = connect_tenant_db(c);
+    sqlite3_stmt *st = t ? sim_store_stmt(t->store, TENANT_ST_REPLICA_GET,   /* the provider's own statement */
+        "SELECT payload, pub_end, digest, record_id FROM replica WHERE tenant = ?1 AND addressee_no = ?2"
+        " AND item = ?3 AND pub_start <= ?4 AND ?4 < pub_end ORDER BY pub_start DESC LIMIT 1") : NULL;
+    if (!st) {
+        cJSON_Delete(o);
+        connect_answer_error(a, 500, "internal", "the provision database cannot be read");
+        return;
+    }
+    const char *outcome = "not_found";
+    if (!connect_has_code(c, addressee)) {
+        outcome = "no_code";   /* the NWS cannot convert to this tenant's code: the inquiry ends no_code */
+    } else {
+        sqlite3_bind_int64(st, 1, c->b->tenant);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)addressee);
+        sqlite3_bind_text(st, 3, c->d->items[item].code, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now);
+        if (sim_store_read(t->store, st) == 1) {
+            const char *payload = (const char *)sqlite3_column_text(st, 0);
+            int n = sqlite3_column_bytes(st, 0);
+            bool intact = platform_replica_digest(payload, (size_t)n, sqlite3_column_int64(st, 1)) ==
+                          (uint64_t)sqlite3_column_int64(st, 2);
+            outcome = intact ? "ok" : "integrity";
+            cJSON_AddStringToObject(o, "record_id", (const char *)sqlite3_column_text(st, 3));
+            if (intact) connect_add_payload(o, payload, (size_t)n);
+            sqlite3_reset(st);
+        }
+    }
+    cJSON_AddStringToObject(o, "outcome", outcome);
+    cJSON_AddStringToObject(o, "message", strcmp(outcome, "ok") == 0 ? "an inquiry now would be provided this payload"
+                                          : strcmp(outcome, "no_code") == 0 ? "the addressee has no code: an inquiry would end no_code"
+                                          : strcmp(outcome, "integrity") == 0 ? "the record fails its checksum: an inquiry would end integrity"
+                                          : "no record of this item is published now: an inquiry would end not_found");
     connect_answer_json(a, 200, o);
 }

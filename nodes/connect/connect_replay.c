@@ -186,16 +186,6 @@ int connect_session_check(const node_connect_session *s, const node_connect_run_
 
 /* ---- re-executing ---------------------------------------------------------------------- */
 
-static int json_param(void *ctx, const char *name, char *buf, size_t n)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ctx, name);
-    if (!v) return -ENOENT;
-    if (!cJSON_IsString(v)) return -EINVAL;   /* recorded as malformed */
-    if (strlen(v->valuestring) >= n) return -ENOSPC;
-    snprintf(buf, n, "%s", v->valuestring);
-    return 0;
-}
-
 static connect_op op_named(const char *name)
 {
     for (int k = 0; k < OP_COUNT; k++)
@@ -204,12 +194,14 @@ static connect_op op_named(const char *name)
 }
 
 /* One request through the API: the answer in a (its text in *text, the caller frees). */
-static void execute(node_connect *c, unsigned method, const char *path, const cJSON *query, const char *req_body,
-                    size_t len, connect_answer *a, char **text, size_t *text_len)
+static void execute(node_connect *c, const cJSON *line, unsigned method, const char *path, const cJSON *query,
+                    const char *req_body, size_t len, connect_answer *a, char **text, size_t *text_len)
 {
     const char *ctype;
+    const cJSON *wall = cJSON_GetObjectItem(line, "wall_ms");
     connect_call call = {.method = method, .path = path, .body = req_body ? req_body : "", .body_len = req_body ? len : 0,
-                         .param = json_param, .param_ctx = (void *)query};
+                         .query = query, .client = cJSON_GetStringValue(cJSON_GetObjectItem(line, "client")),
+                         .wall_ms = cJSON_IsNumber(wall) ? wall->valuedouble : -1};
     *a = (connect_answer){.compare = true};
     connect_api_handle(c, &call, a);
     *text = connect_answer_text(a, text_len, &ctype);
@@ -221,7 +213,7 @@ int connect_request_call(node_connect *c, const char *method, const char *path, 
 {
     connect_answer a;
     size_t n;
-    execute(c, connect_method_of(method), path, query, req_body, len, &a, answer, &n);
+    execute(c, NULL, connect_method_of(method), path, query, req_body, len, &a, answer, &n);
     int status = a.status;
     connect_answer_free(&a);
     return status;
@@ -298,6 +290,9 @@ int connect_replay(node_connect *c, node_connect_session *s, char *why, size_t n
         connect_op op = op_named(cJSON_IsString(cJSON_GetObjectItem(line, "op")) ? cJSON_GetObjectItem(line, "op")->valuestring : "");
         if (cJSON_IsString(refused)) {   /* it never reached the world: the report counts it */
             count_refusals(c, op, status, refused->valuestring, 1);
+            const cJSON *wall = cJSON_GetObjectItem(line, "wall_ms"), *retry = cJSON_GetObjectItem(line, "retry_after_ms");
+            connect_cases_refused(c, cJSON_GetStringValue(cJSON_GetObjectItem(line, "client")),
+                                  cJSON_IsNumber(wall) ? wall->valuedouble : -1, status, cJSON_IsNumber(retry) ? retry->valuedouble : 0);
             continue;
         }
         uint64_t events = (uint64_t)cJSON_GetObjectItem(line, "events")->valuedouble;
@@ -307,7 +302,7 @@ int connect_replay(node_connect *c, node_connect_session *s, char *why, size_t n
         size_t len, text_len;
         char *req_body = recorded_body(line, &len), *text = NULL;
         connect_answer a;
-        execute(c, connect_method_of(cJSON_GetObjectItem(line, "method")->valuestring), cJSON_GetObjectItem(line, "path")->valuestring,
+        execute(c, line, connect_method_of(cJSON_GetObjectItem(line, "method")->valuestring), cJSON_GetObjectItem(line, "path")->valuestring,
                 cJSON_GetObjectItem(line, "query"), req_body, len, &a, &text, &text_len);
         c->rep.replayed++;
         const cJSON *recorded = cJSON_GetObjectItem(line, "answer");

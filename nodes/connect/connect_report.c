@@ -276,6 +276,7 @@ cJSON *connect_report_json(node_connect *c)
         else if (!ok) cJSON_AddItemToArray(failed, cJSON_CreateString(required_names[k]));
     }
     cJSON_AddStringToObject(o, "verdict", cJSON_GetArraySize(never) || cJSON_GetArraySize(failed) ? "incomplete" : "complete");
+    cJSON_AddItemToObject(o, "test_cases", connect_cases_json(c, false));
     cJSON *errors = cJSON_AddArrayToObject(o, "errors");
     for (size_t i = 0; i < r->nerrors; i++) {
         const error_group *g = &r->errors[i];
@@ -378,7 +379,7 @@ void connect_print(node_connect *c, FILE *f)
 
 /* ---- report.html ----------------------------------------------------------------------- */
 
-static void put_escaped(FILE *f, const char *s)
+void connect_put_escaped(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -394,7 +395,7 @@ static void put_escaped(FILE *f, const char *s)
 static void cell(FILE *f, const char *tag, const char *text)
 {
     fprintf(f, "<%s>", tag);
-    put_escaped(f, text);
+    connect_put_escaped(f, text);
     fprintf(f, "</%s>", tag);
 }
 
@@ -424,9 +425,9 @@ int connect_report_html(FILE *f, const cJSON *summary)
     if (!cJSON_IsObject(ct)) return 0;
     fputs("<section id=\"connection-test\" style=\"max-width:1100px;margin:0 auto;padding:0 24px 48px\">\n<h2>", f);
     fputs("Connection test / 接続試験: ", f);
-    put_escaped(f, str_of(ct, "lg"));
+    connect_put_escaped(f, str_of(ct, "lg"));
     fputc(' ', f);
-    put_escaped(f, str_of(ct, "name"));
+    connect_put_escaped(f, str_of(ct, "name"));
     fputs("</h2>\n<p>", f);
     bool complete = strcmp(str_of(ct, "verdict"), "complete") == 0;
     fprintf(f, "<span class=\"badge %s\">%s</span> ", complete ? "ok" : "warn",
@@ -434,7 +435,7 @@ int connect_report_html(FILE *f, const cJSON *summary)
     const cJSON *n = cJSON_GetObjectItem(ct, "requests");
     /* every string from summary.json is escaped: `renkei report` reads hand-written ones */
     fprintf(f, "%.15g requests (", cJSON_IsNumber(n) ? n->valuedouble : 0);
-    put_escaped(f, str_of(ct, "mode"));
+    connect_put_escaped(f, str_of(ct, "mode"));
     fputs(")</p>\n", f);
 
     fputs("<h3>Required operations</h3>\n<table><tr><th>operation</th><th>exercised</th><th>succeeded</th></tr>\n", f);
@@ -447,7 +448,9 @@ int connect_report_html(FILE *f, const cJSON *summary)
         cell(f, "td", cJSON_IsTrue(cJSON_GetObjectItem(x, "succeeded")) ? "yes" : "NO");
         fputs("</tr>\n", f);
     }
-    fputs("</table>\n<h3>Operations used</h3>\n<table><tr><th>operation</th><th>requests</th><th>answered</th>"
+    fputs("</table>\n", f);
+    connect_cases_html(f, cJSON_GetObjectItem(ct, "test_cases"), false);
+    fputs("<h3>Operations used</h3>\n<table><tr><th>operation</th><th>requests</th><th>answered</th>"
           "<th>rejected</th><th>accepted</th><th>succeeded</th><th>outcomes</th><th>simulated ms p50/p95/max</th>"
           "<th>result ready, wall ms</th><th>fetched, wall ms</th><th>HTTP handling, wall ms</th></tr>\n", f);
     cJSON_ArrayForEach(x, cJSON_GetObjectItem(ct, "operations"))
@@ -463,7 +466,7 @@ int connect_report_html(FILE *f, const cJSON *summary)
         const cJSON *oc;
         cJSON_ArrayForEach(oc, cJSON_GetObjectItem(x, "outcomes"))
         {
-            put_escaped(f, oc->string);
+            connect_put_escaped(f, oc->string);
             fprintf(f, " %.15g ", oc->valuedouble);
         }
         fputs("</td>", f);
@@ -488,7 +491,7 @@ int connect_report_html(FILE *f, const cJSON *summary)
         const cJSON *op;
         cJSON_ArrayForEach(op, cJSON_GetObjectItem(x, "operations"))
         {
-            put_escaped(f, op->valuestring);
+            connect_put_escaped(f, op->valuestring);
             fputc(' ', f);
         }
         fputs("</td>", f);
@@ -512,7 +515,7 @@ int connect_report_html(FILE *f, const cJSON *summary)
         fputs("<p><small>HTTP layer: ", f);
         cJSON_ArrayForEach(x, h)
         {
-            put_escaped(f, x->string);
+            connect_put_escaped(f, x->string);
             fprintf(f, " %.15g; ", x->valuedouble);
         }
         fputs("</small></p>\n", f);
@@ -522,10 +525,10 @@ int connect_report_html(FILE *f, const cJSON *summary)
         fputs("<p><small>Replay: ", f);
         cJSON_ArrayForEach(x, rp)
         {
-            put_escaped(f, x->string);
+            connect_put_escaped(f, x->string);
             fputc(' ', f);
             if (cJSON_IsNumber(x)) fprintf(f, "%.15g; ", x->valuedouble);
-            else put_escaped(f, cJSON_IsString(x) ? x->valuestring : "");
+            else connect_put_escaped(f, cJSON_IsString(x) ? x->valuestring : "");
         }
         fputs("</small></p>\n", f);
     }

@@ -25,6 +25,7 @@ typedef struct reg_fields {
     uint64_t addressee;
     int item;
     sim_time_t pub_start, pub_end;
+    int schema;                 /* 0: not valid */
     char *payload;
 } reg_fields;
 
@@ -35,16 +36,20 @@ typedef struct inq_fields {
     const char *staff;
 } inq_fields;
 
-static void check_schema(field_errors *fe, const cJSON *j)
+/* The layout version, or 0 with the problem added. */
+static int check_schema(field_errors *fe, const cJSON *j)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "schema_version");
     if (!v || cJSON_IsNull(v))
         connect_fe_add(fe, "schema_version", "required", "schema_version (the layout version of the payload) is required");
     else if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble)
         connect_fe_add(fe, "schema_version", "type", "schema_version must be a whole number");
-    else if (v->valueint != 1)
-        connect_fe_add(fe, "schema_version", "code_list", "schema_version %d is not a published layout version (published: 1)",
+    else if (!connect_layout_version_published(v->valueint))
+        connect_fe_add(fe, "schema_version", "code_list", "schema_version %d is not a published layout version (published: 1, 2)",
                v->valueint);
+    else
+        return v->valueint;
+    return 0;
 }
 
 static void check_registration(node_connect *c, field_errors *fe, const cJSON *j, reg_fields *r)
@@ -70,7 +75,7 @@ static void check_registration(node_connect *c, field_errors *fe, const cJSON *j
         connect_fe_add(fe, "addressee_no", "no_code", "%s has no agency code yet (符号が未取得): acquire it first (POST /connect/v1/codes)", a);
     }
     r->item = connect_check_item(c, fe, j, true);
-    check_schema(fe, j);
+    r->schema = check_schema(fe, j);
     sim_time_t end = 0;
     bool have_start, have_end;
     bool start_ok = connect_check_date(fe, j, "pub_start", true, &r->pub_start, &have_start) && have_start;
@@ -81,6 +86,8 @@ static void check_registration(node_connect *c, field_errors *fe, const cJSON *j
     r->payload = connect_check_payload(fe, j, false);
     connect_check_staff(fe, j, false, &r->staff);
     connect_check_individual_nos(c, fe, j);
+    if (r->payload && r->item >= 0 && r->schema)   /* the payload against its item's layout of that version */
+        connect_layout_check(fe, c->d->items[r->item].code, r->schema, cJSON_GetObjectItemCaseSensitive(j, "payload"), false);
 }
 
 /* The official check digit of a local-government code (the sixth digit). */
@@ -167,6 +174,7 @@ static connect_req *start_registration(node_connect *c, const reg_fields *r)
     q->addressee = r->addressee;
     q->item = r->item;
     q->pub_start = r->pub_start;
+    q->schema = r->schema;
     snprintf(q->record_id, sizeof q->record_id, "%s", r->record_id);
     connect_staff_number(c, r->staff);
     connect_note(c, "%s replica registration accepted: record %s, addressee %llu, %s", q->id, q->record_id,
@@ -267,13 +275,21 @@ void connect_op_update(node_connect *c, const connect_call *call, connect_answer
     const char *record = connect_check_string(&fe, j, "record_id", true, RECORD_ID_MAX, CONNECT_ID_CHARS, CONNECT_ID_CHARS_TEXT);
     bool known_record = false;
     sim_time_t pub_start = 0;
+    char item[24] = "";
+    int schema = 0;
     if (record) {
         const connect_req *p = connect_pending(c, OP_REPLICA_REGISTRATION, 0, record);
         sqlite3_stmt *st = p ? NULL : connect_stored_record(c, record);
         known_record = p || st;
-        if (p) pub_start = p->pub_start;
+        if (p) {
+            pub_start = p->pub_start;
+            snprintf(item, sizeof item, "%s", c->d->items[p->item].code);
+            schema = p->schema;
+        }
         if (st) {
             pub_start = sqlite3_column_int64(st, 3);
+            snprintf(item, sizeof item, "%s", (const char *)sqlite3_column_text(st, 1));
+            schema = connect_record_schema(c, record, sqlite3_column_int(st, 2));
             sqlite3_reset(st);
         }
         if (!known_record)
@@ -292,6 +308,8 @@ void connect_op_update(node_connect *c, const connect_call *call, connect_answer
     const char *staff;
     connect_check_staff(&fe, j, false, &staff);
     connect_check_individual_nos(c, &fe, j);
+    if (payload && schema)   /* the fields it changes, against the record's layout */
+        connect_layout_check(&fe, item, schema, given, true);
     if (fe.n) {
         connect_fe_answer(&fe, a, "partial update");
     } else {

@@ -22,10 +22,10 @@
 --     them, published from today, in the state of the day before (seed_replica: in place
 --     before the listener opens, so even the first request sees them): an inquiry about one of them
 --     (procedure local_tax_assessment or child_allowance, item TM00000000000002, provider the
---     municipality it came from) is answered with exactly this payload:
+--     municipality it came from) is answered with exactly this payload, the local-tax layout's
+--     example (layout_example) with a note:
 --       { "item": "TM00000000000002", "tax_year": 2017, "taxable_income": 3456000,
---         "municipal_tax": 207360, "prefectural_tax": 138240, "fixture": "connect",
---         "note": "接続試験用の副本" }
+--         "municipal_tax": 207360, "prefectural_tax": 138240, "note": "接続試験用の副本" }
 --
 -- Without --connect (`renkei check`, or a dry run) it drives nothing and names the local
 -- government with --set lg=CODE (default 271004, Osaka City).
@@ -36,8 +36,10 @@ CONNECT_LG = lg.name   -- for scenarios loaded after this one (vendor_disturbed.
 workload { inquiries_per_day = param("inquiries_per_day", 20000), business_hours = { "08:30", "17:15" },
            new_residents_per_day = 0, replica_batch = false }
 
-local FIXTURE = { item = "TM00000000000002", tax_year = 2017, taxable_income = 3456000, municipal_tax = 207360,
-                  prefectural_tax = 138240, fixture = "connect", note = "接続試験用の副本" }
+-- the fixture payload, made from the local-tax layout (version 1, its example values:
+-- docs/connect-layouts.md), so that it is what a registration of that layout would hold
+local FIXTURE = layout_example("TM00000000000002", 1)
+FIXTURE.note = "接続試験用の副本"
 
 -- the first ten residents who moved in: their previous municipality holds the fixture
 local movers = {}

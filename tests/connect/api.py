@@ -5,6 +5,7 @@ none of renkei's code. It keeps its own tally of every answer it got (operation,
 code, and each error's field and rule), which verify.py compares with the conformance report
 renkei writes, so the report is checked against what the client really did.
 """
+import datetime
 import http.client
 import json
 import socket
@@ -22,6 +23,7 @@ ROUTES = [
     ("GET", "inquiries/*", "result_fetch"), ("GET", "requests/*", "request_status"),
     ("GET", "provisions", "provision_fetch"), ("POST", "bulk/inquiries", "bulk_inquiry"),
     ("POST", "bulk/replicas", "bulk_replica"), ("GET", "bulk/*", "bulk_result"),
+    ("POST", "declaration", "declaration"), ("GET", "cases", "cases"), ("GET", "layouts", "layouts"), ("GET", "preview", "preview"),
 ]
 
 
@@ -30,7 +32,10 @@ def operation_of(method, path):
     if not rest.startswith("/connect/v1/"):
         return "unknown"
     rest = rest[len("/connect/v1/"):]
+    literal = any(rest == pattern for _, pattern, _ in ROUTES)   # a path of its own is never an id
     for m, pattern, op in ROUTES:
+        if literal and pattern.endswith("/*"):
+            continue
         if m != method:
             continue
         if pattern.endswith("/*"):
@@ -56,6 +61,17 @@ def summary(doc):
         return f"conformance report: {doc['requests']} requests, verdict {doc['verdict']}"
     keys = ("request_id", "bulk_id", "status", "outcome", "serial_no", "record_id", "addressee_no", "available", "serving_site")
     return " ".join(f"{k}={doc[k]}" for k in keys if k in doc)[:120]
+
+
+def sim_us(iso):
+    """Microseconds since the epoch of a simulated time the API gives (ISO 8601, JST)."""
+    return int(datetime.datetime.fromisoformat(iso).timestamp() * 1e6)
+
+
+# How long, in simulated time, a client waits for an operation before it gives up: every flow
+# ends within the scenario's timeout (60 s by default), so this is a hang guard that does not
+# depend on how fast the machine is (the wall clock never decides a test).
+SIM_PATIENCE_US = 10 * 60 * 1000000
 
 
 class Failure(Exception):
@@ -141,14 +157,34 @@ class Api:
     def post(self, path, body=None, **kw):
         return self.call("POST", path, body=body, **kw)
 
-    def wait_done(self, request_id, path="requests", poll=0.1, limit=600):
+    def patience_left(self, since_iso):
+        """False once the session's simulated clock is SIM_PATIENCE_US past since_iso."""
+        _, session = self.get("session", expect=200)
+        return sim_us(session["now"]) - sim_us(since_iso) < SIM_PATIENCE_US
+
+    def wait_done(self, request_id, path="requests", poll=0.1):
         """Poll an operation until it is done (the API is asynchronous)."""
-        for _ in range(limit):
+        polls = 0
+        while True:
             status, doc = self.get(f"{path}/{request_id}")
             if status == 200 and doc["status"] == "done":
                 return doc
+            polls += 1
+            if status == 200 and polls % 50 == 0 and not self.patience_left(doc["accepted_at"]):
+                raise Failure(f"{request_id} never finished: {doc}")
             time.sleep(poll)
-        raise Failure(f"{request_id} never finished")
+
+    def wait_until(self, path, done, since_iso, poll=0.1):
+        """GET path until done(status, answer) holds (simulated-time guard as wait_done)."""
+        polls = 0
+        while True:
+            status, doc = self.get(path)
+            if done(status, doc):
+                return status, doc
+            polls += 1
+            if polls % 50 == 0 and not self.patience_left(since_iso):
+                raise Failure(f"GET {path} never became what was expected: {status} {doc}")
+            time.sleep(poll)
 
     def close(self):
         if self.conn:

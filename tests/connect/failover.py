@@ -13,16 +13,9 @@ import json
 import sys
 import time
 
-from api import Api, Failure, check
+from api import Api, Failure, check, sim_us
 
 MINUTE_US = 60 * 1000000
-
-
-def sim_us(iso):
-    """Microseconds of a timestamp the API gives (JST, same day): enough to order them."""
-    hms = iso[11:26]
-    h, m, s = int(hms[0:2]), int(hms[3:5]), float(hms[6:])
-    return int(((h * 60 + m) * 60 + s) * 1e6)
 
 
 def main(base, token, out_dir, scale):
@@ -63,7 +56,7 @@ def main(base, token, out_dir, scale):
             record = f"FO-{n}"
             body = {"record_id": record, "addressee_no": f"{n % 900 + 1:015d}", "item": "TM00000000000002",
                     "schema_version": 1, "pub_start": "2017-11-13",
-                    "payload": {"tax_year": 2017, "taxable_income": 2000000 + n, "attempt_of": record}}
+                    "payload": {"tax_year": 2017, "taxable_income": 2000000 + n, "note": record}}
         st, doc = api.post("replicas", body) if record else (0, None)
         if st == 0:
             pass

@@ -15,9 +15,11 @@ import time
 
 from api import Api, Failure, check, individual_number, raw_exchange
 
+RATE = 20   # --connect-rate: the default (tests/cli_connect.sh)
+
 # What vendor_plain.lua registers at the previous municipality of the first movers.
 FIXTURE = {"item": "TM00000000000002", "tax_year": 2017, "taxable_income": 3456000, "municipal_tax": 207360,
-           "prefectural_tax": 138240, "fixture": "connect", "note": "接続試験用の副本"}
+           "prefectural_tax": 138240, "note": "接続試験用の副本"}
 
 
 def errors_of(doc):
@@ -95,7 +97,8 @@ def main(base, token, out_dir):
     st, doc = api.call("GET", "session", token="0" * 32)
     check(st == 403 and doc["code"] == "forbidden", f"a wrong token: {st} {doc}")
     _, session = api.get("session", expect=200)
-    check(session["available"] and session["lg"] == "271004", f"session: {session}")
+    check(session["available"] and session["ready"] and session["lg"] == "271004", f"session: {session}")
+    start = session["now"]
 
     # --- a slow sender, all along: its half request must not hold anyone up -------------------
     slow = {}
@@ -113,6 +116,13 @@ def main(base, token, out_dir):
     moved = fx["moved_in"]
     check(len(moved) >= 3, f"fixtures: {fx}")
     residents = [m["addressee_no"] for m in moved]
+
+    # --- the declaration: what this system handles fixes the test cases ------------------------
+    refused(api, "POST", "declaration", {"items": ["TM99000000000013"], "procedures": ["no_such_procedure"]}, 422,
+            [("items[0]", "not_held"), ("procedures[0]", "code_list")])
+    _, decl = api.post("declaration", {"items": ["TM00000000000001", "TM99000000000005"],
+                                       "procedures": [moved[0]["procedure"]]}, expect=200)
+    check(decl["declared"] and decl["cases"] >= 15, f"declaration: {decl}")
 
     # --- code acquisition: a new person, no code until acquired -------------------------------
     _, new = api.post("addressees", {}, expect=201)
@@ -154,6 +164,17 @@ def main(base, token, out_dir):
     _, got = api.get("replicas/VT-1", expect=200)
     want = dict(registered["VT-1"][1]["payload"], household_size=5, note="転入で世帯員増")
     check(got["payload"] == want and got["pub_end"] == "2018-03-31", f"after the partial update: {got}")
+    # the other side: what an inquirer would be provided now is the updated record
+    _, seen = api.get(f"preview?addressee_no={residents[0]}&item=TM00000000000001", expect=200)
+    check(seen["outcome"] == "ok" and seen["record_id"] == "VT-1" and seen["payload"] == want, f"preview: {seen}")
+
+    # a record of the layout's version 2 (a layout change rehearsed: relationship and data_as_of)
+    _, q = api.post("replicas", {"record_id": "VT-v2", "addressee_no": person, "item": "TM00000000000001", "schema_version": 2,
+                                 "pub_start": "2017-11-13", "payload": {"household_size": 2, "relationship": "head",
+                                                                        "data_as_of": "2017-11-13"}}, expect=202)
+    check(api.wait_done(q["request_id"])["outcome"] == "ok", "a registration of layout version 2")
+    _, got = api.get("replicas/VT-v2", expect=200)
+    check(got["schema_version"] == 2, f"VT-v2: {got}")
 
     # --- inquiries of other local governments: the provided data, decrypted and intact -------------
     serials = set()
@@ -166,12 +187,7 @@ def main(base, token, out_dir):
         serials.add(r["serial_no"])
 
     # --- provision records: who was provided what from this tenant ----------------------------------
-    for _ in range(200):
-        _, p = api.get("provisions", expect=200)
-        if len(p["provisions"]) >= 2:
-            break
-        time.sleep(0.25)
-    check(len(p["provisions"]) >= 2, f"provision records: {p}")
+    _, p = api.wait_until("provisions", lambda st, doc: st == 200 and len(doc["provisions"]) >= 2, start)
     for rec in p["provisions"]:
         # the inquirer: another local government (its 6-digit code) or an agency (agencies inquire
         # in the workload too, by the permission table's weights)
@@ -186,11 +202,7 @@ def main(base, token, out_dir):
                          "provider": m["moved_from"], "staff": "S-0004"}) for m in moved[:3]]
     _, b = api.call("POST", "bulk/inquiries", raw=("\n".join(lines) + "\n").encode(), expect=202)
     check(b["lines"] == 3 and len(b["request_ids"]) == 3, f"bulk inquiries: {b}")
-    for _ in range(400):
-        st, result = api.get(f"bulk/{b['bulk_id']}")
-        if st == 200:
-            break
-        time.sleep(0.1)
+    _, result = api.wait_until(f"bulk/{b['bulk_id']}", lambda st, doc: st == 200, b["accepted_at"])
     rows = [json.loads(x) for x in result.splitlines()]
     check(len(rows) == 3 and all(r["outcome"] == "ok" and r["payload"] == FIXTURE for r in rows)
           and [r["line"] for r in rows] == [1, 2, 3], f"bulk result: {result}")
@@ -198,14 +210,12 @@ def main(base, token, out_dir):
                          "schema_version": 1, "pub_start": "2017-04-01", "payload": {"child_allowance_monthly": 10000 + i}})
              for i in range(3)]
     _, b = api.call("POST", "bulk/replicas", raw="\r\n".join(lines).encode(), expect=202)
-    for _ in range(400):
-        st, result = api.get(f"bulk/{b['bulk_id']}")
-        if st == 200:
-            break
-        time.sleep(0.1)
+    _, result = api.wait_until(f"bulk/{b['bulk_id']}", lambda st, doc: st == 200, b["accepted_at"])
     check(all(json.loads(x)["outcome"] == "ok" for x in result.splitlines()), f"bulk replicas: {result}")
     _, got = api.get("replicas/BK-2", expect=200)
     check(got["payload"] == {"child_allowance_monthly": 10002}, f"BK-2: {got}")
+    _, q = api.post("replicas/partial", {"record_id": "BK-2", "payload": {"child_allowance_monthly": 15000}}, expect=202)
+    check(api.wait_done(q["request_id"])["outcome"] == "ok", "partial update of BK-2")
 
     # --- every validation error, from a crafted request: nothing changes ------------------------------
     _, before = api.get("session", expect=200)
@@ -236,7 +246,21 @@ def main(base, token, out_dir):
     refused(api, V, "replicas", dict(reg, item="XX00000000000001"), 422, [("item", "format")])
     refused(api, V, "replicas", dict(reg, item="TM0001"), 422, [("item", "length")])
     refused(api, V, "replicas", dict(reg, item="TM99000000000013"), 422, [("item", "not_held")])
-    refused(api, V, "replicas", dict(reg, schema_version=2), 422, [("schema_version", "code_list")])
+    refused(api, V, "replicas", dict(reg, schema_version=3), 422, [("schema_version", "code_list")])
+    # the layouts (GET layouts): each field against its item's layout of that version
+    refused(api, V, "replicas", dict(reg, schema_version=2), 422,
+            [("payload.relationship", "required"), ("payload.data_as_of", "required")])
+    refused(api, V, "replicas", dict(reg, payload={"household_size": 0, "household_head": "yes", "colour": "blue",
+                                                   "moved_in": "2017-02-30", "address_kana": "ア" * 101}), 422,
+            [("payload.household_size", "range"), ("payload.household_head", "type"), ("payload.colour", "unknown_field"),
+             ("payload.moved_in", "date"), ("payload.address_kana", "length")])
+    refused(api, V, "replicas", dict(reg, schema_version=2, payload={"household_size": 2, "relationship": "cousin",
+                                                                     "data_as_of": "2017-11-13"}), 422,
+            [("payload.relationship", "code_list")])
+    refused(api, V, "replicas/partial", {"record_id": "VT-1", "payload": {"household_size": "four"}}, 422,
+            [("payload.household_size", "type")])
+    _, layouts = api.get("layouts", expect=200)
+    check(layouts["versions"] == [1, 2] and len(layouts["layouts"]) == 2 * len(lists["items"]), f"layouts: {layouts['versions']}")
     refused(api, V, "replicas", dict(reg, schema_version="1"), 422, [("schema_version", "type")])
     refused(api, V, "replicas", {k: v for k, v in reg.items() if k != "schema_version"}, 422, [("schema_version", "required")])
     refused(api, V, "replicas", dict(reg, pub_start="2017-02-30"), 422, [("pub_start", "date")])
@@ -295,6 +319,16 @@ def main(base, token, out_dir):
     check(st == 404 and doc["code"] == "not_found", "an unknown path")
     st, doc = api.get("codes")
     check(st == 405 and doc["code"] == "method_not_allowed", "a wrong method")
+    for path in ("bulk/inquiries", "replicas/partial"):   # paths of their own, not ids (issue 17)
+        st, doc = api.get(path)
+        check(st == 405 and doc["code"] == "method_not_allowed", f"GET {path}: {st} {doc}")
+    refused(api, "GET", "provisions?from=0&colour=blue", None, 422, [("colour", "unknown_field")])
+    refused(api, "GET", "provisions?from=0&from=1", None, 422, [("from", "duplicate_field")])
+    refused(api, "GET", "session?verbose=1", None, 422, [("verbose", "unknown_field")])
+    _, last = api.get("provisions?limit=1000", expect=200)
+    while last["more"]:
+        _, last = api.get(f"provisions?from={last['next']}&limit=1000", expect=200)
+    refused(api, "GET", f"provisions?from={last['next'] + 1000000}", None, 422, [("from", "range")])
     _, after = api.get("session", expect=200)
     check(after["accepted"] == before["accepted"], f"refused requests accepted nothing: {before} {after}")
 
@@ -307,16 +341,32 @@ def main(base, token, out_dir):
     check(raw_exchange(host, port, b"GET /connect/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: "
                                    + b"x" * 10000 + b"\r\n\r\n") == 431, "a head over the limit gets 431")
     tally["transport"] += 1
+    # The limit lets through at most a burst (2 x rate) and the rate for the time the flood took;
+    # how many that is depends on the machine's speed, so the test bounds it by the time taken
+    # (measured by the client: the limit is the HTTP layer's, on the wall clock by design).
     flood = Api(base, token, tally)
+    began = time.monotonic()
     statuses = [flood.call("GET", "session", wait_429=False)[0] for _ in range(120)]
+    took = time.monotonic() - began
     flood.close()
-    check(statuses.count(429) >= 60 and set(statuses) <= {200, 429}, f"a flood is limited: {statuses}")
+    allowed = 2 * RATE + RATE * took + 1
+    check(set(statuses) <= {200, 429} and statuses.count(200) <= allowed
+          and (statuses.count(429) > 0 or 120 <= allowed), f"a flood is limited (in {took:.2f} s): {statuses}")
     _, doc = api.get("session", expect=200)   # waits out the limit, as the reference says
     check(doc["available"], "the tenant still serves after the flood")
     # the slow sender got its 408 in the end, and nobody waited for it meanwhile
     slow_thread.join()
     check(slow.get("status") == 408, f"the slow sender: {slow}")
     tally["transport"] += 1
+
+    # --- the test cases: every one passed (or needs a disturbance this day did not bring) -----------
+    _, cases = api.get("cases", expect=200)
+    statuses = {c["id"]: c["status"] for c in cases["cases"]}
+    check(cases["verdict"] == "all_pass" and statuses["CT-03.TM99000000000005"] == "pass"
+          and statuses["CT-05." + moved[0]["procedure"]] == "pass" and statuses["CT-11"] == "not_applicable",
+          f"test cases: {statuses}")
+    check(all(c["evidence"] and c["evidence"][0]["answer"]["status"] for c in cases["cases"] if c["status"] == "pass"),
+          "every passed case has its evidence")
 
     # --- the conformance report so far, then the end ---------------------------------------------------
     _, rep = api.get("conformance", expect=200)
