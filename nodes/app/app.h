@@ -188,9 +188,9 @@ void app_runs_print(struct runs_ctx *c);
 int  app_runs_status(struct runs_ctx *c, int status);
 /* --runs N: the seeds over worker processes, then the base seed in full. Closes s. */
 int  app_cmd_runs(session *s);
-/* Why a seed was given up (sim_runs' lost callback): its worker's wait status in words,
- * into buf. Shared with the swarm. */
-void app_runs_death(int wait_status, char *buf, size_t size);
+/* Why a seed was given up (sim_runs' lost callback), in words with its last worker's wait
+ * status, as malloc'd text (NULL when out of memory). Shared with the swarm. */
+char *app_runs_death(int wait_status);
 
 /* ---- the other commands ------------------------------------------------------------------ */
 

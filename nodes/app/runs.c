@@ -196,11 +196,14 @@ static void runs_collect(uint64_t seed, const char *text, void *ud)
     cJSON_Delete(rec);
 }
 
-void app_runs_death(int st, char *buf, size_t size)
+char *app_runs_death(int st)
 {
-    if (WIFSIGNALED(st)) snprintf(buf, size, "killed by signal %d, %s", WTERMSIG(st), strsignal(WTERMSIG(st)));
-    else if (WIFEXITED(st)) snprintf(buf, size, "it exited with status %d before reporting", WEXITSTATUS(st));
-    else snprintf(buf, size, "it could not be waited for");
+    char how[128], why[256];
+    if (WIFSIGNALED(st)) snprintf(how, sizeof how, "killed by signal %d, %s", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else if (WIFEXITED(st)) snprintf(how, sizeof how, "it exited with status %d before reporting", WEXITSTATUS(st));
+    else snprintf(how, sizeof how, "it could not be waited for");
+    snprintf(why, sizeof why, "the worker process running this seed died on each of its tries (%s)", how);
+    return strdup(why);
 }
 
 /* A seed whose worker died on each try (a worker killed once is replaced and the seed run
@@ -212,10 +215,7 @@ static void runs_lost(uint64_t seed, int wait_status, void *ud)
     c->errors++;
     c->internal++;
     if (c->first_error) return;
-    char how[128], why[256];
-    app_runs_death(wait_status, how, sizeof how);
-    snprintf(why, sizeof why, "the worker process running this seed died on each of its tries (%s)", how);
-    c->first_error = strdup(why);
+    c->first_error = app_runs_death(wait_status);
     c->first_error_seed = seed;
 }
 

@@ -400,10 +400,7 @@ static void swarm_lost(uint64_t seed, int wait_status, void *ud)
     c->errors++;
     c->internal++;
     if (c->first_error) return;
-    char how[128], why[256];
-    app_runs_death(wait_status, how, sizeof how);
-    snprintf(why, sizeof why, "the worker running this seed died on each of its tries (%s)", how);
-    c->first_error = strdup(why);
+    c->first_error = app_runs_death(wait_status);
     c->first_error_seed = seed;
 }
 
