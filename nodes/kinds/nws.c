@@ -221,7 +221,7 @@ static void inquiry(sim_node *self, flow_msg *m)
         return;
     }
     const body *asker = domain_body(d, m->inquirer);
-    if (asker && asker->assessment_lapsed) {   /* My Number Act Art. 21(2): a ground to refuse */
+    if (asker && asker->assessment_lapsed) {   /* Art. 21(2): not for a body in breach of Art. 28 (its assessment) */
         refuse(self, m, FLOW_NO_ASSESSMENT);
         return;
     }

@@ -339,7 +339,12 @@ int rollout_release_passes(ro *r)
     }
     free(r->sens_days);
     r->sens_days = NULL;
-    if (r->sensitivity > 0 && r->nrels && r->nms) {   /* each version late by `sensitivity`, alone */
+    /* Each version late by `sensitivity`, alone: a pass each, the same whatever the seed, and
+     * only reported: a run without a trace (a Monte Carlo worker) skips them. Asking for the
+     * hash so far is how a world says whether it traces (it finalises a copy). */
+    char hex[65];
+    bool traced = sim_world_trace_hash(r->w, hex) != -EINVAL;
+    if (r->sensitivity > 0 && r->nrels && r->nms && traced) {
         r->sens_days = malloc((size_t)r->nevents * (size_t)r->nms * sizeof *r->sens_days);
         if (!r->sens_days) {
             rc = -ENOMEM;

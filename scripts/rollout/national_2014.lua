@@ -52,7 +52,7 @@ start "2014-04-01 08:30"
 finish "2018-03-30 17:15"                  -- the end of fiscal 2017
 
 schedule { critical = "full operation", operator = "J-LIS",
-           sensitivity = param("sensitivity", 40),                        -- each version 40 business days (two months) late, alone
+           sensitivity = param("sensitivity", 40),   -- each version 40 business days (two months) late, alone (0: none)
            as_of = { "2015-04-14", "2015-10-01", "2016-07-01", "2017-07-18" },   -- the seed's download-rate date, then milestones
            signals = { "sign_up", "initial_setup" } }
 
