@@ -133,24 +133,24 @@ bad upgrade "release 'sw': upgrade site 'north' is not a platform site" <<'LUA'
 release { name = "sw", upgrade = { sites = { "north" } }, versions = { { "1.0", "2015-02-27" } } }
 phase { name = "vendor", duration = 5 }
 LUA
-bad case "phase 'gate': gate on an unknown catalogue case 'inquiry.okay' \(not in the connection_catalogue of $TMP/case.lua:1\)" <<'LUA'
-connection_catalogue { "inquiry.ok", "code_request.ok" }
-phase { name = "gate", duration = 5, catalogue = { cases = { "inquiry.okay" } } }
+bad case "phase 'gate': gate on an unknown catalogue case 'CT-05.child_allowancee' \(not in the connection_catalogue of $TMP/case.lua:1\)" <<'LUA'
+connection_catalogue { "CT-05.child_allowance", "CT-01" }
+phase { name = "gate", duration = 5, catalogue = { cases = { "CT-05.child_allowancee" } } }
 LUA
-bad nocatalogue "phase 'gate': gate on catalogue case 'inquiry.ok', but no connection_catalogue\{\} is declared" <<'LUA'
-phase { name = "gate", duration = 5, catalogue = { cases = { "inquiry.ok" } } }
+bad nocatalogue "phase 'gate': gate on catalogue case 'CT-05.child_allowance', but no connection_catalogue\{\} is declared" <<'LUA'
+phase { name = "gate", duration = 5, catalogue = { cases = { "CT-05.child_allowance" } } }
 LUA
 bad bundle "phase 'gate': evidence bundle .*/nope.json: No such file or directory" <<'LUA'
-connection_catalogue { "inquiry.ok" }
-phase { name = "gate", duration = 5, catalogue = { cases = { "inquiry.ok" }, evidence = { ["131016"] = "nope.json" } } }
+connection_catalogue { "CT-05.child_allowance" }
+phase { name = "gate", duration = 5, catalogue = { cases = { "CT-05.child_allowance" }, evidence = { ["131016"] = "nope.json" } } }
 LUA
-echo '{"cases": [{"id": "inquiry.ok", "result": "passed"}], "finished_at": "2017-06-12"}' >"$TMP/badresult.json"
+echo '{"cases": [{"id": "CT-05.child_allowance", "result": "passed"}], "finished_at": "2017-06-12"}' >"$TMP/badresult.json"
 bad result "phase 'gate': evidence bundle $TMP/badresult.json: each case is" <<LUA
-connection_catalogue { "inquiry.ok" }
-phase { name = "gate", duration = 5, catalogue = { cases = { "inquiry.ok" }, evidence = { ["131016"] = "$TMP/badresult.json" } } }
+connection_catalogue { "CT-05.child_allowance" }
+phase { name = "gate", duration = 5, catalogue = { cases = { "CT-05.child_allowance" }, evidence = { ["131016"] = "$TMP/badresult.json" } } }
 LUA
 bad stranger "phase 'gate': evidence for '999999', which does not take part in this phase" <<LUA
-connection_catalogue { "inquiry.ok" }
-phase { name = "gate", duration = 5, catalogue = { cases = { "inquiry.ok" }, evidence = { ["999999"] = "$TMP/badresult.json" } } }
+connection_catalogue { "CT-05.child_allowance" }
+phase { name = "gate", duration = 5, catalogue = { cases = { "CT-05.child_allowance" }, evidence = { ["999999"] = "$TMP/badresult.json" } } }
 LUA
 finish

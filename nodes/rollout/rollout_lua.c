@@ -1009,7 +1009,7 @@ static int l_release(lua_State *L)
     return 0;
 }
 
-/* connection_catalogue { "code_request.ok", ... }: the case ids of the connection-test
+/* connection_catalogue { "CT-01", ... }: the case ids of the connection-test
  * catalogue that catalogue gates may name (issue 17's catalogue, by id). */
 static int l_connection_catalogue(lua_State *L)
 {

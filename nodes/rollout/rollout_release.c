@@ -165,7 +165,9 @@ static int bundle_day(ro *r, const char *s, int *out)
 }
 
 /* The evidence bundle of one body for a gate: its day, or INT32_MAX when some case of the gate
- * did not pass in it. Raises on a file that cannot be read or has not the agreed shape:
+ * did not pass in it. Raises on a file that cannot be read or has neither shape it takes:
+ * the connection test's own connect_evidence.json ({"test_cases": {"cases": [{"id",
+ * "status"}]}, "end"}: the session's end is the bundle's day), or the short form
  * {"cases":[{"id","result":"pass"|"fail"|"not_run","at"}], "finished_at"}. */
 static int read_bundle(lua_State *L, ro *r, const ro_phase *ph, const char *file, char *missing, size_t nmissing)
 {
@@ -174,6 +176,13 @@ static int read_bundle(lua_State *L, ro *r, const ro_phase *ph, const char *file
     int rc = sim_json_read_file(file, 16u << 20, &j, why, sizeof why);
     if (rc < 0) rollout_raise(L, ph->where, "phase '%s': evidence bundle %s: %s", ph->name, file, rc == -EINVAL ? why : strerror(-rc));
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive(j, "cases"), *fin = cJSON_GetObjectItemCaseSensitive(j, "finished_at");
+    const char *result_key = "result";
+    const cJSON *tc = cJSON_GetObjectItemCaseSensitive(j, "test_cases");
+    if (cJSON_IsObject(tc)) {   /* connect_evidence.json as the connection test writes it */
+        cases = cJSON_GetObjectItemCaseSensitive(tc, "cases");
+        fin = cJSON_GetObjectItemCaseSensitive(j, "end");
+        result_key = "status";
+    }
     int day;
     if (!cJSON_IsArray(cases) || !cJSON_IsString(fin) || bundle_day(r, fin->valuestring, &day) < 0) {
         cJSON_Delete(j);
@@ -181,11 +190,12 @@ static int read_bundle(lua_State *L, ro *r, const ro_phase *ph, const char *file
               ph->name, file);
     }
     for (const cJSON *c = cases->child; c; c = c->next) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "id"), *res = cJSON_GetObjectItemCaseSensitive(c, "result");
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "id"), *res = cJSON_GetObjectItemCaseSensitive(c, result_key);
         if (!cJSON_IsString(id) || !cJSON_IsString(res) ||
-            (strcmp(res->valuestring, "pass") && strcmp(res->valuestring, "fail") && strcmp(res->valuestring, "not_run"))) {
+            (strcmp(res->valuestring, "pass") && strcmp(res->valuestring, "fail") && strcmp(res->valuestring, "not_run") &&
+             strcmp(res->valuestring, "not_applicable"))) {
             cJSON_Delete(j);
-            rollout_raise(L, ph->where, "phase '%s': evidence bundle %s: each case is {\"id\": \"...\", \"result\": \"pass\" | \"fail\" | \"not_run\"}",
+            rollout_raise(L, ph->where, "phase '%s': evidence bundle %s: each case is {\"id\": \"...\", \"result\" (or \"status\"): \"pass\" | \"fail\" | \"not_run\" | \"not_applicable\"}",
                   ph->name, file);
         }
     }
@@ -194,7 +204,7 @@ static int read_bundle(lua_State *L, ro *r, const ro_phase *ph, const char *file
         bool passed = false;
         for (const cJSON *c = cases->child; c && !passed; c = c->next)
             passed = strcmp(cJSON_GetObjectItemCaseSensitive(c, "id")->valuestring, ph->cases[k]) == 0 &&
-                     strcmp(cJSON_GetObjectItemCaseSensitive(c, "result")->valuestring, "pass") == 0;
+                     strcmp(cJSON_GetObjectItemCaseSensitive(c, result_key)->valuestring, "pass") == 0;
         if (!passed) snprintf(missing, nmissing, "%s", ph->cases[k]);
     }
     cJSON_Delete(j);

@@ -104,11 +104,12 @@ release { name = "transmission_standard", title = "technical standard for transm
 release { name = "platform", title = "intermediate-server platform sites (自治体中間サーバー・プラットフォーム)",
           versions = { { "1.0", "2015-10-01", late = tri(0, 5, 30) } } }
 
--- The connection-test catalogue, by case id (issue 17's catalogue: a body's evidence bundle
--- names these ids; give one with catalogue = { evidence = { ["131016"] = "bundle.json" } }).
-connection_catalogue { "code_request.ok", "code_request.duplicate", "replica.register", "replica.update",
-                       "replica.duplicate", "inquiry.ok", "inquiry.not_found", "inquiry.no_code",
-                       "inquiry.not_permitted", "provision.auto", "provision.manual" }
+-- The connection-test catalogue, by case id (docs/connect-cases.md; a body's evidence bundle,
+-- the connect_evidence.json its vendor's session wrote, names these ids: give one with
+-- catalogue = { evidence = { ["131016"] = "connect_evidence.json" } }).
+connection_catalogue { "CT-00", "CT-01", "CT-02", "CT-03.TM00000000000001", "CT-03.TM00000000000002",
+                       "CT-04.TM00000000000001", "CT-04.TM00000000000002", "CT-05.child_allowance", "CT-06",
+                       "CT-07", "CT-08", "CT-09", "CT-10", "CT-11", "CT-12", "CT-13", "CT-14" }
 
 -- Capacities: J-LIS's onboarding slots (tenants set up per site and business day), the
 -- inter-agency test slots and the prefectures' support staff of national_2017.lua.
@@ -133,8 +134,8 @@ phase { name = "vendor_changes", duration = tri(60, 90, 160), builds_on = "if_sp
 phase { name = "vendor_test", duration = tri(20, 40, 90), builds_on = "if_spec 1.2",
         after = { "vendor_changes", "test_tool 1.0" } }                 -- tested with the connection-test tool
 phase { name = "catalogue_test", duration = tri(5, 10, 30), after = "vendor_test",
-        catalogue = { cases = { "code_request.ok", "replica.register", "replica.update", "inquiry.ok",
-                                "inquiry.not_found", "provision.auto" }, fail = 0.25 } }   -- a gate
+        catalogue = { cases = { "CT-01", "CT-03.TM00000000000001", "CT-04.TM00000000000001", "CT-05.child_allowance",
+                                "CT-06", "CT-07" }, fail = 0.25 } }   -- a gate
 phase { name = "sign_up", duration = tri(3, 5, 10), after = { "platform 1.0", "software 1.1", "procurement" },
         uses = "onboarding" }                                           -- a tenant set up by J-LIS
 phase { name = "delegation_settings", duration = tri(3, 5, 12), after = "sign_up", uses = "support_staff" }

@@ -9,9 +9,10 @@
 -- never connects, and the live NWS refuses its inquiries (no_assessment).
 -- sign_up takes one of J-LIS's onboarding slots, one a day per site: at the west site 271004
 -- signs up on d0, 401307 waits for d1 (planned so); at the east 141003 on d0.
--- pia: 3 days from d0, finishes d3. The catalogue gate (cases inquiry.ok, code_request.ok):
---   141003 by its evidence bundle (every case passed, finished 2017-06-12): opens d7;
---   401307 by a bundle in which inquiry.ok failed: never opens, it never connects;
+-- pia: 3 days from d0, finishes d3. The catalogue gate (cases CT-05.child_allowance, CT-01):
+--   141003 by its evidence bundle, as the connection test writes it (connect_evidence.json:
+--   every case of the gate passed, the session ended 2017-06-12): opens d7;
+--   401307 by a bundle in which CT-05.child_allowance failed: never opens, it never connects;
 --   271004 simulated, 4 days, never failing: d0-d3, finishes d4.
 -- connect (after pia, sign_up and the gate, 1 day): 271004 d4 -> finishes d5 (06-08);
 -- 141003 d7 -> finishes d8 (06-13).
@@ -24,7 +25,7 @@ finish "2017-07-31"
 failover_settings { heartbeat = "1h", lease = "2h", detect = "4h", batch = "10m", promote = "manual" }
 schedule { operator = "J-LIS", as_of = { "2017-06-12", "2017-06-13" } }
 
-connection_catalogue { "code_request.ok", "inquiry.ok", "inquiry.not_found", "replica.register" }
+connection_catalogue { "CT-01", "CT-05.child_allowance", "CT-06", "CT-03.TM00000000000001" }
 capacity { name = "onboarding", per = "site", units = 1, daily = true }
 release { name = "software", upgrade = { sites = { "west" }, at = "22:00", duration = upgrade },
           versions = { { "1.0", "2017-06-14" } } }
@@ -34,7 +35,7 @@ wave { name = "rest" }
 phase { name = "sign_up", duration = 1, uses = "onboarding" }
 phase { name = "pia", duration = 3, pia = true }
 phase { name = "catalogue", duration = 4, catalogue = {
-  cases = { "inquiry.ok", "code_request.ok" }, fail = 0,
+  cases = { "CT-05.child_allowance", "CT-01" }, fail = 0,
   evidence = { ["141003"] = "evidence/bundle_141003.json", ["401307"] = "evidence/bundle_401307.json" } } }
 phase { name = "connect", duration = 1, after = { "sign_up", "pia", "catalogue" } }
 milestone { name = "connected", target = "2017-06-30", after = "connect" }
