@@ -6,6 +6,7 @@
  * Operations are numbered in the order they were accepted, which the replay reproduces, so
  * an id means the same operation in a live session and in its replay. */
 #include "connect/connect_internal.h"
+#include "sim_tls.h"
 
 #include <errno.h>
 #include <lauxlib.h>
@@ -42,6 +43,7 @@ int connect_attach(sim_world *w, const char *lg_code, node_connect **out)
     if (rc == 0) rc = sim_world_ext_attach(w, &connect_ext_key, c, NULL);
     if (rc < 0) {
         connect_cases_free(c);
+    sim_tls_ctx_free(c->tls);
         connect_report_free(&c->rep);
         free(c);
         return rc;

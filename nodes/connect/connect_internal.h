@@ -111,6 +111,11 @@ typedef struct connect_report {
     uint64_t own_4xx;           /* 4xx answers of ours (the rest are the HTTP layer's) */
     uint64_t http_accepted, http_refused, http_requests, http_4xx;   /* from sim_http */
     uint64_t http_evicted;      /* token-less connections closed to make room */
+    bool tls, tls_mutual;       /* served over TLS; client certificates required */
+    uint64_t tls_handshakes, tls_refused;
+    char tls_last_refusal[300];
+    struct client_cert { char subject[200]; uint64_t requests; } certs[16];   /* distinct, first seen first */
+    size_t ncerts;
     bool bulk_file_fetched;     /* a bulk result file came back complete */
     uint64_t replayed, diverged;
     char first_divergence[300];
@@ -135,6 +140,7 @@ typedef struct refusal_count {
 } refusal_count;
 
 typedef struct connect_cases connect_cases;
+struct sim_tls_ctx;
 
 struct node_connect {
     sim_world *w;
@@ -155,6 +161,7 @@ struct node_connect {
     /* live */
     sim_run *run;
     sim_http *http;
+    struct sim_tls_ctx *tls;    /* TLS: the server's context (NULL: plain HTTP) */
     char token[33];
     double rate;
     rate_client clients[RATE_CLIENTS];
