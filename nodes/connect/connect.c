@@ -43,7 +43,6 @@ int connect_attach(sim_world *w, const char *lg_code, node_connect **out)
     if (rc == 0) rc = sim_world_ext_attach(w, &connect_ext_key, c, NULL);
     if (rc < 0) {
         connect_cases_free(c);
-    sim_tls_ctx_free(c->tls);
         connect_report_free(&c->rep);
         free(c);
         return rc;
@@ -290,6 +289,7 @@ void connect_destroy(node_connect *c)
     }
     for (size_t i = 0; i < c->nbulks; i++) cJSON_Delete(c->bulks[i].step);
     connect_cases_free(c);
+    sim_tls_ctx_free(c->tls);
     free(c->reqs);
     free(c->inflight);
     free(c->bulks);

@@ -44,7 +44,7 @@ typedef enum connect_op {
     OP_CODE_ACQUISITION, OP_REPLICA_REGISTRATION, OP_REPLICA_UPDATE, OP_INQUIRY, OP_RESULT_FETCH,
     OP_PROVISION_FETCH, OP_BULK_INQUIRY, OP_BULK_REPLICA, OP_BULK_RESULT, OP_REQUEST_STATUS,
     OP_REPLICA_READ, OP_ADDRESSEE_NEW, OP_ADDRESSEE_READ, OP_CODE_LISTS, OP_FIXTURES, OP_SESSION,
-    OP_SESSION_END, OP_CONFORMANCE, OP_DECLARATION, OP_CASES, OP_LAYOUTS, OP_PREVIEW, OP_UNKNOWN, OP_COUNT
+    OP_SESSION_END, OP_CONFORMANCE, OP_DECLARATION, OP_CASES, OP_LAYOUTS, OP_PREVIEW, OP_OPENAPI, OP_UNKNOWN, OP_COUNT
 } connect_op;
 
 const char *connect_op_name(connect_op op);
@@ -295,6 +295,10 @@ void connect_format_addressee(uint64_t a, char out[ADDRESSEE_DIGITS + 1]);
 /* Record ids and staff ids: these characters (and the words for them, for messages). */
 extern const char CONNECT_ID_CHARS[], CONNECT_ID_CHARS_TEXT[];
 void connect_format_date(sim_time_t t, char out[16]);
+
+/* docs/connect-openapi.json, built in (docs/openapi-embed.cmake). */
+extern const unsigned char connect_openapi_json[];
+extern const size_t connect_openapi_json_len;
 
 /* The test-case catalogue (connect/connect_cases.c). */
 int  connect_cases_create(node_connect *c);
