@@ -38,13 +38,6 @@ expect_match docs/connect-api.md '8 s × `disturb_scale`'
 # the reference stands alone: it sends vendors nowhere in the project's tests
 expect_no_match docs/connect-api.md 'tests/'
 
-wait_renkei() {
-    set +e
-    wait "$PID"
-    STATUS=$?
-    set -e
-}
-
 # --- a whole session ------------------------------------------------------------------------
 OUT="$TMP/live"
 connect "$OUT" $T -q --connect 271004 --listen 127.0.0.1:0

@@ -38,14 +38,8 @@ expect_exit 2 run $T -q --tls
 
 # --- mutual TLS: the vendor in, the stranger and the anonymous out ------------------------------
 OUT="$TMP/tls"
-mkdir -p "$OUT"
-"$RENKEI" run $T -q --connect 271004 --listen 127.0.0.1:0 --tls --tls-client-ca "$TMP/vendor-a-ca.pem" \
-    --out "$OUT" >"$OUT/renkei.out" 2>"$OUT/renkei.err" &
-PID=$!
-for _ in $(seq 600); do grep -q 'access token' "$OUT/renkei.out" 2>/dev/null && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
-BASE=$(sed -n 's/^renkei: connection test of .* API at \(https:[^ ]*\)$/\1/p' "$OUT/renkei.out")
-TOKEN=$(sed -n 's/^renkei: access token \([0-9a-f]*\) .*/\1/p' "$OUT/renkei.out")
-[ -n "$BASE" ] && [ -n "$TOKEN" ] || { fail "no https API address printed: $(cat "$OUT/renkei.out" "$OUT/renkei.err")"; finish; }
+connect "$OUT" $T -q --connect 271004 --listen 127.0.0.1:0 --tls --tls-client-ca "$TMP/vendor-a-ca.pem"
+case "$BASE" in https://*) ;; *) fail "not an https address: $BASE" ;; esac
 expect_match "$OUT/renkei.out" 'TLS certificate .*connect_tls_cert.pem \(generated for this session; SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}\)'
 [ "$(stat -c %a "$OUT/connect_tls_key.pem")" = 600 ] || fail "the generated key is readable by others"
 C=tests/connect/tls_client.py
@@ -58,10 +52,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http${BASE#https}session" -H "Aut
 [ "$code" = "000" ] || fail "plain HTTP was answered on the TLS port: $code"
 [ "$("$PY" $C "$BASE" "$TOKEN" "$OUT/connect_tls_cert.pem" "$TMP/vendor-a.pem" "$TMP/vendor-a.key" --end)" = "200 271004" ] \
     || fail "the vendor's certificate did not get through"
-set +e
-wait "$PID"
-STATUS=$?
-set -e
+wait_renkei
 [ "$STATUS" -eq 0 ] || fail "the TLS session ended with $STATUS: $(cat "$OUT/renkei.err")"
 S="$OUT/summary.json"
 expect_json "$S" .connection_test.tls \
@@ -81,18 +72,9 @@ expect_json "$TMP/replay/summary.json" .trace_hash ". == \"$(trace_hash "$OUT")\
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=localhost" \
     -addext "subjectAltName=IP:127.0.0.1" -keyout "$TMP/given.key" -out "$TMP/given.pem" 2>/dev/null
 OUT="$TMP/given"
-mkdir -p "$OUT"
-"$RENKEI" run $T -q --connect 271004 --listen 127.0.0.1:0 --tls-cert "$TMP/given.pem" --tls-key "$TMP/given.key" \
-    --out "$OUT" >"$OUT/renkei.out" 2>"$OUT/renkei.err" &
-PID=$!
-for _ in $(seq 600); do grep -q 'access token' "$OUT/renkei.out" 2>/dev/null && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
-BASE=$(sed -n 's/^renkei: connection test of .* API at \(https:[^ ]*\)$/\1/p' "$OUT/renkei.out")
-TOKEN=$(sed -n 's/^renkei: access token \([0-9a-f]*\) .*/\1/p' "$OUT/renkei.out")
+connect "$OUT" $T -q --connect 271004 --listen 127.0.0.1:0 --tls-cert "$TMP/given.pem" --tls-key "$TMP/given.key"
 [ "$("$PY" $C "$BASE" "$TOKEN" "$TMP/given.pem" --end)" = "200 271004" ] || fail "TLS with the given certificate failed"
-set +e
-wait "$PID"
-STATUS=$?
-set -e
+wait_renkei
 [ "$STATUS" -eq 0 ] || fail "the session ended with $STATUS"
 expect_json "$OUT/summary.json" .connection_test '.tls.client_certificates_required == false and .tls.handshakes == 1 and .client_certificates == []' \
     "TLS without client certificates"
