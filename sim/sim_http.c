@@ -13,6 +13,7 @@
  * clock is used here (timeouts) and never reaches the simulation. */
 #include "sim_http.h"
 #include "sim_json.h"
+#include "sim_tls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,6 +88,9 @@ struct conn {
     /* the client */
     char addr[48];              /* its address, as text */
     bool trusted;               /* made a complete request with the token (see sim_http.h) */
+    /* TLS (when the server has a context): the connection's state and its client certificate */
+    sim_tls_conn *tls;
+    char peer_cert[200];
     /* event stream */
     bool sse;
     int channel;
@@ -95,6 +99,7 @@ struct conn {
 
 struct sim_http {
     uv_loop_t *loop;
+    sim_tls_ctx *tls;           /* the caller's; NULL: plain HTTP */
     uv_tcp_t listener;
     uv_timer_t heartbeat;
     uv_timer_t ticker;
@@ -162,10 +167,41 @@ static void on_write(uv_write_t *req, int status)
     if (status < 0 || close_after) conn_close(c);
 }
 
-/* Queue b on the connection (taking a reference). */
+static int conn_write(conn *c, blob *b, bool close_after);
+
+/* The ciphertext TLS has waiting, onto the socket (then closed when close_after). */
+static int tls_flush(conn *c, bool close_after)
+{
+    size_t n = sim_tls_conn_waiting(c->tls);
+    if (!n) {
+        if (close_after) conn_close(c);
+        return 0;
+    }
+    blob *b = blob_new(n);
+    if (!b) {
+        conn_close(c);
+        return -ENOMEM;
+    }
+    b->len = sim_tls_conn_take(c->tls, b->data, n);
+    sim_tls_conn *keep = c->tls;
+    c->tls = NULL;   /* written as it is */
+    int rc = conn_write(c, b, close_after);
+    c->tls = keep;
+    blob_unref(b);
+    return rc;
+}
+
+/* Queue b on the connection (taking a reference); over TLS, encrypted. */
 static int conn_write(conn *c, blob *b, bool close_after)
 {
     if (c->closing) return -ECANCELED;
+    if (c->tls) {
+        if (sim_tls_conn_output(c->tls, b->data, b->len) < 0) {
+            conn_close(c);
+            return -EPROTO;
+        }
+        return tls_flush(c, close_after);
+    }
     write_req *w = calloc(1, sizeof *w);
     if (!w) return -ENOMEM;
     w->b = b;
@@ -217,6 +253,7 @@ static void on_conn_closed(uv_handle_t *handle)
     sim_http *h = c->h;
     free(c->url);
     free(c->body);
+    sim_tls_conn_free(c->tls);
     free(c);
     h->live_conns--;
     http_maybe_free(h);
@@ -527,6 +564,8 @@ static int peer_name(uv_tcp_t *tcp, char *buf, size_t n)
                                     : uv_ip4_name((struct sockaddr_in *)&peer, buf, n);
     return rc < 0 ? -ENOTCONN : 0;
 }
+
+const char *sim_http_req_client_cert(const sim_http_req *r) { return r->c->tls ? r->c->peer_cert : ""; }
 
 int sim_http_req_peer(const sim_http_req *r, char *buf, size_t n)
 {
@@ -1060,19 +1099,16 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(c->h->readbuf, READ_BUF);
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+/* Plaintext from the peer into the parser: 0, or -1 when the connection stops reading. */
+static int parse(void *ud, const char *data, size_t nread)
 {
-    conn *c = s->data;
-    if (nread < 0) {
-        conn_close(c);
-        return;
-    }
-    if (nread == 0 || c->closing || c->close_pending) return;
-    if (c->sse) return;   /* an event stream only listens to the peer for its end */
-    size_t done = http_parser_execute(&c->parser, &c->h->settings, buf->base, (size_t)nread);
+    conn *c = ud;
+    if (c->closing || c->close_pending) return -1;
+    if (c->sse) return 0;   /* an event stream only listens to the peer for its end */
+    size_t done = http_parser_execute(&c->parser, &c->h->settings, data, nread);
     enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
-    if (err == HPE_PAUSED || c->closing || c->close_pending || c->sse) return;
-    if (err != HPE_OK || done != (size_t)nread) {
+    if (err == HPE_PAUSED || c->closing || c->close_pending || c->sse) return -1;
+    if (err != HPE_OK || done != nread) {
         sim_http_req r = {.c = c, .query = ""};
         int status = c->fail_status ? c->fail_status : 400;
         if (status == 413)
@@ -1083,7 +1119,39 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             sim_http_respond_error(&r, 500, "out of memory");
         else
             sim_http_respond_error(&r, 400, "malformed request: %s", http_errno_description(err));
+        return -1;
     }
+    return 0;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    conn *c = s->data;
+    if (nread < 0) {
+        conn_close(c);
+        return;
+    }
+    if (nread == 0 || c->closing || c->close_pending) return;
+    if (!c->tls) {
+        parse(c, buf->base, (size_t)nread);
+        return;
+    }
+    sim_http *h = c->h;
+    char why[sizeof h->stats.tls_last_refusal - 64];
+    int rc = sim_tls_conn_input(c->tls, buf->base, (size_t)nread, parse, c, why, sizeof why);
+    if (rc == 1) {
+        h->stats.tls_handshakes++;
+        if (sim_tls_conn_peer(c->tls, c->peer_cert, sizeof c->peer_cert) < 0) c->peer_cert[0] = '\0';
+    }
+    if (rc < 0) {   /* the alert goes out, then the connection closes */
+        if (!sim_tls_conn_ready(c->tls)) {
+            h->stats.tls_refused++;
+            snprintf(h->stats.tls_last_refusal, sizeof h->stats.tls_last_refusal, "%s: %s", c->addr, why);
+        }
+        tls_flush(c, true);
+        return;
+    }
+    if (!c->closing) tls_flush(c, false);
 }
 
 /* Close the oldest untrusted connection (from addr, when given) other than keep, to make room
@@ -1117,6 +1185,10 @@ static void on_connection(uv_stream_t *server, int status)
     h->live_conns++;
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
+    if (h->tls && !(c->tls = sim_tls_conn_new(h->tls))) {
+        conn_close(c);
+        return;
+    }
     conn_reset_request(c);
     if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
         conn_close(c);
@@ -1181,6 +1253,7 @@ int sim_http_create(uv_loop_t *loop, const sim_http_config *cfg, sim_http **out)
     sim_http *h = calloc(1, sizeof *h);
     if (!h) return -ENOMEM;
     h->loop = loop;
+    h->tls = cfg->tls;
     h->lim = cfg->limits;
     if (!h->lim.max_header_bytes) h->lim.max_header_bytes = 8 * 1024;
     if (!h->lim.max_body_bytes) h->lim.max_body_bytes = 64 * 1024;

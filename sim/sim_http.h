@@ -88,6 +88,10 @@ typedef struct sim_http_config {
      * in batches); 0 or NULL: never. */
     unsigned tick_ms;
     void (*tick)(void *ud);
+    /* TLS (sim_tls.h): every connection is TLS, with this context (the caller's: it outlives
+     * the server); NULL: plain HTTP. A failed handshake (a client certificate refused...) is
+     * counted, its reason kept, and the connection closed. */
+    struct sim_tls_ctx *tls;
 } sim_http_config;
 
 typedef struct sim_http_stats {
@@ -95,6 +99,8 @@ typedef struct sim_http_stats {
     uint64_t evicted;           /* untrusted connections closed to make room */
     uint64_t sse_messages, sse_dropped;     /* per client: delivered to a queue / dropped */
     uint64_t sse_bytes;
+    uint64_t tls_handshakes, tls_refused;   /* TLS: handshakes completed / refused */
+    char tls_last_refusal[300];             /* "ADDR: reason" of the last refused one */
 } sim_http_stats;
 
 /* Bind, listen and serve on loop. The strings in cfg are copied. */
@@ -134,6 +140,8 @@ bool        sim_http_req_authorized(const sim_http_req *r);
 int         sim_http_req_token(const sim_http_req *r);
 /* The client's address as text ("127.0.0.1", "::1"), for per-client limits; -ENOTCONN. */
 int         sim_http_req_peer(const sim_http_req *r, char *buf, size_t n);
+/* The client certificate's subject over mutual TLS ("CN=vendor,O=..."), else "". */
+const char *sim_http_req_client_cert(const sim_http_req *r);
 sim_http   *sim_http_req_server(const sim_http_req *r);
 
 /* A header line for the answer (before it is given): name and value without CR or LF;

@@ -38,13 +38,6 @@ expect_match docs/connect-api.md '8 s × `disturb_scale`'
 # the reference stands alone: it sends vendors nowhere in the project's tests
 expect_no_match docs/connect-api.md 'tests/'
 
-wait_renkei() {
-    set +e
-    wait "$PID"
-    STATUS=$?
-    set -e
-}
-
 # --- a whole session ------------------------------------------------------------------------
 OUT="$TMP/live"
 connect "$OUT" $T -q --connect 271004 --listen 127.0.0.1:0
@@ -74,6 +67,16 @@ for id in $(jq -r '.test_cases.cases[].id | sub("\\..*"; "")' "$E" | sort -u); d
     expect_match docs/connect-cases.md "^\\| \`$id"
 done
 expect_match "$OUT/report.html" 'CT-05.local_tax_assessment'
+# the OpenAPI document (docs/connect-openapi.json) holds every answer of the session and every
+# whole example of the reference
+"$PY" tests/connect/openapi_check.py docs/connect-openapi.json "$OUT/client_answers.jsonl" --examples docs/connect-api.md \
+    >"$TMP/openapi.out" || fail "answers or examples that docs/connect-openapi.json does not describe: $(cat "$TMP/openapi.out")"
+expect_match "$TMP/openapi.out" '^openapi: [0-9]{3,} answers and [0-9]{2,} whole examples of the reference valid'
+cp docs/connect-openapi.json "$TMP/broken.json"
+jq '.components.schemas.Session.required += ["colour"]' "$TMP/broken.json" >"$TMP/broken2.json"
+if "$PY" tests/connect/openapi_check.py "$TMP/broken2.json" "$OUT/client_answers.jsonl" >/dev/null 2>&1; then
+    fail "openapi_check.py accepts answers that break the document"
+fi
 expect_trace_hash "$OUT"
 live=$(trace_hash "$OUT")
 "$PY" tests/connect/verify.py "$OUT" --complete || fail "the conformance report does not match what the client did"

@@ -168,8 +168,8 @@ serve() {
     TOKEN=${url#* }
     [ -n "$BASE" ] || { fail "no dashboard URL printed: $(cat "$TMP/serve.out" "$TMP/serve.err")"; finish; }
 }
-# connect OUT ARGS...: start a session in the background; sets PID, BASE, TOKEN (the address and
-# the token are only printed: no file holds them)
+# connect OUT ARGS...: start a session in the background; sets PID, BASE (http: or https:), TOKEN
+# (the address and the token are only printed: no file holds them)
 connect() {
     local out=$1; shift
     mkdir -p "$out"
@@ -180,9 +180,17 @@ connect() {
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.05
     done
-    BASE=$(sed -n 's/^renkei: connection test of .* API at \(http:[^ ]*\)$/\1/p' "$out/renkei.out")
+    BASE=$(sed -n 's/^renkei: connection test of .* API at \(https\{0,1\}:[^ ]*\)$/\1/p' "$out/renkei.out")
     TOKEN=$(sed -n 's/^renkei: access token \([0-9a-f]*\) .*/\1/p' "$out/renkei.out")
     [ -n "$BASE" ] && [ -n "$TOKEN" ] || { fail "no API address printed: $(cat "$out/renkei.out" "$out/renkei.err")"; finish; }
+}
+
+# wait_renkei: wait for the background renkei (PID) to end; its exit status in STATUS
+wait_renkei() {
+    set +e
+    wait "$PID"
+    STATUS=$?
+    set -e
 }
 
 finish() {

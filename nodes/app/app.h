@@ -63,6 +63,8 @@ typedef struct run_opts {
     const char *connect;       /* connection test: the local government driven from outside */
     const char *listen;        /* ... and where its API listens */
     bool listen_any;
+    bool tls;                  /* --tls: TLS with a certificate generated for the session */
+    const char *tls_cert, *tls_key, *tls_client_ca;   /* --tls-cert, --tls-key, --tls-client-ca */
     double connect_rate;       /* requests a second per client */
     const char *replay_session;
     bool fast_given;

@@ -12,7 +12,8 @@ static const char USAGE[] =
     "                  [--fast | --speed X] [--out DIR] [--set KEY=VALUE ...] [--quiet]\n"
     "                  [--lua-mem MIB] [--lua-budget INSTRUCTIONS] [--runs N [--jobs J]]\n"
     "                  [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]\n"
-    "                  [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]\n"
+    "                  [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]\n"
+    "                   [--tls | --tls-cert FILE --tls-key FILE] [--tls-client-ca FILE]]\n"
     "                  [--replay-session FILE]\n"
     "       renkei check FILE.lua ...\n"
     "       renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]\n"
@@ -112,6 +113,11 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
             o->listen = v;
         } else if (strcmp(a, "--connect-rate") == 0) {
             if (!app_parse_double(v, &o->connect_rate) || o->connect_rate < 0) return app_usage_error("--connect-rate: expected requests a second (0: no limit), got '%s'", v ? v : "");
+        } else if (strcmp(a, "--tls-cert") == 0 || strcmp(a, "--tls-key") == 0 || strcmp(a, "--tls-client-ca") == 0) {
+            if (!v || !*v) return app_usage_error("%s: expected a PEM file", a);
+            if (strcmp(a, "--tls-cert") == 0) o->tls_cert = v;
+            else if (strcmp(a, "--tls-key") == 0) o->tls_key = v;
+            else o->tls_client_ca = v;
         } else if (strcmp(a, "--replay-session") == 0) {
             if (!v) return app_usage_error("%s: expected a session log (connect_session.jsonl)", a);
             o->replay_session = v;
@@ -140,6 +146,8 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
                 o->exit_at_end = true;
             else if (strcmp(a, "--listen-any") == 0)
                 o->listen_any = true;
+            else if (strcmp(a, "--tls") == 0)
+                o->tls = true;
             else if (a[0] == '-' && a[1])
                 return app_usage_error("unknown option '%s'", a);
             else
@@ -155,6 +163,13 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
     if (o->runs && o->serve) return app_usage_error("%s", "--serve watches one run: it does not go with --runs");
     if (!o->connect != !o->listen) return app_usage_error("%s", "--connect LG_CODE and --listen [HOST:]PORT go together");
     if (!o->connect && o->listen_any) return app_usage_error("%s", "--listen-any goes with --listen");
+    if (!o->connect && (o->tls || o->tls_cert || o->tls_key || o->tls_client_ca))
+        return app_usage_error("%s", "--tls, --tls-cert, --tls-key and --tls-client-ca go with --connect and --listen");
+    if (!o->tls_cert != !o->tls_key) return app_usage_error("%s", "--tls-cert FILE and --tls-key FILE go together");
+    if (o->tls && o->tls_cert) return app_usage_error("%s", "--tls generates a certificate; --tls-cert gives one: not both");
+    if (o->tls_client_ca && !o->tls && !o->tls_cert)
+        return app_usage_error("%s", "--tls-client-ca asks for client certificates over TLS: add --tls or --tls-cert/--tls-key");
+    if (o->tls && !o->out_dir) return app_usage_error("%s", "--tls writes the certificate it generates into --out DIR: give --out");
     if ((o->connect || o->replay_session) && o->runs)
         return app_usage_error("%s", "--runs is a Monte Carlo of fast runs: it does not go with --connect or --replay-session");
     if (o->replay_session && o->connect) return app_usage_error("%s", "--replay-session replays a session: it takes no --connect");

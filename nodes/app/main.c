@@ -4,7 +4,8 @@
  *              [--out DIR] [--set KEY=VALUE ...] [--quiet] [--lua-mem MIB] [--lua-budget N]
  *              [--runs N [--jobs J]]
  *              [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]
- *              [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]
+ *              [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]
+ *               [--tls | --tls-cert FILE --tls-key FILE] [--tls-client-ca FILE]]
  *              [--replay-session FILE]
  *   renkei check FILE.lua ...
  *   renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "sim_tls.h"
 
 static bool is_loopback(const char *host)
 {
@@ -72,23 +73,52 @@ int app_start_connect(session *s, sim_run *run, uv_loop_t *loop)
         return app_usage_error("--listen %s: expected [HOST:]PORT with a port from 0 to 65535", s->o.listen);
     if (!is_loopback(host) && !s->o.listen_any)
         return app_usage_error("--listen %s: only loopback addresses unless --listen-any is given (anyone who can reach it drives the tenant)", s->o.listen);
+    bool tls = s->o.tls || s->o.tls_cert;
+    if (!is_loopback(host) && !tls)
+        return app_usage_error("--listen %s: plain HTTP only on loopback; beyond it, TLS: add --tls (or --tls-cert and --tls-key)", s->o.listen);
+    /* --tls: a certificate for this session, into --out */
+    char fp[128] = "", why[400];
+    char *cert = s->o.tls_cert ? strdup(s->o.tls_cert) : s->o.tls ? strdup(app_out_file(s, "connect_tls_cert.pem")) : NULL;
+    char *key = s->o.tls_key ? strdup(s->o.tls_key) : s->o.tls ? strdup(app_out_file(s, "connect_tls_key.pem")) : NULL;
+    if (s->o.tls && (!cert || !key || sim_tls_self_signed(cert, key, host, fp, sizeof fp, why, sizeof why) < 0)) {
+        fprintf(stderr, "renkei: --tls: %s\n", cert && key ? why : "out of memory");
+        free(cert);
+        free(key);
+        return EXIT_USAGE;
+    }
     /* written as .part while the session runs, renamed when its end line is in (run.c) */
     const char *log = s->o.out_dir ? app_out_part(s, "connect_session.jsonl") : NULL;
     char *log_path = log ? strdup(log) : NULL;
     log = s->o.out_dir ? app_out_file(s, "connect_session.jsonl") : NULL;
     char *log_name = log ? strdup(log) : NULL;
     node_connect_serve_config cfg = {.host = host, .port = port, .loopback = is_loopback(host),
-                                     .rate = s->o.connect_rate, .session_log = log_path, .info = app_run_info(s)};
-    int rc = connect_serve(s->connect, run, loop, &cfg);
+                                     .rate = s->o.connect_rate, .session_log = log_path, .info = app_run_info(s),
+                                     .tls_cert = cert, .tls_key = key, .tls_client_ca = s->o.tls_client_ca};
+    int rc = connect_serve(s->connect, run, loop, &cfg, why, sizeof why);
+    if (rc == -EPROTO) {
+        fprintf(stderr, "renkei: %s\n", why);
+        free(log_path);
+        free(log_name);
+        free(cert);
+        free(key);
+        return EXIT_USAGE;
+    }
     if (rc < 0) {
         fprintf(stderr, "renkei: --listen %s: %s\n", s->o.listen, rc == -EADDRINUSE || rc == -EACCES || rc == -EINVAL ? uv_strerror(rc) : strerror(-rc));
         free(log_path);
         free(log_name);
+        free(cert);
+        free(key);
         return EXIT_USAGE;
     }
     bool v6 = strchr(host, ':') != NULL;
-    printf("renkei: connection test of %s %s: API at http://%s%s%s:%d/connect/v1/\n", s->o.connect,
-           connect_lg_name(s->connect), v6 ? "[" : "", host, v6 ? "]" : "", connect_port(s->connect));
+    printf("renkei: connection test of %s %s: API at %s://%s%s%s:%d/connect/v1/\n", s->o.connect,
+           connect_lg_name(s->connect), tls ? "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "", connect_port(s->connect));
+    if (tls)
+        printf("renkei: TLS certificate %s%s%s%s\n", cert, fp[0] ? " (generated for this session; SHA-256 " : "", fp, fp[0] ? ")" : "");
+    if (s->o.tls_client_ca) printf("renkei: client certificates required, verified against %s\n", s->o.tls_client_ca);
+    free(cert);
+    free(key);
     printf("renkei: access token %s (every request: header Authorization: Bearer TOKEN)\n", connect_token(s->connect));
     printf("renkei: paced at %g simulated seconds a wall second; POST /connect/v1/session/end or Ctrl-C ends the session\n", s->o.speed);
     if (log_name)

@@ -6,6 +6,7 @@
  * Operations are numbered in the order they were accepted, which the replay reproduces, so
  * an id means the same operation in a live session and in its replay. */
 #include "connect/connect_internal.h"
+#include "sim_tls.h"
 
 #include <errno.h>
 #include <lauxlib.h>
@@ -290,6 +291,7 @@ void connect_destroy(node_connect *c)
     }
     for (size_t i = 0; i < c->nbulks; i++) cJSON_Delete(c->bulks[i].step);
     connect_cases_free(c);
+    sim_tls_ctx_free(c->tls);
     free(c->reqs);
     free(c->inflight);
     free(c->bulks);

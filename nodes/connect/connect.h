@@ -62,10 +62,14 @@ typedef struct node_connect_serve_config {
     double rate;                /* requests a second per client address (bursts of twice that) */
     const char *session_log;    /* path of the session log, or NULL for none */
     node_connect_run_info info;
+    const char *tls_cert, *tls_key;     /* PEM files: serve over TLS; NULL: plain HTTP */
+    const char *tls_client_ca;  /* require client certificates verified against it (mutual TLS) */
 } node_connect_serve_config;
 
-/* Serve the API for run on loop; draws the access token. */
-int  connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const node_connect_serve_config *cfg);
+/* Serve the API for run on loop; draws the access token. -EPROTO with why when the TLS files
+ * cannot be used. */
+int  connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const node_connect_serve_config *cfg, char *why,
+                   size_t n);
 int  connect_port(const node_connect *c);
 const char *connect_token(const node_connect *c);
 const char *connect_lg_name(const node_connect *c);

@@ -17,7 +17,7 @@ static const char *const op_names[OP_COUNT] = {
     "code_acquisition", "replica_registration", "replica_update", "inquiry", "result_fetch",
     "provision_fetch", "bulk_inquiry", "bulk_replica", "bulk_result", "request_status",
     "replica_read", "addressee_new", "addressee_read", "code_lists", "fixtures", "session",
-    "session_end", "conformance", "declaration", "cases", "layouts", "preview", "unknown"};
+    "session_end", "conformance", "declaration", "cases", "layouts", "preview", "openapi", "unknown"};
 
 const char *connect_op_name(connect_op op) { return op < OP_COUNT ? op_names[op] : "unknown"; }
 
@@ -293,6 +293,7 @@ static const struct route {
     {"cases", SIM_HTTP_GET, OP_CASES},
     {"layouts", SIM_HTTP_GET, OP_LAYOUTS},
     {"preview", SIM_HTTP_GET, OP_PREVIEW},
+    {"openapi.json", SIM_HTTP_GET, OP_OPENAPI},
     {"code-lists", SIM_HTTP_GET, OP_CODE_LISTS},
     {"fixtures", SIM_HTTP_GET, OP_FIXTURES},
     {"addressees", SIM_HTTP_POST, OP_ADDRESSEE_NEW},
@@ -409,7 +410,7 @@ static bool query_allowed(connect_op op, const connect_call *call, connect_answe
 static bool needs_tenant(connect_op op)
 {
     return op != OP_SESSION && op != OP_SESSION_END && op != OP_CONFORMANCE && op != OP_CODE_LISTS &&
-           op != OP_FIXTURES && op != OP_DECLARATION && op != OP_CASES && op != OP_LAYOUTS;
+           op != OP_FIXTURES && op != OP_DECLARATION && op != OP_CASES && op != OP_LAYOUTS && op != OP_OPENAPI;
 }
 
 static void dispatch(node_connect *c, connect_call *call, connect_answer *a, const char **argp)
@@ -463,6 +464,7 @@ static void dispatch(node_connect *c, connect_call *call, connect_answer *a, con
     case OP_CASES: connect_answer_json(a, 200, connect_cases_json(c, true)); break;
     case OP_LAYOUTS: connect_answer_json(a, 200, connect_layouts_json()); break;
     case OP_PREVIEW: connect_op_preview(c, call, a); break;
+    case OP_OPENAPI: connect_answer_json(a, 200, cJSON_ParseWithLength((const char *)connect_openapi_json, connect_openapi_json_len)); break;
     default: connect_answer_error(a, 404, "not_found", "no such operation"); break;
     }
     if (!a->json && !a->text) connect_answer_error(a, 500, "internal", "out of memory");

@@ -220,7 +220,7 @@ static cJSON *shown(const char *text, size_t len, size_t max)
     t[max] = '\0';
     sim_json_utf8_trim(t);
     size_t n = strlen(t);
-    snprintf(t + n, 32, " … (%zu bytes)", len);
+    snprintf(t + n, max + 32 - n, " … (%zu bytes)", len);
     cJSON *s = cJSON_CreateString(t);
     free(t);
     return s;
@@ -651,7 +651,7 @@ cJSON *connect_cases_json(node_connect *c, bool texts)
         if (def->kind == CK_PER_ITEM) {
             for (int i = 0; i < c->d->nitems; i++)
                 if (k->items[i]) {
-                    char subject[200];
+                    char subject[400];
                     snprintf(subject, sizeof subject, "%s %s / %s", c->d->items[i].code, c->d->items[i].name_ja, c->d->items[i].name_en);
                     add_case(list, def, c->d->items[i].code, subject, &k->item[d == CT_REGISTER ? 0 : 1][i], texts, counts);
                 }

@@ -126,8 +126,11 @@ static cJSON *bundle_json(node_connect *c, const cJSON *summary)
     const cJSON *ct = cJSON_GetObjectItem(summary, "connection_test");
     cJSON_AddStringToObject(o, "mode", text_of(ct, "mode"));
     cJSON_AddStringToObject(o, "operations_verdict", text_of(ct, "verdict"));
-    const cJSON *tls = cJSON_GetObjectItem(ct, "client_certificates");
-    if (tls) cJSON_AddItemToObject(o, "client_certificates", cJSON_Duplicate(tls, true));
+    static const char *const transport[] = {"tls", "client_certificates"};
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItem(ct, transport[i]);
+        if (v) cJSON_AddItemToObject(o, transport[i], cJSON_Duplicate(v, true));
+    }
     cJSON_AddItemToObject(o, "test_cases", connect_cases_json(c, true));
     return o;
 }

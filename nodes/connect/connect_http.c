@@ -13,6 +13,7 @@
  * of the answer; refusals are logged too, for the report, and are not replayed. */
 #include "connect/connect_internal.h"
 #include "sim_json.h"
+#include "sim_tls.h"
 
 #include <errno.h>
 #include <math.h>
@@ -204,6 +205,14 @@ static void h_api(sim_http_req *r, void *ud)
     else sim_http_respond_error(r, 500, "out of memory");
     connect_report_request(&c->rep, a.op, a.status, a.json, (double)(sim_http_wall_ns() - t0) / 1e6);
     if (refused) connect_cases_refused(c, client, wall_ms, a.status, ceil(retry_ms));
+    const char *cert = sim_http_req_client_cert(r);   /* mutual TLS: whose system it is */
+    if (*cert) {
+        size_t i = 0;
+        while (i < c->rep.ncerts && strcmp(c->rep.certs[i].subject, cert) != 0) i++;
+        if (i == c->rep.ncerts && i < sizeof c->rep.certs / sizeof c->rep.certs[0])
+            snprintf(c->rep.certs[c->rep.ncerts++].subject, sizeof c->rep.certs[0].subject, "%s", cert);
+        if (i < c->rep.ncerts) c->rep.certs[i].requests++;
+    }
     if (c->log && refused && c->refusals_logged >= REFUSALS_LOGGED) {
         count_unlogged(c, a.op, a.status, refused);
     } else if (c->log) {
@@ -283,10 +292,21 @@ static int write_header(node_connect *c, const node_connect_serve_config *cfg)
     return ferror(c->log) ? -EIO : 0;
 }
 
-int connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const node_connect_serve_config *cfg)
+int connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const node_connect_serve_config *cfg, char *why,
+                  size_t n)
 {
     if (!c->b) return -EINVAL;
     if (c->http) return -EALREADY;
+    if (cfg->tls_cert) {
+        char reason[400];
+        int rc = sim_tls_ctx_create(cfg->tls_cert, cfg->tls_key, cfg->tls_client_ca, &c->tls, reason, sizeof reason);
+        if (rc < 0) {
+            snprintf(why, n, "TLS: %s", reason);
+            return -EPROTO;
+        }
+        c->rep.tls = true;
+        c->rep.tls_mutual = sim_tls_ctx_mutual(c->tls);
+    }
     unsigned char raw[16];
     if (RAND_bytes(raw, sizeof raw) != 1) return -EIO;
     for (int i = 0; i < 16; i++) snprintf(c->token + 2 * i, 3, "%02x", raw[i]);
@@ -304,7 +324,8 @@ int connect_serve(node_connect *c, sim_run *run, uv_loop_t *loop, const node_con
                                      .unauth_timeout_ms = UNAUTH_TIMEOUT_MS},
                           .token = c->token, .loopback_hosts_only = cfg->loopback, .handlers_check_query = true,
                           .routes = routes,
-                          .nroutes = sizeof routes / sizeof routes[0], .ud = c, .tick_ms = TICK_MS, .tick = on_tick};
+                          .nroutes = sizeof routes / sizeof routes[0], .ud = c, .tick_ms = TICK_MS, .tick = on_tick,
+                          .tls = c->tls};
     return sim_http_create(loop, &hc, &c->http);
 }
 
@@ -320,6 +341,9 @@ void connect_close(node_connect *c)
     c->rep.http_evicted = st->evicted;
     c->rep.http_requests = st->requests;
     c->rep.http_4xx = st->errors_4xx;
+    c->rep.tls_handshakes = st->tls_handshakes;
+    c->rep.tls_refused = st->tls_refused;
+    snprintf(c->rep.tls_last_refusal, sizeof c->rep.tls_last_refusal, "%s", st->tls_last_refusal);
     sim_http_close(c->http, NULL, NULL);
     c->http = NULL;
 }

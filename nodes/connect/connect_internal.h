@@ -44,7 +44,7 @@ typedef enum connect_op {
     OP_CODE_ACQUISITION, OP_REPLICA_REGISTRATION, OP_REPLICA_UPDATE, OP_INQUIRY, OP_RESULT_FETCH,
     OP_PROVISION_FETCH, OP_BULK_INQUIRY, OP_BULK_REPLICA, OP_BULK_RESULT, OP_REQUEST_STATUS,
     OP_REPLICA_READ, OP_ADDRESSEE_NEW, OP_ADDRESSEE_READ, OP_CODE_LISTS, OP_FIXTURES, OP_SESSION,
-    OP_SESSION_END, OP_CONFORMANCE, OP_DECLARATION, OP_CASES, OP_LAYOUTS, OP_PREVIEW, OP_UNKNOWN, OP_COUNT
+    OP_SESSION_END, OP_CONFORMANCE, OP_DECLARATION, OP_CASES, OP_LAYOUTS, OP_PREVIEW, OP_OPENAPI, OP_UNKNOWN, OP_COUNT
 } connect_op;
 
 const char *connect_op_name(connect_op op);
@@ -111,6 +111,11 @@ typedef struct connect_report {
     uint64_t own_4xx;           /* 4xx answers of ours (the rest are the HTTP layer's) */
     uint64_t http_accepted, http_refused, http_requests, http_4xx;   /* from sim_http */
     uint64_t http_evicted;      /* token-less connections closed to make room */
+    bool tls, tls_mutual;       /* served over TLS; client certificates required */
+    uint64_t tls_handshakes, tls_refused;
+    char tls_last_refusal[300];
+    struct client_cert { char subject[200]; uint64_t requests; } certs[16];   /* distinct, first seen first */
+    size_t ncerts;
     bool bulk_file_fetched;     /* a bulk result file came back complete */
     uint64_t replayed, diverged;
     char first_divergence[300];
@@ -135,6 +140,7 @@ typedef struct refusal_count {
 } refusal_count;
 
 typedef struct connect_cases connect_cases;
+struct sim_tls_ctx;
 
 struct node_connect {
     sim_world *w;
@@ -155,6 +161,7 @@ struct node_connect {
     /* live */
     sim_run *run;
     sim_http *http;
+    struct sim_tls_ctx *tls;    /* TLS: the server's context (NULL: plain HTTP) */
     char token[33];
     double rate;
     rate_client clients[RATE_CLIENTS];
@@ -288,6 +295,10 @@ void connect_format_addressee(uint64_t a, char out[ADDRESSEE_DIGITS + 1]);
 /* Record ids and staff ids: these characters (and the words for them, for messages). */
 extern const char CONNECT_ID_CHARS[], CONNECT_ID_CHARS_TEXT[];
 void connect_format_date(sim_time_t t, char out[16]);
+
+/* docs/connect-openapi.json, built in (docs/openapi-embed.cmake). */
+extern const unsigned char connect_openapi_json[];
+extern const size_t connect_openapi_json_len;
 
 /* The test-case catalogue (connect/connect_cases.c). */
 int  connect_cases_create(node_connect *c);

@@ -315,6 +315,21 @@ cJSON *connect_report_json(node_connect *c)
         cJSON_AddNumberToObject(h, "requests", (double)(st ? st->requests : r->http_requests));
         /* malformed HTTP, heads or bodies too large, requests that never arrived whole */
         cJSON_AddNumberToObject(h, "transport_errors_4xx", (double)(e4 > r->own_4xx ? e4 - r->own_4xx : 0));
+        if (r->tls) {   /* the transport: TLS handshakes, refused ones (a client certificate not accepted) */
+            cJSON *t = cJSON_AddObjectToObject(o, "tls");
+            cJSON_AddBoolToObject(t, "client_certificates_required", r->tls_mutual);
+            cJSON_AddNumberToObject(t, "handshakes", (double)(st ? st->tls_handshakes : r->tls_handshakes));
+            cJSON_AddNumberToObject(t, "refused_handshakes", (double)(st ? st->tls_refused : r->tls_refused));
+            const char *last = st ? st->tls_last_refusal : r->tls_last_refusal;
+            if (*last) cJSON_AddStringToObject(t, "last_refusal", last);
+        }
+        cJSON *certs = cJSON_AddArrayToObject(o, "client_certificates");   /* mutual TLS: who drove the tenant */
+        for (size_t i = 0; i < r->ncerts; i++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "subject", r->certs[i].subject);
+            cJSON_AddNumberToObject(x, "requests", (double)r->certs[i].requests);
+            cJSON_AddItemToArray(certs, x);
+        }
     }
     if (c->replaying) {
         cJSON *x = cJSON_AddObjectToObject(o, "replay");

@@ -23,7 +23,7 @@ ROUTES = [
     ("GET", "inquiries/*", "result_fetch"), ("GET", "requests/*", "request_status"),
     ("GET", "provisions", "provision_fetch"), ("POST", "bulk/inquiries", "bulk_inquiry"),
     ("POST", "bulk/replicas", "bulk_replica"), ("GET", "bulk/*", "bulk_result"),
-    ("POST", "declaration", "declaration"), ("GET", "cases", "cases"), ("GET", "layouts", "layouts"), ("GET", "preview", "preview"),
+    ("POST", "declaration", "declaration"), ("GET", "cases", "cases"), ("GET", "layouts", "layouts"), ("GET", "preview", "preview"), ("GET", "openapi.json", "openapi"),
 ]
 
 
@@ -93,6 +93,7 @@ class Api:
         self.conn = None
         self.transcript = transcript   # a file: one line per exchange, for people
         self.tally = tally if tally is not None else {"answers": [], "transport": 0, "waits_429": 0}
+        self.answers = None   # a file: every answer, whole (dump)
 
     def _send(self, method, path, data, headers):
         for attempt in range(2):
@@ -112,6 +113,12 @@ class Api:
                 if attempt:
                     raise
         raise Failure("unreachable")
+
+    def dump(self, method, path, status, ctype, text):
+        """Every answer as it came, for tests/connect/openapi_check.py (when a file is given)."""
+        if self.answers is not None:
+            self.answers.write(json.dumps({"method": method, "path": path, "status": status, "ctype": ctype,
+                                           "body": text.decode("utf-8", "replace")}, ensure_ascii=False) + "\n")
 
     def record(self, method, path, status, doc):
         """Count an answer: the API's own errors carry a code; the HTTP layer's do not."""
@@ -139,6 +146,7 @@ class Api:
         full = self.prefix + "/" + path.lstrip("/")
         while True:
             status, text, ctype = self._send(method, full, data, headers)
+            self.dump(method, full, status, ctype, text)
             doc = json.loads(text) if ctype.startswith("application/json") else text.decode()
             self.record(method, full, status, doc)
             if self.transcript:

@@ -89,6 +89,7 @@ def main(base, token, out_dir):
     transcript = open(f"{out_dir}/client_transcript.txt", "w", encoding="utf-8")
     tally = {"answers": [], "transport": 0, "waits_429": 0}
     api = Api(base, token, tally, transcript)
+    api.answers = open(f"{out_dir}/client_answers.jsonl", "w", encoding="utf-8")   # openapi_check.py
     host, port = api.host, api.port
 
     # --- the token ------------------------------------------------------------------------
@@ -371,6 +372,8 @@ def main(base, token, out_dir):
     # --- the conformance report so far, then the end ---------------------------------------------------
     _, rep = api.get("conformance", expect=200)
     check(rep["mode"] == "live" and rep["operations"]["inquiry"]["succeeded"] >= 3, f"live report: {rep}")
+    _, spec = api.get("openapi.json", expect=200)
+    check(spec["openapi"].startswith("3.1") and "/inquiries" in spec["paths"], "the session serves its OpenAPI document")
     _, end = api.post("session/end", expect=200)
     check(end["ended"], f"end: {end}")
     api.close()
