@@ -4,6 +4,7 @@
 
 import { ApiError, del, get, hasToken, post, setToken, stream } from './api.js';
 import { drawLines, PALETTE } from './chart.js';
+import { renderImpact } from './impact.js';
 import { applyStatic, getLang, invariantName, onLang, setLang, t } from './i18n.js';
 import { JapanMap } from './map.js';
 import { SequenceView } from './seq.js';
@@ -27,17 +28,39 @@ seq.nodeName = (id) => {
   return n.kind === 'lg' ? `${n.label} ${n.code}` : n.kind === 'agency' ? n.label : n.name;
 };
 
-function notice(text, kind = 'info') {
+// The notice line: a message of the i18n table (key and values, so that a language switch
+// says it again in the other language), or a text as it came (from the server).
+function notice(text, kind = 'info', key, vars) {
+  if (app.gone && key !== 'server_gone' && key !== 'server_gone_ended') return;   // the last word stays
   const n = $('notice');
-  n.textContent = text;
+  app.noticeSpec = key ? { key, vars, kind } : null;
+  n.textContent = key ? t(key, vars) : text;
   n.className = kind;
-  n.hidden = !text;
+  n.dataset.key = key || '';
+  n.hidden = !n.textContent;
+}
+const noticeT = (key, vars, kind = 'info') => notice('', kind, key, vars);
+
+// The server has gone (api.js found it answers nothing): say so once, stop asking, and
+// disable everything that would need it. Moving between recorded hops and the language
+// switch still work.
+const LOCAL_CONTROLS = new Set(['lang', 'hop-prev', 'hop-next']);
+function serverGone() {
+  const ended = app.state && app.state.state === 'ended';
+  noticeT(ended ? 'server_gone_ended' : 'server_gone', {}, 'error');
+  app.gone = true;
+  document.body.classList.add('gone');
+  for (const e of document.querySelectorAll('button, select, input')) if (!LOCAL_CONTROLS.has(e.id)) e.disabled = true;
+  const st = $('run-state');
+  st.textContent = t('state_gone');
+  st.className = 'state gone';
+  st.dataset.state = 'gone';
 }
 
 function controlError(e) {
   if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
     $('token-bar').hidden = false;
-    notice(e.status === 403 ? t('token_bad') : t('token_missing'), 'error');
+    noticeT(e.status === 403 ? 'token_bad' : 'token_missing', {}, 'error');
   } else {
     notice(e.message, 'error');
   }
@@ -65,7 +88,7 @@ function updateState(s) {
 
 function renderState() {
   const s = app.state;
-  if (!s) return;
+  if (!s || app.gone) return;
   $('now').textContent = `${s.now} JST`;
   $('now').dataset.us = String(s.now_us);
   const st = $('run-state');
@@ -83,7 +106,9 @@ function renderState() {
   $('play').classList.toggle('active', s.state === 'running');
   $('pause').classList.toggle('active', s.state === 'paused');
   $('pause-at-captions').checked = s.pause_at_captions;
-  if (s.end_reason) notice(t('ended', { reason: s.end_reason, status: s.exit_status }), s.exit_status === 0 ? 'info' : 'error');
+  if (s.end_reason && (!app.noticeSpec || app.noticeSpec.key !== 'ended')) {
+    noticeT('ended', { reason: s.end_reason, status: s.exit_status }, s.exit_status === 0 ? 'info' : 'error');
+  }
 }
 
 function renderCaption() {
@@ -323,6 +348,7 @@ function tick(u) {
   if (u.loads) map.setLoads(u.loads);
   if (u.series) mergeSeries(u.series);
   if (u.checks) { app.checks = u.checks; app.dirty.add('checks'); }
+  if (u.impact) { app.impact = u.impact; app.dirty.add('impact'); }
   if (u.log && u.log.length) addLog(u.log, u.log_skipped);
   if (u.faults && (!app.faultCounts || u.faults.count !== app.faultCounts.count || u.faults.active !== app.faultCounts.active)) {
     app.faultCounts = u.faults;
@@ -354,6 +380,8 @@ async function resync() {
   if (series.rates) app.rates = { t: series.rates.t, eps: series.rates.events_per_s, ratio: series.rates.sim_per_wall };
   app.checks = checks;
   app.dirty.add('checks');
+  app.impact = await get('/api/impact').catch(() => null);   // 409: a run without domain nodes
+  app.dirty.add('impact');
   const recent = await get('/api/events?limit=200');
   app.log = [];
   addLog(recent.events, 0);
@@ -374,12 +402,13 @@ function frame(now) {
   if (d.has('caption')) renderCaption();
   if (d.has('checks')) renderChecks();
   if (d.has('faults')) renderFaults();
+  if (d.has('impact')) renderImpact($('impact'), app.impact, getLang());
   // the heavier parts at most a few times a second, however fast updates come
   const due = (what, ms) => d.has(what) && now - (app.drawn[what] || 0) >= ms && (app.drawn[what] = now);
   const charts = due('charts', 250), log = due('log', 250);
   if (charts) renderCharts();
   if (log) renderLog();
-  for (const k of ['state', 'caption', 'checks', 'faults']) d.delete(k);
+  for (const k of ['state', 'caption', 'checks', 'faults', 'impact']) d.delete(k);
   if (charts) d.delete('charts');
   if (log) d.delete('log');
   const work = performance.now() - now;
@@ -410,7 +439,7 @@ $('flow-follow').addEventListener('click', async () => {
   const n = app.selected;
   if (!n) return;
   const r = await control('/api/follow', { body: n.name });
-  if (r) notice(t('flow_following', { name: n.label || n.name }));
+  if (r) noticeT('flow_following', { name: n.label || n.name });
 });
 $('log-filter').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -435,7 +464,7 @@ $('fault-form').addEventListener('submit', async (e) => {
   const duration = $('fault-duration').value.trim();
   if (duration) spec.duration = duration;
   const r = await control('/api/faults', spec);
-  if (r) { notice(t('fault_injected', { id: r.id })); refreshFaults(); }
+  if (r) { noticeT('fault_injected', { id: r.id }); refreshFaults(); }
 });
 map.onSelect = (n) => {
   app.selected = n;
@@ -447,6 +476,9 @@ map.onSelect = (n) => {
 };
 
 onLang(() => {
+  if (app.noticeSpec) noticeT(app.noticeSpec.key, app.noticeSpec.vars, app.noticeSpec.kind);
+  if (app.gone) $('run-state').textContent = t('state_gone');
+  app.dirty.add('impact');
   app.dirty.add('state'); app.dirty.add('caption'); app.dirty.add('charts'); app.dirty.add('checks');
   if (app.topo) $('lg-count').textContent = t('lg_count', { n: app.topo.counts.local_governments.toLocaleString('en-US') });
   map.dirty = true;
@@ -465,8 +497,12 @@ requestAnimationFrame(frame);
 resync().then(() => {
   stream({
     onTick,
-    onDropped: (n) => { notice(t('dropped', { n })); resync(); },
+    onDropped: (n) => { noticeT('dropped', { n }); resync(); },
     onEnded: () => get('/api/checks').then((c) => { app.checks = c; app.dirty.add('checks'); }),
-    onStatus: (ok) => { if (!ok && app.state && app.state.state !== 'ended') notice(t('disconnected'), 'error'); else if (ok) notice(''); },
+    onStatus: (ok) => {
+      if (!ok && !app.gone) noticeT('disconnected', {}, 'error');
+      else if (ok && app.noticeSpec && app.noticeSpec.key === 'disconnected') notice('');
+    },
+    onGone: serverGone,
   });
 }).catch((e) => notice(e.message, 'error'));

@@ -1,7 +1,7 @@
 // report.js - report.html: the run's summary, charts, faults on the timeline, the rollout
 // schedule and the checks, from the summary.json embedded in the page. report.html inlines
-// chart.js before this file (drawLines, drawGantt, PALETTE, fmtClock, fmtDate come from it)
-// and works offline: no import, no request.
+// chart.js and impact.js before this file (drawLines, drawGantt, PALETTE, fmtClock, fmtDate,
+// renderImpact, fmtDuration come from them) and works offline: no import, no request.
 
 const T = {
   en: {
@@ -93,6 +93,11 @@ function render() {
     el('button', { id: 'lang', type: 'button' }, t.lang)));
   root.querySelector('#lang').addEventListener('click', () => { lang = lang === 'ja' ? 'en' : 'ja'; render(); });
   root.append(el('p', { class: `badge ${badge[0]}`, id: 'status' }, `${t.status} ${st}: ${badge[1]}`));
+  if (summary.impact && (summary.impact.faults || (summary.impact.down || []).length)) {
+    const strip = el('ul', { id: 'impact' });
+    renderImpact(strip, summary.impact, lang);
+    root.append(strip);
+  }
   root.append(table([t.scripts, t.seed, t.period, t.ended], [[
     (summary.scripts || []).join(' '), summary.seed,
     `${(summary.start || '').slice(0, 19).replace('T', ' ')} → ${(summary.end || '').slice(0, 19).replace('T', ' ')} JST`,

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "fault/fault.h"
+#include "report/report.h"
 #include "sim_lua.h"
 
 enum {
@@ -304,6 +305,8 @@ static void publish(node_dash *d, bool force_checks)
     if (skipped) cJSON_AddNumberToObject(o, "log_skipped", (double)skipped);
     cJSON_AddNumberToObject(o, "flows_version", (double)d->flows.changed);
     add_fault_counts(d, o);
+    cJSON *impact = report_impact_json(d->w);
+    if (impact) cJSON_AddItemToObject(o, "impact", impact);
     uint64_t now_ns = sim_http_wall_ns();
     uint64_t events = sim_world_stats_get(d->w)->events;
     if (force_checks || !d->checks ||
@@ -429,6 +432,15 @@ static void h_disclosure(sim_http_req *r, void *ud)
     }
     free(rows);
     sim_http_respond_json(r, 200, o);
+}
+
+/* GET /api/impact: the impact strip (report/report_impact.c). */
+static void h_impact(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    cJSON *o = report_impact_json(d->w);
+    if (!o) sim_http_respond_error(r, 409, "this run has no domain nodes: nothing to break");
+    else sim_http_respond_json(r, 200, o);
 }
 
 static void h_events(sim_http_req *r, void *ud)
@@ -786,6 +798,7 @@ static const sim_http_route routes[] = {
     {SIM_HTTP_GET, "/api/series", false, h_series},
     {SIM_HTTP_GET, "/api/checks", false, h_checks},
     {SIM_HTTP_GET, "/api/disclosure", false, h_disclosure},
+    {SIM_HTTP_GET, "/api/impact", false, h_impact},
     {SIM_HTTP_GET, "/api/events", false, h_events},
     {SIM_HTTP_GET, "/api/flows", false, h_flows},
     {SIM_HTTP_GET, "/api/flows/*", false, h_flows},

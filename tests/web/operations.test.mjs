@@ -1,0 +1,100 @@
+// operations.test.mjs - the tester's session in a real browser: the east site is lost at 10:00
+// (scripts/disasters/east_site_loss.lua on the small topology, to 11:00). The impact strip
+// shows the sites down, the tenants failed over and the RTO, equal to what summary.json and
+// report.html say; when the server stops, the page says so and stops asking.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+import { launch, serve, shot } from './harness.mjs';
+
+const WAIT = { timeout: 300_000 };
+let server, browser, page, dir, stopped;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'renkei-ops-'));
+  server = await serve(['topologies/small.lua', 'scripts/disasters/east_site_loss.lua', '-q',
+    '--until', '2017-11-13 11:00', '--out', join(dir, 'out')]);
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(server.url);
+  await page.evaluate(() => localStorage.setItem('renkei.lang', 'en'));
+  await page.reload();
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && !stopped) await server.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const strip = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#impact li')]
+  .map((li) => [li.dataset.key, { value: li.dataset.value, text: li.textContent, level: li.className }])));
+
+test('before the loss the impact strip says all is up', async () => {
+  await page.waitForFunction(() => document.getElementById('run-state').dataset.state === 'paused', null, WAIT);
+  await page.waitForSelector('#impact li[data-key=down]', WAIT);
+  const s = await strip();
+  assert.equal(s.down.level, 'impact-ok');
+  assert.equal(s.failed_over.value, '0');
+  assert.equal(s.rto.value, '');
+});
+
+test('the site loss on the strip, live: east down, its tenants at west, the RTO', async () => {
+  await page.selectOption('#speed', '0');
+  await page.waitForFunction(() => window.renkei.state.speed === 0, null, WAIT);
+  await page.click('#play');
+  await page.waitForFunction(() => document.getElementById('run-state').dataset.state === 'ended', null, WAIT);
+  await page.waitForFunction(() => window.renkei.impact && window.renkei.impact.at.startsWith('2017-11-13T11:00'), null, WAIT);
+  await page.waitForFunction(() => document.querySelector('#impact li[data-key=failed_over]').dataset.value !== '0', null, WAIT);
+  const s = await strip();
+  assert.match(s.down.text, /east site/);
+  assert.equal(s.down.level, 'impact-bad');
+  assert.match(s.failed_over.text, /west site 2/);
+  assert.match(s.rto.text, /RTO 30 s \(east site lost\)/);
+  await shot(page, 'ops-impact-1440x900');
+});
+
+test('the server stops: the page says so, disables its controls and stops reconnecting', async () => {
+  const live = await strip();
+  const t0 = Date.now();
+  const r = await server.stop();
+  stopped = true;
+  assert.equal(r.code, 1, 'the run ended at 11:00 with expectations for the next morning failing');
+  await page.waitForFunction(() => document.getElementById('notice').dataset.key === 'server_gone_ended', null, WAIT);
+  console.log(`# the page said the server had gone ${Date.now() - t0} ms after it stopped`);
+  assert.equal(await page.locator('#run-state').getAttribute('data-state'), 'gone');
+  for (const id of ['play', 'pause', 'step', 'speed', 'until']) assert.equal(await page.locator(`#${id}`).isDisabled(), true, id);
+  assert.equal(await page.locator('#fault-form button[type=submit]').isDisabled(), true);
+  const asked = [];
+  page.on('request', (q) => asked.push(q.url()));
+  await page.waitForTimeout(4000);
+  assert.deepEqual(asked, [], 'no reconnecting once gone');
+  await shot(page, 'ops-server-gone');
+  assert.deepEqual(page.errors, []);
+
+  // the strip at the end is the summary's impact; the RTO is the fault's
+  const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+  const im = summary.impact;
+  assert.equal(Number(live.failed_over.value), im.failed_over.count);
+  assert.equal(im.failed_over.count, summary.faults[0].rto.tenants, 'every tenant of east failed over');
+  assert.equal(Number(live.rto.value), im.rto_s);
+  assert.equal(im.rto_s, summary.faults[0].rto.restored_s, 'the RTO is the promotion at west');
+  assert.equal(Number(live.inquiries_failed.value), im.inquiries_failed);
+
+  // and report.html leads with the same strip
+  const ctx = await browser.newContext({ offline: true, viewport: { width: 1300, height: 1000 } });
+  const rp = await ctx.newPage();
+  await rp.goto(pathToFileURL(resolve(dir, 'out', 'report.html')).href);
+  if ((await rp.evaluate(() => document.documentElement.lang)) === 'ja') await rp.click('#lang');
+  await rp.waitForSelector('#impact li[data-key=rto]');
+  assert.equal(Number(await rp.locator('#impact li[data-key=rto]').getAttribute('data-value')), im.rto_s);
+  assert.equal(Number(await rp.locator('#impact li[data-key=failed_over]').getAttribute('data-value')), im.failed_over.count);
+  await shot(rp, 'ops-report');
+  await ctx.close();
+});
