@@ -81,6 +81,12 @@ async function control(path, body) {
 
 function updateState(s) {
   app.state = s;
+  // "Follow the next inquiry of X": show it as soon as it is recorded
+  const fw = s.followed;
+  if (fw && fw.flow && fw.flow !== app.followShown) {
+    app.followShown = fw.flow;
+    showFlow(fw.flow).then(() => noticeT('flow_showing_followed', { name: fw.name }));
+  }
   app.dirty.add('state');
   if (s.caption && (!app.caption || app.caption.seq !== s.caption.seq)) { app.caption = s.caption; app.dirty.add('caption'); }
   if (s.paused_by_script !== app.pausedByScript) { app.pausedByScript = s.paused_by_script; app.dirty.add('caption'); }
@@ -237,12 +243,13 @@ function renderLog() {
 
 // ---- flows ------------------------------------------------------------------------------
 
-async function showFlow(id, keep) {
+async function showFlow(id, keep, atLast) {
   try {
     const f = await get(id === 'pick' ? '/api/flows/pick' : `/api/flows/${id}`);
     app.flowId = f.flow;
     app.flow = f;
     seq.show(f, keep);
+    if (atLast) seq.move(f.hop_list.length);
     renderFlowTitle();
     $('flow-empty').hidden = true;
   } catch (e) {
@@ -281,6 +288,54 @@ async function refreshFlowList() {
     if (app.flow && !app.flow.ended && r.flows.some((f) => f.flow === app.flowId)) showFlow(app.flowId, true);
   } catch { /* the next update retries */ }
 }
+
+// ---- what the family sees tonight (GET /api/disclosure) ----------------------------------
+
+async function showDisclosure(q) {
+  try {
+    app.disclosure = await get(`/api/disclosure?${new URLSearchParams(q)}`);
+  } catch (e) {
+    app.disclosure = null;
+    if (e instanceof ApiError && e.status === 409) noticeT('citizen_no_portal', {}, 'error');
+    else notice(e.message, 'error');
+  }
+  renderDisclosure();
+}
+
+function renderDisclosure() {
+  const r = app.disclosure, tbl = $('citizen-rows'), note = $('citizen-note');
+  if (!r) { tbl.hidden = true; note.textContent = ''; return; }
+  const lang = getLang();
+  const who = r.lg ? t('citizen_who', { lg: lang === 'ja' ? r.lg_name : `${r.lg_name} ${r.lg}`, a: r.addressee_no }) : '';
+  note.textContent = t(r.rows.length ? 'citizen_rows' : 'citizen_none', { person: r.person, who, n: r.rows.length });
+  tbl.hidden = !r.rows.length;
+  tbl.tBodies[0].replaceChildren(...r.rows.map((x) => {
+    const tr = document.createElement('tr');
+    tr.dataset.serial = x.serial_no;
+    const cells = [x.time.slice(0, 19).replace('T', ' '), `${x.inquirer_name}`, `${x.provider_name}`,
+      (lang === 'ja' ? x.procedure_ja : x.procedure_en) || x.procedure || '', (lang === 'ja' ? x.item_ja : x.item_en) || x.item || '',
+      String(x.serial_no), t(`outcome_${x.outcome}`)];
+    for (const c of cells) { const td = document.createElement('td'); td.textContent = c; tr.append(td); }
+    return tr;
+  }));
+}
+
+$('citizen-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const lg = $('c-lg').value.trim(), a = $('c-addressee').value.trim(), p = $('c-person').value.trim();
+  if (p) showDisclosure({ person: p });
+  else if (lg && a) showDisclosure({ lg, addressee: a });
+  else noticeT('citizen_need', {}, 'error');
+});
+$('citizen-of-flow').addEventListener('click', () => {
+  const f = app.flow;
+  const first = f && f.kind === 'inquiry' && f.inquirer && f.inquirer.kind === 'lg' ? f.hop_list.find((h) => h.seen.addressee_no) : null;
+  if (!first) { noticeT('citizen_no_flow', {}, 'error'); return; }
+  $('c-lg').value = f.inquirer.code;
+  $('c-addressee').value = first.seen.addressee_no;
+  $('c-person').value = '';
+  showDisclosure({ lg: f.inquirer.code, addressee: first.seen.addressee_no });
+});
 
 // ---- faults -----------------------------------------------------------------------------
 
@@ -429,10 +484,24 @@ $('token-set').addEventListener('click', () => { setToken($('token').value); $('
 $('flow-pick').addEventListener('click', () => showFlow('pick'));
 $('flow-list').addEventListener('change', (e) => showFlow(e.target.value));
 $('hop-prev').addEventListener('click', () => seq.move(-1));
-$('hop-next').addEventListener('click', () => seq.move(1));
+// Next hop: along the hops already recorded; at the newest one, run the simulation until the
+// shown flow moves one hop (POST /api/step {"hops": 1}), or, when it has ended or none is
+// shown, until the next inquiry starts (the followed body's, when one is followed).
+async function nextHop() {
+  const f = app.flow;
+  if (f && seq.current < f.hop_list.length - 1) { seq.move(1); return; }
+  if (!app.state || app.state.state === 'ended' || app.gone || app.hopPending) return;
+  app.hopPending = true;
+  try {
+    const r = await control('/api/step', f && !f.ended ? { hops: 1, flow: f.flow } : { hops: 1 });
+    if (r && r.flow) await showFlow(r.flow, false, true);
+    else if (r) noticeT('hop_none');
+  } finally { app.hopPending = false; }
+}
+$('hop-next').addEventListener('click', nextHop);
 document.addEventListener('keydown', (e) => {
-  if (e.target.tagName === 'INPUT' || e.target.tagName === 'SELECT') return;
-  if (e.key === 'ArrowRight') seq.move(1);
+  if (e.target.tagName === 'INPUT' || e.target.tagName === 'SELECT' || e.target.tagName === 'BUTTON') return;
+  if (e.key === 'ArrowRight') nextHop();
   if (e.key === 'ArrowLeft') seq.move(-1);
 });
 $('flow-follow').addEventListener('click', async () => {
@@ -484,6 +553,7 @@ onLang(() => {
   map.dirty = true;
   seq.render();
   renderFlowTitle();
+  renderDisclosure();
   if (app.selected) map.onSelect(app.selected);
   renderFaultKinds();
   app.dirty.add('faults');

@@ -5,7 +5,7 @@ const STRINGS = {
   en: {
     title: 'renkei — My Number linkage network, live',
     lang_switch: '日本語',
-    play: 'Play', pause: 'Pause', step: 'Step', step_title: 'Run exactly one event',
+    play: 'Play', pause: 'Pause', step: 'Step one event', step_title: 'Run exactly one event (heartbeats and mirroring included): for testers. Trainers: use Next hop in the flow view.',
     speed: 'Speed', fast: 'as fast as possible', realtime: 'real time (1×)',
     until: 'Run until', until_placeholder: '10:00 or +30m', go: 'Go',
     state_running: 'running', state_paused: 'paused', state_ended: 'ended', state_idle: 'ready', state_none: '—',
@@ -17,7 +17,8 @@ const STRINGS = {
     legend_load: 'load (messages per update)', lg_count: '{n} local governments',
     flow: 'The flow, hop by hop', flow_pick: 'Pick an inquiry for me', flow_none: 'No flow shown yet. Run the simulation a little and pick an inquiry.',
     flow_follow: 'Follow the next inquiry of {name}', flow_select: 'Recorded flows', flow_prev: '◀ Previous hop',
-    flow_next: 'Next hop ▶', flow_hop: 'Hop {i} of {n}', flow_open: 'waiting for an answer',
+    flow_next: 'Next hop ▶', flow_next_title: 'Show the next hop; at the newest one, run until the flow moves one hop', flow_hop: 'Hop {i} of {n}',
+    flow_showing_followed: 'Showing the inquiry of {name} you followed.', hop_none: 'No hop within a million events: the flow did not move. Press again, or Play.', flow_open: 'waiting for an answer',
     flow_overdue: 'no answer within the timeout', flow_following: 'Following the next inquiry of {name}…',
     seen: 'What this hop carried', why: 'What happens here',
     charts: 'Over simulated time', chart_inquiries: 'Inquiries per minute', chart_latency: 'Inquiry latency (ms)',
@@ -47,12 +48,27 @@ const STRINGS = {
     field_serial_no: 'processing serial number', field_staff: 'staff member', field_acquisition_no: 'acquisition number',
     field_resident_code: 'resident-record code', field_person_key: 'person key (J-LIS, from the resident-record code)', field_error: 'error',
     field_ciphertext: 'ciphertext (first bytes)', field_ciphertext_bytes: 'ciphertext bytes', field_payload: 'payload (plaintext)',
-    field_payload_bytes: 'payload bytes',
+    field_payload_bytes: 'payload bytes', field_new: '(new)', field_changed: '(changed)', field_dropped: 'no longer carried',
+    payload_item: 'item (TM code)', payload_tax_year: 'tax year', payload_taxable_income: 'taxable income',
+    payload_municipal_tax: 'municipal tax', payload_prefectural_tax: 'prefectural tax', payload_household_head: 'head of household',
+    payload_household_size: 'household size', payload_moved_in: 'moved in', payload_since: 'since', payload_benefit_monthly: 'monthly benefit',
+    payload_corrected: 'corrected', payload_withheld: 'withheld from disclosure (不開示)', yen: 'yen',
+    citizen: 'What the family sees tonight (Mynaportal)',
+    citizen_hint: 'The disclosure of access records (My Number Act Art. 23): who asked whom for the person\'s information, when and why. Rows marked 不開示 (withheld) are not shown to the person.',
+    citizen_lg: 'local government', citizen_lg_hint: '271004 or 大阪市', citizen_addressee: 'addressee number', citizen_or: 'or',
+    citizen_person: 'person number', citizen_show: 'Show', citizen_of_flow: 'The person in this inquiry',
+    citizen_time: 'when', citizen_inquirer: 'who asked', citizen_provider: 'whom', citizen_procedure: 'why (procedure)',
+    citizen_item: 'what', citizen_serial: 'serial number', citizen_outcome: 'outcome',
+    citizen_rows: 'Person {person}{who}: {n} record(s) shown.', citizen_who: ' ({lg} addressee {a})',
+    citizen_none: 'Person {person}{who}: nothing to show yet. Records appear once an inquiry about the person has been answered.',
+    citizen_no_portal: 'This run has no Mynaportal (the script declares no mynaportal{}): there is no disclosure to show.',
+    citizen_need: 'Give a local government and an addressee number, or a person number.',
+    citizen_no_flow: 'Show an inquiry in the flow view first.',
     faults: 'Faults', fault_kind: 'kind', fault_target: 'target', fault_target_hint: 'click the map', fault_peer: 'other side',
     fault_duration: 'duration', fault_inject: 'Inject', fault_clear: 'Clear', fault_injected: 'Fault {id} injected.',
     fault_active: 'active', fault_ended: 'ended', fault_none: 'No fault injected.', chart_lag: 'Mirroring lag between the sites (ms)',
     lag: 'max lag', fault_band: 'fault', cipher_tag: '[encrypted]', site_label: '{name} site', region: 'region',
-    outcome_ok: 'answered', outcome_no_code: 'no agency code yet', outcome_not_permitted: 'not permitted',
+    outcome_ok: 'answered', outcome_provided: 'provided', outcome_pending: 'waiting for an answer', outcome_no_code: 'no agency code yet', outcome_not_permitted: 'not permitted',
     outcome_unreachable: 'provider unreachable', outcome_timeout: 'timed out', outcome_integrity: 'integrity failure',
     outcome_not_found: 'nothing held for that person and item', outcome_duplicate: 'duplicate record id', outcome_no_staff: 'no staff member named',
     outcome_server_error: 'server could not store it', outcome_unknown_acquisition_no: 'acquisition number matched nothing',
@@ -61,7 +77,7 @@ const STRINGS = {
   ja: {
     title: 'renkei — マイナンバー情報連携ネットワーク ライブ',
     lang_switch: 'English',
-    play: '再生', pause: '一時停止', step: '1ステップ', step_title: 'イベントを1つだけ実行',
+    play: '再生', pause: '一時停止', step: '1イベント実行', step_title: 'イベントを1つだけ実行します (ハートビートやミラーリングを含む。試験担当者向け)。研修ではフロー表示の「次のホップ」を使います。',
     speed: '速度', fast: '最高速', realtime: '実時間 (1倍)',
     until: '指定時刻まで実行', until_placeholder: '10:00 または +30m', go: '実行',
     state_running: '実行中', state_paused: '一時停止中', state_ended: '終了', state_idle: '準備完了', state_none: '—',
@@ -73,7 +89,8 @@ const STRINGS = {
     legend_load: '負荷 (更新あたりのメッセージ数)', lg_count: '地方公共団体 {n}',
     flow: '情報連携の流れ (ホップごと)', flow_pick: '情報照会を1件選ぶ', flow_none: 'まだ表示するフローがありません。少し実行してから情報照会を選んでください。',
     flow_follow: '{name} の次の情報照会を追跡', flow_select: '記録したフロー', flow_prev: '◀ 前のホップ',
-    flow_next: '次のホップ ▶', flow_hop: 'ホップ {i} / {n}', flow_open: '応答待ち',
+    flow_next: '次のホップ ▶', flow_next_title: '次のホップを表示します。最新のホップでは、フローが1ホップ進むまで実行します', flow_hop: 'ホップ {i} / {n}',
+    flow_showing_followed: '追跡した {name} の情報照会を表示しています。', hop_none: '100万イベント以内にフローが進みませんでした。もう一度押すか「再生」を押してください。', flow_open: '応答待ち',
     flow_overdue: 'タイムアウトまでに応答なし', flow_following: '{name} の次の情報照会を追跡中…',
     seen: 'このホップで運ばれたもの', why: 'ここで起きること',
     charts: 'シミュレーション時間の推移', chart_inquiries: '1分あたりの情報照会', chart_latency: '情報照会の応答時間 (ms)',
@@ -103,12 +120,27 @@ const STRINGS = {
     field_serial_no: '処理通番', field_staff: '職員', field_acquisition_no: '取得番号',
     field_resident_code: '住民票コード', field_person_key: '住民票コード由来の個人キー (J-LIS)', field_error: 'エラー',
     field_ciphertext: '暗号文 (先頭)', field_ciphertext_bytes: '暗号文のバイト数', field_payload: 'データ (平文)',
-    field_payload_bytes: 'データのバイト数',
+    field_payload_bytes: 'データのバイト数', field_new: '(新規)', field_changed: '(変更)', field_dropped: 'ここで運ばれなくなったもの',
+    payload_item: '特定個人情報 (TMコード)', payload_tax_year: '課税年度', payload_taxable_income: '課税所得',
+    payload_municipal_tax: '市町村民税', payload_prefectural_tax: '道府県民税', payload_household_head: '世帯主',
+    payload_household_size: '世帯人数', payload_moved_in: '転入日', payload_since: '開始日', payload_benefit_monthly: '月額給付',
+    payload_corrected: '訂正', payload_withheld: '不開示', yen: '円',
+    citizen: '今夜、世帯がマイナポータルで見るもの',
+    citizen_hint: '情報提供等記録の開示 (番号法第23条): 誰が誰に、いつ、何のために本人の情報を照会したか。不開示とされた記録は本人に表示されません。',
+    citizen_lg: '地方公共団体', citizen_lg_hint: '271004 または 大阪市', citizen_addressee: '宛名番号', citizen_or: 'または',
+    citizen_person: '個人の通し番号', citizen_show: '表示', citizen_of_flow: 'この照会の本人',
+    citizen_time: '日時', citizen_inquirer: '照会者', citizen_provider: '提供者', citizen_procedure: '事務手続',
+    citizen_item: '特定個人情報', citizen_serial: '処理通番', citizen_outcome: '結果',
+    citizen_rows: '本人 {person}{who}: 記録 {n} 件を表示。', citizen_who: ' ({lg} 宛名番号 {a})',
+    citizen_none: '本人 {person}{who}: 表示する記録はまだありません。本人についての照会に応答があると記録が現れます。',
+    citizen_no_portal: 'この実行にはマイナポータルがありません (スクリプトに mynaportal{} がない) ため、開示できるものはありません。',
+    citizen_need: '地方公共団体と宛名番号、または個人の通し番号を入力してください。',
+    citizen_no_flow: '先にフロー表示で情報照会を表示してください。',
     faults: '障害', fault_kind: '種類', fault_target: '対象', fault_target_hint: '地図をクリック', fault_peer: '相手側',
     fault_duration: '期間', fault_inject: '発生させる', fault_clear: '解除', fault_injected: '障害 {id} を発生させました。',
     fault_active: '継続中', fault_ended: '終了', fault_none: '障害はありません。', chart_lag: 'サイト間のミラーリング遅延 (ms)',
-    lag: '最大遅延', fault_band: '障害', cipher_tag: '[暗号化]', site_label: '{name} サイト', region: '地方',
-    outcome_ok: '応答あり', outcome_no_code: '符号が未取得', outcome_not_permitted: '照会が許可されていない',
+    lag: '最大遅延', fault_band: '障害', cipher_tag: '[暗号化]', site_label: '{name}サイト', region: '地方',
+    outcome_ok: '応答あり', outcome_provided: '提供済み', outcome_pending: '応答待ち', outcome_no_code: '符号が未取得', outcome_not_permitted: '照会が許可されていない',
     outcome_unreachable: '提供者に到達できない', outcome_timeout: 'タイムアウト', outcome_integrity: '完全性エラー',
     outcome_not_found: '該当なし', outcome_duplicate: 'レコードIDの重複', outcome_no_staff: '職員の指定なし',
     outcome_server_error: 'サーバーが記録できない', outcome_unknown_acquisition_no: '取得番号が一致しない',
@@ -237,6 +269,13 @@ export function t(key, vars) {
 }
 
 export function step(name) { return STEPS[lang][name] || STEPS.en[name] || [name, '']; }
+
+// A platform site by its node name, as people say it: "east site", "東日本サイト".
+export function siteLabel(name) {
+  const ja = { east: '東日本', west: '西日本' }[name];
+  if (name !== 'east' && name !== 'west') return name;
+  return lang === 'ja' ? `${ja}サイト` : t('site_label', { name });
+}
 
 export function prefName(code) {
   const p = PREFECTURES[code];

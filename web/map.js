@@ -4,7 +4,7 @@
 // by state (up, down, failed over, serving site down) and shaded by load. Drawing is batched:
 // changes mark the map dirty and one redraw happens per animation frame.
 
-import { prefName, t } from './i18n.js';
+import { prefName, siteLabel, t } from './i18n.js';
 
 // [column, row, width, height] on a 14 x 11 grid.
 const TILES = {
@@ -166,7 +166,7 @@ export class JapanMap {
       ctx.fillRect(b.x, b.y, b.w, b.h);
       if (b.id === this.selected) { ctx.strokeStyle = '#000'; ctx.lineWidth = 2; ctx.strokeRect(b.x - 1, b.y - 1, b.w + 2, b.h + 2); ctx.lineWidth = 1; }
       ctx.fillStyle = '#fff';
-      const label = n.kind === 'nws' ? t('lane_nws') : n.kind === 'jlis' ? 'J-LIS' : n.kind === 'site' ? t('site_label', { name: n.name }) : (n.label || n.name);
+      const label = n.kind === 'nws' ? t('lane_nws') : n.kind === 'jlis' ? 'J-LIS' : n.kind === 'site' ? siteLabel(n.name) : (n.label || n.name);
       ctx.fillText(label.length > 14 ? label.slice(0, 13) + '…' : label, b.x + 4, b.y + b.h / 2 + 4);
     }
   }

@@ -27,6 +27,8 @@ enum {
     CHECKS_EVERY_MS = 3000,     /* invariants scan the stores: not on every tick */
     LOG_PER_TICK = 200,
     MAX_STEP = 100000,
+    MAX_HOPS = 100,             /* POST /api/step {"hops": n} */
+    MAX_HOP_EVENTS = 1000000,   /* a hop step gives up after this many events (a few seconds) */
     CHANNEL_LIVE = 0,
 };
 
@@ -52,6 +54,7 @@ static void obs_ended(void *ud, const domain_flow_end *ev)
 {
     node_dash *d = ud;
     dash_series_ended(&d->series, sim_world_now(d->w), ev->kind, ev->error, ev->latency);
+    d->last_ended = ev->flow;
 }
 
 static void trace_tap(void *ud, const char *line, size_t len)
@@ -137,6 +140,15 @@ static void add_state(node_dash *d, cJSON *o)
     if (d->ended) {
         cJSON_AddStringToObject(o, "end_reason", d->end_reason);
         cJSON_AddNumberToObject(o, "exit_status", d->exit_status);
+    }
+    if (d->d && d->flows.followed_body != UINT32_MAX) {
+        sim_node *n = sim_world_node(d->w, d->flows.followed_body);
+        body *b = domain_body(d->d, d->flows.followed_body);
+        cJSON *f = cJSON_AddObjectToObject(o, "followed");
+        cJSON_AddStringToObject(f, "body", n ? n->name : "?");
+        cJSON_AddStringToObject(f, "name", b && b->name ? b->name : n ? n->name : "?");
+        if (d->flows.followed) cJSON_AddNumberToObject(f, "flow", (double)d->flows.followed);
+        else cJSON_AddNullToObject(f, "flow");
     }
     if (d->d) {
         cJSON *f = cJSON_AddObjectToObject(o, "inquiries");
@@ -383,16 +395,50 @@ static void h_checks(sim_http_req *r, void *ud)
     sim_http_respond_json(r, 200, cJSON_Duplicate(d->checks, 1));
 }
 
-/* GET /api/disclosure?person=N: what the person sees in マイナポータル (kinds/mynaportal.c):
- * who asked whom, when and why; 不開示 rows withheld. Reading it changes nothing in the run. */
+/* A local government or agency by its node name (its code) or its name (大阪市); NULL if none. */
+static body *find_body(node_dash *d, const char *text)
+{
+    sim_node *n = sim_world_find_node(d->w, text);
+    body *b = n && d->d ? domain_body(d->d, n->id) : NULL;
+    for (uint32_t i = 0; !b && d->d && i < d->d->nbodies_cap; i++)
+        if (d->d->bodies[i] && d->d->bodies[i]->name && strcmp(d->d->bodies[i]->name, text) == 0) b = d->d->bodies[i];
+    return b;
+}
+
+/* GET /api/disclosure?person=N (or ?lg=CODE|NAME&addressee=N, the resident's person): what the
+ * person sees in マイナポータル (kinds/mynaportal.c): who asked whom, when and why; 不開示 rows
+ * withheld. Reading it changes nothing in the run. */
 static void h_disclosure(sim_http_req *r, void *ud)
 {
     node_dash *d = ud;
-    uint64_t person = 0;
+    uint64_t person = 0, addressee = 0;
     bool bad = false;
-    if (!query_u64(r, "person", &person, &bad)) {
-        if (!bad) sim_http_respond_error(r, 400, "'person' (a person number: resident(lg, addressee).person) is required");
+    char lg[96] = "";
+    if (sim_http_req_query(r, "lg", lg, sizeof lg) == -ENOSPC) {
+        sim_http_respond_error(r, 400, "'lg' is too long");
         return;
+    }
+    bool by_person = query_u64(r, "person", &person, &bad);
+    if (bad) return;
+    bool by_addressee = query_u64(r, "addressee", &addressee, &bad);
+    if (bad) return;
+    if (by_person == (lg[0] || by_addressee) || (!by_person && !(lg[0] && by_addressee))) {
+        sim_http_respond_error(r, 400, "give 'person' (a person number: resident(lg, addressee).person), or 'lg' and 'addressee'");
+        return;
+    }
+    const body *who = NULL;
+    if (!by_person) {
+        who = find_body(d, lg);
+        if (!who || who->kind != BODY_LG) {
+            sim_http_respond_error(r, 404, "'%s' is not a local government", lg);
+            return;
+        }
+        if (addressee < 1 || addressee > (uint64_t)who->nresidents + who->nextra || !who->residents) {
+            sim_http_respond_error(r, 404, "%s has no addressee number %llu (it has %u)", who->code,
+                                   (unsigned long long)addressee, who->residents ? who->nresidents + who->nextra : 0);
+            return;
+        }
+        person = who->residents[addressee - 1].person;
     }
     node_disclosure_row *rows;
     size_t nrows;
@@ -405,6 +451,11 @@ static void h_disclosure(sim_http_req *r, void *ud)
     domain *dom = domain_find(d->w);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "person", (double)person);
+    if (who) {
+        cJSON_AddStringToObject(o, "lg", who->code);
+        cJSON_AddStringToObject(o, "lg_name", who->name ? who->name : who->code);
+        cJSON_AddNumberToObject(o, "addressee_no", (double)addressee);
+    }
     cJSON *list = cJSON_AddArrayToObject(o, "rows");
     for (size_t i = 0; list && i < nrows; i++) {
         const node_disclosure_row *x = &rows[i];
@@ -413,11 +464,11 @@ static void h_disclosure(sim_http_req *r, void *ud)
         sim_time_format_iso(x->t, at, sizeof at);
         cJSON_AddNumberToObject(row, "serial_no", (double)x->serial_no);
         cJSON_AddStringToObject(row, "time", at);
-        const uint32_t who[2] = {x->inquirer, x->provider};
+        const uint32_t party[2] = {x->inquirer, x->provider};
         static const char *const key[2] = {"inquirer", "provider"}, *const key_name[2] = {"inquirer_name", "provider_name"};
         for (int k = 0; k < 2; k++) {
-            sim_node *n = sim_world_node(d->w, who[k]);
-            body *b = domain_body(dom, who[k]);
+            sim_node *n = sim_world_node(d->w, party[k]);
+            body *b = domain_body(dom, party[k]);
             cJSON_AddStringToObject(row, key[k], n ? n->name : "?");
             cJSON_AddStringToObject(row, key_name[k], b && b->name ? b->name : n ? n->name : "?");
         }
@@ -426,7 +477,11 @@ static void h_disclosure(sim_http_req *r, void *ud)
             cJSON_AddStringToObject(row, "procedure_ja", dom->procs[x->procedure].name_ja);
             cJSON_AddStringToObject(row, "procedure_en", dom->procs[x->procedure].name_en);
         }
-        if (x->item >= 0 && x->item < dom->nitems) cJSON_AddStringToObject(row, "item", dom->items[x->item].code);
+        if (x->item >= 0 && x->item < dom->nitems) {
+            cJSON_AddStringToObject(row, "item", dom->items[x->item].code);
+            cJSON_AddStringToObject(row, "item_ja", dom->items[x->item].name_ja);
+            cJSON_AddStringToObject(row, "item_en", dom->items[x->item].name_en);
+        }
         cJSON_AddStringToObject(row, "outcome", x->outcome);
         cJSON_AddItemToArray(list, row);
     }
@@ -590,25 +645,98 @@ static void h_resume(sim_http_req *r, void *ud)
     respond_state(r, d, NULL);
 }
 
+/* One hop of a flow: run events until the recorded flow `flow` gains a hop or ends, or, with
+ * no flow (or one that has ended), until the next inquiry or code acquisition is recorded (the
+ * followed body's inquiry, when one is followed) with its first hop. Returns the flow that moved (0: none did within
+ * MAX_HOP_EVENTS events or before the run ended); *events counts the events run. The flow
+ * is pinned while it is stepped, so that newer flows cannot push it out. */
+static uint64_t step_one_hop(node_dash *d, uint64_t flow, uint64_t *events)
+{
+    dash_flows *f = &d->flows;
+    const dash_flow *fl = dash_flows_find(f, flow);
+    if (fl && fl->ended) fl = NULL;
+    uint32_t hops = fl ? fl->nhops : 0;
+    bool was_pinned = fl && fl->pinned;
+    if (fl && !was_pinned && dash_flows_pin(f, flow, true) < 0) was_pinned = true;   /* full: step unpinned */
+    uint64_t seq = f->next_seq, moved = 0;
+    bool following = !fl && f->follow_body != UINT32_MAX;
+    for (uint64_t n = 0; n < MAX_HOP_EVENTS && sim_run_get_state(d->run) != SIM_RUN_DONE && !moved; n++) {
+        if (!sim_run_step(d->run)) break;
+        ++*events;
+        if (fl) {
+            const dash_flow *now = dash_flows_find(f, flow);
+            if (!now || now->nhops != hops || now->ended) moved = now ? flow : 0;
+            if (!now) break;
+        } else if (following) {
+            if (f->followed && f->follow_body == UINT32_MAX) moved = f->followed;
+        } else {
+            moved = dash_flows_newer(f, seq);
+        }
+    }
+    /* The answer's last hop is recorded as it is sent; the flow ends (and the script hears of
+     * it: on_flow_end, its caption) when the inquirer receives it: run on to there. */
+    const dash_flow *m = moved ? dash_flows_find(f, moved) : NULL;
+    for (uint64_t n = 0; m && m->ended && d->last_ended != moved && n < MAX_HOP_EVENTS &&
+                         sim_run_get_state(d->run) != SIM_RUN_DONE; n++) {
+        if (!sim_run_step(d->run)) break;
+        ++*events;
+    }
+    if (fl && !was_pinned && dash_flows_find(f, flow)) dash_flows_pin(f, flow, false);
+    return moved;
+}
+
 static void h_step(sim_http_req *r, void *ud)
 {
     node_dash *d = ud;
-    static const char *const known[] = {"events", NULL};
+    static const char *const known[] = {"events", "hops", "flow", NULL};
     cJSON *j = body_object(r, known);
     if (!j) return;
-    cJSON *ev = cJSON_GetObjectItem(j, "events");
+    cJSON *ev = cJSON_GetObjectItem(j, "events"), *hp = cJSON_GetObjectItem(j, "hops"), *fj = cJSON_GetObjectItem(j, "flow");
     double n = ev ? (cJSON_IsNumber(ev) ? ev->valuedouble : -1) : 1;
+    double hops = hp ? (cJSON_IsNumber(hp) ? hp->valuedouble : -1) : 0;
+    double flow = fj ? (cJSON_IsNumber(fj) ? fj->valuedouble : -1) : 0;
     cJSON_Delete(j);
+    if (ev && hp) {
+        sim_http_respond_error(r, 400, "give 'events' or 'hops', not both");
+        return;
+    }
     if (!(n >= 1 && n <= MAX_STEP && n == floor(n))) {
         sim_http_respond_error(r, 400, "'events' must be a whole number from 1 to %d", MAX_STEP);
         return;
     }
+    if (hp && !(hops >= 1 && hops <= MAX_HOPS && hops == floor(hops))) {
+        sim_http_respond_error(r, 400, "'hops' must be a whole number from 1 to %d", MAX_HOPS);
+        return;
+    }
+    if (fj && (!hp || !(flow >= 1 && flow == floor(flow) && flow < 9007199254740992.0))) {
+        sim_http_respond_error(r, 400, "'flow' must be a flow id, with 'hops'");
+        return;
+    }
+    if (hp && !d->d) {
+        sim_http_respond_error(r, 409, "this run has no flows to step through");
+        return;
+    }
+    if (fj && !dash_flows_find(&d->flows, (uint64_t)flow)) {
+        sim_http_respond_error(r, 404, "flow %.0f is not recorded (only the latest %d and pinned ones are)", flow, FLOWS_KEPT);
+        return;
+    }
     if (run_over(r, d)) return;
     d->paused_by_script = false;
-    int stepped = 0;
-    for (int i = 0; i < (int)n && sim_run_get_state(d->run) != SIM_RUN_DONE; i++) stepped += sim_run_step(d->run);
+    uint64_t stepped = 0, moved = (uint64_t)flow;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "stepped", stepped);
+    if (hp) {
+        for (int i = 0; i < (int)hops && moved != UINT64_MAX; i++) {
+            uint64_t m = step_one_hop(d, moved, &stepped);
+            moved = m ? m : UINT64_MAX;
+        }
+        if (moved != UINT64_MAX) cJSON_AddNumberToObject(o, "flow", (double)moved);
+        else cJSON_AddNullToObject(o, "flow");
+        const dash_flow *fl = moved != UINT64_MAX ? dash_flows_find(&d->flows, moved) : NULL;
+        if (fl) cJSON_AddNumberToObject(o, "hops", fl->nhops);
+    } else {
+        for (int i = 0; i < (int)n && sim_run_get_state(d->run) != SIM_RUN_DONE; i++) stepped += (uint64_t)sim_run_step(d->run);
+    }
+    cJSON_AddNumberToObject(o, "stepped", (double)stepped);
     respond_state(r, d, o);
 }
 
@@ -701,14 +829,14 @@ static void h_follow(sim_http_req *r, void *ud)
         return;
     }
     if (cJSON_IsString(body_field) && !flow) {
-        sim_node *n = sim_world_find_node(d->w, body_field->valuestring);
-        body *b = n ? domain_body(d->d, n->id) : NULL;
-        if (!b) {
+        body *b = find_body(d, body_field->valuestring);
+        sim_node *n = b ? sim_world_node(d->w, b->node) : NULL;
+        if (!b || !n) {
             sim_http_respond_error(r, 400, "'%s' is not a local government or an agency", body_field->valuestring);
             cJSON_Delete(j);
             return;
         }
-        d->flows.follow_body = n->id;
+        dash_flows_follow(&d->flows, n->id);
         cJSON_Delete(j);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "following", n->name);

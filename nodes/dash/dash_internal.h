@@ -82,6 +82,8 @@ typedef struct dash_flows {
     sim_map by_flow;            /* flow id -> slot + 1 */
     uint64_t next_seq;
     uint32_t follow_body;       /* record and pin the next inquiry of this body (UINT32_MAX: none) */
+    uint32_t followed_body;     /* the body last asked to follow (UINT32_MAX: none yet) */
+    uint64_t followed;          /* the inquiry recorded by following it (0: not yet) */
     uint64_t changed;           /* bumped when a recorded flow changes */
 } dash_flows;
 
@@ -94,6 +96,13 @@ cJSON *dash_flows_one_json(dash_flows *f, domain *d, uint64_t flow);
 /* The most recent ended inquiry that was answered, else the most recent inquiry; 0 if none. */
 uint64_t dash_flows_pick(const dash_flows *f);
 int    dash_flows_pin(dash_flows *f, uint64_t flow, bool pinned);
+/* Follow the next inquiry of the body at node: record and pin it when it starts. */
+void   dash_flows_follow(dash_flows *f, uint32_t node);
+/* The recorded flow, or NULL. */
+const dash_flow *dash_flows_find(const dash_flows *f, uint64_t flow);
+/* The newest inquiry or code acquisition (not replica registrations: the background of a
+ * walkthrough) recorded after recording order `seq` (0 if none). */
+uint64_t dash_flows_newer(const dash_flows *f, uint64_t seq);
 
 /* ---- the event log: the latest trace lines (dash/dash_log.c) --------------------------- */
 
@@ -153,6 +162,7 @@ struct node_dash {
     sim_time_t caption_at;
     bool pause_at_captions;     /* pause_here() pauses (the page can turn it off) */
     bool paused_by_script;
+    uint64_t last_ended;        /* the flow whose end the domain saw last (hop steps wait for it) */
     uint64_t published_caption;
 };
 
