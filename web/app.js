@@ -207,11 +207,14 @@ function renderChecks() {
 // ---- event log --------------------------------------------------------------------------
 
 function logFilter() {
-  return { node: $('f-node').value.trim(), kind: $('f-kind').value, msg: $('f-msg').value.trim(), flow: $('f-flow').value.trim() };
+  return { node: $('f-node').value.trim(), kind: $('f-kind').value, msg: $('f-msg').value.trim(), flow: $('f-flow').value.trim(),
+    quiet: $('log-quiet').checked ? '1' : '' };
 }
 
+const NOISE = new Set(['heartbeat', 'heartbeat_ack', 'mirror', 'mirror_ack']);
 function matches(line, f) {
   if (typeof line !== 'object') return !f.node && !f.kind && !f.msg && !f.flow;
+  if (f.quiet && line.detail && typeof line.detail === 'object' && NOISE.has(line.detail.type)) return false;
   if (f.kind && line.kind !== f.kind) return false;
   if (f.node && line.node !== f.node && line.peer !== f.node) return false;
   if (f.msg && String(line.msg) !== f.msg) return false;
@@ -240,6 +243,38 @@ function renderLog() {
     return li;
   }));
 }
+
+// ---- the operations timeline (GET /api/timeline): the whole run, searchable ----------------
+
+async function refreshTimeline() {
+  const q = new URLSearchParams({ limit: '300' });
+  if ($('tl-q').value.trim()) q.set('q', $('tl-q').value.trim());
+  if ($('tl-cat').value) q.set('category', $('tl-cat').value);
+  try { app.timeline = await get(`/api/timeline?${q}`); app.dirty.add('timeline'); } catch { /* retried at the next change */ }
+}
+
+function renderTimeline() {
+  const r = app.timeline;
+  if (!r) return;
+  $('tl-note').textContent = t('tl_count', { m: r.matched.toLocaleString('en-US'), total: r.total.toLocaleString('en-US'),
+    shown: r.matched > r.entries.length ? t('tl_shown', { n: r.entries.length }) : '' });
+  const ol = $('timeline');
+  ol.replaceChildren(...r.entries.slice().reverse().map((e) => {
+    const li = document.createElement('li');
+    const l = e.line;
+    li.className = `c-${e.category}`;
+    li.dataset.category = e.category;
+    const cat = document.createElement('span');
+    cat.className = 'cat';
+    cat.textContent = t(`tl_${e.category}`);
+    const detail = typeof l.detail === 'string' ? l.detail.replace(/^caption: /, '') : JSON.stringify(l.detail || '');
+    li.append(`${l.jst.slice(5, 19)} `, cat, ` ${l.node ? l.node + ': ' : ''}${detail}`);
+    return li;
+  }));
+}
+
+$('timeline-form').addEventListener('submit', (e) => { e.preventDefault(); refreshTimeline(); });
+$('tl-cat').addEventListener('change', refreshTimeline);
 
 // ---- flows ------------------------------------------------------------------------------
 
@@ -404,6 +439,11 @@ function tick(u) {
   if (u.series) mergeSeries(u.series);
   if (u.checks) { app.checks = u.checks; app.dirty.add('checks'); }
   if (u.impact) { app.impact = u.impact; app.dirty.add('impact'); }
+  if (u.timeline !== undefined && u.timeline !== app.timelineCount && !app.timelinePending) {
+    app.timelineCount = u.timeline;
+    app.timelinePending = true;
+    setTimeout(() => { app.timelinePending = false; refreshTimeline(); }, 1000);
+  }
   if (u.log && u.log.length) addLog(u.log, u.log_skipped);
   if (u.faults && (!app.faultCounts || u.faults.count !== app.faultCounts.count || u.faults.active !== app.faultCounts.active)) {
     app.faultCounts = u.faults;
@@ -437,6 +477,8 @@ async function resync() {
   app.dirty.add('checks');
   app.impact = await get('/api/impact').catch(() => null);   // 409: a run without domain nodes
   app.dirty.add('impact');
+  refreshTimeline();
+  $('log-note').textContent = t('log_window', { n: '8,192' });
   const recent = await get('/api/events?limit=200');
   app.log = [];
   addLog(recent.events, 0);
@@ -458,12 +500,13 @@ function frame(now) {
   if (d.has('checks')) renderChecks();
   if (d.has('faults')) renderFaults();
   if (d.has('impact')) renderImpact($('impact'), app.impact, getLang());
+  if (d.has('timeline')) renderTimeline();
   // the heavier parts at most a few times a second, however fast updates come
   const due = (what, ms) => d.has(what) && now - (app.drawn[what] || 0) >= ms && (app.drawn[what] = now);
   const charts = due('charts', 250), log = due('log', 250);
   if (charts) renderCharts();
   if (log) renderLog();
-  for (const k of ['state', 'caption', 'checks', 'faults', 'impact']) d.delete(k);
+  for (const k of ['state', 'caption', 'checks', 'faults', 'impact', 'timeline']) d.delete(k);
   if (charts) d.delete('charts');
   if (log) d.delete('log');
   const work = performance.now() - now;
@@ -548,6 +591,7 @@ onLang(() => {
   if (app.noticeSpec) noticeT(app.noticeSpec.key, app.noticeSpec.vars, app.noticeSpec.kind);
   if (app.gone) $('run-state').textContent = t('state_gone');
   app.dirty.add('impact');
+  app.dirty.add('timeline');
   app.dirty.add('state'); app.dirty.add('caption'); app.dirty.add('charts'); app.dirty.add('checks');
   if (app.topo) $('lg-count').textContent = t('lg_count', { n: app.topo.counts.local_governments.toLocaleString('en-US') });
   map.dirty = true;

@@ -61,6 +61,7 @@ static void trace_tap(void *ud, const char *line, size_t len)
 {
     node_dash *d = ud;
     if (d->log.lines) dash_log_add(&d->log, line, len);
+    dash_ops_add(&d->ops, line, len);
 }
 
 int dash_attach(sim_world *w, node_dash **out)
@@ -70,6 +71,7 @@ int dash_attach(sim_world *w, node_dash **out)
     d->w = w;
     dash_series_init(&d->series, sim_world_start(w));
     dash_flows_init(&d->flows);
+    dash_ops_init(&d->ops);
     d->pause_at_captions = true;
     int rc = sim_world_ext_attach(w, &dash_ext_key, d, NULL);
     if (rc < 0) {
@@ -317,6 +319,7 @@ static void publish(node_dash *d, bool force_checks)
     if (skipped) cJSON_AddNumberToObject(o, "log_skipped", (double)skipped);
     cJSON_AddNumberToObject(o, "flows_version", (double)d->flows.changed);
     add_fault_counts(d, o);
+    cJSON_AddNumberToObject(o, "timeline", (double)(d->ops.n + d->ops.forgotten));
     cJSON *impact = report_impact_json(d->w);
     if (impact) cJSON_AddItemToObject(o, "impact", impact);
     uint64_t now_ns = sim_http_wall_ns();
@@ -519,7 +522,10 @@ static void h_events(sim_http_req *r, void *ud)
     query_u64(r, "msg", &f.msg, &bad);
     if (!bad) query_u64(r, "flow", &f.flow, &bad);
     if (!bad) query_u64(r, "limit", &limit, &bad);
+    uint64_t quiet = 0;
+    if (!bad) query_u64(r, "quiet", &quiet, &bad);
     if (bad) return;
+    f.quiet = quiet != 0;
     if (limit == 0 || limit > 500) {
         sim_http_respond_error(r, 400, "'limit' must be between 1 and 500");
         return;
@@ -529,6 +535,26 @@ static void h_events(sim_http_req *r, void *ud)
     cJSON_AddNumberToObject(o, "kept", (double)(d->log.total < LOG_LINES ? d->log.total : LOG_LINES));
     cJSON_AddItemToObject(o, "events", dash_log_json(&d->log, &f, (uint32_t)limit));
     sim_http_respond_json(r, 200, o);
+}
+
+/* GET /api/timeline?q=&category=&limit=: the operations timeline (dash/dash_ops.c). */
+static void h_timeline(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    char q[256] = "", cats[160] = "";
+    if (sim_http_req_query(r, "q", q, sizeof q) == -ENOSPC || sim_http_req_query(r, "category", cats, sizeof cats) == -ENOSPC) {
+        sim_http_respond_error(r, 400, "'q' may be at most 255 bytes and 'category' 159");
+        return;
+    }
+    uint64_t limit = 300;
+    bool bad = false;
+    query_u64(r, "limit", &limit, &bad);
+    if (bad) return;
+    if (limit == 0 || limit > 2000) {
+        sim_http_respond_error(r, 400, "'limit' must be between 1 and 2000");
+        return;
+    }
+    sim_http_respond_json(r, 200, dash_ops_json(&d->ops, q, cats, (uint32_t)limit));
 }
 
 static void h_flows(sim_http_req *r, void *ud)
@@ -927,6 +953,7 @@ static const sim_http_route routes[] = {
     {SIM_HTTP_GET, "/api/checks", false, h_checks},
     {SIM_HTTP_GET, "/api/disclosure", false, h_disclosure},
     {SIM_HTTP_GET, "/api/impact", false, h_impact},
+    {SIM_HTTP_GET, "/api/timeline", false, h_timeline},
     {SIM_HTTP_GET, "/api/events", false, h_events},
     {SIM_HTTP_GET, "/api/flows", false, h_flows},
     {SIM_HTTP_GET, "/api/flows/*", false, h_flows},
@@ -1012,6 +1039,7 @@ void dash_destroy(node_dash *d)
     dash_series_free(&d->series);
     dash_flows_free(&d->flows);
     dash_log_free(&d->log);
+    dash_ops_free(&d->ops);
     cJSON_Delete(d->checks);
     free(d->views);
     free(d->token);

@@ -121,11 +121,33 @@ void   dash_log_add(dash_log *l, const char *line, size_t len);
 typedef struct log_filter {
     const char *node, *kind;
     uint64_t msg, flow;
+    bool quiet;                 /* leave out heartbeats and mirroring (the sites' copy stream) */
 } log_filter;
 /* The newest lines matching the filter, oldest first, at most limit. */
 cJSON *dash_log_json(const dash_log *l, const log_filter *f, uint32_t limit);
 /* Lines since the last call, at most limit (the rest are counted in *skipped). */
 cJSON *dash_log_take_new(dash_log *l, uint32_t limit, uint64_t *skipped);
+
+/* ---- the operations timeline: the whole run's non-message trace lines (dash/dash_ops.c) -- */
+
+typedef struct dash_op {
+    char *line;                 /* the trace line as written (JSON) */
+    size_t len;
+    const char *category;       /* fault, detection, promotion, failback, resync, audit, operations, caption, script, other */
+} dash_op;
+
+typedef struct dash_ops {
+    dash_op *v;
+    size_t n, cap;
+    uint64_t forgotten;         /* the oldest lines let go past the limit (or for want of memory) */
+} dash_ops;
+
+void   dash_ops_init(dash_ops *o);
+void   dash_ops_free(dash_ops *o);
+void   dash_ops_add(dash_ops *o, const char *line, size_t len);
+/* The newest entries (at most limit, shown oldest first) whose text contains q (ASCII case
+ * folded) and whose category is in the comma-separated list (empty: any). */
+cJSON *dash_ops_json(const dash_ops *o, const char *q, const char *categories, uint32_t limit);
 
 /* ---- the dashboard --------------------------------------------------------------------- */
 
@@ -140,6 +162,7 @@ struct node_dash {
     dash_series series;
     dash_flows flows;
     dash_log log;
+    dash_ops ops;
     /* serving */
     sim_http *http;
     sim_run *run;

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
-import { launch, serve, shot } from './harness.mjs';
+import { api, launch, serve, shot } from './harness.mjs';
 
 const WAIT = { timeout: 300_000 };
 let server, browser, page, dir, stopped;
@@ -58,6 +58,33 @@ test('the site loss on the strip, live: east down, its tenants at west, the RTO'
   assert.match(s.failed_over.text, /west site 2/);
   assert.match(s.rto.text, /RTO 30 s \(east site lost\)/);
   await shot(page, 'ops-impact-1440x900');
+});
+
+test('the operations timeline finds the 10:00 failover an hour later; the log hides heartbeats and mirroring', async () => {
+  // the event log's window (the last 8,192 lines) no longer holds the promotion...
+  const windowed = await api(server.base, '/api/events?node=west&kind=log&limit=500');
+  assert.ok(!windowed.body.events.some((l) => /promoted/.test(l.detail)), 'the 10:00 promotion is out of the event log\'s window');
+  // ...the timeline does, from the page's search
+  await page.fill('#tl-q', 'promoted');
+  await page.click('#timeline-form button[type=submit]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#timeline li')].some((li) => /10:00:30.*promoted: serving the tenants of east/.test(li.textContent)), null, WAIT);
+  await page.fill('#tl-q', '');
+  await page.selectOption('#tl-cat', 'fault');
+  await page.waitForFunction(() => document.querySelectorAll('#timeline li').length > 0 &&
+    [...document.querySelectorAll('#timeline li')].every((li) => li.dataset.category === 'fault'), null, WAIT);
+  const faults = await page.locator('#timeline').textContent();
+  assert.match(faults, /fault 1 site_down injected: east/);
+  const all = (await api(server.base, '/api/timeline?limit=2000')).body;
+  const cats = new Set(all.entries.map((e) => e.category));
+  for (const c of ['fault', 'detection', 'promotion', 'audit']) assert.ok(cats.has(c), `${c} in the timeline: ${[...cats]}`);
+  assert.ok(all.entries.every((e) => !['send', 'recv', 'drop'].includes(e.line.kind)), 'no message in the timeline');
+  // heartbeats and mirroring hidden: in the live log and in a search
+  const shownLog = await page.evaluate(() => window.renkei.log.filter((l) => l.detail && /^(heartbeat|heartbeat_ack|mirror|mirror_ack)$/.test(l.detail.type)).length);
+  assert.equal(shownLog, 0);
+  const quiet = (await api(server.base, '/api/events?quiet=1&limit=500')).body.events;
+  assert.ok(quiet.length > 0);
+  assert.ok(quiet.every((l) => !l.detail || !/^(heartbeat|heartbeat_ack|mirror|mirror_ack)$/.test(l.detail.type)));
+  await shot(page, 'ops-timeline');
 });
 
 test('the server stops: the page says so, disables its controls and stops reconnecting', async () => {
