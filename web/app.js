@@ -4,8 +4,8 @@
 
 import { ApiError, del, get, hasToken, post, setToken, stream } from './api.js';
 import { drawLines, PALETTE } from './chart.js';
-import { renderImpact } from './impact.js';
-import { applyStatic, getLang, invariantName, onLang, setLang, t } from './i18n.js';
+import { fmtDuration, renderImpact, siteName } from './impact.js';
+import { applyStatic, getLang, invariantDetail, invariantName, onLang, setLang, t } from './i18n.js';
 import { JapanMap } from './map.js';
 import { SequenceView } from './seq.js';
 
@@ -34,7 +34,9 @@ function notice(text, kind = 'info', key, vars) {
   if (app.gone && key !== 'server_gone' && key !== 'server_gone_ended') return;   // the last word stays
   const n = $('notice');
   app.noticeSpec = key ? { key, vars, kind } : null;
-  n.textContent = key ? t(key, vars) : text;
+  // a value may be a function: worded again in the language of the moment
+  const words = vars && Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'function' ? v() : v]));
+  n.textContent = key ? t(key, words) : text;
   n.className = kind;
   n.dataset.key = key || '';
   n.hidden = !n.textContent;
@@ -113,8 +115,14 @@ function renderState() {
   $('pause').classList.toggle('active', s.state === 'paused');
   $('pause-at-captions').checked = s.pause_at_captions;
   if (s.end_reason && (!app.noticeSpec || app.noticeSpec.key !== 'ended')) {
-    noticeT('ended', { reason: s.end_reason, status: s.exit_status }, s.exit_status === 0 ? 'info' : 'error');
+    noticeT('ended', { reason: () => endReason(s.end_reason), status: s.exit_status }, s.exit_status === 0 ? 'info' : 'error');
   }
+}
+
+// An end reason (until, drained, ...) in words; one the table does not know as it came.
+function endReason(r) {
+  const text = t(`end_${r}`);
+  return text === `end_${r}` ? r : text;
 }
 
 function renderCaption() {
@@ -122,6 +130,22 @@ function renderCaption() {
   $('caption').hidden = !c && !app.pausedByScript;
   const text = c ? (getLang() === 'ja' ? c.ja : c.en) : '';
   $('caption-text').textContent = text + (app.pausedByScript ? `\n${t('paused_by_script')}` : '');
+}
+
+// ---- names as people say them -------------------------------------------------------------
+
+function faultKindName(kind) {
+  const k = app.catalogue.find((x) => x.kind === kind);
+  return k ? (k[getLang()] || k.en).split(/[,:（(]/)[0].trim() : kind;
+}
+
+// A fault's target as people say it: sites by their name, bodies by theirs.
+function targetName(target) {
+  return String(target).split(/, */).map((x) => {
+    if (x === 'east' || x === 'west') return siteName(x, getLang());
+    const n = app.topo && app.topo.nodes.find((m) => m.name === x);
+    return n && n.label && n.label !== x ? n.label : x;
+  }).join(', ');
 }
 
 // ---- charts -----------------------------------------------------------------------------
@@ -152,22 +176,27 @@ function renderCharts() {
   if (!s) return;
   const perMinute = 60e6 / s.width_us;
   const scale = (a) => a.map((v) => v * perMinute);
-  const t0 = s.t[0], t1 = s.t.length ? s.t[s.t.length - 1] + s.width_us / 1e3 : undefined;
+  // the time axis runs to the simulated clock, not only to the last bucket
+  const t0 = s.t[0], t1 = s.t.length ? Math.max(s.t[s.t.length - 1] + s.width_us / 1e3, app.state ? app.state.now_us / 1e3 : 0) : undefined;
   const bands = app.faults.map((f) => ({ start: Date.parse(f.start), end: f.end ? Date.parse(f.end) : undefined,
-    label: `${f.kind} ${f.target}` }));
-  drawLines($('chart-lag'), { t: s.t, t0, t1, bands, series: [
+    label: `${faultKindName(f.kind)} ${targetName(f.target)}` }));
+  const marks = app.faults.flatMap((f) => [
+    f.promoted_at ? { at: Date.parse(f.promoted_at), label: t('mark_failover'), color: '#2f6fdf' } : null,
+    f.failed_back_at ? { at: Date.parse(f.failed_back_at), label: t('mark_failback'), color: '#2aa876' } : null]).filter(Boolean);
+  const perMin = t('unit_per_min');
+  drawLines($('chart-lag'), { t: s.t, t0, t1, bands, marks, yUnit: 'ms', series: [
     { label: t('lag'), values: s.mirror_lag_ms || [], color: PALETTE[5] }] });
-  drawLines($('chart-inquiries'), { t: s.t, t0, t1, bands, series: [
+  drawLines($('chart-inquiries'), { t: s.t, t0, t1, bands, marks, yUnit: perMin, series: [
     { label: t('started'), values: scale(s.inquiries_started), color: PALETTE[0] },
     { label: t('answered_ok'), values: scale(s.inquiries_ok), color: PALETTE[2] }] });
-  drawLines($('chart-latency'), { t: s.t, t0, t1, bands, series: [
+  drawLines($('chart-latency'), { t: s.t, t0, t1, bands, marks, yUnit: 'ms', series: [
     { label: 'p50', values: s.latency_p50_ms, color: PALETTE[0] },
     { label: 'p95', values: s.latency_p95_ms, color: PALETTE[1] },
     { label: 'p99', values: s.latency_p99_ms, color: PALETTE[3] }] });
-  drawLines($('chart-errors'), { t: s.t, t0, t1, bands, stacked: true, ymin: 1,
-    series: Object.entries(s.errors).map(([k, v], i) => ({ label: t(`outcome_${k}`), values: v, color: PALETTE[(i + 3) % PALETTE.length] })) });
+  drawLines($('chart-errors'), { t: s.t, t0, t1, bands, marks, stacked: true, ymin: 1, yUnit: perMin,
+    series: Object.entries(s.errors).map(([k, v], i) => ({ label: t(`outcome_${k}`), values: scale(v), color: PALETTE[(i + 3) % PALETTE.length] })) });
   const r = app.rates;
-  drawLines($('chart-rates'), { t: r.t, series: [
+  drawLines($('chart-rates'), { t: r.t, yUnit: t('eps'), series: [
     { label: t('events_per_s'), values: r.eps, color: PALETTE[4] },
     { label: `${t('sim_per_wall')} ×100`, values: r.ratio.map((v) => v * 100), color: PALETTE[6] }] });
 }
@@ -187,9 +216,11 @@ function renderChecks() {
   const c = app.checks;
   if (!c) return;
   const list = $('checks');
+  // the scenario's own expectations first (what the user asked), with the figure each returned
   const items = [
-    ...c.invariants.map((i) => ({ kind: t('invariant'), name: invariantName(i.name), ok: i.held, detail: i.detail })),
-    ...c.expectations.map((e) => ({ kind: t('expectation'), name: e.name, ok: e.passed, detail: e.message || (e.failed_at ? e.failed_at : '') })),
+    ...c.expectations.map((e) => ({ kind: t('expectation'), name: e.name, ok: e.passed,
+      detail: [e.message, e.failed_at ? t('failed_at', { at: e.failed_at }) : ''].filter(Boolean).join(' ') })),
+    ...c.invariants.map((i) => ({ kind: t('invariant'), name: invariantName(i.name), ok: i.held, detail: invariantDetail(i.detail) })),
   ];
   items.sort((a, b) => (a.ok === false ? -1 : 0) - (b.ok === false ? -1 : 0));   // failing first
   list.replaceChildren(...items.map((i) => {
@@ -401,7 +432,14 @@ function renderFaults() {
     const li = document.createElement('li');
     li.className = f.end ? 'ended' : 'active';
     li.dataset.id = f.id;
-    li.append(`#${f.id} ${f.kind} ${f.target} · ${f.start.slice(11, 19)}–${f.end ? f.end.slice(11, 19) : ''} (${f.end ? t('fault_ended') : t('fault_active')})`);
+    li.append(`#${f.id} ${faultKindName(f.kind)} ${targetName(f.target)} · ${f.start.slice(11, 19)}–${f.end ? f.end.slice(11, 19) : ''} (${f.end ? t('fault_ended') : t('fault_active')})`);
+    const cost = [];
+    if (f.rto && f.rto.restored_s !== undefined) cost.push(t('fault_rto', { d: fmtDuration(f.rto.restored_s, getLang()) }));
+    else if (f.rto && f.rto.max_s !== null && f.rto.max_s !== undefined && f.rto.tenants) cost.push(t('fault_rto', { d: fmtDuration(f.rto.max_s, getLang()) }));
+    if (f.rto && f.rto.tenants) cost.push(t('fault_tenants', { n: f.rto.tenants }));
+    if (f.rpo) cost.push(t('fault_rpo', { n: f.rpo.writes_lost, d: fmtDuration(f.rpo.time_s, getLang()) }));
+    if (f.failed_back_at) cost.push(t('fault_failed_back', { at: f.failed_back_at.slice(11, 19) }));
+    if (cost.length) { const small = document.createElement('small'); small.textContent = ` — ${cost.join(' · ')}`; li.append(small); }
     if (!f.end) {
       const b = document.createElement('button');
       b.type = 'button';

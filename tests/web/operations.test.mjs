@@ -60,6 +60,24 @@ test('the site loss on the strip, live: east down, its tenants at west, the RTO'
   await shot(page, 'ops-impact-1440x900');
 });
 
+test('expectations come first with the figure they returned; charts have units, marks and hover values', async () => {
+  await page.waitForFunction(() => window.renkei.checks && window.renkei.checks.expectations.every((e) => e.passed !== null), null, WAIT);
+  const items = await page.locator('#checks li').allTextContents();
+  assert.ok(items.some((x) => /^holds expectation: east tenants serve again within 2h — 30s6ms3us$/.test(x)), 'a passing expectation shows its figure');
+  const firstInvariant = items.findIndex((x) => /invariant:/.test(x));
+  assert.ok(items.slice(firstInvariant).every((x) => /invariant:/.test(x)), 'the expectations before the invariants');
+  // errors are stacked areas per minute, latency in ms with gaps, the failover marked, values on hover
+  await page.waitForFunction(() => document.getElementById('chart-latency')._chart, null, WAIT);
+  await page.locator('#chart-latency').scrollIntoViewIfNeeded();
+  const box = await page.locator('#chart-latency').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
+  const hovered = await page.locator('#chart-latency').getAttribute('data-hover');
+  assert.match(hovered, /^\d\d:\d\d \| p50: [\d.]+ ms \| p95/);
+  assert.equal(await page.locator('#chart-errors').evaluate((c) => c._chart.stacked), true);
+  assert.equal(await page.locator('#chart-inquiries').evaluate((c) => c._chart.marks.length), 1, 'the promotion at west is marked');
+  assert.match(await page.locator('#fault-list').textContent(), /RTO 30 s · 2 tenants cut off · RPO 0 writes lost/);
+});
+
 test('the operations timeline finds the 10:00 failover an hour later; the log hides heartbeats and mirroring', async () => {
   // the event log's window (the last 8,192 lines) no longer holds the promotion...
   const windowed = await api(server.base, '/api/events?node=west&kind=log&limit=500');
@@ -113,6 +131,8 @@ test('the server stops: the page says so, disables its controls and stops reconn
   assert.equal(Number(live.rto.value), im.rto_s);
   assert.equal(im.rto_s, summary.faults[0].rto.restored_s, 'the RTO is the promotion at west');
   assert.equal(Number(live.inquiries_failed.value), im.inquiries_failed);
+  assert.equal(summary.expectations[0].passed, true);
+  assert.equal(summary.expectations[0].message, '30s6ms3us', 'summary.json keeps the figure a passing expectation returned');
 
   // and report.html leads with the same strip
   const ctx = await browser.newContext({ offline: true, viewport: { width: 1300, height: 1000 } });
