@@ -5,7 +5,7 @@
 import { ApiError, del, get, hasToken, post, setToken, stream } from './api.js';
 import { drawLines, PALETTE } from './chart.js';
 import { fmtDuration, renderImpact, siteName } from './impact.js';
-import { applyStatic, getLang, invariantDetail, invariantName, onLang, setLang, t } from './i18n.js';
+import { applyStatic, getLang, invariantDetail, invariantName, onLang, serverMessage, setLang, t } from './i18n.js';
 import { JapanMap } from './map.js';
 import { SequenceView } from './seq.js';
 
@@ -64,7 +64,7 @@ function controlError(e) {
     $('token-bar').hidden = false;
     noticeT(e.status === 403 ? 'token_bad' : 'token_missing', {}, 'error');
   } else {
-    notice(e.message, 'error');
+    notice(serverMessage(e.message), 'error');
   }
 }
 
@@ -218,7 +218,7 @@ function renderChecks() {
   const list = $('checks');
   // the scenario's own expectations first (what the user asked), with the figure each returned
   const items = [
-    ...c.expectations.map((e) => ({ kind: t('expectation'), name: e.name, ok: e.passed,
+    ...c.expectations.map((e) => ({ kind: t('expectation'), name: e.name, ok: e.passed, script: true,
       detail: [e.message, e.failed_at ? t('failed_at', { at: e.failed_at }) : ''].filter(Boolean).join(' ') })),
     ...c.invariants.map((i) => ({ kind: t('invariant'), name: invariantName(i.name), ok: i.held, detail: invariantDetail(i.detail) })),
   ];
@@ -230,7 +230,12 @@ function renderChecks() {
     b.textContent = i.ok === true ? t('held') : i.ok === false ? t('failed') : t('not_yet');
     const small = document.createElement('small');
     small.textContent = i.detail ? ` — ${i.detail}` : '';
-    li.append(b, ` ${i.kind}: ${i.name}`, small);
+    if (i.script) small.className = 'script-text';
+    // an expectation's name is the script author's text, in the script's language
+    const name = document.createElement('span');
+    name.textContent = i.name;
+    if (i.script) name.className = 'script-text';
+    li.append(b, ` ${i.kind}: `, name, small);
     return li;
   }));
 }
@@ -258,7 +263,7 @@ function addLog(lines, skipped) {
   const f = logFilter();
   for (const l of lines) if (matches(l, f)) app.log.push(l);
   if (app.log.length > 300) app.log.splice(0, app.log.length - 300);
-  if (skipped) $('log-note').textContent = t('log_skipped', { n: skipped });
+  if (skipped) { app.logNote = ['log_skipped', { n: skipped }]; $('log-note').textContent = t(...app.logNote); }
   app.dirty.add('log');
 }
 
@@ -327,7 +332,7 @@ function renderFlowTitle() {
   const f = app.flow;
   if (!f) return;
   const lang = getLang();
-  const parts = [`#${f.flow}`, f.kind];
+  const parts = [`#${f.flow}`, t(`flowkind_${f.kind}`)];
   if (f.inquirer) parts.push(`${f.inquirer.name} (${f.inquirer.code})`);
   if (f.provider) parts.push(`→ ${f.provider.name} (${f.provider.code})`);
   if (f.procedure) parts.push(`· ${f.procedure[lang] || f.procedure.id}`);
@@ -346,7 +351,7 @@ async function refreshFlowList() {
     sel.replaceChildren(...r.flows.map((f) => {
       const o = document.createElement('option');
       o.value = f.flow;
-      o.textContent = `#${f.flow} ${f.kind} ${f.inquirer ? f.inquirer.name : ''}${f.provider ? ' → ' + f.provider.name : ''} ${f.ended ? f.outcome : '…'}${f.pinned ? ' 📌' : ''}`;
+      o.textContent = `#${f.flow} ${t(`flowkind_${f.kind}`)} ${f.inquirer ? f.inquirer.name : ''}${f.provider ? ' → ' + f.provider.name : ''} ${f.ended ? t(`outcome_${f.outcome}`) : '…'}${f.pinned ? ' 📌' : ''}`;
       return o;
     }));
     if (app.flowId) sel.value = String(app.flowId); else if (keep) sel.value = keep;
@@ -412,7 +417,7 @@ function renderFaultKinds() {
   sel.replaceChildren(...app.catalogue.map((k) => {
     const o = document.createElement('option');
     o.value = k.kind;
-    o.textContent = `${k.kind} — ${k[lang] || k.en}`;
+    o.textContent = `${k[lang] || k.en} (${k.kind})`;
     return o;
   }));
   if (keep) sel.value = keep;
@@ -422,7 +427,15 @@ function renderFaultKinds() {
 function faultKindChanged() {
   const k = app.catalogue.find((x) => x.kind === $('fault-kind').value);
   $('fault-peer-label').hidden = !k || k.targets !== 'pair';
-  $('fault-help').textContent = k ? `${k[getLang()] || k.en}${k.options.length ? ' · ' + k.options.join(', ') : ''}` : '';
+  // the options by their Lua names (as code), with what they are
+  const help = $('fault-help');
+  help.replaceChildren();
+  if (!k) return;
+  help.append(k[getLang()] || k.en);
+  if (k.options.length) {
+    help.append(` · ${t('fault_options')} `);
+    k.options.forEach((o, i) => { if (i) help.append(', '); const c = document.createElement('code'); c.textContent = o; help.append(c); });
+  }
 }
 
 function renderFaults() {
@@ -516,7 +529,8 @@ async function resync() {
   app.impact = await get('/api/impact').catch(() => null);   // 409: a run without domain nodes
   app.dirty.add('impact');
   refreshTimeline();
-  $('log-note').textContent = t('log_window', { n: '8,192' });
+  app.logNote = ['log_window', { n: '8,192' }];
+  $('log-note').textContent = t(...app.logNote);
   const recent = await get('/api/events?limit=200');
   app.log = [];
   addLog(recent.events, 0);
@@ -626,6 +640,8 @@ map.onSelect = (n) => {
 };
 
 onLang(() => {
+  if (app.logNote) $('log-note').textContent = t(...app.logNote);
+  refreshFlowList();
   if (app.noticeSpec) noticeT(app.noticeSpec.key, app.noticeSpec.vars, app.noticeSpec.kind);
   if (app.gone) $('run-state').textContent = t('state_gone');
   app.dirty.add('impact');

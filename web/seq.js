@@ -111,7 +111,7 @@ export class SequenceView {
       const tags = [];
       if (h.seen.ciphertext) tags.push(t('cipher_tag'));
       if (h.seen.serial_no) tags.push(`#${h.seen.serial_no}`);
-      if (h.seen.error) tags.push(h.seen.error);
+      if (h.seen.error) tags.push(t(`outcome_${h.seen.error}`));
       g.append(svg('text', { x: lx, y: y + 13, 'text-anchor': 'middle', class: 'hop-sub' }, `+${h.at_ms.toFixed(1)} ms ${tags.join(' ')}`));
       g.setAttribute('tabindex', '0');
       g.setAttribute('role', 'button');

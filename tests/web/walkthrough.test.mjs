@@ -113,3 +113,53 @@ test('what the family sees tonight: the inquiry in マイナポータル, in bot
   assert.equal((await api(server.base, '/api/disclosure?lg=271004&addressee=99999999')).status, 404);
   assert.deepEqual(page.errors, []);
 });
+
+test('no English left on the Japanese page (checked against the i18n tables)', async () => {
+  await page.click('#lang');
+  await page.waitForFunction(() => document.documentElement.lang === 'ja', null, WAIT);
+  await page.click('#seq .hop[data-index="9"] text');   // a hop with an error-free answer and its fields
+  await page.waitForTimeout(600);   // a frame or two to redraw everything
+  const found = await page.evaluate(async () => {
+    const { TABLES } = await import('/i18n.js');
+    const { IMPACT_STRINGS } = await import('/impact.js');
+    // the English of every entry whose Japanese differs, in pieces around its {placeholders}
+    const english = new Set();
+    const add = (en, ja) => {
+      if (typeof en !== 'string' || en === ja) return;
+      for (const piece of en.split(/\{\w+\}/)) {
+        const p = piece.trim().replace(/^[-—·:,.()]+|[-—·:,.()]+$/g, '').trim();
+        if (p.length >= 5 && /[a-z]{3}/i.test(p)) english.add(p);
+      }
+    };
+    for (const [k, en] of Object.entries(TABLES.STRINGS.en)) add(en, TABLES.STRINGS.ja[k]);
+    for (const [k, [a, b]] of Object.entries(TABLES.STEPS.en)) { add(a, TABLES.STEPS.ja[k]?.[0]); add(b, TABLES.STEPS.ja[k]?.[1]); }
+    for (const [en, ja] of Object.entries(TABLES.INVARIANTS_JA)) add(en, ja);
+    for (const [k, en] of Object.entries(IMPACT_STRINGS.en)) add(en, IMPACT_STRINGS.ja[k]);
+    // what the page shows, but the raw trace (the event log), the timeline's log lines (the
+    // simulation's own records), code (Lua option names) and what the script's author wrote
+    // (its expectations' names and figures)
+    const skip = (e) => e.closest('#log, #timeline, code, .script-text, script, style');
+    const texts = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const e = n.parentElement;
+      if (!e || skip(e) || !n.textContent.trim()) continue;
+      if (e.closest('[hidden]')) continue;
+      texts.push(n.textContent);
+    }
+    for (const e of document.querySelectorAll('[title], [placeholder], [aria-label]')) {
+      if (skip(e)) continue;
+      for (const a of ['title', 'placeholder', 'aria-label']) if (e.getAttribute(a)) texts.push(e.getAttribute(a));
+    }
+    const all = texts.join('\n');
+    const left = [...english].filter((p) => all.includes(p)).map((p) => `${p} in "${texts.find((x) => x.includes(p)).slice(0, 120)}"`);
+    // and no key of the table shown as such (a string it lacks)
+    const keys = [...all.matchAll(/\b(outcome|flowkind|field|state|kind|lane|end|tl|citizen)_[a-z_]+\b/g)].map((m) => m[0]);
+    return { left, keys, english: english.size };
+  });
+  assert.ok(found.english > 200, `the tables hold ${found.english} English pieces`);
+  assert.deepEqual(found.left, [], 'English left on the Japanese page');
+  assert.deepEqual(found.keys, [], 'keys shown untranslated');
+  await shot(page, 'walkthrough-ja');
+  await page.click('#lang');
+});
