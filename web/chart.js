@@ -106,7 +106,7 @@ export function drawLines(canvas, opt) {
   for (let v = Math.ceil((t0 + JST_MS) / tstep) * tstep - JST_MS; v <= t1; v += tstep) {
     const x = Math.round(X(v)) + 0.5;
     ctx.beginPath(); ctx.moveTo(x, pad.t); ctx.lineTo(x, pad.t + ph); ctx.stroke();
-    ctx.fillText(withDate ? fmtDate(v).slice(5) : fmtClock(v), x, h - 5);
+    ctx.fillText(withDate ? fmtDate(v) : fmtClock(v), x, h - 5);   // dates with their year
   }
   // lines; stacked series as areas, each on the one below
   stack.fill(0);
@@ -244,14 +244,26 @@ export function drawGantt(canvas, opt) {
     ctx.fillRect(a, y + 2, Math.max(2, z - a), rh - 4);
     if (r.note) { ctx.fillStyle = '#a33'; ctx.textAlign = 'left'; ctx.fillText(r.note, z + 3, y + rh * 0.75); }
   });
-  for (const m of opt.markers || []) {
+  // milestone labels on a white ground, staggered so that neighbours do not overlap, and
+  // turned to the left of their line near the right edge so that none is cut
+  const placed = [];
+  for (const m of [...(opt.markers || [])].sort((a, b) => a.at - b.at)) {
     const x = Math.round(X(m.at)) + 0.5;
     ctx.strokeStyle = m.color || '#c0392b';
     ctx.setLineDash([4, 3]);
     ctx.beginPath(); ctx.moveTo(x, pad.t); ctx.lineTo(x, h - pad.b); ctx.stroke();
     ctx.setLineDash([]);
+    const tw = ctx.measureText(m.label).width;
+    const left = x + 3 + tw > w - 2;
+    const x0 = left ? x - 3 - tw : x + 3;
+    let row = 0;
+    while (placed.some((p) => p.row === row && x0 < p.x1 + 4 && x0 + tw > p.x0 - 4)) row++;
+    placed.push({ x0, x1: x0 + tw, row });
+    const y = pad.t + 10 + row * 13;
+    ctx.fillStyle = 'rgba(255,255,255,0.85)';
+    ctx.fillRect(x0 - 1, y - 10, tw + 2, 13);
     ctx.fillStyle = m.color || '#c0392b';
     ctx.textAlign = 'left';
-    ctx.fillText(m.label, x + 3, pad.t + 10);
+    ctx.fillText(m.label, x0, y);
   }
 }

@@ -1,5 +1,8 @@
-// i18n.js - every string the dashboard shows, in Japanese and English, in one table.
-// t('key') gives the current language's text; setLang() switches and tells every listener.
+// i18n.js - every string the dashboard shows, in Japanese and English, in one table (the
+// steps of a flow are in steps.js, shared with report.html). t('key') gives the current
+// language's text; setLang() switches and tells every listener.
+
+import { STEPS } from './steps.js';
 
 const STRINGS = {
   en: {
@@ -169,72 +172,6 @@ const STRINGS = {
     outcome_not_found: '該当なし', outcome_duplicate: 'レコードIDの重複', outcome_no_staff: '職員の指定なし',
     outcome_server_error: 'サーバーが記録できない', outcome_unknown_acquisition_no: '取得番号が一致しない',
     outcome_staff_not_permitted: '職員にその事務の権限がない', outcome_outside_operating_hours: '運用時間外',
-  },
-};
-
-// What happens at each step of a flow (the step names come from nodes/dash/dash_flows.c).
-const STEPS = {
-  en: {
-    inquiry_request: ['Inquiry from the existing system', 'The desk\'s existing system asks its own intermediate server, keyed by the integrated addressee number (an internal number of this local government). It names the staff member, the procedure and the item. The individual number never leaves the body.'],
-    inquiry_converted: ['Converted to the agency code', 'The intermediate server (the body\'s tenant at its platform site) identifies the staff member and checks that this account may use the procedure (the inquirer\'s duty), logs the inquiry with the staff member, and replaces the addressee number with this body\'s agency-specific code. The addressee number and the staff id stay inside the body: the NWS and the provider only learn that the staff member was checked.'],
-    inquiry_to_nws: ['Through the interface system to the NWS', 'The interface system is the gateway between the platform site and the information-provision network system.'],
-    inquiry_nws_converted: ['NWS: permission, serial number, code conversion', 'The NWS checks the permission table (may this inquirer ask this provider for this item under this procedure?), issues the processing serial number, records the access and converts the inquirer\'s agency code into the provider\'s: only the NWS can link two bodies\' codes, so codes are unlinkable anywhere else.'],
-    inquiry_to_provider: ['To the provider\'s intermediate server', 'The provider\'s interface system passes the inquiry, now carrying the provider\'s own agency code and the serial number.'],
-    inquiry: ['Inquiry', ''],
-    provision_answer: ['Answered automatically from the replica', 'The provider\'s intermediate server finds the person by its own agency code and answers from the replica (副本) its existing systems registered, automatically and in plain text so far.'],
-    provision_not_found: ['Nothing held', 'The provider\'s intermediate server holds no replica for that person and item: it answers so (該当なし).'],
-    provision_sealed: ['Sealed for the inquirer', 'The provider\'s interface system encrypts the answer for the inquirer\'s interface system (session key, AES-256-GCM with the serial number as associated data). From here to the inquirer\'s interface system, nobody — the NWS included — sees the plaintext.'],
-    provision_error_to_nws: ['Error answer to the NWS', 'An error travels back without payload.'],
-    provision_nws_relay: ['NWS relays the ciphertext', 'The NWS records the outcome against the serial number and forwards the sealed answer. It sees only ciphertext.'],
-    provision_nws_error: ['NWS relays the error', 'The NWS records the outcome against the serial number and forwards the error.'],
-    provision_nws_refused: ['Refused by the NWS', 'The NWS refused the inquiry before any provider was asked (not permitted by the permission table, or no code) and answers the inquirer directly. Staff members are checked earlier, at the inquirer\'s own server.'],
-    provision_opened: ['Opened by the inquirer\'s interface system', 'The inquirer\'s interface system decrypts and authenticates the answer: plaintext again, inside the inquirer\'s side only.'],
-    provision_integrity: ['Integrity failure', 'The answer failed to decrypt or authenticate (tampered or wrong key): it becomes an explicit integrity error, never silence.'],
-    provision_delivered: ['Delivered to the desk', 'The intermediate server logs the receipt with the serial number (so the three records reconcile) and hands the answer to the existing system.'],
-    provision_error: ['Error delivered to the desk', 'The flow ends with an explicit error.'],
-    provision: ['Provision', ''],
-    code_request: ['Code acquisition', 'The integrated addressee system asks its intermediate server for an agency code for an addressee (My Number Act Art. 21-2).'],
-    code_acquisition_no: ['Acquisition number issued', 'The intermediate server issues a one-time acquisition number (取得番号) and remembers which addressee it stands for.'],
-    code_to_jlis: ['Through 住基ネット to J-LIS', 'The municipality sends the resident-record code with the acquisition number over its own 住基ネット connection to J-LIS — not through the intermediate server. The addressee number stays behind.'],
-    code_to_nws: ['J-LIS to the NWS', 'J-LIS turns the resident-record code into a person key only it can compute and hands it with the acquisition number to the NWS. J-LIS never sees an agency code.'],
-    code_issued: ['The NWS issues the code', 'The NWS issues this body\'s agency code (機関別符号; in the Act, 情報提供用個人識別符号) for the person and sends it with the acquisition number to the body\'s intermediate server through the interface systems — never through J-LIS. Only the NWS can link the two.'],
-    code_via_ifs: ['Through the interface system', 'The interface system hands the code and the acquisition number to the intermediate server.'],
-    code_response: ['Code answer', ''],
-    code_stored: ['Code stored', 'The intermediate server matches the answer on the acquisition number, stores addressee number ↔ agency code and forgets the acquisition number. The existing systems never see the code.'],
-    code_error: ['Code acquisition failed', ''],
-    replica_register: ['Replica registration', 'The existing system registers provision data (a replica) in its intermediate server.'],
-    replica_stored: ['Replica stored', ''], replica_refused: ['Replica refused', ''],
-  },
-  ja: {
-    inquiry_request: ['既存システムからの照会', '窓口の既存システムが、自団体の中間サーバーへ団体内統合宛名番号で照会します。職員・事務手続・特定個人情報を指定します。個人番号は団体の外に出ません。'],
-    inquiry_converted: ['機関別符号への変換', '中間サーバー (プラットフォーム上のテナント) が職員を識別し、その職員にこの事務の権限があるか確認します (照会者の責務)。職員とともに照会を記録し、宛名番号を自団体の機関別符号に置き換えます。宛名番号と職員IDは団体内にとどまり、情報提供NWSと提供者には確認済みであることだけが伝わります。'],
-    inquiry_to_nws: ['インターフェイスシステムから情報提供NWSへ', 'インターフェイスシステムはプラットフォームと情報提供ネットワークシステムの間の出入口です。'],
-    inquiry_nws_converted: ['情報提供NWS: 許可・処理通番・符号変換', '情報提供NWSは情報提供ネットワークシステムの許可表 (この照会者がこの事務でこの提供者にこの情報を照会できるか) を確認し、処理通番を発行して情報提供等記録を残し、照会者の機関別符号を提供者の符号に変換します。符号を結び付けられるのは情報提供NWSだけです。'],
-    inquiry_to_provider: ['提供者の中間サーバーへ', '提供者のインターフェイスシステムが、提供者の機関別符号と処理通番を付けた照会を渡します。'],
-    inquiry: ['情報照会', ''],
-    provision_answer: ['副本から自動応答', '提供者の中間サーバーが自団体の機関別符号で本人を特定し、既存システムが登録した副本から自動で応答します (ここまでは平文)。'],
-    provision_not_found: ['該当なし', '提供者の中間サーバーにその本人・情報の副本がないため、該当なしと応答します。'],
-    provision_sealed: ['照会者向けに暗号化', '提供者のインターフェイスシステムが照会者のインターフェイスシステム向けに暗号化します (セッション鍵、処理通番を付加データとする AES-256-GCM)。ここから照会者側まで、情報提供NWSを含め誰も平文を見られません。'],
-    provision_error_to_nws: ['エラー応答を情報提供NWSへ', 'エラーはデータなしで戻ります。'],
-    provision_nws_relay: ['情報提供NWSが暗号文を中継', '情報提供NWSは処理通番に結果を記録し、暗号化された応答を転送します。見えるのは暗号文だけです。'],
-    provision_nws_error: ['情報提供NWSがエラーを中継', '情報提供NWSは処理通番に結果を記録し、エラーを転送します。'],
-    provision_nws_refused: ['情報提供NWSが拒否', '情報提供NWSが提供者に問い合わせる前に照会を拒否し (許可なし・符号なし)、照会者へ直接応答します。職員の確認はその前に照会者自身の中間サーバーで行われます。'],
-    provision_opened: ['照会者のインターフェイスシステムで復号', '照会者のインターフェイスシステムが応答を復号・検証します。平文に戻るのは照会者側の中だけです。'],
-    provision_integrity: ['完全性エラー', '応答の復号・検証に失敗しました (改ざんや鍵の誤り)。沈黙ではなく、明示的な完全性エラーになります。'],
-    provision_delivered: ['窓口へ届く', '中間サーバーが処理通番付きで受領を記録し (三者の記録が突合できる)、既存システムへ応答を渡します。'],
-    provision_error: ['窓口へエラーが届く', 'フローは明示的なエラーで終わります。'],
-    provision: ['情報提供', ''],
-    code_request: ['符号取得', '団体内統合宛名システムが、宛名番号について機関別符号の取得を自団体の中間サーバーに求めます (番号法第21条の2)。'],
-    code_acquisition_no: ['取得番号の発行', '中間サーバーが一時的な取得番号を発行し、どの宛名番号のものかを覚えておきます。'],
-    code_to_jlis: ['住基ネットで J-LIS へ', '団体が住民票コードと取得番号を、自団体の住基ネット接続で J-LIS に送ります。中間サーバーは経由しません。宛名番号は送りません。'],
-    code_to_nws: ['J-LIS から情報提供NWSへ', 'J-LIS が住民票コードを自分だけが計算できる個人キーに変え、取得番号とともに情報提供NWSに渡します。J-LIS は機関別符号を一切見ません。'],
-    code_issued: ['情報提供NWSが符号を発行', '情報提供NWSがこの団体用の機関別符号 (番号法上の情報提供用個人識別符号) を発行し、取得番号とともにインターフェイスシステム経由で団体の中間サーバーへ送ります。J-LIS は経由しません。二つの符号を結び付けられるのは情報提供NWSだけです。'],
-    code_via_ifs: ['インターフェイスシステム経由', 'インターフェイスシステムが符号と取得番号を中間サーバーに渡します。'],
-    code_response: ['符号の応答', ''],
-    code_stored: ['符号を保存', '中間サーバーが取得番号で応答を照合し、宛名番号と機関別符号の対応を保存して、取得番号を破棄します。既存システムは符号を見ません。'],
-    code_error: ['符号取得に失敗', ''],
-    replica_register: ['副本登録', '既存システムが中間サーバーに提供用データ (副本) を登録します。'],
-    replica_stored: ['副本を保存', ''], replica_refused: ['副本の登録を拒否', ''],
   },
 };
 

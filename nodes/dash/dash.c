@@ -41,7 +41,8 @@ node_dash *dash_of(sim_world *w) { return sim_world_ext(w, &dash_ext_key); }
 static void obs_sent(void *ud, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m)
 {
     node_dash *d = ud;
-    if (d->http) dash_flows_sent(&d->flows, d->d, from, to, kind, m);   /* only the page reads them */
+    /* only the page and a narrated run's handout (report.html) read them */
+    if (d->http || d->caption_seq) dash_flows_sent(&d->flows, d->d, from, to, kind, m);
 }
 
 static void obs_started(void *ud, flow_kind kind)
@@ -1045,10 +1046,37 @@ void dash_destroy(node_dash *d)
     free(d->token);
     free(d->caption_ja);
     free(d->caption_en);
+    for (size_t i = 0; i < d->ncaptions; i++) {
+        free(d->captions[i].ja);
+        free(d->captions[i].en);
+    }
+    free(d->captions);
     free(d);
 }
 
-cJSON *dash_series_json(node_dash *d) { return figures_json(d, 0, false); }
+enum { CAPTIONS_KEPT = 1000 };
+
+/* The figures, and for a narrated run (a walkthrough) its captions and the flow it walked
+ * through hop by hop (the followed or latest answered inquiry), for the trainer's handout. */
+cJSON *dash_series_json(node_dash *d)
+{
+    cJSON *o = figures_json(d, 0, false);
+    if (!o || !d->ncaptions) return o;
+    cJSON *caps = cJSON_AddArrayToObject(o, "captions");
+    for (size_t i = 0; i < d->ncaptions; i++) {
+        cJSON *c = cJSON_CreateObject();
+        char at[SIM_TIME_BUFSZ];
+        sim_time_format_iso(d->captions[i].at, at, sizeof at);
+        cJSON_AddStringToObject(c, "at", at);
+        cJSON_AddStringToObject(c, "ja", d->captions[i].ja ? d->captions[i].ja : "");
+        cJSON_AddStringToObject(c, "en", d->captions[i].en ? d->captions[i].en : "");
+        cJSON_AddItemToArray(caps, c);
+    }
+    uint64_t id = d->d ? (d->flows.followed ? d->flows.followed : dash_flows_pick(&d->flows)) : 0;
+    cJSON *f = id ? dash_flows_one_json(&d->flows, d->d, id) : NULL;
+    if (f) cJSON_AddItemToObject(o, "walkthrough", f);
+    return o;
+}
 
 /* ---- narration (from dash/dash_lua.c) -------------------------------------------------- */
 
@@ -1060,6 +1088,15 @@ void dash_caption(node_dash *d, const char *ja, const char *en)
     d->caption_en = en ? strdup(en) : NULL;
     d->caption_seq++;
     d->caption_at = sim_world_now(d->w);
+    if (d->ncaptions == CAPTIONS_KEPT) return;
+    if (d->ncaptions == d->cap_captions) {
+        size_t cap = d->cap_captions ? d->cap_captions * 2 : 16;
+        struct dash_caption *v = realloc(d->captions, cap * sizeof *v);
+        if (!v) return;   /* the handout lacks it; the page still shows it */
+        d->captions = v;
+        d->cap_captions = cap;
+    }
+    d->captions[d->ncaptions++] = (struct dash_caption){.at = d->caption_at, .ja = ja ? strdup(ja) : NULL, .en = en ? strdup(en) : NULL};
 }
 
 void dash_pause_here(node_dash *d)

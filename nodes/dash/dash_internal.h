@@ -187,6 +187,8 @@ struct node_dash {
     bool paused_by_script;
     uint64_t last_ended;        /* the flow whose end the domain saw last (hop steps wait for it) */
     uint64_t published_caption;
+    struct dash_caption { sim_time_t at; char *ja, *en; } *captions;   /* every caption, for the handout */
+    size_t ncaptions, cap_captions;
 };
 
 node_dash *dash_of(sim_world *w);   /* NULL when none is attached */
