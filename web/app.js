@@ -518,6 +518,12 @@ async function resync() {
   app.dirty.add('faults');
   app.topo = topo;
   map.setTopology(topo);
+  // every body and system by name and code, for finding one without a mouse
+  $('map-bodies').replaceChildren(...topo.nodes.filter((n) => n.kind !== 'script' && n.kind !== 'domain').map((n) => {
+    const o = document.createElement('option');
+    o.value = n.kind === 'lg' ? `${n.label} ${n.code}` : n.label || n.name;
+    return o;
+  }));
   $('lg-count').textContent = t('lg_count', { n: topo.counts.local_governments.toLocaleString('en-US') });
   $('lg-count').dataset.count = String(topo.counts.local_governments);
   updateState(state);
@@ -595,7 +601,8 @@ async function nextHop() {
 }
 $('hop-next').addEventListener('click', nextHop);
 document.addEventListener('keydown', (e) => {
-  if (e.target.tagName === 'INPUT' || e.target.tagName === 'SELECT' || e.target.tagName === 'BUTTON') return;
+  if (e.defaultPrevented || e.target.tagName === 'INPUT' || e.target.tagName === 'SELECT' || e.target.tagName === 'BUTTON' ||
+      e.target.tagName === 'CANVAS') return;   // the map takes its own arrow keys
   if (e.key === 'ArrowRight') nextHop();
   if (e.key === 'ArrowLeft') seq.move(-1);
 });
@@ -629,6 +636,14 @@ $('fault-form').addEventListener('submit', async (e) => {
   if (duration) spec.duration = duration;
   const r = await control('/api/faults', spec);
   if (r) { noticeT('fault_injected', { id: r.id }); refreshFaults(); }
+});
+$('map-find-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const q = $('map-find').value.trim();
+  if (!q || !app.topo) return;
+  const code = q.split(' ').pop();
+  const n = app.topo.nodes.find((x) => x.code === code || x.label === q || x.name === q || `${x.label} ${x.code}` === q);
+  if (n) map.select(n.id);
 });
 map.onSelect = (n) => {
   app.selected = n;

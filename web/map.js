@@ -42,9 +42,30 @@ export class JapanMap {
       this.dirty = true;
       if (this.onSelect) this.onSelect(hit ? this.nodes.get(hit.id) : null);
     });
+    // by keyboard: the arrow keys walk the cells and boxes, Escape lets go
+    canvas.tabIndex = 0;
+    canvas.addEventListener('keydown', (e) => {
+      const order = [...this.boxes.map((b) => b.id), ...this.cells.map((c) => c.id)];
+      if (!order.length) return;
+      const at = order.indexOf(this.selected);
+      let next;
+      if (e.key === 'ArrowRight' || e.key === 'ArrowDown') next = order[(at + 1) % order.length];
+      else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') next = order[(at - 1 + order.length) % order.length];
+      else if (e.key === 'Escape') next = null;
+      else return;
+      e.preventDefault();
+      this.select(next);
+    });
     new ResizeObserver(() => { this.layout(); this.dirty = true; }).observe(canvas);
     const loop = () => { if (this.dirty) this.draw(); requestAnimationFrame(loop); };
     requestAnimationFrame(loop);
+  }
+
+  // Select a node by id (null: none), as a click would.
+  select(id) {
+    this.selected = id ?? null;
+    this.dirty = true;
+    if (this.onSelect) this.onSelect(id === null || id === undefined ? null : this.nodes.get(id));
   }
 
   setTopology(topo) {

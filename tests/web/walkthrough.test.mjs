@@ -163,3 +163,29 @@ test('no English left on the Japanese page (checked against the i18n tables)', a
   await shot(page, 'walkthrough-ja');
   await page.click('#lang');
 });
+
+test('the map by keyboard and by name; a phone (390×844) scrolls no sideways; screenshots at both sizes', async () => {
+  const events = (await api(server.base, '/api/state')).body.events;
+  await page.focus('#map');
+  await page.keyboard.press('ArrowRight');
+  assert.equal((await api(server.base, '/api/state')).body.events, events, 'the map\'s arrow keys do not step the run');
+  assert.notEqual(await page.locator('#selection').textContent(), '', 'an arrow key selects the first body or system');
+  await page.fill('#map-find', '千代田区 131016');
+  await page.press('#map-find', 'Enter');
+  assert.match(await page.locator('#selection').textContent(), /^千代田区 \(131016\)/);
+  assert.match(await page.locator('#flow-follow').textContent(), /千代田区/);
+  await page.screenshot({ path: `${process.env.ARTIFACTS || 'build/web-artifacts'}/walkthrough-1440x900.png` });
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true, isMobile: true });
+  const phone = await ctx.newPage();
+  await phone.goto(server.url);
+  await phone.waitForFunction(() => window.renkei.state && window.renkei.flow, null, WAIT);
+  await phone.waitForTimeout(500);
+  const wide = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
+  assert.ok(wide.page <= wide.view, `no sideways scrolling: ${wide.page} px on a ${wide.view} px screen`);
+  const flowTop = (await phone.locator('#flow-panel').boundingBox()).y, mapTop = (await phone.locator('#map-panel').boundingBox()).y;
+  assert.ok(flowTop < mapTop, 'the flow comes first on a phone');
+  assert.ok(await phone.locator('#impact').isVisible());
+  await phone.screenshot({ path: `${process.env.ARTIFACTS || 'build/web-artifacts'}/walkthrough-390x844.png` });
+  await shot(phone, 'walkthrough-390x844-full');
+  await ctx.close();
+});
