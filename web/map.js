@@ -168,10 +168,17 @@ export class JapanMap {
     for (const p of this.prefBoxes) {
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(p.x, p.y, p.w, p.h);
-      ctx.strokeStyle = '#c5d0dc';
+      // the prefecture's name, and how many of its bodies are not up, in the state's colour
+      const bad = (this.byPref.get(p.pref) || []).filter((n) => n.state).length;
+      ctx.strokeStyle = bad ? '#d9362b' : '#c5d0dc';
       ctx.strokeRect(p.x + 0.5, p.y + 0.5, p.w - 1, p.h - 1);
+      ctx.save();
+      ctx.beginPath(); ctx.rect(p.x, p.y, p.w, 11); ctx.clip();   // never over the neighbour
       ctx.fillStyle = '#445';
-      ctx.fillText(prefName(p.pref), p.x + 2, p.y + 9);
+      const name = prefName(p.pref);
+      ctx.fillText(name, p.x + 2, p.y + 9);
+      if (bad) { ctx.fillStyle = '#b3261e'; ctx.fillText(` ${bad}`, p.x + 2 + ctx.measureText(name).width, p.y + 9); }
+      ctx.restore();
     }
     for (const cell of this.cells) {
       const n = this.nodes.get(cell.id);
@@ -180,6 +187,17 @@ export class JapanMap {
       ctx.fillRect(cell.x, cell.y, cell.s - g, cell.s - g);
       if (n.lg_kind === 'prefecture') { ctx.strokeStyle = '#223'; ctx.strokeRect(cell.x + 0.5, cell.y + 0.5, cell.s - g - 1, cell.s - g - 1); }
       if (cell.id === this.selected) { ctx.strokeStyle = '#000'; ctx.lineWidth = 2; ctx.strokeRect(cell.x - 1, cell.y - 1, cell.s + 1, cell.s + 1); ctx.lineWidth = 1; }
+    }
+    // a body that cannot answer (down, or its site down) gets a ring in its state's colour: one
+    // crashed town is seen at once (failed over is served: its colour is enough)
+    for (const cell of this.cells) {
+      const n = this.nodes.get(cell.id);
+      if (n.state !== 1 && n.state !== 3) continue;
+      ctx.strokeStyle = STATE_COLOR[n.state] || STATE_COLOR[1];
+      ctx.lineWidth = 2;
+      const r = Math.max(5, cell.s);
+      ctx.beginPath(); ctx.arc(cell.x + cell.s / 2, cell.y + cell.s / 2, r, 0, 2 * Math.PI); ctx.stroke();
+      ctx.lineWidth = 1;
     }
     for (const b of this.boxes) {
       const n = b.n;
@@ -208,11 +226,13 @@ export class JapanMap {
     const lines = [n.kind === 'lg' ? `${n.label} (${n.code})` : (n.label || n.name),
       t(`kind_${n.kind}`) + (n.kind === 'lg' ? ` · ${prefName(n.pref)}` : ''),
       `${t('state')}: ${t(`state${n.state || 0}`)}`];
-    if (n.home) lines.push(`${t('home')}: ${n.home} · ${t('backup')}: ${n.backup} · ${t('server')}: ${n.server}`);
+    if (n.home) lines.push(`${t('home')}: ${siteLabel(n.home)} · ${t('backup')}: ${siteLabel(n.backup)} · ${t('server')}: ${siteLabel(n.server)}`);
     tip.textContent = lines.join('\n');
     tip.hidden = false;
     const r = this.canvas.getBoundingClientRect();
-    tip.style.left = `${Math.min(e.clientX - r.left + 14, r.width - 260)}px`;
-    tip.style.top = `${e.clientY - r.top + 14}px`;
+    // inside the map, whichever corner the pointer is near
+    const x = e.clientX - r.left, y = e.clientY - r.top;
+    tip.style.left = `${Math.max(0, x + 14 + tip.offsetWidth > r.width ? x - 14 - tip.offsetWidth : x + 14)}px`;
+    tip.style.top = `${Math.max(0, y + 14 + tip.offsetHeight > r.height ? y - 14 - tip.offsetHeight : y + 14)}px`;
   }
 }
