@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
-import { api, launch, serve, shot } from './harness.mjs';
+import { api, launch, openDashboard, serve, shot } from './harness.mjs';
 
 const WAIT = { timeout: 300_000 };
 let server, browser, page, dir, stopped;
@@ -19,12 +19,7 @@ before(async () => {
   server = await serve(['topologies/small.lua', 'scripts/disasters/east_site_loss.lua', '-q',
     '--until', '2017-11-13 11:00', '--out', join(dir, 'out')]);
   browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  await page.goto(server.url);
-  await page.evaluate(() => localStorage.setItem('renkei.lang', 'en'));
-  await page.reload();
+  page = await openDashboard(browser, server.url);
 });
 
 after(async () => {

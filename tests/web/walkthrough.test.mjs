@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { api, launch, serve, shot } from './harness.mjs';
+import { api, launch, openDashboard, serve, shot } from './harness.mjs';
 
 const WAIT = { timeout: 180_000 };
 let server, browser, page;
@@ -14,12 +14,7 @@ let server, browser, page;
 before(async () => {
   server = await serve(['topologies/small.lua', 'scripts/training/child_allowance.lua', '-q']);
   browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  await page.goto(server.url);
-  await page.evaluate(() => localStorage.setItem('renkei.lang', 'en'));
-  await page.reload();
+  page = await openDashboard(browser, server.url);
 });
 
 after(async () => {
