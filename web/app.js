@@ -645,9 +645,16 @@ $('map-find-form').addEventListener('submit', (e) => {
   const n = app.topo.nodes.find((x) => x.code === code || x.label === q || x.name === q || `${x.label} ${x.code}` === q);
   if (n) map.select(n.id);
 });
+$('operator-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const action = $('op-action').value;
+  const r = await control('/api/operator', { action, site: $('op-site').value.trim() });
+  if (r) { noticeT(action === 'promote' ? 'op_promoted' : 'op_failed_back', { site: siteName($('op-site').value.trim(), getLang()) }); refreshFaults(); }
+});
 map.onSelect = (n) => {
   app.selected = n;
   if (n) $('fault-target').value = n.name;
+  if (n && n.kind === 'site') $('op-site').value = n.name;
   const b = $('flow-follow');
   b.hidden = !n || (n.kind !== 'lg' && n.kind !== 'agency');
   if (n) b.textContent = t('flow_follow', { name: n.label || n.name });

@@ -80,7 +80,9 @@ const STRINGS = {
     fault_duration: 'duration', fault_inject: 'Inject', fault_clear: 'Clear', fault_injected: 'Fault {id} injected.',
     fault_active: 'active', fault_ended: 'ended', fault_rto: 'RTO {d}', fault_tenants: '{n} tenants cut off',
     fault_rpo: 'RPO {n} writes lost ({d})', fault_failed_back: 'failed back at {at}',
-    mark_failover: 'failover', mark_failback: 'failback', fault_options: 'options (as in Lua):', unit_per_min: '/min', fault_none: 'No fault injected.', chart_lag: 'Mirroring lag between the sites (ms)',
+    mark_failover: 'failover', mark_failback: 'failback', operator: 'Operator:', op_failback: 'fail back home',
+    op_promote: 'promote at the backup site', op_site: 'site', op_do: 'Do it', op_promoted: 'The tenants of the {site} are promoted at their backup site.',
+    op_failed_back: 'Failback of the tenants of the {site} started.', fault_options: 'options (as in Lua):', unit_per_min: '/min', fault_none: 'No fault injected.', chart_lag: 'Mirroring lag between the sites (ms)',
     lag: 'max lag', fault_band: 'fault', cipher_tag: '[encrypted]', site_label: '{name} site', region: 'region',
     flowkind_inquiry: 'inquiry', flowkind_code_request: 'code acquisition', flowkind_replica: 'replica registration',
     flowkind_provision: 'provision', flowkind_code_response: 'code answer', flowkind_replica_ack: 'replica acknowledgement',
@@ -165,7 +167,9 @@ const STRINGS = {
     fault_duration: '期間', fault_inject: '発生させる', fault_clear: '解除', fault_injected: '障害 {id} を発生させました。',
     fault_active: '継続中', fault_ended: '終了', fault_rto: 'RTO {d}', fault_tenants: '影響テナント {n}',
     fault_rpo: 'RPO 失われた書き込み {n} 件 ({d})', fault_failed_back: '{at} に切り戻し',
-    mark_failover: '切替', mark_failback: '切り戻し', fault_options: 'オプション (Lua と同じ名前):', unit_per_min: '件/分', fault_none: '障害はありません。', chart_lag: 'サイト間のミラーリング遅延 (ms)',
+    mark_failover: '切替', mark_failback: '切り戻し', operator: '運用者:', op_failback: '主サイトへ切り戻す',
+    op_promote: 'バックアップサイトで昇格', op_site: 'サイト', op_do: '実行', op_promoted: '{site}のテナントをバックアップサイトで昇格しました。',
+    op_failed_back: '{site}のテナントの切り戻しを始めました。', fault_options: 'オプション (Lua と同じ名前):', unit_per_min: '件/分', fault_none: '障害はありません。', chart_lag: 'サイト間のミラーリング遅延 (ms)',
     lag: '最大遅延', fault_band: '障害', cipher_tag: '[暗号化]', site_label: '{name}サイト', region: '地方',
     flowkind_inquiry: '情報照会', flowkind_code_request: '符号取得', flowkind_replica: '副本登録',
     flowkind_provision: '情報提供', flowkind_code_response: '符号の応答', flowkind_replica_ack: '副本登録の応答',
@@ -236,6 +240,9 @@ const SERVER_JA = [
   [/^no fault (\d+)$/, '障害 $1 はありません'],
   [/^too many pinned flows: unpin one first$/, '固定したフローが多すぎます。先に一つ解除してください'],
   [/^this run has no (.*)$/, 'この実行には対象がありません ($1)'],
+  [/^failback refused: (.*)$/, '切り戻しは拒否されました: $1'],
+  [/^promotion refused: (.*)$/, '昇格は拒否されました: $1'],
+  [/^'(.*)' is not a platform site$/, '「$1」はプラットフォームサイトではありません'],
 ];
 
 export function serverMessage(text) {

@@ -943,6 +943,51 @@ static void h_fault_clear(sim_http_req *r, void *ud)
     respond_state(r, d, NULL);
 }
 
+/* POST /api/operator {"action": "promote" | "failback", "site": NAME, "force": bool}: the
+ * operator's commands, as operator.promote / operator.failback in Lua (platform/platform.h):
+ * serve the tenants of a site at their backup now, or bring them home. A change to the run,
+ * like a fault from the page (the operations centre logs it in the trace). */
+static void h_operator(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    static const char *const known[] = {"action", "site", "force", NULL};
+    cJSON *j = body_object(r, known);
+    if (!j) return;
+    const cJSON *action = cJSON_GetObjectItem(j, "action"), *site = cJSON_GetObjectItem(j, "site"), *force = cJSON_GetObjectItem(j, "force");
+    bool promote = cJSON_IsString(action) && strcmp(action->valuestring, "promote") == 0;
+    bool failback = cJSON_IsString(action) && strcmp(action->valuestring, "failback") == 0;
+    sim_node *home = cJSON_IsString(site) ? sim_world_find_node(d->w, site->valuestring) : NULL;
+    bool ok = (promote || failback) && cJSON_IsString(site) && (!force || (cJSON_IsBool(force) && promote));
+    bool is_site = home && strcmp(home->kind->name, "site") == 0;
+    char site_name[96];
+    snprintf(site_name, sizeof site_name, "%s", cJSON_IsString(site) ? site->valuestring : "");
+    bool forced = cJSON_IsTrue(force);
+    cJSON_Delete(j);
+    if (!ok) {
+        sim_http_respond_error(r, 400, "expected {\"action\": \"promote\" | \"failback\", \"site\": NAME} (and \"force\": true|false with promote)");
+        return;
+    }
+    if (!d->d || !platform_ha_settings_find(d->d)) {
+        sim_http_respond_error(r, 409, "this run has no failover between sites (failover_settings{})");
+        return;
+    }
+    if (!is_site) {
+        sim_http_respond_error(r, 400, "'%s' is not a platform site", site_name);
+        return;
+    }
+    if (run_over(r, d)) return;
+    char why[256] = "";
+    int rc = promote ? platform_ha_operator_promote(d->d, home, forced, why, sizeof why)
+                     : platform_ha_operator_failback(d->d, home, why, sizeof why);
+    if (rc < 0) {
+        sim_http_respond_error(r, 409, "%s refused: %s", promote ? "promotion" : "failback", why[0] ? why : "the platform said no");
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "done", promote ? "promote" : "failback");
+    respond_state(r, d, o);
+}
+
 static const sim_http_route routes[] = {
     {SIM_HTTP_GET, "/api/faults/catalogue", false, h_fault_catalogue},
     {SIM_HTTP_GET, "/api/faults", false, h_faults},
@@ -966,6 +1011,7 @@ static const sim_http_route routes[] = {
     {SIM_HTTP_POST, "/api/until", true, h_until},
     {SIM_HTTP_POST, "/api/narration", true, h_narration},
     {SIM_HTTP_POST, "/api/follow", true, h_follow},
+    {SIM_HTTP_POST, "/api/operator", true, h_operator},
 };
 
 /* ---- lifecycle ------------------------------------------------------------------------- */

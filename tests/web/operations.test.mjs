@@ -40,6 +40,18 @@ test('before the loss the impact strip says all is up', async () => {
   assert.equal(s.rto.value, '');
 });
 
+test('the operator\'s commands from the page: a failback while east serves its own tenants is refused, with the reason', async () => {
+  await page.selectOption('#op-action', 'failback');
+  await page.fill('#op-site', 'east');
+  await page.click('#operator-form button[type=submit]');
+  await page.waitForFunction(() => /failback refused/.test(document.getElementById('notice').textContent), null, WAIT);
+  const r = await api(server.base, '/api/operator', { method: 'POST', token: server.token, body: { action: 'failback', site: 'east' } });
+  assert.equal(r.status, 409);
+  assert.equal((await api(server.base, '/api/operator', { method: 'POST', token: server.token, body: { action: 'failback', site: 'nws' } })).status, 400);
+  assert.equal((await api(server.base, '/api/operator', { method: 'POST', body: { action: 'failback', site: 'east' } })).status, 401);
+  assert.equal((await api(server.base, '/api/state')).body.events, 0, 'nothing ran');
+});
+
 test('the site loss on the strip, live: east down, its tenants at west, the RTO', async () => {
   await page.selectOption('#speed', '0');
   await page.waitForFunction(() => window.renkei.state.speed === 0, null, WAIT);
