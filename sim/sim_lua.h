@@ -25,7 +25,8 @@ typedef struct sim_expectation {
     char *name;
     bool always;             /* checked during the run, not only at its end */
     bool evaluated, passed;
-    char *message;           /* why it failed (or NULL) */
+    char *message;           /* what the check returned as its second value: why it failed, or
+                              * the figure it passed with (or NULL) */
     sim_time_t failed_at;    /* for always-conditions: the first failing check */
     int64_t every;           /* always-conditions: check interval */
     sim_time_t until;        /* always-conditions: last check */

@@ -610,9 +610,11 @@ static int evaluate(sim_lua *sl, size_t i)
     if (sim_lua_pcall(sl, 1, 2) < 0) return -EINVAL;
     bool passed = lua_toboolean(L, -2);
     const char *why = lua_tostring(L, -1);
-    if (!e->evaluated || (e->passed && !passed)) {
+    /* The first failure stays; until then the latest check's figure (its second value) is
+     * kept, passing too, so that a passing expectation shows what it measured. */
+    if (!e->evaluated || e->passed) {
         free(e->message);
-        e->message = passed ? NULL : strdup(why ? why : "the condition was false");
+        e->message = why ? strdup(why) : passed ? NULL : strdup("the condition was false");
         e->passed = passed;
         if (!passed) e->failed_at = sim_world_now(sl->w);
     }

@@ -58,6 +58,8 @@ static void test_series(void)
     CHECK(s.n >= 1 && s.n <= SERIES_MAX_BUCKETS);
     j = dash_series_window_json(&s, 0, false);
     CHECK_NEAR(column_sum(j, "flows_ended"), 1, 0);
+    /* no inquiry answered in a bucket: its latency is a gap (null), not 0 ms */
+    CHECK(cJSON_IsNull(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "latency_p50_ms"), 0)));
     cJSON_Delete(j);
     dash_series_free(&s);
 }

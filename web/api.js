@@ -46,14 +46,41 @@ export async function del(path) {
 }
 
 // The live stream: onTick(update) per batch; onDropped(n) when the server had to drop
-// updates for this browser; onEnded(info); onStatus(connected).
-export function stream({ onTick, onDropped, onEnded, onStatus }) {
+// updates for this browser; onEnded(info); onStatus(connected); onGone() once the server is
+// gone for good. A dropped connection is retried by the browser; but when the server does not
+// answer a plain read either, twice a second apart, it has stopped: the stream is closed
+// (no reconnecting forever) and onGone says so, within about three seconds of the drop.
+export function stream({ onTick, onDropped, onEnded, onStatus, onGone }) {
   const es = new EventSource('/api/stream');
+  let probing = false;
+  async function alive() {
+    try {
+      const res = await fetch('/api/state', { cache: 'no-store', signal: AbortSignal.timeout(1000) });
+      return res.ok;
+    } catch { return false; }
+  }
+  async function probe() {
+    if (probing) return;
+    probing = true;
+    for (let failures = 0; ; ) {
+      if (es.readyState === EventSource.OPEN) break;
+      if (await alive()) break;
+      if (++failures >= 2) {
+        es.close();
+        stream.gone = true;
+        if (onGone) onGone();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    probing = false;
+  }
   es.addEventListener('open', () => onStatus && onStatus(true));
-  es.addEventListener('error', () => onStatus && onStatus(false));
+  es.addEventListener('error', () => { if (onStatus) onStatus(false); probe(); });
   es.addEventListener('tick', (e) => { stream.bytes += e.data.length; onTick(JSON.parse(e.data)); });
   es.addEventListener('dropped', (e) => onDropped && onDropped(JSON.parse(e.data).dropped));
   es.addEventListener('ended', (e) => onEnded && onEnded(JSON.parse(e.data)));
   return es;
 }
+stream.gone = false;   // the server has gone: nothing more will come
 stream.bytes = 0;   // update bytes received, for measuring the page

@@ -4,7 +4,8 @@
 
 import { ApiError, del, get, hasToken, post, setToken, stream } from './api.js';
 import { drawLines, PALETTE } from './chart.js';
-import { applyStatic, getLang, invariantName, onLang, setLang, t } from './i18n.js';
+import { fmtDuration, renderImpact, siteName } from './impact.js';
+import { applyStatic, getLang, invariantDetail, invariantName, onLang, serverMessage, setLang, t } from './i18n.js';
 import { JapanMap } from './map.js';
 import { SequenceView } from './seq.js';
 
@@ -27,19 +28,43 @@ seq.nodeName = (id) => {
   return n.kind === 'lg' ? `${n.label} ${n.code}` : n.kind === 'agency' ? n.label : n.name;
 };
 
-function notice(text, kind = 'info') {
+// The notice line: a message of the i18n table (key and values, so that a language switch
+// says it again in the other language), or a text as it came (from the server).
+function notice(text, kind = 'info', key, vars) {
+  if (app.gone && key !== 'server_gone' && key !== 'server_gone_ended') return;   // the last word stays
   const n = $('notice');
-  n.textContent = text;
+  app.noticeSpec = key ? { key, vars, kind } : null;
+  // a value may be a function: worded again in the language of the moment
+  const words = vars && Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'function' ? v() : v]));
+  n.textContent = key ? t(key, words) : text;
   n.className = kind;
-  n.hidden = !text;
+  n.dataset.key = key || '';
+  n.hidden = !n.textContent;
+}
+const noticeT = (key, vars, kind = 'info') => notice('', kind, key, vars);
+
+// The server has gone (api.js found it answers nothing): say so once, stop asking, and
+// disable everything that would need it. Moving between recorded hops and the language
+// switch still work.
+const LOCAL_CONTROLS = new Set(['lang', 'hop-prev', 'hop-next']);
+function serverGone() {
+  const ended = app.state && app.state.state === 'ended';
+  noticeT(ended ? 'server_gone_ended' : 'server_gone', {}, 'error');
+  app.gone = true;
+  document.body.classList.add('gone');
+  for (const e of document.querySelectorAll('button, select, input')) if (!LOCAL_CONTROLS.has(e.id)) e.disabled = true;
+  const st = $('run-state');
+  st.textContent = t('state_gone');
+  st.className = 'state gone';
+  st.dataset.state = 'gone';
 }
 
 function controlError(e) {
   if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
     $('token-bar').hidden = false;
-    notice(e.status === 403 ? t('token_bad') : t('token_missing'), 'error');
+    noticeT(e.status === 403 ? 'token_bad' : 'token_missing', {}, 'error');
   } else {
-    notice(e.message, 'error');
+    notice(serverMessage(e.message), 'error');
   }
 }
 
@@ -58,6 +83,12 @@ async function control(path, body) {
 
 function updateState(s) {
   app.state = s;
+  // "Follow the next inquiry of X": show it as soon as it is recorded
+  const fw = s.followed;
+  if (fw && fw.flow && fw.flow !== app.followShown) {
+    app.followShown = fw.flow;
+    showFlow(fw.flow).then(() => noticeT('flow_showing_followed', { name: fw.name }));
+  }
   app.dirty.add('state');
   if (s.caption && (!app.caption || app.caption.seq !== s.caption.seq)) { app.caption = s.caption; app.dirty.add('caption'); }
   if (s.paused_by_script !== app.pausedByScript) { app.pausedByScript = s.paused_by_script; app.dirty.add('caption'); }
@@ -65,7 +96,7 @@ function updateState(s) {
 
 function renderState() {
   const s = app.state;
-  if (!s) return;
+  if (!s || app.gone) return;
   $('now').textContent = `${s.now} JST`;
   $('now').dataset.us = String(s.now_us);
   const st = $('run-state');
@@ -83,7 +114,15 @@ function renderState() {
   $('play').classList.toggle('active', s.state === 'running');
   $('pause').classList.toggle('active', s.state === 'paused');
   $('pause-at-captions').checked = s.pause_at_captions;
-  if (s.end_reason) notice(t('ended', { reason: s.end_reason, status: s.exit_status }), s.exit_status === 0 ? 'info' : 'error');
+  if (s.end_reason && (!app.noticeSpec || app.noticeSpec.key !== 'ended')) {
+    noticeT('ended', { reason: () => endReason(s.end_reason), status: s.exit_status }, s.exit_status === 0 ? 'info' : 'error');
+  }
+}
+
+// An end reason (until, drained, ...) in words; one the table does not know as it came.
+function endReason(r) {
+  const text = t(`end_${r}`);
+  return text === `end_${r}` ? r : text;
 }
 
 function renderCaption() {
@@ -91,6 +130,22 @@ function renderCaption() {
   $('caption').hidden = !c && !app.pausedByScript;
   const text = c ? (getLang() === 'ja' ? c.ja : c.en) : '';
   $('caption-text').textContent = text + (app.pausedByScript ? `\n${t('paused_by_script')}` : '');
+}
+
+// ---- names as people say them -------------------------------------------------------------
+
+function faultKindName(kind) {
+  const k = app.catalogue.find((x) => x.kind === kind);
+  return k ? (k[getLang()] || k.en).split(/[,:（(]/)[0].trim() : kind;
+}
+
+// A fault's target as people say it: sites by their name, bodies by theirs.
+function targetName(target) {
+  return String(target).split(/, */).map((x) => {
+    if (x === 'east' || x === 'west') return siteName(x, getLang());
+    const n = app.topo && app.topo.nodes.find((m) => m.name === x);
+    return n && n.label && n.label !== x ? n.label : x;
+  }).join(', ');
 }
 
 // ---- charts -----------------------------------------------------------------------------
@@ -121,22 +176,27 @@ function renderCharts() {
   if (!s) return;
   const perMinute = 60e6 / s.width_us;
   const scale = (a) => a.map((v) => v * perMinute);
-  const t0 = s.t[0], t1 = s.t.length ? s.t[s.t.length - 1] + s.width_us / 1e3 : undefined;
+  // the time axis runs to the simulated clock, not only to the last bucket
+  const t0 = s.t[0], t1 = s.t.length ? Math.max(s.t[s.t.length - 1] + s.width_us / 1e3, app.state ? app.state.now_us / 1e3 : 0) : undefined;
   const bands = app.faults.map((f) => ({ start: Date.parse(f.start), end: f.end ? Date.parse(f.end) : undefined,
-    label: `${f.kind} ${f.target}` }));
-  drawLines($('chart-lag'), { t: s.t, t0, t1, bands, series: [
+    label: `${faultKindName(f.kind)} ${targetName(f.target)}` }));
+  const marks = app.faults.flatMap((f) => [
+    f.promoted_at ? { at: Date.parse(f.promoted_at), label: t('mark_failover'), color: '#2f6fdf' } : null,
+    f.failed_back_at ? { at: Date.parse(f.failed_back_at), label: t('mark_failback'), color: '#2aa876' } : null]).filter(Boolean);
+  const perMin = t('unit_per_min');
+  drawLines($('chart-lag'), { t: s.t, t0, t1, bands, marks, yUnit: 'ms', series: [
     { label: t('lag'), values: s.mirror_lag_ms || [], color: PALETTE[5] }] });
-  drawLines($('chart-inquiries'), { t: s.t, t0, t1, bands, series: [
+  drawLines($('chart-inquiries'), { t: s.t, t0, t1, bands, marks, yUnit: perMin, series: [
     { label: t('started'), values: scale(s.inquiries_started), color: PALETTE[0] },
     { label: t('answered_ok'), values: scale(s.inquiries_ok), color: PALETTE[2] }] });
-  drawLines($('chart-latency'), { t: s.t, t0, t1, bands, series: [
+  drawLines($('chart-latency'), { t: s.t, t0, t1, bands, marks, yUnit: 'ms', series: [
     { label: 'p50', values: s.latency_p50_ms, color: PALETTE[0] },
     { label: 'p95', values: s.latency_p95_ms, color: PALETTE[1] },
     { label: 'p99', values: s.latency_p99_ms, color: PALETTE[3] }] });
-  drawLines($('chart-errors'), { t: s.t, t0, t1, bands, stacked: true, ymin: 1,
-    series: Object.entries(s.errors).map(([k, v], i) => ({ label: t(`outcome_${k}`), values: v, color: PALETTE[(i + 3) % PALETTE.length] })) });
+  drawLines($('chart-errors'), { t: s.t, t0, t1, bands, marks, stacked: true, ymin: 1, yUnit: perMin,
+    series: Object.entries(s.errors).map(([k, v], i) => ({ label: t(`outcome_${k}`), values: scale(v), color: PALETTE[(i + 3) % PALETTE.length] })) });
   const r = app.rates;
-  drawLines($('chart-rates'), { t: r.t, series: [
+  drawLines($('chart-rates'), { t: r.t, yUnit: t('eps'), series: [
     { label: t('events_per_s'), values: r.eps, color: PALETTE[4] },
     { label: `${t('sim_per_wall')} ×100`, values: r.ratio.map((v) => v * 100), color: PALETTE[6] }] });
 }
@@ -156,9 +216,11 @@ function renderChecks() {
   const c = app.checks;
   if (!c) return;
   const list = $('checks');
+  // the scenario's own expectations first (what the user asked), with the figure each returned
   const items = [
-    ...c.invariants.map((i) => ({ kind: t('invariant'), name: invariantName(i.name), ok: i.held, detail: i.detail })),
-    ...c.expectations.map((e) => ({ kind: t('expectation'), name: e.name, ok: e.passed, detail: e.message || (e.failed_at ? e.failed_at : '') })),
+    ...c.expectations.map((e) => ({ kind: t('expectation'), name: e.name, ok: e.passed, script: true,
+      detail: [e.message, e.failed_at ? t('failed_at', { at: e.failed_at }) : ''].filter(Boolean).join(' ') })),
+    ...c.invariants.map((i) => ({ kind: t('invariant'), name: invariantName(i.name), ok: i.held, detail: invariantDetail(i.detail) })),
   ];
   items.sort((a, b) => (a.ok === false ? -1 : 0) - (b.ok === false ? -1 : 0));   // failing first
   list.replaceChildren(...items.map((i) => {
@@ -168,7 +230,12 @@ function renderChecks() {
     b.textContent = i.ok === true ? t('held') : i.ok === false ? t('failed') : t('not_yet');
     const small = document.createElement('small');
     small.textContent = i.detail ? ` — ${i.detail}` : '';
-    li.append(b, ` ${i.kind}: ${i.name}`, small);
+    if (i.script) small.className = 'script-text';
+    // an expectation's name is the script author's text, in the script's language
+    const name = document.createElement('span');
+    name.textContent = i.name;
+    if (i.script) name.className = 'script-text';
+    li.append(b, ` ${i.kind}: `, name, small);
     return li;
   }));
 }
@@ -176,11 +243,14 @@ function renderChecks() {
 // ---- event log --------------------------------------------------------------------------
 
 function logFilter() {
-  return { node: $('f-node').value.trim(), kind: $('f-kind').value, msg: $('f-msg').value.trim(), flow: $('f-flow').value.trim() };
+  return { node: $('f-node').value.trim(), kind: $('f-kind').value, msg: $('f-msg').value.trim(), flow: $('f-flow').value.trim(),
+    quiet: $('log-quiet').checked ? '1' : '' };
 }
 
+const NOISE = new Set(['heartbeat', 'heartbeat_ack', 'mirror', 'mirror_ack']);
 function matches(line, f) {
   if (typeof line !== 'object') return !f.node && !f.kind && !f.msg && !f.flow;
+  if (f.quiet && line.detail && typeof line.detail === 'object' && NOISE.has(line.detail.type)) return false;
   if (f.kind && line.kind !== f.kind) return false;
   if (f.node && line.node !== f.node && line.peer !== f.node) return false;
   if (f.msg && String(line.msg) !== f.msg) return false;
@@ -193,7 +263,7 @@ function addLog(lines, skipped) {
   const f = logFilter();
   for (const l of lines) if (matches(l, f)) app.log.push(l);
   if (app.log.length > 300) app.log.splice(0, app.log.length - 300);
-  if (skipped) $('log-note').textContent = t('log_skipped', { n: skipped });
+  if (skipped) { app.logNote = ['log_skipped', { n: skipped }]; $('log-note').textContent = t(...app.logNote); }
   app.dirty.add('log');
 }
 
@@ -210,14 +280,47 @@ function renderLog() {
   }));
 }
 
+// ---- the operations timeline (GET /api/timeline): the whole run, searchable ----------------
+
+async function refreshTimeline() {
+  const q = new URLSearchParams({ limit: '300' });
+  if ($('tl-q').value.trim()) q.set('q', $('tl-q').value.trim());
+  if ($('tl-cat').value) q.set('category', $('tl-cat').value);
+  try { app.timeline = await get(`/api/timeline?${q}`); app.dirty.add('timeline'); } catch { /* retried at the next change */ }
+}
+
+function renderTimeline() {
+  const r = app.timeline;
+  if (!r) return;
+  $('tl-note').textContent = t('tl_count', { m: r.matched.toLocaleString('en-US'), total: r.total.toLocaleString('en-US'),
+    shown: r.matched > r.entries.length ? t('tl_shown', { n: r.entries.length }) : '' });
+  const ol = $('timeline');
+  ol.replaceChildren(...r.entries.slice().reverse().map((e) => {
+    const li = document.createElement('li');
+    const l = e.line;
+    li.className = `c-${e.category}`;
+    li.dataset.category = e.category;
+    const cat = document.createElement('span');
+    cat.className = 'cat';
+    cat.textContent = t(`tl_${e.category}`);
+    const detail = typeof l.detail === 'string' ? l.detail.replace(/^caption: /, '') : JSON.stringify(l.detail || '');
+    li.append(`${l.jst.slice(5, 19)} `, cat, ` ${l.node ? l.node + ': ' : ''}${detail}`);
+    return li;
+  }));
+}
+
+$('timeline-form').addEventListener('submit', (e) => { e.preventDefault(); refreshTimeline(); });
+$('tl-cat').addEventListener('change', refreshTimeline);
+
 // ---- flows ------------------------------------------------------------------------------
 
-async function showFlow(id, keep) {
+async function showFlow(id, keep, atLast) {
   try {
     const f = await get(id === 'pick' ? '/api/flows/pick' : `/api/flows/${id}`);
     app.flowId = f.flow;
     app.flow = f;
     seq.show(f, keep);
+    if (atLast) seq.move(f.hop_list.length);
     renderFlowTitle();
     $('flow-empty').hidden = true;
   } catch (e) {
@@ -229,7 +332,7 @@ function renderFlowTitle() {
   const f = app.flow;
   if (!f) return;
   const lang = getLang();
-  const parts = [`#${f.flow}`, f.kind];
+  const parts = [`#${f.flow}`, t(`flowkind_${f.kind}`)];
   if (f.inquirer) parts.push(`${f.inquirer.name} (${f.inquirer.code})`);
   if (f.provider) parts.push(`→ ${f.provider.name} (${f.provider.code})`);
   if (f.procedure) parts.push(`· ${f.procedure[lang] || f.procedure.id}`);
@@ -248,7 +351,7 @@ async function refreshFlowList() {
     sel.replaceChildren(...r.flows.map((f) => {
       const o = document.createElement('option');
       o.value = f.flow;
-      o.textContent = `#${f.flow} ${f.kind} ${f.inquirer ? f.inquirer.name : ''}${f.provider ? ' → ' + f.provider.name : ''} ${f.ended ? f.outcome : '…'}${f.pinned ? ' 📌' : ''}`;
+      o.textContent = `#${f.flow} ${t(`flowkind_${f.kind}`)} ${f.inquirer ? f.inquirer.name : ''}${f.provider ? ' → ' + f.provider.name : ''} ${f.ended ? t(`outcome_${f.outcome}`) : '…'}${f.pinned ? ' 📌' : ''}`;
       return o;
     }));
     if (app.flowId) sel.value = String(app.flowId); else if (keep) sel.value = keep;
@@ -256,6 +359,54 @@ async function refreshFlowList() {
     if (app.flow && !app.flow.ended && r.flows.some((f) => f.flow === app.flowId)) showFlow(app.flowId, true);
   } catch { /* the next update retries */ }
 }
+
+// ---- what the family sees tonight (GET /api/disclosure) ----------------------------------
+
+async function showDisclosure(q) {
+  try {
+    app.disclosure = await get(`/api/disclosure?${new URLSearchParams(q)}`);
+  } catch (e) {
+    app.disclosure = null;
+    if (e instanceof ApiError && e.status === 409) noticeT('citizen_no_portal', {}, 'error');
+    else notice(e.message, 'error');
+  }
+  renderDisclosure();
+}
+
+function renderDisclosure() {
+  const r = app.disclosure, tbl = $('citizen-rows'), note = $('citizen-note');
+  if (!r) { tbl.hidden = true; note.textContent = ''; return; }
+  const lang = getLang();
+  const who = r.lg ? t('citizen_who', { lg: lang === 'ja' ? r.lg_name : `${r.lg_name} ${r.lg}`, a: r.addressee_no }) : '';
+  note.textContent = t(r.rows.length ? 'citizen_rows' : 'citizen_none', { person: r.person, who, n: r.rows.length });
+  tbl.hidden = !r.rows.length;
+  tbl.tBodies[0].replaceChildren(...r.rows.map((x) => {
+    const tr = document.createElement('tr');
+    tr.dataset.serial = x.serial_no;
+    const cells = [x.time.slice(0, 19).replace('T', ' '), `${x.inquirer_name}`, `${x.provider_name}`,
+      (lang === 'ja' ? x.procedure_ja : x.procedure_en) || x.procedure || '', (lang === 'ja' ? x.item_ja : x.item_en) || x.item || '',
+      String(x.serial_no), t(`outcome_${x.outcome}`)];
+    for (const c of cells) { const td = document.createElement('td'); td.textContent = c; tr.append(td); }
+    return tr;
+  }));
+}
+
+$('citizen-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const lg = $('c-lg').value.trim(), a = $('c-addressee').value.trim(), p = $('c-person').value.trim();
+  if (p) showDisclosure({ person: p });
+  else if (lg && a) showDisclosure({ lg, addressee: a });
+  else noticeT('citizen_need', {}, 'error');
+});
+$('citizen-of-flow').addEventListener('click', () => {
+  const f = app.flow;
+  const first = f && f.kind === 'inquiry' && f.inquirer && f.inquirer.kind === 'lg' ? f.hop_list.find((h) => h.seen.addressee_no) : null;
+  if (!first) { noticeT('citizen_no_flow', {}, 'error'); return; }
+  $('c-lg').value = f.inquirer.code;
+  $('c-addressee').value = first.seen.addressee_no;
+  $('c-person').value = '';
+  showDisclosure({ lg: f.inquirer.code, addressee: first.seen.addressee_no });
+});
 
 // ---- faults -----------------------------------------------------------------------------
 
@@ -266,7 +417,7 @@ function renderFaultKinds() {
   sel.replaceChildren(...app.catalogue.map((k) => {
     const o = document.createElement('option');
     o.value = k.kind;
-    o.textContent = `${k.kind} — ${k[lang] || k.en}`;
+    o.textContent = `${k[lang] || k.en} (${k.kind})`;
     return o;
   }));
   if (keep) sel.value = keep;
@@ -276,7 +427,15 @@ function renderFaultKinds() {
 function faultKindChanged() {
   const k = app.catalogue.find((x) => x.kind === $('fault-kind').value);
   $('fault-peer-label').hidden = !k || k.targets !== 'pair';
-  $('fault-help').textContent = k ? `${k[getLang()] || k.en}${k.options.length ? ' · ' + k.options.join(', ') : ''}` : '';
+  // the options by their Lua names (as code), with what they are
+  const help = $('fault-help');
+  help.replaceChildren();
+  if (!k) return;
+  help.append(k[getLang()] || k.en);
+  if (k.options.length) {
+    help.append(` · ${t('fault_options')} `);
+    k.options.forEach((o, i) => { if (i) help.append(', '); const c = document.createElement('code'); c.textContent = o; help.append(c); });
+  }
 }
 
 function renderFaults() {
@@ -286,7 +445,14 @@ function renderFaults() {
     const li = document.createElement('li');
     li.className = f.end ? 'ended' : 'active';
     li.dataset.id = f.id;
-    li.append(`#${f.id} ${f.kind} ${f.target} · ${f.start.slice(11, 19)}–${f.end ? f.end.slice(11, 19) : ''} (${f.end ? t('fault_ended') : t('fault_active')})`);
+    li.append(`#${f.id} ${faultKindName(f.kind)} ${targetName(f.target)} · ${f.start.slice(11, 19)}–${f.end ? f.end.slice(11, 19) : ''} (${f.end ? t('fault_ended') : t('fault_active')})`);
+    const cost = [];
+    if (f.rto && f.rto.restored_s !== undefined) cost.push(t('fault_rto', { d: fmtDuration(f.rto.restored_s, getLang()) }));
+    else if (f.rto && f.rto.max_s !== null && f.rto.max_s !== undefined && f.rto.tenants) cost.push(t('fault_rto', { d: fmtDuration(f.rto.max_s, getLang()) }));
+    if (f.rto && f.rto.tenants) cost.push(t('fault_tenants', { n: f.rto.tenants }));
+    if (f.rpo) cost.push(t('fault_rpo', { n: f.rpo.writes_lost, d: fmtDuration(f.rpo.time_s, getLang()) }));
+    if (f.failed_back_at) cost.push(t('fault_failed_back', { at: f.failed_back_at.slice(11, 19) }));
+    if (cost.length) { const small = document.createElement('small'); small.textContent = ` — ${cost.join(' · ')}`; li.append(small); }
     if (!f.end) {
       const b = document.createElement('button');
       b.type = 'button';
@@ -323,6 +489,12 @@ function tick(u) {
   if (u.loads) map.setLoads(u.loads);
   if (u.series) mergeSeries(u.series);
   if (u.checks) { app.checks = u.checks; app.dirty.add('checks'); }
+  if (u.impact) { app.impact = u.impact; app.dirty.add('impact'); }
+  if (u.timeline !== undefined && u.timeline !== app.timelineCount && !app.timelinePending) {
+    app.timelineCount = u.timeline;
+    app.timelinePending = true;
+    setTimeout(() => { app.timelinePending = false; refreshTimeline(); }, 1000);
+  }
   if (u.log && u.log.length) addLog(u.log, u.log_skipped);
   if (u.faults && (!app.faultCounts || u.faults.count !== app.faultCounts.count || u.faults.active !== app.faultCounts.active)) {
     app.faultCounts = u.faults;
@@ -346,6 +518,12 @@ async function resync() {
   app.dirty.add('faults');
   app.topo = topo;
   map.setTopology(topo);
+  // every body and system by name and code, for finding one without a mouse
+  $('map-bodies').replaceChildren(...topo.nodes.filter((n) => n.kind !== 'script' && n.kind !== 'domain').map((n) => {
+    const o = document.createElement('option');
+    o.value = n.kind === 'lg' ? `${n.label} ${n.code}` : n.label || n.name;
+    return o;
+  }));
   $('lg-count').textContent = t('lg_count', { n: topo.counts.local_governments.toLocaleString('en-US') });
   $('lg-count').dataset.count = String(topo.counts.local_governments);
   updateState(state);
@@ -354,6 +532,11 @@ async function resync() {
   if (series.rates) app.rates = { t: series.rates.t, eps: series.rates.events_per_s, ratio: series.rates.sim_per_wall };
   app.checks = checks;
   app.dirty.add('checks');
+  app.impact = await get('/api/impact').catch(() => null);   // 409: a run without domain nodes
+  app.dirty.add('impact');
+  refreshTimeline();
+  app.logNote = ['log_window', { n: '8,192' }];
+  $('log-note').textContent = t(...app.logNote);
   const recent = await get('/api/events?limit=200');
   app.log = [];
   addLog(recent.events, 0);
@@ -374,12 +557,14 @@ function frame(now) {
   if (d.has('caption')) renderCaption();
   if (d.has('checks')) renderChecks();
   if (d.has('faults')) renderFaults();
+  if (d.has('impact')) renderImpact($('impact'), app.impact, getLang());
+  if (d.has('timeline')) renderTimeline();
   // the heavier parts at most a few times a second, however fast updates come
   const due = (what, ms) => d.has(what) && now - (app.drawn[what] || 0) >= ms && (app.drawn[what] = now);
   const charts = due('charts', 250), log = due('log', 250);
   if (charts) renderCharts();
   if (log) renderLog();
-  for (const k of ['state', 'caption', 'checks', 'faults']) d.delete(k);
+  for (const k of ['state', 'caption', 'checks', 'faults', 'impact', 'timeline']) d.delete(k);
   if (charts) d.delete('charts');
   if (log) d.delete('log');
   const work = performance.now() - now;
@@ -400,17 +585,32 @@ $('token-set').addEventListener('click', () => { setToken($('token').value); $('
 $('flow-pick').addEventListener('click', () => showFlow('pick'));
 $('flow-list').addEventListener('change', (e) => showFlow(e.target.value));
 $('hop-prev').addEventListener('click', () => seq.move(-1));
-$('hop-next').addEventListener('click', () => seq.move(1));
+// Next hop: along the hops already recorded; at the newest one, run the simulation until the
+// shown flow moves one hop (POST /api/step {"hops": 1}), or, when it has ended or none is
+// shown, until the next inquiry starts (the followed body's, when one is followed).
+async function nextHop() {
+  const f = app.flow;
+  if (f && seq.current < f.hop_list.length - 1) { seq.move(1); return; }
+  if (!app.state || app.state.state === 'ended' || app.gone || app.hopPending) return;
+  app.hopPending = true;
+  try {
+    const r = await control('/api/step', f && !f.ended ? { hops: 1, flow: f.flow } : { hops: 1 });
+    if (r && r.flow) await showFlow(r.flow, false, true);
+    else if (r) noticeT('hop_none');
+  } finally { app.hopPending = false; }
+}
+$('hop-next').addEventListener('click', nextHop);
 document.addEventListener('keydown', (e) => {
-  if (e.target.tagName === 'INPUT' || e.target.tagName === 'SELECT') return;
-  if (e.key === 'ArrowRight') seq.move(1);
+  if (e.defaultPrevented || e.target.tagName === 'INPUT' || e.target.tagName === 'SELECT' || e.target.tagName === 'BUTTON' ||
+      e.target.tagName === 'CANVAS') return;   // the map takes its own arrow keys
+  if (e.key === 'ArrowRight') nextHop();
   if (e.key === 'ArrowLeft') seq.move(-1);
 });
 $('flow-follow').addEventListener('click', async () => {
   const n = app.selected;
   if (!n) return;
   const r = await control('/api/follow', { body: n.name });
-  if (r) notice(t('flow_following', { name: n.label || n.name }));
+  if (r) noticeT('flow_following', { name: n.label || n.name });
 });
 $('log-filter').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -435,11 +635,26 @@ $('fault-form').addEventListener('submit', async (e) => {
   const duration = $('fault-duration').value.trim();
   if (duration) spec.duration = duration;
   const r = await control('/api/faults', spec);
-  if (r) { notice(t('fault_injected', { id: r.id })); refreshFaults(); }
+  if (r) { noticeT('fault_injected', { id: r.id }); refreshFaults(); }
+});
+$('map-find-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const q = $('map-find').value.trim();
+  if (!q || !app.topo) return;
+  const code = q.split(' ').pop();
+  const n = app.topo.nodes.find((x) => x.code === code || x.label === q || x.name === q || `${x.label} ${x.code}` === q);
+  if (n) map.select(n.id);
+});
+$('operator-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const action = $('op-action').value;
+  const r = await control('/api/operator', { action, site: $('op-site').value.trim() });
+  if (r) { noticeT(action === 'promote' ? 'op_promoted' : 'op_failed_back', { site: siteName($('op-site').value.trim(), getLang()) }); refreshFaults(); }
 });
 map.onSelect = (n) => {
   app.selected = n;
   if (n) $('fault-target').value = n.name;
+  if (n && n.kind === 'site') $('op-site').value = n.name;
   const b = $('flow-follow');
   b.hidden = !n || (n.kind !== 'lg' && n.kind !== 'agency');
   if (n) b.textContent = t('flow_follow', { name: n.label || n.name });
@@ -447,11 +662,18 @@ map.onSelect = (n) => {
 };
 
 onLang(() => {
+  if (app.logNote) $('log-note').textContent = t(...app.logNote);
+  refreshFlowList();
+  if (app.noticeSpec) noticeT(app.noticeSpec.key, app.noticeSpec.vars, app.noticeSpec.kind);
+  if (app.gone) $('run-state').textContent = t('state_gone');
+  app.dirty.add('impact');
+  app.dirty.add('timeline');
   app.dirty.add('state'); app.dirty.add('caption'); app.dirty.add('charts'); app.dirty.add('checks');
   if (app.topo) $('lg-count').textContent = t('lg_count', { n: app.topo.counts.local_governments.toLocaleString('en-US') });
   map.dirty = true;
   seq.render();
   renderFlowTitle();
+  renderDisclosure();
   if (app.selected) map.onSelect(app.selected);
   renderFaultKinds();
   app.dirty.add('faults');
@@ -465,8 +687,12 @@ requestAnimationFrame(frame);
 resync().then(() => {
   stream({
     onTick,
-    onDropped: (n) => { notice(t('dropped', { n })); resync(); },
+    onDropped: (n) => { noticeT('dropped', { n }); resync(); },
     onEnded: () => get('/api/checks').then((c) => { app.checks = c; app.dirty.add('checks'); }),
-    onStatus: (ok) => { if (!ok && app.state && app.state.state !== 'ended') notice(t('disconnected'), 'error'); else if (ok) notice(''); },
+    onStatus: (ok) => {
+      if (!ok && !app.gone) noticeT('disconnected', {}, 'error');
+      else if (ok && app.noticeSpec && app.noticeSpec.key === 'disconnected') notice('');
+    },
+    onGone: serverGone,
   });
 }).catch((e) => notice(e.message, 'error'));

@@ -1,6 +1,9 @@
 // chart.js - small canvas charts over simulated time, for the dashboard and report.html
 // (which inlines this file, so it imports nothing and touches no network).
-//   drawLines(canvas, { t, series: [{ label, color, values }], bands, yUnit, stacked })
+//   drawLines(canvas, { t, series: [{ label, color, values }], bands, marks, yUnit, stacked, t0, t1 })
+//     stacked series are drawn as areas; null values are gaps (nothing measured there);
+//     marks: [{ at, label, color }] dashed vertical lines (failover, failback); hovering
+//     shows the time and each series' value there.
 //   drawGantt(canvas, { rows: [{ label, start, end, color, note }], markers, t0, t1 })
 // Times are milliseconds since the epoch; labels are shown in Japan Standard Time.
 
@@ -103,24 +106,54 @@ export function drawLines(canvas, opt) {
   for (let v = Math.ceil((t0 + JST_MS) / tstep) * tstep - JST_MS; v <= t1; v += tstep) {
     const x = Math.round(X(v)) + 0.5;
     ctx.beginPath(); ctx.moveTo(x, pad.t); ctx.lineTo(x, pad.t + ph); ctx.stroke();
-    ctx.fillText(withDate ? fmtDate(v).slice(5) : fmtClock(v), x, h - 5);
+    ctx.fillText(withDate ? fmtDate(v) : fmtClock(v), x, h - 5);   // dates with their year
   }
-  // lines
+  // lines; stacked series as areas, each on the one below
   stack.fill(0);
   series.forEach((s, k) => {
-    ctx.strokeStyle = s.color || PALETTE[k % PALETTE.length];
+    const color = s.color || PALETTE[k % PALETTE.length];
+    ctx.strokeStyle = color;
     ctx.lineWidth = 1.5;
+    if (opt.stacked) {
+      const below = stack.slice();
+      ctx.beginPath();
+      for (let i = 0; i < t.length; i++) {
+        stack[i] = below[i] + (s.values[i] || 0);
+        const x = X(t[i]), y = Y(stack[i]);
+        if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+      }
+      for (let i = t.length - 1; i >= 0; i--) ctx.lineTo(X(t[i]), Y(below[i]));
+      ctx.closePath();
+      ctx.globalAlpha = 0.55;
+      ctx.fillStyle = color;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      return;
+    }
     ctx.beginPath();
     let started = false;
     for (let i = 0; i < t.length; i++) {
-      let v = s.values[i];
+      const v = s.values[i];
       if (v === null || v === undefined) { started = false; continue; }
-      if (opt.stacked) { v += stack[i]; stack[i] = v; }
       const x = X(t[i]), y = Y(v);
       if (!started) { ctx.moveTo(x, y); started = true; } else ctx.lineTo(x, y);
     }
     ctx.stroke();
   });
+  // marks: failover, failback
+  for (const m of opt.marks || []) {
+    if (m.at < t0 || m.at > t1) continue;
+    const x = Math.round(X(m.at)) + 0.5;
+    ctx.strokeStyle = m.color || '#2f6fdf';
+    ctx.setLineDash([3, 3]);
+    ctx.beginPath(); ctx.moveTo(x, pad.t); ctx.lineTo(x, pad.t + ph); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = m.color || '#2f6fdf';
+    ctx.textAlign = 'left';
+    ctx.fillText(m.label || '', x + 2, pad.t + 22);
+  }
+  canvas._chart = { t, series, X0: pad.l, pw, t0, t1, yUnit: opt.yUnit, stacked: opt.stacked, marks: (opt.marks || []).filter((m) => m.at >= t0 && m.at <= t1) };
+  hover(canvas);
   // legend
   ctx.textAlign = 'left';
   let lx = pad.l + 4;
@@ -132,8 +165,46 @@ export function drawLines(canvas, opt) {
     ctx.fillText(label, lx + 13, 12);
     lx += ctx.measureText(label).width + 24;
   });
-  if (opt.yUnit) { ctx.textAlign = 'right'; ctx.fillStyle = '#666'; ctx.fillText(opt.yUnit, w - 4, 12); }
+  if (opt.yUnit) { ctx.textAlign = 'left'; ctx.fillStyle = '#666'; ctx.fillText(opt.yUnit, 2, 12); }
   if (!t.length) { ctx.textAlign = 'center'; ctx.fillStyle = '#999'; ctx.fillText(opt.empty || '—', pad.l + pw / 2, pad.t + ph / 2); }
+}
+
+// Hovering a chart shows the time and every series' value at the nearest bucket, in one
+// floating box shared by all charts of the page.
+function hover(canvas) {
+  if (canvas._hover) return;
+  canvas._hover = true;
+  const tip = () => {
+    let d = document.getElementById('chart-tip');
+    if (!d) {
+      d = document.createElement('div');
+      d.id = 'chart-tip';
+      d.style.cssText = 'position:fixed;pointer-events:none;background:rgba(20,30,45,.92);color:#fff;padding:4px 7px;' +
+        'border-radius:4px;font:12px system-ui,sans-serif;white-space:pre;z-index:20;display:none';
+      document.body.append(d);
+    }
+    return d;
+  };
+  canvas.addEventListener('mousemove', (e) => {
+    const c = canvas._chart;
+    if (!c || !c.t.length) return;
+    const r = canvas.getBoundingClientRect();
+    const at = c.t0 + ((e.clientX - r.left - c.X0) / c.pw) * (c.t1 - c.t0);
+    let i = 0;
+    for (let k = 1; k < c.t.length; k++) if (Math.abs(c.t[k] - at) < Math.abs(c.t[i] - at)) i = k;
+    const lines = [fmtClock(c.t[i], c.t1 - c.t0 > 86400e3)];
+    for (const s of c.series) {
+      const v = s.values[i];
+      lines.push(`${s.label}: ${v === null || v === undefined ? '—' : fmtNum(v)}${c.yUnit ? ` ${c.yUnit}` : ''}`);
+    }
+    const d = tip();
+    d.textContent = lines.join('\n');
+    d.style.display = 'block';
+    d.style.left = `${Math.min(e.clientX + 12, window.innerWidth - 220)}px`;
+    d.style.top = `${e.clientY + 12}px`;
+    canvas.dataset.hover = lines.join(' | ');
+  });
+  canvas.addEventListener('mouseleave', () => { tip().style.display = 'none'; });
 }
 
 // A Gantt chart: one row per bar; markers are vertical lines (milestones).
@@ -173,14 +244,26 @@ export function drawGantt(canvas, opt) {
     ctx.fillRect(a, y + 2, Math.max(2, z - a), rh - 4);
     if (r.note) { ctx.fillStyle = '#a33'; ctx.textAlign = 'left'; ctx.fillText(r.note, z + 3, y + rh * 0.75); }
   });
-  for (const m of opt.markers || []) {
+  // milestone labels on a white ground, staggered so that neighbours do not overlap, and
+  // turned to the left of their line near the right edge so that none is cut
+  const placed = [];
+  for (const m of [...(opt.markers || [])].sort((a, b) => a.at - b.at)) {
     const x = Math.round(X(m.at)) + 0.5;
     ctx.strokeStyle = m.color || '#c0392b';
     ctx.setLineDash([4, 3]);
     ctx.beginPath(); ctx.moveTo(x, pad.t); ctx.lineTo(x, h - pad.b); ctx.stroke();
     ctx.setLineDash([]);
+    const tw = ctx.measureText(m.label).width;
+    const left = x + 3 + tw > w - 2;
+    const x0 = left ? x - 3 - tw : x + 3;
+    let row = 0;
+    while (placed.some((p) => p.row === row && x0 < p.x1 + 4 && x0 + tw > p.x0 - 4)) row++;
+    placed.push({ x0, x1: x0 + tw, row });
+    const y = pad.t + 10 + row * 13;
+    ctx.fillStyle = 'rgba(255,255,255,0.85)';
+    ctx.fillRect(x0 - 1, y - 10, tw + 2, 13);
     ctx.fillStyle = m.color || '#c0392b';
     ctx.textAlign = 'left';
-    ctx.fillText(m.label, x + 3, pad.t + 10);
+    ctx.fillText(m.label, x0, y);
   }
 }

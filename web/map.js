@@ -4,7 +4,7 @@
 // by state (up, down, failed over, serving site down) and shaded by load. Drawing is batched:
 // changes mark the map dirty and one redraw happens per animation frame.
 
-import { prefName, t } from './i18n.js';
+import { prefName, siteLabel, t } from './i18n.js';
 
 // [column, row, width, height] on a 14 x 11 grid.
 const TILES = {
@@ -42,9 +42,30 @@ export class JapanMap {
       this.dirty = true;
       if (this.onSelect) this.onSelect(hit ? this.nodes.get(hit.id) : null);
     });
+    // by keyboard: the arrow keys walk the cells and boxes, Escape lets go
+    canvas.tabIndex = 0;
+    canvas.addEventListener('keydown', (e) => {
+      const order = [...this.boxes.map((b) => b.id), ...this.cells.map((c) => c.id)];
+      if (!order.length) return;
+      const at = order.indexOf(this.selected);
+      let next;
+      if (e.key === 'ArrowRight' || e.key === 'ArrowDown') next = order[(at + 1) % order.length];
+      else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') next = order[(at - 1 + order.length) % order.length];
+      else if (e.key === 'Escape') next = null;
+      else return;
+      e.preventDefault();
+      this.select(next);
+    });
     new ResizeObserver(() => { this.layout(); this.dirty = true; }).observe(canvas);
     const loop = () => { if (this.dirty) this.draw(); requestAnimationFrame(loop); };
     requestAnimationFrame(loop);
+  }
+
+  // Select a node by id (null: none), as a click would.
+  select(id) {
+    this.selected = id ?? null;
+    this.dirty = true;
+    if (this.onSelect) this.onSelect(id === null || id === undefined ? null : this.nodes.get(id));
   }
 
   setTopology(topo) {
@@ -147,10 +168,17 @@ export class JapanMap {
     for (const p of this.prefBoxes) {
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(p.x, p.y, p.w, p.h);
-      ctx.strokeStyle = '#c5d0dc';
+      // the prefecture's name, and how many of its bodies are not up, in the state's colour
+      const bad = (this.byPref.get(p.pref) || []).filter((n) => n.state).length;
+      ctx.strokeStyle = bad ? '#d9362b' : '#c5d0dc';
       ctx.strokeRect(p.x + 0.5, p.y + 0.5, p.w - 1, p.h - 1);
+      ctx.save();
+      ctx.beginPath(); ctx.rect(p.x, p.y, p.w, 11); ctx.clip();   // never over the neighbour
       ctx.fillStyle = '#445';
-      ctx.fillText(prefName(p.pref), p.x + 2, p.y + 9);
+      const name = prefName(p.pref);
+      ctx.fillText(name, p.x + 2, p.y + 9);
+      if (bad) { ctx.fillStyle = '#b3261e'; ctx.fillText(` ${bad}`, p.x + 2 + ctx.measureText(name).width, p.y + 9); }
+      ctx.restore();
     }
     for (const cell of this.cells) {
       const n = this.nodes.get(cell.id);
@@ -160,13 +188,24 @@ export class JapanMap {
       if (n.lg_kind === 'prefecture') { ctx.strokeStyle = '#223'; ctx.strokeRect(cell.x + 0.5, cell.y + 0.5, cell.s - g - 1, cell.s - g - 1); }
       if (cell.id === this.selected) { ctx.strokeStyle = '#000'; ctx.lineWidth = 2; ctx.strokeRect(cell.x - 1, cell.y - 1, cell.s + 1, cell.s + 1); ctx.lineWidth = 1; }
     }
+    // a body that cannot answer (down, or its site down) gets a ring in its state's colour: one
+    // crashed town is seen at once (failed over is served: its colour is enough)
+    for (const cell of this.cells) {
+      const n = this.nodes.get(cell.id);
+      if (n.state !== 1 && n.state !== 3) continue;
+      ctx.strokeStyle = STATE_COLOR[n.state] || STATE_COLOR[1];
+      ctx.lineWidth = 2;
+      const r = Math.max(5, cell.s);
+      ctx.beginPath(); ctx.arc(cell.x + cell.s / 2, cell.y + cell.s / 2, r, 0, 2 * Math.PI); ctx.stroke();
+      ctx.lineWidth = 1;
+    }
     for (const b of this.boxes) {
       const n = b.n;
       ctx.fillStyle = n.state ? STATE_COLOR[n.state] : n.kind === 'nws' ? '#2f5d8a' : n.kind === 'site' ? '#3c7d6b' : '#6b6f8a';
       ctx.fillRect(b.x, b.y, b.w, b.h);
       if (b.id === this.selected) { ctx.strokeStyle = '#000'; ctx.lineWidth = 2; ctx.strokeRect(b.x - 1, b.y - 1, b.w + 2, b.h + 2); ctx.lineWidth = 1; }
       ctx.fillStyle = '#fff';
-      const label = n.kind === 'nws' ? t('lane_nws') : n.kind === 'jlis' ? 'J-LIS' : n.kind === 'site' ? t('site_label', { name: n.name }) : (n.label || n.name);
+      const label = n.kind === 'nws' ? t('lane_nws') : n.kind === 'jlis' ? 'J-LIS' : n.kind === 'site' ? siteLabel(n.name) : (n.label || n.name);
       ctx.fillText(label.length > 14 ? label.slice(0, 13) + '…' : label, b.x + 4, b.y + b.h / 2 + 4);
     }
   }
@@ -187,11 +226,13 @@ export class JapanMap {
     const lines = [n.kind === 'lg' ? `${n.label} (${n.code})` : (n.label || n.name),
       t(`kind_${n.kind}`) + (n.kind === 'lg' ? ` · ${prefName(n.pref)}` : ''),
       `${t('state')}: ${t(`state${n.state || 0}`)}`];
-    if (n.home) lines.push(`${t('home')}: ${n.home} · ${t('backup')}: ${n.backup} · ${t('server')}: ${n.server}`);
+    if (n.home) lines.push(`${t('home')}: ${siteLabel(n.home)} · ${t('backup')}: ${siteLabel(n.backup)} · ${t('server')}: ${siteLabel(n.server)}`);
     tip.textContent = lines.join('\n');
     tip.hidden = false;
     const r = this.canvas.getBoundingClientRect();
-    tip.style.left = `${Math.min(e.clientX - r.left + 14, r.width - 260)}px`;
-    tip.style.top = `${e.clientY - r.top + 14}px`;
+    // inside the map, whichever corner the pointer is near
+    const x = e.clientX - r.left, y = e.clientY - r.top;
+    tip.style.left = `${Math.max(0, x + 14 + tip.offsetWidth > r.width ? x - 14 - tip.offsetWidth : x + 14)}px`;
+    tip.style.top = `${Math.max(0, y + 14 + tip.offsetHeight > r.height ? y - 14 - tip.offsetHeight : y + 14)}px`;
   }
 }

@@ -1,7 +1,11 @@
 // report.js - report.html: the run's summary, charts, faults on the timeline, the rollout
 // schedule and the checks, from the summary.json embedded in the page. report.html inlines
-// chart.js before this file (drawLines, drawGantt, PALETTE, fmtClock, fmtDate come from it)
-// and works offline: no import, no request.
+// chart.js, impact.js and steps.js before this file (drawLines, drawGantt, PALETTE, fmtClock,
+// fmtDate, renderImpact, fmtDuration, siteName, STEPS come from them) and works offline: no
+// import, no request. What leads depends on who reads it: a comparison (renkei diff --html)
+// first; a rollout's milestones and Gantt for the project manager; the walkthrough's captions,
+// its flow hop by hop and a glossary for the trainer's handout; the faults with RTO, RPO and
+// who failed over for the tester; the engine's figures last.
 
 const T = {
   en: {
@@ -23,6 +27,12 @@ const T = {
     noSeries: 'No time series in this summary.', lang: '日本語',
     lagChart: 'Mirroring lag between the sites (ms)', lag: 'max lag', groups: 'groups',
     slipsShown: (n, k) => `${n.toLocaleString('en-US')} slips; the ${k} longest:`,
+    comparison: 'Compared with another run', cmpA: 'A', cmpB: 'B (this report)', moved: 'Moved', change: 'Change',
+    what: 'What', days_unit: 'days', bdays: 'business days late',
+    rto: 'RTO', tenantsCut: 'Tenants cut off', rpo: 'Acknowledged writes lost (RPO)', promoted: 'Promoted', failedBack: 'Failed back',
+    failedFlows: 'Flows failed', whoFailedOver: 'Who failed over (RTO per local government)',
+    handout: 'Walkthrough handout', captions: 'What was said, in order', flowHops: 'The flow, hop by hop', hop: 'Hop',
+    carried: 'What it carried', glossary: 'Glossary', term: 'Term', meaning: 'In English',
   },
   ja: {
     title: 'renkei 実行レポート', scripts: 'スクリプト', seed: 'シード', period: 'シミュレーション期間',
@@ -43,6 +53,12 @@ const T = {
     noSeries: 'この要約には時系列がありません。', lang: 'English',
     lagChart: 'サイト間のミラーリング遅延 (ms)', lag: '最大遅延', groups: 'グループ',
     slipsShown: (n, k) => `遅延 ${n.toLocaleString('ja-JP')} 件 (長い順に ${k} 件):`,
+    comparison: '別の実行との比較', cmpA: 'A', cmpB: 'B (このレポート)', moved: '移動', change: '差',
+    what: '項目', days_unit: '日', bdays: '営業日の遅れ',
+    rto: 'RTO', tenantsCut: '影響テナント', rpo: '失われた応答済み書き込み (RPO)', promoted: '昇格', failedBack: '切り戻し',
+    failedFlows: '失敗したフロー', whoFailedOver: '切り替わった団体 (団体ごとの RTO)',
+    handout: '研修の配布資料', captions: 'ナレーション (順に)', flowHops: '情報連携の流れ (ホップごと)', hop: 'ホップ',
+    carried: '運ばれたもの', glossary: '用語集', term: '用語', meaning: '英語',
   },
 };
 
@@ -93,15 +109,19 @@ function render() {
     el('button', { id: 'lang', type: 'button' }, t.lang)));
   root.querySelector('#lang').addEventListener('click', () => { lang = lang === 'ja' ? 'en' : 'ja'; render(); });
   root.append(el('p', { class: `badge ${badge[0]}`, id: 'status' }, `${t.status} ${st}: ${badge[1]}`));
+  if (summary.impact && (summary.impact.faults || (summary.impact.down || []).length)) {
+    const strip = el('ul', { id: 'impact' });
+    renderImpact(strip, summary.impact, lang);
+    root.append(strip);
+  }
   root.append(table([t.scripts, t.seed, t.period, t.ended], [[
     (summary.scripts || []).join(' '), summary.seed,
     `${(summary.start || '').slice(0, 19).replace('T', ' ')} → ${(summary.end || '').slice(0, 19).replace('T', ' ')} JST`,
     summary.end_reason]]));
-  const m = summary.messages || {};
-  root.append(el('h2', {}, t.run), table([t.events, t.wall, t.eps, t.ratio, t.messages], [[
-    num(summary.events), `${(summary.wall_s || 0).toFixed(2)} s`, num(Math.round(summary.events_per_s || 0)),
-    num(Math.round(summary.sim_per_wall || 0)),
-    `${num(m.sent)} ${t.sent}, ${num(m.delivered)} ${t.delivered}, ${num(m.dropped)} ${t.dropped}`]]));
+  if (summary.comparison) renderComparison(t, summary.comparison);
+  if (summary.schedule) renderSchedule(t, summary.schedule);   // the project manager's: milestones first
+  if (summary.series && summary.series.captions) renderHandout(t, summary.series);
+  if (summary.faults && summary.faults.length) renderFaults(t, summary.faults);
   if (summary.flows) {
     root.append(el('h2', {}, t.flows), table([t.kind, t.started, t.endedN, t.outcomes, t.latency],
       Object.entries(summary.flows).map(([k, f]) => [k, num(f.started), num(f.ended),
@@ -109,18 +129,6 @@ function render() {
         f.latency_ms ? `${f.latency_ms.p50} / ${f.latency_ms.p95} / ${f.latency_ms.p99}` : ''])));
   }
   renderCharts(t);
-  if (summary.faults && summary.faults.length) {
-    root.append(el('h2', {}, t.faults), table([t.fid, t.kind, t.target, t.start, t.end],
-      summary.faults.map((f) => [f.id, f.kind, f.target, (f.start || '').slice(0, 19).replace('T', ' '),
-        f.end ? f.end.slice(0, 19).replace('T', ' ') : t.never])));
-  }
-  if (summary.schedule) renderSchedule(t, summary.schedule);
-  const inv = summary.invariants || [];
-  if (inv.length) {
-    root.append(el('h2', {}, t.invariants), el('ul', { class: 'checks' }, inv.map((i) =>
-      el('li', { class: i.held ? 'ok' : 'bad' }, el('b', {}, i.held ? t.held : t.failed), ` ${i.name}`,
-        el('small', {}, ` — ${i.detail || ''}`)))));
-  }
   const ex = summary.expectations || [];
   if (ex.length) {
     root.append(el('h2', {}, t.expectations), el('ul', { class: 'checks' }, ex.map((e) =>
@@ -129,8 +137,92 @@ function render() {
         e.message ? el('small', {}, ` — ${e.message}`) : null,
         e.failed_at ? el('small', {}, ` (${e.failed_at.slice(0, 19).replace('T', ' ')})`) : null))));
   }
+  const inv = summary.invariants || [];
+  if (inv.length) {
+    root.append(el('h2', {}, t.invariants), el('ul', { class: 'checks' }, inv.map((i) =>
+      el('li', { class: i.held ? 'ok' : 'bad' }, el('b', {}, i.held ? t.held : t.failed), ` ${i.name}`,
+        el('small', {}, ` — ${i.detail || ''}`)))));
+  }
+  const m = summary.messages || {};   // the engine's figures: for the curious, last
+  root.append(el('h2', {}, t.run), table([t.events, t.wall, t.eps, t.ratio, t.messages], [[
+    num(summary.events), `${(summary.wall_s || 0).toFixed(2)} s`, num(Math.round(summary.events_per_s || 0)),
+    num(Math.round(summary.sim_per_wall || 0)),
+    `${num(m.sent)} ${t.sent}, ${num(m.delivered)} ${t.delivered}, ${num(m.dropped)} ${t.dropped}`]]));
   root.append(el('p', { class: 'meta' }, `${t.hash}: `, el('code', {}, summary.trace_hash || ''),
     el('br'), `${t.replay}: `, el('code', {}, summary.replay || '')));
+}
+
+const day = (iso) => (iso ? iso.slice(0, 19).replace('T', ' ') : '');
+
+// renkei diff --html: B (this run) against A, milestones, outcomes and faults side by side.
+function renderComparison(t, c) {
+  root.append(el('h2', { id: 'comparison' }, t.comparison),
+    el('p', { class: 'meta' }, `${t.cmpA}: `, el('code', {}, c.a_replay || c.a), el('br'), `${t.cmpB}: `, el('code', {}, c.b_replay || c.b)));
+  const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`);
+  if ((c.milestones || []).length) {
+    root.append(table([t.mname, t.mtarget, t.cmpA, t.cmpB, t.moved, t.met, t.pmeet], c.milestones.map((m) => {
+      const mv = m.moved_days === null ? '—' : `${m.moved_days > 0 ? '+' : ''}${m.moved_days} ${t.days_unit}`;
+      return [m.name, m.target || '', m.date[0] || '—', m.date[1] || '—', mv,
+        m.met.map((x) => (x === null ? '—' : x ? t.yes : t.no)).join(' → '), m.p_meet ? m.p_meet.map(pct).join(' → ') : ''];
+    })));
+  }
+  const rows = [];
+  for (const [k, f] of Object.entries(c.flows || {})) {
+    for (const [o, [a, b]] of Object.entries(f.outcomes || {})) rows.push([`${k} · ${o}`, num(a), num(b), a !== null && b !== null && a !== b ? `${b > a ? '+' : ''}${num(b - a)}` : '']);
+    for (const [p, [a, b]] of Object.entries(f.latency_ms || {})) rows.push([`${k} · ${p} (ms)`, a ?? '—', b ?? '—', '']);
+  }
+  for (const f of c.faults || []) {
+    rows.push([`#${f.index} ${f.kind} ${f.target} · ${t.rto} (s)`, f.rto_s[0] ?? '—', f.rto_s[1] ?? '—', '']);
+    if (f.rpo_writes) rows.push([`#${f.index} · ${t.rpo}`, num(f.rpo_writes[0]), num(f.rpo_writes[1]), '']);
+  }
+  if (rows.length) root.append(table([t.what, t.cmpA, t.cmpB, t.change], rows));
+}
+
+// The tester's fault table: when, what it cost, RTO and RPO, and who failed over.
+function renderFaults(t, faults) {
+  root.append(el('h2', {}, t.faults), table([t.fid, t.kind, t.target, t.start, t.end, t.rto, t.tenantsCut, t.rpo, t.promoted, t.failedBack, t.failedFlows],
+    faults.map((f) => {
+      const rto = f.rto ? (f.rto.restored_s ?? f.rto.max_s) : null;
+      const failed = Object.values(f.failed || {}).reduce((n, byKind) => n + Object.values(byKind).reduce((a, b) => a + b, 0), 0);
+      return [f.id, f.kind, f.target, day(f.start), f.end ? day(f.end) : t.never,
+        rto === null || rto === undefined ? '—' : fmtDuration(rto, lang), f.rto ? num(f.rto.tenants) : '',
+        f.rpo ? `${num(f.rpo.writes_lost)} (${fmtDuration(f.rpo.time_s, lang)})` : '', day(f.promoted_at), day(f.failed_back_at), num(failed)];
+    })));
+  for (const f of faults) {
+    const per = Object.entries((f.rto && f.rto.per_tenant_s) || {});
+    if (!per.length || !f.site) continue;
+    per.sort((a, b) => (b[1] ?? Infinity) - (a[1] ?? Infinity));
+    root.append(el('details', {}, el('summary', {}, `#${f.id} ${t.whoFailedOver}: ${per.length}`),
+      el('p', { class: 'tenants' }, per.map(([code, s]) => `${code} ${s === null ? '—' : fmtDuration(s, lang)}`).join(' · '))));
+  }
+}
+
+// The trainer's handout: the captions in order, the flow hop by hop, a glossary.
+const GLOSSARY = [
+  ['情報提供ネットワークシステム', 'information-provision network system (NWS)'], ['自治体中間サーバー', 'intermediate server (a tenant at a platform site)'],
+  ['インターフェイスシステム', 'interface system'], ['団体内統合宛名番号', 'integrated addressee number'], ['機関別符号', 'agency code'],
+  ['処理通番', 'processing serial number'], ['副本', 'replica'], ['情報照会 / 情報提供', 'inquiry / provision'],
+  ['情報提供等記録', 'access record'], ['マイナポータル', 'citizen portal (disclosure)'], ['不開示', 'withheld from disclosure'],
+  ['取得番号', 'acquisition number'], ['個人番号', 'individual number (never on the network)'], ['事務手続', 'procedure'],
+];
+
+function renderHandout(t, s) {
+  root.append(el('h2', { id: 'handout' }, t.handout), el('h3', {}, t.captions),
+    el('ol', { class: 'captions' }, s.captions.map((c) => el('li', {}, el('small', {}, `${day(c.at).slice(11)} `), lang === 'ja' ? c.ja : c.en))));
+  const f = s.walkthrough;
+  if (f) {
+    const steps = STEPS[lang] || STEPS.en;
+    const who = (h, side) => (h[`${side}_lane`].startsWith('provider') ? f.provider : f.inquirer);
+    root.append(el('h3', {}, `${t.flowHops}: ${f.inquirer ? f.inquirer.name : ''}${f.provider ? ` → ${f.provider.name}` : ''}`),
+      el('ol', { class: 'hops' }, f.hop_list.map((h) => {
+        const [title, why] = steps[h.step] || STEPS.en[h.step] || [h.step, ''];
+        const carried = Object.entries(h.seen).map(([k, v]) => `${k}: ${v}`).join(' · ');
+        const a = who(h, 'from'), b = who(h, 'to');
+        return el('li', {}, el('b', {}, title), ` (+${h.at_ms} ms${a ? ` · ${a.name}` : ''}${b && b !== a ? ` → ${b.name}` : ''})`,
+          why ? el('p', {}, why) : null, carried ? el('p', { class: 'carried' }, `${t.carried}: ${carried}`) : null);
+      })));
+  }
+  root.append(el('h3', {}, t.glossary), table([t.term, t.meaning], GLOSSARY));
 }
 
 function renderCharts(t) {
@@ -159,11 +251,19 @@ function renderCharts(t) {
   }
 }
 
+// A phase or cause identifier as words: inter_agency_test -> inter agency test.
+const human = (id) => String(id).replace(/_/g, ' ');
+
 function renderSchedule(t, sch) {
   root.append(el('h2', {}, t.schedule));
+  if ((sch.milestones || []).length) {
+    root.append(el('h3', {}, t.milestones), table([t.mname, t.mtarget, t.mdate, t.met, t.pmeet, 'p50', 'p90'],
+      sch.milestones.map((m) => [m.name, m.target, m.date, m.met ? t.yes : t.no,
+        m.p_meet !== undefined ? `${Math.round(m.p_meet * 100)}%` : '', m.p50 || '', m.p90 || ''])));
+  }
   const slipNote = (slips) => {
-    const parts = Object.entries(slips || {}).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
-    return parts.length ? `+${parts.join(', ')}` : '';
+    const parts = Object.entries(slips || {}).filter(([, v]) => v > 0).map(([k, v]) => `${human(k)} +${v}`);
+    return parts.length ? `${parts.join(', ')} ${t.bdays}` : '';
   };
   let phases = sch.phases || [];
   if (phases.length > 40) {
@@ -182,7 +282,7 @@ function renderSchedule(t, sch) {
   }
   if (phases.length) {
     const rows = phases.map((p, i) => ({
-      label: `${p.group} · ${p.phase}`, start: ms(p.start), end: ms(p.end),
+      label: `${p.group} · ${human(p.phase)}`, start: ms(p.start), end: ms(p.end),
       color: PALETTE[i % PALETTE.length], note: slipNote(p.slips),
     }));
     const markers = (sch.milestones || []).map((m) => ({ at: ms(m.date || m.target), label: m.name }));
@@ -190,11 +290,6 @@ function renderSchedule(t, sch) {
     c.style.height = `${Math.min(600, 30 + rows.length * 18)}px`;
     root.append(el('figure', {}, c));
     requestAnimationFrame(() => drawGantt(c, { rows, markers }));
-  }
-  if ((sch.milestones || []).length) {
-    root.append(el('h3', {}, t.milestones), table([t.mname, t.mtarget, t.mdate, t.met, t.pmeet, 'p50', 'p90'],
-      sch.milestones.map((m) => [m.name, m.target, m.date, m.met ? t.yes : t.no,
-        m.p_meet !== undefined ? `${Math.round(m.p_meet * 100)}%` : '', m.p50 || '', m.p90 || ''])));
   }
   const rd = sch.readiness || [];
   if (rd.length) {

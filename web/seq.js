@@ -1,9 +1,11 @@
 // seq.js - the trainer's main screen: one flow as a sequence diagram (SVG). Lanes are the
 // roles a message passes (existing system, intermediate server, interface system, NWS, and
-// the provider's side), each hop an arrow; the current hop is highlighted and explained with
-// what it carried (numbers, codes, serial number, plaintext or ciphertext) and why.
+// the provider's side), each named by its body (大阪市 at the west site); each hop an arrow;
+// the current hop is highlighted and explained with what it carried (numbers, codes, serial
+// number, the payload as a labelled table, or ciphertext) and why; the fields that changed
+// since the previous hop are marked.
 
-import { step, t } from './i18n.js';
+import { getLang, siteLabel, step, t } from './i18n.js';
 
 const LANES = ['inquirer_system', 'inquirer_server', 'inquirer_ifs', 'jlis', 'nws', 'provider_ifs',
   'provider_server', 'provider_system', 'other'];
@@ -43,8 +45,19 @@ export class SequenceView {
     this.render();
   }
 
-  laneLabel(lane, nodeId) {
+  laneLabel(lane) {
     return `${t(`lane_${lane}`)}`;
+  }
+
+  // The second line of a lane's head: the body it belongs to, and where that runs.
+  laneNode(lane, id) {
+    const f = this.flow;
+    const who = lane.startsWith('inquirer') ? f.inquirer : lane.startsWith('provider') ? f.provider : null;
+    const node = this.nodeName(id);
+    if (!who) return node;
+    if (lane.endsWith('_system')) return `${who.name}${who.kind === 'lg' ? ` ${who.code}` : ''}`;
+    if (lane.endsWith('_server')) return who.kind === 'lg' ? `${who.name} @ ${siteLabel(node)}` : who.name;
+    return `${who.name} · ${node}`;
   }
 
   render() {
@@ -75,7 +88,7 @@ export class SequenceView {
     lanes.forEach((lane) => {
       const cx = x(lane);
       s.append(svg('rect', { x: cx - laneW / 2 + 3, y: 2, width: laneW - 6, height: 40, rx: 5, class: `lane-head lane-${lane.split('_')[0]}` }));
-      for (const [y, cls, text] of [[18, 'lane-title', this.laneLabel(lane)], [34, 'lane-node', this.nodeName(used.get(lane))]]) {
+      for (const [y, cls, text] of [[18, 'lane-title', this.laneLabel(lane)], [34, 'lane-node', this.laneNode(lane, used.get(lane))]]) {
         const e = svg('text', { x: cx, y, 'text-anchor': 'middle', class: cls }, text);
         s.append(e);
         // squeeze a label wider than its lane rather than let it run into the next
@@ -98,9 +111,13 @@ export class SequenceView {
       const tags = [];
       if (h.seen.ciphertext) tags.push(t('cipher_tag'));
       if (h.seen.serial_no) tags.push(`#${h.seen.serial_no}`);
-      if (h.seen.error) tags.push(h.seen.error);
+      if (h.seen.error) tags.push(t(`outcome_${h.seen.error}`));
       g.append(svg('text', { x: lx, y: y + 13, 'text-anchor': 'middle', class: 'hop-sub' }, `+${h.at_ms.toFixed(1)} ms ${tags.join(' ')}`));
+      g.setAttribute('tabindex', '0');
+      g.setAttribute('role', 'button');
+      g.setAttribute('aria-label', `${i + 1}. ${title}`);
       g.addEventListener('click', () => { this.current = i; this.render(); });
+      g.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.current = i; this.render(); } });
       s.append(g);
     });
     this.counter.textContent = hops.length ? t('flow_hop', { i: this.current + 1, n: hops.length }) : '';
@@ -114,7 +131,7 @@ export class SequenceView {
     if (!h) return;
     const [title, why] = step(h.step);
     const head = document.createElement('h4');
-    head.textContent = `${this.current + 1}. ${title} — ${this.nodeName(h.from)} → ${this.nodeName(h.to)} (${h.time})`;
+    head.textContent = `${this.current + 1}. ${title} — ${this.laneNode(h.from_lane, h.from)} → ${this.laneNode(h.to_lane, h.to)} (${h.time})`;
     const p = document.createElement('p');
     p.className = 'why';
     p.textContent = why;
@@ -123,17 +140,61 @@ export class SequenceView {
     const cap = document.createElement('caption');
     cap.textContent = t('seen');
     tbl.append(cap);
+    const prev = this.current > 0 ? this.flow.hop_list[this.current - 1].seen : null;
     for (const [k, v] of Object.entries(h.seen)) {
       const tr = document.createElement('tr');
+      tr.dataset.field = k;
       const th = document.createElement('th');
       th.textContent = t(`field_${k}`);
       const td = document.createElement('td');
-      td.textContent = k === 'error' ? `${v} — ${t(`outcome_${v}`)}` : String(v);
+      if (k === 'payload') td.append(payloadTable(v));
+      else td.textContent = k === 'error' ? `${v} — ${t(`outcome_${v}`)}` : String(v);
       if (k === 'ciphertext') td.className = 'cipher';
       if (k === 'payload') td.className = 'plain';
+      if (prev && prev[k] !== v) {   // new at this hop, or changed: mark it
+        tr.className = 'changed';
+        th.append(` ${prev[k] === undefined ? t('field_new') : t('field_changed')}`);
+      }
+      tr.append(th, td);
+      tbl.append(tr);
+    }
+    const gone = prev ? Object.keys(prev).filter((k) => !(k in h.seen)) : [];
+    if (gone.length) {
+      const tr = document.createElement('tr');
+      tr.className = 'dropped';
+      const th = document.createElement('th');
+      th.textContent = t('field_dropped');
+      const td = document.createElement('td');
+      td.textContent = gone.map((k) => t(`field_${k}`)).join(', ');
       tr.append(th, td);
       tbl.append(tr);
     }
     d.append(head, p, tbl);
   }
+}
+
+// The plaintext payload (JSON from the provider's replica) as a table of labelled fields;
+// as text when it is not JSON (or was cut short for the page).
+function payloadTable(text) {
+  let o;
+  try { o = JSON.parse(text); } catch { o = null; }
+  if (!o || typeof o !== 'object' || Array.isArray(o)) {
+    const span = document.createElement('span');
+    span.textContent = text;
+    return span;
+  }
+  const tbl = document.createElement('table');
+  tbl.className = 'payload';
+  for (const [k, v] of Object.entries(o)) {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    const label = t(`payload_${k}`);
+    th.textContent = label === `payload_${k}` ? k : label;
+    const td = document.createElement('td');
+    td.textContent = typeof v === 'number' && /tax|income|benefit/.test(k)
+      ? `${v.toLocaleString(getLang() === 'ja' ? 'ja-JP' : 'en-US')} ${t('yen')}` : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    tr.append(th, td);
+    tbl.append(tr);
+  }
+  return tbl;
 }

@@ -198,6 +198,7 @@ char *app_runs_death(int wait_status);
 
 int app_cmd_check(int argc, char **argv);    /* check.c */
 int app_cmd_report(int argc, char **argv);   /* report_cmd.c */
+int app_cmd_diff(int argc, char **argv);     /* diff_cmd.c */
 int app_cmd_bench(int argc, char **argv);    /* bench.c */
 int app_cmd_swarm(int argc, char **argv);    /* swarm.c */
 

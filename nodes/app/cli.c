@@ -20,6 +20,7 @@ static const char USAGE[] =
     "                    [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]\n"
     "                    [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]\n"
     "       renkei report SUMMARY.json OUT.html\n"
+    "       renkei diff A/summary.json B/summary.json [--json OUT.json] [--html OUT.html]\n"
     "       renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L]\n"
     "                          [--seed S] [--json]\n"
     "       renkei version\n";

@@ -12,6 +12,7 @@
  *                [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]
  *                [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]
  *   renkei report SUMMARY.json OUT.html
+ *   renkei diff A/summary.json B/summary.json [--json OUT.json] [--html OUT.html]
  *   renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L] [--seed S] [--json]
  *
  * Exit status: 0 every expectation held; 1 one failed; 2 bad usage or a bad script;
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "bench") == 0) return app_cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "swarm") == 0) return app_cmd_swarm(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0) return app_cmd_report(argc - 2, argv + 2);
+    if (strcmp(cmd, "diff") == 0) return app_cmd_diff(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("renkei %s\n", RENKEI_VERSION);
         return EXIT_PASS;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "fault/fault.h"
+#include "report/report.h"
 #include "sim_lua.h"
 
 enum {
@@ -26,6 +27,8 @@ enum {
     CHECKS_EVERY_MS = 3000,     /* invariants scan the stores: not on every tick */
     LOG_PER_TICK = 200,
     MAX_STEP = 100000,
+    MAX_HOPS = 100,             /* POST /api/step {"hops": n} */
+    MAX_HOP_EVENTS = 1000000,   /* a hop step gives up after this many events (a few seconds) */
     CHANNEL_LIVE = 0,
 };
 
@@ -38,7 +41,8 @@ node_dash *dash_of(sim_world *w) { return sim_world_ext(w, &dash_ext_key); }
 static void obs_sent(void *ud, const sim_node *from, uint32_t to, flow_kind kind, const flow_msg *m)
 {
     node_dash *d = ud;
-    if (d->http) dash_flows_sent(&d->flows, d->d, from, to, kind, m);   /* only the page reads them */
+    /* only the page and a narrated run's handout (report.html) read them */
+    if (d->http || d->caption_seq) dash_flows_sent(&d->flows, d->d, from, to, kind, m);
 }
 
 static void obs_started(void *ud, flow_kind kind)
@@ -51,12 +55,14 @@ static void obs_ended(void *ud, const domain_flow_end *ev)
 {
     node_dash *d = ud;
     dash_series_ended(&d->series, sim_world_now(d->w), ev->kind, ev->error, ev->latency);
+    d->last_ended = ev->flow;
 }
 
 static void trace_tap(void *ud, const char *line, size_t len)
 {
     node_dash *d = ud;
     if (d->log.lines) dash_log_add(&d->log, line, len);
+    dash_ops_add(&d->ops, line, len);
 }
 
 int dash_attach(sim_world *w, node_dash **out)
@@ -66,6 +72,7 @@ int dash_attach(sim_world *w, node_dash **out)
     d->w = w;
     dash_series_init(&d->series, sim_world_start(w));
     dash_flows_init(&d->flows);
+    dash_ops_init(&d->ops);
     d->pause_at_captions = true;
     int rc = sim_world_ext_attach(w, &dash_ext_key, d, NULL);
     if (rc < 0) {
@@ -136,6 +143,15 @@ static void add_state(node_dash *d, cJSON *o)
     if (d->ended) {
         cJSON_AddStringToObject(o, "end_reason", d->end_reason);
         cJSON_AddNumberToObject(o, "exit_status", d->exit_status);
+    }
+    if (d->d && d->flows.followed_body != UINT32_MAX) {
+        sim_node *n = sim_world_node(d->w, d->flows.followed_body);
+        body *b = domain_body(d->d, d->flows.followed_body);
+        cJSON *f = cJSON_AddObjectToObject(o, "followed");
+        cJSON_AddStringToObject(f, "body", n ? n->name : "?");
+        cJSON_AddStringToObject(f, "name", b && b->name ? b->name : n ? n->name : "?");
+        if (d->flows.followed) cJSON_AddNumberToObject(f, "flow", (double)d->flows.followed);
+        else cJSON_AddNullToObject(f, "flow");
     }
     if (d->d) {
         cJSON *f = cJSON_AddObjectToObject(o, "inquiries");
@@ -304,6 +320,9 @@ static void publish(node_dash *d, bool force_checks)
     if (skipped) cJSON_AddNumberToObject(o, "log_skipped", (double)skipped);
     cJSON_AddNumberToObject(o, "flows_version", (double)d->flows.changed);
     add_fault_counts(d, o);
+    cJSON_AddNumberToObject(o, "timeline", (double)(d->ops.n + d->ops.forgotten));
+    cJSON *impact = report_impact_json(d->w);
+    if (impact) cJSON_AddItemToObject(o, "impact", impact);
     uint64_t now_ns = sim_http_wall_ns();
     uint64_t events = sim_world_stats_get(d->w)->events;
     if (force_checks || !d->checks ||
@@ -380,16 +399,50 @@ static void h_checks(sim_http_req *r, void *ud)
     sim_http_respond_json(r, 200, cJSON_Duplicate(d->checks, 1));
 }
 
-/* GET /api/disclosure?person=N: what the person sees in マイナポータル (kinds/mynaportal.c):
- * who asked whom, when and why; 不開示 rows withheld. Reading it changes nothing in the run. */
+/* A local government or agency by its node name (its code) or its name (大阪市); NULL if none. */
+static body *find_body(node_dash *d, const char *text)
+{
+    sim_node *n = sim_world_find_node(d->w, text);
+    body *b = n && d->d ? domain_body(d->d, n->id) : NULL;
+    for (uint32_t i = 0; !b && d->d && i < d->d->nbodies_cap; i++)
+        if (d->d->bodies[i] && d->d->bodies[i]->name && strcmp(d->d->bodies[i]->name, text) == 0) b = d->d->bodies[i];
+    return b;
+}
+
+/* GET /api/disclosure?person=N (or ?lg=CODE|NAME&addressee=N, the resident's person): what the
+ * person sees in マイナポータル (kinds/mynaportal.c): who asked whom, when and why; 不開示 rows
+ * withheld. Reading it changes nothing in the run. */
 static void h_disclosure(sim_http_req *r, void *ud)
 {
     node_dash *d = ud;
-    uint64_t person = 0;
+    uint64_t person = 0, addressee = 0;
     bool bad = false;
-    if (!query_u64(r, "person", &person, &bad)) {
-        if (!bad) sim_http_respond_error(r, 400, "'person' (a person number: resident(lg, addressee).person) is required");
+    char lg[96] = "";
+    if (sim_http_req_query(r, "lg", lg, sizeof lg) == -ENOSPC) {
+        sim_http_respond_error(r, 400, "'lg' is too long");
         return;
+    }
+    bool by_person = query_u64(r, "person", &person, &bad);
+    if (bad) return;
+    bool by_addressee = query_u64(r, "addressee", &addressee, &bad);
+    if (bad) return;
+    if (by_person == (lg[0] || by_addressee) || (!by_person && !(lg[0] && by_addressee))) {
+        sim_http_respond_error(r, 400, "give 'person' (a person number: resident(lg, addressee).person), or 'lg' and 'addressee'");
+        return;
+    }
+    const body *who = NULL;
+    if (!by_person) {
+        who = find_body(d, lg);
+        if (!who || who->kind != BODY_LG) {
+            sim_http_respond_error(r, 404, "'%s' is not a local government", lg);
+            return;
+        }
+        if (addressee < 1 || addressee > (uint64_t)who->nresidents + who->nextra || !who->residents) {
+            sim_http_respond_error(r, 404, "%s has no addressee number %llu (it has %u)", who->code,
+                                   (unsigned long long)addressee, who->residents ? who->nresidents + who->nextra : 0);
+            return;
+        }
+        person = who->residents[addressee - 1].person;
     }
     node_disclosure_row *rows;
     size_t nrows;
@@ -402,6 +455,11 @@ static void h_disclosure(sim_http_req *r, void *ud)
     domain *dom = domain_find(d->w);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "person", (double)person);
+    if (who) {
+        cJSON_AddStringToObject(o, "lg", who->code);
+        cJSON_AddStringToObject(o, "lg_name", who->name ? who->name : who->code);
+        cJSON_AddNumberToObject(o, "addressee_no", (double)addressee);
+    }
     cJSON *list = cJSON_AddArrayToObject(o, "rows");
     for (size_t i = 0; list && i < nrows; i++) {
         const node_disclosure_row *x = &rows[i];
@@ -410,11 +468,11 @@ static void h_disclosure(sim_http_req *r, void *ud)
         sim_time_format_iso(x->t, at, sizeof at);
         cJSON_AddNumberToObject(row, "serial_no", (double)x->serial_no);
         cJSON_AddStringToObject(row, "time", at);
-        const uint32_t who[2] = {x->inquirer, x->provider};
+        const uint32_t party[2] = {x->inquirer, x->provider};
         static const char *const key[2] = {"inquirer", "provider"}, *const key_name[2] = {"inquirer_name", "provider_name"};
         for (int k = 0; k < 2; k++) {
-            sim_node *n = sim_world_node(d->w, who[k]);
-            body *b = domain_body(dom, who[k]);
+            sim_node *n = sim_world_node(d->w, party[k]);
+            body *b = domain_body(dom, party[k]);
             cJSON_AddStringToObject(row, key[k], n ? n->name : "?");
             cJSON_AddStringToObject(row, key_name[k], b && b->name ? b->name : n ? n->name : "?");
         }
@@ -423,12 +481,25 @@ static void h_disclosure(sim_http_req *r, void *ud)
             cJSON_AddStringToObject(row, "procedure_ja", dom->procs[x->procedure].name_ja);
             cJSON_AddStringToObject(row, "procedure_en", dom->procs[x->procedure].name_en);
         }
-        if (x->item >= 0 && x->item < dom->nitems) cJSON_AddStringToObject(row, "item", dom->items[x->item].code);
+        if (x->item >= 0 && x->item < dom->nitems) {
+            cJSON_AddStringToObject(row, "item", dom->items[x->item].code);
+            cJSON_AddStringToObject(row, "item_ja", dom->items[x->item].name_ja);
+            cJSON_AddStringToObject(row, "item_en", dom->items[x->item].name_en);
+        }
         cJSON_AddStringToObject(row, "outcome", x->outcome);
         cJSON_AddItemToArray(list, row);
     }
     free(rows);
     sim_http_respond_json(r, 200, o);
+}
+
+/* GET /api/impact: the impact strip (report/report_impact.c). */
+static void h_impact(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    cJSON *o = report_impact_json(d->w);
+    if (!o) sim_http_respond_error(r, 409, "this run has no domain nodes: nothing to break");
+    else sim_http_respond_json(r, 200, o);
 }
 
 static void h_events(sim_http_req *r, void *ud)
@@ -452,7 +523,10 @@ static void h_events(sim_http_req *r, void *ud)
     query_u64(r, "msg", &f.msg, &bad);
     if (!bad) query_u64(r, "flow", &f.flow, &bad);
     if (!bad) query_u64(r, "limit", &limit, &bad);
+    uint64_t quiet = 0;
+    if (!bad) query_u64(r, "quiet", &quiet, &bad);
     if (bad) return;
+    f.quiet = quiet != 0;
     if (limit == 0 || limit > 500) {
         sim_http_respond_error(r, 400, "'limit' must be between 1 and 500");
         return;
@@ -462,6 +536,26 @@ static void h_events(sim_http_req *r, void *ud)
     cJSON_AddNumberToObject(o, "kept", (double)(d->log.total < LOG_LINES ? d->log.total : LOG_LINES));
     cJSON_AddItemToObject(o, "events", dash_log_json(&d->log, &f, (uint32_t)limit));
     sim_http_respond_json(r, 200, o);
+}
+
+/* GET /api/timeline?q=&category=&limit=: the operations timeline (dash/dash_ops.c). */
+static void h_timeline(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    char q[256] = "", cats[160] = "";
+    if (sim_http_req_query(r, "q", q, sizeof q) == -ENOSPC || sim_http_req_query(r, "category", cats, sizeof cats) == -ENOSPC) {
+        sim_http_respond_error(r, 400, "'q' may be at most 255 bytes and 'category' 159");
+        return;
+    }
+    uint64_t limit = 300;
+    bool bad = false;
+    query_u64(r, "limit", &limit, &bad);
+    if (bad) return;
+    if (limit == 0 || limit > 2000) {
+        sim_http_respond_error(r, 400, "'limit' must be between 1 and 2000");
+        return;
+    }
+    sim_http_respond_json(r, 200, dash_ops_json(&d->ops, q, cats, (uint32_t)limit));
 }
 
 static void h_flows(sim_http_req *r, void *ud)
@@ -578,25 +672,98 @@ static void h_resume(sim_http_req *r, void *ud)
     respond_state(r, d, NULL);
 }
 
+/* One hop of a flow: run events until the recorded flow `flow` gains a hop or ends, or, with
+ * no flow (or one that has ended), until the next inquiry or code acquisition is recorded (the
+ * followed body's inquiry, when one is followed) with its first hop. Returns the flow that moved (0: none did within
+ * MAX_HOP_EVENTS events or before the run ended); *events counts the events run. The flow
+ * is pinned while it is stepped, so that newer flows cannot push it out. */
+static uint64_t step_one_hop(node_dash *d, uint64_t flow, uint64_t *events)
+{
+    dash_flows *f = &d->flows;
+    const dash_flow *fl = dash_flows_find(f, flow);
+    if (fl && fl->ended) fl = NULL;
+    uint32_t hops = fl ? fl->nhops : 0;
+    bool was_pinned = fl && fl->pinned;
+    if (fl && !was_pinned && dash_flows_pin(f, flow, true) < 0) was_pinned = true;   /* full: step unpinned */
+    uint64_t seq = f->next_seq, moved = 0;
+    bool following = !fl && f->follow_body != UINT32_MAX;
+    for (uint64_t n = 0; n < MAX_HOP_EVENTS && sim_run_get_state(d->run) != SIM_RUN_DONE && !moved; n++) {
+        if (!sim_run_step(d->run)) break;
+        ++*events;
+        if (fl) {
+            const dash_flow *now = dash_flows_find(f, flow);
+            if (!now || now->nhops != hops || now->ended) moved = now ? flow : 0;
+            if (!now) break;
+        } else if (following) {
+            if (f->followed && f->follow_body == UINT32_MAX) moved = f->followed;
+        } else {
+            moved = dash_flows_newer(f, seq);
+        }
+    }
+    /* The answer's last hop is recorded as it is sent; the flow ends (and the script hears of
+     * it: on_flow_end, its caption) when the inquirer receives it: run on to there. */
+    const dash_flow *m = moved ? dash_flows_find(f, moved) : NULL;
+    for (uint64_t n = 0; m && m->ended && d->last_ended != moved && n < MAX_HOP_EVENTS &&
+                         sim_run_get_state(d->run) != SIM_RUN_DONE; n++) {
+        if (!sim_run_step(d->run)) break;
+        ++*events;
+    }
+    if (fl && !was_pinned && dash_flows_find(f, flow)) dash_flows_pin(f, flow, false);
+    return moved;
+}
+
 static void h_step(sim_http_req *r, void *ud)
 {
     node_dash *d = ud;
-    static const char *const known[] = {"events", NULL};
+    static const char *const known[] = {"events", "hops", "flow", NULL};
     cJSON *j = body_object(r, known);
     if (!j) return;
-    cJSON *ev = cJSON_GetObjectItem(j, "events");
+    cJSON *ev = cJSON_GetObjectItem(j, "events"), *hp = cJSON_GetObjectItem(j, "hops"), *fj = cJSON_GetObjectItem(j, "flow");
     double n = ev ? (cJSON_IsNumber(ev) ? ev->valuedouble : -1) : 1;
+    double hops = hp ? (cJSON_IsNumber(hp) ? hp->valuedouble : -1) : 0;
+    double flow = fj ? (cJSON_IsNumber(fj) ? fj->valuedouble : -1) : 0;
     cJSON_Delete(j);
+    if (ev && hp) {
+        sim_http_respond_error(r, 400, "give 'events' or 'hops', not both");
+        return;
+    }
     if (!(n >= 1 && n <= MAX_STEP && n == floor(n))) {
         sim_http_respond_error(r, 400, "'events' must be a whole number from 1 to %d", MAX_STEP);
         return;
     }
+    if (hp && !(hops >= 1 && hops <= MAX_HOPS && hops == floor(hops))) {
+        sim_http_respond_error(r, 400, "'hops' must be a whole number from 1 to %d", MAX_HOPS);
+        return;
+    }
+    if (fj && (!hp || !(flow >= 1 && flow == floor(flow) && flow < 9007199254740992.0))) {
+        sim_http_respond_error(r, 400, "'flow' must be a flow id, with 'hops'");
+        return;
+    }
+    if (hp && !d->d) {
+        sim_http_respond_error(r, 409, "this run has no flows to step through");
+        return;
+    }
+    if (fj && !dash_flows_find(&d->flows, (uint64_t)flow)) {
+        sim_http_respond_error(r, 404, "flow %.0f is not recorded (only the latest %d and pinned ones are)", flow, FLOWS_KEPT);
+        return;
+    }
     if (run_over(r, d)) return;
     d->paused_by_script = false;
-    int stepped = 0;
-    for (int i = 0; i < (int)n && sim_run_get_state(d->run) != SIM_RUN_DONE; i++) stepped += sim_run_step(d->run);
+    uint64_t stepped = 0, moved = (uint64_t)flow;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "stepped", stepped);
+    if (hp) {
+        for (int i = 0; i < (int)hops && moved != UINT64_MAX; i++) {
+            uint64_t m = step_one_hop(d, moved, &stepped);
+            moved = m ? m : UINT64_MAX;
+        }
+        if (moved != UINT64_MAX) cJSON_AddNumberToObject(o, "flow", (double)moved);
+        else cJSON_AddNullToObject(o, "flow");
+        const dash_flow *fl = moved != UINT64_MAX ? dash_flows_find(&d->flows, moved) : NULL;
+        if (fl) cJSON_AddNumberToObject(o, "hops", fl->nhops);
+    } else {
+        for (int i = 0; i < (int)n && sim_run_get_state(d->run) != SIM_RUN_DONE; i++) stepped += (uint64_t)sim_run_step(d->run);
+    }
+    cJSON_AddNumberToObject(o, "stepped", (double)stepped);
     respond_state(r, d, o);
 }
 
@@ -689,14 +856,14 @@ static void h_follow(sim_http_req *r, void *ud)
         return;
     }
     if (cJSON_IsString(body_field) && !flow) {
-        sim_node *n = sim_world_find_node(d->w, body_field->valuestring);
-        body *b = n ? domain_body(d->d, n->id) : NULL;
-        if (!b) {
+        body *b = find_body(d, body_field->valuestring);
+        sim_node *n = b ? sim_world_node(d->w, b->node) : NULL;
+        if (!b || !n) {
             sim_http_respond_error(r, 400, "'%s' is not a local government or an agency", body_field->valuestring);
             cJSON_Delete(j);
             return;
         }
-        d->flows.follow_body = n->id;
+        dash_flows_follow(&d->flows, n->id);
         cJSON_Delete(j);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "following", n->name);
@@ -776,6 +943,51 @@ static void h_fault_clear(sim_http_req *r, void *ud)
     respond_state(r, d, NULL);
 }
 
+/* POST /api/operator {"action": "promote" | "failback", "site": NAME, "force": bool}: the
+ * operator's commands, as operator.promote / operator.failback in Lua (platform/platform.h):
+ * serve the tenants of a site at their backup now, or bring them home. A change to the run,
+ * like a fault from the page (the operations centre logs it in the trace). */
+static void h_operator(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    static const char *const known[] = {"action", "site", "force", NULL};
+    cJSON *j = body_object(r, known);
+    if (!j) return;
+    const cJSON *action = cJSON_GetObjectItem(j, "action"), *site = cJSON_GetObjectItem(j, "site"), *force = cJSON_GetObjectItem(j, "force");
+    bool promote = cJSON_IsString(action) && strcmp(action->valuestring, "promote") == 0;
+    bool failback = cJSON_IsString(action) && strcmp(action->valuestring, "failback") == 0;
+    sim_node *home = cJSON_IsString(site) ? sim_world_find_node(d->w, site->valuestring) : NULL;
+    bool ok = (promote || failback) && cJSON_IsString(site) && (!force || (cJSON_IsBool(force) && promote));
+    bool is_site = home && strcmp(home->kind->name, "site") == 0;
+    char site_name[96];
+    snprintf(site_name, sizeof site_name, "%s", cJSON_IsString(site) ? site->valuestring : "");
+    bool forced = cJSON_IsTrue(force);
+    cJSON_Delete(j);
+    if (!ok) {
+        sim_http_respond_error(r, 400, "expected {\"action\": \"promote\" | \"failback\", \"site\": NAME} (and \"force\": true|false with promote)");
+        return;
+    }
+    if (!d->d || !platform_ha_settings_find(d->d)) {
+        sim_http_respond_error(r, 409, "this run has no failover between sites (failover_settings{})");
+        return;
+    }
+    if (!is_site) {
+        sim_http_respond_error(r, 400, "'%s' is not a platform site", site_name);
+        return;
+    }
+    if (run_over(r, d)) return;
+    char why[256] = "";
+    int rc = promote ? platform_ha_operator_promote(d->d, home, forced, why, sizeof why)
+                     : platform_ha_operator_failback(d->d, home, why, sizeof why);
+    if (rc < 0) {
+        sim_http_respond_error(r, 409, "%s refused: %s", promote ? "promotion" : "failback", why[0] ? why : "the platform said no");
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "done", promote ? "promote" : "failback");
+    respond_state(r, d, o);
+}
+
 static const sim_http_route routes[] = {
     {SIM_HTTP_GET, "/api/faults/catalogue", false, h_fault_catalogue},
     {SIM_HTTP_GET, "/api/faults", false, h_faults},
@@ -786,6 +998,8 @@ static const sim_http_route routes[] = {
     {SIM_HTTP_GET, "/api/series", false, h_series},
     {SIM_HTTP_GET, "/api/checks", false, h_checks},
     {SIM_HTTP_GET, "/api/disclosure", false, h_disclosure},
+    {SIM_HTTP_GET, "/api/impact", false, h_impact},
+    {SIM_HTTP_GET, "/api/timeline", false, h_timeline},
     {SIM_HTTP_GET, "/api/events", false, h_events},
     {SIM_HTTP_GET, "/api/flows", false, h_flows},
     {SIM_HTTP_GET, "/api/flows/*", false, h_flows},
@@ -797,6 +1011,7 @@ static const sim_http_route routes[] = {
     {SIM_HTTP_POST, "/api/until", true, h_until},
     {SIM_HTTP_POST, "/api/narration", true, h_narration},
     {SIM_HTTP_POST, "/api/follow", true, h_follow},
+    {SIM_HTTP_POST, "/api/operator", true, h_operator},
 };
 
 /* ---- lifecycle ------------------------------------------------------------------------- */
@@ -871,15 +1086,43 @@ void dash_destroy(node_dash *d)
     dash_series_free(&d->series);
     dash_flows_free(&d->flows);
     dash_log_free(&d->log);
+    dash_ops_free(&d->ops);
     cJSON_Delete(d->checks);
     free(d->views);
     free(d->token);
     free(d->caption_ja);
     free(d->caption_en);
+    for (size_t i = 0; i < d->ncaptions; i++) {
+        free(d->captions[i].ja);
+        free(d->captions[i].en);
+    }
+    free(d->captions);
     free(d);
 }
 
-cJSON *dash_series_json(node_dash *d) { return figures_json(d, 0, false); }
+enum { CAPTIONS_KEPT = 1000 };
+
+/* The figures, and for a narrated run (a walkthrough) its captions and the flow it walked
+ * through hop by hop (the followed or latest answered inquiry), for the trainer's handout. */
+cJSON *dash_series_json(node_dash *d)
+{
+    cJSON *o = figures_json(d, 0, false);
+    if (!o || !d->ncaptions) return o;
+    cJSON *caps = cJSON_AddArrayToObject(o, "captions");
+    for (size_t i = 0; i < d->ncaptions; i++) {
+        cJSON *c = cJSON_CreateObject();
+        char at[SIM_TIME_BUFSZ];
+        sim_time_format_iso(d->captions[i].at, at, sizeof at);
+        cJSON_AddStringToObject(c, "at", at);
+        cJSON_AddStringToObject(c, "ja", d->captions[i].ja ? d->captions[i].ja : "");
+        cJSON_AddStringToObject(c, "en", d->captions[i].en ? d->captions[i].en : "");
+        cJSON_AddItemToArray(caps, c);
+    }
+    uint64_t id = d->d ? (d->flows.followed ? d->flows.followed : dash_flows_pick(&d->flows)) : 0;
+    cJSON *f = id ? dash_flows_one_json(&d->flows, d->d, id) : NULL;
+    if (f) cJSON_AddItemToObject(o, "walkthrough", f);
+    return o;
+}
 
 /* ---- narration (from dash/dash_lua.c) -------------------------------------------------- */
 
@@ -891,6 +1134,15 @@ void dash_caption(node_dash *d, const char *ja, const char *en)
     d->caption_en = en ? strdup(en) : NULL;
     d->caption_seq++;
     d->caption_at = sim_world_now(d->w);
+    if (d->ncaptions == CAPTIONS_KEPT) return;
+    if (d->ncaptions == d->cap_captions) {
+        size_t cap = d->cap_captions ? d->cap_captions * 2 : 16;
+        struct dash_caption *v = realloc(d->captions, cap * sizeof *v);
+        if (!v) return;   /* the handout lacks it; the page still shows it */
+        d->captions = v;
+        d->cap_captions = cap;
+    }
+    d->captions[d->ncaptions++] = (struct dash_caption){.at = d->caption_at, .ja = ja ? strdup(ja) : NULL, .en = en ? strdup(en) : NULL};
 }
 
 void dash_pause_here(node_dash *d)

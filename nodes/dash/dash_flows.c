@@ -17,7 +17,30 @@ enum { MAX_PINNED = FLOWS_KEPT / 2 };
 void dash_flows_init(dash_flows *f)
 {
     memset(f, 0, sizeof *f);
-    f->follow_body = UINT32_MAX;
+    f->follow_body = f->followed_body = UINT32_MAX;
+}
+
+void dash_flows_follow(dash_flows *f, uint32_t node)
+{
+    f->follow_body = f->followed_body = node;
+    f->followed = 0;
+    f->changed++;
+}
+
+const dash_flow *dash_flows_find(const dash_flows *f, uint64_t flow)
+{
+    uint64_t slot;
+    return flow && sim_map_get(&f->by_flow, flow, &slot) ? &f->slots[slot - 1] : NULL;
+}
+
+uint64_t dash_flows_newer(const dash_flows *f, uint64_t seq)
+{
+    const dash_flow *best = NULL;
+    for (int i = 0; i < FLOWS_KEPT; i++) {
+        const dash_flow *s = &f->slots[i];
+        if (s->flow && (s->kind == FLOW_INQUIRY || s->kind == FLOW_CODE_REQUEST) && s->seq > seq && (!best || s->seq > best->seq)) best = s;
+    }
+    return best ? best->flow : 0;
 }
 
 void dash_flows_free(dash_flows *f) { sim_map_free(&f->by_flow); }
@@ -80,7 +103,10 @@ void dash_flows_sent(dash_flows *f, domain *d, const sim_node *from, uint32_t to
         *fl = (dash_flow){.flow = m->flow, .kind = (uint8_t)kind, .pinned = follow,
                           .inquirer = m->inquirer, .provider = m->provider, .procedure = m->procedure,
                           .item = m->item, .started = m->started, .seq = ++f->next_seq};
-        if (follow) f->follow_body = UINT32_MAX;
+        if (follow) {
+            f->follow_body = UINT32_MAX;
+            f->followed = m->flow;
+        }
     }
     f->changed++;
     if (fl->nhops == HOPS_KEPT) {

@@ -82,6 +82,8 @@ typedef struct dash_flows {
     sim_map by_flow;            /* flow id -> slot + 1 */
     uint64_t next_seq;
     uint32_t follow_body;       /* record and pin the next inquiry of this body (UINT32_MAX: none) */
+    uint32_t followed_body;     /* the body last asked to follow (UINT32_MAX: none yet) */
+    uint64_t followed;          /* the inquiry recorded by following it (0: not yet) */
     uint64_t changed;           /* bumped when a recorded flow changes */
 } dash_flows;
 
@@ -94,6 +96,13 @@ cJSON *dash_flows_one_json(dash_flows *f, domain *d, uint64_t flow);
 /* The most recent ended inquiry that was answered, else the most recent inquiry; 0 if none. */
 uint64_t dash_flows_pick(const dash_flows *f);
 int    dash_flows_pin(dash_flows *f, uint64_t flow, bool pinned);
+/* Follow the next inquiry of the body at node: record and pin it when it starts. */
+void   dash_flows_follow(dash_flows *f, uint32_t node);
+/* The recorded flow, or NULL. */
+const dash_flow *dash_flows_find(const dash_flows *f, uint64_t flow);
+/* The newest inquiry or code acquisition (not replica registrations: the background of a
+ * walkthrough) recorded after recording order `seq` (0 if none). */
+uint64_t dash_flows_newer(const dash_flows *f, uint64_t seq);
 
 /* ---- the event log: the latest trace lines (dash/dash_log.c) --------------------------- */
 
@@ -112,11 +121,33 @@ void   dash_log_add(dash_log *l, const char *line, size_t len);
 typedef struct log_filter {
     const char *node, *kind;
     uint64_t msg, flow;
+    bool quiet;                 /* leave out heartbeats and mirroring (the sites' copy stream) */
 } log_filter;
 /* The newest lines matching the filter, oldest first, at most limit. */
 cJSON *dash_log_json(const dash_log *l, const log_filter *f, uint32_t limit);
 /* Lines since the last call, at most limit (the rest are counted in *skipped). */
 cJSON *dash_log_take_new(dash_log *l, uint32_t limit, uint64_t *skipped);
+
+/* ---- the operations timeline: the whole run's non-message trace lines (dash/dash_ops.c) -- */
+
+typedef struct dash_op {
+    char *line;                 /* the trace line as written (JSON) */
+    size_t len;
+    const char *category;       /* fault, detection, promotion, failback, resync, audit, operations, caption, script, other */
+} dash_op;
+
+typedef struct dash_ops {
+    dash_op *v;
+    size_t n, cap;
+    uint64_t forgotten;         /* the oldest lines let go past the limit (or for want of memory) */
+} dash_ops;
+
+void   dash_ops_init(dash_ops *o);
+void   dash_ops_free(dash_ops *o);
+void   dash_ops_add(dash_ops *o, const char *line, size_t len);
+/* The newest entries (at most limit, shown oldest first) whose text contains q (ASCII case
+ * folded) and whose category is in the comma-separated list (empty: any). */
+cJSON *dash_ops_json(const dash_ops *o, const char *q, const char *categories, uint32_t limit);
 
 /* ---- the dashboard --------------------------------------------------------------------- */
 
@@ -131,6 +162,7 @@ struct node_dash {
     dash_series series;
     dash_flows flows;
     dash_log log;
+    dash_ops ops;
     /* serving */
     sim_http *http;
     sim_run *run;
@@ -153,7 +185,10 @@ struct node_dash {
     sim_time_t caption_at;
     bool pause_at_captions;     /* pause_here() pauses (the page can turn it off) */
     bool paused_by_script;
+    uint64_t last_ended;        /* the flow whose end the domain saw last (hop steps wait for it) */
     uint64_t published_caption;
+    struct dash_caption { sim_time_t at; char *ja, *en; } *captions;   /* every caption, for the handout */
+    size_t ncaptions, cap_captions;
 };
 
 node_dash *dash_of(sim_world *w);   /* NULL when none is attached */

@@ -57,6 +57,9 @@ static bool has_field(const char *line, size_t len, const char *key, const char 
 static bool matches(const char *line, size_t len, const log_filter *f)
 {
     char num[24];
+    static const char *const noise[] = {"heartbeat", "heartbeat_ack", "mirror", "mirror_ack"};
+    for (int i = 0; f->quiet && i < 4; i++)
+        if (has_field(line, len, "type", noise[i], true)) return false;
     if (f->kind && *f->kind && !has_field(line, len, "kind", f->kind, true)) return false;
     if (f->node && *f->node && !has_field(line, len, "node", f->node, true) && !has_field(line, len, "peer", f->node, true))
         return false;

@@ -122,7 +122,7 @@ static double percentile(const series_bucket *b, double p)
 {
     uint64_t total = 0;
     for (int j = 0; j < LATENCY_BINS; j++) total += b->latency[j];
-    if (!total) return 0;
+    if (!total) return -1;   /* nothing answered in this bucket: a gap, not 0 ms */
     uint64_t rank = (uint64_t)ceil(p * (double)total), seen = 0;
     if (rank == 0) rank = 1;
     for (int j = 0; j < LATENCY_BINS; j++) {
@@ -138,6 +138,9 @@ static cJSON *column(void)
 }
 
 static void push(cJSON *col, double v) { cJSON_AddItemToArray(col, cJSON_CreateNumber(v)); }
+
+/* A latency figure, or null for a bucket in which nothing was answered. */
+static void push_latency(cJSON *col, double v) { cJSON_AddItemToArray(col, v < 0 ? cJSON_CreateNull() : cJSON_CreateNumber(v)); }
 
 cJSON *dash_series_window_json(const dash_series *s, uint32_t from, bool with_rates)
 {
@@ -163,9 +166,9 @@ cJSON *dash_series_window_json(const dash_series *s, uint32_t from, bool with_ra
         push(started, b->started[FLOW_INQUIRY]);
         push(ended, b->ended[FLOW_INQUIRY]);
         push(ok, b->outcome[FLOW_OK]);
-        push(p50, percentile(b, 0.50));
-        push(p95, percentile(b, 0.95));
-        push(p99, percentile(b, 0.99));
+        push_latency(p50, percentile(b, 0.50));
+        push_latency(p95, percentile(b, 0.95));
+        push_latency(p99, percentile(b, 0.99));
         uint64_t a = 0, z = 0;
         for (int k = 0; k < FLOW_KINDS; k++) {
             a += b->started[k];

@@ -633,6 +633,9 @@ static int json_targets(domain *d, cJSON *v, uint32_t **out, size_t *n, char *wh
     for (int i = 0; i < count; i++) {
         cJSON *item = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, i) : v;
         sim_node *t = cJSON_IsString(item) ? sim_world_find_node(d->w, item->valuestring) : NULL;
+        for (uint32_t b = 0; !t && cJSON_IsString(item) && b < d->nbodies_cap; b++)   /* a body by its name: 大阪市 */
+            if (d->bodies[b] && d->bodies[b]->name && strcmp(d->bodies[b]->name, item->valuestring) == 0)
+                t = sim_world_node(d->w, d->bodies[b]->node);
         if (!t) {
             snprintf(why, wn, "'%s': unknown node %s", key, cJSON_IsString(item) ? item->valuestring : "(not a name)");
             return -ENOENT;

@@ -39,6 +39,8 @@ void report_json(sim_world *w, cJSON *root)
     }
     cJSON_AddNumberToObject(root, "persons", d->npersons);
     fault_recovery_report_json(d, root);
+    cJSON *impact = report_impact_json(w);
+    if (impact) cJSON_AddItemToObject(root, "impact", impact);
 }
 
 int report_failed(sim_world *w)

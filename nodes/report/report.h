@@ -9,11 +9,14 @@
 
 #include "sim_world.h"
 
-/* Add "flows" and "invariants" to summary.json; nothing when the run has no domain nodes. */
+/* Add "flows", "invariants" and "impact" to summary.json; nothing when the run has no domain nodes. */
 void report_json(sim_world *w, cJSON *root);
 /* Print the same for people. */
 void report_print(sim_world *w, FILE *out);
 /* How many invariants failed (they fail the run like expectations: exit status 1). */
 int report_failed(sim_world *w);
+/* The impact of the faults now (report/report_impact.c): summary.json's "impact", the
+ * dashboard's impact strip; NULL when the run has no domain nodes (or no memory). */
+cJSON *report_impact_json(sim_world *w);
 
 #endif

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const unsigned char node_report_asset_chart_js[], node_report_asset_report_js[], node_report_asset_report_css[];
+extern const unsigned char node_report_asset_chart_js[], node_report_asset_impact_js[], node_report_asset_steps_js[],
+    node_report_asset_report_js[], node_report_asset_report_css[];
 
 /* JSON inside <script type="application/json">: only "</script" could end it early, so
  * every '<' becomes the JSON escape \u003c (a '<' occurs only inside strings). */
@@ -49,6 +50,8 @@ int report_html_write(const char *path, const cJSON *summary)
         put_json(f, json) < 0 ||
         fputs("</script>\n<script type=\"module\">\n", f) < 0 ||
         fputs((const char *)node_report_asset_chart_js, f) < 0 || fputs("\n", f) < 0 ||
+        fputs((const char *)node_report_asset_impact_js, f) < 0 || fputs("\n", f) < 0 ||
+        fputs((const char *)node_report_asset_steps_js, f) < 0 || fputs("\n", f) < 0 ||
         fputs((const char *)node_report_asset_report_js, f) < 0 ||
         fputs("</script>\n</body></html>\n", f) < 0)
         rc = -EIO;

@@ -1,6 +1,6 @@
 -- scripts/training/child_allowance.lua - one child-allowance inquiry, step by step: Osaka asks
 -- Chiyoda, where the resident lived before, for local-tax information. As a walkthrough on
--- the dashboard (it starts paused; press Play, and Step to go hop by hop):
+-- the dashboard (it starts paused; press Play, and Next hop in the flow view to go hop by hop):
 --   renkei run topologies/small.lua scripts/training/child_allowance.lua --serve 8080
 -- or without a browser, reading the trace:
 --   renkei run topologies/small.lua scripts/training/child_allowance.lua --out out/ca
@@ -42,11 +42,11 @@ at("08:59:59", function()
       .. "integrated addressee number (" .. who .. ") and the staff member to Osaka's own intermediate "
       .. "server, never the individual number. That server identifies the staff member and checks that "
       .. "this account may use the child-allowance procedure (the inquirer's duty); the staff id goes no "
-      .. "further. Press Step to move one event (one hop) at a time.",
+      .. "further. Press Next hop in the flow view to follow it one hop at a time.",
     ja = "9時: 窓口が情報照会を送ります。フロー表示を見てください。照会が運ぶのは大阪市の団体内統合宛名番号 ("
       .. who .. ") と職員で、送り先は大阪市自身の中間サーバーです。個人番号は送りません。"
       .. "中間サーバーが職員を識別し、その職員に児童手当の事務の権限があるか確認します (照会者の責務)。職員IDはその先へは送られません。"
-      .. "「1ステップ」で1イベント (1ホップ) ずつ進めます。",
+      .. "フロー表示の「次のホップ」で1ホップずつ進めます。",
   }
   pause_here()
 end)

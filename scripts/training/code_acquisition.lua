@@ -1,7 +1,7 @@
 -- scripts/training/code_acquisition.lua - one code acquisition (符号取得), step by step, as the
 -- My Number Act has it (Art. 21-2): a child is born in Chiyoda, and Chiyoda's integrated
 -- addressee system obtains the child's agency code. On the dashboard (it starts paused; press
--- Play, and Step to go hop by hop):
+-- Play, and Next hop in the flow view to go hop by hop):
 --   renkei run topologies/small.lua scripts/training/code_acquisition.lua --serve 8080
 -- or without a browser, reading the trace:
 --   renkei run topologies/small.lua scripts/training/code_acquisition.lua --out out/code

@@ -128,6 +128,20 @@ test('an inquiry hop by hop: the sequence diagram', async () => {
   await shot(page, 'national-flow');
 });
 
+test('"Follow the next inquiry of 千代田区" shows that inquiry once it starts', async () => {
+  await page.evaluate(() => window.renkei.map.onSelect([...window.renkei.map.nodes.values()].find((n) => n.code === '131016')));
+  assert.match(await page.locator('#flow-follow').textContent(), /千代田区/);
+  await page.click('#flow-follow');
+  await page.waitForFunction(() => window.renkei.state.followed && window.renkei.state.followed.body === '131016', null, WAIT);
+  await runFor(120);   // about eight inquiries an hour from Chiyoda on this day
+  await page.waitForFunction(() => window.renkei.flow && window.renkei.flow.inquirer.code === '131016' &&
+    window.renkei.flow.flow === window.renkei.state.followed.flow, null, WAIT);
+  assert.equal(await page.locator('#notice').getAttribute('data-key'), 'flow_showing_followed');
+  assert.match(await page.locator('#flow-title').textContent(), /千代田区 \(131016\)/);
+  const pinned = (await api(server.base, `/api/flows/${await page.evaluate(() => window.renkei.flow.flow)}`)).body.pinned;
+  assert.equal(pinned, true, 'the followed inquiry is kept');
+});
+
 test('a site lost from the page fails its tenants over, on the map and in the charts', async () => {
   await page.selectOption('#fault-kind', 'site_down');
   await page.fill('#fault-target', 'east');

@@ -37,6 +37,18 @@ export async function launch() {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 }
 
+// A page of the dashboard at url, 1440×900 unless told, in English, its errors collected in
+// page.errors.
+export async function openDashboard(browser, url, viewport = { width: 1440, height: 900 }) {
+  const page = await browser.newPage({ viewport, bypassCSP: true });   // waitForFunction evaluates text
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(url);
+  await page.evaluate(() => localStorage.setItem('renkei.lang', 'en'));
+  await page.reload();
+  return page;
+}
+
 export async function shot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }

@@ -44,7 +44,17 @@ test("a run's report.html opens offline with its summary, charts and checks", as
   assert.match(await page.locator('#status').textContent(), /Exit status 0|終了ステータス 0/);
   assert.ok(await page.locator('canvas.chart').count() >= 3);
   assert.ok(await page.locator('ul.checks li.ok').count() >= 5, 'invariants and expectations listed');
-  await shot(page, 'report-run');
+  // the walkthrough's handout: its captions in order, its flow hop by hop, a glossary
+  if ((await page.evaluate(() => document.documentElement.lang)) === 'ja') await page.click('#lang');
+  assert.equal(await page.locator('ol.captions li').count(), 5);
+  assert.match(await page.locator('ol.captions').textContent(), /Welcome\. Osaka City's child-allowance desk/);
+  const hops = await page.locator('ol.hops li b').allTextContents();
+  assert.equal(hops.length, 10);
+  assert.equal(hops[3], 'NWS: permission, serial number, code conversion');
+  assert.match(await page.locator('#report').textContent(), /機関別符号agency code/, 'the glossary');
+  await page.click('#lang');
+  assert.equal(await page.locator('ol.hops li b').nth(3).textContent(), '情報提供NWS: 許可・処理通番・符号変換');
+  await shot(page, 'report-handout');
   await ctx.close();
 });
 
@@ -68,5 +78,23 @@ test('a report from a hand-written summary draws faults, the schedule and readin
   await shot(page, 'report-schedule');
   await page.click('#lang');
   assert.match(await page.locator('h1').textContent(), /レポート/);
+  await ctx.close();
+});
+
+test('renkei diff --html: the what-if against its plan leads with the milestones that moved', async () => {
+  const plan = join(dir, 'plan'), whatif = join(dir, 'whatif'), html = join(dir, 'diff.html');
+  execFileSync(RENKEI, ['run', 'topologies/small.lua', 'tests/lua/rollout_known.lua', '-q', '--out', plan]);
+  execFileSync(RENKEI, ['run', 'topologies/small.lua', 'tests/lua/rollout_known.lua', '-q', '--set', 'outage=true', '--out', whatif]);
+  execFileSync(RENKEI, ['diff', join(plan, 'summary.json'), join(whatif, 'summary.json'), '--html', html]);
+  const { ctx, page, asked, errors, self } = await openOffline(html);
+  assert.deepEqual(asked, [self]);
+  assert.deepEqual(errors, []);
+  if ((await page.evaluate(() => document.documentElement.lang)) === 'ja') await page.click('#lang');
+  const heads = await page.locator('h2').allTextContents();
+  assert.equal(heads[0], 'Compared with another run', heads.join(' | '));
+  assert.ok(heads.indexOf('Rollout schedule') < heads.indexOf('The run'), 'the schedule before the engine figures');
+  const ready = await page.locator('table').nth(1).locator('tr', { hasText: 'ready' }).first().textContent();
+  assert.match(ready, /2017-05-122017-05-15\+3 days/);
+  await shot(page, 'report-diff');
   await ctx.close();
 });
