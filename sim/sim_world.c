@@ -23,8 +23,11 @@ int sim_world_create(const sim_world_config *cfg, sim_world **out)
     w->next_seq = 1;
     w->next_msg_id = 1;
     int rc = sim_queue_init(&w->queue);
-    if (rc == 0) rc = sim_trace_init(&w->trace, cfg->trace_fd, cfg->trace_off);
+    if (rc == 0) rc = sim_trace_init(&w->trace, cfg->trace_fd, cfg->trace_off || cfg->trace_level == SIM_TRACE_NONE);
+    w->trace.bodies = cfg->trace_level == SIM_TRACE_ALL;
+    if (rc == 0 && cfg->trace_zstd > 0 && !w->trace.off) rc = sim_trace_compress(&w->trace, cfg->trace_zstd);
     if (rc < 0) {
+        sim_trace_free(&w->trace);
         sim_queue_free(&w->queue);
         free(w);
         return rc;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sim_time.h"
+#include "sim_trace.h"
 
 typedef struct sim_world sim_world;
 typedef struct sim_node sim_node;
@@ -32,6 +33,8 @@ typedef struct sim_world_config {
     sim_time_t start;          /* simulated start; 0 means the default, 2017-11-13 00:00 JST */
     int trace_fd;              /* write the canonical trace (JSON lines) here; -1 for none */
     bool trace_off;            /* no trace at all (benchmarks): no hash either */
+    sim_trace_level trace_level;   /* how much it says (SIM_TRACE_NONE: as trace_off) */
+    int trace_zstd;            /* > 0: the file is zstd at this level (the hash is the lines') */
 } sim_world_config;
 
 typedef struct sim_world_stats {

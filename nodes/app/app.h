@@ -68,6 +68,8 @@ typedef struct run_opts {
     bool fast_given;
     uint64_t runs, jobs;       /* Monte Carlo: runs seeds seed .. seed + runs - 1 on jobs workers */
     bool no_trace;             /* a Monte Carlo worker's run: no trace, no hash */
+    sim_trace_level trace_level;   /* --trace: all (default), flows (no bodies), none */
+    bool zstd;                 /* --zstd: trace.jsonl.zst instead of trace.jsonl */
 } run_opts;
 
 /* The usage text, to out. */
@@ -99,6 +101,7 @@ typedef struct session {
     node_connect *connect;     /* connection test (--connect, --replay-session) */
     node_connect_session *replay;
     int trace_fd;
+    const char *trace_name;    /* trace.jsonl or trace.jsonl.zst under --out */
     char *out_path;            /* scratch for building paths under --out */
     struct runs_ctx *runs;     /* with --runs: the Monte Carlo, reported with the base run */
 } session;

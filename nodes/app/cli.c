@@ -13,7 +13,7 @@ static const char USAGE[] =
     "                  [--lua-mem MIB] [--lua-budget INSTRUCTIONS] [--runs N [--jobs J]]\n"
     "                  [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]\n"
     "                  [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]\n"
-    "                  [--replay-session FILE]\n"
+    "                  [--replay-session FILE] [--trace all|flows|none] [--zstd]\n"
     "       renkei check FILE.lua ...\n"
     "       renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]\n"
     "                    [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]\n"
@@ -124,6 +124,8 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
             if (!app_parse_u64(v, &o->runs) || o->runs == 0 || o->runs > 1000000) return app_usage_error("--runs: expected a number of runs (1 to 1000000), got '%s'", v ? v : "");
         } else if (strcmp(a, "--jobs") == 0) {
             if (!app_parse_u64(v, &o->jobs) || o->jobs == 0 || o->jobs > 256) return app_usage_error("--jobs: expected a number of worker processes (1 to 256), got '%s'", v ? v : "");
+        } else if (strcmp(a, "--trace") == 0) {
+            if (!v || sim_trace_level_parse(v, &o->trace_level) < 0) return app_usage_error("--trace: expected all, flows or none, got '%s'", v ? v : "");
         } else if (strcmp(a, "--lua-budget") == 0) {
             if (!app_parse_u64(v, &o->lua_budget) || o->lua_budget == 0) return app_usage_error("--lua-budget: expected a count, got '%s'", v ? v : "");
         } else {
@@ -140,6 +142,8 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
                 o->exit_at_end = true;
             else if (strcmp(a, "--listen-any") == 0)
                 o->listen_any = true;
+            else if (strcmp(a, "--zstd") == 0)
+                o->zstd = true;
             else if (a[0] == '-' && a[1])
                 return app_usage_error("unknown option '%s'", a);
             else
@@ -151,6 +155,8 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
     if (!o->serve && (o->serve_any || o->play || o->exit_at_end || o->web_root))
         return app_usage_error("%s", "--serve-any, --play, --exit-at-end and --web go with --serve");
     if (o->runs && o->speed > 0) return app_usage_error("%s", "--runs runs as fast as possible: it cannot be paced (--speed)");
+    if (o->zstd && !o->out_dir) return app_usage_error("%s", "--zstd compresses the trace written under --out: it goes with --out");
+    if (o->zstd && o->trace_level == SIM_TRACE_NONE) return app_usage_error("%s", "--zstd compresses the trace: --trace none writes none");
     if (o->jobs && !o->runs) return app_usage_error("%s", "--jobs goes with --runs");
     if (o->runs && o->serve) return app_usage_error("%s", "--serve watches one run: it does not go with --runs");
     if (!o->connect != !o->listen) return app_usage_error("%s", "--connect LG_CODE and --listen [HOST:]PORT go together");

@@ -1,7 +1,7 @@
 /* app/outdir.c - the --out directory's protocol, so that its files never lie (issue 15):
  *
  *   - at the start, PARTIAL is written and the previous run's summary.json, report.html and
- *     trace.jsonl are removed, so a run killed by any signal (SIGKILL included) never leaves
+ *     trace (trace.jsonl, trace.jsonl.zst) are removed, so a run killed by any signal (SIGKILL included) never leaves
  *     an old summary beside a new trace;
  *   - each file is written under NAME.part and renamed to NAME once it is whole, so a reader
  *     sees either no NAME or a complete one;
@@ -21,7 +21,7 @@ static const char PARTIAL_TEXT[] =
     "written (summary.json, when present, says why: \"complete\": false). A complete run removes this file.\n";
 
 /* The files a run writes whole (the session log of a connection test is a log: it grows live). */
-static const char *const OUTPUTS[] = {"summary.json", "report.html", "trace.jsonl", NULL};
+static const char *const OUTPUTS[] = {"summary.json", "report.html", "trace.jsonl", "trace.jsonl.zst", NULL};
 
 int app_outdir_begin(session *s)
 {

@@ -61,17 +61,21 @@ node_connect_run_info app_run_info(const session *s)
 int app_session_open(session *s, bool with_trace)
 {
     s->trace_fd = -1;
+    s->trace_name = s->o.zstd ? "trace.jsonl.zst" : "trace.jsonl";
     if (with_trace && s->o.out_dir) {
         if (app_outdir_begin(s) < 0) return EXIT_USAGE;   /* printed */
+    }
+    if (with_trace && s->o.out_dir && s->o.trace_level != SIM_TRACE_NONE) {
         /* under its .part name until the run is over (outdir.c) */
-        const char *path = app_out_part(s, "trace.jsonl");
+        const char *path = app_out_part(s, s->trace_name);
         s->trace_fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
         if (s->trace_fd < 0) {
             fprintf(stderr, "renkei: %s: %s\n", path ? path : "trace", strerror(errno));
             return EXIT_USAGE;
         }
     }
-    sim_world_config wc = {.seed = s->o.seed, .trace_fd = s->trace_fd, .trace_off = s->o.no_trace};
+    sim_world_config wc = {.seed = s->o.seed, .trace_fd = s->trace_fd, .trace_off = s->o.no_trace,
+                           .trace_level = s->o.trace_level, .trace_zstd = s->o.zstd ? 3 : 0};
     sim_lua_config lc = {.mem_cap = (size_t)s->o.lua_mem_mib << 20, .budget = s->o.lua_budget,
                          .quiet = s->o.quiet};
     if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0 ||
