@@ -80,6 +80,11 @@ void sim_world_advance(sim_world *w, sim_time_t t);
 void sim_world_log(sim_world *w, const char *node, const char *text);
 /* The same with another record kind ("fault", ...): kind must be a JSON-safe literal. */
 void sim_world_note(sim_world *w, const char *kind, const char *node, const char *text);
+/* Snapshots of the state built before the run (sim_snapshot.h) are kept under dir (NULL:
+ * none are read or written); inputs is a digest of the run's scripts and parameters, part of
+ * every snapshot's key. Returns 0 or -ENOMEM. */
+int sim_world_set_snapshots(sim_world *w, const char *dir, const char *inputs);
+
 /* The trace hash so far (64 hex digits); -EINVAL when tracing is off, -EIO if the trace
  * file could not be written (the hash is still right). */
 int sim_world_trace_hash(sim_world *w, char hex[65]);

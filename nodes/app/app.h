@@ -70,6 +70,8 @@ typedef struct run_opts {
     bool no_trace;             /* a Monte Carlo worker's run: no trace, no hash */
     sim_trace_level trace_level;   /* --trace: all (default), flows (no bodies), none */
     bool zstd;                 /* --zstd: trace.jsonl.zst instead of trace.jsonl */
+    const char *snapshots;     /* --snapshots DIR: where the day before is kept */
+    bool no_snapshot;          /* --no-snapshot: build it, neither read nor keep one */
 } run_opts;
 
 /* The usage text, to out. */

@@ -14,6 +14,7 @@ static const char USAGE[] =
     "                  [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]\n"
     "                  [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]]\n"
     "                  [--replay-session FILE] [--trace all|flows|none] [--zstd]\n"
+    "                  [--snapshots DIR | --no-snapshot]\n"
     "       renkei check FILE.lua ...\n"
     "       renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]\n"
     "                    [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]\n"
@@ -126,6 +127,9 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
             if (!app_parse_u64(v, &o->jobs) || o->jobs == 0 || o->jobs > 256) return app_usage_error("--jobs: expected a number of worker processes (1 to 256), got '%s'", v ? v : "");
         } else if (strcmp(a, "--trace") == 0) {
             if (!v || sim_trace_level_parse(v, &o->trace_level) < 0) return app_usage_error("--trace: expected all, flows or none, got '%s'", v ? v : "");
+        } else if (strcmp(a, "--snapshots") == 0) {
+            if (!v || !*v) return app_usage_error("%s: expected a directory", a);
+            o->snapshots = v;
         } else if (strcmp(a, "--lua-budget") == 0) {
             if (!app_parse_u64(v, &o->lua_budget) || o->lua_budget == 0) return app_usage_error("--lua-budget: expected a count, got '%s'", v ? v : "");
         } else {
@@ -144,6 +148,8 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
                 o->listen_any = true;
             else if (strcmp(a, "--zstd") == 0)
                 o->zstd = true;
+            else if (strcmp(a, "--no-snapshot") == 0)
+                o->no_snapshot = true;
             else if (a[0] == '-' && a[1])
                 return app_usage_error("unknown option '%s'", a);
             else
@@ -157,6 +163,7 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
     if (o->runs && o->speed > 0) return app_usage_error("%s", "--runs runs as fast as possible: it cannot be paced (--speed)");
     if (o->zstd && !o->out_dir) return app_usage_error("%s", "--zstd compresses the trace written under --out: it goes with --out");
     if (o->zstd && o->trace_level == SIM_TRACE_NONE) return app_usage_error("%s", "--zstd compresses the trace: --trace none writes none");
+    if (o->snapshots && o->no_snapshot) return app_usage_error("%s", "--snapshots DIR and --no-snapshot contradict each other");
     if (o->jobs && !o->runs) return app_usage_error("%s", "--jobs goes with --runs");
     if (o->runs && o->serve) return app_usage_error("%s", "--serve watches one run: it does not go with --runs");
     if (!o->connect != !o->listen) return app_usage_error("%s", "--connect LG_CODE and --listen [HOST:]PORT go together");

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "sim_snapshot.h"
 #include "rollout/rollout.h"
 #include "script/script.h"
 #include "swarm/swarm.h"
@@ -57,6 +58,32 @@ node_connect_run_info app_run_info(const session *s)
                                    .sets = s->o.sets, .nsets = s->o.nsets, .until = s->o.until};
 }
 
+/* Where the day before is kept (sim_snapshot.h): --snapshots DIR, else $RENKEI_SNAPSHOTS, else
+ * $XDG_CACHE_HOME/renkei/snapshots (~/.cache/...); none with --no-snapshot, and none for a
+ * Monte Carlo or swarm worker's run (each seed would leave one). Returns 0 or an exit status. */
+static int use_snapshots(session *s)
+{
+    if (s->o.no_snapshot || s->o.no_trace) return 0;
+    char dflt[4096];
+    const char *dir = s->o.snapshots ? s->o.snapshots : getenv("RENKEI_SNAPSHOTS");
+    if (!dir || !*dir) {
+        const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        if (cache && *cache) snprintf(dflt, sizeof dflt, "%s/renkei/snapshots", cache);
+        else if (home && *home) snprintf(dflt, sizeof dflt, "%s/.cache/renkei/snapshots", home);
+        else return 0;
+        dir = dflt;
+    }
+    char inputs[65];
+    int rc = sim_snapshot_inputs(s->o.files, s->o.nfiles, s->o.sets, s->o.nsets, inputs);
+    if (rc == -ENOENT || rc == -EACCES || rc == -EISDIR) return 0;   /* the script's own error comes when it loads */
+    if (rc == 0) rc = sim_world_set_snapshots(s->w, dir, inputs);
+    if (rc < 0) {
+        fprintf(stderr, "renkei: the inputs of the snapshot: %s\n", strerror(-rc));
+        return EXIT_INTERNAL;
+    }
+    return 0;
+}
+
 /* Create the world and load every script. Returns 0 or an exit status. */
 int app_session_open(session *s, bool with_trace)
 {
@@ -83,6 +110,8 @@ int app_session_open(session *s, bool with_trace)
         fprintf(stderr, "renkei: out of memory\n");
         return EXIT_USAGE;
     }
+    int src = use_snapshots(s);
+    if (src != 0) return src;
     char why[700];
     const char *lg = s->o.connect;
     if (s->o.replay_session) {

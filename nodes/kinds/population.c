@@ -83,7 +83,8 @@ static site_pair common_pair(domain *d)
     return p;
 }
 
-static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, site_pair pair)
+/* restored: the rows are in the stores already (a snapshot, day_before.c): the same draws, no writes. */
+static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, site_pair pair, bool restored)
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
@@ -92,8 +93,8 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, 
     tenant_db *t = platform_node_db(d, pair.a != UINT32_MAX ? pair.a : b->server);   /* an agency is its own server */
     tenant_db *copy = pair.a == UINT32_MAX && b->backup != b->home ? platform_node_db(d, b->backup) : NULL;
     int rc = node_nws_seed_code(nws, key, b->node, &code);
-    if (rc == 0) rc = platform_tenant_seed_code(t, b, addressee, code);
-    if (rc == 0 && copy) rc = platform_tenant_seed_code(copy, b, addressee, code);
+    if (rc == 0 && !restored) rc = platform_tenant_seed_code(t, b, addressee, code);
+    if (rc == 0 && copy && !restored) rc = platform_tenant_seed_code(copy, b, addressee, code);
     if (rc < 0) return rc;
     /* Replicas of the two items every municipality holds for everyone (if the table has them). */
     static const char *const items[] = {"TM00000000000001", "TM00000000000002"};
@@ -113,6 +114,7 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, 
                      "{\"item\":\"%s\",\"tax_year\":2016,\"taxable_income\":%llu,\"municipal_tax\":%llu,\"prefectural_tax\":%llu}",
                      items[k], (unsigned long long)income, (unsigned long long)(income * 6 / 100),
                      (unsigned long long)(income * 4 / 100));
+        if (restored) continue;
         rc = platform_tenant_seed_replica(d, t, b, addressee, item, record, 0, INT64_MAX, payload);
         if (rc == 0 && copy) rc = platform_tenant_seed_replica(d, copy, b, addressee, item, record, 0, INT64_MAX, payload);
         if (rc < 0) return rc;
@@ -120,7 +122,7 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, 
     return 0;
 }
 
-static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim_rng *r)
+static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim_rng *r, bool restored)
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
@@ -129,13 +131,20 @@ static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim
     uint64_t key = node_jlis_person_key(jlis, node_person_resident_code(sim_world_seed(w), person));
     uint64_t code;
     int rc = node_nws_seed_code(nws, key, b->node, &code);
-    if (rc == 0) rc = platform_tenant_seed_code(b->own_db, b, (uint64_t)person + 1, code);
+    if (rc == 0 && !restored) rc = platform_tenant_seed_code(b->own_db, b, (uint64_t)person + 1, code);
     if (rc < 0) return rc;
     char record[24], payload[160];
     snprintf(record, sizeof record, "%s-%u", b->code, person + 1);
     snprintf(payload, sizeof payload, "{\"item\":\"%s\",\"benefit_monthly\":%u,\"since\":\"2010-04-01\"}",
              d->items[item].code, 50000 + sim_rng_below(r, 150000));
+    if (restored) return 0;
     return platform_tenant_seed_replica(d, b->own_db, b, (uint64_t)person + 1, item, record, 0, INT64_MAX, payload);
+}
+
+static int day_before_gc(lua_State *L)
+{
+    node_day_before_free(lua_touserdata(L, 1));
+    return 0;
 }
 
 /* residents { scale = 0.001, moved = 0.3 } */
@@ -219,10 +228,19 @@ static int l_residents(lua_State *L)
         }
     }
     site_pair pair = common_pair(d);
+    /* Lua-owned, so that an error below frees what it holds */
+    node_day_before *db = lua_newuserdatauv(L, sizeof *db, 0);
+    *db = (node_day_before){0};
+    lua_newtable(L);
+    lua_pushcfunction(L, day_before_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    int src = node_day_before_open(d, scale, moved, db);
+    if (src < 0) return luaL_error(L, "residents: the snapshot of the day before: %s", strerror(-src));
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
         for (uint32_t a = 0; a < b->nresidents + b->nextra; a++) {
-            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair);
+            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair, db->restored);
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
     }
@@ -240,9 +258,14 @@ static int l_residents(lua_State *L)
         sim_rng *r = &sim_world_node(w, b->node)->rng;
         for (uint32_t p = 0; p < d->npersons; p++) {
             b->residents[p] = (resident){.person = p, .prev_body = UINT32_MAX, .current = true};
-            int rc = seed_agency_person(d, b, p, item, r);
+            int rc = seed_agency_person(d, b, p, item, r, db->restored);
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
+    }
+    if (db->restored) {   /* the stores, their indexes and the copy are the snapshot's */
+        if (node_day_before_close(d, db) < 0) return luaL_error(L, "residents: indexing the snapshot of the day before failed");
+        lua_pushinteger(L, d->npersons);
+        return 1;
     }
     if (node_nws_index(sim_world_node(w, d->nws)) < 0)
         return luaL_error(L, "residents: two agency codes clashed; try another --seed");
@@ -257,6 +280,7 @@ static int l_residents(lua_State *L)
             return luaL_error(L, "residents: copying %s's store failed", sim_world_node(w, pair.a)->name);
         to->indexed = true;
     }
+    node_day_before_close(d, db);   /* keeps the snapshot; a failure is told, not fatal */
     lua_pushinteger(L, d->npersons);
     return 1;
 }
