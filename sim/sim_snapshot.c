@@ -154,9 +154,14 @@ int sim_snapshot_load(sim_world *w, const char *key, sim_store *const *stores, c
     int err = errno;
     free(manifest_path);
     if (!manifest) {
-        if (err == ENOENT) return 0;
+        char *top = path_of(root, key, NULL, "");
+        struct stat st;
+        bool there = top && stat(top, &st) == 0;
+        free(top);
+        if (err == ENOENT && !there) return 0;
         snprintf(why, whylen, "%s/%s/MANIFEST: %s", root, key, strerror(err));
         remove_snapshot(root, key);
+        w->snapshot_status = "damaged";
         return -EBADMSG;
     }
     /* every file checked before any is read: a damaged snapshot leaves the stores as they were */
@@ -181,7 +186,10 @@ int sim_snapshot_load(sim_world *w, const char *key, sim_store *const *stores, c
         free(file);
     }
     free(manifest);
-    if (rc == -EBADMSG) remove_snapshot(root, key);
+    if (rc == -EBADMSG) {
+        remove_snapshot(root, key);
+        w->snapshot_status = "damaged";   /* "rebuilt" once written again */
+    }
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char *file = path_of(root, key, names[i], ".sqlite");
         if (!file) rc = -ENOMEM;
@@ -192,6 +200,8 @@ int sim_snapshot_load(sim_world *w, const char *key, sim_store *const *stores, c
     char *top = path_of(root, key, NULL, "");
     if (top) utimensat(AT_FDCWD, top, NULL, 0);   /* used now: the last to be pruned */
     free(top);
+    snprintf(w->snapshot_key, sizeof w->snapshot_key, "%s", key);
+    w->snapshot_status = "read";
     return 1;
 }
 
@@ -285,5 +295,8 @@ int sim_snapshot_save(sim_world *w, const char *key, sim_store *const *stores, c
     free(manifest);
     free(dir);
     if (rc == 0) prune(root);
+    snprintf(w->snapshot_key, sizeof w->snapshot_key, "%s", key);
+    bool damaged = w->snapshot_status && strcmp(w->snapshot_status, "damaged") == 0;
+    w->snapshot_status = rc < 0 ? "not_kept" : damaged ? "rebuilt" : "written";
     return rc;
 }

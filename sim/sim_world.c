@@ -287,6 +287,12 @@ int sim_world_set_snapshots(sim_world *w, const char *dir, const char *inputs)
     return 0;
 }
 
+const char *sim_world_snapshot_used(const sim_world *w, const char **key)
+{
+    if (key) *key = w->snapshot_key;
+    return w->snapshot_status;
+}
+
 int sim_world_trace_hash(sim_world *w, char hex[65]) { return sim_trace_finish(&w->trace, hex); }
 int sim_world_trace_errno(const sim_world *w) { return w->trace.write_errno; }
 uint64_t sim_world_trace_records(const sim_world *w) { return w->trace.records; }

@@ -84,6 +84,9 @@ void sim_world_note(sim_world *w, const char *kind, const char *node, const char
  * none are read or written); inputs is a digest of the run's scripts and parameters, part of
  * every snapshot's key. Returns 0 or -ENOMEM. */
 int sim_world_set_snapshots(sim_world *w, const char *dir, const char *inputs);
+/* The snapshot this run used: its key and what became of it ("read", "written", "rebuilt":
+ * it was damaged and written again, "not_kept": it could not be written). NULL: none. */
+const char *sim_world_snapshot_used(const sim_world *w, const char **key);
 
 /* The trace hash so far (64 hex digits); -EINVAL when tracing is off, -EIO if the trace
  * file could not be written (the hash is still right). */

@@ -118,6 +118,12 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int *st
     cJSON_AddStringToObject(root, "trace_hash", trace_ok ? r->hash : "");
     if (trace_ok) cJSON_AddNumberToObject(root, "trace_records", (double)sim_world_trace_records(s->w));
     else cJSON_AddNullToObject(root, "trace_records");
+    const char *snap_key, *snap = sim_world_snapshot_used(s->w, &snap_key);
+    if (snap) {   /* the day before from a snapshot, or kept as one (sim_snapshot.h) */
+        cJSON *o = cJSON_AddObjectToObject(root, "snapshot");
+        cJSON_AddStringToObject(o, "key", snap_key);
+        cJSON_AddStringToObject(o, "status", snap);
+    }
     cJSON *msgs = cJSON_AddObjectToObject(root, "messages");
     cJSON_AddNumberToObject(msgs, "sent", (double)st->msgs_sent);
     cJSON_AddNumberToObject(msgs, "delivered", (double)st->msgs_delivered);
