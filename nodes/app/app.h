@@ -11,6 +11,7 @@
  *   outdir.c      the --out directory's protocol: PARTIAL, NAME.part renamed when whole
  *   runs.c        the Monte Carlo over seeds (--runs)
  *   swarm.c       `renkei swarm`: compound fault schedules over seeds, checked and shrunk
+ *   merge.c       `renkei merge`: the shards of --runs or a swarm (--shard K/N) as one result
  *   check.c, report_cmd.c, bench.c   the other commands */
 #ifndef RENKEI_APP_H
 #define RENKEI_APP_H
@@ -70,6 +71,7 @@ typedef struct run_opts {
     bool no_trace;             /* a Monte Carlo worker's run: no trace, no hash */
     sim_trace_level trace_level;   /* --trace: all (default), flows (no bodies), none */
     bool zstd;                 /* --zstd: trace.jsonl.zst instead of trace.jsonl */
+    uint64_t shard_k, shard_n; /* --shard K/N: this machine's share of --runs or the swarm's seeds */
     const char *snapshots;     /* --snapshots DIR: where the day before is kept */
     bool no_snapshot;          /* --no-snapshot: build it, neither read nor keep one */
 } run_opts;
@@ -190,6 +192,15 @@ void app_runs_print(struct runs_ctx *c);
 int  app_runs_status(struct runs_ctx *c, int status);
 /* --runs N: the seeds over worker processes, then the base seed in full. Closes s. */
 int  app_cmd_runs(session *s);
+/* --shard K/N: parse "K/N" (1 <= K <= N); the block of count seeds shard K runs, [*lo, *hi)
+ * as offsets from the first seed (contiguous blocks, the first ones one seed shorter).
+ * Returns 0 or -EINVAL. */
+int  app_parse_shard(const char *text, uint64_t *k, uint64_t *n);
+void app_shard_block(uint64_t k, uint64_t n, uint64_t count, uint64_t *lo, uint64_t *hi);
+/* renkei merge of --runs shards: the records of shards[0..n) (shard.json, in shard order)
+ * folded as one machine folds them, summary's "monte_carlo" replaced by theirs (summary is
+ * shard 1's summary.json). Returns the exit status of the whole, or -ENOMEM. */
+int  app_runs_merge(const run_opts *o, cJSON *const *shards, size_t n, cJSON *summary);
 
 /* ---- the other commands ------------------------------------------------------------------ */
 
@@ -197,5 +208,6 @@ int app_cmd_check(int argc, char **argv);    /* check.c */
 int app_cmd_report(int argc, char **argv);   /* report_cmd.c */
 int app_cmd_bench(int argc, char **argv);    /* bench.c */
 int app_cmd_swarm(int argc, char **argv);    /* swarm.c */
+int app_cmd_merge(int argc, char **argv);    /* merge.c */
 
 #endif
