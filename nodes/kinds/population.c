@@ -33,6 +33,7 @@
 
 typedef struct workload {
     double per_day;
+    double scale;               /* workload_scale(): the inquiry rate's factor (a month's shape) */
     double update_share;        /* nightly: share of residents whose local tax is re-registered */
     int64_t batch_at;           /* nightly batch, µs after midnight; < 0: none */
     double updates_per_day;     /* daytime partial updates of replicas, nationally */
@@ -395,7 +396,7 @@ void node_workload_fire(sim_node *n, uint64_t tag, void *arg)
         node_body_update_replica(n, record, payload, 0);
         return;
     }
-    schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
+    schedule_next(n, wl, b->rate * wl->scale, WORKLOAD_INQUIRY);
     struct proc_draw *draw = draw_of(wl, b);
     if (!draw->n || !b->nresidents) return;
     double u = sim_rng_uniform(&n->rng) * draw->cum[draw->n - 1];
@@ -455,6 +456,18 @@ static const sim_world_ext_key workload_key = {"workload"};
 
 static workload *workload_of(domain *d) { return sim_world_ext(d->w, &workload_key); }
 
+/* workload_scale(f): from now on the inquiries come at f times the declared rate (each
+ * body's next inquiry is drawn at the new rate; f > 0, so no body's stream stops). */
+static int l_workload_scale(lua_State *L)
+{
+    double f = luaL_checknumber(L, 1);
+    workload *wl = workload_of(domain_get(sim_lua_world(L)));
+    if (!wl) return luaL_error(L, "workload_scale: declare workload{} first");
+    if (!(f > 0 && f <= 1000)) return luaL_error(L, "workload_scale: expected a factor above 0 (up to 1000), got %f", f);
+    wl->scale = f;
+    return 0;
+}
+
 /* workload { inquiries_per_day = 125000, business_hours = { "08:30", "17:15" },
  *            new_residents_per_day = 16, replica_batch = "02:00", batch_share = 0.01,
  *            replica_updates_per_day = 0 } */
@@ -508,6 +521,7 @@ static int l_workload(lua_State *L)
     workload *wl = calloc(1, sizeof *wl);
     if (!wl) return luaL_error(L, "out of memory");
     wl->per_day = per_day;
+    wl->scale = 1;
     wl->update_share = share;
     wl->updates_per_day = updates;
     wl->batch_at = batch_at;
@@ -675,6 +689,7 @@ int node_population_open_lua(lua_State *L)
     lua_register(L, "tamper", l_tamper);
     lua_register(L, "residents", l_residents);
     lua_register(L, "workload", l_workload);
+    lua_register(L, "workload_scale", l_workload_scale);
     int rc = node_staff_open_lua(L);
     return rc == 0 ? node_mynaportal_open_lua(L) : rc;
 }
