@@ -61,7 +61,8 @@ static int add_store(node_day_before *db, sim_store *s, const char *name)
     return 0;
 }
 
-int node_day_before_open(domain *d, double scale, double moved, node_day_before *db)
+int node_day_before_open(domain *d, double scale, double moved, uint32_t copy_from, uint32_t copy_to,
+                         node_day_before *db)
 {
     *db = (node_day_before){0};
     sim_world *w = d->w;
@@ -77,9 +78,13 @@ int node_day_before_open(domain *d, double scale, double moved, node_day_before 
     db->names = calloc((size_t)cap + 1, sizeof *db->names);
     if (!db->stores || !db->names) return -ENOMEM;
     rc = add_store(db, node_nws_store(sim_world_node(w, d->nws)), "nws");
+    if (copy_from != UINT32_MAX && platform_node_db(d, copy_from) && platform_node_db(d, copy_to)) {
+        db->copy_from = platform_node_db(d, copy_from)->store;
+        db->copy_to = platform_node_db(d, copy_to)->store;
+    }
     for (uint32_t i = 0; rc == 0 && i < cap; i++) {
         tenant_db *t = platform_node_db(d, i);
-        if (t) rc = add_store(db, t->store, sim_world_node(w, i)->name);
+        if (t && t->store != db->copy_to) rc = add_store(db, t->store, sim_world_node(w, i)->name);
     }
     if (rc < 0) return rc;
     char why[600] = "";
@@ -104,6 +109,7 @@ int node_day_before_close(domain *d, node_day_before *db)
     if (db->restored) {
         node_nws_seed_restoring(sim_world_node(w, d->nws), false);
         int rc = node_nws_index(sim_world_node(w, d->nws));   /* in the snapshot: only marked */
+        if (rc == 0 && db->copy_to) rc = sim_store_copy(db->copy_to, db->copy_from);
         uint32_t cap = sim_world_node_count(w);
         for (uint32_t i = 0; rc == 0 && i < cap; i++) {
             tenant_db *t = platform_node_db(d, i);

@@ -53,10 +53,13 @@ typedef struct node_day_before {
     const char **names;
     size_t n;
     bool restored;              /* the stores hold the snapshot: write no rows, index nothing */
+    sim_store *copy_from, *copy_to;   /* two sites holding the same tenants: one file, copied */
 } node_day_before;
 /* Before the set-up: the key and the stores; read the snapshot if there is one (a damaged one
- * is reported on stderr and removed: the set-up builds the state again). 0 or -errno. */
-int  node_day_before_open(domain *d, double scale, double moved, node_day_before *db);
+ * is reported on stderr and removed: the set-up builds the state again). copy_to's store is
+ * copy_from's (UINT32_MAX: none): it is not kept, but copied after reading. 0 or -errno. */
+int  node_day_before_open(domain *d, double scale, double moved, uint32_t copy_from, uint32_t copy_to,
+                          node_day_before *db);
 /* After the set-up: the stores' in-memory indexes from the snapshot, or the new snapshot
  * written (a failure to write it is reported, not fatal). 0 or -errno. */
 int  node_day_before_close(domain *d, node_day_before *db);

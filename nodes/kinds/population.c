@@ -236,7 +236,7 @@ static int l_residents(lua_State *L)
     lua_pushcfunction(L, day_before_gc);
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, -2);
-    int src = node_day_before_open(d, scale, moved, db);
+    int src = node_day_before_open(d, scale, moved, pair.a, pair.b, db);
     if (src < 0) return luaL_error(L, "residents: the snapshot of the day before: %s", strerror(-src));
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
