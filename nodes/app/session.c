@@ -102,7 +102,10 @@ int app_session_open(session *s, bool with_trace)
         }
     }
     sim_world_config wc = {.seed = s->o.seed, .trace_fd = s->trace_fd, .trace_off = s->o.no_trace,
-                           .trace_level = s->o.trace_level, .trace_zstd = s->o.zstd ? 3 : 0};
+                           .trace_level = s->o.trace_level,
+                           /* level 1: on the national day's trace both faster (0.6 s against 1.3 s of a core)
+                            * and smaller (45.8 MB against 47.7 MB) than level 3 */
+                           .trace_zstd = s->o.zstd ? 1 : 0};
     sim_lua_config lc = {.mem_cap = (size_t)s->o.lua_mem_mib << 20, .budget = s->o.lua_budget,
                          .quiet = s->o.quiet};
     if (sim_world_create(&wc, &s->w) < 0 || sim_lua_create(s->w, &lc, &s->sl) < 0 ||
