@@ -1,7 +1,7 @@
-# tests/cli_shard.sh - runs beyond one machine (issue 18): --runs N --shard K/N on four
-# "machines", combined by renkei merge, give exactly the summary one machine gives (but for
-# wall-clock figures and the worker count); shards of different runs, a missing, doubled or
-# incomplete shard are refused.
+# tests/cli_shard.sh - runs beyond one machine (issue 18): --runs N --shard K/N and
+# swarm --shard K/N on four "machines", combined by renkei merge, give exactly the summary
+# (swarm.json) one machine gives (but for wall-clock figures and the worker count); shards of
+# different runs, a missing, doubled or incomplete shard are refused.
 set -euo pipefail
 source tests/lib.sh "$@"
 strip() { jq -S 'del(.wall_s, .events_per_s, .sim_per_wall, .monte_carlo.wall_s, .monte_carlo.jobs)' "$1"; }
@@ -40,6 +40,31 @@ touch "$S/s2/PARTIAL"
 expect_exit 2 merge --out "$TMP/bad" "$S/s1" "$S/s2" "$S/s3" "$S/s4"
 expect_match "$TMP/err" "s2 is incomplete \(PARTIAL\)"
 [ -e "$TMP/bad/summary.json" ] && fail "a refused merge wrote a summary"
+
+# ---- the swarm: 4 shards merged equal one swarm (its violations, shrunk scenarios too) -----
+# --plant makes every seed a violation (nws_slow with key_rotation): each is shrunk and written
+A="--seeds 8 --inquiries 200 --residents 20 --faults-max 2 --plant --kinds nws_slow,key_rotation"
+expect_exit 1 swarm $A --jobs 2 --out "$TMP/sw/one"
+for k in 1 2 3 4; do expect_exit 1 swarm $A --jobs 1 --shard $k/4 --out "$TMP/sw/s$k"; done
+expect_exit 1 merge --out "$TMP/sw/merged" "$TMP/sw/s2" "$TMP/sw/s1" "$TMP/sw/s4" "$TMP/sw/s3"
+# the scenarios' paths name their directory: compared by file name
+swarm_strip() {
+    jq -S 'del(.wall_s, .schedules_per_minute, .checker_share, .jobs)
+           | .violations |= map(.scenario |= (if . then sub(".*/"; "") else . end)
+                                | .replay |= (if . then sub(" [^ ]*/swarm-"; " swarm-") else . end))' "$1"
+}
+cmp -s <(swarm_strip "$TMP/sw/one/swarm.json") <(swarm_strip "$TMP/sw/merged/swarm.json") ||
+    fail "4 swarm shards merged differ from one swarm: $(diff <(swarm_strip "$TMP/sw/one/swarm.json") <(swarm_strip "$TMP/sw/merged/swarm.json") | head -8)"
+expect_json "$TMP/sw/merged/swarm.json" '[.seeds_run, (.violations | length), .shard_n]' '. == [8, 8, null]' "the whole swarm, every violation"
+for f in "$TMP"/sw/one/swarm-*.lua; do
+    # the same scenario, its replay line naming where it is now
+    g="$TMP/sw/merged/$(basename "$f")"
+    cmp -s <(sed "s|$TMP/sw/one/|DIR/|" "$f") <(sed "s|$TMP/sw/merged/|DIR/|" "$g") || fail "$(basename "$f") differs after the merge"
+done
+expect_exit 2 merge --out "$TMP/bad" "$TMP/sw/one"
+expect_match "$TMP/err" "is a whole swarm, not a shard"
+expect_exit 2 merge --out "$TMP/bad" "$TMP/sw/s1" "$TMP/sw/s2" "$S/s3" "$TMP/sw/s4"
+expect_exit 2 swarm $A --shard 9/8 --out "$TMP/u"
 
 # ---- usage ---------------------------------------------------------------------------------
 expect_exit 2 run tests/lua/rollout_triangular.lua -q --shard 1/4 --out "$TMP/u"

@@ -209,5 +209,9 @@ int app_cmd_report(int argc, char **argv);   /* report_cmd.c */
 int app_cmd_bench(int argc, char **argv);    /* bench.c */
 int app_cmd_swarm(int argc, char **argv);    /* swarm.c */
 int app_cmd_merge(int argc, char **argv);    /* merge.c */
+/* renkei merge of swarm shards (swarm --shard K/N): their swarm.json (in shard order, from
+ * dirs) folded as one machine folds the seeds, written as OUT/swarm.json with the shrunk
+ * scenarios copied beside it. Returns the swarm's exit status, or -ENOMEM. */
+int app_swarm_merge(cJSON *const *shards, const char *const *dirs, size_t n, const char *out_dir);
 
 #endif

@@ -3,7 +3,8 @@
  * summary one machine would have written: their records folded in seed order, as one machine
  * folds them, into shard 1's summary (shard 1 ran the base seed in full), with its report and
  * trace. Every shard must be complete (no PARTIAL), from the same inputs, and each of 1..N
- * present once. */
+ * present once. The shards of a swarm (`renkei swarm --shard K/N --out SHARD_DIR`, their
+ * swarm.json) are merged the same way into DIR/swarm.json (app_swarm_merge). */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -126,15 +127,24 @@ int app_cmd_merge(int argc, char **argv)
             status = app_one_line_error("merge: %s is incomplete (PARTIAL): run that shard again", dirs[i]);
             break;
         }
-        shards[i] = read_json(dirs[i], "shard.json", why, sizeof why);
+        char probe[4096];
+        snprintf(probe, sizeof probe, "%s/shard.json", dirs[i]);
+        bool runs = access(probe, F_OK) == 0;
+        shards[i] = read_json(dirs[i], runs ? "shard.json" : "swarm.json", why, sizeof why);
         if (!shards[i]) {
-            status = app_one_line_error("merge: %s", why);
+            status = app_one_line_error("merge: %s (neither a --runs shard's shard.json nor a swarm's swarm.json)", why);
             break;
         }
         const cJSON *sh = shards[i];
+        if (!runs && !cJSON_GetObjectItem(sh, "shard_n")) {
+            status = app_one_line_error("merge: %s/swarm.json is a whole swarm, not a shard (--shard K/N)", dirs[i]);
+            break;
+        }
+        if (!runs) cJSON_AddStringToObject(shards[i], "kind", "swarm");
         uint64_t k = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(sh, "shard_k"));
         uint64_t n = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(sh, "shard_n"));
-        static const char *const same[] = {"kind", "shard_n", "seed", "runs", "scripts", "sets", "until", "trace_level", "renkei"};
+        static const char *const same[] = {"kind", "shard_n", "seed", "runs", "scripts", "sets", "until", "trace_level", "renkei",
+                                           "topology", "first_seed", "seeds", "faults_max", "kinds", "modes_requested"};
         for (size_t f = 0; i > 0 && f < sizeof same / sizeof *same; f++) {
             if (!same_field(shards[0], sh, same[f])) {
                 status = app_one_line_error("merge: %s/shard.json: its %s differs from %s's: shards of different runs", dirs[i], same[f], dirs[0]);
@@ -152,12 +162,19 @@ int app_cmd_merge(int argc, char **argv)
             ordered[k - 1] = shards[i];
         }
     }
-    cJSON *summary = status == 0 ? read_json(by_k[0], "summary.json", why, sizeof why) : NULL;
-    if (status == 0 && !summary) status = app_one_line_error("merge: %s", why);
+    bool swarm = status == 0 && strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(ordered[0], "kind")), "swarm") == 0;
+    if (swarm) {
+        int rc = app_make_dirs(out);
+        if (rc < 0) status = app_one_line_error("merge: --out %s: %s", out, strerror(-rc));
+        else status = app_swarm_merge(ordered, by_k, (size_t)ndirs, out);
+        if (status < 0) status = app_one_line_error("%s", "out of memory");
+    }
+    cJSON *summary = status == 0 && !swarm ? read_json(by_k[0], "summary.json", why, sizeof why) : NULL;
+    if (status == 0 && !summary && !swarm) status = app_one_line_error("merge: %s", why);
     session s = {.trace_fd = -1};
     run_opts o = {0};
-    if (status == 0 && opts_of(ordered[0], &o) < 0) status = app_one_line_error("%s", "out of memory");
-    if (status == 0) {
+    if (status == 0 && !swarm && opts_of(ordered[0], &o) < 0) status = app_one_line_error("%s", "out of memory");
+    if (status == 0 && !swarm) {
         int merged = app_runs_merge(&o, ordered, (size_t)ndirs, summary);
         if (merged < 0) status = app_one_line_error("%s", "out of memory");
         else status = merged;
