@@ -235,9 +235,9 @@ static void prune(const char *root)
     }
 }
 
-/* mkdir -p for the snapshot root. */
-static int make_dirs(const char *path)
+int sim_make_dirs(const char *path)
 {
+    if (!path[0]) return -EINVAL;   /* "": the loop below would start past its end */
     char *p = strdup(path);
     if (!p) return -ENOMEM;
     for (char *s = p + 1; *s; s++) {
@@ -258,7 +258,7 @@ int sim_snapshot_save(sim_world *w, const char *key, sim_store *const *stores, c
     if (!root) return -EINVAL;
     char tmp[96];
     snprintf(tmp, sizeof tmp, "%s.tmp%ld", key, (long)getpid());
-    int rc = make_dirs(root);
+    int rc = sim_make_dirs(root);
     char *dir = rc == 0 ? path_of(root, tmp, NULL, "") : NULL;
     if (rc == 0 && !dir) rc = -ENOMEM;
     if (rc == 0 && mkdir(dir, 0777) < 0) rc = -errno;

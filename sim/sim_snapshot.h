@@ -18,6 +18,9 @@
 #include "sim_store.h"
 #include "sim_world.h"
 
+/* mkdir -p: path and every missing parent. 0 or -errno (-EINVAL for ""). */
+int sim_make_dirs(const char *path);
+
 /* The digest of a run's inputs for sim_world_set_snapshots: the bytes of each script file and
  * each parameter (KEY=VALUE), in order. Returns 0 or -errno (a file that cannot be read). */
 int sim_snapshot_inputs(const char *const *files, int nfiles, const char *const *params, int nparams, char hex[65]);

@@ -14,21 +14,7 @@
 #include "script/script.h"
 #include "swarm/swarm.h"
 
-int app_make_dirs(const char *path)
-{
-    if (!path[0]) return -EINVAL;   /* "": the loop below would start past its end */
-    char *p = strdup(path);
-    if (!p) return -ENOMEM;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0777) < 0 && errno != EEXIST) break;
-        *s = '/';
-    }
-    int rc = mkdir(p, 0777) < 0 && errno != EEXIST ? -errno : 0;
-    free(p);
-    return rc;
-}
+int app_make_dirs(const char *path) { return sim_make_dirs(path); }
 
 char *app_out_file(session *s, const char *name)
 {
