@@ -218,7 +218,7 @@ static void prune(const char *root)
         char *p = path_of(root, e->d_name, NULL, "");
         struct stat st;
         if (p && stat(p, &st) == 0 && S_ISDIR(st.st_mode) && n < 64) {
-            snprintf(olds[n].name, sizeof olds[n].name, "%s", e->d_name);
+            memcpy(olds[n].name, e->d_name, 65);   /* 64 hex digits and the NUL */
             olds[n++].t = st.st_mtim;
         }
         free(p);
