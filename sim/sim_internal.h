@@ -83,6 +83,10 @@ struct sim_world {
 
     sim_trace trace;
     sim_world_stats stats;
+    char *snapshot_dir;         /* sim_snapshot.h: where snapshots are kept; NULL: off */
+    char snapshot_inputs[65];   /* the digest of the run's scripts and parameters */
+    char snapshot_key[65];      /* the snapshot this run read or wrote ("": none) */
+    const char *snapshot_status;   /* "read", "written", "rebuilt" (it was damaged), "not_kept" */
     struct sim_world_ext {      /* sim_world_ext_attach: in the order attached */
         const sim_world_ext_key *key;
         void *p;

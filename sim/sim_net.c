@@ -160,7 +160,7 @@ static void trace_msg(sim_world *w, const char *kind, const sim_msg *m, const ch
         sim_buf_puts(b, ",\"reason\":");
         sim_buf_json_string(b, reason);
     }
-    bool send = !reason && strcmp(kind, "send") == 0 && type && m->payload;
+    bool send = t->bodies && !reason && strcmp(kind, "send") == 0 && type && m->payload;
     if (send && type->write_json) {
         sim_buf_puts(b, ",\"body\":");
         type->write_json(m->payload, b);

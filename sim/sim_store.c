@@ -11,6 +11,7 @@
 #include "sim_store.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,24 +327,48 @@ int sim_store_flush(sim_store *s)
     return 0;
 }
 
+/* One backup pass from -> to, its failure told on s. */
+static int backup(sim_store *s, sqlite3 *to, sqlite3 *from)
+{
+    sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+    if (!b) {
+        set_err(s, "backup", sqlite3_errmsg(to));
+        return -EIO;
+    }
+    int step = sqlite3_backup_step(b, -1);
+    int rc = sqlite3_backup_finish(b);
+    if (step != SQLITE_DONE || rc != SQLITE_OK) {
+        set_err(s, "backup", sqlite3_errstr(step != SQLITE_DONE ? step : rc));
+        return store_errno(step != SQLITE_DONE ? step : rc);
+    }
+    return 0;
+}
+
 int sim_store_copy(sim_store *dst, sim_store *src)
 {
     int rc = sim_store_flush(src);
     if (rc == 0) rc = sim_store_flush(dst);
+    return rc < 0 ? rc : backup(dst, dst->db, src->db);
+}
+
+static int file_transfer(sim_store *s, const char *path, bool save)
+{
+    int rc = sim_store_flush(s);
     if (rc < 0) return rc;
-    sqlite3_backup *b = sqlite3_backup_init(dst->db, "main", src->db, "main");
-    if (!b) {
-        set_err(dst, "copy", sqlite3_errmsg(dst->db));
+    sqlite3 *file = NULL;
+    int flags = save ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+    if (sqlite3_open_v2(path, &file, flags, NULL) != SQLITE_OK) {
+        set_err(s, path, file ? sqlite3_errmsg(file) : "cannot open");
+        sqlite3_close(file);
         return -EIO;
     }
-    int step = sqlite3_backup_step(b, -1);
-    rc = sqlite3_backup_finish(b);
-    if (step != SQLITE_DONE || rc != SQLITE_OK) {
-        set_err(dst, "copy", sqlite3_errmsg(dst->db));
-        return store_errno(rc != SQLITE_OK ? rc : step);
-    }
-    return 0;
+    rc = save ? backup(s, file, s->db) : backup(s, s->db, file);
+    if (sqlite3_close(file) != SQLITE_OK && rc == 0) rc = -EIO;
+    return rc;
 }
+
+int sim_store_save_file(sim_store *s, const char *path) { return file_transfer(s, path, true); }
+int sim_store_load_file(sim_store *s, const char *path) { return file_transfer(s, path, false); }
 
 const char *sim_store_errmsg(const sim_store *s)
 {

@@ -69,6 +69,13 @@ int sim_store_flush(sim_store *s);
  * stores that must start identical, one write pass instead of two. */
 int sim_store_copy(sim_store *dst, sim_store *src);
 
+/* The whole database of s written to the file path (created or replaced), and the file at
+ * path read back into s (replacing everything in it), with SQLite's backup API: the pending
+ * batch is committed first. 0, -EIO (the message in sim_store_errmsg: a file that is not a
+ * database, or a damaged one) or another negative errno. */
+int sim_store_save_file(sim_store *s, const char *path);
+int sim_store_load_file(sim_store *s, const char *path);
+
 /* What the last failing call on s went wrong with; "" if none has failed. Never NULL. */
 const char *sim_store_errmsg(const sim_store *s);
 

@@ -1,15 +1,18 @@
 /* sim_trace.c - canonical trace lines, buffered, hashed with SHA-256 and written to a file
  * descriptor by a second thread: the engine fills one 64 KiB buffer while the worker hashes
  * and writes the one before. Only one buffer is ever in flight, so bytes reach the hash and
- * the file in exactly the order the engine wrote them. */
+ * the file in exactly the order the engine wrote them. A compressed file is compressed there
+ * too (zstd streaming): the hash is over the lines, the file holds their zstd frames. */
 #include "sim_trace.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <uv.h>
+#include <zstd.h>
 
 enum { TRACE_FLUSH_BYTES = 1 << 16 };
 
@@ -23,7 +26,7 @@ typedef struct trace_worker {
 
 int sim_trace_init(sim_trace *t, int fd, bool off)
 {
-    *t = (sim_trace){.fd = fd, .off = off};
+    *t = (sim_trace){.fd = fd, .off = off, .bodies = true};
     if (off) return 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md) return -ENOMEM;
@@ -35,11 +38,45 @@ int sim_trace_init(sim_trace *t, int fd, bool off)
     return 0;
 }
 
-static void hash_and_write(sim_trace *t, sim_buf *b)
+static const char *const LEVEL_NAMES[] = {"all", "flows", "none"};
+
+int sim_trace_level_parse(const char *name, sim_trace_level *out)
 {
-    EVP_DigestUpdate(t->md, b->data, b->len);
-    const char *p = b->data;
-    size_t left = b->len;
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(name, LEVEL_NAMES[i]) == 0) {
+            *out = (sim_trace_level)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+const char *sim_trace_level_name(sim_trace_level level)
+{
+    return (unsigned)level < 3 ? LEVEL_NAMES[level] : "?";
+}
+
+int sim_trace_compress(sim_trace *t, int level)
+{
+    if (t->off || t->fd < 0 || t->records || t->zc) return -EINVAL;
+    ZSTD_CCtx *zc = ZSTD_createCCtx();
+    if (!zc) return -ENOMEM;
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_compressionLevel, level))) {
+        ZSTD_freeCCtx(zc);
+        return -EINVAL;
+    }
+    t->zout_cap = ZSTD_CStreamOutSize();
+    t->zout = malloc(t->zout_cap);
+    if (!t->zout) {
+        ZSTD_freeCCtx(zc);
+        return -ENOMEM;
+    }
+    t->zc = zc;
+    return 0;
+}
+
+static void write_all(sim_trace *t, const char *p, size_t left)
+{
     while (t->fd >= 0 && !t->write_failed && left > 0) {
         ssize_t n = write(t->fd, p, left);
         if (n < 0 && errno == EINTR) continue;
@@ -50,6 +87,33 @@ static void hash_and_write(sim_trace *t, sim_buf *b)
         }
         p += n;
         left -= (size_t)n;
+    }
+}
+
+/* The lines of b (possibly none) through the compressor into the file; end: close the frame. */
+static void compress_and_write(sim_trace *t, const sim_buf *b, bool end)
+{
+    ZSTD_inBuffer in = {b->data, b->len, 0};
+    for (;;) {
+        ZSTD_outBuffer out = {t->zout, t->zout_cap, 0};
+        size_t left = ZSTD_compressStream2(t->zc, &out, &in, end ? ZSTD_e_end : ZSTD_e_continue);
+        if (ZSTD_isError(left)) {
+            t->write_failed = true;
+            t->write_errno = EIO;
+            return;
+        }
+        write_all(t, t->zout, out.pos);
+        if (end ? left == 0 : in.pos == in.size) return;
+    }
+}
+
+static void hash_and_write(sim_trace *t, sim_buf *b)
+{
+    EVP_DigestUpdate(t->md, b->data, b->len);
+    if (t->zc) {
+        if (b->len && !t->write_failed) compress_and_write(t, b, false);
+    } else {
+        write_all(t, b->data, b->len);
     }
     sim_buf_reset(b);
 }
@@ -121,8 +185,12 @@ void sim_trace_free(sim_trace *t)
         t->worker = NULL;
     }
     EVP_MD_CTX_free(t->md);
+    ZSTD_freeCCtx(t->zc);
     sim_buf_free(&t->pending);
+    free(t->zout);
     t->md = NULL;
+    t->zc = NULL;
+    t->zout = NULL;
 }
 
 /* Hand the pending lines to the worker (or do the work here if it cannot start). */
@@ -213,6 +281,7 @@ int sim_trace_finish(sim_trace *t, char hex[65])
     if (t->off || !t->md) return -EINVAL;
     drain(t);
     hash_and_write(t, &t->pending);
+    if (t->zc && !t->write_failed) compress_and_write(t, &t->pending, true);   /* a whole frame */
     unsigned char digest[32];
     unsigned int n = 0;
     EVP_MD_CTX *copy = EVP_MD_CTX_new();

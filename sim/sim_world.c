@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define DEFAULT_START INT64_C(1510498800000000)   /* 2017-11-13 00:00 JST */
@@ -23,8 +24,11 @@ int sim_world_create(const sim_world_config *cfg, sim_world **out)
     w->next_seq = 1;
     w->next_msg_id = 1;
     int rc = sim_queue_init(&w->queue);
-    if (rc == 0) rc = sim_trace_init(&w->trace, cfg->trace_fd, cfg->trace_off);
+    if (rc == 0) rc = sim_trace_init(&w->trace, cfg->trace_fd, cfg->trace_off || cfg->trace_level == SIM_TRACE_NONE);
+    w->trace.bodies = cfg->trace_level == SIM_TRACE_ALL;
+    if (rc == 0 && cfg->trace_zstd > 0 && !w->trace.off) rc = sim_trace_compress(&w->trace, cfg->trace_zstd);
     if (rc < 0) {
+        sim_trace_free(&w->trace);
         sim_queue_free(&w->queue);
         free(w);
         return rc;
@@ -66,6 +70,7 @@ void sim_world_destroy(sim_world *w)
     free(w->chunks);
     sim_queue_free(&w->queue);
     sim_trace_free(&w->trace);
+    free(w->snapshot_dir);
     free(w->halt_reason);
     free(w);
 }
@@ -271,6 +276,22 @@ void sim_world_note(sim_world *w, const char *kind, const char *node, const char
 }
 
 void sim_world_log(sim_world *w, const char *node, const char *text) { sim_world_note(w, "log", node, text); }
+
+int sim_world_set_snapshots(sim_world *w, const char *dir, const char *inputs)
+{
+    char *copy = dir ? strdup(dir) : NULL;
+    if (dir && !copy) return -ENOMEM;
+    free(w->snapshot_dir);
+    w->snapshot_dir = copy;
+    snprintf(w->snapshot_inputs, sizeof w->snapshot_inputs, "%s", inputs ? inputs : "");
+    return 0;
+}
+
+const char *sim_world_snapshot_used(const sim_world *w, const char **key)
+{
+    if (key) *key = w->snapshot_key;
+    return w->snapshot_status;
+}
 
 int sim_world_trace_hash(sim_world *w, char hex[65]) { return sim_trace_finish(&w->trace, hex); }
 int sim_world_trace_errno(const sim_world *w) { return w->trace.write_errno; }

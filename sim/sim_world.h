@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sim_time.h"
+#include "sim_trace.h"
 
 typedef struct sim_world sim_world;
 typedef struct sim_node sim_node;
@@ -32,6 +33,8 @@ typedef struct sim_world_config {
     sim_time_t start;          /* simulated start; 0 means the default, 2017-11-13 00:00 JST */
     int trace_fd;              /* write the canonical trace (JSON lines) here; -1 for none */
     bool trace_off;            /* no trace at all (benchmarks): no hash either */
+    sim_trace_level trace_level;   /* how much it says (SIM_TRACE_NONE: as trace_off) */
+    int trace_zstd;            /* > 0: the file is zstd at this level (the hash is the lines') */
 } sim_world_config;
 
 typedef struct sim_world_stats {
@@ -77,6 +80,14 @@ void sim_world_advance(sim_world *w, sim_time_t t);
 void sim_world_log(sim_world *w, const char *node, const char *text);
 /* The same with another record kind ("fault", ...): kind must be a JSON-safe literal. */
 void sim_world_note(sim_world *w, const char *kind, const char *node, const char *text);
+/* Snapshots of the state built before the run (sim_snapshot.h) are kept under dir (NULL:
+ * none are read or written); inputs is a digest of the run's scripts and parameters, part of
+ * every snapshot's key. Returns 0 or -ENOMEM. */
+int sim_world_set_snapshots(sim_world *w, const char *dir, const char *inputs);
+/* The snapshot this run used: its key and what became of it ("read", "written", "rebuilt":
+ * it was damaged and written again, "not_kept": it could not be written). NULL: none. */
+const char *sim_world_snapshot_used(const sim_world *w, const char **key);
+
 /* The trace hash so far (64 hex digits); -EINVAL when tracing is off, -EIO if the trace
  * file could not be written (the hash is still right). */
 int sim_world_trace_hash(sim_world *w, char hex[65]);

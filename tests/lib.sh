@@ -32,6 +32,8 @@
 RENKEI=${1:?usage: $0 path/to/renkei}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+# snapshots of the day before (sim_snapshot.h) stay in the test's own directory, not ~/.cache
+export RENKEI_SNAPSHOTS="$TMP/snapshots"
 failures=0
 
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }

@@ -11,6 +11,7 @@
  *   outdir.c      the --out directory's protocol: PARTIAL, NAME.part renamed when whole
  *   runs.c        the Monte Carlo over seeds (--runs)
  *   swarm.c       `renkei swarm`: compound fault schedules over seeds, checked and shrunk
+ *   merge.c       `renkei merge`: the shards of --runs or a swarm (--shard K/N) as one result
  *   check.c, report_cmd.c, bench.c   the other commands */
 #ifndef RENKEI_APP_H
 #define RENKEI_APP_H
@@ -70,6 +71,11 @@ typedef struct run_opts {
     bool fast_given;
     uint64_t runs, jobs;       /* Monte Carlo: runs seeds seed .. seed + runs - 1 on jobs workers */
     bool no_trace;             /* a Monte Carlo worker's run: no trace, no hash */
+    sim_trace_level trace_level;   /* --trace: all (default), flows (no bodies), none */
+    bool zstd;                 /* --zstd: trace.jsonl.zst instead of trace.jsonl */
+    uint64_t shard_k, shard_n; /* --shard K/N: this machine's share of --runs or the swarm's seeds */
+    const char *snapshots;     /* --snapshots DIR: where the day before is kept */
+    bool no_snapshot;          /* --no-snapshot: build it, neither read nor keep one */
 } run_opts;
 
 /* The usage text, to out. */
@@ -101,6 +107,7 @@ typedef struct session {
     node_connect *connect;     /* connection test (--connect, --replay-session) */
     node_connect_session *replay;
     int trace_fd;
+    const char *trace_name;    /* trace.jsonl or trace.jsonl.zst under --out */
     char *out_path;            /* scratch for building paths under --out */
     struct runs_ctx *runs;     /* with --runs: the Monte Carlo, reported with the base run */
 } session;
@@ -193,6 +200,15 @@ int  app_cmd_runs(session *s);
 /* Why a seed was given up (sim_runs' lost callback), in words with its last worker's wait
  * status, as malloc'd text (NULL when out of memory). Shared with the swarm. */
 char *app_runs_death(int wait_status);
+/* --shard K/N: parse "K/N" (1 <= K <= N); the block of count seeds shard K runs, [*lo, *hi)
+ * as offsets from the first seed (contiguous blocks, the first ones one seed shorter).
+ * Returns 0 or -EINVAL. */
+int  app_parse_shard(const char *text, uint64_t *k, uint64_t *n);
+void app_shard_block(uint64_t k, uint64_t n, uint64_t count, uint64_t *lo, uint64_t *hi);
+/* renkei merge of --runs shards: the records of shards[0..n) (shard.json, in shard order)
+ * folded as one machine folds them, summary's "monte_carlo" replaced by theirs (summary is
+ * shard 1's summary.json). Returns the exit status of the whole, or -ENOMEM. */
+int  app_runs_merge(const run_opts *o, cJSON *const *shards, size_t n, cJSON *summary);
 
 /* ---- the other commands ------------------------------------------------------------------ */
 
@@ -201,5 +217,10 @@ int app_cmd_report(int argc, char **argv);   /* report_cmd.c */
 int app_cmd_diff(int argc, char **argv);     /* diff_cmd.c */
 int app_cmd_bench(int argc, char **argv);    /* bench.c */
 int app_cmd_swarm(int argc, char **argv);    /* swarm.c */
+int app_cmd_merge(int argc, char **argv);    /* merge.c */
+/* renkei merge of swarm shards (swarm --shard K/N): their swarm.json (in shard order, from
+ * dirs) folded as one machine folds the seeds, written as OUT/swarm.json with the shrunk
+ * scenarios copied beside it. Returns the swarm's exit status, or -ENOMEM. */
+int app_swarm_merge(cJSON *const *shards, const char *const *dirs, size_t n, const char *out_dir);
 
 #endif

@@ -10,15 +10,17 @@
 static const char USAGE[] =
     "usage: renkei run TOPOLOGY.lua [SCENARIO.lua ...] [--seed N] [--until TIME|DURATION]\n"
     "                  [--fast | --speed X] [--out DIR] [--set KEY=VALUE ...] [--quiet]\n"
-    "                  [--lua-mem MIB] [--lua-budget INSTRUCTIONS] [--runs N [--jobs J]]\n"
+    "                  [--lua-mem MIB] [--lua-budget INSTRUCTIONS] [--runs N [--jobs J] [--shard K/N]]\n"
     "                  [--serve [HOST:]PORT [--serve-any] [--play] [--exit-at-end] [--web DIR]]\n"
     "                  [--connect LG_CODE --listen [HOST:]PORT [--listen-any] [--connect-rate N]\n"
     "                   [--tls | --tls-cert FILE --tls-key FILE] [--tls-client-ca FILE]]\n"
-    "                  [--replay-session FILE]\n"
+    "                  [--replay-session FILE] [--trace all|flows|none] [--zstd]\n"
+    "                  [--snapshots DIR | --no-snapshot]\n"
     "       renkei check FILE.lua ...\n"
     "       renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]\n"
     "                    [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]\n"
     "                    [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]\n"
+    "       renkei merge --out DIR SHARD_DIR ...\n"
     "       renkei report SUMMARY.json OUT.html\n"
     "       renkei diff A/summary.json B/summary.json [--json OUT.json] [--html OUT.html]\n"
     "       renkei bench phold [--lps N] [--events-per-lp M] [--end T] [--lookahead L]\n"
@@ -71,6 +73,22 @@ bool app_parse_double(const char *s, double *out)
     if (*end || v != v) return false;
     *out = v;
     return true;
+}
+
+int app_parse_shard(const char *text, uint64_t *k, uint64_t *n)
+{
+    const char *slash = strchr(text, '/');
+    if (!slash || slash == text || (size_t)(slash - text) > 20) return -EINVAL;
+    char left[24];
+    snprintf(left, sizeof left, "%.*s", (int)(slash - text), text);
+    if (!app_parse_u64(left, k) || !app_parse_u64(slash + 1, n) || *k < 1 || *k > *n || *n > 100000) return -EINVAL;
+    return 0;
+}
+
+void app_shard_block(uint64_t k, uint64_t n, uint64_t count, uint64_t *lo, uint64_t *hi)
+{
+    *lo = (k - 1) * count / n;
+    *hi = k * count / n;
 }
 
 int app_parse_run_opts(int argc, char **argv, run_opts *o)
@@ -131,6 +149,13 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
             if (!app_parse_u64(v, &o->runs) || o->runs == 0 || o->runs > 1000000) return app_usage_error("--runs: expected a number of runs (1 to 1000000), got '%s'", v ? v : "");
         } else if (strcmp(a, "--jobs") == 0) {
             if (!app_parse_u64(v, &o->jobs) || o->jobs == 0 || o->jobs > 256) return app_usage_error("--jobs: expected a number of worker processes (1 to 256), got '%s'", v ? v : "");
+        } else if (strcmp(a, "--trace") == 0) {
+            if (!v || sim_trace_level_parse(v, &o->trace_level) < 0) return app_usage_error("--trace: expected all, flows or none, got '%s'", v ? v : "");
+        } else if (strcmp(a, "--shard") == 0) {
+            if (!v || app_parse_shard(v, &o->shard_k, &o->shard_n) < 0) return app_usage_error("--shard: expected K/N with 1 <= K <= N, got '%s'", v ? v : "");
+        } else if (strcmp(a, "--snapshots") == 0) {
+            if (!v || !*v) return app_usage_error("%s: expected a directory", a);
+            o->snapshots = v;
         } else if (strcmp(a, "--lua-budget") == 0) {
             if (!app_parse_u64(v, &o->lua_budget) || o->lua_budget == 0) return app_usage_error("--lua-budget: expected a count, got '%s'", v ? v : "");
         } else {
@@ -149,6 +174,10 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
                 o->listen_any = true;
             else if (strcmp(a, "--tls") == 0)
                 o->tls = true;
+            else if (strcmp(a, "--zstd") == 0)
+                o->zstd = true;
+            else if (strcmp(a, "--no-snapshot") == 0)
+                o->no_snapshot = true;
             else if (a[0] == '-' && a[1])
                 return app_usage_error("unknown option '%s'", a);
             else
@@ -160,6 +189,11 @@ int app_parse_run_opts(int argc, char **argv, run_opts *o)
     if (!o->serve && (o->serve_any || o->play || o->exit_at_end || o->web_root))
         return app_usage_error("%s", "--serve-any, --play, --exit-at-end and --web go with --serve");
     if (o->runs && o->speed > 0) return app_usage_error("%s", "--runs runs as fast as possible: it cannot be paced (--speed)");
+    if (o->zstd && !o->out_dir) return app_usage_error("%s", "--zstd compresses the trace written under --out: it goes with --out");
+    if (o->zstd && o->trace_level == SIM_TRACE_NONE) return app_usage_error("%s", "--zstd compresses the trace: --trace none writes none");
+    if (o->snapshots && o->no_snapshot) return app_usage_error("%s", "--snapshots DIR and --no-snapshot contradict each other");
+    if (o->shard_n && (!o->runs || !o->out_dir)) return app_usage_error("%s", "--shard K/N runs a share of --runs N and writes it under --out for renkei merge");
+    if (o->shard_n > o->runs && o->runs) return app_one_line_error("--shard %llu/%llu: more shards than --runs %llu", (unsigned long long)o->shard_k, (unsigned long long)o->shard_n, (unsigned long long)o->runs);
     if (o->jobs && !o->runs) return app_usage_error("%s", "--jobs goes with --runs");
     if (o->runs && o->serve) return app_usage_error("%s", "--serve watches one run: it does not go with --runs");
     if (!o->connect != !o->listen) return app_usage_error("%s", "--connect LG_CODE and --listen [HOST:]PORT go together");

@@ -55,6 +55,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "check") == 0) return app_cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return app_cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "swarm") == 0) return app_cmd_swarm(argc - 2, argv + 2);
+    if (strcmp(cmd, "merge") == 0) return app_cmd_merge(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0) return app_cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "diff") == 0) return app_cmd_diff(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

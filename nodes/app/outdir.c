@@ -1,7 +1,7 @@
 /* app/outdir.c - the --out directory's protocol, so that its files never lie (issue 15):
  *
  *   - at the start, PARTIAL is written and the previous run's summary.json, report.html and
- *     trace.jsonl are removed, so a run killed by any signal (SIGKILL included) never leaves
+ *     trace (trace.jsonl, trace.jsonl.zst) are removed, so a run killed by any signal (SIGKILL included) never leaves
  *     an old summary beside a new trace;
  *   - each file is written under NAME.part and renamed to NAME once it is whole, so a reader
  *     sees either no NAME or a complete one; the file is flushed to the disk (fsync) before
@@ -25,7 +25,7 @@ static const char PARTIAL_TEXT[] =
 
 /* The files a run writes whole (the connection test's session log is written as .part while
  * the session runs, like the trace, and renamed when its end line is in). */
-static const char *const OUTPUTS[] = {"summary.json", "report.html", "trace.jsonl", "connect_session.jsonl", NULL};
+static const char *const OUTPUTS[] = {"summary.json", "report.html", "trace.jsonl", "trace.jsonl.zst", "connect_session.jsonl", NULL};
 
 /* fsync the file or directory at path: 0 or -errno. */
 static int sync_path(const char *path, bool dir)

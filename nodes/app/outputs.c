@@ -21,7 +21,7 @@ static void add_time(cJSON *obj, const char *key, sim_time_t t)
 
 char *app_replay_command(const session *s)
 {
-    size_t n = 64;
+    size_t n = 80;
     for (int i = 0; i < s->o.nfiles; i++) n += strlen(s->o.files[i]) + 1;
     for (int i = 0; i < s->o.nsets; i++) n += strlen(s->o.sets[i]) + 8;
     n += s->o.until ? strlen(s->o.until) + 12 : 0;
@@ -37,6 +37,7 @@ char *app_replay_command(const session *s)
     for (int i = 0; i < s->o.nfiles; i++) len += (size_t)snprintf(cmd + len, n - len, " %s", s->o.files[i]);
     len += (size_t)snprintf(cmd + len, n - len, " --seed %" PRIu64, s->o.seed);
     if (s->o.until) len += (size_t)snprintf(cmd + len, n - len, " --until '%s'", s->o.until);
+    if (s->o.trace_level != SIM_TRACE_ALL) len += (size_t)snprintf(cmd + len, n - len, " --trace %s", sim_trace_level_name(s->o.trace_level));
     for (int i = 0; i < s->o.nsets; i++) len += (size_t)snprintf(cmd + len, n - len, " --set '%s'", s->o.sets[i]);
     if (session_log) snprintf(cmd + len, n - len, " --replay-session %s", session_log);
     return cmd;
@@ -127,9 +128,16 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int *st
     cJSON_AddNumberToObject(root, "sim_per_wall", r->wall_s > 0 ? (double)(sim_world_now(s->w) - sim_world_start(s->w)) / 1e6 / r->wall_s : 0);
     /* a hash and a count only for a trace that is there to check them against */
     bool trace_ok = r->hash_ok && !r->trace_errno;
+    cJSON_AddStringToObject(root, "trace_level", sim_trace_level_name(s->o.trace_level));
     cJSON_AddStringToObject(root, "trace_hash", trace_ok ? r->hash : "");
     if (trace_ok) cJSON_AddNumberToObject(root, "trace_records", (double)sim_world_trace_records(s->w));
     else cJSON_AddNullToObject(root, "trace_records");
+    const char *snap_key, *snap = sim_world_snapshot_used(s->w, &snap_key);
+    if (snap) {   /* the day before from a snapshot, or kept as one (sim_snapshot.h) */
+        cJSON *o = cJSON_AddObjectToObject(root, "snapshot");
+        cJSON_AddStringToObject(o, "key", snap_key);
+        cJSON_AddStringToObject(o, "status", snap);
+    }
     cJSON *msgs = cJSON_AddObjectToObject(root, "messages");
     cJSON_AddNumberToObject(msgs, "sent", (double)st->msgs_sent);
     cJSON_AddNumberToObject(msgs, "delivered", (double)st->msgs_delivered);
@@ -168,8 +176,12 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int *st
 
     /* trace.jsonl: written as trace.jsonl.part during the run; into place when it is whole */
     int trace_err = r->trace_errno;
-    if (s->trace_fd >= 0 && !trace_err && app_out_commit(s, "trace.jsonl") < 0) trace_err = EIO;
-    if (s->trace_fd >= 0) output_state(root, "trace", trace_err ? "trace.jsonl.part" : "trace.jsonl", trace_err);
+    if (s->trace_fd >= 0 && !trace_err && app_out_commit(s, s->trace_name) < 0) trace_err = EIO;
+    if (s->trace_fd >= 0) {
+        char part[64];
+        snprintf(part, sizeof part, "%s.part", s->trace_name);
+        output_state(root, "trace", trace_err ? part : s->trace_name, trace_err);
+    }
     if (trace_err && (*status == EXIT_PASS || *status == EXIT_FAIL)) *status = EXIT_OUTPUT;
     if (r->session_logged)
         output_state(root, "session_log", r->session_log_errno ? "connect_session.jsonl.part" : "connect_session.jsonl",
@@ -260,8 +272,10 @@ void app_print_summary(session *s, const run_result *r, int status)
     else
         printf("  trace      sha256 %s (%" PRIu64 " records)\n", r->hash_ok ? r->hash : "(unavailable)",
                sim_world_trace_records(s->w));
-    if (s->o.out_dir)
-        printf("  outputs    %s/summary.json, %s/trace.jsonl, %s/report.html\n", s->o.out_dir, s->o.out_dir, s->o.out_dir);
+    if (s->o.out_dir && s->trace_fd >= 0)
+        printf("  outputs    %s/summary.json, %s/%s, %s/report.html\n", s->o.out_dir, s->o.out_dir, s->trace_name, s->o.out_dir);
+    else if (s->o.out_dir)
+        printf("  outputs    %s/summary.json, %s/report.html\n", s->o.out_dir, s->o.out_dir);
     if (status == EXIT_FAIL || status == EXIT_USAGE || status == EXIT_INTERNAL || status == EXIT_OUTPUT) {
         char *cmd = app_replay_command(s);
         if (cmd) printf("  replay     %s\n", cmd);

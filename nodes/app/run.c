@@ -200,8 +200,8 @@ int app_run_session(session *sp)
     if (s.trace_fd >= 0 && (hrc == -EIO || hrc == -ENOMEM)) {   /* a trace that is not there has no hash to give (issue 15) */
         r.trace_errno = hrc == -ENOMEM ? ENOMEM : sim_world_trace_errno(s.w);   /* ENOMEM: lines lost before the file */
         if (!r.trace_errno) r.trace_errno = EIO;
-        const char *path = app_out_part(&s, "trace.jsonl");
-        fprintf(stderr, "renkei: cannot write %s: %s\n", path ? path : "trace.jsonl", strerror(r.trace_errno));
+        const char *path = app_out_part(&s, s.trace_name);
+        fprintf(stderr, "renkei: cannot write %s: %s\n", path ? path : s.trace_name, strerror(r.trace_errno));
         if (status == EXIT_PASS || status == EXIT_FAIL) status = EXIT_OUTPUT;
     }
     if (s.runs) status = app_runs_status(s.runs, status);

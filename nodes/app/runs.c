@@ -32,6 +32,7 @@ typedef struct runs_ctx {
     char *first_error;
     runs_expectation *ex;
     size_t nex;
+    cJSON *records;                /* --shard: every seed's record as it came, for renkei merge */
 } runs_ctx;
 
 static char *replay_seed(const run_opts *o, uint64_t seed)
@@ -61,6 +62,11 @@ void app_runs_json(runs_ctx *c, cJSON *root)
     cJSON_AddNumberToObject(mc, "last_seed", (double)(c->o->seed + c->o->runs - 1));
     cJSON_AddNumberToObject(mc, "jobs", c->jobs);
     cJSON_AddNumberToObject(mc, "wall_s", c->wall_s);
+    if (c->o->shard_n) {   /* this machine's share only: renkei merge makes the whole */
+        char shard[48];
+        snprintf(shard, sizeof shard, "%llu/%llu", (unsigned long long)c->o->shard_k, (unsigned long long)c->o->shard_n);
+        cJSON_AddStringToObject(mc, "shard", shard);
+    }
     cJSON_AddNumberToObject(mc, "passed", (double)c->passed);
     cJSON_AddNumberToObject(mc, "failed", (double)c->failed);
     cJSON_AddNumberToObject(mc, "errors", (double)c->errors);
@@ -156,6 +162,12 @@ static int run_one(uint64_t seed, void *ud, char **text)
 static void runs_collect(uint64_t seed, const char *text, void *ud)
 {
     runs_ctx *c = ud;
+    if (c->records) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddNumberToObject(r, "seed", (double)seed);
+        cJSON_AddStringToObject(r, "record", text);
+        cJSON_AddItemToArray(c->records, r);
+    }
     if (!text[0]) {   /* its worker died first: no result, so neither a run nor an error of one */
         if (!c->not_run++) c->first_not_run_seed = seed;
         return;
@@ -231,6 +243,7 @@ static void runs_free(runs_ctx *c)
     for (size_t i = 0; i < c->nex; i++) free(c->ex[i].name);
     free(c->ex);
     free(c->first_error);
+    cJSON_Delete(c->records);
 }
 
 int app_runs_status(runs_ctx *c, int status)
@@ -243,6 +256,56 @@ int app_runs_status(runs_ctx *c, int status)
     if (c->errors || status == EXIT_USAGE) return EXIT_USAGE;
     if (status == EXIT_OUTPUT) return status;
     if (c->failed && status == EXIT_PASS) return EXIT_FAIL;
+    return status;
+}
+
+/* DIR/shard.json: what renkei merge needs of this shard (the run's inputs, its block of
+ * seeds, every record). */
+static int write_shard(session *s, const runs_ctx *c, uint64_t lo, uint64_t hi)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "renkei", RENKEI_VERSION);
+    cJSON_AddStringToObject(root, "kind", "runs");
+    cJSON_AddNumberToObject(root, "shard_k", (double)s->o.shard_k);
+    cJSON_AddNumberToObject(root, "shard_n", (double)s->o.shard_n);
+    cJSON_AddNumberToObject(root, "seed", (double)s->o.seed);
+    cJSON_AddNumberToObject(root, "runs", (double)s->o.runs);
+    cJSON_AddNumberToObject(root, "first", (double)(s->o.seed + lo));
+    cJSON_AddNumberToObject(root, "count", (double)(hi - lo));
+    cJSON *files = cJSON_AddArrayToObject(root, "scripts");
+    for (int i = 0; i < s->o.nfiles; i++) cJSON_AddItemToArray(files, cJSON_CreateString(s->o.files[i]));
+    cJSON *sets = cJSON_AddArrayToObject(root, "sets");
+    for (int i = 0; i < s->o.nsets; i++) cJSON_AddItemToArray(sets, cJSON_CreateString(s->o.sets[i]));
+    if (s->o.until) cJSON_AddStringToObject(root, "until", s->o.until);
+    cJSON_AddStringToObject(root, "trace_level", sim_trace_level_name(s->o.trace_level));
+    cJSON_AddNumberToObject(root, "jobs", c->jobs);
+    cJSON_AddNumberToObject(root, "wall_s", c->wall_s);
+    cJSON_AddItemReferenceToObject(root, "records", c->records);
+    int rc = app_write_json(s, "shard.json", root);
+    cJSON_Delete(root);
+    return rc;
+}
+
+int app_runs_merge(const run_opts *o, cJSON *const *shards, size_t n, cJSON *summary)
+{
+    runs_ctx c = {.o = o, .mc = rollout_mc_new()};
+    if (!c.mc) return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *recs = cJSON_GetObjectItem(shards[i], "records");
+        for (const cJSON *r = recs ? recs->child : NULL; r; r = r->next) {
+            const cJSON *seed = cJSON_GetObjectItem(r, "seed"), *text = cJSON_GetObjectItem(r, "record");
+            if (cJSON_IsNumber(seed) && cJSON_IsString(text)) runs_collect((uint64_t)seed->valuedouble, text->valuestring, &c);
+        }
+        const cJSON *jobs = cJSON_GetObjectItem(shards[i], "jobs"), *wall = cJSON_GetObjectItem(shards[i], "wall_s");
+        c.jobs += cJSON_IsNumber(jobs) ? (int)jobs->valuedouble : 0;
+        /* the shards ran side by side: the slowest is the wall time */
+        if (cJSON_IsNumber(wall) && wall->valuedouble > c.wall_s) c.wall_s = wall->valuedouble;
+    }
+    cJSON_DeleteItemFromObject(summary, "monte_carlo");
+    app_runs_json(&c, summary);
+    const cJSON *st = cJSON_GetObjectItem(summary, "exit_status");
+    int status = app_runs_status(&c, cJSON_IsNumber(st) ? (int)st->valuedouble : EXIT_INTERNAL);
+    runs_free(&c);
     return status;
 }
 
@@ -272,10 +335,15 @@ int app_cmd_runs(session *s)
         return EXIT_USAGE;
     }
     runs_ctx c = {.o = &s->o, .mc = rollout_mc_new(), .progress = isatty(STDERR_FILENO)};
+    uint64_t lo = 0, hi = s->o.runs;   /* --shard K/N: this machine's block of the seeds */
+    if (s->o.shard_n) {
+        app_shard_block(s->o.shard_k, s->o.shard_n, s->o.runs, &lo, &hi);
+        c.records = cJSON_CreateArray();
+    }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     c.jobs = s->o.jobs ? (int)s->o.jobs : cpus > 0 ? (int)cpus : 1;
-    if ((uint64_t)c.jobs > s->o.runs) c.jobs = (int)s->o.runs;
-    sim_runs_config cfg = {.first_seed = s->o.seed, .count = s->o.runs, .jobs = c.jobs, .one = run_one,
+    if ((uint64_t)c.jobs > hi - lo) c.jobs = (int)(hi - lo);
+    sim_runs_config cfg = {.first_seed = s->o.seed + lo, .count = hi - lo, .jobs = c.jobs, .one = run_one,
                            .one_ud = &c, .collect = runs_collect, .lost = runs_lost, .progress = runs_progress, .collect_ud = &c};
     fflush(stdout);
     fflush(stderr);
@@ -305,6 +373,25 @@ int app_cmd_runs(session *s)
         runs_free(&c);
         app_session_close(s);
         return EXIT_INTERRUPTED;
+    }
+    if (s->o.shard_n) {
+        /* written before the base run (shard 1's): a shard killed later keeps PARTIAL, which
+         * renkei merge refuses */
+        int wrc = write_shard(s, &c, lo, hi);
+        if (s->o.shard_k != 1) {   /* the base seed in full is shard 1's */
+            app_runs_print(&c);
+            status = app_runs_status(&c, wrc < 0 ? EXIT_OUTPUT : EXIT_PASS);
+            if (app_outdir_end(s, wrc == 0 && !c.not_run && (status == EXIT_PASS || status == EXIT_FAIL)) < 0 && status == EXIT_PASS)
+                status = EXIT_OUTPUT;
+            runs_free(&c);
+            app_session_close(s);
+            return status;
+        }
+        if (wrc < 0) {
+            runs_free(&c);
+            app_session_close(s);
+            return EXIT_OUTPUT;
+        }
     }
     s->runs = &c;
     status = app_run_session(s);   /* with app_runs_status: the summary's status is the process's */

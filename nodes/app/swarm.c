@@ -35,6 +35,7 @@ typedef struct swarm_opts {
     int nsets;
     uint64_t inquiries, residents;
     bool shrink, plant;
+    uint64_t shard_k, shard_n;    /* --shard K/N: this machine's block of the seeds (renkei merge) */
 } swarm_opts;
 
 typedef struct swarm_found {
@@ -55,12 +56,14 @@ typedef struct swarm_ctx {
     swarm_found *found;
     size_t nfound;
     uint64_t by_mode[SWARM_MODES];
+    cJSON *records;               /* --shard: every seed's record as it came, for renkei merge */
 } swarm_ctx;
 
 static const char USAGE[] =
     "usage: renkei swarm [--seeds N] [--first-seed S] [--jobs J] [--modes sync,semisync,async]\n"
     "                    [--kinds KIND,...] [--faults-max K] [--out DIR] [--topology FILE]\n"
-    "                    [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]\n";
+    "                    [--set KEY=VALUE ...] [--inquiries N] [--residents N] [--no-shrink]\n"
+    "                    [--shard K/N]\n";
 
 static int swarm_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int swarm_usage(const char *fmt, ...)
@@ -137,6 +140,9 @@ static int parse_opts(int argc, char **argv, swarm_opts *o)
         } else if (strcmp(a, "--out") == 0) {
             if (!v || !*v) return swarm_usage("--out: expected a directory%s", "");
             o->out_dir = v;
+        } else if (strcmp(a, "--shard") == 0) {
+            if (!v || app_parse_shard(v, &o->shard_k, &o->shard_n) < 0)
+                return swarm_usage("--shard: expected K/N with 1 <= K <= N, got '%s'", v ? v : "");
         } else if (strcmp(a, "--topology") == 0) {
             if (!v || !*v) return swarm_usage("--topology: expected a topology script%s", "");
             o->topology = v;
@@ -148,6 +154,8 @@ static int parse_opts(int argc, char **argv, swarm_opts *o)
         }
         i++;
     }
+    if (o->shard_n > o->seeds) return swarm_usage("--shard %llu/%llu: more shards than --seeds %llu", (unsigned long long)o->shard_k,
+                                                  (unsigned long long)o->shard_n, (unsigned long long)o->seeds);
     if (o->plant && o->faults_max < 2) return swarm_usage("--plant needs --faults-max 2 or more%s", "");
     if (access(o->topology, R_OK) != 0) return swarm_usage("--topology: cannot read '%s'", o->topology);
     return 0;
@@ -407,6 +415,12 @@ static void swarm_lost(uint64_t seed, int wait_status, void *ud)
 static void swarm_collect(uint64_t seed, const char *text, void *ud)
 {
     swarm_ctx *c = ud;
+    if (c->records) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddNumberToObject(r, "seed", (double)seed);
+        cJSON_AddStringToObject(r, "record", text);
+        cJSON_AddItemToArray(c->records, r);
+    }
     cJSON *rec = text[0] ? cJSON_Parse(text) : NULL;
     c->done++;
     int status = rec ? (int)number(rec, "status") : EXIT_USAGE;
@@ -509,6 +523,16 @@ static int write_json(const swarm_ctx *c, double wall_s, bool interrupted, int s
     }
     if (interrupted) cJSON_AddBoolToObject(root, "interrupted", true);
     cJSON_AddNumberToObject(root, "exit_status", status);
+    if (o->shard_n) {   /* what renkei merge needs: the inputs, and every record */
+        cJSON_AddNumberToObject(root, "shard_k", (double)o->shard_k);
+        cJSON_AddNumberToObject(root, "shard_n", (double)o->shard_n);
+        cJSON *sets = cJSON_AddArrayToObject(root, "sets");
+        for (int i = 0; i < o->nsets; i++) cJSON_AddItemToArray(sets, cJSON_CreateString(o->sets[i]));
+        cJSON *want = cJSON_AddArrayToObject(root, "modes_requested");
+        for (int m = 0; m < SWARM_MODES; m++)
+            if (!o->modes || o->modes & (1u << m)) cJSON_AddItemToArray(want, cJSON_CreateString(swarm_mode_name((swarm_mode)m)));
+        cJSON_AddItemReferenceToObject(root, "records", c->records);
+    }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     size_t n = strlen(o->out_dir) + sizeof "/swarm.json";
@@ -555,6 +579,7 @@ static void ctx_free(swarm_ctx *c)
     }
     free(c->found);
     free(c->first_error);
+    cJSON_Delete(c->records);
 }
 
 int app_cmd_swarm(int argc, char **argv)
@@ -579,11 +604,14 @@ int app_cmd_swarm(int argc, char **argv)
         free(o.sets);
         return EXIT_USAGE;
     }
+    uint64_t lo = 0, hi = o.seeds;   /* --shard K/N: this machine's block of the seeds */
+    if (o.shard_n) app_shard_block(o.shard_k, o.shard_n, o.seeds, &lo, &hi);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (!o.jobs) o.jobs = cpus > 0 ? (uint64_t)cpus : 1;
-    if (o.jobs > o.seeds) o.jobs = o.seeds;
-    swarm_ctx c = {.o = &o, .progress = isatty(STDERR_FILENO), .t0 = uv_hrtime()};
-    sim_runs_config cfg = {.first_seed = o.first_seed, .count = o.seeds, .jobs = (int)o.jobs, .one = swarm_one,
+    if (o.jobs > hi - lo) o.jobs = hi - lo;
+    swarm_ctx c = {.o = &o, .progress = isatty(STDERR_FILENO), .t0 = uv_hrtime(),
+                   .records = o.shard_n ? cJSON_CreateArray() : NULL};
+    sim_runs_config cfg = {.first_seed = o.first_seed + lo, .count = hi - lo, .jobs = (int)o.jobs, .one = swarm_one,
                            .one_ud = &o, .collect = swarm_collect, .lost = swarm_lost, .progress = swarm_progress, .collect_ud = &c};
     fflush(stdout);
     fflush(stderr);
@@ -605,6 +633,82 @@ int app_cmd_swarm(int argc, char **argv)
                           : EXIT_PASS;
     print_summary(&c, wall_s);
     if (write_json(&c, wall_s, rc == -EINTR, status) < 0 && status == EXIT_PASS) status = EXIT_USAGE;
+    ctx_free(&c);
+    free(o.sets);
+    return status;
+}
+
+/* The shard's file SHARD_DIR/swarm-SEED.lua as OUT/swarm-SEED.lua; the record's path changed to it. */
+static void take_scenario(cJSON *rec, const char *shard_dir, const char *out_dir)
+{
+    const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "scenario"));
+    if (!path || !path[0]) return;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char from[4096], to[4096];
+    snprintf(from, sizeof from, "%s/%s", shard_dir, base);
+    snprintf(to, sizeof to, "%s/%s", out_dir, base);
+    FILE *in = fopen(from, "re");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = in ? open_memstream(&text, &len) : NULL;
+    for (int ch; mem && (ch = fgetc(in)) != EOF;) fputc(ch, mem);
+    if (mem) fclose(mem);
+    if (in) fclose(in);
+    /* its replay line names where it was written: now here */
+    char *at = text ? strstr(text, path) : NULL;
+    char *moved = NULL;
+    size_t mlen = 0;
+    FILE *out = at ? open_memstream(&moved, &mlen) : NULL;
+    if (out) {
+        fprintf(out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(path));
+        fclose(out);
+    }
+    if (!text || write_file(to, moved ? moved : text) < 0) fprintf(stderr, "renkei merge: cannot copy %s to %s\n", from, to);
+    free(moved);
+    free(text);
+    cJSON_ReplaceItemInObject(rec, "scenario", cJSON_CreateString(to));
+}
+
+int app_swarm_merge(cJSON *const *shards, const char *const *dirs, size_t n, const char *out_dir)
+{
+    const cJSON *first = shards[0];
+    swarm_opts o = {.out_dir = out_dir, .first_seed = (uint64_t)number(first, "first_seed"),
+                    .seeds = (uint64_t)number(first, "seeds"), .faults_max = (int)number(first, "faults_max")};
+    o.topology = cJSON_GetStringValue(cJSON_GetObjectItem(first, "topology"));
+    const cJSON *sets = cJSON_GetObjectItem(first, "sets"), *modes = cJSON_GetObjectItem(first, "modes_requested"),
+                *kinds = cJSON_GetObjectItem(first, "kinds");
+    o.sets = calloc((size_t)cJSON_GetArraySize(sets) + 1, sizeof *o.sets);
+    if (!o.sets || !o.topology) {
+        free(o.sets);
+        return -ENOMEM;
+    }
+    for (const cJSON *v = sets ? sets->child : NULL; v; v = v->next)
+        if (cJSON_IsString(v)) o.sets[o.nsets++] = v->valuestring;
+    for (const cJSON *v = modes ? modes->child : NULL; v; v = v->next)
+        if (cJSON_IsString(v) && swarm_mode_of(v->valuestring) >= 0) o.modes |= 1u << swarm_mode_of(v->valuestring);
+    for (const cJSON *v = kinds ? kinds->child : NULL; v; v = v->next)
+        if (cJSON_IsString(v) && swarm_kind_of(v->valuestring) >= 0) o.kinds |= 1u << swarm_kind_of(v->valuestring);
+    swarm_ctx c = {.o = &o};
+    double wall_s = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *recs = cJSON_GetObjectItem(shards[i], "records");
+        for (const cJSON *r = recs ? recs->child : NULL; r; r = r->next) {
+            const cJSON *seed = cJSON_GetObjectItem(r, "seed"), *text = cJSON_GetObjectItem(r, "record");
+            if (!cJSON_IsNumber(seed) || !cJSON_IsString(text)) continue;
+            cJSON *rec = text->valuestring[0] ? cJSON_Parse(text->valuestring) : NULL;
+            char *line = NULL;
+            if (rec) take_scenario(rec, dirs[i], out_dir);
+            line = rec ? cJSON_PrintUnformatted(rec) : NULL;
+            swarm_collect((uint64_t)seed->valuedouble, line ? line : "", &c);
+            cJSON_free(line);
+            cJSON_Delete(rec);
+        }
+        o.jobs += (uint64_t)number(shards[i], "jobs");
+        if (number(shards[i], "wall_s") > wall_s) wall_s = number(shards[i], "wall_s");   /* side by side */
+    }
+    int status = c.internal ? EXIT_INTERNAL : c.errors ? EXIT_USAGE : c.violating ? EXIT_FAIL : EXIT_PASS;
+    print_summary(&c, wall_s);
+    if (write_json(&c, wall_s, false, status) < 0) status = EXIT_OUTPUT;
     ctx_free(&c);
     free(o.sets);
     return status;

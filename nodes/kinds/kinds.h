@@ -27,6 +27,9 @@ int node_nws_index(sim_node *n);
 /* The slow-NWS fault: every message waits this long first (0: back to normal). */
 void node_nws_set_delay(sim_node *n, int64_t delay);
 sim_store *node_nws_store(sim_node *n);
+/* The set-up's codes are in the store already (read from a snapshot): node_nws_seed_code
+ * draws and caches each code as before but writes no row. */
+void node_nws_seed_restoring(sim_node *n, bool on);
 /* The NWS store's prepared statements (sim_store_stmt slots): one registry for every file
  * that reads it. */
 typedef enum nws_stmt {
@@ -40,6 +43,27 @@ uint64_t node_nws_serials(sim_node *n);   /* the last serial number issued */
 /* The person (J-LIS's person key) an agency code was issued for: 0, or -ENOENT. For the
  * checker, which may know what no node but the NWS knows. */
 int node_nws_person_of(sim_node *n, uint64_t code, uint64_t *person);
+
+/* The day before from a snapshot (day_before.c): residents{} keeps the stores it builds as a
+ * snapshot (sim_snapshot.h) keyed by everything they are built from, and reads them back on
+ * later runs instead of writing them. */
+typedef struct node_day_before {
+    char key[65];
+    sim_store **stores;
+    const char **names;
+    size_t n;
+    bool restored;              /* the stores hold the snapshot: write no rows, index nothing */
+    sim_store *copy_from, *copy_to;   /* two sites holding the same tenants: one file, copied */
+} node_day_before;
+/* Before the set-up: the key and the stores; read the snapshot if there is one (a damaged one
+ * is reported on stderr and removed: the set-up builds the state again). copy_to's store is
+ * copy_from's (UINT32_MAX: none): it is not kept, but copied after reading. 0 or -errno. */
+int  node_day_before_open(domain *d, double scale, double moved, uint32_t copy_from, uint32_t copy_to,
+                          node_day_before *db);
+/* After the set-up: the stores' in-memory indexes from the snapshot, or the new snapshot
+ * written (a failure to write it is reported, not fatal). 0 or -errno. */
+int  node_day_before_close(domain *d, node_day_before *db);
+void node_day_before_free(node_day_before *db);
 
 /* Disclosure (Art. 23, マイナポータル): the NWS's access records of one person, 不開示 rows
  * withheld, as the portal shows them. */

@@ -42,6 +42,7 @@ typedef struct code_entry {
 typedef struct nws {
     sim_store *store;
     bool indexed;           /* the unique index on codes, built after the bulk set-up */
+    bool restoring;         /* the set-up's codes are already in the store (a snapshot) */
     uint64_t next_serial;
     code_entry *entries;
     size_t nentries, cap_entries;
@@ -92,6 +93,10 @@ static int issue_code(sim_node *self, uint64_t person, uint32_t who, uint64_t *o
     nws *s = self->state;
     for (int attempt = 0; attempt < 8; attempt++) {   /* a clash of random codes is refused */
         *out = domain_new_code(&self->rng);
+        if (s->restoring) {   /* the same draw, the row is there: only the cache is built */
+            cache_code(s, person, who, *out);
+            return 0;
+        }
         sqlite3_stmt *put = sim_store_stmt(s->store, NWS_ST_CODE_PUT, "INSERT INTO codes VALUES (?1, ?2, ?3)");
         if (!put) return -EIO;
         sqlite3_bind_int64(put, 1, (sqlite3_int64)person);
@@ -394,6 +399,8 @@ int node_nws_seed_code(sim_node *n, uint64_t person, uint32_t who, uint64_t *out
 }
 
 sim_store *node_nws_store(sim_node *n) { return ((nws *)n->state)->store; }
+
+void node_nws_seed_restoring(sim_node *n, bool on) { ((nws *)n->state)->restoring = on; }
 
 /* The last serial number issued. */
 uint64_t node_nws_serials(sim_node *n) { return ((nws *)n->state)->next_serial - 1; }

@@ -36,6 +36,7 @@
 
 typedef struct workload {
     double per_day;
+    double scale;               /* workload_scale(): the inquiry rate's factor (a month's shape) */
     double update_share;        /* nightly: share of residents whose local tax is re-registered */
     int64_t batch_at;           /* nightly batch, µs after midnight; < 0: none */
     double updates_per_day;     /* daytime partial updates of replicas, nationally */
@@ -87,8 +88,11 @@ static site_pair common_pair(domain *d)
 }
 
 /* The day before: person's agency code for b at the NWS and in b's code management, and -
- * for a municipality's own residents - the replicas of the items it provides about them. */
-static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, site_pair pair, bool provides)
+ * for a municipality's own residents (provides) - the replicas of the items it provides about
+ * them. restored: the rows are in the stores already (a snapshot, day_before.c): the same
+ * draws, no writes. */
+static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, site_pair pair, bool provides,
+                       bool restored)
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
@@ -97,8 +101,8 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, 
     tenant_db *t = platform_node_db(d, pair.a != UINT32_MAX ? pair.a : b->server);   /* an agency is its own server */
     tenant_db *copy = pair.a == UINT32_MAX && b->backup != b->home ? platform_node_db(d, b->backup) : NULL;
     int rc = node_nws_seed_code(nws, key, b->node, &code);
-    if (rc == 0) rc = platform_tenant_seed_code(t, b, addressee, code);
-    if (rc == 0 && copy) rc = platform_tenant_seed_code(copy, b, addressee, code);
+    if (rc == 0 && !restored) rc = platform_tenant_seed_code(t, b, addressee, code);
+    if (rc == 0 && copy && !restored) rc = platform_tenant_seed_code(copy, b, addressee, code);
     if (rc < 0 || !provides) return rc;
     /* Replicas of the two items every municipality holds for everyone (if the table has them). */
     static const char *const items[] = {"TM00000000000001", "TM00000000000002"};
@@ -118,6 +122,7 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, 
                      "{\"item\":\"%s\",\"tax_year\":2016,\"taxable_income\":%llu,\"municipal_tax\":%llu,\"prefectural_tax\":%llu}",
                      items[k], (unsigned long long)income, (unsigned long long)(income * 6 / 100),
                      (unsigned long long)(income * 4 / 100));
+        if (restored) continue;
         rc = platform_tenant_seed_replica(d, t, b, addressee, item, record, 0, INT64_MAX, payload);
         if (rc == 0 && copy) rc = platform_tenant_seed_replica(d, copy, b, addressee, item, record, 0, INT64_MAX, payload);
         if (rc < 0) return rc;
@@ -125,7 +130,7 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, 
     return 0;
 }
 
-static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim_rng *r)
+static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim_rng *r, bool restored)
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
@@ -134,12 +139,13 @@ static int seed_agency_person(domain *d, body *b, uint32_t person, int item, sim
     uint64_t key = node_jlis_person_key(jlis, node_person_resident_code(sim_world_seed(w), person));
     uint64_t code;
     int rc = node_nws_seed_code(nws, key, b->node, &code);
-    if (rc == 0) rc = platform_tenant_seed_code(b->own_db, b, (uint64_t)person + 1, code);
+    if (rc == 0 && !restored) rc = platform_tenant_seed_code(b->own_db, b, (uint64_t)person + 1, code);
     if (rc < 0) return rc;
     char record[24], payload[160];
     snprintf(record, sizeof record, "%s-%u", b->code, person + 1);
     snprintf(payload, sizeof payload, "{\"item\":\"%s\",\"benefit_monthly\":%u,\"since\":\"2010-04-01\"}",
              d->items[item].code, 50000 + sim_rng_below(r, 150000));
+    if (restored) return 0;
     return platform_tenant_seed_replica(d, b->own_db, b, (uint64_t)person + 1, item, record, 0, INT64_MAX, payload);
 }
 
@@ -181,6 +187,12 @@ static int prefecture_register(domain *d, body *pref, body **lgs, uint32_t n, do
         if (k < m->nresidents) return prefecture_add(pref, &cap, m, k);
         k -= m->nresidents;
     }
+    return 0;
+}
+
+static int day_before_gc(lua_State *L)
+{
+    node_day_before_free(lua_touserdata(L, 1));
     return 0;
 }
 
@@ -277,10 +289,19 @@ static int l_residents(lua_State *L)
         if (domain_is_prefecture(lgs[i]) && prefecture_register(d, lgs[i], lgs, n, pref_share) < 0)
             return luaL_error(L, "residents: out of memory");
     site_pair pair = common_pair(d);
+    /* Lua-owned, so that an error below frees what it holds */
+    node_day_before *db = lua_newuserdatauv(L, sizeof *db, 0);
+    *db = (node_day_before){0};
+    lua_newtable(L);
+    lua_pushcfunction(L, day_before_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    int src = node_day_before_open(d, scale, moved, pair.a, pair.b, db);
+    if (src < 0) return luaL_error(L, "residents: the snapshot of the day before: %s", strerror(-src));
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
         for (uint32_t a = 0; a < b->nresidents + b->nextra; a++) {
-            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair, !domain_is_prefecture(b));
+            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair, !domain_is_prefecture(b), db->restored);
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
     }
@@ -298,9 +319,14 @@ static int l_residents(lua_State *L)
         sim_rng *r = &sim_world_node(w, b->node)->rng;
         for (uint32_t p = 0; p < d->npersons; p++) {
             b->residents[p] = (resident){.person = p, .prev_body = UINT32_MAX, .current = true};
-            int rc = seed_agency_person(d, b, p, item, r);
+            int rc = seed_agency_person(d, b, p, item, r, db->restored);
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
+    }
+    if (db->restored) {   /* the stores, their indexes and the copy are the snapshot's */
+        if (node_day_before_close(d, db) < 0) return luaL_error(L, "residents: indexing the snapshot of the day before failed");
+        lua_pushinteger(L, d->npersons);
+        return 1;
     }
     if (node_nws_index(sim_world_node(w, d->nws)) < 0)
         return luaL_error(L, "residents: two agency codes clashed; try another --seed");
@@ -315,6 +341,7 @@ static int l_residents(lua_State *L)
             return luaL_error(L, "residents: copying %s's store failed", sim_world_node(w, pair.a)->name);
         to->indexed = true;
     }
+    node_day_before_close(d, db);   /* keeps the snapshot; a failure is told, not fatal */
     lua_pushinteger(L, d->npersons);
     return 1;
 }
@@ -431,7 +458,7 @@ void node_workload_fire(sim_node *n, uint64_t tag, void *arg)
         node_body_update_replica(n, record, payload, 0);
         return;
     }
-    schedule_next(n, wl, b->rate, WORKLOAD_INQUIRY);
+    schedule_next(n, wl, b->rate * wl->scale, WORKLOAD_INQUIRY);
     struct proc_draw *draw = draw_of(wl, b);
     if (!draw->n || !b->nresidents) return;
     if (told) return;
@@ -492,6 +519,18 @@ static const sim_world_ext_key workload_key = {"workload"};
 
 static workload *workload_of(domain *d) { return sim_world_ext(d->w, &workload_key); }
 
+/* workload_scale(f): from now on the inquiries come at f times the declared rate (each
+ * body's next inquiry is drawn at the new rate; f > 0, so no body's stream stops). */
+static int l_workload_scale(lua_State *L)
+{
+    double f = luaL_checknumber(L, 1);
+    workload *wl = workload_of(domain_get(sim_lua_world(L)));
+    if (!wl) return luaL_error(L, "workload_scale: declare workload{} first");
+    if (!(f > 0 && f <= 1000)) return luaL_error(L, "workload_scale: expected a factor above 0 (up to 1000), got %f", f);
+    wl->scale = f;
+    return 0;
+}
+
 /* workload { inquiries_per_day = 125000, business_hours = { "08:30", "17:15" },
  *            new_residents_per_day = 16, replica_batch = "02:00", batch_share = 0.01,
  *            replica_updates_per_day = 0 } */
@@ -545,6 +584,7 @@ static int l_workload(lua_State *L)
     workload *wl = calloc(1, sizeof *wl);
     if (!wl) return luaL_error(L, "out of memory");
     wl->per_day = per_day;
+    wl->scale = 1;
     wl->update_share = share;
     wl->updates_per_day = updates;
     wl->batch_at = batch_at;
@@ -712,6 +752,7 @@ int node_population_open_lua(lua_State *L)
     lua_register(L, "tamper", l_tamper);
     lua_register(L, "residents", l_residents);
     lua_register(L, "workload", l_workload);
+    lua_register(L, "workload_scale", l_workload_scale);
     int rc = node_staff_open_lua(L);
     return rc == 0 ? node_mynaportal_open_lua(L) : rc;
 }
