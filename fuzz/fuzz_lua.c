@@ -29,7 +29,7 @@
  * and the API under test does not need many (--set resident_scale=0.00005). */
 static const char RESIDENT_SCALE[] = "0.00001";
 
-enum { SIM_HOURS = 2, MAX_EVENTS = 60000, TRACE_ONE_IN = 8, LUA_BUDGET = 300000, LUA_MEM_MIB = 64, MAX_STATEMENTS = 24, MAX_DEPTH = 3 };
+enum { SIM_HOURS = 2, MAX_EVENTS = 20000, TRACE_ONE_IN = 8, LUA_BUDGET = 300000, LUA_MEM_MIB = 64, MAX_STATEMENTS = 24, MAX_DEPTH = 3 };
 
 /* The bytes, read from the front; past the end every choice is 0. */
 typedef struct bytes {
@@ -93,7 +93,7 @@ static const char *const KEYS[] = {
 static const char *const FUNCS[] = {
     "function() end", "function() error('boom') end", "function() error(nil) end", "function() error(MT) end",
     "function() while true do end end", "function() return true end", "function() return false end",
-    "function() return nil end", "function(...) return ... end", "function() return string.rep('y', 1 << 22) end",
+    "function() return nil end", "function(...) return ... end", "function() return string.rep('y', 1 << 16) end",
     "function() local t = {} for i = 1, 1e7 do t[i] = i end end", "function() return CYC end",
     "function() coroutine.wrap(function() coroutine.yield() end)() end", "function() return pcall(error) end"};
 
