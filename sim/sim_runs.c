@@ -112,10 +112,12 @@ static int drain(const sim_runs_config *cfg, worker *wk, char **lines, uint64_t 
     return 0;
 }
 
-/* Fork a worker for the seeds from, from + jobs, ... into wk. */
-static int spawn(const sim_runs_config *cfg, worker *wk, int nwk, int share, uint64_t from, int jobs, int sfd,
+/* Fork a worker for the seeds from, from + jobs, ... into all[w] (the child closes the other
+ * workers' pipes, all[0..nwk)). */
+static int spawn(const sim_runs_config *cfg, worker *all, int nwk, int w, uint64_t from, int jobs, int sfd,
                  const sigset_t *old)
 {
+    worker *wk = &all[w];
     int fds[2];
     if (pipe(fds) < 0) return -errno;
     pid_t pid = fork();
@@ -128,7 +130,7 @@ static int spawn(const sim_runs_config *cfg, worker *wk, int nwk, int share, uin
     if (pid == 0) {
         close(fds[0]);
         for (int k = 0; k < nwk; k++)
-            if (wk[k].fd >= 0) close(wk[k].fd);
+            if (k != w && all[k].fd >= 0) close(all[k].fd);
         if (sfd >= 0) close(sfd);
         signal(SIGINT, SIG_DFL);
         sigprocmask(SIG_SETMASK, old, NULL);
@@ -137,7 +139,7 @@ static int spawn(const sim_runs_config *cfg, worker *wk, int nwk, int share, uin
     close(fds[1]);
     wk->pid = pid;
     wk->fd = fds[0];
-    wk->share = share;
+    wk->share = w;
     wk->len = 0;
     return 0;
 }
@@ -168,7 +170,7 @@ static int replace(const sim_runs_config *cfg, worker *wk, int nwk, int w, int j
         k += (uint64_t)jobs;
         if (k >= cfg->count) return 0;
     }
-    return spawn(cfg, &wk[w], nwk, wk[w].share, k, jobs, sfd, old);
+    return spawn(cfg, wk, nwk, w, k, jobs, sfd, old);
 }
 
 int sim_runs(const sim_runs_config *cfg)
@@ -198,7 +200,7 @@ int sim_runs(const sim_runs_config *cfg)
         wk[j].pid = -1;
     }
     for (int j = 0; j < jobs && rc == 0; j++) {
-        rc = spawn(cfg, &wk[j], jobs, j, (uint64_t)j, jobs, sfd, &old);
+        rc = spawn(cfg, wk, jobs, j, (uint64_t)j, jobs, sfd, &old);
         if (rc == 0) started++;
     }
     uint64_t done = 0;
