@@ -161,10 +161,10 @@ static int replace(const sim_runs_config *cfg, worker *wk, int nwk, int w, int j
     int st = reap(wk[w].pid);
     wk[w].pid = -1;
     uint64_t k = (uint64_t)wk[w].share;
-    while (k < cfg->count && (lines[k] || lost_status[k])) k += (uint64_t)jobs;
+    while (k < cfg->count && (lines[k] || tries[k] >= RUNS_TRIES)) k += (uint64_t)jobs;
     if (k >= cfg->count) return 0;   /* its share is done */
     if (++tries[k] >= RUNS_TRIES) {
-        lost_status[k] = st ? st : -1;
+        lost_status[k] = st;   /* given up: tries[k] says so, whatever the status */
         (*done)++;
         if (cfg->progress) cfg->progress(*done, cfg->count, cfg->collect_ud);
         k += (uint64_t)jobs;
@@ -180,7 +180,7 @@ int sim_runs(const sim_runs_config *cfg)
     size_t n_seeds = cfg->count ? (size_t)cfg->count : 1;
     char **lines = calloc(n_seeds, sizeof *lines);
     uint8_t *tries = calloc(n_seeds, 1);
-    int *lost_status = calloc(n_seeds, sizeof *lost_status);   /* a given-up seed: its worker's wait status */
+    int *lost_status = calloc(n_seeds, sizeof *lost_status);   /* a given-up seed's last worker's wait status */
     worker *wk = calloc((size_t)(jobs ? jobs : 1), sizeof *wk);
     if (!lines || !tries || !lost_status || !wk) {
         free(lines);
@@ -250,7 +250,7 @@ int sim_runs(const sim_runs_config *cfg)
     sigprocmask(SIG_SETMASK, &old, NULL);
     for (uint64_t k = 0; k < cfg->count; k++) {
         if (lines[k]) cfg->collect(cfg->first_seed + k, lines[k], cfg->collect_ud);
-        else if (lost_status[k] && cfg->lost) cfg->lost(cfg->first_seed + k, lost_status[k], cfg->collect_ud);
+        else if (tries[k] >= RUNS_TRIES && cfg->lost) cfg->lost(cfg->first_seed + k, lost_status[k], cfg->collect_ud);
         else if (!interrupted && rc == 0) cfg->collect(cfg->first_seed + k, "", cfg->collect_ud);
         free(lines[k]);
     }
