@@ -1,8 +1,8 @@
 # embed.cmake - turns the report's page parts (web/chart.js, web/impact.js, web/steps.js,
-# web/report.js, web/report.css)
+# web/prefectures.js, web/report.js, web/report.css)
 # into C arrays, so report.html is written by the binary alone wherever it runs.
 #   cmake -DIN_DIR=web -DOUT=report_assets.c -P web/embed.cmake
-set(parts chart.js impact.js steps.js report.js report.css)
+set(parts chart.js impact.js steps.js prefectures.js report.js report.css)
 set(text "/* Generated from web/ by web/embed.cmake: do not edit. */\n#include <stddef.h>\n")
 foreach(part ${parts})
   file(READ "${IN_DIR}/${part}" hex HEX)

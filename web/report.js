@@ -1,8 +1,8 @@
 // report.js - report.html: the run's summary, charts, faults on the timeline, the rollout
 // schedule and the checks, from the summary.json embedded in the page. report.html inlines
-// chart.js, impact.js and steps.js before this file (drawLines, drawGantt, PALETTE, fmtClock,
-// fmtDate, renderImpact, fmtDuration, siteName, STEPS come from them) and works offline: no
-// import, no request. What leads depends on who reads it: a comparison (renkei diff --html)
+// chart.js, impact.js, steps.js and prefectures.js before this file (drawLines, drawGantt,
+// PALETTE, fmtClock, fmtDate, renderImpact, fmtDuration, siteName, STEPS, PREFECTURES come
+// from them) and works offline: no import, no request. What leads depends on who reads it: a comparison (renkei diff --html)
 // first; a rollout's milestones and Gantt for the project manager; the walkthrough's captions,
 // its flow hop by hop and a glossary for the trainer's handout; the faults with RTO, RPO and
 // who failed over for the tester; the engine's figures last.
@@ -33,6 +33,16 @@ const T = {
     failedFlows: 'Flows failed', whoFailedOver: 'Who failed over (RTO per local government)',
     handout: 'Walkthrough handout', captions: 'What was said, in order', flowHops: 'The flow, hop by hop', hop: 'Hop',
     carried: 'What it carried', glossary: 'Glossary', term: 'Term', meaning: 'In English',
+    releases: 'Releases', release: 'Release', version: 'Version', planned: 'Planned', late: 'Late (business days)',
+    changed: 'Share changed', signals: 'Readiness signals',
+    signalsNote: 'Share of the local governments concerned, at the opening of each date; the lowest prefecture in brackets.',
+    signal: 'Signal', byPref: 'By prefecture', lowest: 'lowest',
+    sigKind: { uptake: 'document taken up', vendor: 'vendor ready', gate: 'gate passed', pia: 'PIA done', phase: 'phase done' },
+    whatIf: 'What-if against the plan', plan: 'Plan', withWhatIf: 'With the what-if', metWhatIf: 'Met with it',
+    lateBy: (e, p, a) => `${e}: planned ${p}, now ${a}`,
+    sensitivity: 'Which release moves the milestones', sensNote: (d) => `Each version alone ${d} business days late: how many business days each milestone moves.`,
+    gates: 'Gates before connection', members: 'Bodies', passed: 'Passed', heldN: 'Held', failedRuns: 'Failed attempts',
+    upgrades: 'Upgrade nights (J-LIS)', hours: 'Hours', sites: 'Sites',
   },
   ja: {
     title: 'renkei 実行レポート', scripts: 'スクリプト', seed: 'シード', period: 'シミュレーション期間',
@@ -59,6 +69,16 @@ const T = {
     failedFlows: '失敗したフロー', whoFailedOver: '切り替わった団体 (団体ごとの RTO)',
     handout: '研修の配布資料', captions: 'ナレーション (順に)', flowHops: '情報連携の流れ (ホップごと)', hop: 'ホップ',
     carried: '運ばれたもの', glossary: '用語集', term: '用語', meaning: '英語',
+    releases: 'リリース', release: 'リリース', version: '版', planned: '予定', late: '遅れ (営業日)',
+    changed: '変更の割合', signals: '準備状況の指標',
+    signalsNote: '対象団体のうちの割合 (各日の始業時点)。括弧内は最も低い都道府県。',
+    signal: '指標', byPref: '都道府県別', lowest: '最低',
+    sigKind: { uptake: '資料の入手', vendor: 'ベンダー準備完了', gate: 'ゲート通過', pia: '特定個人情報保護評価 実施済', phase: 'フェーズ完了' },
+    whatIf: '計画との比較 (what-if)', plan: '計画', withWhatIf: 'what-if 後', metWhatIf: 'what-if 後の達成',
+    lateBy: (e, p, a) => `${e}: 予定 ${p}、変更後 ${a}`,
+    sensitivity: 'マイルストーンを動かすリリース', sensNote: (d) => `各版だけが ${d} 営業日遅れた場合に各マイルストーンが動く営業日数。`,
+    gates: '接続前のゲート', members: '団体数', passed: '通過', heldN: '保留', failedRuns: '不合格の回数',
+    upgrades: 'アップグレードの夜間作業 (J-LIS)', hours: '時間', sites: 'サイト',
   },
 };
 
@@ -298,6 +318,7 @@ function renderSchedule(t, sch) {
       t: rd.map((r) => ms(r.date)), stacked: true,
       series: names.map((n, i) => ({ label: n, values: rd.map((r) => (r.counts || {})[n] || 0), color: PALETTE[i % PALETTE.length] })) })));
   }
+  renderReleases(t, sch);
   if ((sch.critical_path || []).length) {
     const step = (x) => (typeof x === 'string' ? x
       : x.external ? `${x.external}: ${x.date}${x.late ? ` (+${x.late})` : ''}`
@@ -310,6 +331,93 @@ function renderSchedule(t, sch) {
     root.append(el('h3', {}, t.slips), el('p', {}, total > longest.length ? t.slipsShown(total, longest.length) : ''),
       table([t.lg, t.phase, t.cause, t.days], longest.map((s) => [s.lg, s.phase, s.cause, s.days])));
   }
+}
+
+// What releases add to a rollout (rollout_release_report.c): the versions planned and actual,
+// the readiness signals nationally and by prefecture (as the seed deck charts the documents'
+// download rates), the what-if against the plan, each version's sensitivity, the gates and
+// J-LIS's upgrade nights.
+function renderReleases(t, sch) {
+  const rels = sch.releases || [];
+  if (rels.length) {
+    root.append(el('h3', { id: 'releases' }, t.releases), table([t.release, t.version, t.planned, t.mdate, t.late, t.changed],
+      rels.flatMap((r) => r.versions.map((v) => [r.title || r.name, v.version, v.planned, v.date, v.late || '', `${Math.round(v.changed * 100)}%`]))));
+  }
+  if (sch.signals) renderSignals(t, sch.signals);
+  const w = sch.what_if;
+  if (w && (w.milestones || []).length) {
+    root.append(el('h3', { id: 'what-if' }, t.whatIf),
+      el('ul', {}, (w.changes || []).map((c) => el('li', {}, t.lateBy(c.event, c.planned, c.actual)))),
+      table([t.mname, t.mtarget, t.plan, t.withWhatIf, t.moved, t.metWhatIf], w.milestones.map((m) => [m.name, m.target, m.plan, m.what_if,
+        `${m.days > 0 ? '+' : ''}${m.days} ${t.days_unit}`, m.what_if_met ? t.yes : t.no])));
+  }
+  const sens = sch.sensitivity;
+  if (sens && (sens.versions || []).length) {
+    const names = Object.keys(sens.versions[0].milestones || {});
+    root.append(el('h3', { id: 'sensitivity' }, t.sensitivity), el('p', {}, t.sensNote(sens.shift)),
+      table([t.version, ...names], sens.versions.map((v) => [v.event, ...names.map((n) => (v.milestones[n] ? `+${v.milestones[n]}` : '0'))])));
+  }
+  const gates = sch.gates || [];
+  if (gates.length) {
+    root.append(el('h3', { id: 'gates' }, t.gates), table([t.phase, t.kind, t.members, t.passed, t.heldN, t.failedRuns],
+      gates.map((g) => [human(g.phase), g.kind, num(g.members), num(g.passed), num((g.held || []).length), num(g.failed_runs)])));
+  }
+  const nights = (sch.operator && sch.operator.upgrade_nights) || [];
+  if (nights.length) {
+    root.append(el('h3', {}, t.upgrades), table([t.what, t.mdate, t.hours, t.sites],
+      nights.map((u) => [u.event, u.date, u.hours, (u.sites || []).map((x) => siteName(x, lang)).join(', ')])));
+  }
+}
+
+const prefName = (code) => { const p = PREFECTURES[String(code).slice(0, 2)]; return p ? p[lang === 'ja' ? 0 : 1] : code; };
+const pct = (v) => `${Math.round(v * 1000) / 10}%`;
+// A prefecture's keys ("010006") in code order: JSON object order is lost for keys that look
+// like integers ("100005" onwards), which JavaScript puts first.
+const byCode = (o) => Object.entries(o || {}).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+const shade = (v) => `background: rgba(42, 168, 118, ${(0.08 + 0.5 * v).toFixed(2)})`;
+
+// The lowest prefecture of a signal on the k-th date: [code, share] or null.
+function lowestPref(row, k) {
+  let low = null;
+  for (const [code, v] of Object.entries(row.prefectures || {})) if (!low || v[k] < low[1]) low = [code, v[k]];
+  return low;
+}
+
+function renderSignals(t, sig) {
+  const rows = sig.rows || [], dates = sig.as_of || [];
+  if (!rows.length || !dates.length) return;
+  root.append(el('h3', { id: 'signals' }, t.signals), el('p', {}, t.signalsNote),
+    el('table', { id: 'signals-national' },
+      el('thead', {}, el('tr', {}, el('th', {}, t.signal), el('th', {}, t.kind), dates.map((d) => el('th', {}, d)))),
+      el('tbody', {}, rows.map((r) => el('tr', {}, el('td', {}, r.signal), el('td', {}, t.sigKind[r.kind] || r.kind),
+        r.national.map((v, k) => {
+          const low = lowestPref(r, k);
+          return el('td', { style: shade(v), 'data-share': v }, pct(v),
+            low && low[1] < v ? el('small', {}, ` (${t.lowest} ${prefName(low[0])} ${pct(low[1])})`) : null);
+        }))))));
+  // one signal on one date by prefecture: by default the one that differs most between them
+  let pick = [0, dates.length - 1], spread = -1;
+  rows.forEach((r, i) => r.national.forEach((v, k) => {
+    const vals = Object.values(r.prefectures || {}).map((p) => p[k]);
+    const s = vals.length ? Math.max(...vals) - Math.min(...vals) : 0;
+    if (v > 0 && v < 1 && s > spread) { spread = s; pick = [i, k]; }
+  }));
+  const selSignal = el('select', { id: 'signal-pick' }, rows.map((r, i) => el('option', { value: i }, r.signal)));
+  const selDate = el('select', { id: 'signal-date' }, dates.map((d, k) => el('option', { value: k }, d)));
+  selSignal.value = pick[0];
+  selDate.value = pick[1];
+  const bars = el('div', { id: 'signal-bars', class: 'bars' });
+  const draw = () => {
+    const r = rows[+selSignal.value], k = +selDate.value;
+    bars.replaceChildren(...byCode(r.prefectures).map(([code, v]) => el('div', { class: 'bar', 'data-pref': code, 'data-share': v[k] },
+      el('span', { class: 'bar-name' }, prefName(code)),
+      el('span', { class: 'bar-track' }, el('span', { class: 'bar-fill', style: `width: ${(v[k] * 100).toFixed(1)}%` })),
+      el('span', { class: 'bar-value' }, pct(v[k])))));
+  };
+  selSignal.addEventListener('change', draw);
+  selDate.addEventListener('change', draw);
+  draw();
+  root.append(el('figure', {}, el('figcaption', {}, `${t.byPref}: `, selSignal, ' ', selDate), bars));
 }
 
 render();

@@ -15,7 +15,7 @@
 #include <string.h>
 
 extern const unsigned char node_report_asset_chart_js[], node_report_asset_impact_js[], node_report_asset_steps_js[],
-    node_report_asset_report_js[], node_report_asset_report_css[];
+    node_report_asset_prefectures_js[], node_report_asset_report_js[], node_report_asset_report_css[];
 
 /* JSON inside <script type="application/json">: only "</script" could end it early, so
  * every '<' becomes the JSON escape \u003c (a '<' occurs only inside strings). */
@@ -52,6 +52,7 @@ int report_html_write(const char *path, const cJSON *summary)
         fputs((const char *)node_report_asset_chart_js, f) < 0 || fputs("\n", f) < 0 ||
         fputs((const char *)node_report_asset_impact_js, f) < 0 || fputs("\n", f) < 0 ||
         fputs((const char *)node_report_asset_steps_js, f) < 0 || fputs("\n", f) < 0 ||
+        fputs((const char *)node_report_asset_prefectures_js, f) < 0 || fputs("\n", f) < 0 ||
         fputs((const char *)node_report_asset_report_js, f) < 0 ||
         fputs("</script>\n</body></html>\n", f) < 0)
         rc = -EIO;

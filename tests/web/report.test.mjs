@@ -3,7 +3,7 @@
 // other issues add to summary.json), both with every network request blocked.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -96,5 +96,47 @@ test('renkei diff --html: the what-if against its plan leads with the milestones
   const ready = await page.locator('table').nth(1).locator('tr', { hasText: 'ready' }).first().textContent();
   assert.match(ready, /2017-05-122017-05-15\+3 days/);
   await shot(page, 'report-diff');
+  await ctx.close();
+});
+
+test("the 2014 plan's report charts its readiness signals, releases, what-if and gates (issue 19)", async () => {
+  const out = join(dir, 'plan2014');
+  execFileSync(RENKEI, ['run', 'topologies/japan.lua', 'scripts/rollout/national_2014.lua', 'scripts/rollout/release_slip.lua',
+    '--set', 'resident_scale=0.00001', '--set', 'release=software 1.1', '--set', 'slip=40', '-q', '--out', out]);
+  const sum = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).schedule;
+  const { ctx, page, asked, errors, self } = await openOffline(resolve(out, 'report.html'));
+  assert.deepEqual(asked, [self]);
+  assert.deepEqual(errors, []);
+  if ((await page.evaluate(() => document.documentElement.lang)) === 'ja') await page.click('#lang');
+  // the national table: one row per signal, one column per as-of date, each share as summary.json says
+  const rows = page.locator('#signals-national tbody tr');
+  assert.equal(await rows.count(), sum.signals.rows.length);
+  assert.ok(sum.signals.rows.length >= 20);
+  assert.equal(await page.locator('#signals-national thead th').count(), 2 + sum.signals.as_of.length);
+  for (const i of [0, 8, sum.signals.rows.length - 1]) {
+    const shares = await rows.nth(i).locator('td[data-share]').evaluateAll((tds) => tds.map((td) => Number(td.dataset.share)));
+    assert.deepEqual(shares, sum.signals.rows[i].national, sum.signals.rows[i].signal);
+  }
+  // by prefecture: the bars of the picked signal and date are summary.json's, 47 of them, named
+  const pick = Number(await page.locator('#signal-pick').inputValue()), k = Number(await page.locator('#signal-date').inputValue());
+  const row = sum.signals.rows[pick];
+  assert.ok(row.national[k] > 0 && row.national[k] < 1, 'by default a signal and date that differ between prefectures');
+  const bars = await page.locator('#signal-bars .bar').evaluateAll((bs) => bs.map((b) => [b.dataset.pref, Number(b.dataset.share)]));
+  assert.equal(bars.length, 47);
+  assert.deepEqual(bars, Object.entries(row.prefectures).sort().map(([code, v]) => [code, v[k]]), 'in code order');
+  await page.selectOption('#signal-pick', '0');   // a document: every body takes it up
+  assert.equal(await page.locator('#signal-bars .bar-name').first().textContent(), 'Hokkaido');
+  assert.equal(Number(await page.locator('#signal-bars .bar').first().getAttribute('data-share')), sum.signals.rows[0].prefectures['010006'][k]);
+  // the release slipped by the what-if moves the comprehensive test start by its 40 business days
+  const text = await page.locator('#report').textContent();
+  assert.match(text, /software 1\.1: planned 2015-12-01, now 2016-02-03/);
+  const moved = await page.locator('h3#what-if + ul + table tr', { hasText: 'comprehensive test start' }).textContent();
+  assert.match(moved, /\+40 days/);
+  assert.equal(await page.locator('h3#releases + table tbody tr').count(), sum.releases.reduce((n, r) => n + r.versions.length, 0));
+  assert.equal(await page.locator('h3#gates + table tbody tr').count(), sum.gates.length);
+  await shot(page, 'report-signals');
+  await page.click('#lang');
+  assert.equal(await page.locator('#signal-bars .bar-name').first().textContent(), '北海道');
+  assert.match(await page.locator('#report').textContent(), /準備状況の指標/);
   await ctx.close();
 });
