@@ -43,6 +43,7 @@ const T = {
     sensitivity: 'Which release moves the milestones', sensNote: (d) => `Each version alone ${d} business days late: how many business days each milestone moves.`,
     gates: 'Gates before connection', members: 'Bodies', passed: 'Passed', heldN: 'Held', failedRuns: 'Failed attempts',
     upgrades: 'Upgrade nights (J-LIS)', hours: 'Hours', sites: 'Sites',
+    operator: (n, c) => `${n} runs the platform's east and west sites${c ? ` and their operations centre (node ${c})` : ''}: onboarding slots, software deliveries, upgrade nights.`,
   },
   ja: {
     title: 'renkei 実行レポート', scripts: 'スクリプト', seed: 'シード', period: 'シミュレーション期間',
@@ -79,6 +80,7 @@ const T = {
     sensitivity: 'マイルストーンを動かすリリース', sensNote: (d) => `各版だけが ${d} 営業日遅れた場合に各マイルストーンが動く営業日数。`,
     gates: '接続前のゲート', members: '団体数', passed: '通過', heldN: '保留', failedRuns: '不合格の回数',
     upgrades: 'アップグレードの夜間作業 (J-LIS)', hours: '時間', sites: 'サイト',
+    operator: (n, c) => `${n} が基盤の東日本・西日本サイト${c ? `と運用センター (ノード ${c})` : ''}を運営する: 受入れ枠、ソフトウェアの配付、アップグレードの夜間作業。`,
   },
 };
 
@@ -362,7 +364,9 @@ function renderReleases(t, sch) {
     root.append(el('h3', { id: 'gates' }, t.gates), table([t.phase, t.kind, t.members, t.passed, t.heldN, t.failedRuns],
       gates.map((g) => [human(g.phase), g.kind, num(g.members), num(g.passed), num((g.held || []).length), num(g.failed_runs)])));
   }
-  const nights = (sch.operator && sch.operator.upgrade_nights) || [];
+  const op = sch.operator;
+  if (op && op.name) root.append(el('p', { id: 'operator' }, t.operator(op.name, op.operations_centre)));
+  const nights = (op && op.upgrade_nights) || [];
   if (nights.length) {
     root.append(el('h3', {}, t.upgrades), table([t.what, t.mdate, t.hours, t.sites],
       nights.map((u) => [u.event, u.date, u.hours, (u.sites || []).map((x) => siteName(x, lang)).join(', ')])));

@@ -134,6 +134,7 @@ test("the 2014 plan's report charts its readiness signals, releases, what-if and
   assert.match(moved, /\+40 days/);
   assert.equal(await page.locator('h3#releases + table tbody tr').count(), sum.releases.reduce((n, r) => n + r.versions.length, 0));
   assert.equal(await page.locator('h3#gates + table tbody tr').count(), sum.gates.length);
+  assert.match(await page.locator('#operator').textContent(), /^J-LIS runs the platform's east and west sites and their operations centre \(node ops\)/);
   await shot(page, 'report-signals');
   await page.click('#lang');
   assert.equal(await page.locator('#signal-bars .bar-name').first().textContent(), '北海道');
