@@ -509,6 +509,10 @@ static int add_expectation(lua_State *L, bool always)
 {
     static const char *const known[] = {"every", NULL};
     sim_lua *sl = sim_lua_from(L);
+    /* During the run an 'always' would never be scheduled, and one declared by a check would
+     * move the table under the check that is running (found by fuzz_lua). */
+    if (sl->run_begun)
+        return luaL_error(L, "%s(): expectations are declared while the script loads, not during the run", always ? "always" : "expect");
     const char *name = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     int64_t every = SIM_MIN;
@@ -637,6 +641,7 @@ static void always_event(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
 
 int sim_lua_begin_run(sim_lua *sl, sim_time_t until)
 {
+    sl->run_begun = true;
     for (size_t i = 0; i < sl->nexpects; i++) {
         sim_expectation *e = &sl->expects[i];
         if (!e->always) continue;

@@ -33,6 +33,7 @@ struct sim_lua {
     sim_expectation *expects;
     int *expect_refs;                 /* the expectation functions, in the registry */
     size_t nexpects;
+    bool run_begun;                   /* expectations are declared before it (their table is fixed) */
     int script_msg_type;              /* message type of Lua messages, -1 until first send */
     sim_rng rng;                      /* math.random */
     struct { void (*fn)(lua_State *L, void *ud); void *ud; } results[4];

@@ -87,4 +87,11 @@ expect_exit 0 run $L/pass.lua -q --lua-mem 1048576
 expect_exit 2 run $L/bad/population_2_32.lua
 expect_match "$TMP/err" "^renkei: tests/lua/bad/population_2_32.lua:4: lg 131016: population must be from 0 to 200000000"
 expect_one_line "$TMP/err"
+# issue 15 (fuzz_lua): expect()/always() during the run - from a check, a use-after-free at the
+# end; from a timer, never checked - are refused at their line
+expect_exit 2 run $L/bad/expect_in_check.lua -q --out "$TMP/eic"
+expect_match "$TMP/err" "^renkei: tests/lua/bad/expect_in_check.lua:7: always\\(\\): expectations are declared while the script loads, not during the run"
+expect_json "$TMP/eic/summary.json" . '.exit_status == 2' "the run says it stopped on the script's error"
+expect_exit 2 run $L/bad/always_in_timer.lua -q
+expect_match "$TMP/err" "^renkei: tests/lua/bad/always_in_timer.lua:6: always\\(\\): expectations are declared"
 finish
