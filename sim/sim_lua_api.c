@@ -39,8 +39,9 @@ static int l_start(lua_State *L)
 {
     sim_lua *sl = sim_lua_from(L);
     sim_time_t t = sim_lua_check_time(L, 1);
-    if (sim_world_set_start(sl->w, t) < 0)
-        return luaL_error(L, "start() must come before anything is scheduled or run");
+    int rc = sim_world_set_start(sl->w, t);
+    if (rc == -ERANGE) return luaL_error(L, "start() must be 1970-01-01 09:00 JST or later (the engine's time 0)");
+    if (rc < 0) return luaL_error(L, "start() must come before anything is scheduled or run");
     return 0;
 }
 

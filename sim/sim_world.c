@@ -115,6 +115,7 @@ void *sim_world_ext_detach(sim_world *w, const sim_world_ext_key *key)
 int sim_world_set_start(sim_world *w, sim_time_t start)
 {
     if (w->started || w->stats.events) return -EBUSY;
+    if (start < 0) return -ERANGE;   /* the queue orders times >= 0 (sim_queue.h) */
     w->start = w->now = start;
     return 0;
 }

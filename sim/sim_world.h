@@ -50,7 +50,8 @@ void sim_world_destroy(sim_world *w);
 uint64_t   sim_world_seed(const sim_world *w);
 sim_time_t sim_world_now(const sim_world *w);
 sim_time_t sim_world_start(const sim_world *w);
-/* Move the start (and the clock) while nothing is scheduled yet; -EBUSY afterwards. */
+/* Move the start (and the clock) while nothing is scheduled yet; -EBUSY afterwards, -ERANGE
+ * before time 0 (1970-01-01 09:00 JST): the queue orders times >= 0. */
 int sim_world_set_start(sim_world *w, sim_time_t start);
 const sim_world_stats *sim_world_stats_get(const sim_world *w);
 

@@ -24,6 +24,12 @@ range='out of range \(supported: times 1970-01-01 00:00 to 9999-12-31'
 drange='out of range \(supported: durations 0 to 2922000d'
 f=$(script start_min <<<'start(math.mininteger)')
 refused "$f" 1 "time -9223372036854775808 $range"
+# a start in the supported range but before the engine's time 0 tripped the queue's assert
+# when the nodes started (found by fuzz_lua)
+f=$(script start_negative <<<'start(-175)')
+refused "$f" 1 "start\\(\\) must be 1970-01-01 09:00 JST or later"
+f=$(script start_1970 <<<'start "1970-01-01 00:00"')
+refused "$f" 1 "start\\(\\) must be 1970-01-01 09:00 JST or later"
 f=$(script at_max <<<'start "2017-11-13 08:30"
 at(math.maxinteger, function() end)')
 refused "$f" 2 "time 9223372036854775807 $range"
