@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 static size_t slot_of(const sim_map *m, uint64_t key)
 {
@@ -75,4 +76,16 @@ bool sim_map_del(sim_map *m, uint64_t key, uint64_t *val)
     m->slots[i].key = 0;
     m->len--;
     return true;
+}
+
+int sim_map_copy(sim_map *dst, const sim_map *src)
+{
+    sim_map_free(dst);
+    if (!src->cap) return 0;
+    dst->slots = malloc(src->cap * sizeof *dst->slots);
+    if (!dst->slots) return -ENOMEM;
+    memcpy(dst->slots, src->slots, src->cap * sizeof *dst->slots);
+    dst->cap = src->cap;
+    dst->len = src->len;
+    return 0;
 }

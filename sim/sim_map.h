@@ -25,6 +25,8 @@ void sim_map_free(sim_map *m);
 SIM_MUST_CHECK int sim_map_put(sim_map *m, uint64_t key, uint64_t val);
 bool sim_map_get(const sim_map *m, uint64_t key, uint64_t *val);
 bool sim_map_del(sim_map *m, uint64_t key, uint64_t *val);   /* val may be NULL */
+/* dst (freed first) becomes a copy of src, slot for slot. 0 or -ENOMEM (dst is then empty). */
+SIM_MUST_CHECK int sim_map_copy(sim_map *dst, const sim_map *src);
 static inline size_t sim_map_len(const sim_map *m) { return m->len; }
 /* The key in slot i (0 <= i < m->cap; 0: free): to visit every member, in slot order. */
 static inline uint64_t sim_map_key_at(const sim_map *m, size_t i) { return m->slots[i].key; }

@@ -206,6 +206,13 @@ int platform_tenant_reload_index(tenant_db *t)
     return 0;
 }
 
+int platform_tenant_copy_index(tenant_db *dst, const tenant_db *src)
+{
+    int rc = sim_map_copy(&dst->code_by_addressee, &src->code_by_addressee);
+    if (rc == 0) rc = sim_map_copy(&dst->addressee_by_code, &src->addressee_by_code);
+    return rc;
+}
+
 int platform_tenant_seed_replica(domain *d, tenant_db *t, body *b, uint64_t addressee_no, int item,
                         const char *record_id, sim_time_t pub_start, sim_time_t pub_end,
                         const char *payload)
