@@ -14,11 +14,25 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
+/* Private keys imported for key agreement, kept: importing one computes its public key (a
+ * scalar multiplication as costly as the agreement itself), and a node derives a session with
+ * each peer and key epoch from the same few private keys. */
+enum { PRIV_CACHED = 8 };
+
+struct cached_priv {
+    uint8_t priv[32];
+    EVP_PKEY_CTX *pc;   /* derive context of the imported key; NULL: the slot is free */
+    uint64_t used;      /* when last used, in calls: the oldest slot is replaced */
+};
+
 struct sim_crypto {
     EVP_CIPHER *gcm;    /* fetched once: an implicit fetch per call is most of a seal's cost */
     EVP_CIPHER_CTX *cx;
     int primed;         /* cx holds gcm: later inits pass only key and nonce, which keeps the
                          * provider's cipher state instead of freeing and reallocating it */
+    EVP_KDF *hkdf;      /* fetched once, for the same reason */
+    struct cached_priv privs[PRIV_CACHED];
+    uint64_t calls;
 };
 
 /* ---- key agreement ---- */
@@ -45,11 +59,20 @@ int sim_crypto_keypair(const uint8_t seed[32], sim_keypair *out)
     return 0;
 }
 
-static int x25519(const uint8_t priv[32], const uint8_t peer_pub[32], uint8_t secret[32])
+/* A derive context for the private key priv, or NULL. */
+static EVP_PKEY_CTX *priv_ctx(const uint8_t priv[32])
 {
     EVP_PKEY *me = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, 32);
-    EVP_PKEY *peer = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer_pub, 32);
     EVP_PKEY_CTX *pc = me ? EVP_PKEY_CTX_new_from_pkey(NULL, me, NULL) : NULL;
+
+    EVP_PKEY_free(me); /* pc holds its own reference */
+    return pc;
+}
+
+/* X25519 of pc's private key with peer_pub. */
+static int x25519_with(EVP_PKEY_CTX *pc, const uint8_t peer_pub[32], uint8_t secret[32])
+{
+    EVP_PKEY *peer = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer_pub, 32);
     size_t n = 32;
     int rc = -EIO;
 
@@ -60,19 +83,27 @@ static int x25519(const uint8_t priv[32], const uint8_t peer_pub[32], uint8_t se
         if (rc == -EINVAL)
             ERR_clear_error();
     }
-    EVP_PKEY_CTX_free(pc);
     EVP_PKEY_free(peer);
-    EVP_PKEY_free(me);
     return rc;
 }
 
-static int hkdf_sha256(uint8_t *ikm, size_t ikm_len, uint8_t *salt, size_t salt_len,
+static int x25519(const uint8_t priv[32], const uint8_t peer_pub[32], uint8_t secret[32])
+{
+    EVP_PKEY_CTX *pc = priv_ctx(priv);
+    int rc = x25519_with(pc, peer_pub, secret);
+
+    EVP_PKEY_CTX_free(pc);
+    return rc;
+}
+
+/* kdf: the fetched HKDF, or NULL to fetch it for this call. */
+static int hkdf_sha256(EVP_KDF *kdf, uint8_t *ikm, size_t ikm_len, uint8_t *salt, size_t salt_len,
                        const void *info, size_t info_len, uint8_t *okm, size_t okm_len)
 {
     char digest[] = "SHA256";
     OSSL_PARAM params[5], *p = params;
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    EVP_KDF_CTX *kc = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    EVP_KDF *fetched = kdf ? NULL : EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *kc = kdf || fetched ? EVP_KDF_CTX_new(kdf ? kdf : fetched) : NULL;
     int rc = -EIO;
 
     *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
@@ -86,26 +117,84 @@ static int hkdf_sha256(uint8_t *ikm, size_t ikm_len, uint8_t *salt, size_t salt_
     if (kc && EVP_KDF_derive(kc, okm, okm_len, params) == 1)
         rc = 0;
     EVP_KDF_CTX_free(kc);
-    EVP_KDF_free(kdf);
+    EVP_KDF_free(fetched);
     return rc;
+}
+
+/* The session key from the shared secret (see sim_crypto.h); secret is wiped. */
+static int session_from(EVP_KDF *kdf, const sim_keypair *mine, const uint8_t their_pub[32], uint8_t secret[32],
+                        const void *info, size_t info_len, uint8_t key[32])
+{
+    uint8_t salt[64];
+    /* Ordering the keys makes the salt the same from either side. */
+    int mine_first = memcmp(mine->pub, their_pub, 32) <= 0;
+    int rc;
+
+    memcpy(salt, mine_first ? mine->pub : their_pub, 32);
+    memcpy(salt + 32, mine_first ? their_pub : mine->pub, 32);
+    rc = hkdf_sha256(kdf, secret, 32, salt, sizeof salt, info, info_len, key, 32);
+    OPENSSL_cleanse(secret, 32);
+    return rc;
+}
+
+static int session_args(const sim_keypair *mine, const uint8_t their_pub[32], const void *info, size_t info_len,
+                        const uint8_t *key)
+{
+    return !mine || !their_pub || !key || (info_len && !info) || info_len > SIM_CRYPTO_INFO_MAX ? -EINVAL : 0;
 }
 
 int sim_crypto_session_key(const sim_keypair *mine, const uint8_t their_pub[32],
                            const void *info, size_t info_len, uint8_t key[32])
 {
-    uint8_t secret[32], salt[64];
-    int rc;
+    uint8_t secret[32];
+    int rc = session_args(mine, their_pub, info, info_len, key);
 
-    if (!mine || !their_pub || !key || (info_len && !info) || info_len > SIM_CRYPTO_INFO_MAX)
-        return -EINVAL;
-    rc = x25519(mine->priv, their_pub, secret);
-    if (rc == 0) {
-        /* Ordering the keys makes the salt the same from either side. */
-        int mine_first = memcmp(mine->pub, their_pub, 32) <= 0;
-        memcpy(salt, mine_first ? mine->pub : their_pub, 32);
-        memcpy(salt + 32, mine_first ? their_pub : mine->pub, 32);
-        rc = hkdf_sha256(secret, sizeof secret, salt, sizeof salt, info, info_len, key, 32);
+    if (rc == 0)
+        rc = x25519(mine->priv, their_pub, secret);
+    if (rc == 0)
+        return session_from(NULL, mine, their_pub, secret, info, info_len, key);
+    OPENSSL_cleanse(secret, sizeof secret);
+    return rc;
+}
+
+/* The derive context of priv from the cache, imported into the oldest slot if absent. */
+static EVP_PKEY_CTX *cached_priv_ctx(sim_crypto *c, const uint8_t priv[32])
+{
+    struct cached_priv *oldest = &c->privs[0];
+
+    c->calls++;
+    for (int i = 0; i < PRIV_CACHED; i++) {
+        struct cached_priv *p = &c->privs[i];
+        if (p->pc && memcmp(p->priv, priv, 32) == 0) {
+            p->used = c->calls;
+            return p->pc;
+        }
+        if (!p->pc || (oldest->pc && p->used < oldest->used))
+            oldest = p;
     }
+    EVP_PKEY_CTX *pc = priv_ctx(priv);
+    if (!pc)
+        return NULL;
+    EVP_PKEY_CTX_free(oldest->pc);
+    OPENSSL_cleanse(oldest->priv, 32);
+    memcpy(oldest->priv, priv, 32);
+    oldest->pc = pc;
+    oldest->used = c->calls;
+    return pc;
+}
+
+int sim_crypto_session_key_ctx(sim_crypto *c, const sim_keypair *mine, const uint8_t their_pub[32],
+                               const void *info, size_t info_len, uint8_t key[32])
+{
+    uint8_t secret[32];
+    int rc = c ? session_args(mine, their_pub, info, info_len, key) : -EINVAL;
+
+    if (rc == 0) {
+        EVP_PKEY_CTX *pc = cached_priv_ctx(c, mine->priv);
+        rc = pc ? x25519_with(pc, their_pub, secret) : -EIO;
+    }
+    if (rc == 0)
+        return session_from(c->hkdf, mine, their_pub, secret, info, info_len, key);
     OPENSSL_cleanse(secret, sizeof secret);
     return rc;
 }
@@ -244,7 +333,7 @@ int sim_crypto_create(sim_crypto **out)
         free(c);
         return -ENOMEM;
     }
-    if (!(c->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL))) {
+    if (!(c->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) || !(c->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL))) {
         sim_crypto_destroy(c);
         return -EIO;
     }
@@ -258,6 +347,11 @@ void sim_crypto_destroy(sim_crypto *c)
         return;
     EVP_CIPHER_CTX_free(c->cx);
     EVP_CIPHER_free(c->gcm);
+    EVP_KDF_free(c->hkdf);
+    for (int i = 0; i < PRIV_CACHED; i++) {
+        EVP_PKEY_CTX_free(c->privs[i].pc);
+        OPENSSL_cleanse(c->privs[i].priv, 32);
+    }
     free(c);
 }
 

@@ -76,6 +76,11 @@ int sim_crypto_seal_ctx(sim_crypto *c, const uint8_t key[32], const uint8_t nonc
 int sim_crypto_open_ctx(sim_crypto *c, const uint8_t key[32], const uint8_t nonce[12],
                         const void *aad, size_t aad_len, const void *sealed, size_t len,
                         uint8_t *out);
+/* sim_crypto_session_key with the context: byte for byte the same key, but the HKDF is fetched
+ * once and the last few private keys stay imported (importing one computes its public key,
+ * which costs as much as the agreement); the context holds copies of them until destroy. */
+int sim_crypto_session_key_ctx(sim_crypto *c, const sim_keypair *mine, const uint8_t their_pub[32],
+                               const void *info, size_t info_len, uint8_t key[32]);
 
 /* Lower-case hex of len bytes into out, which must hold 2 * len + 1 chars (NUL-terminated),
  * for keys, nonces and ciphertext in JSON. */

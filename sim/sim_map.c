@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 static size_t slot_of(const sim_map *m, uint64_t key)
 {
@@ -14,22 +15,17 @@ static size_t slot_of(const sim_map *m, uint64_t key)
 
 void sim_map_free(sim_map *m)
 {
-    free(m->keys);
-    free(m->vals);
+    free(m->slots);
     *m = (sim_map){0};
 }
 
 static int grow(sim_map *m)
 {
     sim_map bigger = {.cap = m->cap ? m->cap * 2 : 64};
-    bigger.keys = calloc(bigger.cap, sizeof *bigger.keys);
-    bigger.vals = malloc(bigger.cap * sizeof *bigger.vals);
-    if (!bigger.keys || !bigger.vals) {
-        sim_map_free(&bigger);
-        return -ENOMEM;
-    }
+    bigger.slots = calloc(bigger.cap, sizeof *bigger.slots);
+    if (!bigger.slots) return -ENOMEM;
     for (size_t i = 0; i < m->cap; i++)
-        if (m->keys[i] && sim_map_put(&bigger, m->keys[i], m->vals[i]) < 0) {   /* cannot: it has room */
+        if (m->slots[i].key && sim_map_put(&bigger, m->slots[i].key, m->slots[i].val) < 0) {   /* cannot: it has room */
             sim_map_free(&bigger);
             return -ENOMEM;
         }
@@ -43,19 +39,18 @@ int sim_map_put(sim_map *m, uint64_t key, uint64_t val)
     if (key == 0) return -EINVAL;
     if ((m->len + 1) * 4 > m->cap * 3 && grow(m) < 0) return -ENOMEM;
     size_t i = slot_of(m, key);
-    while (m->keys[i] && m->keys[i] != key) i = (i + 1) & (m->cap - 1);
-    if (!m->keys[i]) m->len++;
-    m->keys[i] = key;
-    m->vals[i] = val;
+    while (m->slots[i].key && m->slots[i].key != key) i = (i + 1) & (m->cap - 1);
+    if (!m->slots[i].key) m->len++;
+    m->slots[i] = (sim_map_slot){key, val};
     return 0;
 }
 
 bool sim_map_get(const sim_map *m, uint64_t key, uint64_t *val)
 {
     if (!m->cap || key == 0) return false;
-    for (size_t i = slot_of(m, key); m->keys[i]; i = (i + 1) & (m->cap - 1)) {
-        if (m->keys[i] != key) continue;
-        if (val) *val = m->vals[i];
+    for (size_t i = slot_of(m, key); m->slots[i].key; i = (i + 1) & (m->cap - 1)) {
+        if (m->slots[i].key != key) continue;
+        if (val) *val = m->slots[i].val;
         return true;
     }
     return false;
@@ -65,21 +60,32 @@ bool sim_map_del(sim_map *m, uint64_t key, uint64_t *val)
 {
     if (!m->cap || key == 0) return false;
     size_t mask = m->cap - 1, i = slot_of(m, key);
-    while (m->keys[i] != key) {
-        if (!m->keys[i]) return false;
+    while (m->slots[i].key != key) {
+        if (!m->slots[i].key) return false;
         i = (i + 1) & mask;
     }
-    if (val) *val = m->vals[i];
+    if (val) *val = m->slots[i].val;
     /* Backward shift: move later members of the probe run into the hole when allowed. */
-    for (size_t j = (i + 1) & mask; m->keys[j]; j = (j + 1) & mask) {
-        size_t home = slot_of(m, m->keys[j]);
+    for (size_t j = (i + 1) & mask; m->slots[j].key; j = (j + 1) & mask) {
+        size_t home = slot_of(m, m->slots[j].key);
         if (((j - home) & mask) >= ((j - i) & mask)) {
-            m->keys[i] = m->keys[j];
-            m->vals[i] = m->vals[j];
+            m->slots[i] = m->slots[j];
             i = j;
         }
     }
-    m->keys[i] = 0;
+    m->slots[i].key = 0;
     m->len--;
     return true;
+}
+
+int sim_map_copy(sim_map *dst, const sim_map *src)
+{
+    sim_map_free(dst);
+    if (!src->cap) return 0;
+    dst->slots = malloc(src->cap * sizeof *dst->slots);
+    if (!dst->slots) return -ENOMEM;
+    memcpy(dst->slots, src->slots, src->cap * sizeof *dst->slots);
+    dst->cap = src->cap;
+    dst->len = src->len;
+    return 0;
 }

@@ -173,7 +173,7 @@ static void hostile_requests(twin *t)
     /* a resident's number inside a longer run of digits (what the network's scan finds) */
     const domain *d = domain_get(t->w);
     uint64_t known = 0;
-    for (size_t i = 0; i < d->individual_nos.cap && !known; i++) known = d->individual_nos.keys[i];
+    for (size_t i = 0; i < d->individual_nos.cap && !known; i++) known = sim_map_key_at(&d->individual_nos, i);
     CHECK(known >= UINT64_C(100000000000));
     snprintf(req, sizeof req, "{\"record_id\":\"H-8\",%s,\"payload\":{\"memo\":\"9%llu7\"}}", R, (unsigned long long)known);
     bad(t, "POST", "/connect/v1/replicas", req, 422, "payload.memo", "individual_no");

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -523,6 +524,46 @@ static void bench(sim_crypto *c)
     CHECK_INT(errors, 0);
 }
 
+/* The context's session keys: the known answer, and byte for byte the one-shot function's for
+ * 20 private keys used in turn, more than the context keeps imported (so slots are replaced
+ * and keys come back after being dropped), and the same errors. */
+static void test_session_ctx(sim_crypto *c)
+{
+    sim_keypair alice, bob, kp[20];
+    uint8_t k1[32], k2[32], bad[32] = {0};
+
+    unhex(ALICE_PRIV, alice.priv);
+    unhex(BOB_PRIV, bob.priv);
+    CHECK_INT(sim_crypto_keypair(alice.priv, &alice), 0);
+    CHECK_INT(sim_crypto_keypair(bob.priv, &bob), 0);
+    CHECK_INT(sim_crypto_session_key_ctx(c, &alice, bob.pub, INFO_E1, strlen(INFO_E1), k1), 0);
+    CHECK_STR(hex(k1, 32), KEY_E1);
+    CHECK_INT(sim_crypto_session_key_ctx(c, &bob, alice.pub, INFO_E2, strlen(INFO_E2), k1), 0);
+    CHECK_STR(hex(k1, 32), KEY_E2);
+    for (int i = 0; i < 20; i++) {
+        uint8_t seed[32];
+        for (int j = 0; j < 32; j++) seed[j] = (uint8_t)(i * 37 + j * 11 + 1);
+        CHECK_INT(sim_crypto_keypair(seed, &kp[i]), 0);
+    }
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 20; i++) {
+            const sim_keypair *me = &kp[(i * 7 + round) % 20], *peer = &kp[(i * 3 + 5) % 20];
+            char info[32];
+            int n = snprintf(info, sizeof info, "round %d pair %d", round, i);
+            CHECK_INT(sim_crypto_session_key(me, peer->pub, info, (size_t)n, k1), 0);
+            CHECK_INT(sim_crypto_session_key_ctx(c, me, peer->pub, info, (size_t)n, k2), 0);
+            CHECK_STR(hex(k2, 32), hex(k1, 32));
+        }
+    CHECK_INT(sim_crypto_session_key_ctx(NULL, &alice, bob.pub, "x", 1, k1), -EINVAL);
+    CHECK_INT(sim_crypto_session_key_ctx(c, NULL, bob.pub, "x", 1, k1), -EINVAL);
+    CHECK_INT(sim_crypto_session_key_ctx(c, &alice, NULL, "x", 1, k1), -EINVAL);
+    CHECK_INT(sim_crypto_session_key_ctx(c, &alice, bob.pub, NULL, 1, k1), -EINVAL);
+    CHECK_INT(sim_crypto_session_key_ctx(c, &alice, bad, "x", 1, k1), -EINVAL);
+    /* a refused peer leaves the cached key usable */
+    CHECK_INT(sim_crypto_session_key_ctx(c, &alice, bob.pub, INFO_E1, strlen(INFO_E1), k1), 0);
+    CHECK_STR(hex(k1, 32), KEY_E1);
+}
+
 int main(void)
 {
     sim_crypto *c = NULL;
@@ -540,6 +581,7 @@ int main(void)
     test_crypt_errors(c);
     test_determinism();
     test_ctx_reuse(c);
+    test_session_ctx(c);
     bench(c);
     sim_crypto_destroy(c);
     CHECK_DONE();

@@ -39,6 +39,24 @@ int main(void)
         CHECK(sim_map_get(&m, k, &v) == (model[k] != 0));
     }
     CHECK_INT(sim_map_len(&m), live);
+    /* a copy holds the same members, in the same slots, and lives on its own */
+    sim_map c = {0};
+    CHECK_INT(sim_map_put(&c, 7, 7), 0);   /* what it held before goes */
+    CHECK_INT(sim_map_copy(&c, &m), 0);
+    CHECK_INT(sim_map_len(&c), live);
+    for (size_t i = 0; i < m.cap; i++) CHECK(sim_map_key_at(&c, i) == sim_map_key_at(&m, i));
+    for (uint64_t k = 1; k <= KEYS; k++) {
+        uint64_t v = 0;
+        CHECK(sim_map_get(&c, k, &v) == (model[k] != 0));
+        if (model[k]) CHECK_INT(v, model[k] - 1);
+    }
+    CHECK_INT(sim_map_put(&c, KEYS + 1, 1), 0);
+    CHECK(!sim_map_get(&m, KEYS + 1, NULL));
+    sim_map empty = {0};
+    CHECK_INT(sim_map_copy(&c, &empty), 0);
+    CHECK_INT(sim_map_len(&c), 0);
+    CHECK(!sim_map_get(&c, 1, NULL));
+    sim_map_free(&c);
     sim_map_free(&m);
     CHECK(!sim_map_get(&m, 1, NULL));
     CHECK_DONE();

@@ -217,7 +217,7 @@ static void body_crash(sim_node *self)
     domain *d = domain_get(self->world);
     body *b = self_body(self);
     for (size_t i = 0; i < b->pending.cap; i++) {
-        uint64_t flow = b->pending.keys[i];
+        uint64_t flow = sim_map_key_at(&b->pending, i);
         if (!flow) continue;
         flow_kind kind = (flow_kind)(flow & 7);
         domain_flow_blame(d, self->id, flow, CAUSE_NODE_DOWN, self->id, UINT32_MAX);

@@ -111,10 +111,19 @@ int node_day_before_close(domain *d, node_day_before *db)
         int rc = node_nws_index(sim_world_node(w, d->nws));   /* in the snapshot: only marked */
         if (rc == 0 && db->copy_to) rc = sim_store_copy(db->copy_to, db->copy_from);
         uint32_t cap = sim_world_node_count(w);
+        tenant_db *from = NULL;   /* the copy's code index is the original's: copied, not read */
+        for (uint32_t i = 0; i < cap && db->copy_to; i++) {
+            tenant_db *t = platform_node_db(d, i);
+            if (t && t->store == db->copy_from) from = t;
+        }
+        if (rc == 0 && from && !from->indexed) {
+            rc = platform_tenant_reload_index(from);
+            if (rc == 0) rc = platform_tenant_db_index(from);
+        }
         for (uint32_t i = 0; rc == 0 && i < cap; i++) {
             tenant_db *t = platform_node_db(d, i);
             if (!t || t->indexed) continue;
-            rc = platform_tenant_reload_index(t);
+            rc = from && t->store == db->copy_to ? platform_tenant_copy_index(t, from) : platform_tenant_reload_index(t);
             if (rc == 0) rc = platform_tenant_db_index(t);
         }
         return rc;

@@ -41,7 +41,7 @@ static int derive_with(sim_node *self, const sim_keypair *mine, uint32_t my_gen,
     uint32_t glo = self->id < other->id ? my_gen : their_gen, ghi = self->id < other->id ? their_gen : my_gen;
     int n = snprintf(info, sizeof info, "renkei ifs %u-%u epoch %llu keys %u-%u", lo, hi,
                      (unsigned long long)epoch, glo, ghi);
-    return sim_crypto_session_key(mine, their_pub, info, (size_t)n, out);
+    return sim_crypto_session_key_ctx(domain_get(self->world)->crypto, mine, their_pub, info, (size_t)n, out);
 }
 
 static int derive(sim_node *self, const sim_keypair *mine, sim_node *other, uint64_t epoch, uint8_t out[32])

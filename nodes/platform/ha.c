@@ -681,7 +681,7 @@ static void free_held(site_ha *h)
 static void drop_repairs(site_ha *h)
 {
     for (size_t i = 0; i < h->repairs.cap; i++)
-        if (h->repairs.keys[i]) domain_msg_free((flow_msg *)(uintptr_t)h->repairs.vals[i]);
+        if (h->repairs.slots[i].key) domain_msg_free((flow_msg *)(uintptr_t)h->repairs.slots[i].val);
     sim_map_free(&h->repairs);
 }
 

@@ -39,6 +39,8 @@ void platform_tenant_db_close(tenant_db *t);
 int  platform_tenant_db_index(tenant_db *t);
 /* Rebuild the in-memory code index from the store (after rows were replaced wholesale). */
 int  platform_tenant_reload_index(tenant_db *t);
+/* The in-memory code index of dst copied from src, whose store dst's is a copy of. */
+int  platform_tenant_copy_index(tenant_db *dst, const tenant_db *src);
 /* A flow message that reached the server of body b (from b itself or from its ifs). */
 void platform_tenant_receive(sim_node *server, tenant_db *t, body *b, flow_kind kind, flow_msg *m);
 /* Bulk set-up before the run: a code and replicas without messages (the state of the day

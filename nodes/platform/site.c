@@ -206,6 +206,13 @@ int platform_tenant_reload_index(tenant_db *t)
     return 0;
 }
 
+int platform_tenant_copy_index(tenant_db *dst, const tenant_db *src)
+{
+    int rc = sim_map_copy(&dst->code_by_addressee, &src->code_by_addressee);
+    if (rc == 0) rc = sim_map_copy(&dst->addressee_by_code, &src->addressee_by_code);
+    return rc;
+}
+
 int platform_tenant_seed_replica(domain *d, tenant_db *t, body *b, uint64_t addressee_no, int item,
                         const char *record_id, sim_time_t pub_start, sim_time_t pub_end,
                         const char *payload)
@@ -292,6 +299,10 @@ static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, domain *d, 
                       .v = {sqlite3_column_int64(get, 2), domain_item(d, (const char *)sqlite3_column_text(get, 3)),
                             sqlite3_column_int64(get, 4), sqlite3_column_int64(get, 5), pub_end}};
     snprintf(rec->record_id, sizeof rec->record_id, "%s", m->record_id);
+    /* the row's primary key, so the update below finds it in one search, not two (the
+     * record-id index, then the table) */
+    char item[40];
+    snprintf(item, sizeof item, "%s", (const char *)sqlite3_column_text(get, 3));
     sqlite3_reset(get);
     cJSON *update = cJSON_ParseWithLength((const char *)m->data, m->data_len);
     flow_error e = FLOW_SERVER_ERROR;
@@ -313,10 +324,14 @@ static flow_error replica_update(tenant_db *t, body *b, flow_msg *m, domain *d, 
         merged = cJSON_PrintUnformatted(stored);
     }
     sqlite3_stmt *put = merged ? sim_store_stmt(t->store, TENANT_ST_REPLICA_UPDATE,
-        "UPDATE replica SET payload = ?3, pub_end = ?4, digest = ?5 WHERE tenant = ?1 AND record_id = ?2") : NULL;
+        "UPDATE replica SET payload = ?3, pub_end = ?4, digest = ?5 WHERE tenant = ?1 AND addressee_no = ?6"
+        " AND item = ?7 AND pub_start = ?8 AND record_id = ?2") : NULL;
     if (put) {
         sqlite3_bind_int64(put, 1, b->tenant);
         sqlite3_bind_text(put, 2, m->record_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(put, 6, rec->v[0]);
+        sqlite3_bind_text(put, 7, item, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(put, 8, rec->v[3]);
         sqlite3_bind_text(put, 3, merged, -1, SQLITE_STATIC);
         sqlite3_bind_int64(put, 4, pub_end);
         sqlite3_bind_int64(put, 5, (sqlite3_int64)platform_replica_digest(merged, strlen(merged), pub_end));
