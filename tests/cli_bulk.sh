@@ -1,0 +1,125 @@
+# tests/cli_bulk.sh - bulk initial code acquisition (issue 13) on topologies/small.lua, with
+# answers known by hand (tests/lua/bulk_days.lua: 10 of the twin's residents a business day):
+# N residents take ceil(N/10) business days, holidays and weekends skipped; two bodies share
+# the capacity and the second takes the combined time; a day of J-LIS down or of a planned
+# stop costs one day, nothing lost and nothing acquired twice; every hop keeps the
+# unlinkability invariant; bad input is a file:line error, exit 2, or refused at run time
+# with nothing queued; summary.json and GET /api/bulk give the figures.
+set -euo pipefail
+source tests/lib.sh "$@"
+T=topologies/small.lua
+B=tests/lua/bulk_days.lua
+
+bulk_run() {   # CASE: run the case, its summary in $TMP/CASE/summary.json
+    expect_exit 0 run "$T" "$B" --set case="$1" -q --out "$TMP/$1"
+}
+body_of() { echo "[.bulk_acquisition.bodies[] | select(.body == \"$1\")] | .[0]"; }
+figures() { echo '.expectations[0].message | fromjson'; }   # the script's own record of the days
+
+# --- one body: 25 residents at 10 a day: 3 business days ------------------------------------
+bulk_run one
+S="$TMP/one/summary.json"
+expect_json "$S" "$(body_of 131016)" '.queued == 25 and .acquired == 25 and .failed == 0 and .waiting == 0 and .days == 3 and .done' \
+    "25 residents at 10 a day: 3 business days"
+expect_json "$S" "$(figures).done_on[\"131016\"]" '. == "2017-11-15"' "done on the third business day (Wednesday)"
+expect_json "$S" .bulk_acquisition '.jlis_per_day == 20000 and .nws_per_day == 40000 and .twin_per_day == 10' \
+    "the capacities, and the twin's share at residents{}'s scale (the smaller of the two)"
+expect_json "$S" .flows.code_request '.started == 25 and .outcomes.ok == 25' "25 code acquisitions, each ok"
+invariant_held "$S" "no node but the NWS holds a resident-derived key and an agency code of one person"
+invariant_held "$S" "every flow ends exactly once"
+
+# --- a national holiday and a weekend on the way: still 3 business days ----------------------
+bulk_run holiday
+S="$TMP/holiday/summary.json"
+expect_json "$S" "$(body_of 131016)" '.acquired == 25 and .days == 3' "3 business days across a holiday"
+expect_json "$S" "$(figures).done_on[\"131016\"]" '. == "2017-11-27"' \
+    "from Wednesday 11-22: Thursday 11-23 (勤労感謝の日) and the weekend skipped, done Monday 11-27"
+
+# --- two bodies share the capacity: the second takes the combined time ----------------------
+bulk_run two
+S="$TMP/two/summary.json"
+expect_json "$S" "$(body_of 131016)" '.acquired == 25 and .days == 3' "the first queued: 3 business days"
+expect_json "$S" "$(body_of 141003)" '.acquired == 15 and .days == 4' "the second: ceil((25 + 15) / 10) = 4 business days"
+expect_json "$S" "$(figures).done_on" '. == {"131016": "2017-11-15", "141003": "2017-11-16"}' "their last days"
+
+# --- J-LIS down all of Tuesday: a day later, nothing lost, nothing acquired twice ------------
+bulk_run jlis_down
+S="$TMP/jlis_down/summary.json"
+expect_json "$S" "$(body_of 131016)" '.queued == 25 and .acquired == 25 and .failed == 0 and .days == 4 and .retried > 0' \
+    "a day of J-LIS down: 4 business days, the batches waited and resumed"
+expect_json "$S" "$(figures).done_on[\"131016\"]" '. == "2017-11-16"' "done on Thursday instead of Wednesday"
+expect_json "$S" .flows.code_request '.outcomes.ok == 25' "exactly 25 acquisitions ended ok"
+grep '"code_response"' "$TMP/jlis_down/trace.jsonl" >"$TMP/responses.jsonl" || true
+expect_json "$TMP/responses.jsonl" '[.[] | select(.kind == "send" and .node == "nws")] | [length, ([.[].detail.body.agency_code] | unique | length)]' \
+    '. == [25, 25]' "the NWS issued 25 codes, each once: nobody acquired twice"
+grep '"jlis"' "$TMP/jlis_down/trace.jsonl" >"$TMP/jlis.jsonl" || true
+expect_json "$TMP/jlis.jsonl" '[.[] | select(.kind == "send" and (.node == "jlis" or .peer == "jlis") and .detail.body.agency_code != null)] | length' \
+    '. == 0' "J-LIS never carries an agency code on the bulk path"
+expect_json "$TMP/jlis.jsonl" '[.[] | select(.kind == "send" and .peer == "jlis") | .node] | unique' '. == ["131016"]' \
+    "the resident-record codes leave through the municipality's own 住基ネット connection"
+invariant_held "$S" "no node but the NWS holds a resident-derived key and an agency code of one person"
+invariant_held "$S" "every flow ends exactly once"
+
+# --- a planned stop all of Tuesday, announced: the desks send nothing in it, a day later -----
+bulk_run maintenance
+S="$TMP/maintenance/summary.json"
+expect_json "$S" "$(body_of 131016)" '.acquired == 25 and .days == 4 and .attempts == 25' \
+    "an announced day-long stop: 4 business days, no batch sent into it"
+
+# --- bad input ---------------------------------------------------------------------------------
+refused() {
+    local file=$1 line=$2 re=$3
+    expect_exit 2 run "$T" "$file" -q
+    expect_match "$TMP/err" "^renkei: $file:$line: $re"
+    expect_one_line "$TMP/err"
+}
+script() { cat >"$TMP/$1.lua"; echo "$TMP/$1.lua"; }
+f=$(script unknown <<<'bulk_acquire { body = "999999" }')
+refused "$f" 1 "unknown node '999999'"
+f=$(script agency <<<'bulk_acquire { body = "pension" }')
+refused "$f" 1 "bulk_acquire: 'pension' is an agency"
+f=$(script zero <<<'bulk_settings { jlis_per_day = 0 }')
+refused "$f" 1 "bulk_settings: 'jlis_per_day' must be a whole number of persons per day above 0"
+f=$(script negative <<<'bulk_settings { nws_per_day = -5 }')
+refused "$f" 1 "bulk_settings: 'nws_per_day' must be a whole number of persons per day above 0"
+f=$(script every <<<'bulk_settings { every = "0s" }')
+refused "$f" 1 "bulk_settings: 'every' must be a duration above 0"
+f=$(script nobody <<<'bulk_acquire { from = "2017-11-13 09:00" }')
+refused "$f" 1 "bulk_acquire: needs body"
+f=$(script option <<<'bulk_acquire { body = "131016", capacity = 3 }')
+refused "$f" 1 "bulk_acquire: unknown option"
+# a list with an agency in it, at run time: refused whole, nothing queued, the run unchanged
+bulk_run bad_list
+S="$TMP/bad_list/summary.json"
+expect_json "$S" "$(figures).refused" 'test("bulk_acquire: .pension. is an agency")' "the list is refused"
+expect_json "$S" '.bulk_acquisition' '. == null' "nothing was queued (not even 131016, which came first)"
+expect_json "$S" .flows.code_request '. == null' "no code acquisition started"
+
+# --- GET /api/bulk on a served run -------------------------------------------------------------
+PID=""
+trap 'if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$TMP"' EXIT
+serve "$T" "$B" --set case=two --serve 127.0.0.1:0
+call() { code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$1" "$BASE${2#/}" ${3:+-H "$3"} ${3:+--data-binary '{}'} ${3:+-H 'Content-Type: application/json'}); }
+for _ in $(seq 3000); do   # a hang guard, not a time limit
+    call GET /api/state
+    state=$(jq -r .state "$TMP/body")
+    [ "$state" = ended ] && break
+    [ "$state" = paused ] && call POST /api/resume "Authorization: Bearer $TOKEN"
+    sleep 0.05
+done
+call GET /api/bulk
+[ "$code" = 200 ] || fail "GET /api/bulk: $code"
+expect_json "$TMP/body" '[.bodies[] | {body, acquired, days}]' \
+    '. == [{"body": "131016", "acquired": 25, "days": 3}, {"body": "141003", "acquired": 15, "days": 4}]' \
+    "the API gives each body's progress"
+kill "$PID" 2>/dev/null || true
+wait "$PID" 2>/dev/null || true
+PID=""
+serve "$T" --serve 127.0.0.1:0
+call GET /api/bulk
+[ "$code" = 409 ] || fail "GET /api/bulk without bulk_acquire: $code, expected 409"
+kill "$PID" 2>/dev/null || true
+wait "$PID" 2>/dev/null || true
+PID=""
+
+finish
