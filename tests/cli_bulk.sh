@@ -95,6 +95,22 @@ expect_json "$S" "$(figures).refused" 'test("bulk_acquire: .pension. is an agenc
 expect_json "$S" '.bulk_acquisition' '. == null' "nothing was queued (not even 131016, which came first)"
 expect_json "$S" .flows.code_request '. == null' "no code acquisition started"
 
+# --- a rollout phase of bulk acquisition: its days from the population and the shared capacity --
+expect_exit 0 run "$T" tests/lua/rollout_bulk.lua -q --out "$TMP/rollout"
+expectation_held "$TMP/rollout/summary.json" "the days of code acquisition"
+expect_exit 0 run "$T" tests/lua/rollout_bulk.lua --set alone=true -q --out "$TMP/rollout_alone"
+expectation_held "$TMP/rollout_alone/summary.json" "the days of code acquisition"
+expect_other_json "$TMP/rollout/summary.json" "$TMP/rollout_alone/summary.json" \
+    '.schedule.milestones[] | select(.name == "codes acquired") | .date' "what else is queued decides the phase's duration"
+f=$(script phase_dur <<<'phase { name = "codes", bulk_acquisition = true, duration = 3 }')
+refused "$f" 1 "phase 'codes': a bulk_acquisition phase is each body's .* and takes no 'duration'"
+f=$(script phase_scope <<<'phase { name = "codes", bulk_acquisition = true, scope = "national" }')
+refused "$f" 1 "phase 'codes': a bulk_acquisition phase is each body's"
+f=$(script phase_tests <<<'phase { name = "codes", bulk_acquisition = true, tests = true }')
+refused "$f" 1 "phase 'codes': a bulk_acquisition phase has no tests"
+f=$(script phase_bool <<<'phase { name = "codes", bulk_acquisition = "yes" }')
+refused "$f" 1 "phase 'codes': 'bulk_acquisition' is true or false"
+
 # --- GET /api/bulk on a served run -------------------------------------------------------------
 PID=""
 trap 'if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$TMP"' EXIT
