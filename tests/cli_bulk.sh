@@ -102,6 +102,12 @@ expect_exit 0 run "$T" tests/lua/rollout_bulk.lua --set alone=true -q --out "$TM
 expectation_held "$TMP/rollout_alone/summary.json" "the days of code acquisition"
 expect_other_json "$TMP/rollout/summary.json" "$TMP/rollout_alone/summary.json" \
     '.schedule.milestones[] | select(.name == "codes acquired") | .date' "what else is queued decides the phase's duration"
+# the shipped what-if on the national plan: every body's phase done, the cities first
+expect_exit 0 run topologies/japan.lua scripts/rollout/national_2017.lua scripts/rollout/bulk_codes.lua \
+    --set resident_scale=0.00001 -q --out "$TMP/national"
+expectation_held "$TMP/national/summary.json" "every body's codes were acquired"
+expect_json "$TMP/national/summary.json" '[.schedule.phases[] | select(.phase == "initial_codes") | .members] | add' \
+    '. == 1788' "all 1,788 local governments acquired their codes in the phase"
 f=$(script phase_dur <<<'phase { name = "codes", bulk_acquisition = true, duration = 3 }')
 refused "$f" 1 "phase 'codes': a bulk_acquisition phase is each body's .* and takes no 'duration'"
 f=$(script phase_scope <<<'phase { name = "codes", bulk_acquisition = true, scope = "national" }')
