@@ -66,6 +66,33 @@ S="$TMP/maintenance/summary.json"
 expect_json "$S" "$(body_of 131016)" '.acquired == 25 and .days == 4 and .attempts == 25' \
     "an announced day-long stop: 4 business days, no batch sent into it"
 
+# --- a whole population without codes the day before (residents{ without_codes }) -----------
+# (the topology reads data/permissions.lua beside it: run from a copy with the table)
+mkdir -p "$TMP/nc/data"
+cp topologies/data/permissions.lua "$TMP/nc/data/"
+sed 's/^residents { scale = param("resident_scale", 0.0005), moved = 0.3 }$/residents { scale = 0.0005, moved = 0.3, without_codes = { "131016" } }/' \
+    "$T" >"$TMP/nc/small.lua"
+grep -q without_codes "$TMP/nc/small.lua" || fail "the copy of small.lua has no without_codes"
+cat >"$TMP/nc/whole.lua" <<'LUA'
+finish "2017-11-17 17:15"
+bulk_settings { jlis_per_day = 20000 }
+local before = {}
+at("08:30", function() before = { bulk_acquire { body = { "131016", "271004" } } } end)
+expect("queued", function() return before[1] == 33, before[1] end)
+LUA
+expect_exit 0 run "$TMP/nc/small.lua" "$TMP/nc/whole.lua" -q --out "$TMP/nc/out"
+S="$TMP/nc/out/summary.json"
+expectation_held "$S" "queued"
+expect_json "$S" "$(body_of 131016)" '.queued == 33 and .acquired == 33 and .days == 4' \
+    "千代田区's 33 residents (66,680 x 0.0005) without codes: ceil(66,680 / 20,000) = 4 business days"
+expect_json "$S" "$(body_of 271004)" '.queued == 0 and .acquired == 0' "大阪市's residents have their codes: none queued"
+invariant_held "$S" "no node but the NWS holds a resident-derived key and an agency code of one person"
+sed 's/^residents { scale = param("resident_scale", 0.0005), moved = 0.3 }$/residents { scale = 0.0005, without_codes = { "pension" } }/' \
+    "$T" >"$TMP/nc/bad.lua"
+line=$(grep -n without_codes "$TMP/nc/bad.lua" | cut -d: -f1)
+expect_exit 2 run "$TMP/nc/bad.lua" -q
+expect_match "$TMP/err" "^renkei: $TMP/nc/bad.lua:$line: residents: without_codes: 'pension' is not a local government"
+
 # --- bad input ---------------------------------------------------------------------------------
 refused() {
     local file=$1 line=$2 re=$3
@@ -106,7 +133,7 @@ expect_other_json "$TMP/rollout/summary.json" "$TMP/rollout_alone/summary.json" 
 expect_exit 0 run topologies/japan.lua scripts/rollout/national_2017.lua scripts/rollout/bulk_codes.lua \
     --set resident_scale=0.00001 -q --out "$TMP/national"
 expectation_held "$TMP/national/summary.json" "every body's codes were acquired"
-expect_json "$TMP/national/summary.json" '[.schedule.phases[] | select(.phase == "initial_codes") | .members] | add' \
+expect_json "$TMP/national/summary.json" '[.schedule.phases[] | select(.phase == "initial_codes" and .by == "wave") | .done] | add' \
     '. == 1788' "all 1,788 local governments acquired their codes in the phase"
 f=$(script phase_dur <<<'phase { name = "codes", bulk_acquisition = true, duration = 3 }')
 refused "$f" 1 "phase 'codes': a bulk_acquisition phase is each body's .* and takes no 'duration'"
