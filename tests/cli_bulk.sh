@@ -101,20 +101,21 @@ refused() {
     expect_one_line "$TMP/err"
 }
 script() { cat >"$TMP/$1.lua"; echo "$TMP/$1.lua"; }
-f=$(script unknown <<<'bulk_acquire { body = "999999" }')
-refused "$f" 1 "unknown node '999999'"
-f=$(script agency <<<'bulk_acquire { body = "pension" }')
-refused "$f" 1 "bulk_acquire: 'pension' is an agency"
-f=$(script zero <<<'bulk_settings { jlis_per_day = 0 }')
-refused "$f" 1 "bulk_settings: 'jlis_per_day' must be a whole number of persons per day above 0"
-f=$(script negative <<<'bulk_settings { nws_per_day = -5 }')
-refused "$f" 1 "bulk_settings: 'nws_per_day' must be a whole number of persons per day above 0"
-f=$(script every <<<'bulk_settings { every = "0s" }')
-refused "$f" 1 "bulk_settings: 'every' must be a duration above 0"
-f=$(script nobody <<<'bulk_acquire { from = "2017-11-13 09:00" }')
-refused "$f" 1 "bulk_acquire: needs body"
-f=$(script option <<<'bulk_acquire { body = "131016", capacity = 3 }')
-refused "$f" 1 "bulk_acquire: unknown option"
+# name | the script (one line) | the error after "file:1: "
+while IFS='|' read -r -u 3 name lua re; do
+    f=$(script "$name" <<<"$lua")
+    refused "$f" 1 "$re"
+done 3<<'CASES'
+unknown|bulk_acquire { body = "999999" }|unknown node '999999'
+agency|bulk_acquire { body = "pension" }|bulk_acquire: 'pension' is an agency
+empty|bulk_acquire { body = {} }|bulk_acquire: 'body' is an empty list
+zero|bulk_settings { jlis_per_day = 0 }|bulk_settings: 'jlis_per_day' must be a whole number of persons per day above 0
+negative|bulk_settings { nws_per_day = -5 }|bulk_settings: 'nws_per_day' must be a whole number of persons per day above 0
+fraction|bulk_settings { nws_per_day = 2.5 }|bulk_settings: 'nws_per_day' must be a whole number of persons per day above 0
+every|bulk_settings { every = "0s" }|bulk_settings: 'every' must be a duration above 0
+nobody|bulk_acquire { from = "2017-11-13 09:00" }|bulk_acquire: needs body
+option|bulk_acquire { body = "131016", capacity = 3 }|bulk_acquire: unknown option
+CASES
 # a list with an agency in it, at run time: refused whole, nothing queued, the run unchanged
 bulk_run bad_list
 S="$TMP/bad_list/summary.json"
@@ -148,14 +149,7 @@ refused "$f" 1 "phase 'codes': 'bulk_acquisition' is true or false"
 PID=""
 trap 'if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$TMP"' EXIT
 serve "$T" "$B" --set case=two --serve 127.0.0.1:0
-call() { code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$1" "$BASE${2#/}" ${3:+-H "$3"} ${3:+--data-binary '{}'} ${3:+-H 'Content-Type: application/json'}); }
-for _ in $(seq 3000); do   # a hang guard, not a time limit
-    call GET /api/state
-    state=$(jq -r .state "$TMP/body")
-    [ "$state" = ended ] && break
-    [ "$state" = paused ] && call POST /api/resume "Authorization: Bearer $TOKEN"
-    sleep 0.05
-done
+served_to_end
 call GET /api/bulk
 [ "$code" = 200 ] || fail "GET /api/bulk: $code"
 expect_json "$TMP/body" '[.bodies[] | {body, acquired, days}]' \
