@@ -121,11 +121,15 @@ static bulk *bulk_of(sim_world *w, bool create)
     q->from = INT64_MIN;
     q->last_batch = INT64_MIN;
     q->today = INT32_MIN;
-    if (sim_world_ext_attach(w, &bulk_key, q, bulk_free) < 0) {
+    if (domain_listen(d, &(domain_flow_listener){.ended = on_end, .ud = q}) < 0) {
         bulk_free(q);
         return NULL;
     }
-    if (domain_listen(d, &(domain_flow_listener){.ended = on_end, .ud = q}) < 0) return NULL;
+    if (sim_world_ext_attach(w, &bulk_key, q, bulk_free) < 0) {   /* told nothing yet: let go */
+        domain_unlisten(d, q);
+        bulk_free(q);
+        return NULL;
+    }
     return q;
 }
 
