@@ -60,6 +60,14 @@ expect_json "$TMP/jlis.jsonl" '[.[] | select(.kind == "send" and .peer == "jlis"
 invariant_held "$S" "no node but the NWS holds a resident-derived key and an agency code of one person"
 invariant_held "$S" "every flow ends exactly once"
 
+# --- a body's own systems down: its residents wait, the bodies queued behind it go on -------
+bulk_run lg_down
+S="$TMP/lg_down/summary.json"
+expect_json "$S" "$(body_of 141003)" '.acquired == 15 and .days == 3' "横浜市 is not held up behind 千代田区's crash"
+expect_json "$S" "$(body_of 131016)" '.queued == 25 and .acquired == 25 and .days == 4' "千代田区 resumes when it is back"
+expect_json "$S" "$(figures).done_on" '. == {"131016": "2017-11-16", "141003": "2017-11-15"}' "their last days"
+invariant_held "$S" "every flow ends exactly once"
+
 # --- a planned stop all of Tuesday, announced: the desks send nothing in it, a day later -----
 bulk_run maintenance
 S="$TMP/maintenance/summary.json"

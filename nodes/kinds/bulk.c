@@ -18,7 +18,9 @@
  * desks were told of (maintenance{}) sends no batch; one they were not told of answers the
  * batch planned_maintenance. An acquisition that ends unreachable, timed out, in maintenance
  * or out of hours (住基ネット link or J-LIS or the NWS down, a stop) goes back to the head of
- * the queue and gives its capacity back: the batch waits and resumes. Before each acquisition
+ * the queue and gives its capacity back: the batch waits and resumes. A body whose own systems
+ * are down sends nothing; its residents keep their place and the bodies behind it go on. Before
+ * each acquisition
  * the body's integrated addressee system looks at its server's code management: a resident
  * who has a code (an answer that came after its flow had timed out) is counted acquired and
  * not asked again, so nothing is acquired twice; a resident who moved out is skipped. Any
@@ -270,6 +272,8 @@ static void tick(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
         sim_time_t close = sim_date_time(day) + c->close;
         int64_t batches = (close - now + q->every - 1) / q->every;
         int64_t allow = node_bulk_allowance(q->left_today, batches);
+        job *held = NULL;   /* residents of bodies whose systems are down, back at the head after */
+        size_t held_n = 0, held_cap = 0;
         for (int64_t k = 0; k < allow && q->len; k++) {
             job j = pop(q);
             node_bulk_progress *p = &q->bodies[job_body(j)];
@@ -288,15 +292,33 @@ static void tick(sim_world *w, void *ptr, uint64_t tag, uint32_t node)
                 continue;
             }
             sim_node *n = sim_world_node(w, b->node);
-            uint64_t flow = n->up ? node_body_acquire_code(n, a) : 0;
-            if (!flow || sim_map_put(&q->flows, flow, j) < 0) {   /* its systems are down: later */
-                if (push(q, j, true) < 0) domain_halt(q->d, "bulk code acquisition: out of memory");
+            if (!n->up) {   /* its own systems are down: its residents wait, the bodies behind go on */
+                if (held_n == held_cap) {
+                    size_t cap = held_cap ? held_cap * 2 : 16;
+                    job *h = realloc(held, cap * sizeof *h);
+                    if (!h) break;
+                    held = h;
+                    held_cap = cap;
+                }
+                held[held_n++] = j;
+                k--;
+                continue;
+            }
+            uint64_t flow = node_body_acquire_code(n, a);
+            if (!flow || sim_map_put(&q->flows, flow, j) < 0) {
+                domain_halt(q->d, "bulk code acquisition: out of memory");
                 break;
             }
             p->in_flight++;
             p->attempts++;
             q->left_today--;
         }
+        while (held_n)   /* in their order, at the head */
+            if (push(q, held[--held_n], true) < 0) {
+                domain_halt(q->d, "bulk code acquisition: out of memory");
+                break;
+            }
+        free(held);
     }
     ensure_tick(q);
 }
