@@ -175,14 +175,7 @@ PID=""
 trap 'if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$TMP"' EXIT
 { cat "$TMP/disclose.lua"; echo 'at("10:01", function() log("disclosure of person " .. person) end)'; } >"$TMP/disc_api.lua"
 serve "$T" "$TMP/disc_api.lua" --serve 127.0.0.1:0
-call() { code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$1" "$BASE${2#/}" ${3:+-H "$3"} ${3:+--data-binary '{}'} ${3:+-H 'Content-Type: application/json'}); }
-for _ in $(seq 3000); do   # a hang guard, not a time limit
-    call GET /api/state
-    state=$(jq -r .state "$TMP/body")
-    [ "$state" = ended ] && break
-    [ "$state" = paused ] && call POST /api/resume "Authorization: Bearer $TOKEN"
-    sleep 0.05
-done
+served_to_end
 P=$(sed -n 's/.*disclosure of person \([0-9]*\).*/\1/p' "$TMP/serve.out" | head -1)
 [ -n "$P" ] || fail "the script did not say whose disclosure"
 call GET "/api/disclosure?person=$P"

@@ -28,6 +28,9 @@
 #   invariant_failed FILE NAME [REGEX]    it did not, its detail matching REGEX
 #   no_failures FILE            every expectation passed and every invariant held
 #   hash_of                     the trace hash printed in $TMP/out (only for runs without --out)
+#   serve ARGS..., call METHOD PATH [HEADER], served_to_end
+#                               a run served in the background (PID, BASE, TOKEN); a request
+#                               to it (status in $code, answer in $TMP/body); resumed to its end
 #   finish                      exit 1 if anything failed
 RENKEI=${1:?usage: $0 path/to/renkei}
 TMP=$(mktemp -d)
@@ -169,6 +172,19 @@ serve() {
     BASE=${url% *}
     TOKEN=${url#* }
     [ -n "$BASE" ] || { fail "no dashboard URL printed: $(cat "$TMP/serve.out" "$TMP/serve.err")"; finish; }
+}
+# call METHOD PATH [HEADER]: a request to the served run (BASE); the answer in $TMP/body, the
+# status in $code (a header means a control: an empty JSON body goes with it)
+call() { code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$1" "$BASE${2#/}" ${3:+-H "$3"} ${3:+--data-binary '{}'} ${3:+-H 'Content-Type: application/json'}); }
+# served_to_end: resume the served run whenever it pauses, until it has ended
+served_to_end() {
+    for _ in $(seq 3000); do   # a hang guard, not a time limit
+        call GET /api/state
+        state=$(jq -r .state "$TMP/body")
+        [ "$state" = ended ] && break
+        [ "$state" = paused ] && call POST /api/resume "Authorization: Bearer $TOKEN"
+        sleep 0.05
+    done
 }
 # connect OUT ARGS...: start a session in the background; sets PID, BASE (http: or https:), TOKEN
 # (the address and the token are only printed: no file holds them)

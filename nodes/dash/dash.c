@@ -502,6 +502,15 @@ static void h_impact(sim_http_req *r, void *ud)
     else sim_http_respond_json(r, 200, o);
 }
 
+/* GET /api/bulk: bulk initial code acquisition, each body's progress (report_bulk_json). */
+static void h_bulk(sim_http_req *r, void *ud)
+{
+    node_dash *d = ud;
+    cJSON *o = report_bulk_json(d->w);
+    if (!o) sim_http_respond_error(r, 409, "no body was queued for bulk code acquisition (bulk_acquire{})");
+    else sim_http_respond_json(r, 200, o);
+}
+
 static void h_events(sim_http_req *r, void *ud)
 {
     node_dash *d = ud;
@@ -999,6 +1008,7 @@ static const sim_http_route routes[] = {
     {SIM_HTTP_GET, "/api/checks", false, h_checks},
     {SIM_HTTP_GET, "/api/disclosure", false, h_disclosure},
     {SIM_HTTP_GET, "/api/impact", false, h_impact},
+    {SIM_HTTP_GET, "/api/bulk", false, h_bulk},
     {SIM_HTTP_GET, "/api/timeline", false, h_timeline},
     {SIM_HTTP_GET, "/api/events", false, h_events},
     {SIM_HTTP_GET, "/api/flows", false, h_flows},

@@ -252,6 +252,7 @@ typedef struct domain {
     flow_stats stats;
     uint64_t next_flow;
     uint32_t npersons;
+    double resident_scale;      /* residents{}'s scale: the twin's residents per real person */
     sim_map individual_nos;     /* every resident's individual number: the network scan */
     uint32_t tamper;            /* the NWS corrupts this many more sealed provisions */
     domain_flow_listener *listeners;   /* domain_listen: in the order added */

@@ -183,6 +183,45 @@ int node_population_open_lua(lua_State *L);
 /* staff{} in Lua (staff_lua.c): a body's staff accounts. */
 int node_staff_open_lua(lua_State *L);
 
+/* Bulk initial code acquisition (bulk.c): every resident of a local government without a
+ * code, through the real Art. 21-2 path, at a daily capacity of persons at J-LIS and at the
+ * NWS shared by every body queued (first come, first served), on the network's business days.
+ * ASSUMED defaults (not public): J-LIS 1,000,000 and the NWS 1,000,000 persons a business
+ * day, in batches every 15 minutes. Capacities count real persons; the twin processes them
+ * times residents{}'s scale (at least one a day). */
+#define NODE_BULK_JLIS_PER_DAY INT64_C(1000000)
+#define NODE_BULK_NWS_PER_DAY  INT64_C(1000000)
+#define NODE_BULK_EVERY        (15 * SIM_MIN)
+typedef struct node_bulk_progress {
+    uint32_t node;              /* the body */
+    uint64_t queued, acquired, failed, skipped;   /* skipped: moved out before their turn */
+    uint64_t in_flight, attempts, retried;        /* retried: back in the queue after an outage or error */
+    int first_day, last_day;    /* processing days (1 = the first) with work of it waiting; 0: none yet */
+    sim_time_t queued_at, finished;   /* finished: -1 while work is left */
+} node_bulk_progress;
+/* The capacity rule alone: `capacity` shared among want[0..n) in that order, first come,
+ * first served, into grant[]; returns the total granted. */
+int64_t node_bulk_share(int64_t capacity, const int64_t *want, int64_t *grant, size_t n);
+/* A batch's share of what is left of the day: spread evenly over the batches left. */
+int64_t node_bulk_allowance(int64_t left, int64_t batches_left);
+/* Persons of the twin a day for a capacity of real persons at residents{}'s scale (>= 1). */
+int64_t node_bulk_twin_per_day(int64_t per_day, double scale);
+/* -EINVAL for a capacity or interval not above 0 (or `every` over a day); -ENOMEM. */
+int node_bulk_configure(sim_world *w, int64_t jlis_per_day, int64_t nws_per_day, int64_t every);
+void node_bulk_capacity(sim_world *w, int64_t *jlis_per_day, int64_t *nws_per_day);
+/* Whether b may queue: 0, -ENOENT (no residents{}), -EINVAL (not a local government); why
+ * gets the line for people. */
+int node_bulk_check(sim_world *w, const body *b, char *why, size_t n);
+/* Queue b's current residents without a code, not queued already, processed from `from` on:
+ * their count in *queued. 0 or the error of node_bulk_check, -ENOMEM. */
+int node_bulk_queue(sim_world *w, body *b, sim_time_t from, uint64_t *queued);
+/* The bodies queued so far, in the order first queued (NULL, 0: none). */
+size_t node_bulk_bodies(sim_world *w, const node_bulk_progress **out);
+/* Business days the body's work has taken so far (0 before its first). */
+int node_bulk_days(const node_bulk_progress *p);
+/* bulk_settings{}, bulk_acquire{}, bulk_progress() and r.bulk in Lua. */
+int node_bulk_open_lua(lua_State *L);
+
 /* Register the invariants about the node kinds with the checker (idempotent). */
 int node_kinds_check_register(domain *d);
 /* The unlinkability invariant and its watch over every message (unlinkable.c; idempotent). */

@@ -92,7 +92,7 @@ static site_pair common_pair(domain *d)
  * them. restored: the rows are in the stores already (a snapshot, day_before.c): the same
  * draws, no writes. */
 static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, site_pair pair, bool provides,
-                       bool restored)
+                       bool coded, bool restored)
 {
     sim_world *w = d->w;
     sim_node *nws = sim_world_node(w, d->nws), *jlis = sim_world_node(w, d->jlis);
@@ -100,9 +100,9 @@ static int seed_person(domain *d, body *b, uint64_t addressee, uint32_t person, 
     uint64_t code;
     tenant_db *t = platform_node_db(d, pair.a != UINT32_MAX ? pair.a : b->server);   /* an agency is its own server */
     tenant_db *copy = pair.a == UINT32_MAX && b->backup != b->home ? platform_node_db(d, b->backup) : NULL;
-    int rc = node_nws_seed_code(nws, key, b->node, &code);
-    if (rc == 0 && !restored) rc = platform_tenant_seed_code(t, b, addressee, code);
-    if (rc == 0 && copy && !restored) rc = platform_tenant_seed_code(copy, b, addressee, code);
+    int rc = coded ? node_nws_seed_code(nws, key, b->node, &code) : 0;   /* else: bulk_acquire{} gets it */
+    if (rc == 0 && coded && !restored) rc = platform_tenant_seed_code(t, b, addressee, code);
+    if (rc == 0 && coded && copy && !restored) rc = platform_tenant_seed_code(copy, b, addressee, code);
     if (rc < 0 || !provides) return rc;
     /* Replicas of the two items every municipality holds for everyone (if the table has them). */
     static const char *const items[] = {"TM00000000000001", "TM00000000000002"};
@@ -196,10 +196,36 @@ static int day_before_gc(lua_State *L)
     return 0;
 }
 
-/* residents { scale = 0.001, moved = 0.3, prefecture_share = 0.03 } */
+/* The local governments whose residents have no agency code the day before
+ * (residents{ without_codes = { lg, ... } or true }): a bitmap by node id, Lua-owned; NULL
+ * when every resident has one. */
+static uint8_t *read_without_codes(lua_State *L, domain *d, uint32_t cap)
+{
+    int t = lua_getfield(L, 1, "without_codes");
+    if (t == LUA_TNIL || (t == LUA_TBOOLEAN && !lua_toboolean(L, -1))) return NULL;
+    uint8_t *none = lua_newuserdatauv(L, cap + 1, 0);   /* on the stack until residents{} returns */
+    memset(none, 0, cap + 1);
+    if (t == LUA_TBOOLEAN) {
+        memset(none, 1, cap + 1);
+        return none;
+    }
+    if (t != LUA_TTABLE) luaL_error(L, "residents: without_codes must be true or a list of local governments");
+    int len = (int)luaL_len(L, -2);
+    for (int i = 1; i <= len; i++) {
+        lua_rawgeti(L, -2, i);
+        sim_node *n = sim_lua_check_node(L, -1);
+        body *b = domain_body(d, n->id);
+        if (!b || b->kind != BODY_LG) luaL_error(L, "residents: without_codes: '%s' is not a local government", n->name);
+        none[n->id] = 1;
+        lua_pop(L, 1);
+    }
+    return none;
+}
+
+/* residents { scale = 0.001, moved = 0.3, prefecture_share = 0.03, without_codes = { lg, ... } } */
 static int l_residents(lua_State *L)
 {
-    static const char *const known[] = {"scale", "moved", "prefecture_share", NULL};
+    static const char *const known[] = {"scale", "moved", "prefecture_share", "without_codes", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "residents", known);
     lua_getfield(L, 1, "scale");
@@ -217,6 +243,7 @@ static int l_residents(lua_State *L)
     if (!d || d->nws == UINT32_MAX || d->jlis == UINT32_MAX)
         return luaL_error(L, "residents: declare the nws and jlis first");
     if (d->npersons) return luaL_error(L, "residents: already set up");
+    uint8_t *uncoded = read_without_codes(L, d, sim_world_node_count(w));
 
     /* Local governments in creation order, and their cumulative populations. */
     uint32_t n = 0, cap = sim_world_node_count(w);
@@ -301,7 +328,8 @@ static int l_residents(lua_State *L)
     for (uint32_t i = 0; i < n; i++) {
         body *b = lgs[i];
         for (uint32_t a = 0; a < b->nresidents + b->nextra; a++) {
-            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair, !domain_is_prefecture(b), db->restored);
+            int rc = seed_person(d, b, a + 1, b->residents[a].person, pair, !domain_is_prefecture(b),
+                                 !uncoded || !uncoded[b->node], db->restored);
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
     }
@@ -323,6 +351,7 @@ static int l_residents(lua_State *L)
             if (rc < 0) return luaL_error(L, "residents: setting up %s failed: %s", b->code, strerror(-rc));
         }
     }
+    d->resident_scale = scale;
     if (db->restored) {   /* the stores, their indexes and the copy are the snapshot's */
         if (node_day_before_close(d, db) < 0) return luaL_error(L, "residents: indexing the snapshot of the day before failed");
         lua_pushinteger(L, d->npersons);
@@ -754,5 +783,6 @@ int node_population_open_lua(lua_State *L)
     lua_register(L, "workload", l_workload);
     lua_register(L, "workload_scale", l_workload_scale);
     int rc = node_staff_open_lua(L);
+    if (rc == 0) rc = node_bulk_open_lua(L);
     return rc == 0 ? node_mynaportal_open_lua(L) : rc;
 }

@@ -5,6 +5,7 @@
 #include "domain/domain.h"
 #include "domain/checker.h"
 #include "fault/fault.h"
+#include "kinds/kinds.h"
 
 void report_json(sim_world *w, cJSON *root)
 {
@@ -41,6 +42,53 @@ void report_json(sim_world *w, cJSON *root)
     fault_recovery_report_json(d, root);
     cJSON *impact = report_impact_json(w);
     if (impact) cJSON_AddItemToObject(root, "impact", impact);
+    cJSON *bulk = report_bulk_json(w);
+    if (bulk) cJSON_AddItemToObject(root, "bulk_acquisition", bulk);
+}
+
+static void add_time(cJSON *o, const char *key, sim_time_t t)
+{
+    char text[32];
+    if (t < 0) cJSON_AddNullToObject(o, key);
+    else {
+        sim_time_format(t, text, sizeof text);
+        cJSON_AddStringToObject(o, key, text);
+    }
+}
+
+cJSON *report_bulk_json(sim_world *w)
+{
+    const node_bulk_progress *all;
+    size_t n = node_bulk_bodies(w, &all);
+    domain *d = domain_find(w);
+    if (!n || !d) return NULL;
+    cJSON *o = cJSON_CreateObject();
+    int64_t jlis, nws;
+    node_bulk_capacity(w, &jlis, &nws);
+    cJSON_AddNumberToObject(o, "jlis_per_day", (double)jlis);
+    cJSON_AddNumberToObject(o, "nws_per_day", (double)nws);
+    cJSON_AddNumberToObject(o, "twin_per_day",   /* the twin's residents a day, at residents{}'s scale */
+                            (double)node_bulk_twin_per_day(jlis < nws ? jlis : nws, d->resident_scale > 0 ? d->resident_scale : 1));
+    cJSON *bodies = cJSON_AddArrayToObject(o, "bodies");
+    for (size_t i = 0; i < n; i++) {
+        const node_bulk_progress *p = &all[i];
+        body *b = domain_body(d, p->node);
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "body", b->code);
+        cJSON_AddStringToObject(r, "name", b->name ? b->name : b->code);
+        cJSON_AddNumberToObject(r, "population", (double)b->population);
+        const struct { const char *k; uint64_t v; } f[] = {
+            {"queued", p->queued}, {"acquired", p->acquired}, {"failed", p->failed}, {"skipped", p->skipped},
+            {"in_flight", p->in_flight}, {"waiting", p->queued - p->acquired - p->failed - p->skipped - p->in_flight},
+            {"attempts", p->attempts}, {"retried", p->retried}};
+        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) cJSON_AddNumberToObject(r, f[k].k, (double)f[k].v);
+        cJSON_AddNumberToObject(r, "days", node_bulk_days(p));
+        cJSON_AddBoolToObject(r, "done", p->finished >= 0);
+        add_time(r, "queued_at", p->queued_at);
+        add_time(r, "finished", p->finished);
+        cJSON_AddItemToArray(bodies, r);
+    }
+    return o;
 }
 
 int report_failed(sim_world *w)

@@ -19,4 +19,8 @@ int report_failed(sim_world *w);
  * dashboard's impact strip; NULL when the run has no domain nodes (or no memory). */
 cJSON *report_impact_json(sim_world *w);
 
+/* Bulk initial code acquisition (kinds/bulk.c): the capacities and each body's progress,
+ * summary.json's "bulk_acquisition" and GET /api/bulk; NULL when no body was queued. */
+cJSON *report_bulk_json(sim_world *w);
+
 #endif

@@ -162,6 +162,7 @@ static void reset_pass(ro *r, bool live)
         in->test_pending = in->test_failed = 0;
         in->ntest_days = 0;
         in->rework_days = 0;
+        in->persons_left = in->persons;
     }
     for (int k = 0; k < r->ninst; k++)
         if (r->inst[r->topo[k]].ndeps == 0) r->cand[r->ncand++] = r->topo[k];
@@ -298,6 +299,33 @@ static void record_readiness(ro *r)
     row[r->nlg_phases + 2] = r->nlive;
 }
 
+/* Bulk code acquisition: the day's capacity to the active instances with persons left, first
+ * come (started earliest, then in plan order), first served (kinds/bulk.c's rule, as the twin
+ * shares it). One that finishes its persons today has done its day of work (E counts it); one
+ * with persons left after today waited for capacity. */
+static void share_bulk(ro *r, sort_item *items)
+{
+    int nq = 0;
+    for (int k = 0; k < r->nact; k++) {
+        const ro_inst *in = &r->inst[r->act[k]];
+        if (in->persons_left > 0) items[nq++] = (sort_item){in->start, in->pos, r->act[k]};
+    }
+    if (!nq) return;
+    qsort(items, (size_t)nq, sizeof *items, item_cmp);
+    int64_t want[64], grant[64];
+    int64_t left = r->bulk_per_day;
+    for (int q = 0; q < nq; q += 64) {   /* in chunks, the capacity carried over */
+        int n = nq - q < 64 ? nq - q : 64;
+        for (int k = 0; k < n; k++) want[k] = r->inst[items[q + k].inst].persons_left;
+        left -= node_bulk_share(left, want, grant, (size_t)n);
+        for (int k = 0; k < n; k++) {
+            ro_inst *in = &r->inst[items[q + k].inst];
+            in->persons_left -= grant[k];
+            if (in->persons_left > 0) in->cap_wait++;   /* else: its day of work, counted below */
+        }
+    }
+}
+
 /* One business day: results of yesterday's tests, finishes, starts, capacity, today's tests,
  * today's work. Instances move between three worklists (candidates, queued, active), so a
  * day costs what is in progress, not the whole plan. */
@@ -422,10 +450,11 @@ static void step(ro *r)
             pool->wait_days++;
         }
     }
-    /* E: a day of work */
+    /* E: a day of work; bulk code acquisition by its share of the day's capacity */
+    share_bulk(r, items);
     for (int k = 0; k < r->nact; k++) {
         ro_inst *in = &r->inst[r->act[k]];
-        if (!r->phases[in->phase].tests) in->progress++;
+        if (!r->phases[in->phase].tests && !in->persons_left) in->progress++;
     }
     if (r->live) record_readiness(r);
     r->today = d + 1;

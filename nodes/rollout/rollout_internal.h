@@ -93,6 +93,9 @@ typedef struct ro_phase {
     double gate_fail;             /* probability that a run fails and is taken again */
     char **ev_codes, **ev_files;  /* evidence bundles: body code -> JSON file (resolved path) */
     int nevidence;
+    bool bulk;                    /* bulk initial code acquisition of the member's population:
+                                     it takes the days the shared J-LIS/NWS capacity gives it
+                                     (kinds/bulk.c's rule), not a drawn duration */
 } ro_phase;
 
 typedef struct ro_event {
@@ -235,6 +238,8 @@ typedef struct ro_inst {
     int gate_days;                /* the extra days those failed runs take (drawn) */
     int evidence;                 /* catalogue gate: -1 simulated; else the bundle's day (or
                                      INT32_MAX when the bundle does not pass every case) */
+    int64_t persons, persons_left;   /* bulk code acquisition: the member's population, and
+                                        what is left of it in this pass */
 } ro_inst;
 
 typedef struct ro_test_flow {
@@ -314,6 +319,9 @@ typedef struct ro {
     int32_t *readiness;           /* [ndays_run][nlg_phases + 2] */
     int nreadiness, cap_readiness;
     uint64_t inquiries, inquiries_failed;
+    int64_t bulk_per_day;         /* persons a business day J-LIS and the NWS acquire codes for
+                                     (the smaller of bulk_settings{}'s two), shared by every
+                                     bulk_acquisition phase's active instances */
     bool done;
     int result_ref;               /* r.schedule as last built (Lua registry), 0: none */
     uint64_t result_events;       /* the world's event count then */

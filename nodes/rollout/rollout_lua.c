@@ -1207,7 +1207,7 @@ static int declare_phase(lua_State *L, int replace)
 {
     static const char *const known[] = {"name", "scope", "duration", "plan", "after", "not_before", "deadline",
                                         "window", "uses", "tests", "risk", "waves", "kind", "builds_on",
-                                        "rework", "pia", "catalogue", NULL};
+                                        "rework", "pia", "catalogue", "bulk_acquisition", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_options(L, 1, "phase", known);
     ro *r = ro_declare(L, "phase");
@@ -1225,7 +1225,20 @@ static int declare_phase(lua_State *L, int replace)
     else if (strcmp(scope, "national") == 0) ph.scope = SCOPE_NATIONAL;
     else return luaL_error(L, "%s: 'scope' is \"lg\", \"prefecture\", \"wave\" or \"national\" (got '%s')", what, scope);
     lua_pop(L, 1);
-    if (lua_getfield(L, 1, "duration") == LUA_TNIL) return luaL_error(L, "%s: 'duration' is required", what);
+    if (lua_getfield(L, 1, "bulk_acquisition") != LUA_TNIL && !lua_isboolean(L, -1))
+        return luaL_error(L, "%s: 'bulk_acquisition' is true or false", what);
+    ph.bulk = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    int dur_t = lua_getfield(L, 1, "duration");
+    if (ph.bulk) {   /* the capacity gives its days: one of work, the rest waiting for capacity */
+        if (dur_t != LUA_TNIL || ph.scope != SCOPE_LG)
+            return luaL_error(L, "%s: a bulk_acquisition phase is each body's (scope \"lg\") and takes no 'duration' "
+                                 "(its days come from the population and the shared capacity, bulk_settings{})", what);
+        lua_pushinteger(L, 1);
+        lua_replace(L, -2);
+    } else if (dur_t == LUA_TNIL) {
+        return luaL_error(L, "%s: 'duration' is required", what);
+    }
     ph.dur = check_dist(L, -1, what);
     ph.plan = rollout_dist_plan(&ph.dur);
     ph.redo = ph.dur;
@@ -1289,6 +1302,7 @@ static int declare_phase(lua_State *L, int replace)
     } else if (t != LUA_TNIL) {
         return luaL_error(L, "%s: 'tests' is true or { inquiries, partner, procedure, slots }", what);
     }
+    if (ph.bulk && (ph.tests || uses)) return luaL_error(L, "%s: a bulk_acquisition phase has no tests and uses no capacity{}", what);
     if (lua_getfield(L, 1, "risk") != LUA_TNIL) {
         static const char *const rk[] = {"redo", "duration", NULL};
         sim_lua_check_options(L, lua_gettop(L), what, rk);

@@ -570,6 +570,7 @@ static void draw_all(lua_State *L, ro *r)
             in->redo = sim_rng_bernoulli(&rng, ph->redo_p);
             in->redo_need = rollout_whole_days(rollout_dist_draw(&ph->redo, &rng));
             if (in->redo && in->redo_need == 0) in->redo = false;
+            in->persons = ph->bulk ? (int64_t)r->members[in->entity].population : 0;
         }
     }
     for (int e = 0; e < r->nevents; e++) {
@@ -672,6 +673,9 @@ int rollout_plan_prepare(lua_State *L, ro *r)
     if (r->prepared) return luaL_error(L, "the schedule is already prepared");
     r->prepared = true;
     if (!r->has_start) r->start_date = sim_date_of(sim_world_start(r->w));
+    int64_t jlis, nws;
+    node_bulk_capacity(r->w, &jlis, &nws);
+    r->bulk_per_day = jlis < nws ? jlis : nws;
     /* names */
     for (int p = 0; p < r->nphases; p++) {
         ro_phase *ph = &r->phases[p];

@@ -557,6 +557,11 @@ int rollout_push_member(lua_State *L, ro *r, int mi)
             cJSON_AddStringToObject(e, "slot_pool", r->pools[in->slot_pool].key);
         }
         rollout_json_date(r, e, "earliest", in->earliest);
+        if (r->phases[p].bulk) {   /* bulk code acquisition: persons, and what is left of them */
+            cJSON_AddNumberToObject(e, "persons", (double)in->persons);
+            cJSON_AddNumberToObject(e, "persons_left", (double)in->persons_left);
+            cJSON_AddNumberToObject(e, "persons_per_day", (double)r->bulk_per_day);
+        }
         if (r->phases[p].tests) {
             cJSON_AddNumberToObject(e, "inquiries", r->phases[p].inquiries);
             cJSON *days = cJSON_AddArrayToObject(e, "test_days");
