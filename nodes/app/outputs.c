@@ -172,6 +172,8 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int *st
     if (replay) cJSON_AddStringToObject(root, "replay", replay);
     free(replay);
     if (s->dash) cJSON_AddItemToObject(root, "series", dash_series_json(s->dash));
+    cJSON *branch = s->dash ? dash_branch_json(s->dash) : NULL;
+    if (branch) cJSON_AddItemToObject(root, "branch", branch);   /* a served run's changes and rewinds */
     if (s->connect) cJSON_AddItemToObject(root, "connection_test", connect_report_json(s->connect));
 
     /* trace.jsonl: written as trace.jsonl.part during the run; into place when it is whole */
