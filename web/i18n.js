@@ -11,6 +11,7 @@ const STRINGS = {
     play: 'Play', pause: 'Pause', step: 'Step one event', step_title: 'Run exactly one event (heartbeats and mirroring included): for testers. Trainers: use Next hop in the flow view.',
     speed: 'Speed', fast: 'as fast as possible', realtime: 'real time (1×)',
     until: 'Run until', until_placeholder: '10:00 or +30m', go: 'Go',
+    rewind: 'Go back to', rewind_placeholder: '09:00 or -30m', rewind_go: 'Rewind', rewind_title: 'Go back to an earlier moment of this run, paused there, and try something else from it: what was changed after it (faults, promotions) is dropped', rewound: 'Back at {to}: branch {branch} of this run (took {ms} ms). Faults and operator commands made after it were dropped.',
     state_running: 'running', state_paused: 'paused', state_ended: 'ended', state_idle: 'ready', state_none: '—',
     events: 'events', pending: 'pending', eps: 'events/s', ratio: 'sim/real',
     token_missing: 'Read-only: the access token is needed to control the run.',
@@ -99,6 +100,7 @@ const STRINGS = {
     play: '再生', pause: '一時停止', step: '1イベント実行', step_title: 'イベントを1つだけ実行します (ハートビートやミラーリングを含む。試験担当者向け)。研修ではフロー表示の「次のホップ」を使います。',
     speed: '速度', fast: '最高速', realtime: '実時間 (1倍)',
     until: '指定時刻まで実行', until_placeholder: '10:00 または +30m', go: '実行',
+    rewind: '過去の時点へ戻る', rewind_placeholder: '09:00 または -30m', rewind_go: '巻き戻す', rewind_title: 'この実行の過去の時点へ戻って一時停止し、そこから別の操作を試します。その時点より後の変更 (障害の注入、昇格など) は取り消されます', rewound: '{to} に戻りました: この実行の分岐 {branch} ({ms} ms)。その後に行った障害の注入と運用操作は取り消されました。',
     state_running: '実行中', state_paused: '一時停止中', state_ended: '終了', state_idle: '準備完了', state_none: '—',
     events: 'イベント', pending: '待機中', eps: 'イベント/秒', ratio: '時間倍率',
     token_missing: '閲覧のみ: 操作にはアクセストークンが必要です。',
@@ -245,6 +247,12 @@ const SERVER_JA = [
   [/^failback refused: (.*)$/, '切り戻しは拒否されました: $1'],
   [/^promotion refused: (.*)$/, '昇格は拒否されました: $1'],
   [/^'(.*)' is not a platform site$/, '「$1」はプラットフォームサイトではありません'],
+  [/^'to' is '(.*)': after the simulated clock.*$/, '「$1」は現在のシミュレーション時刻より後です (戻れるのは過去だけです)'],
+  [/^'to' is '(.*)': before the run's start$/, '「$1」は実行の開始より前です'],
+  [/^'to' is '(.*)': expected a time.*$/, '「$1」: 時刻 (「2017-11-13 09:00」「09:00」) または戻る時間 (「-30m」) を指定してください'],
+  [/^'to' (is required|must be a time as text).*$/, '戻る時刻 (「2017-11-13 09:00」「09:00」「-30m」) を指定してください'],
+  [/^this run cannot be rewound: (.*)$/, 'この実行は巻き戻せません: $1'],
+  [/^the rewind failed: (.*)$/, '巻き戻しに失敗しました (実行は元の時点のまま続きます): $1'],
 ];
 
 export function serverMessage(text) {
