@@ -263,6 +263,8 @@ void app_print_summary(session *s, const run_result *r, int status)
             char at[SIM_TIME_BUFSZ];
             sim_time_format(e->failed_at, at, sizeof at);
             printf(": %s (at %s)", e->message ? e->message : "failed", at);
+        } else if (e->evaluated && e->message && e->message[0]) {
+            printf(": %s", e->message);   /* the figure the check returned, as summary.json has it */
         }
         printf("\n");
     }
