@@ -19,7 +19,7 @@ const TILES = {
 };
 const COLS = 14, ROWS = 11;
 
-const STATE_COLOR = ['#3a9d5d', '#d9362b', '#f0a020', '#7b3fa0'];
+const STATE_COLOR = ['#3a9d5d', '#d9362b', '#f0a020', '#7b3fa0', '#1f78b4'];   // 4: home back, awaiting failback
 const LOAD_TINT = ['#d7eadc', '#bfe0c8', '#a4d4b2', '#86c69a', '#66b681', '#4aa56a', '#338f56', '#237845', '#176236', '#0d4d29'];
 
 export class JapanMap {

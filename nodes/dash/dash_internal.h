@@ -214,7 +214,8 @@ struct node_dash {
 node_dash *dash_of(sim_world *w);   /* NULL when none is attached */
 /* Topology and node states (dash/dash_topo.c). */
 cJSON *dash_topo_json(node_dash *d);
-/* 0 up, 1 down (the node or its server), 2 failed over; for every node. */
+/* 0 up, 1 down (the node or its server), 2 failed over, 3 its serving site down, 4 failed over
+ * with its home site back (resynchronising, awaiting failback); for every node. */
 uint8_t dash_topo_state(node_dash *d, uint32_t node);
 /* Lua (dash/dash_lua.c) to the dashboard. */
 void dash_caption(node_dash *d, const char *ja, const char *en);
