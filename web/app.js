@@ -22,6 +22,9 @@ window.renkeiStreamBytes = () => stream.bytes;
 const map = new JapanMap($('map'), $('tooltip'));
 app.map = map;
 const seq = new SequenceView($('seq'), $('hop-detail'), $('hop-counter'));
+// every change of the hop shown is drawn on the map too
+const renderSeq = seq.render.bind(seq);
+seq.render = () => { renderSeq(); map.setFlow(app.flow, seq.current); };
 seq.nodeName = (id) => {
   const n = map.nodes.get(id);
   if (!n) return String(id);
