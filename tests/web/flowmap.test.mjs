@@ -5,21 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { launch, openDashboard, serve, shot } from './harness.mjs';
+import { servedPage, shot } from './harness.mjs';
 
 const WAIT = { timeout: 180_000 };
-let server, browser, page;
-
-before(async () => {
-  server = await serve(['topologies/small.lua', 'scripts/training/child_allowance.lua', '-q']);
-  browser = await launch();
-  page = await openDashboard(browser, server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  if (server) await server.stop();
-});
+let run, page;
+before(async () => { run = await servedPage(['topologies/small.lua', 'scripts/training/child_allowance.lua', '-q']); page = run.page; });
+after(async () => { await run?.close(); });
 
 // what the map draws, and what it should, from the flow and the topology the page holds
 const drawn = () => page.evaluate(() => {
