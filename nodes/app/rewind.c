@@ -263,8 +263,10 @@ static void resume(app_rewind *rw, const char *plan, int ready_fd, uint64_t even
     }
     announce(rw);
     char why[300] = "";
-    int rc = dash_rewind_replay(s->dash, plan, why, sizeof why);
+    double speed = 0;
+    int rc = dash_rewind_replay(s->dash, plan, &speed, why, sizeof why);
     sim_run_hold(rw->run);
+    sim_run_set_speed(rw->run, speed);   /* paused: only remembered */
     sim_run_set_marks(rw->run, rw->every, on_mark, rw);
     if (rc < 0) {
         send_msg(ready_fd, 'E', why);
@@ -288,16 +290,25 @@ static void on_exit_timer(uv_timer_t *t)
 static int rewind_to(void *arg, sim_time_t to, char **answer, char *why, size_t n)
 {
     app_rewind *rw = arg;
-    int k = 0;
-    for (int i = 0; i < rw->ncp; i++)   /* the latest before `to` holding no change made at or after it */
-        if (rw->cp[i].now <= to && rw->cp[i].last_change < to) k = i;
-    char *plan = dash_rewind_plan(rw->s->dash, to, rw->cp[k].changes);
-    if (!plan) return -ENOMEM;
     sim_world_trace_quiesce(rw->s->w);   /* the resumed process cuts the file: nothing in flight */
     fflush(stdout);
     fflush(stderr);
-    int rc = send_msg(rw->cp[k].fd, 'R', plan);
-    free(plan);
+    int k = -1, rc = -ENOENT;
+    for (;;) {
+        k = -1;
+        for (int i = 0; i < rw->ncp; i++)   /* the latest before `to` holding no change made at or after it */
+            if (rw->cp[i].now <= to && rw->cp[i].last_change < to) k = i;
+        if (k < 0) break;
+        char *plan = dash_rewind_plan(rw->s->dash, to, rw->cp[k].changes);
+        if (!plan) return -ENOMEM;
+        rc = send_msg(rw->cp[k].fd, 'R', plan);
+        free(plan);
+        if (rc == 0 || k == 0) break;
+        /* gone (let go when checkpoints were thinned on another branch): forget it, try the one before */
+        close(rw->cp[k].fd);
+        memmove(&rw->cp[k], &rw->cp[k + 1], (size_t)(rw->ncp - k - 1) * sizeof rw->cp[0]);
+        rw->ncp--;
+    }
     if (rc < 0) {
         snprintf(why, n, "the checkpoint cannot be reached: %s", strerror(-rc));
         return rc;

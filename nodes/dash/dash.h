@@ -63,8 +63,8 @@ size_t dash_journal_size(const node_dash *d, sim_time_t *last_at);
  * reach `to`: the changes after those and before `to`, the branches; JSON text. */
 char *dash_rewind_plan(node_dash *d, sim_time_t to, size_t since);
 /* In the resumed process: run on to the plan's time, making its changes again where they were
- * made. 0, or a negative errno and why. */
-int   dash_rewind_replay(node_dash *d, const char *plan, char *why, size_t n);
+ * made; *speed is the pace the run had when it was rewound. 0, or a negative errno and why. */
+int   dash_rewind_replay(node_dash *d, const char *plan, double *speed, char *why, size_t n);
 /* The answer to POST /api/rewind, from the resumed process: the state and the rewind's figures. */
 char *dash_rewound_state(node_dash *d, double wall_ms, uint64_t replayed_events);
 /* summary.json's "branch": the rewinds and the journal of changes; NULL when neither. */

@@ -84,6 +84,7 @@ char *dash_rewind_plan(node_dash *d, sim_time_t to, size_t since)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "to", (double)to);
+    cJSON_AddNumberToObject(o, "speed", d->run ? sim_run_get_speed(d->run) : 0);   /* kept across the rewind */
     cJSON *b = cJSON_AddArrayToObject(o, "branches");
     for (size_t i = 0; i < d->nbranches; i++) {
         cJSON *p = cJSON_CreateObject();
@@ -146,9 +147,11 @@ static int apply(node_dash *d, const cJSON *e, char *why, size_t n)
     return rc < 0 ? rc : 0;
 }
 
-int dash_rewind_replay(node_dash *d, const char *plan, char *why, size_t n)
+int dash_rewind_replay(node_dash *d, const char *plan, double *speed, char *why, size_t n)
 {
     cJSON *o = cJSON_Parse(plan);
+    *speed = cJSON_GetNumberValue(cJSON_GetObjectItem(o, "speed"));
+    if (!(*speed >= 0)) *speed = 0;
     const cJSON *to = cJSON_GetObjectItem(o, "to"), *journal = cJSON_GetObjectItem(o, "journal"),
                 *branches = cJSON_GetObjectItem(o, "branches");
     if (!cJSON_IsNumber(to) || !cJSON_IsArray(journal) || !cJSON_IsArray(branches)) {
