@@ -2,7 +2,8 @@
 # fault and run on with another fault has the same trace (hash and file) as a run that had
 # only that other fault at 09:00; the changes made after the moment gone back to are dropped
 # (summary.json's "branch" records the rewind and the journal of changes that stayed); bad
-# times are refused with 422 naming the field and the rule, and change nothing.
+# times are refused with 422 naming the field and the rule, and change nothing; a --zstd
+# trace is cut back to the checkpoint and goes on whole.
 set -euo pipefail
 source tests/lib.sh "$@"
 PID=""
@@ -111,4 +112,17 @@ post /api/faults "$EAST"
 run_to_end
 expect_json "$TMP/again/summary.json" .trace_hash ". == \"$fresh\"" "three rewinds later, the same run as the reference"
 expect_json "$TMP/again/summary.json" .branch.rewinds '. == 3' "three rewinds recorded"
+
+# --- a compressed trace is cut back and goes on as well -----------------------------------------
+command -v zstd >/dev/null || { fail "the zstd command is missing (./dev installs it)"; finish; }
+expect_exit 0 run $T -q --out "$TMP/plain"
+serve $T -q --serve 0 --zstd --out "$TMP/z"
+post /api/speed '{"speed":0}'
+post /api/until '{"time":"13:00"}'
+wait_state paused
+post /api/rewind '{"to":"10:40"}'
+run_to_end
+expect_same_json "$TMP/z/summary.json" "$TMP/plain/summary.json" .trace_hash "rewound with --zstd, the run's own trace"
+[ "$(zstd -dc "$TMP/z/trace.jsonl.zst" | sha256sum | cut -c1-64)" = "$(trace_hash "$TMP/plain")" ] ||
+    fail "zstd -dc trace.jsonl.zst of the rewound run is not the hashed trace"
 finish
