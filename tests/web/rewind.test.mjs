@@ -57,6 +57,7 @@ test('back to 09:00 from the page, then east lost instead of west: the trace of 
   await Promise.all([page.waitForNavigation(WAIT), page.click('#rewind-form button[type=submit]')]);
   await page.waitForFunction(() => window.renkei.state && window.renkei.state.now === '2017-11-13 09:00:00', null, WAIT);
   await page.waitForFunction(() => /Back at 2017-11-13 09:00:00: branch 1/.test(document.getElementById('notice').textContent), null, WAIT);
+  await page.waitForFunction(() => window.renkei.series && window.renkei.series.t.length >= 30, null, WAIT);   // the figures up to 09:00
   await shot(page, 'rewind-1440');
   assert.deepEqual((await api(server.base, '/api/faults')).body, [], 'the west loss, made at 09:00, is gone');
   assert.equal((await api(server.base, '/api/faults', { method: 'POST', token: server.token, body: EAST })).status, 200);
