@@ -33,6 +33,9 @@ struct sim_run {
     int open_handles;
     struct { void (*fn)(void *); void *arg; } watchers[SIM_RUN_WATCHERS];
     int nwatchers;
+    void (*mark_fn)(void *arg);  /* sim_run_set_marks: called between events at each mark */
+    void *mark_arg;
+    sim_time_t mark_next, mark_every;
 };
 
 int sim_run_create(sim_world *w, uv_loop_t *loop, sim_time_t until, double speed, sim_run **out)
@@ -88,7 +91,24 @@ static bool check_end(sim_run *r)
     return false;
 }
 
-static sim_time_t limit(const sim_run *r) { return r->pause_at < r->until ? r->pause_at : r->until; }
+static sim_time_t limit(const sim_run *r)
+{
+    sim_time_t l = r->pause_at < r->until ? r->pause_at : r->until;
+    return r->mark_fn && r->mark_next < l ? r->mark_next : l;
+}
+
+/* Every event up to the next mark has run, and none after it: call the mark's function there,
+ * between events, outside any. Marks with no event between them are one (nothing differs).
+ * Returns true when the run is no longer running after it (the function paused it). */
+static bool reach_mark(sim_run *r)
+{
+    sim_time_t next;
+    if (!r->mark_fn || sim_world_next_time(r->w, &next) < 0 || next <= r->mark_next) return false;
+    while (r->mark_next < next && r->mark_next < INT64_MAX - r->mark_every) r->mark_next += r->mark_every;
+    if (r->mark_next < next) r->mark_next = INT64_MAX;
+    r->mark_fn(r->mark_arg);
+    return r->state != SIM_RUN_RUNNING;
+}
 
 static void on_idle(uv_idle_t *h)
 {
@@ -97,6 +117,7 @@ static void on_idle(uv_idle_t *h)
     do {
         sim_world_run(r->w, limit(r), FAST_BATCH);
         if (r->state != SIM_RUN_RUNNING || check_end(r)) return;   /* paused or stopped inside */
+        if (reach_mark(r)) return;
     } while (uv_hrtime() - t0 < FAST_SLICE_NS);
 }
 
@@ -117,6 +138,7 @@ static void on_timer(uv_timer_t *h)
     if (target > lim) target = lim;
     uint64_t n = sim_world_run(r->w, target, PACED_BATCH);
     if (r->state != SIM_RUN_RUNNING || check_end(r)) return;   /* paused or stopped inside */
+    if (reach_mark(r)) return;
     if (n < PACED_BATCH) sim_world_advance(r->w, target);
     arm_paced(r);
 }
@@ -200,6 +222,25 @@ int sim_run_until(sim_run *r, sim_time_t t)
         go(r);
     }
     return 0;
+}
+
+int sim_run_set_marks(sim_run *r, sim_time_t every, void (*fn)(void *arg), void *arg)
+{
+    if (every <= 0) return -EINVAL;
+    r->mark_fn = fn;
+    r->mark_arg = arg;
+    r->mark_every = every;
+    sim_time_t now = sim_world_now(r->w);
+    r->mark_next = now > INT64_MAX - every ? INT64_MAX : now + every;
+    return 0;
+}
+
+void sim_run_hold(sim_run *r)
+{
+    if (r->state == SIM_RUN_DONE) return;
+    r->pause_at = INT64_MAX;
+    r->state = SIM_RUN_RUNNING;   /* whatever it was where the process was copied: paused now */
+    sim_run_pause(r);
 }
 
 int sim_run_set_speed(sim_run *r, double speed)

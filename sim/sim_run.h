@@ -41,6 +41,12 @@ int  sim_run_step(sim_run *r);
 /* Run (at the current pacing) until simulated time t, then pause there. */
 int  sim_run_until(sim_run *r, sim_time_t t);
 int  sim_run_set_speed(sim_run *r, double speed);
+/* Call fn(arg) every `every` of simulated time from now, between events, from the loop (never
+ * inside an event): when every event up to the mark has run and none after it (a rewind's
+ * checkpoint: the process is copied there). -EINVAL for every <= 0. */
+int  sim_run_set_marks(sim_run *r, sim_time_t every, void (*fn)(void *arg), void *arg);
+/* Pause here and forget any run-until target (a process resumed from a checkpoint). */
+void sim_run_hold(sim_run *r);
 void sim_run_stop(sim_run *r);
 /* Close the handles; r is freed in the last close callback (after uv_run returns). First the
  * watchers registered with sim_run_on_close are called, newest first. */

@@ -169,21 +169,28 @@ static bool worker_start(sim_trace *t)
     return true;
 }
 
-void sim_trace_free(sim_trace *t)
+/* Let the worker finish the buffer in flight and end its thread (quit wins only when it is idle). */
+static void worker_stop(sim_trace *t)
 {
     trace_worker *k = t->worker;
-    if (k) {
-        uv_mutex_lock(&k->lock);
-        k->quit = true;
-        uv_cond_signal(&k->cond);
-        uv_mutex_unlock(&k->lock);
-        uv_thread_join(&k->thread);
-        uv_cond_destroy(&k->cond);
-        uv_mutex_destroy(&k->lock);
-        sim_buf_free(&k->work);
-        free(k);
-        t->worker = NULL;
-    }
+    if (!k) return;
+    uv_mutex_lock(&k->lock);
+    k->quit = true;
+    uv_cond_signal(&k->cond);
+    uv_mutex_unlock(&k->lock);
+    uv_thread_join(&k->thread);
+    uv_cond_destroy(&k->cond);
+    uv_mutex_destroy(&k->lock);
+    sim_buf_free(&k->work);
+    free(k);
+    t->worker = NULL;
+}
+
+void sim_trace_quiesce(sim_trace *t) { worker_stop(t); }
+
+void sim_trace_free(sim_trace *t)
+{
+    worker_stop(t);
     EVP_MD_CTX_free(t->md);
     ZSTD_freeCCtx(t->zc);
     sim_buf_free(&t->pending);

@@ -56,6 +56,10 @@ int  sim_trace_compress(sim_trace *t, int level);
 int  sim_trace_level_parse(const char *name, sim_trace_level *out);
 const char *sim_trace_level_name(sim_trace_level level);
 void sim_trace_free(sim_trace *t);
+/* Let the writing thread finish what it holds and end it (it starts again at the next flush):
+ * the file then holds every line handed over so far and no thread runs, so the process can
+ * fork (a rewind's checkpoint). The lines not yet handed over stay in memory. */
+void sim_trace_quiesce(sim_trace *t);
 /* Start a line with time and kind; append fields with sim_trace_field_*, then end it.
  * Returns false when the trace is off (then skip building the line). */
 bool sim_trace_begin(sim_trace *t, sim_time_t now, const char *kind);

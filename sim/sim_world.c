@@ -295,6 +295,7 @@ const char *sim_world_snapshot_used(const sim_world *w, const char **key)
 }
 
 int sim_world_trace_hash(sim_world *w, char hex[65]) { return sim_trace_finish(&w->trace, hex); }
+void sim_world_trace_quiesce(sim_world *w) { sim_trace_quiesce(&w->trace); }
 int sim_world_trace_errno(const sim_world *w) { return w->trace.write_errno; }
 uint64_t sim_world_trace_records(const sim_world *w) { return w->trace.records; }
 

@@ -93,6 +93,8 @@ const char *sim_world_snapshot_used(const sim_world *w, const char **key);
  * file could not be written (the hash is still right). */
 int sim_world_trace_hash(sim_world *w, char hex[65]);
 uint64_t sim_world_trace_records(const sim_world *w);
+/* No trace-writing thread left running (sim_trace_quiesce): before fork(). */
+void sim_world_trace_quiesce(sim_world *w);
 /* After sim_world_trace_hash said -EIO: the errno of the write that failed (ENOSPC, EIO...). */
 int sim_world_trace_errno(const sim_world *w);
 /* A passive listener of trace lines (the dashboard's event log): called with each finished

@@ -3,7 +3,11 @@ set -euo pipefail
 source tests/lib.sh "$@"
 L=tests/lua
 
-expect_exit 0 run $L/pass.lua -q
+expect_exit 0 run $L/pass.lua -q --out "$TMP/pass"
+# a passing expectation shows the figure its check returned, printed as in summary.json (issue 16)
+expect_json "$TMP/pass/summary.json" '[.expectations[] | select(.name == "a got its pong") | .message]' '. == ["got 1"]' "the figure in summary.json"
+expect_match "$TMP/out" '^ +ok +a got its pong: got 1$'
+expect_match "$TMP/out" '^ +ok +two messages$'
 expect_exit 1 run $L/fail.lua -q --out "$TMP/fail"
 expectation_failed "$TMP/fail/summary.json" impossible '^only [0-9]+ events$'
 expect_json "$TMP/fail/summary.json" .replay '. == "renkei run tests/lua/fail.lua --seed 1"' "the replay command"

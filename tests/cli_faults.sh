@@ -78,8 +78,15 @@ expect_json "$R" .trace_hash ". == \"$h1\"" "the replay gives the same trace has
 expectation_failed "$R" "no inquiry timed out"
 expect_json "$R" .expectations ". == $(jq -c .expectations "$NF")" "the replay fails the same way"
 
+# targets by name (issue 16): 大阪市 and a list of names are the same faults as by code
+expect_exit 0 run topologies/small.lua tests/lua/fault_by_name.lua -q --set by=name --out "$TMP/by_name"
+expect_exit 0 run topologies/small.lua tests/lua/fault_by_name.lua -q --set by=code --out "$TMP/by_code"
+expect_json "$TMP/by_name/summary.json" '[.faults[] | .target]' '. == ["271004", "141003 +1 | east"]' "faults on 大阪市 and on 横浜市, 千代田区"
+expect_same_json "$TMP/by_name/summary.json" "$TMP/by_code/summary.json" .trace_hash "named targets make the same run as codes"
+
 # bad fault specifications: one line naming the file and line, exit 2
 for bad in fault_unknown_node:"unknown node 'no-such-site'" fault_negative:"must not be negative" \
+           fault_unknown_name:"unknown node '大坂市'" fault_ambiguous_name:"'府中市' names 2 local governments or agencies \\(132063, 342076\\): give the code" \
            fault_unknown_kind:"unknown fault kind 'meteor'" fault_bad_option:"unknown option 'speed'" \
            fault_no_link:"no link between" failover_old_name:"'replication' is now called 'mirroring'"; do
     file=${bad%%:*}

@@ -22,6 +22,9 @@ window.renkeiStreamBytes = () => stream.bytes;
 const map = new JapanMap($('map'), $('tooltip'));
 app.map = map;
 const seq = new SequenceView($('seq'), $('hop-detail'), $('hop-counter'));
+// every change of the hop shown is drawn on the map too
+const renderSeq = seq.render.bind(seq);
+seq.render = () => { renderSeq(); map.setFlow(app.flow, seq.current); };
 seq.nodeName = (id) => {
   const n = map.nodes.get(id);
   if (!n) return String(id);
@@ -579,6 +582,20 @@ $('pause').addEventListener('click', () => control('/api/pause'));
 $('step').addEventListener('click', () => control('/api/step', { events: 1 }));
 $('speed').addEventListener('change', (e) => control('/api/speed', { speed: Number(e.target.value) }));
 $('until-form').addEventListener('submit', (e) => { e.preventDefault(); control('/api/until', { time: $('until').value.trim() }); });
+// Rewind: the server answers from the process resumed at that moment; the page starts again
+// from it (its figures, flows and log are those of the moment gone back to).
+$('rewind-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const s = await control('/api/rewind', { to: $('rewind').value.trim() });
+  if (!s || !s.rewound_to) return;
+  try { sessionStorage.setItem('renkei.rewound', JSON.stringify({ to: s.now, branch: s.branch, ms: Math.round(s.rewind_ms) })); } catch { /* private mode */ }
+  location.reload();
+});
+try {
+  const r = JSON.parse(sessionStorage.getItem('renkei.rewound') || 'null');
+  sessionStorage.removeItem('renkei.rewound');
+  if (r) noticeT('rewound', r);
+} catch { /* private mode */ }
 $('pause-at-captions').addEventListener('change', (e) => control('/api/narration', { pause_at_captions: e.target.checked }));
 $('lang').addEventListener('click', () => setLang(getLang() === 'ja' ? 'en' : 'ja'));
 $('token-set').addEventListener('click', () => { setToken($('token').value); $('token-bar').hidden = true; notice(''); });

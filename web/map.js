@@ -1,7 +1,8 @@
 // map.js - a tile map of Japan on one canvas: each prefecture a tile roughly where it lies,
 // each of its local governments a cell inside it (the prefecture's own government first,
 // outlined), the platform sites, the NWS, J-LIS and the agencies beside. Cells are coloured
-// by state (up, down, failed over, serving site down) and shaded by load. Drawing is batched:
+// by state (up, down, failed over, serving site down, home back awaiting failback) and shaded
+// by load; the flow shown hop by hop is drawn over them. Drawing is batched:
 // changes mark the map dirty and one redraw happens per animation frame.
 
 import { prefName, siteLabel, t } from './i18n.js';
@@ -19,7 +20,7 @@ const TILES = {
 };
 const COLS = 14, ROWS = 11;
 
-const STATE_COLOR = ['#3a9d5d', '#d9362b', '#f0a020', '#7b3fa0'];
+const STATE_COLOR = ['#3a9d5d', '#d9362b', '#f0a020', '#7b3fa0', '#1f78b4'];   // 4: home back, awaiting failback
 const LOAD_TINT = ['#d7eadc', '#bfe0c8', '#a4d4b2', '#86c69a', '#66b681', '#4aa56a', '#338f56', '#237845', '#176236', '#0d4d29'];
 
 export class JapanMap {
@@ -84,6 +85,88 @@ export class JapanMap {
     this.canvas.dataset.lgs = String(this.lgCount);
     this.layout();
     this.dirty = true;
+  }
+
+  // The flow shown in the hop-by-hop view, drawn here: every body it passed through ringed
+  // (the inquirer, the sites, the NWS, the provider; an interface system stands for its site
+  // or agency), its hops as thin lines, the current hop as an arrow a dot runs along for a
+  // moment after it changes. null: none.
+  setFlow(flow, current) {
+    const hop = flow && current >= 0 ? flow.hop_list[current] : null;
+    const key = flow ? `${flow.flow}:${current}:${flow.hop_list.length}` : '';
+    if (key === this.flowKey) return;
+    this.flowKey = key;
+    this.flow = flow && flow.hop_list.length ? flow : null;
+    this.flowHop = hop;
+    this.flowSince = performance.now();
+    const ids = new Set();
+    for (const h of this.flow ? this.flow.hop_list : []) { ids.add(this.standIn(h.from)); ids.add(this.standIn(h.to)); }
+    for (const b of this.flow ? [this.flow.inquirer, this.flow.provider] : []) if (b) ids.add(b.id);   // the provider, answered for by its site
+    ids.delete(undefined);
+    // what is drawn, for the browser tests
+    this.flowShown = this.flow ? { flow: this.flow.flow, nodes: [...ids].sort((a, b) => a - b),
+      hop: hop ? { from: this.standIn(hop.from), to: this.standIn(hop.to) } : null } : null;
+    this.canvas.dataset.flow = this.flow ? String(this.flow.flow) : '';
+    this.dirty = true;
+  }
+
+  // The node drawn for id: itself, or for an interface system ("east.ifs") its site or agency.
+  standIn(id) {
+    const n = this.nodes.get(id);
+    if (!n) return undefined;
+    if (n.kind !== 'ifs' && n.kind !== 'script') return id;
+    const owner = [...this.nodes.values()].find((m) => m.name === n.name.replace(/\.ifs$/, ''));
+    return owner ? owner.id : undefined;
+  }
+
+  anchor(id) {
+    const b = this.boxes.find((x) => x.id === id);
+    if (b) return { x: b.x + b.w / 2, y: b.y + b.h / 2, r: b.h / 2 + 3, box: b };
+    const c = this.cells.find((x) => x.id === id);
+    return c ? { x: c.x + c.s / 2, y: c.y + c.s / 2, r: Math.max(6, c.s) } : null;
+  }
+
+  drawFlow(ctx) {
+    if (!this.flow) return;
+    const FLOW = '#c2255c';
+    ctx.save();
+    ctx.strokeStyle = FLOW;
+    ctx.globalAlpha = 0.35;
+    ctx.lineWidth = 1.5;
+    for (const h of this.flow.hop_list) {   // the whole path, faint
+      const a = this.anchor(this.standIn(h.from)), b = this.anchor(this.standIn(h.to));
+      if (!a || !b || a === b) continue;
+      ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+    ctx.lineWidth = 2.5;
+    for (const id of this.flowShown.nodes) {   // every body it passed through, ringed
+      const a = this.anchor(id);
+      if (!a) continue;
+      if (a.box) ctx.strokeRect(a.box.x - 3, a.box.y - 3, a.box.w + 6, a.box.h + 6);   // a system: its box outlined
+      else { ctx.beginPath(); ctx.arc(a.x, a.y, a.r, 0, 2 * Math.PI); ctx.stroke(); }
+    }
+    const hop = this.flowShown.hop;
+    const a = hop && this.anchor(hop.from), b = hop && this.anchor(hop.to);
+    if (a && b) {
+      const ANIMATE_MS = 1500;
+      const p = Math.min(1, (performance.now() - this.flowSince) / ANIMATE_MS);
+      ctx.lineWidth = 3.5;
+      ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
+      const ang = Math.atan2(b.y - a.y, b.x - a.x);
+      ctx.fillStyle = FLOW;
+      ctx.beginPath();   // the arrowhead at the receiver's ring
+      const tx = b.x - Math.cos(ang) * b.r, ty = b.y - Math.sin(ang) * b.r;
+      ctx.moveTo(tx, ty);
+      ctx.lineTo(tx - 10 * Math.cos(ang - 0.4), ty - 10 * Math.sin(ang - 0.4));
+      ctx.lineTo(tx - 10 * Math.cos(ang + 0.4), ty - 10 * Math.sin(ang + 0.4));
+      ctx.fill();
+      if (p < 1) {   // the message on its way, for a moment after the hop is shown
+        ctx.beginPath(); ctx.arc(a.x + (b.x - a.x) * p, a.y + (b.y - a.y) * p, 5, 0, 2 * Math.PI); ctx.fill();
+        this.dirty = true;
+      }
+    }
+    ctx.restore();
   }
 
   setStates(pairs) {
@@ -208,6 +291,7 @@ export class JapanMap {
       const label = n.kind === 'nws' ? t('lane_nws') : n.kind === 'jlis' ? 'J-LIS' : n.kind === 'site' ? siteLabel(n.name) : (n.label || n.name);
       ctx.fillText(label.length > 14 ? label.slice(0, 13) + '…' : label, b.x + 4, b.y + b.h / 2 + 4);
     }
+    this.drawFlow(ctx);
   }
 
   hit(e) {

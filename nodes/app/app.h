@@ -154,6 +154,19 @@ int  app_start_serving(session *s, sim_run *run, uv_loop_t *loop);
  * Returns 0 or an exit status. */
 int  app_start_connect(session *s, sim_run *run, uv_loop_t *loop);
 
+/* ---- rewind.c: rewind and branch a served run (checkpoints by fork) ---------------------- */
+
+typedef struct app_rewind app_rewind;
+/* After the run has started (paused) and the dashboard listens: take the first checkpoint
+ * (this process becomes it and waits; a child runs on and returns here) and one every 30
+ * simulated minutes. 0 (*out NULL when the run cannot be rewound: the page is told why) or
+ * a negative errno. */
+int  app_rewind_start(session *s, sim_run *run, uv_loop_t *loop, app_rewind **out);
+/* Close its handle (before the loop's last run). */
+void app_rewind_close(app_rewind *rw);
+/* The running process's end: the first process exits with this status; frees rw. */
+void app_rewind_exit(app_rewind *rw, int status);
+
 /* ---- outputs.c: what a run reports ---------------------------------------------------- */
 
 typedef struct run_result {

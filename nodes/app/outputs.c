@@ -172,6 +172,8 @@ int app_write_summary(session *s, const run_result *r, sim_time_t until, int *st
     if (replay) cJSON_AddStringToObject(root, "replay", replay);
     free(replay);
     if (s->dash) cJSON_AddItemToObject(root, "series", dash_series_json(s->dash));
+    cJSON *branch = s->dash ? dash_branch_json(s->dash) : NULL;
+    if (branch) cJSON_AddItemToObject(root, "branch", branch);   /* a served run's changes and rewinds */
     if (s->connect) cJSON_AddItemToObject(root, "connection_test", connect_report_json(s->connect));
 
     /* trace.jsonl: written as trace.jsonl.part during the run; into place when it is whole */
@@ -261,6 +263,8 @@ void app_print_summary(session *s, const run_result *r, int status)
             char at[SIM_TIME_BUFSZ];
             sim_time_format(e->failed_at, at, sizeof at);
             printf(": %s (at %s)", e->message ? e->message : "failed", at);
+        } else if (e->evaluated && e->message && e->message[0]) {
+            printf(": %s", e->message);   /* the figure the check returned, as summary.json has it */
         }
         printf("\n");
     }

@@ -20,6 +20,7 @@ typedef struct loop_ctx {
     uint64_t t0;
     bool serving;              /* the dashboard is open */
     bool concluded;
+    app_rewind *rewind;        /* --serve: checkpoints to go back to (app/rewind.c) */
     run_result r;
     int status;
 } loop_ctx;
@@ -165,6 +166,8 @@ int app_run_session(session *sp)
         sim_run_start(ctx.run, on_done, &ctx);
         if (replayed != 0) sim_run_stop(ctx.run);   /* the session ended there (or diverged) */
         if (s.o.serve && !s.o.play) sim_run_pause(ctx.run);
+        if (ctx.serving && app_rewind_start(&s, ctx.run, &loop, &ctx.rewind) < 0)
+            fprintf(stderr, "renkei: no checkpoints: this run cannot be rewound\n");
         uv_run(&loop, UV_RUN_DEFAULT);
         conclude(&ctx);
         status = ctx.status;
@@ -176,6 +179,7 @@ int app_run_session(session *sp)
     uv_close((uv_handle_t *)&ctx.sigterm, NULL);
     uv_timer_stop(&ctx.close_later);
     uv_close((uv_handle_t *)&ctx.close_later, NULL);
+    app_rewind_close(ctx.rewind);
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0) fprintf(stderr, "renkei: internal error: a libuv handle was left open\n");
     if (!ctx.concluded) {   /* --serve failed before the run began */
@@ -208,5 +212,6 @@ int app_run_session(session *sp)
     app_print_summary(&s, &r, status);
     if (s.o.out_dir) app_write_summary(&s, &r, until, &status);   /* failures printed, in status */
     app_session_close(&s);
+    app_rewind_exit(ctx.rewind, status);   /* the first process exits with it */
     return status;
 }

@@ -115,7 +115,7 @@ static void add_time(cJSON *o, const char *key, sim_time_t t)
     cJSON_AddStringToObject(o, key, buf);
 }
 
-static void add_state(node_dash *d, cJSON *o)
+void dash_add_state(node_dash *d, cJSON *o)
 {
     const sim_world_stats *st = sim_world_stats_get(d->w);
     cJSON_AddNumberToObject(o, "version", (double)d->version);
@@ -310,7 +310,7 @@ static void publish(node_dash *d, bool force_checks)
         return;
     }
     cJSON *o = cJSON_CreateObject();
-    add_state(d, o);
+    dash_add_state(d, o);
     add_nodes(d, o);
     if (d->series.dirty_from < d->series.n || d->series.dirty_from == 0)
         cJSON_AddItemToObject(o, "series", figures_json(d, d->series.dirty_from, false));
@@ -359,7 +359,7 @@ static void on_tick(void *ud)
 static void h_state(sim_http_req *r, void *ud)
 {
     cJSON *o = cJSON_CreateObject();
-    add_state(ud, o);
+    dash_add_state(ud, o);
     sim_http_respond_json(r, 200, o);
 }
 
@@ -620,7 +620,7 @@ static void respond_state(sim_http_req *r, node_dash *d, cJSON *extra)
 {
     publish(d, false);
     cJSON *o = extra ? extra : cJSON_CreateObject();
-    add_state(d, o);
+    dash_add_state(d, o);
     sim_http_respond_json(r, 200, o);
 }
 
@@ -921,6 +921,10 @@ static void h_faults(sim_http_req *r, void *ud)
         sim_http_respond_error(r, 400, "%s", err[0] ? err : "the fault was refused");
         return;
     }
+    char *body_text = strndup(text_in, len);
+    if (!body_text || dash_journal_add(d, DASH_JOURNAL_FAULT, body_text, id, false) < 0)
+        fprintf(stderr, "renkei: out of memory: fault %d is not in the journal (a rewind past it would lose it)\n", id);
+    free(body_text);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", id);
     respond_state(r, d, o);
@@ -949,6 +953,8 @@ static void h_fault_clear(sim_http_req *r, void *ud)
         sim_http_respond_error(r, rc == -ENOENT ? 404 : 400, "%s", err[0] ? err : "cannot clear that fault");
         return;
     }
+    if (dash_journal_add(d, DASH_JOURNAL_CLEAR, NULL, (int)id, false) < 0)
+        fprintf(stderr, "renkei: out of memory: the clearing of fault %ld is not in the journal\n", id);
     respond_state(r, d, NULL);
 }
 
@@ -992,6 +998,8 @@ static void h_operator(sim_http_req *r, void *ud)
         sim_http_respond_error(r, 409, "%s refused: %s", promote ? "promotion" : "failback", why[0] ? why : "the platform said no");
         return;
     }
+    if (dash_journal_add(d, promote ? DASH_JOURNAL_PROMOTE : DASH_JOURNAL_FAILBACK, site_name, 0, forced) < 0)
+        fprintf(stderr, "renkei: out of memory: the operator's %s is not in the journal\n", promote ? "promotion" : "failback");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "done", promote ? "promote" : "failback");
     respond_state(r, d, o);
@@ -1022,6 +1030,7 @@ static const sim_http_route routes[] = {
     {SIM_HTTP_POST, "/api/narration", true, h_narration},
     {SIM_HTTP_POST, "/api/follow", true, h_follow},
     {SIM_HTTP_POST, "/api/operator", true, h_operator},
+    {SIM_HTTP_POST, "/api/rewind", true, dash_h_rewind},
 };
 
 /* ---- lifecycle ------------------------------------------------------------------------- */
@@ -1097,6 +1106,7 @@ void dash_destroy(node_dash *d)
     dash_flows_free(&d->flows);
     dash_log_free(&d->log);
     dash_ops_free(&d->ops);
+    dash_journal_free(d);
     cJSON_Delete(d->checks);
     free(d->views);
     free(d->token);

@@ -50,6 +50,25 @@ void dash_destroy(node_dash *d);
 /* The time series for summary.json ("series") and report.html. */
 cJSON *dash_series_json(node_dash *d);
 
+/* Rewind and branch (dash/dash_rewind.c; the processes are the application's, app/rewind.c).
+ * fn goes back to `to` (checked: from the start to now) and returns 0 with *answer the
+ * rewound process's state as JSON text (malloc'd), or a negative errno and why; NULL fn:
+ * POST /api/rewind answers 409 with `unavailable`. */
+typedef int (*dash_rewind_fn)(void *arg, sim_time_t to, char **answer, char *why, size_t n);
+void  dash_set_rewind(node_dash *d, dash_rewind_fn fn, void *arg, const char *unavailable);
+/* The changes the API made so far (a checkpoint holds the first n of them), and when the last
+ * was made (INT64_MIN: none). */
+size_t dash_journal_size(const node_dash *d, sim_time_t *last_at);
+/* What the process resumed at a checkpoint (which held the first `since` changes) needs to
+ * reach `to`: the changes after those and before `to`, the branches; JSON text. */
+char *dash_rewind_plan(node_dash *d, sim_time_t to, size_t since);
+/* In the resumed process: run on to the plan's time, making its changes again where they were
+ * made; *speed is the pace the run had when it was rewound. 0, or a negative errno and why. */
+int   dash_rewind_replay(node_dash *d, const char *plan, double *speed, char *why, size_t n);
+/* The answer to POST /api/rewind, from the resumed process: the state and the rewind's figures. */
+char *dash_rewound_state(node_dash *d, double wall_ms, uint64_t replayed_events);
+/* summary.json's "branch": the rewinds and the journal of changes; NULL when neither. */
+cJSON *dash_branch_json(node_dash *d);
 /* Lua: caption { ja = ..., en = ... } and pause_here() (scripts/README.md, "Training"). */
 int dash_open_lua(lua_State *L);
 

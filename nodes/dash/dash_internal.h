@@ -156,6 +156,18 @@ typedef struct node_view {      /* what the page was last told of each node */
     uint64_t received;
 } node_view;
 
+/* One change the API made to the run, with its moment (dash/dash_rewind.c). */
+typedef enum dash_journal_kind { DASH_JOURNAL_FAULT, DASH_JOURNAL_CLEAR, DASH_JOURNAL_PROMOTE, DASH_JOURNAL_FAILBACK } dash_journal_kind;
+typedef struct dash_journal_entry {
+    uint64_t events;            /* events run before it */
+    sim_time_t now;             /* the clock then */
+    dash_journal_kind kind;
+    char *text;                 /* the fault's JSON; the site */
+    int id;                     /* the fault's id */
+    bool force;
+} dash_journal_entry;
+typedef struct dash_branch { sim_time_t to, from; } dash_branch;   /* a rewind: back to `to` from `from` */
+
 struct node_dash {
     sim_world *w;
     domain *d;                  /* NULL in a run without domain nodes */
@@ -189,15 +201,30 @@ struct node_dash {
     uint64_t published_caption;
     struct dash_caption { sim_time_t at; char *ja, *en; } *captions;   /* every caption, for the handout */
     size_t ncaptions, cap_captions;
+    /* rewind (dash/dash_rewind.c) */
+    dash_journal_entry *journal;
+    size_t njournal, cap_journal;
+    dash_branch *branches;
+    size_t nbranches;
+    dash_rewind_fn rewind_fn;
+    void *rewind_arg;
+    char *rewind_off;           /* why the run cannot be rewound, when it cannot */
 };
 
 node_dash *dash_of(sim_world *w);   /* NULL when none is attached */
 /* Topology and node states (dash/dash_topo.c). */
 cJSON *dash_topo_json(node_dash *d);
-/* 0 up, 1 down (the node or its server), 2 failed over; for every node. */
+/* 0 up, 1 down (the node or its server), 2 failed over, 3 its serving site down, 4 failed over
+ * with its home site back (resynchronising, awaiting failback); for every node. */
 uint8_t dash_topo_state(node_dash *d, uint32_t node);
 /* Lua (dash/dash_lua.c) to the dashboard. */
 void dash_caption(node_dash *d, const char *ja, const char *en);
 void dash_pause_here(node_dash *d);
+/* The state, as GET /api/state, into o (dash.c). */
+void dash_add_state(node_dash *d, cJSON *o);
+/* The journal (dash/dash_rewind.c): a change the API made, now; -ENOMEM. */
+int  dash_journal_add(node_dash *d, dash_journal_kind kind, const char *text, int id, bool force);
+void dash_journal_free(node_dash *d);
+void dash_h_rewind(sim_http_req *r, void *ud);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { STATE_UP = 0, STATE_DOWN = 1, STATE_FAILED_OVER = 2, STATE_SITE_DOWN = 3 };
+enum { STATE_UP = 0, STATE_DOWN = 1, STATE_FAILED_OVER = 2, STATE_SITE_DOWN = 3, STATE_AWAITING_FAILBACK = 4 };
 
 uint8_t dash_topo_state(node_dash *d, uint32_t id)
 {
@@ -18,7 +18,9 @@ uint8_t dash_topo_state(node_dash *d, uint32_t id)
     if (!b || b->kind != BODY_LG) return STATE_UP;
     sim_node *server = sim_world_node(d->w, b->server);
     if (server && !server->up) return STATE_SITE_DOWN;   /* its tenant cannot answer */
-    return b->server != b->home ? STATE_FAILED_OVER : STATE_UP;
+    if (b->server == b->home) return STATE_UP;
+    sim_node *home = sim_world_node(d->w, b->home);   /* back, resynchronising: until the failback */
+    return home && home->up ? STATE_AWAITING_FAILBACK : STATE_FAILED_OVER;
 }
 
 /* The eight-region division by prefecture code, as topologies/data assigns it (Mie in kinki,

@@ -622,6 +622,27 @@ int fault_clear(domain *d, int id, char *why, size_t n)
 
 /* ---- JSON, for the dashboard ----------------------------------------------------------- */
 
+int fault_find_target(domain *d, const char *name, sim_node **out, char *why, size_t n)
+{
+    *out = sim_world_find_node(d->w, name);
+    if (*out) return 0;
+    size_t found = 0, len = 0;
+    why[0] = '\0';
+    for (uint32_t b = 0; b < d->nbodies_cap; b++) {   /* a body by its name: 大阪市 */
+        const body *x = d->bodies[b];
+        if (!x || !x->name || strcmp(x->name, name) != 0) continue;
+        if (found++ == 0) *out = sim_world_node(d->w, x->node);
+        if (len < n) len += (size_t)snprintf(why + len, n - len, "%s%s", found > 1 ? ", " : "", x->code);
+    }
+    if (found == 1) return 0;
+    *out = NULL;
+    if (found == 0) return snprintf(why, n, "unknown node '%s'", name), -ENOENT;
+    char codes[200];
+    snprintf(codes, sizeof codes, "%s", why);
+    snprintf(why, n, "'%s' names %zu local governments or agencies (%s): give the code", name, found, codes);
+    return -EEXIST;
+}
+
 static int json_targets(domain *d, cJSON *v, uint32_t **out, size_t *n, char *why, size_t wn, const char *key)
 {
     *out = NULL;
@@ -632,10 +653,13 @@ static int json_targets(domain *d, cJSON *v, uint32_t **out, size_t *n, char *wh
     if (!*out) return -ENOMEM;
     for (int i = 0; i < count; i++) {
         cJSON *item = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, i) : v;
-        sim_node *t = cJSON_IsString(item) ? sim_world_find_node(d->w, item->valuestring) : NULL;
-        for (uint32_t b = 0; !t && cJSON_IsString(item) && b < d->nbodies_cap; b++)   /* a body by its name: 大阪市 */
-            if (d->bodies[b] && d->bodies[b]->name && strcmp(d->bodies[b]->name, item->valuestring) == 0)
-                t = sim_world_node(d->w, d->bodies[b]->node);
+        sim_node *t = NULL;
+        char what[300];
+        int rc = cJSON_IsString(item) ? fault_find_target(d, item->valuestring, &t, what, sizeof what) : -ENOENT;
+        if (rc == -EEXIST) {
+            snprintf(why, wn, "'%s': %s", key, what);
+            return rc;
+        }
         if (!t) {
             snprintf(why, wn, "'%s': unknown node %s", key, cJSON_IsString(item) ? item->valuestring : "(not a name)");
             return -ENOENT;

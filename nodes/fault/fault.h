@@ -127,6 +127,10 @@ fault *fault_find(domain *d, int id);
 
 /* The dashboard's entry points. json: {"kind":"site_down","target":"east","duration":"3h"}
  * (target: a node name or a list; "peer": the other side for link kinds; options as in Lua). */
+/* A fault's target by name, as Lua and the JSON API take it: a node's name, else a local
+ * government's or an agency's name ("大阪市"). 0 and *out; -ENOENT (why: "unknown node 'X'")
+ * or -EEXIST when several bodies bear the name (why names their codes). */
+int fault_find_target(domain *d, const char *name, sim_node **out, char *why, size_t n);
 int fault_inject_json(sim_world *w, const char *json, char *err, size_t errlen);
 int fault_clear_json(sim_world *w, int id, char *err, size_t errlen);
 cJSON *fault_catalogue_json(void);

@@ -25,6 +25,19 @@ static domain *dom(lua_State *L)
 
 /* ---- targets ---------------------------------------------------------------------------- */
 
+/* A node, or a name: a node's, else a local government's or an agency's ("大阪市", as the JSON
+ * API takes it, fault_find_target). Raises for an unknown name or one several bodies bear. */
+static sim_node *check_target(lua_State *L, int idx)
+{
+    domain *d = domain_get(sim_lua_world(L));
+    if (lua_type(L, idx) != LUA_TSTRING || !d) return sim_lua_check_node(L, idx);
+    sim_node *n;
+    char why[300];
+    if (fault_find_target(d, lua_tostring(L, idx), &n, why, sizeof why) < 0)
+        luaL_error(L, "%s", why);
+    return n;
+}
+
 /* A node, a node's name, or a list of those, as an array in a userdata pushed on the stack
  * (Lua owns it, so a later raise leaks nothing; keep it on the stack while in use). Raises
  * on an unknown node or an empty list; *n receives the count. */
@@ -38,7 +51,7 @@ static uint32_t *check_targets(lua_State *L, int idx, const char *what, size_t *
     uint32_t *ids = lua_newuserdatauv(L, len * sizeof *ids, 0);
     for (size_t i = 0; i < len; i++) {
         if (list) lua_rawgeti(L, idx, (lua_Integer)i + 1);
-        ids[i] = sim_lua_check_node(L, list ? -1 : idx)->id;
+        ids[i] = check_target(L, list ? -1 : idx)->id;
         if (list) lua_pop(L, 1);
     }
     *n = len;

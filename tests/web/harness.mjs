@@ -59,3 +59,11 @@ export async function api(base, path, { method = 'GET', body, token } = {}) {
   const res = await fetch(base + path.replace(/^\//, ''), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: await res.json().catch(() => null) };
 }
+
+// A served run with a browser on its dashboard, for a test file's before(); close() for its after().
+export async function servedPage(args) {
+  const server = await serve(args);
+  const browser = await launch();
+  const page = await openDashboard(browser, server.url);
+  return { server, browser, page, async close() { await browser.close(); await server.stop(); } };
+}
